@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseRolesFile, type RoleMapping } from './roles.js';
+import { configSchema, type ParsedConfig } from './schema.js';
+import { readSecretFile, resolveSecretRefs, SecretResolutionError } from './secret.js';
+import { ConfigError, parseYaml, validate } from './yaml.js';
+
+export interface Config extends ParsedConfig {
+  /** `production` refuses sandbox mode and development-only key sources. */
+  nodeEnv: string;
+  /** The YAML file the configuration came from, as given. */
+  configFile: string;
+  /** Claims-to-roles mapping from `auth.rolesFile`. */
+  roles: RoleMapping;
+  /** True when no Odoo is configured and the bundled simulator stands in for it. */
+  sandboxMode: boolean;
+}
+
+/**
+ * Environment variables an operator sets per deployment, and where each lands in the YAML.
+ * Any of them may instead be given as `<NAME>_FILE`, the path of a file holding the value.
+ */
+export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: string[]; type: 'string' | 'number'; secret?: boolean }> = [
+  { name: 'HOST', path: ['server', 'host'], type: 'string' },
+  { name: 'PORT', path: ['server', 'port'], type: 'number' },
+  { name: 'LOG_LEVEL', path: ['log', 'level'], type: 'string' },
+  { name: 'ODOO_URL', path: ['odoo', 'url'], type: 'string' },
+  { name: 'ODOO_DB', path: ['odoo', 'db'], type: 'string' },
+  { name: 'ODOO_PROTOCOL', path: ['odoo', 'protocol'], type: 'string' },
+  { name: 'ODOO_USERNAME', path: ['odoo', 'accounts', 'default', 'login'], type: 'string' },
+  { name: 'ODOO_PASSWORD', path: ['odoo', 'accounts', 'default', 'password'], type: 'string', secret: true },
+];
+
+export interface LoadConfigOptions {
+  env: NodeJS.ProcessEnv;
+  /** Folder that relative paths (the default config file) are resolved from. */
+  cwd: string;
+}
+
+export function loadConfig({ env, cwd }: LoadConfigOptions): Config {
+  const configFile = env.G2P_CONFIG ?? 'config/default.yaml';
+  const absoluteFile = resolve(cwd, configFile);
+  const configDir = dirname(absoluteFile);
+  let text: string;
+  try {
+    text = readFileSync(absoluteFile, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${configFile}: cannot read the configuration file (${(err as NodeJS.ErrnoException).code ?? 'error'}); set G2P_CONFIG to its path`]);
+  }
+  const { data, lineOf } = parseYaml({ name: configFile, text });
+  let raw: Record<string, unknown>;
+  const fromEnv = new Map<string, string>();
+  try {
+    raw = resolveSecretRefs(data, env, configDir) as Record<string, unknown>;
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError([`${configFile}: the file must hold a mapping of settings`]);
+    for (const override of ENV_OVERRIDES) {
+      const value = envValue(env, override.name);
+      if (value === undefined) continue;
+      const typed = override.type === 'number' && /^\d+$/.test(value) ? Number(value) : value;
+      setPath(raw, override.path, typed);
+      fromEnv.set(override.path.join('.'), override.name);
+    }
+  } catch (err) {
+    if (err instanceof SecretResolutionError) throw new ConfigError([`${configFile}: ${err.message}`]);
+    throw err;
+  }
+  const parsed = validate(configSchema, raw, {
+    name: configFile,
+    lineOf: (path) => (fromEnv.has(path.join('.')) ? undefined : lineOf(path)),
+  });
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const sandboxMode = parsed.odoo === undefined;
+  if (sandboxMode && nodeEnv === 'production') {
+    throw new ConfigError(['no Odoo is configured (odoo.url / ODOO_URL) and sandbox mode is refused when NODE_ENV=production']);
+  }
+  if (nodeEnv === 'production' && parsed.auth.issuers.some((i) => i.secret !== undefined)) {
+    throw new ConfigError([`${configFile}: auth.issuers: shared-secret issuers are for development and sandbox only; use publicKeys or jwksUrl when NODE_ENV=production`]);
+  }
+  const rolesFile = resolve(configDir, parsed.auth.rolesFile);
+  let rolesText: string;
+  try {
+    rolesText = readFileSync(rolesFile, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${parsed.auth.rolesFile}: cannot read the roles file named by auth.rolesFile (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  const roles = parseRolesFile({ name: parsed.auth.rolesFile, text: rolesText });
+  return { ...parsed, nodeEnv, configFile, roles, sandboxMode };
+}
+
+function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const direct = env[name];
+  if (direct !== undefined && direct !== '') return direct;
+  const file = env[`${name}_FILE`];
+  if (file !== undefined && file !== '') {
+    try {
+      return readSecretFile(file, `${name}_FILE`);
+    } catch (err) {
+      throw new ConfigError([(err as Error).message]);
+    }
+  }
+  return undefined;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}

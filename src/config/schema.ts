@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { authSchema } from './auth.js';
+import { secretSchema } from './secret.js';
+import { dciSettingsSchema } from '../dci/settings.js';
+
+const account = z.object({ login: z.string().min(1), password: secretSchema }).strict();
+
+export const odooSchema = z
+  .object({
+    url: z.string().url(),
+    db: z.string().min(1),
+    protocol: z.enum(['jsonrpc', 'xmlrpc', 'call_kw']).default('jsonrpc'),
+    /** Reuse an Odoo web session cookie to skip ~12 ms of server set-up per call. */
+    sessionCookie: z.boolean().default(true),
+    timeoutMs: z.number().int().positive().default(15_000),
+    maxConcurrent: z.number().int().positive().default(16),
+    readRetries: z.number().int().min(0).max(5).default(2),
+    retryBaseDelayMs: z.number().int().min(0).default(100),
+    breaker: z
+      .object({
+        failureThreshold: z.number().int().positive().default(5),
+        resetAfterMs: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .default({ failureThreshold: 5, resetAfterMs: 10_000 }),
+    /**
+     * Odoo accounts the gateway acts as. `default` serves every role unless a role has its
+     * own account (defence in depth: Odoo's access rules then apply as a second wall).
+     */
+    accounts: z
+      .object({ default: account, read: account.optional(), write: account.optional() })
+      .strict(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(3000),
+        bodyLimitBytes: z.number().int().positive().default(1_048_576),
+        requestTimeoutMs: z.number().int().positive().default(30_000),
+        shutdownGraceMs: z.number().int().positive().default(10_000),
+        trustProxy: z.boolean().default(false),
+        /** Load shedding: 503 with Retry-After while the event loop is saturated (0 disables a check). */
+        underPressure: z
+          .object({
+            enabled: z.boolean().default(true),
+            maxEventLoopDelayMs: z.number().int().min(0).default(1000),
+            maxEventLoopUtilization: z.number().min(0).max(1).default(0.98),
+            sampleIntervalMs: z.number().int().positive().default(1000),
+            retryAfterSeconds: z.number().int().positive().default(10),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .prefault({}),
+    /** Absent: sandbox mode (the bundled simulator with demo data). */
+    odoo: odooSchema.optional(),
+    sandbox: z
+      .object({
+        seed: z.number().int().default(1),
+        households: z.number().int().min(0).default(300),
+        /** Port of the in-process simulator; 0 picks a free one. */
+        odooPort: z.number().int().min(0).max(65535).default(0),
+      })
+      .strict()
+      .prefault({}),
+    auth: authSchema.prefault({}),
+    /** Prometheus metrics: on a separate port, or on the API port behind a bearer token, or not served. */
+    metrics: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Bearer token /metrics requires (on either port). Absent on the API port: /metrics is not served. */
+        token: secretSchema.optional(),
+        /** Serve /metrics on its own listener (e.g. 9464, kept off the public ingress); absent: on the API port. */
+        port: z.number().int().min(0).max(65535).optional(),
+        host: z.string().default('127.0.0.1'),
+      })
+      .strict()
+      .prefault({}),
+    /** Requests per caller (token subject, else client IP) per window; 429 with Retry-After beyond. */
+    rateLimit: z
+      .object({
+        enabled: z.boolean().default(true),
+        max: z.number().int().positive().default(600),
+        windowMs: z.number().int().positive().default(60_000),
+      })
+      .strict()
+      .prefault({}),
+    /** /readyz: how long a probe result is reused, and how long one Odoo check may take. */
+    readiness: z
+      .object({
+        cacheMs: z.number().int().min(0).default(5_000),
+        timeoutMs: z.number().int().positive().default(3_000),
+      })
+      .strict()
+      .prefault({}),
+    /** The DCI Social Registry search API (`POST /registry/sync/search`), see src/dci/settings.ts. */
+    dci: dciSettingsSchema.prefault({}),
+    api: z
+      .object({
+        prefix: z.string().regex(/^\/[a-z0-9/_-]*[a-z0-9]$/).default('/api/v1'),
+        defaultPageSize: z.number().int().positive().default(50),
+        maxPageSize: z.number().int().positive().max(1000).default(500),
+        maxBatchSize: z.number().int().positive().max(5000).default(1000),
+        idempotencyTtlMs: z.number().int().positive().default(24 * 3600_000),
+        /**
+         * Sync (`sort=updated_at`) only delivers records whose write_date second ended at least this
+         * long ago, so no later write can still land in a second a cursor has passed (clock skew,
+         * long Odoo transactions). Changes show up this much later; none is skipped.
+         */
+        syncSettleMs: z.number().int().min(0).default(2_000),
+        /** How long reference data (ID types, kinds, genders, banks) looked up by name is reused. */
+        referenceCacheTtlMs: z.number().int().min(0).default(60_000),
+        /** Extra res.partner fields (e.g. `x_` fields) exposed on individuals and groups. */
+        customFields: z
+          .array(
+            z
+              .object({
+                name: z.string().regex(/^[a-z][a-z0-9_]*$/),
+                odooField: z.string().regex(/^[a-z_][a-z0-9_]*$/),
+                type: z.enum(['string', 'integer', 'number', 'boolean', 'date']),
+                readRole: z.enum(['Rest API GET', 'Rest API POST']).default('Rest API GET'),
+                writeRole: z.enum(['Rest API GET', 'Rest API POST']).default('Rest API POST'),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type FileConfig = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;

@@ -1,0 +1,212 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+import type { OdooClient } from '../odoo/types.js';
+import { AttributeCatalog } from './attributes.js';
+import { compileSearchDomain } from './domain.js';
+import {
+  requestEnvelopeSchema,
+  searchItemSchema,
+  type ErrorCode,
+  type HeaderReasonCode,
+  type RequestEnvelope,
+  type ResponseEnvelope,
+  type ResponseHeader,
+  type SearchResponseItem,
+} from './envelope.js';
+import { odooLookups } from './lookups.js';
+import { isPlainObject, parseSearch } from './query.js';
+import { fetchPage } from './page.js';
+import { RecordMapper } from './records.js';
+import { SearchRejection } from './rejection.js';
+import { ReplayGuard } from './replay-guard.js';
+import type { DciSettings } from './settings.js';
+import { createMessageSigner, loadPublicKeys, publicJwk, verifyMessageSignature, type Signer } from './signature.js';
+
+/** A message refused before any search: answered with an HTTP error status and the standard's Error code. */
+export class DciMessageError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DciMessageError';
+  }
+}
+
+export interface DciSearchOptions {
+  settings: DciSettings;
+  now?: () => Date;
+}
+
+/**
+ * The DCI Social Registry sync search: envelope checks (signature, action, duplicates, counts),
+ * then each search request compiled and run against the registry on its own, so one rejected
+ * request does not take the others down.
+ */
+export class DciSearchService {
+  private readonly settings: DciSettings;
+  private readonly now: () => Date;
+  private readonly catalog: AttributeCatalog;
+  private readonly mapper: RecordMapper;
+  private readonly senderKeys = new Map<string, Map<string, KeyObject>>();
+  private readonly replayGuard: ReplayGuard;
+  readonly signer: Signer | undefined;
+
+  constructor(options: DciSearchOptions) {
+    this.settings = options.settings;
+    this.now = options.now ?? (() => new Date());
+    this.catalog = new AttributeCatalog(this.settings);
+    this.mapper = new RecordMapper(this.settings);
+    for (const [senderId, sender] of Object.entries(this.settings.senders)) {
+      this.senderKeys.set(senderId, loadPublicKeys(sender.publicKeys, `dci.senders.${senderId}.publicKeys`));
+    }
+    this.replayGuard = new ReplayGuard(this.settings.duplicateWindowSeconds * 1000);
+    this.signer = this.settings.signingKey
+      ? createMessageSigner(this.settings.signingKey, this.settings.registryId, this.settings.keyId, this.settings.signatureExpirySeconds)
+      : undefined;
+  }
+
+  /** The gateway's public signing keys as a JWK Set (empty when responses are not signed). */
+  jwks(): { keys: Array<Record<string, string>> } {
+    return { keys: this.signer ? [publicJwk(this.signer.publicKey, this.signer.keyId)] : [] };
+  }
+
+  /** Answers one request body; throws DciMessageError for messages refused as a whole at the transport level. */
+  async search(body: unknown, odoo: () => OdooClient, signal?: AbortSignal): Promise<ResponseEnvelope> {
+    const envelope = this.readEnvelope(body);
+    this.checkSignature(envelope, body as { header: unknown; message: unknown });
+    if (envelope.header.is_msg_encrypted) throw new DciMessageError(400, 'err.encryption.invalid', 'Encrypted messages are not supported by this registry.');
+    const { header, message } = envelope;
+    const items = message.search_request;
+    const rejected = (code: HeaderReasonCode, reason: string) => this.respond(envelope, { status: 'rjct', status_reason_code: code, status_reason_message: reason, completed_count: 0 }, []);
+
+    if (header.version !== undefined && header.version !== '' && !header.version.startsWith('1.0')) return rejected('rjct.version.invalid', `Version ${header.version} is not supported (1.0.0).`);
+    if (header.action !== 'search') return rejected('rjct.action.invalid', `action must be "search" on this endpoint, not "${header.action}".`);
+    if (header.total_count !== items.length) return rejected('rjct.total_count.invalid', `header.total_count is ${header.total_count} but the message carries ${items.length} search request(s).`);
+    if (items.length > this.settings.maxSearchRequests) return rejected('rjct.total_count.limit_exceeded', `At most ${this.settings.maxSearchRequests} search requests per message.`);
+    if (!this.replayGuard.firstSighting(header.sender_id, header.message_id, this.now().getTime())) {
+      return rejected('rjct.message_id.duplicate', `message_id ${header.message_id} was already received.`);
+    }
+
+    const references = new Map<string, number>();
+    items.forEach((item, index) => {
+      const ref = isPlainObject(item) && typeof item.reference_id === 'string' ? item.reference_id : '';
+      if (ref !== '' && !references.has(ref)) references.set(ref, index);
+    });
+    let answers: SearchResponseItem[];
+    try {
+      const client = odoo();
+      answers = await Promise.all(items.map((item, index) => this.answer(item, index, references, client, signal)));
+    } catch (err) {
+      this.replayGuard.forget(header.sender_id, header.message_id);
+      throw err;
+    }
+    const succeeded = answers.some((answer) => answer.status === 'succ');
+    return this.respond(envelope, { status: succeeded ? 'succ' : 'rjct', completed_count: answers.length }, answers);
+  }
+
+  private readEnvelope(body: unknown): RequestEnvelope {
+    const parsed = requestEnvelopeSchema.safeParse(body);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'body';
+    throw new DciMessageError(400, 'err.request.bad', `${where}: ${issue?.message ?? 'invalid'}`);
+  }
+
+  /**
+   * A sender that must sign is refused without a valid signature. A signature sent by a sender
+   * whose keys are known is always checked, even where not required: a bad one is never ignored.
+   */
+  private checkSignature(envelope: RequestEnvelope, raw: { header: unknown; message: unknown }): void {
+    const senderId = envelope.header.sender_id;
+    const keys = this.senderKeys.get(senderId) ?? new Map<string, KeyObject>();
+    const required = this.settings.senders[senderId]?.requireSignature ?? this.settings.requireSignatureByDefault;
+    const present = (envelope.signature ?? '').trim() !== '';
+    if (!required && (!present || keys.size === 0)) return;
+    const check = verifyMessageSignature({
+      signature: envelope.signature,
+      senderId,
+      // The digest covers the JSON as sent: the parsed envelope drops unknown members and converts counts.
+      header: raw.header,
+      message: raw.message,
+      keys,
+      nowSeconds: Math.floor(this.now().getTime() / 1000),
+      maxLifetimeSeconds: this.settings.signatureExpirySeconds,
+      clockSkewSeconds: this.settings.signatureClockSkewSeconds,
+    });
+    if (!check.ok) throw new DciMessageError(401, check.code, check.reason);
+  }
+
+  private async answer(raw: unknown, index: number, references: Map<string, number>, client: OdooClient, signal?: AbortSignal): Promise<SearchResponseItem> {
+    const referenceId = isPlainObject(raw) && typeof raw.reference_id === 'string' ? raw.reference_id : '';
+    const base = { reference_id: referenceId, timestamp: this.now().toISOString() };
+    const reject = (rejection: SearchRejection): SearchResponseItem => ({
+      ...base,
+      status: 'rjct',
+      status_reason_code: rejection.code,
+      status_reason_message: rejection.message.slice(0, 999),
+    });
+    const parsed = searchItemSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = String(issue?.path[0] ?? '');
+      const code = field === 'reference_id' ? 'rjct.reference_id.invalid' : field === 'timestamp' ? 'rjct.timestamp.invalid' : 'rjct.search_criteria.invalid';
+      return reject(new SearchRejection(code, `${issue?.path.join('.') || 'search_request'}: ${issue?.message ?? 'invalid'}`));
+    }
+    const item = parsed.data;
+    const locale = dciLocale(item.locale);
+    if (referenceId !== '' && references.get(referenceId) !== index) {
+      return reject(new SearchRejection('rjct.reference_id.duplicate', `reference_id ${referenceId} appears more than once in this message.`));
+    }
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(item.timestamp) || Number.isNaN(Date.parse(item.timestamp))) {
+      return reject(new SearchRejection('rjct.timestamp.invalid', 'timestamp must be an ISO 8601 date-time.'));
+    }
+    try {
+      const search = parseSearch(item.search_criteria, this.catalog, this.settings);
+      const today = this.now().toISOString().slice(0, 10);
+      const domain = await compileSearchDomain(search.entity, search.condition, { lookups: odooLookups(client, signal), settings: this.settings, today });
+      const offset = (search.pageNumber - 1) * search.pageSize;
+      const { total, records } = await fetchPage(client, search.entity, domain, { offset, limit: search.pageSize, order: search.order, ...(signal ? { signal } : {}) });
+      if (total > this.settings.maxTotalCount) {
+        throw new SearchRejection('rjct.search.too_many_records_found', `${total} registrants match; this registry answers at most ${this.settings.maxTotalCount}: narrow the search.`);
+      }
+      return {
+        ...base,
+        status: 'succ',
+        data: { version: '1.0.0', reg_records: records.map((record) => this.mapper.toRecord(search.entity, record)) },
+        pagination: { page_size: search.pageSize, page_number: search.pageNumber, total_count: total },
+        ...(locale ? { locale } : {}),
+      };
+    } catch (err) {
+      if (err instanceof SearchRejection) return reject(err);
+      throw err;
+    }
+  }
+
+  private respond(envelope: RequestEnvelope, status: Pick<ResponseHeader, 'status' | 'status_reason_code' | 'status_reason_message' | 'completed_count'>, answers: SearchResponseItem[]): ResponseEnvelope {
+    const header: ResponseHeader = {
+      version: '1.0.0',
+      message_id: envelope.header.message_id,
+      message_ts: this.now().toISOString(),
+      action: 'on-search',
+      ...status,
+      total_count: envelope.message.search_request.length,
+      sender_id: this.settings.registryId,
+      receiver_id: envelope.header.sender_id,
+      is_msg_encrypted: false,
+    };
+    const message = { transaction_id: envelope.message.transaction_id, correlation_id: randomUUID(), search_response: answers };
+    const signature = this.signer?.sign(header, message, Math.floor(this.now().getTime() / 1000));
+    return { ...(signature ? { signature } : {}), header, message };
+  }
+}
+
+const TWO_TO_THREE: Record<string, string> = { en: 'eng', fr: 'fra', es: 'spa', pt: 'por', ar: 'ara', sw: 'swa', am: 'amh', hi: 'hin', tl: 'tgl', id: 'ind' };
+
+/** The response's locale is ISO 639-3 (`^[a-z]{3}$`): "eng" stays, "en", "EN/GB" and "en-GB" become "eng", anything else is left out. */
+function dciLocale(locale: string | undefined): string | undefined {
+  if (!locale) return undefined;
+  const language = locale.trim().toLowerCase().split(/[-_/]/)[0] ?? '';
+  if (/^[a-z]{3}$/.test(language)) return language;
+  return TWO_TO_THREE[language];
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { secretSchema } from '../config/secret.js';
+
+/** One DCI sender (an SP-MIS or another registry) the gateway knows by its `header.sender_id`. */
+const senderSchema = z
+  .object({
+    /** Ed25519 public keys (SPKI PEM) by key id: the middle part of the signature's `kidId`. */
+    publicKeys: z.record(z.string().min(1), secretSchema).default({}),
+    requireSignature: z.boolean().default(true),
+  })
+  .strict();
+
+/** An extra queryable attribute on a stored res.partner field (e.g. a custom `x_` field). */
+const extraAttributeSchema = z
+  .object({
+    odooField: z.string().regex(/^[a-z_][a-z0-9_]*$/),
+    type: z.enum(['string', 'number', 'date']),
+    entity: z.enum(['Group', 'Member', 'both']).default('both'),
+    sortable: z.boolean().default(true),
+  })
+  .strict();
+
+/** The `dci:` section of the configuration: the DCI Social Registry search API. */
+export const dciSettingsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** The search is served at `/registry/sync/search` and again under this prefix. */
+    prefix: z.string().regex(/^\/[a-z0-9/_-]*[a-z0-9]$/).default('/dci'),
+    /** This registry's id: `sender_id` of responses and the first part of its signatures' `kidId`. */
+    registryId: z.string().min(1).default('g2p-social-registry'),
+    /** DCI identifier type -> OpenG2P ID type name (g2p.id.type). The first key naming a type is used on output. */
+    idTypes: z.record(z.string().min(1), z.string().min(1)).default({ NID: 'National ID', UIN: 'National ID' }),
+    /** DCI `sex` values (compared case-insensitively) -> OpenG2P gender values. */
+    sexValues: z.record(z.string().min(1), z.string().min(1)).default({ male: 'Male', m: 'Male', female: 'Female', f: 'Female' }),
+    extraAttributes: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/), extraAttributeSchema).default({}),
+    defaultResponseEntity: z.enum(['Group', 'Member']).default('Group'),
+    defaultPageSize: z.number().int().positive().default(20),
+    /** Larger page sizes are capped to this (the response's pagination says the size used). */
+    maxPageSize: z.number().int().positive().max(1000).default(100),
+    /** A search matching more registrants than this is refused with rjct.search.too_many_records_found. */
+    maxTotalCount: z.number().int().positive().default(10_000),
+    /** Search requests one message may carry (beyond: rjct.total_count.limit_exceeded). */
+    maxSearchRequests: z.number().int().positive().max(1000).default(20),
+    /** A message_id seen from the same sender within this window is refused (rjct.message_id.duplicate). */
+    duplicateWindowSeconds: z.number().int().positive().default(600),
+    signatureExpirySeconds: z.number().int().positive().default(300),
+    signatureClockSkewSeconds: z.number().int().min(0).default(60),
+    senders: z.record(z.string().min(1), senderSchema).default({}),
+    /** Whether a sender not listed in `senders` must sign (it then cannot, having no keys: it is refused). */
+    requireSignatureByDefault: z.boolean().default(false),
+    /** The gateway's own Ed25519 private key (PKCS#8 PEM): responses are signed when set. */
+    signingKey: secretSchema.optional(),
+    keyId: z.string().regex(/^[^|"]+$/).default('gateway-key-1'),
+  })
+  .strict();
+
+export type DciSettings = z.output<typeof dciSettingsSchema>;
+export type DciSettingsInput = z.input<typeof dciSettingsSchema>;

@@ -1,0 +1,14 @@
+import type { FastifyRequest } from 'fastify';
+import type { Principal } from '../principal.js';
+
+/**
+ * One way of proving who is calling, chosen by the `Authorization` scheme. Bearer JWTs are
+ * one; HTTP Basic against Odoo (roles from group membership) plugs in the same way.
+ * `authenticate` resolves to the principal or throws an HttpProblem (401, or 503 when the
+ * proof cannot be checked right now).
+ */
+export interface Authenticator {
+  /** The scheme as written in challenges (`Bearer`, `Basic`); matched case-insensitively. */
+  scheme: string;
+  authenticate(request: FastifyRequest, credentials: string): Promise<Principal>;
+}

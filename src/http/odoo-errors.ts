@@ -1,0 +1,80 @@
+import { isOdooError, type OdooError } from '../odoo/errors.js';
+import { isRegistryError, type RegistryError } from '../registry/errors.js';
+import { HttpProblem } from './problem.js';
+
+/** Seconds a client should wait before retrying while Odoo is unreachable or the breaker is open. */
+const RETRY_AFTER_SECONDS = '10';
+
+/** Odoo's business messages that mean "this already exists": a conflict, not a bad input. */
+const DUPLICATE = /duplicat|already exists|only one .* of each|must be unique|unique constraint/i;
+
+/**
+ * Problems for failures from below the routes: Odoo's typed errors and the registry's own
+ * refusals. Details are safe for callers: Odoo's business message at most, never a traceback
+ * (those stay in `OdooError.debug`, logged by the error handler for 5xx).
+ */
+export function odooProblem(err: unknown): HttpProblem | undefined {
+  if (isRegistryError(err)) return registryProblem(err);
+  if (isOdooError(err)) return fromOdoo(err);
+  return undefined;
+}
+
+function fromOdoo(err: OdooError): HttpProblem {
+  switch (err.kind) {
+    case 'access_denied':
+      return new HttpProblem({ status: 502, title: 'Bad Gateway', detail: 'The gateway could not sign in to the registry (its Odoo credentials were refused).' });
+    case 'access_error':
+      return new HttpProblem({
+        status: 403,
+        title: 'Forbidden',
+        detail: `Odoo refused the operation for the gateway's Odoo account: ${firstLine(err.message)}`,
+        type: '/problems/odoo-access-error',
+      });
+    case 'missing':
+      return new HttpProblem({ status: 404, title: 'Not Found', detail: 'The record does not exist or has been deleted.' });
+    case 'validation':
+    case 'user_error': {
+      const message = firstLine(err.message) || 'Odoo refused the values.';
+      if (DUPLICATE.test(message)) return new HttpProblem({ status: 409, title: 'Conflict', detail: message });
+      return new HttpProblem({ status: 422, title: 'Unprocessable Content', detail: message });
+    }
+    case 'timeout':
+      return new HttpProblem({ status: 504, title: 'Gateway Timeout', detail: 'The registry did not answer in time. A create may or may not have happened: retry with the same Idempotency-Key.' });
+    case 'unavailable':
+      return new HttpProblem({
+        status: 503,
+        title: 'Service Unavailable',
+        detail: 'The registry is unreachable; retry later.',
+        headers: { 'retry-after': RETRY_AFTER_SECONDS },
+      });
+    case 'session_expired':
+    case 'server_error':
+    case 'bad_response':
+      return new HttpProblem({ status: 502, title: 'Bad Gateway', detail: 'The registry failed to process the request.' });
+  }
+}
+
+function registryProblem(err: RegistryError): HttpProblem {
+  const extensions = err.extensions;
+  switch (err.kind) {
+    case 'not_found':
+      return new HttpProblem({ status: 404, title: 'Not Found', detail: err.message, extensions });
+    case 'conflict':
+      return new HttpProblem({ status: 409, title: 'Conflict', detail: err.message, errors: err.errors, extensions });
+    case 'invalid':
+      return new HttpProblem({ status: 422, title: 'Unprocessable Content', detail: err.message, errors: err.errors, extensions });
+    case 'stale':
+      return new HttpProblem({ status: 412, title: 'Precondition Failed', detail: err.message });
+    case 'bad_cursor':
+      return new HttpProblem({ status: 400, title: 'Bad Request', detail: err.message, errors: [{ field: 'query.cursor', message: err.message }] });
+    case 'idempotency_mismatch':
+      return new HttpProblem({ status: 422, title: 'Unprocessable Content', detail: err.message, errors: [{ field: 'header.idempotency-key', message: err.message }] });
+    case 'in_flight':
+      return new HttpProblem({ status: 409, title: 'Conflict', detail: err.message, headers: { 'retry-after': '1' } });
+  }
+}
+
+/** Odoo messages can run to several lines (a ValidationError with context); the first says it. */
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.trim().slice(0, 500);
+}

@@ -1,0 +1,41 @@
+import type { Config } from '../../config/load.js';
+import { ROLES } from '../../config/auth.js';
+import { createOdooConnection, isOdooError } from '../../odoo/index.js';
+
+/**
+ * `npm run check-config`: the configuration has already loaded (so it is valid, roles file
+ * included); this tries the Odoo login of every configured account. Returns whether all is
+ * well; every finding goes to `report`, one line each, without secrets.
+ */
+export async function checkConfiguration(config: Config, report: (line: string) => void): Promise<boolean> {
+  report(`ok: ${config.configFile} is valid`);
+  for (const role of ROLES) {
+    const rules = config.roles[role]?.length ?? 0;
+    report(`${rules > 0 ? 'ok' : 'warning'}: role "${role}" is granted by ${rules} rule(s) in ${config.auth.rolesFile}`);
+  }
+  if (config.auth.issuers.length === 0 && !config.sandboxMode) report('warning: auth.issuers is empty: no bearer token will be accepted');
+  if (!config.odoo) {
+    report('ok: sandbox mode (no Odoo configured): `npm start` runs the bundled simulator with demo data');
+    return true;
+  }
+
+  const odoo = createOdooConnection({ ...config.odoo, readRetries: 0 });
+  let allGood = true;
+  try {
+    for (const [name, account] of Object.entries(config.odoo.accounts)) {
+      if (!account) continue;
+      const what = `odoo.accounts.${name} (${account.login}) at ${config.odoo.url}, database ${config.odoo.db}`;
+      try {
+        const uid = await odoo.authenticate({ login: account.login, secret: account.password }, AbortSignal.timeout(config.odoo.timeoutMs));
+        report(`ok: ${what}: login accepted (uid ${uid})`);
+      } catch (err) {
+        allGood = false;
+        const reason = isOdooError(err) && err.kind === 'access_denied' ? 'login refused (wrong login, password or API key)' : isOdooError(err) ? `${err.kind}: ${err.message}` : String(err);
+        report(`problem: ${what}: ${reason}`);
+      }
+    }
+  } finally {
+    await odoo.close();
+  }
+  return allGood;
+}

@@ -1,0 +1,29 @@
+import type { Role } from '../config/auth.js';
+import type { OdooCredentials } from '../odoo/types.js';
+
+/** Who is calling, once authenticated: set on `request.principal` by the auth plugin. */
+export interface Principal {
+  /** `sub` of a bearer token, or the Odoo login of an HTTP Basic caller. */
+  sub: string;
+  /** `client_id` or `azp` of a bearer token, when present. */
+  clientId?: string;
+  roles: ReadonlySet<Role>;
+  via: 'jwt' | 'basic';
+  /** Basic callers act in Odoo as themselves, with the credentials they proved. */
+  odooCredentials?: OdooCredentials;
+}
+
+/** What a route requires: one of the two API roles, or nothing at all (probes, docs). */
+export type RouteAccess = Role | 'public';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+    /** Record ids the handler touched, for the audit line. */
+    auditIds?: number[];
+  }
+  interface FastifyContextConfig {
+    /** Every route must declare this; the auth plugin refuses to start otherwise. */
+    access?: RouteAccess;
+  }
+}

@@ -1,0 +1,189 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
+import type { IdempotencyStore, Registry } from '../../registry/index.js';
+import { memberInput, memberPatch, membershipOutput } from '../../registry/schemas.js';
+import {
+  actorFor, conditionalHeaders, cursorQuery, etagOf, idempotencyHeaders, idempotentCreate, idParam, ifMatchVersions, limitQuery, memberParams, queryBoolean, responses,
+} from './support.js';
+
+export const groupQuery = z
+  .object({
+    limit: limitQuery,
+    cursor: cursorQuery,
+    sort: z.enum(['id', '-id', 'updated_at']).optional(),
+    name: z.string().min(1).max(200).optional(),
+    kind: z.string().min(1).max(200).optional().describe('Group kind name or id'),
+    member: z.coerce.number().int().positive().optional().describe('Has this individual among its members'),
+    updated_since: z.iso.datetime({ offset: true }).optional(),
+    include_archived: queryBoolean.optional(),
+    expand: z.enum(['members']).optional(),
+  })
+  .strict();
+
+const expandQuery = z.object({ expand: z.enum(['members']).optional() }).strict();
+
+export function groupRoutes(app: FastifyInstance, registry: Registry, idempotency: IdempotencyStore, prefix: string): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { schemas } = registry.core;
+  const tags = ['groups'];
+  const location = (id: number) => `${prefix}/groups/${id}`;
+
+  r.get('/groups', {
+    config: { access: ROLE_GET },
+    schema: { tags, summary: 'List groups', querystring: groupQuery, response: responses({ 200: schemas.groupList }) },
+    handler: async (request) => {
+      const { expand, ...query } = request.query;
+      const page = await registry.groups.list(actorFor(request), { ...query, expand_members: expand === 'members' });
+      request.auditIds = page.items.map((g) => g.id);
+      return page;
+    },
+  });
+
+  r.get('/groups/:id', {
+    config: { access: ROLE_GET },
+    schema: { tags, summary: 'Get a group (?expand=members adds its memberships, same single Odoo call)', params: idParam, querystring: expandQuery, response: responses({ 200: schemas.groupOutput }) },
+    handler: async (request, reply) => {
+      const { value, version } = await registry.groups.get(actorFor(request), request.params.id, request.query.expand === 'members');
+      request.auditIds = [value.id];
+      reply.header('etag', etagOf(version));
+      return value;
+    },
+  });
+
+  r.post('/groups', {
+    config: { access: ROLE_POST },
+    schema: { tags, summary: 'Create a group with its members in one atomic Odoo call', headers: idempotencyHeaders, body: schemas.groupCreate, response: responses({ 201: schemas.groupOutput }) },
+    handler: async (request, reply) => {
+      const actor = actorFor(request);
+      const respond = async (id: number) => {
+        const { value, version } = await registry.groups.get(actor, id, true);
+        request.auditIds = [value.id];
+        return { status: 201, body: value, headers: { etag: etagOf(version), location: location(value.id) } };
+      };
+      return idempotentCreate(request, reply, idempotency, {
+        run: async (marker) => {
+          const { value, version } = await registry.groups.create(actor, request.body, marker);
+          request.auditIds = [value.id];
+          return { status: 201, body: value, headers: { etag: etagOf(version), location: location(value.id) } };
+        },
+        recover: async (marker) => {
+          const [id] = await registry.groups.findByMarker(actor, marker);
+          return id === undefined ? undefined : respond(id);
+        },
+      });
+    },
+  });
+
+  r.patch('/groups/:id', {
+    config: { access: ROLE_POST },
+    schema: { tags, summary: 'Change a group (partial)', params: idParam, headers: conditionalHeaders, body: schemas.groupPatch, response: responses({ 200: schemas.groupOutput }) },
+    handler: async (request, reply) => {
+      const { value, version } = await registry.groups.update(actorFor(request), request.params.id, request.body, ifMatchVersions(request.headers['if-match']));
+      request.auditIds = [value.id];
+      reply.header('etag', etagOf(version));
+      return value;
+    },
+  });
+
+  r.delete('/groups/:id', {
+    config: { access: ROLE_POST },
+    schema: { tags, summary: 'Archive a group (its memberships are kept)', params: idParam, headers: conditionalHeaders, response: responses({ 204: z.null().describe('No content') }) },
+    handler: async (request, reply) => {
+      await registry.groups.archive(actorFor(request), request.params.id, ifMatchVersions(request.headers['if-match']));
+      request.auditIds = [request.params.id];
+      return reply.code(204).send(null);
+    },
+  });
+
+  const memberTags = ['memberships'];
+  const memberLocation = (groupId: number, id: number) => `${prefix}/groups/${groupId}/members/${id}`;
+
+  r.get('/groups/:id/members', {
+    config: { access: ROLE_GET },
+    schema: {
+      tags: memberTags,
+      summary: "A group's memberships (active ones unless include_ended=true)",
+      params: idParam,
+      querystring: z.object({ limit: limitQuery, cursor: cursorQuery, include_ended: queryBoolean.optional() }).strict(),
+      response: responses({ 200: schemas.membershipList }),
+    },
+    handler: async (request) => {
+      const page = await registry.memberships.list(actorFor(request), request.params.id, request.query);
+      request.auditIds = [request.params.id];
+      return page;
+    },
+  });
+
+  r.get('/groups/:id/members/:membership_id', {
+    config: { access: ROLE_GET },
+    schema: { tags: memberTags, summary: 'One membership', params: memberParams, response: responses({ 200: membershipOutput }) },
+    handler: async (request, reply) => {
+      const { value, version } = await registry.memberships.get(actorFor(request), request.params.id, request.params.membership_id);
+      request.auditIds = [request.params.id, value.id];
+      reply.header('etag', etagOf(version));
+      return value;
+    },
+  });
+
+  r.post('/groups/:id/members', {
+    config: { access: ROLE_POST },
+    schema: {
+      tags: memberTags,
+      summary: 'Add an individual to the group (409 for a duplicate member or a second member of a unique kind such as Head)',
+      params: idParam,
+      headers: idempotencyHeaders,
+      body: memberInput,
+      response: responses({ 201: membershipOutput }),
+    },
+    handler: async (request, reply) => {
+      const actor = actorFor(request);
+      const groupId = request.params.id;
+      const respond = async (membershipId: number) => {
+        const { value, version } = await registry.memberships.get(actor, groupId, membershipId);
+        request.auditIds = [groupId, value.id];
+        return { status: 201, body: value, headers: { etag: etagOf(version), location: memberLocation(groupId, value.id) } };
+      };
+      return idempotentCreate(request, reply, idempotency, {
+        run: async () => {
+          const { value, version } = await registry.memberships.add(actor, groupId, request.body);
+          request.auditIds = [groupId, value.id];
+          return { status: 201, body: value, headers: { etag: etagOf(version), location: memberLocation(groupId, value.id) } };
+        },
+        // A group holds an individual at most once, so (group, individual) finds what the lost attempt made.
+        recover: async () => {
+          const [id] = await registry.memberships.findExisting(actor, groupId, request.body.individual);
+          return id === undefined ? undefined : respond(id);
+        },
+      });
+    },
+  });
+
+  r.patch('/groups/:id/members/:membership_id', {
+    config: { access: ROLE_POST },
+    schema: { tags: memberTags, summary: 'Change kinds or dates of a membership', params: memberParams, headers: conditionalHeaders, body: memberPatch, response: responses({ 200: membershipOutput }) },
+    handler: async (request, reply) => {
+      const { value, version } = await registry.memberships.update(
+        actorFor(request),
+        request.params.id,
+        request.params.membership_id,
+        request.body,
+        ifMatchVersions(request.headers['if-match']),
+      );
+      request.auditIds = [request.params.id, value.id];
+      reply.header('etag', etagOf(version));
+      return value;
+    },
+  });
+
+  r.delete('/groups/:id/members/:membership_id', {
+    config: { access: ROLE_POST },
+    schema: { tags: memberTags, summary: 'End a membership (sets ended_date; nothing is deleted)', params: memberParams, headers: conditionalHeaders, response: responses({ 204: z.null().describe('No content') }) },
+    handler: async (request, reply) => {
+      await registry.memberships.end(actorFor(request), request.params.id, request.params.membership_id, ifMatchVersions(request.headers['if-match']));
+      request.auditIds = [request.params.id, request.params.membership_id];
+      return reply.code(204).send(null);
+    },
+  });
+}

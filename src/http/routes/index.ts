@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { createRegistry, MemoryIdempotencyStore, type Registry } from '../../registry/index.js';
+import { ROLE_GET } from '../../config/auth.js';
+import { visibleTo } from '../../registry/mapping.js';
+import { groupRoutes } from './groups.js';
+import { individualRoutes } from './individuals.js';
+import { referenceRoutes } from './reference.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    registry: Registry;
+  }
+}
+
+/**
+ * The registry REST API under `config.api.prefix`: individuals, groups, memberships, reference
+ * data. Register after the auth plugin (every route declares its role) and after the OpenAPI
+ * plugin (so the routes are documented).
+ */
+async function registryRoutes(app: FastifyInstance): Promise<void> {
+  const { api } = app.config;
+  const registry = createRegistry({
+    customFields: api.customFields,
+    referenceCacheTtlMs: api.referenceCacheTtlMs,
+    defaultPageSize: api.defaultPageSize,
+    maxPageSize: api.maxPageSize,
+    maxBatchSize: api.maxBatchSize,
+    syncSettleMs: api.syncSettleMs,
+  });
+  const idempotency = new MemoryIdempotencyStore(api.idempotencyTtlMs);
+  app.addHook('onClose', async () => idempotency.close());
+  app.decorate('registry', registry);
+
+  await app.register(
+    async (scope) => {
+      // Custom fields the caller's roles may not read are dropped from every answer (the record's
+      // version was computed on the full record, so ETags do not depend on who asks).
+      if (api.customFields.some((f) => f.readRole !== ROLE_GET)) {
+        scope.addHook('preSerialization', async (request, _reply, payload: unknown) => {
+          const roles = request.principal?.roles ?? new Set();
+          const hide = (value: unknown) =>
+            value && typeof value === 'object' && 'id' in value ? visibleTo(value as Record<string, unknown>, api.customFields, roles) : value;
+          if (payload && typeof payload === 'object' && Array.isArray((payload as { items?: unknown }).items)) {
+            return { ...(payload as object), items: (payload as { items: unknown[] }).items.map(hide) };
+          }
+          return hide(payload);
+        });
+      }
+      individualRoutes(scope, registry, idempotency, api.prefix);
+      groupRoutes(scope, registry, idempotency, api.prefix);
+      referenceRoutes(scope, registry);
+    },
+    { prefix: api.prefix },
+  );
+}
+
+export const registryPlugin = fp(registryRoutes, { name: 'registry-routes' });

@@ -1,0 +1,184 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
+import type { IdempotencyStore, Registry } from '../../registry/index.js';
+import { membershipOutput } from '../../registry/schemas.js';
+import {
+  actorFor, conditionalHeaders, cursorQuery, etagOf, idempotencyHeaders, idempotentCreate, idParam, ifMatchVersions, limitQuery, queryBoolean, responses,
+} from './support.js';
+
+const date = z.iso.date();
+
+export const individualQuery = z
+  .object({
+    limit: limitQuery,
+    cursor: cursorQuery,
+    sort: z.enum(['id', '-id', 'updated_at']).optional().describe('Default `id`, or `updated_at` when updated_since is given'),
+    name: z.string().min(1).max(200).optional().describe('Name contains (case-insensitive)'),
+    given_name: z.string().min(1).max(200).optional(),
+    family_name: z.string().min(1).max(200).optional(),
+    gender: z.string().min(1).max(100).optional(),
+    birthdate_from: date.optional(),
+    birthdate_to: date.optional(),
+    registered_from: date.optional(),
+    registered_to: date.optional(),
+    id_type: z.string().min(1).max(200).optional().describe('Has an ID of this type (with id_value: that ID)'),
+    id_value: z.string().min(1).max(200).optional(),
+    phone: z.string().min(1).max(40).optional().describe('A phone number contains this'),
+    group_kind: z.string().min(1).max(200).optional().describe('Active member of a group of this kind'),
+    updated_since: z.iso.datetime({ offset: true }).optional().describe('Changed at or after this instant (sync)'),
+    include_archived: queryBoolean.optional(),
+  })
+  .strict();
+
+export function individualRoutes(app: FastifyInstance, registry: Registry, idempotency: IdempotencyStore, prefix: string): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { schemas } = registry.core;
+  const tags = ['individuals'];
+  const location = (id: number) => `${prefix}/individuals/${id}`;
+
+  r.get('/individuals', {
+    config: { access: ROLE_GET },
+    schema: { tags, summary: 'List individuals (filters, cursor pagination)', querystring: individualQuery, response: responses({ 200: schemas.individualList }) },
+    handler: async (request) => {
+      const page = await registry.individuals.list(actorFor(request), request.query);
+      request.auditIds = page.items.map((i) => i.id);
+      return page;
+    },
+  });
+
+  r.get('/individuals/:id', {
+    config: { access: ROLE_GET },
+    schema: { tags, summary: 'Get an individual', params: idParam, response: responses({ 200: schemas.individualOutput }) },
+    handler: async (request, reply) => {
+      const { value, version } = await registry.individuals.get(actorFor(request), request.params.id);
+      request.auditIds = [value.id];
+      reply.header('etag', etagOf(version));
+      return value;
+    },
+  });
+
+  r.get('/individuals/by-reg-id/:id_type/:value', {
+    config: { access: ROLE_GET },
+    schema: {
+      tags,
+      summary: 'Look an individual up by a registrant ID (e.g. National ID)',
+      params: z.object({ id_type: z.string().min(1).max(200), value: z.string().min(1).max(200) }).strict(),
+      response: responses({ 200: schemas.individualOutput }),
+    },
+    handler: async (request, reply) => {
+      const { value, version } = await registry.individuals.findByRegId(actorFor(request), request.params.id_type, request.params.value);
+      request.auditIds = [value.id];
+      reply.header('etag', etagOf(version));
+      return value;
+    },
+  });
+
+  r.post('/individuals', {
+    config: { access: ROLE_POST },
+    schema: { tags, summary: 'Create an individual with IDs, phones, bank accounts', headers: idempotencyHeaders, body: schemas.individualCreate, response: responses({ 201: schemas.individualOutput }) },
+    handler: async (request, reply) => {
+      const actor = actorFor(request);
+      return idempotentCreate(request, reply, idempotency, {
+        run: async (marker) => {
+          const { value, version } = await registry.individuals.create(actor, request.body, marker);
+          request.auditIds = [value.id];
+          return { status: 201, body: value, headers: { etag: etagOf(version), location: location(value.id) } };
+        },
+        recover: async (marker) => {
+          const [id] = await registry.individuals.findByMarker(actor, marker);
+          if (id === undefined) return undefined;
+          const { value, version } = await registry.individuals.get(actor, id);
+          return { status: 201, body: value, headers: { etag: etagOf(version), location: location(value.id) } };
+        },
+      });
+    },
+  });
+
+  r.post('/individuals/batch', {
+    config: { access: ROLE_POST },
+    attachValidation: true,
+    schema: {
+      tags,
+      summary: 'Create many individuals in one Odoo transaction (all or nothing)',
+      description: 'Every item is validated first; any invalid item gives 422 with errors[].field like `items[3].birthdate` and nothing is created.',
+      headers: idempotencyHeaders,
+      body: schemas.individualBatch,
+      response: responses({ 201: schemas.batchOutput }),
+    },
+    handler: async (request, reply) => {
+      // Item problems are the use case's to report (422, every item); a body that is not
+      // `{ items: [...] }` at all is malformed (400).
+      const raw = request.body as unknown as { items?: unknown };
+      if (request.validationError && !isItemsOnly(raw)) throw request.validationError;
+      const actor = actorFor(request);
+      return idempotentCreate(request, reply, idempotency, {
+        run: async (marker) => {
+          const items = await registry.individuals.createMany(actor, raw.items as unknown[], marker);
+          request.auditIds = items.map((i) => i.id);
+          return { status: 201, body: { items }, headers: {} };
+        },
+        recover: async (marker) => {
+          const ids = await registry.individuals.findByMarker(actor, marker);
+          if (ids.length === 0) return undefined;
+          return { status: 201, body: { items: await registry.individuals.readMany(actor, ids) }, headers: {} };
+        },
+      });
+    },
+  });
+
+  r.patch('/individuals/:id', {
+    config: { access: ROLE_POST },
+    schema: {
+      tags,
+      summary: 'Change an individual (partial; a nested list given replaces the current one)',
+      params: idParam,
+      headers: conditionalHeaders,
+      body: schemas.individualPatch,
+      response: responses({ 200: schemas.individualOutput }),
+    },
+    handler: async (request, reply) => {
+      const { value, version } = await registry.individuals.update(
+        actorFor(request),
+        request.params.id,
+        request.body,
+        ifMatchVersions(request.headers['if-match']),
+      );
+      request.auditIds = [value.id];
+      reply.header('etag', etagOf(version));
+      return value;
+    },
+  });
+
+  r.delete('/individuals/:id', {
+    config: { access: ROLE_POST },
+    schema: { tags, summary: 'Archive an individual (nothing is destroyed)', params: idParam, headers: conditionalHeaders, response: responses({ 204: z.null().describe('No content') }) },
+    handler: async (request, reply) => {
+      await registry.individuals.archive(actorFor(request), request.params.id, ifMatchVersions(request.headers['if-match']));
+      request.auditIds = [request.params.id];
+      return reply.code(204).send(null);
+    },
+  });
+
+  r.get('/individuals/:id/groups', {
+    config: { access: ROLE_GET },
+    schema: {
+      tags,
+      summary: "The individual's group memberships (ended ones flagged)",
+      params: idParam,
+      response: responses({ 200: z.object({ items: z.array(membershipOutput), next_cursor: z.null() }) }),
+    },
+    handler: async (request) => {
+      const items = await registry.individuals.groups(actorFor(request), request.params.id);
+      request.auditIds = [request.params.id];
+      return { items, next_cursor: null };
+    },
+  });
+}
+
+function isItemsOnly(body: unknown): body is { items: unknown[] } {
+  return (
+    typeof body === 'object' && body !== null && Object.keys(body).length === 1 && Array.isArray((body as { items?: unknown }).items) && (body as { items: unknown[] }).items.length > 0
+  );
+}

@@ -1,0 +1,88 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BreakerState, OdooCallEvent, OdooConnection } from './odoo/index.js';
+
+/** Gauge values for the breaker, ordered by how bad they are so alerts can use `> 0`. */
+const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+/**
+ * The gateway's Prometheus metrics. Each app gets its own registry (never prom-client's
+ * global one), so tests can build many apps in one process and each scrape shows one app.
+ */
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  readonly httpRequestsInFlight: Gauge;
+  readonly odooCallDuration: Histogram<'model' | 'method' | 'outcome'>;
+  readonly rateLimited: Counter;
+  /** Pass to `createOdooConnection({ onCall })`. */
+  observeOdooCall(event: OdooCallEvent): void;
+  /** The connection whose breaker state and in-flight calls the gauges read at scrape time. */
+  watchOdoo(odoo: Pick<OdooConnection, 'breakerState' | 'inFlight'>): void;
+}
+
+/** Whether a scraper can reach /metrics: on its own port, or on the API port behind a token. */
+export function metricsAreServed(settings: { enabled: boolean; token?: string; port?: number }): boolean {
+  return settings.enabled && (settings.port !== undefined || settings.token !== undefined);
+}
+
+export function createMetrics(options: { processMetrics?: boolean } = {}): GatewayMetrics {
+  const registry = new Registry();
+  // Process metrics (CPU, memory, event loop lag) sample continuously: only worth it when scraped.
+  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'g2p_' });
+
+  const httpRequestDuration = new Histogram({
+    name: 'g2p_http_request_duration_seconds',
+    help: 'HTTP request duration by route pattern, method and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const httpRequestsInFlight = new Gauge({
+    name: 'g2p_http_requests_in_flight',
+    help: 'HTTP requests being processed',
+    registers: [registry],
+  });
+  const odooCallDuration = new Histogram({
+    name: 'g2p_odoo_call_duration_seconds',
+    help: 'Odoo call duration by model, method and outcome',
+    labelNames: ['model', 'method', 'outcome'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+    registers: [registry],
+  });
+  const rateLimited = new Counter({
+    name: 'g2p_http_rate_limited_total',
+    help: 'Requests refused with 429 by the per-caller rate limit',
+    registers: [registry],
+  });
+  let watched: Pick<OdooConnection, 'breakerState' | 'inFlight'> | undefined;
+  new Gauge({
+    name: 'g2p_odoo_circuit_breaker_state',
+    help: 'Odoo circuit breaker: 0 closed, 1 half-open, 2 open',
+    registers: [registry],
+    collect() {
+      if (watched) this.set(BREAKER_VALUE[watched.breakerState]);
+    },
+  });
+  new Gauge({
+    name: 'g2p_odoo_calls_in_flight',
+    help: 'Calls to Odoo on the wire',
+    registers: [registry],
+    collect() {
+      if (watched) this.set(watched.inFlight);
+    },
+  });
+
+  return {
+    registry,
+    httpRequestDuration,
+    httpRequestsInFlight,
+    odooCallDuration,
+    rateLimited,
+    observeOdooCall(event) {
+      odooCallDuration.observe({ model: event.model ?? '', method: event.method, outcome: event.outcome }, event.durationMs / 1000);
+    },
+    watchOdoo(odoo) {
+      watched = odoo;
+    },
+  };
+}

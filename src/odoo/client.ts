@@ -1,0 +1,138 @@
+import { isOdooError } from './errors.js';
+import type { AccountState, OdooConnectionImpl } from './connection.js';
+import type {
+  CallOptions,
+  OdooClient,
+  OdooDomain,
+  OdooRecord,
+  OdooVersion,
+  SearchOptions,
+  WebSpecification,
+} from './types.js';
+
+/** One Odoo account's typed view of `execute_kw`. Undefined options are left out of the call. */
+export class OdooAccountClient implements OdooClient {
+  constructor(private readonly connection: OdooConnectionImpl, private readonly account: AccountState) {}
+
+  get login(): string {
+    return this.account.login;
+  }
+
+  uid(signal?: AbortSignal): Promise<number> {
+    return this.connection.ensureLogin(this.account, signal);
+  }
+
+  version(signal?: AbortSignal): Promise<OdooVersion> {
+    return this.connection.version(signal);
+  }
+
+  /** True on Odoo 17+, where `webRead` / `webSearchRead` exist; otherwise use batched `read`s. */
+  async supportsWebRead(signal?: AbortSignal): Promise<boolean> {
+    await this.uid(signal);
+    return this.connection.supportsWebRead(signal);
+  }
+
+  /**
+   * `execute_kw` as this account. The session cookie rides along when there is one. On an
+   * expired session (only possible where the cookie is the authentication, i.e. call_kw) it
+   * logs in again once and repeats the call: Odoo refused it before running anything. On
+   * AccessDenied the cached login is dropped so a rotated password is picked up next time.
+   */
+  async executeKw<T = unknown>(model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}, opts: CallOptions = {}): Promise<T> {
+    const callKwargs = opts.context ? { ...kwargs, context: { ...(kwargs.context as object | undefined), ...opts.context } } : kwargs;
+    for (let relogin = 0; ; relogin++) {
+      const uid = await this.connection.ensureLogin(this.account, opts.signal);
+      const sessionId = this.connection.settings.sessionCookie ? this.account.sessionId : undefined;
+      try {
+        const result = await this.connection.invokeRaw(
+          'object',
+          'execute_kw',
+          [this.connection.settings.db, uid, this.account.secret, model, method, args, callKwargs],
+          { signal: opts.signal, sessionId, model, idempotent: this.connection.isIdempotent(method) },
+        );
+        if (sessionId && result.newSessionId) this.account.sessionId = result.newSessionId;
+        return result.value as T;
+      } catch (err) {
+        if (isOdooError(err) && err.kind === 'session_expired' && relogin === 0) {
+          this.connection.forgetLogin(this.account);
+          continue;
+        }
+        if (isOdooError(err) && err.kind === 'access_denied') this.connection.forgetLogin(this.account);
+        throw err;
+      }
+    }
+  }
+
+  search(model: string, domain: OdooDomain, opts: SearchOptions = {}): Promise<number[]> {
+    return this.executeKw(model, 'search', [domain], paging(opts), opts);
+  }
+
+  searchCount(model: string, domain: OdooDomain, opts: CallOptions = {}): Promise<number> {
+    return this.executeKw(model, 'search_count', [domain], {}, opts);
+  }
+
+  searchRead<T extends OdooRecord = OdooRecord>(model: string, domain: OdooDomain, fields: string[], opts: SearchOptions = {}): Promise<T[]> {
+    return this.executeKw(model, 'search_read', [domain], { fields, ...paging(opts) }, opts);
+  }
+
+  read<T extends OdooRecord = OdooRecord>(model: string, ids: number[], fields: string[], opts: CallOptions = {}): Promise<T[]> {
+    return this.executeKw(model, 'read', [ids], { fields }, opts);
+  }
+
+  webRead<T extends OdooRecord = OdooRecord>(model: string, ids: number[], specification: WebSpecification, opts: CallOptions = {}): Promise<T[]> {
+    return this.executeKw(model, 'web_read', [ids], { specification }, opts);
+  }
+
+  webSearchRead<T extends OdooRecord = OdooRecord>(
+    model: string,
+    domain: OdooDomain,
+    specification: WebSpecification,
+    opts: SearchOptions = {},
+  ): Promise<{ length: number; records: T[] }> {
+    return this.executeKw(model, 'web_search_read', [], { domain, specification, ...paging(opts) }, opts);
+  }
+
+  create(model: string, values: Record<string, unknown>, opts: CallOptions = {}): Promise<number> {
+    return this.executeKw(model, 'create', [values], {}, opts);
+  }
+
+  /** One `create` with a list of values: one transaction, all or nothing. */
+  createMany(model: string, values: Record<string, unknown>[], opts: CallOptions = {}): Promise<number[]> {
+    return this.executeKw(model, 'create', [values], {}, opts);
+  }
+
+  write(model: string, ids: number[], values: Record<string, unknown>, opts: CallOptions = {}): Promise<true> {
+    return this.executeKw(model, 'write', [ids, values], {}, opts);
+  }
+
+  unlink(model: string, ids: number[], opts: CallOptions = {}): Promise<true> {
+    return this.executeKw(model, 'unlink', [ids], {}, opts);
+  }
+
+  fieldsGet(model: string, attributes?: string[], opts: CallOptions = {}): Promise<Record<string, Record<string, unknown>>> {
+    return this.executeKw(model, 'fields_get', [], attributes ? { attributes } : {}, opts);
+  }
+
+  nameSearch(model: string, name: string, opts: SearchOptions & { domain?: OdooDomain; operator?: string } = {}): Promise<Array<[number, string]>> {
+    return this.executeKw(model, 'name_search', [name], definedOnly({ args: opts.domain, operator: opts.operator, limit: opts.limit }), opts);
+  }
+
+  readGroup(
+    model: string,
+    domain: OdooDomain,
+    fields: string[],
+    groupby: string[],
+    opts: SearchOptions & { lazy?: boolean } = {},
+  ): Promise<Array<Record<string, unknown>>> {
+    const kwargs = definedOnly({ offset: opts.offset, limit: opts.limit, orderby: opts.order, lazy: opts.lazy });
+    return this.executeKw(model, 'read_group', [domain, fields, groupby], kwargs, opts);
+  }
+}
+
+function paging(opts: SearchOptions): Record<string, unknown> {
+  return definedOnly({ offset: opts.offset, limit: opts.limit, order: opts.order });
+}
+
+function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+}

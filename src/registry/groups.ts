@@ -1,0 +1,128 @@
+import type { OdooRecord } from '../odoo/types.js';
+import { RegistryError, registrantNotFound } from './errors.js';
+import type { FieldError } from './field-error.js';
+import { compileGroupQuery, registrantDomain, type GroupQuery } from './filters.js';
+import { groupSpec, toGroup } from './mapping.js';
+import { checkVersion, versioned, type Actor, type Page, type RegistryCore, type Versioned } from './registry.js';
+import type { Group, GroupCreate, GroupPatch } from './schemas.js';
+import { commonValues, type WriteContext } from './writes.js';
+import { resolveKinds } from './memberships.js';
+import { odooDatetime } from './values.js';
+import { searchTree } from './reader.js';
+
+const MODEL = 'res.partner';
+
+/** Use cases on groups: reads are scoped to `is_registrant = true, is_group = true`. */
+export class Groups {
+  constructor(private readonly core: RegistryCore) {}
+
+  private convert(withMembers: boolean) {
+    return (record: OdooRecord): Group => toGroup(record, this.core.customFields, withMembers);
+  }
+
+  async list(actor: Actor, query: GroupQuery & { expand_members?: boolean }): Promise<Page<Group>> {
+    const compiled = await compileGroupQuery(actor.client, this.core.refs, query, this.core.sync);
+    const withMembers = query.expand_members === true;
+    return this.core.page(actor, MODEL, compiled, query.limit, groupSpec(this.core.customFields, withMembers), this.convert(withMembers));
+  }
+
+  /**
+   * One call, members included when asked (web_search_read nests them). The version covers the
+   * group's own fields only, so it is the same with or without `expand=members` and is what
+   * If-Match on PATCH / DELETE of the group compares.
+   */
+  async get(actor: Actor, id: number, withMembers = false): Promise<Versioned<Group>> {
+    const { records } = await searchTree(actor.client, MODEL, [['id', '=', id], ...registrantDomain(true)], groupSpec(this.core.customFields, withMembers), {
+      limit: 1,
+      context: { active_test: false },
+    });
+    if (!records[0]) throw registrantNotFound('group', id);
+    const group = toGroup(records[0], this.core.customFields, withMembers);
+    const { members: _members, ...own } = group;
+    return { value: group, version: versioned(own).version };
+  }
+
+  /**
+   * The group and its memberships in ONE Odoo `create` (memberships as x2many commands), so a
+   * refused member leaves no half-made group. Members must be existing individuals.
+   */
+  async create(actor: Actor, input: GroupCreate, marker?: string): Promise<Versioned<Group>> {
+    const ctx = this.core.writeContext(actor);
+    const vals = await this.groupValues(ctx, input);
+    vals.is_registrant = true;
+    vals.is_group = true;
+    if (marker) vals.ref = marker;
+    const members = input.members ?? [];
+    const commands: unknown[] = [];
+    let uniqueHolder: string | undefined;
+    const seen = new Set<number>();
+    for (const [i, member] of members.entries()) {
+      const path = `members[${i}]`;
+      if (seen.has(member.individual)) {
+        throw new RegistryError('conflict', `Duplication of Member is not allowed: individual ${member.individual} is listed twice.`, [
+          { field: `${path}.individual`, message: 'listed twice' },
+        ]);
+      }
+      seen.add(member.individual);
+      const kinds = await resolveKinds(ctx, member.kinds, `${path}.kinds`);
+      for (const kind of kinds.filter((k) => k.extra.is_unique === true)) {
+        if (uniqueHolder === kind.name) {
+          throw new RegistryError('conflict', `A group has at most one member of kind "${kind.name}".`, [{ field: `${path}.kinds`, message: `a second "${kind.name}"` }]);
+        }
+        uniqueHolder = kind.name;
+      }
+      const values: Record<string, unknown> = { individual: member.individual, kind: [[6, 0, kinds.map((k) => k.id)]] };
+      if (member.start_date) values.start_date = odooDatetime(member.start_date);
+      commands.push([0, 0, values]);
+    }
+    this.core.throwIfInvalid(ctx.errors);
+    if (members.length) {
+      const ids = [...seen];
+      const found = new Set(await actor.client.search(MODEL, [['id', 'in', ids], ...registrantDomain(false)]));
+      const errors: FieldError[] = members
+        .map((m, i) => (found.has(m.individual) ? undefined : { field: `members[${i}].individual`, message: `no individual with id ${m.individual}` }))
+        .filter((e): e is FieldError => e !== undefined);
+      this.core.throwIfInvalid(errors);
+      vals.group_membership_ids = commands;
+    }
+    const id = await actor.client.create(MODEL, vals);
+    return this.get(actor, id, true);
+  }
+
+  async update(actor: Actor, id: number, patch: GroupPatch, ifMatch?: string[]): Promise<Versioned<Group>> {
+    const current = await this.get(actor, id);
+    checkVersion(current.version, ifMatch);
+    const ctx = this.core.writeContext(actor);
+    const vals = await this.groupValues(ctx, patch);
+    this.core.throwIfInvalid(ctx.errors);
+    if (Object.keys(vals).length === 0) return current;
+    await actor.client.write(MODEL, [id], vals);
+    return this.get(actor, id);
+  }
+
+  async archive(actor: Actor, id: number, ifMatch?: string[]): Promise<void> {
+    const current = await this.get(actor, id);
+    checkVersion(current.version, ifMatch);
+    if (current.value.active) await actor.client.write(MODEL, [id], { active: false });
+  }
+
+  async findByMarker(actor: Actor, marker: string): Promise<number[]> {
+    return actor.client.search(MODEL, [['ref', '=', marker], ...registrantDomain(true)], { order: 'id asc', context: { active_test: false } });
+  }
+
+  private async groupValues(ctx: WriteContext, input: GroupPatch): Promise<Record<string, unknown>> {
+    const vals: Record<string, unknown> = {};
+    const { members: _members, ...own } = input as GroupCreate;
+    await commonValues(ctx, own as Record<string, unknown>, vals);
+    if (input.name !== undefined) vals.name = input.name;
+    if (input.is_partial_group !== undefined) vals.is_partial_group = input.is_partial_group;
+    if (input.kind !== undefined) {
+      if (input.kind === null) vals.kind = false;
+      else {
+        const kind = await ctx.refs.resolveInto(ctx.client, 'groupKinds', input.kind, 'kind', ctx.errors);
+        if (kind) vals.kind = kind.id;
+      }
+    }
+    return vals;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Idempotency-Key bookkeeping for POST: what happened to the first request with a key, so a
+ * retry gets the same answer instead of a second registrant.
+ *
+ * States: `in_flight` (the first request is running; a retry waits for it), `done` (the stored
+ * response is replayed), `unknown` (Odoo may or may not have created the record: the
+ * connection failed after the request was sent; the retry resolves it by searching for the
+ * marker the create carried, see `idempotencyMarker`).
+ */
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+export type IdempotencyEntry =
+  | { state: 'in_flight'; fingerprint: string; settled: Promise<void> }
+  | { state: 'done'; fingerprint: string; response: StoredResponse }
+  | { state: 'unknown'; fingerprint: string };
+
+export type BeginResult =
+  | { outcome: 'started' }
+  | { outcome: 'replay'; response: StoredResponse }
+  | { outcome: 'unknown' }
+  | { outcome: 'mismatch' }
+  | { outcome: 'in_flight'; settled: Promise<void> };
+
+/** The store behind Idempotency-Key. In memory here; a shared deployment would put it in Redis or a database. */
+export interface IdempotencyStore {
+  /** Claims `key` for a request with `fingerprint`, or says what an earlier request with it left. */
+  begin(key: string, fingerprint: string): Promise<BeginResult>;
+  /** The request finished with this response: retries replay it. */
+  complete(key: string, response: StoredResponse): Promise<void>;
+  /** The outcome is unknown (transport failure after sending): the retry must look before creating. */
+  markUnknown(key: string): Promise<void>;
+  /** The request failed without creating anything: forget the key, a retry runs afresh. */
+  release(key: string): Promise<void>;
+}
+
+interface Slot {
+  entry: IdempotencyEntry;
+  expiresAt: number;
+  resolve?: () => void;
+}
+
+export class MemoryIdempotencyStore implements IdempotencyStore {
+  private readonly slots = new Map<string, Slot>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly ttlMs: number, private readonly now: () => number = Date.now) {
+    this.sweeper = setInterval(() => this.sweep(), Math.min(ttlMs, 60_000));
+    this.sweeper.unref();
+  }
+
+  async begin(key: string, fingerprint: string): Promise<BeginResult> {
+    const slot = this.live(key);
+    if (!slot) {
+      let resolve!: () => void;
+      const settled = new Promise<void>((r) => (resolve = r));
+      this.slots.set(key, { entry: { state: 'in_flight', fingerprint, settled }, expiresAt: this.now() + this.ttlMs, resolve });
+      return { outcome: 'started' };
+    }
+    if (slot.entry.fingerprint !== fingerprint) return { outcome: 'mismatch' };
+    switch (slot.entry.state) {
+      case 'done':
+        return { outcome: 'replay', response: slot.entry.response };
+      case 'in_flight':
+        return { outcome: 'in_flight', settled: slot.entry.settled };
+      case 'unknown': {
+        // This retry now owns the key while it resolves the unknown outcome.
+        let resolve!: () => void;
+        const settled = new Promise<void>((r) => (resolve = r));
+        this.slots.set(key, { entry: { state: 'in_flight', fingerprint, settled }, expiresAt: slot.expiresAt, resolve });
+        return { outcome: 'unknown' };
+      }
+    }
+  }
+
+  async complete(key: string, response: StoredResponse): Promise<void> {
+    this.settle(key, (fingerprint) => ({ state: 'done', fingerprint, response }));
+  }
+
+  async markUnknown(key: string): Promise<void> {
+    this.settle(key, (fingerprint) => ({ state: 'unknown', fingerprint }));
+  }
+
+  async release(key: string): Promise<void> {
+    const slot = this.slots.get(key);
+    this.slots.delete(key);
+    slot?.resolve?.();
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+
+  private settle(key: string, next: (fingerprint: string) => IdempotencyEntry): void {
+    const slot = this.slots.get(key);
+    if (!slot) return;
+    this.slots.set(key, { entry: next(slot.entry.fingerprint), expiresAt: slot.expiresAt });
+    slot.resolve?.();
+  }
+
+  private live(key: string): Slot | undefined {
+    const slot = this.slots.get(key);
+    if (slot && slot.expiresAt <= this.now() && slot.entry.state !== 'in_flight') {
+      this.slots.delete(key);
+      return undefined;
+    }
+    return slot;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, slot] of this.slots) if (slot.expiresAt <= now && slot.entry.state !== 'in_flight') this.slots.delete(key);
+  }
+}

@@ -1,0 +1,141 @@
+import type { OdooRecord } from '../odoo/types.js';
+import { registrantNotFound, RegistryError } from './errors.js';
+import type { FieldError } from './field-error.js';
+import { compileIndividualQuery, registrantDomain, type IndividualQuery } from './filters.js';
+import { individualSpec, MEMBERSHIP_SPEC, toIndividual, toMembership } from './mapping.js';
+import { checkVersion, versioned, type Actor, type Page, type RegistryCore, type Versioned } from './registry.js';
+import type { Individual, IndividualCreate, IndividualPatch, Membership } from './schemas.js';
+import { individualCreateValues, individualPatchValues } from './writes.js';
+import { searchTree } from './reader.js';
+
+const MODEL = 'res.partner';
+
+/** Use cases on individuals: every read is scoped to `is_registrant = true, is_group = false`. */
+export class Individuals {
+  constructor(private readonly core: RegistryCore) {}
+
+  private get spec() {
+    return individualSpec(this.core.customFields);
+  }
+
+  private convert = (record: OdooRecord): Individual => toIndividual(record, this.core.customFields);
+
+  async list(actor: Actor, query: IndividualQuery): Promise<Page<Individual>> {
+    const compiled = await compileIndividualQuery(actor.client, this.core.refs, query, this.core.sync);
+    return this.core.page(actor, MODEL, compiled, query.limit, this.spec, this.convert);
+  }
+
+  /** One call; archived individuals are found too (they show `active: false`). */
+  async get(actor: Actor, id: number): Promise<Versioned<Individual>> {
+    const [record] = await this.readMany(actor, [id]);
+    if (!record) throw registrantNotFound('individual', id);
+    return versioned(record);
+  }
+
+  async readMany(actor: Actor, ids: number[]): Promise<Individual[]> {
+    if (ids.length === 0) return [];
+    const { records } = await searchTree(actor.client, MODEL, [['id', 'in', ids], ...registrantDomain(false)], this.spec, {
+      order: 'id asc',
+      context: { active_test: false },
+    });
+    return records.map(this.convert);
+  }
+
+  /**
+   * Look-up by registrant ID. OpenG2P allows the same value on two registrants (duplicates are
+   * found later by deduplication), so more than one match is a 409 naming the candidates.
+   */
+  async findByRegId(actor: Actor, idType: string, value: string): Promise<Versioned<Individual>> {
+    const type = await this.core.refs.resolve(actor.client, 'idTypes', /^\d+$/.test(idType) ? Number(idType) : idType, 'id_type');
+    const { records } = await searchTree(
+      actor.client,
+      MODEL,
+      [...registrantDomain(false), ['reg_ids', 'any', [['id_type', '=', type.id], ['value', '=', value]]]],
+      this.spec,
+      { limit: 2, order: 'id asc' },
+    );
+    if (records.length === 0) throw new RegistryError('not_found', `No individual has the ${type.name} "${value}".`);
+    if (records.length > 1) {
+      throw new RegistryError('conflict', `More than one individual has the ${type.name} "${value}".`, undefined, {
+        candidates: records.map((r) => r.id),
+      });
+    }
+    return versioned(this.convert(records[0]!));
+  }
+
+  async create(actor: Actor, input: IndividualCreate, marker?: string): Promise<Versioned<Individual>> {
+    const ctx = this.core.writeContext(actor);
+    const vals = await individualCreateValues(ctx, input, marker);
+    this.core.throwIfInvalid(ctx.errors);
+    const id = await actor.client.create(MODEL, vals);
+    return this.get(actor, id);
+  }
+
+  /**
+   * Many individuals in ONE Odoo `create` (one transaction: all or nothing). Every item is
+   * validated first, so a bad item 17 is reported with the others before Odoo sees any.
+   */
+  async createMany(actor: Actor, items: unknown[], marker?: string): Promise<Individual[]> {
+    if (items.length > this.core.options.maxBatchSize) {
+      throw new RegistryError('invalid', `A batch holds at most ${this.core.options.maxBatchSize} items.`, [
+        { field: 'items', message: `at most ${this.core.options.maxBatchSize} items` },
+      ]);
+    }
+    const errors: FieldError[] = [];
+    const valsList: Record<string, unknown>[] = [];
+    for (const [i, item] of items.entries()) {
+      const parsed = this.core.schemas.individualCreate.safeParse(item);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) errors.push({ field: `items[${i}]${issuePath(issue.path)}`, message: issue.message });
+        continue;
+      }
+      const ctx = this.core.writeContext(actor, `items[${i}].`);
+      valsList.push(await individualCreateValues(ctx, parsed.data, marker));
+      errors.push(...ctx.errors);
+    }
+    this.core.throwIfInvalid(errors);
+    const ids = await actor.client.createMany(MODEL, valsList);
+    return this.readMany(actor, ids);
+  }
+
+  async update(actor: Actor, id: number, patch: IndividualPatch, ifMatch?: string[]): Promise<Versioned<Individual>> {
+    const current = await this.get(actor, id);
+    checkVersion(current.version, ifMatch);
+    const ctx = this.core.writeContext(actor);
+    const vals = await individualPatchValues(ctx, patch, current.value);
+    this.core.throwIfInvalid(ctx.errors);
+    if (Object.keys(vals).length === 0) return current;
+    await actor.client.write(MODEL, [id], vals);
+    return this.get(actor, id);
+  }
+
+  /** DELETE archives (`active = false`); nothing is destroyed. Archiving twice is fine. */
+  async archive(actor: Actor, id: number, ifMatch?: string[]): Promise<void> {
+    const current = await this.get(actor, id);
+    checkVersion(current.version, ifMatch);
+    if (current.value.active) await actor.client.write(MODEL, [id], { active: false });
+  }
+
+  /** The individual's memberships (ended ones included, flagged), in one call. */
+  async groups(actor: Actor, id: number): Promise<Membership[]> {
+    const { records } = await searchTree(
+      actor.client,
+      MODEL,
+      [['id', '=', id], ...registrantDomain(false)],
+      { individual_membership_ids: { fields: MEMBERSHIP_SPEC, order: 'id asc' } },
+      { limit: 1, context: { active_test: false } },
+    );
+    if (!records[0]) throw registrantNotFound('individual', id);
+    const memberships = records[0].individual_membership_ids;
+    return Array.isArray(memberships) ? memberships.map((m) => toMembership(m as Record<string, unknown>)) : [];
+  }
+
+  /** Ids of the individuals an earlier create with this idempotency marker made (in creation order). */
+  async findByMarker(actor: Actor, marker: string): Promise<number[]> {
+    return actor.client.search(MODEL, [['ref', '=', marker], ...registrantDomain(false)], { order: 'id asc', context: { active_test: false } });
+  }
+}
+
+export function issuePath(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+}

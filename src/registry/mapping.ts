@@ -1,0 +1,164 @@
+import type { OdooRecord, WebSpecification } from '../odoo/types.js';
+import type { CustomField, CustomFieldRole } from './custom-fields.js';
+import type { Group, Individual, Membership } from './schemas.js';
+import { isoDate, isoDatetime, numberOrNull, relation, relations, stringOrNull } from './values.js';
+
+/**
+ * Which Odoo fields the API reads, and how a record becomes API JSON. Only what is listed here
+ * is ever read or shown: the rest of res.partner (company, users, accounting, ...) stays out.
+ */
+
+const NAME_ONLY = { fields: { display_name: {} } };
+
+const REGISTRANT_FIELDS: WebSpecification = {
+  name: {},
+  email: {},
+  phone: {},
+  mobile: {},
+  address: {},
+  registration_date: {},
+  active: {},
+  create_date: {},
+  write_date: {},
+};
+
+export const MEMBERSHIP_SPEC: WebSpecification = {
+  group: NAME_ONLY,
+  individual: NAME_ONLY,
+  kind: NAME_ONLY,
+  start_date: {},
+  ended_date: {},
+  is_ended: {},
+};
+
+const customSpec = (customFields: readonly CustomField[]): WebSpecification =>
+  Object.fromEntries(customFields.map((f) => [f.odooField, {}]));
+
+export function individualSpec(customFields: readonly CustomField[]): WebSpecification {
+  return {
+    ...REGISTRANT_FIELDS,
+    given_name: {},
+    family_name: {},
+    addl_name: {},
+    gender: {},
+    birthdate: {},
+    birthdate_not_exact: {},
+    birth_place: {},
+    occupation: {},
+    income: {},
+    civil_status: {},
+    reg_ids: { fields: { id_type: NAME_ONLY, value: {}, status: {}, expiry_date: {}, description: {} }, order: 'id asc' },
+    phone_number_ids: { fields: { phone_no: {}, phone_sanitized: {}, date_collected: {} }, order: 'id asc' },
+    bank_ids: { fields: { acc_number: {}, bank_id: NAME_ONLY, acc_holder_name: {} }, order: 'id asc' },
+    ...customSpec(customFields),
+  };
+}
+
+export function groupSpec(customFields: readonly CustomField[], withMembers: boolean): WebSpecification {
+  return {
+    ...REGISTRANT_FIELDS,
+    kind: NAME_ONLY,
+    is_partial_group: {},
+    ...customSpec(customFields),
+    ...(withMembers ? { group_membership_ids: { fields: MEMBERSHIP_SPEC, order: 'id asc' } } : {}),
+  };
+}
+
+type Row = Record<string, unknown>;
+const rows = (value: unknown): Row[] => (Array.isArray(value) ? value.filter((v): v is Row => Boolean(v) && typeof v === 'object') : []);
+
+function registrantBase(record: OdooRecord) {
+  return {
+    id: record.id,
+    name: stringOrNull(record.name),
+    email: stringOrNull(record.email),
+    phone: stringOrNull(record.phone),
+    mobile: stringOrNull(record.mobile),
+    address: stringOrNull(record.address),
+    registration_date: isoDate(record.registration_date),
+    active: record.active !== false,
+    created_at: isoDatetime(record.create_date),
+    updated_at: isoDatetime(record.write_date),
+  };
+}
+
+function customValues(record: OdooRecord, customFields: readonly CustomField[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of customFields) {
+    const raw = record[field.odooField];
+    out[field.name] =
+      field.type === 'boolean' ? raw === true
+      : field.type === 'date' ? isoDate(raw)
+      : field.type === 'string' ? stringOrNull(raw)
+      : numberOrNull(raw);
+  }
+  return out;
+}
+
+export function toIndividual(record: OdooRecord, customFields: readonly CustomField[]): Individual {
+  return {
+    ...registrantBase(record),
+    given_name: stringOrNull(record.given_name),
+    family_name: stringOrNull(record.family_name),
+    addl_name: stringOrNull(record.addl_name),
+    gender: stringOrNull(record.gender),
+    birthdate: isoDate(record.birthdate),
+    birthdate_not_exact: record.birthdate_not_exact === true,
+    birth_place: stringOrNull(record.birth_place),
+    occupation: stringOrNull(record.occupation),
+    income: numberOrNull(record.income),
+    civil_status: stringOrNull(record.civil_status),
+    reg_ids: rows(record.reg_ids).map((r) => ({
+      id: r.id as number,
+      id_type: relation(r.id_type),
+      value: stringOrNull(r.value),
+      status: stringOrNull(r.status),
+      expiry_date: isoDate(r.expiry_date),
+      description: stringOrNull(r.description),
+    })),
+    phone_numbers: rows(record.phone_number_ids).map((r) => ({
+      id: r.id as number,
+      phone_no: stringOrNull(r.phone_no),
+      phone_sanitized: stringOrNull(r.phone_sanitized),
+      date_collected: isoDate(r.date_collected),
+    })),
+    bank_accounts: rows(record.bank_ids).map((r) => ({
+      id: r.id as number,
+      acc_number: stringOrNull(r.acc_number),
+      bank: relation(r.bank_id),
+      acc_holder_name: stringOrNull(r.acc_holder_name),
+    })),
+    ...customValues(record, customFields),
+  };
+}
+
+export function toMembership(record: Row): Membership {
+  return {
+    id: record.id as number,
+    group: relation(record.group) ?? { id: 0, name: '' },
+    individual: relation(record.individual) ?? { id: 0, name: '' },
+    kinds: relations(record.kind),
+    start_date: isoDatetime(record.start_date),
+    ended_date: isoDatetime(record.ended_date),
+    is_ended: record.is_ended === true || Boolean(stringOrNull(record.ended_date)),
+  };
+}
+
+export function toGroup(record: OdooRecord, customFields: readonly CustomField[], withMembers: boolean): Group {
+  return {
+    ...registrantBase(record),
+    kind: relation(record.kind),
+    is_partial_group: record.is_partial_group === true,
+    ...customValues(record, customFields),
+    ...(withMembers ? { members: rows(record.group_membership_ids).map(toMembership) } : {}),
+  };
+}
+
+/** Leaves out custom fields the caller's roles may not see. */
+export function visibleTo<T extends Record<string, unknown>>(value: T, customFields: readonly CustomField[], roles: ReadonlySet<CustomFieldRole>): T {
+  const hidden = customFields.filter((f) => !roles.has(f.readRole));
+  if (hidden.length === 0) return value;
+  const copy: Record<string, unknown> = { ...value };
+  for (const field of hidden) delete copy[field.name];
+  return copy as T;
+}

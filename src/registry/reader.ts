@@ -1,0 +1,106 @@
+import type { CallOptions, OdooClient, OdooDomain, OdooRecord, SearchOptions, WebSpecification } from '../odoo/types.js';
+
+/**
+ * Nested reads in a constant number of Odoo calls. Odoo 17 answers a whole tree (record, its
+ * IDs, phones, memberships, ...) in one `web_read` / `web_search_read`. Odoo 15/16 (OpenG2P
+ * 1.x) lack those methods: there the same tree is read level by level, one batched `read` per
+ * relational field and level, whatever the number of records. Both return the same shape,
+ * web_read's: many2one `{id, display_name, ...}` (or a bare id without sub-fields), x2many
+ * lists of records (or of ids).
+ */
+
+/** Co-models of the relational fields the registry reads, and whether they hold many (the specification does not say). */
+type Relation = readonly [comodel: string, cardinality: 'one' | 'many'];
+const RELATIONS: Record<string, Record<string, Relation>> = {
+  'res.partner': {
+    reg_ids: ['g2p.reg.id', 'many'],
+    phone_number_ids: ['g2p.phone.number', 'many'],
+    bank_ids: ['res.partner.bank', 'many'],
+    group_membership_ids: ['g2p.group.membership', 'many'],
+    individual_membership_ids: ['g2p.group.membership', 'many'],
+    kind: ['g2p.group.kind', 'one'],
+  },
+  'g2p.reg.id': { id_type: ['g2p.id.type', 'one'] },
+  'res.partner.bank': { bank_id: ['res.bank', 'one'] },
+  'g2p.group.membership': {
+    group: ['res.partner', 'one'],
+    individual: ['res.partner', 'one'],
+    kind: ['g2p.group.membership.kind', 'many'],
+  },
+};
+
+export async function searchTree<T extends OdooRecord = OdooRecord>(
+  client: OdooClient,
+  model: string,
+  domain: OdooDomain,
+  specification: WebSpecification,
+  opts: SearchOptions = {},
+): Promise<{ length: number; records: T[] }> {
+  if (await client.supportsWebRead(opts.signal)) return client.webSearchRead<T>(model, domain, specification, opts);
+  const records = await client.searchRead<T>(model, domain, topFields(specification), opts);
+  // web_search_read's `length`: the full count only when the page is full.
+  const offset = opts.offset ?? 0;
+  const length =
+    opts.limit !== undefined && records.length === opts.limit ? await client.searchCount(model, domain, callOptions(opts)) : offset + records.length;
+  await expand(client, model, records, specification, callOptions(opts));
+  return { length: records.length === 0 ? 0 : length, records };
+}
+
+export async function readTree<T extends OdooRecord = OdooRecord>(
+  client: OdooClient,
+  model: string,
+  ids: number[],
+  specification: WebSpecification,
+  opts: CallOptions = {},
+): Promise<T[]> {
+  if (await client.supportsWebRead(opts.signal)) return client.webRead<T>(model, ids, specification, opts);
+  if (ids.length === 0) return [];
+  const records = await client.read<T>(model, ids, topFields(specification), opts);
+  await expand(client, model, records, specification, opts);
+  return records;
+}
+
+const topFields = (specification: WebSpecification): string[] => Object.keys(specification).filter((f) => f !== 'id');
+const callOptions = (opts: SearchOptions): CallOptions => ({ context: opts.context, signal: opts.signal });
+
+/** Replaces `read`'s `[id, name]` pairs and id lists by what web_read would have returned. */
+async function expand(client: OdooClient, model: string, records: OdooRecord[], specification: WebSpecification, opts: CallOptions): Promise<void> {
+  for (const [field, sub] of Object.entries(specification)) {
+    const relation = RELATIONS[model]?.[field];
+    if (!relation) continue;
+    const [comodel, cardinality] = relation;
+    const fields = (sub as { fields?: WebSpecification }).fields;
+    const order = (sub as { order?: string }).order;
+    if (cardinality === 'one') {
+      // many2one: `[id, name]` or false.
+      const onlyName = fields && Object.keys(fields).every((f) => f === 'display_name');
+      const wanted = fields && !onlyName ? Object.fromEntries(Object.entries(fields).filter(([f]) => f !== 'display_name')) : undefined;
+      const targets = [...new Set(records.map((r) => pairId(r[field])).filter((id): id is number => id !== undefined))];
+      const byId = wanted ? new Map((await readTree(client, comodel, targets, wanted, opts)).map((r) => [r.id, r])) : undefined;
+      for (const record of records) {
+        const value = record[field];
+        if (!isPair(value)) {
+          record[field] = false;
+          continue;
+        }
+        if (!fields) record[field] = value[0];
+        else record[field] = { ...(byId?.get(value[0]) ?? {}), id: value[0], ...('display_name' in fields ? { display_name: value[1] } : {}) };
+      }
+      continue;
+    }
+    const all = [...new Set(records.flatMap((r) => (Array.isArray(r[field]) ? (r[field] as number[]) : [])))];
+    if (order === 'id asc') for (const record of records) if (Array.isArray(record[field])) (record[field] as number[]).sort((a, b) => a - b);
+    if (!fields) continue;
+    const byId = new Map((await readTree(client, comodel, all, fields, opts)).map((r) => [r.id, r]));
+    for (const record of records) {
+      const ids = Array.isArray(record[field]) ? (record[field] as number[]) : [];
+      record[field] = ids.map((id) => byId.get(id) ?? { id });
+    }
+  }
+}
+
+function isPair(value: unknown): value is [number, string] {
+  return Array.isArray(value) && value.length === 2 && typeof value[0] === 'number' && typeof value[1] === 'string';
+}
+
+const pairId = (value: unknown): number | undefined => (isPair(value) ? value[0] : undefined);

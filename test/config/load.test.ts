@@ -1,0 +1,54 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { loadConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/yaml.js';
+
+function configDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'g2p-config-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const ROLES_YAML = 'roles:\n  Rest API GET:\n    - claim: scope\n      includes: registry:read\n';
+
+t.test('environment variables override the file, and secrets come from files', async (t) => {
+  const dir = configDir({
+    'gw.yaml': 'odoo:\n  url: http://odoo.invalid:8069\n  db: g2p\n  accounts:\n    default:\n      login: gw\n      password: { env: GW_ODOO_SECRET }\n',
+    'roles.yaml': ROLES_YAML,
+    'pw': 'from-a-file\n',
+  });
+  const config = loadConfig({
+    cwd: dir,
+    env: { G2P_CONFIG: 'gw.yaml', GW_ODOO_SECRET: 'from-env', PORT: '8081', ODOO_PROTOCOL: 'xmlrpc' },
+  });
+  t.equal(config.server.port, 8081);
+  t.equal(config.odoo?.protocol, 'xmlrpc');
+  t.equal(config.odoo?.accounts.default.password, 'from-env');
+  t.equal(config.sandboxMode, false);
+  t.same(config.roles['Rest API GET'], [{ claim: 'scope', includes: 'registry:read' }]);
+
+  const fromFile = loadConfig({ cwd: dir, env: { G2P_CONFIG: 'gw.yaml', GW_ODOO_SECRET: 'x', ODOO_PASSWORD_FILE: join(dir, 'pw') } });
+  t.equal(fromFile.odoo?.accounts.default.password, 'from-a-file');
+});
+
+t.test('no Odoo means sandbox mode, refused in production', async (t) => {
+  const dir = configDir({ 'default.yaml': 'server:\n  port: 0\n', 'roles.yaml': ROLES_YAML });
+  t.equal(loadConfig({ cwd: dir, env: { G2P_CONFIG: 'default.yaml' } }).sandboxMode, true);
+  t.throws(() => loadConfig({ cwd: dir, env: { G2P_CONFIG: 'default.yaml', NODE_ENV: 'production' } }), /sandbox mode is refused/);
+});
+
+t.test('bad values name the file, the line and the key', async (t) => {
+  const dir = configDir({ 'default.yaml': 'server:\n  port: 99999\n  colour: blue\n', 'roles.yaml': ROLES_YAML });
+  const err = t.throws(() => loadConfig({ cwd: dir, env: { G2P_CONFIG: 'default.yaml' } })) as ConfigError;
+  t.ok(err instanceof ConfigError);
+  t.match(err.problems.join('\n'), /default\.yaml:2: server\.port: /);
+  t.match(err.problems.join('\n'), /default\.yaml:3: server: Unrecognized key.*colour/);
+
+  const envErr = t.throws(() => loadConfig({ cwd: dir, env: { G2P_CONFIG: 'default.yaml', PORT: 'eighty' } })) as ConfigError;
+  t.match(envErr.message, /server\.port/);
+
+  const missingSecret = configDir({ 'c.yaml': 'odoo:\n  url: http://o.invalid\n  db: d\n  accounts:\n    default:\n      login: a\n      password: { env: NOT_SET_ANYWHERE }\n', 'roles.yaml': ROLES_YAML });
+  t.throws(() => loadConfig({ cwd: missingSecret, env: { G2P_CONFIG: 'c.yaml' } }), /odoo\.accounts\.default\.password: environment variable NOT_SET_ANYWHERE is not set/);
+});

@@ -1,0 +1,119 @@
+import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import type { DciSettingsInput } from '../../src/dci/settings.js';
+import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
+import { testConfig } from '../support/config.js';
+import { authHeaders, type TokenKind } from '../support/tokens.js';
+
+/** A gateway on a real port in front of a simulator, with DCI settings of the test's choosing. */
+export interface DciGateway {
+  origin: string;
+  app: FastifyInstance;
+  post(path: string, body: unknown, options?: { token?: TokenKind; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+export async function startGateway(sim: RunningSimulator, dci: DciSettingsInput = {}): Promise<DciGateway> {
+  const config = testConfig({
+    odoo: { url: sim.url, db: 'g2p', protocol: 'jsonrpc', accounts: { default: { login: 'admin', password: 'admin' } } },
+    rateLimit: { enabled: false },
+    server: { underPressure: { enabled: false } },
+    metrics: { enabled: false },
+    dci,
+  });
+  const app = buildApp(config);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    origin,
+    app,
+    async post(path, body, options = {}) {
+      const response = await fetch(`${origin}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...authHeaders(options.token ?? 'get'), ...options.headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+    },
+    close: () => app.close(),
+  };
+}
+
+export const startSim = (households = 40): Promise<RunningSimulator> => startSimulator({ households, seed: 11 });
+
+let counter = 0;
+export const uniqueId = (prefix = 'msg'): string => `${prefix}-${process.pid}-${Date.now()}-${++counter}`;
+
+/** A DCI search message with the given search requests (criteria only; reference ids and timestamps filled in). */
+export function message(criteria: Array<Record<string, unknown>>, header: Record<string, unknown> = {}): { header: Record<string, unknown>; message: Record<string, unknown> } {
+  return {
+    header: {
+      version: '1.0.0',
+      message_id: uniqueId(),
+      message_ts: new Date().toISOString(),
+      action: 'search',
+      sender_id: 'test-spmis',
+      receiver_id: 'g2p-social-registry',
+      total_count: criteria.length,
+      is_msg_encrypted: false,
+      ...header,
+    },
+    message: {
+      transaction_id: uniqueId('txn'),
+      search_request: criteria.map((search_criteria, i) => ({ reference_id: `ref-${i + 1}`, timestamp: new Date().toISOString(), search_criteria })),
+    },
+  };
+}
+
+export const expression = (entity: string, query: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  version: '1.0.0',
+  query_type: 'expression',
+  response_entity: entity,
+  query: { type: 'ns:org:QueryType:NoSql', value: { expression: { collection: entity, query } } },
+  ...extra,
+});
+
+// ---- an independent signer, written from the dci README (not the gateway's code) -------------
+
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${sortedJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Python's json.dumps(sort_keys=True, separators=(",", ":")) with ensure_ascii on (its default) or off. */
+export function pythonJson(value: unknown, ensureAscii = true): string {
+  const text = sortedJson(value);
+  return ensureAscii ? text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : text;
+}
+
+export interface SignOptions {
+  senderId: string;
+  keyId: string;
+  key: KeyObject;
+  created?: number;
+  expires?: number;
+  ensureAscii?: boolean;
+}
+
+export function signEnvelope(envelope: { header: unknown; message: unknown }, options: SignOptions): string {
+  const created = options.created ?? Math.floor(Date.now() / 1000);
+  const expires = options.expires ?? created + 300;
+  const digest = createHash('sha256').update(pythonJson({ header: envelope.header, message: envelope.message }, options.ensureAscii ?? true)).digest('base64');
+  const signature = sign(null, Buffer.from(`(created): ${created}\n(expires): ${expires}\ndigest: ${digest}`), options.key).toString('base64');
+  return `Signature: namespace="dci", kidId="${options.senderId}|${options.keyId}|ed25519", algorithm="ed25519", created="${created}", expires="${expires}", headers="(created) (expires) digest", signature="${signature}"`;
+}
+
+export function ed25519Pair(): { privateKey: KeyObject; publicPem: string; privatePem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    privateKey,
+    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}

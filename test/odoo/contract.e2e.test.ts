@@ -1,0 +1,85 @@
+/**
+ * Contract suite against a real Odoo + OpenG2P, over every transport. Runs only when
+ * G2P_E2E_ODOO_URL, G2P_E2E_ODOO_DB, G2P_E2E_ODOO_USERNAME and G2P_E2E_ODOO_PASSWORD are set.
+ * It creates only individuals whose family name carries a unique run tag and archives every
+ * one of them at the end (nothing is destroyed).
+ */
+import t from 'tap';
+import { randomBytes } from 'node:crypto';
+import { createOdooConnection, OdooError, type OdooClient } from '../../src/odoo/index.js';
+
+const url = process.env.G2P_E2E_ODOO_URL;
+const db = process.env.G2P_E2E_ODOO_DB;
+const login = process.env.G2P_E2E_ODOO_USERNAME;
+const password = process.env.G2P_E2E_ODOO_PASSWORD;
+
+async function rejection(promise: Promise<unknown>): Promise<OdooError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof OdooError) return err;
+    throw err;
+  }
+  throw new Error('expected the call to reject');
+}
+
+if (!url || !db || !login || !password) {
+  t.plan(0, 'G2P_E2E_ODOO_URL, G2P_E2E_ODOO_DB, G2P_E2E_ODOO_USERNAME and G2P_E2E_ODOO_PASSWORD not set: real-Odoo contract suite skipped');
+} else {
+  const runTag = `E2E-${randomBytes(4).toString('hex')}`;
+
+  for (const protocol of ['jsonrpc', 'xmlrpc', 'call_kw'] as const) {
+    t.test(`${protocol}: contract with the real Odoo`, async (t) => {
+      const connection = createOdooConnection({ url, db, protocol, timeoutMs: 30_000 });
+      const client: OdooClient = connection.as({ login, secret: password });
+      const family = `${runTag}-${protocol}`;
+      t.teardown(async () => {
+        const leftovers = await client.search('res.partner', [['family_name', '=', family]], { context: { active_test: false } });
+        if (leftovers.length) await client.write('res.partner', leftovers, { active: false });
+        await connection.close();
+      });
+
+      t.ok((await client.uid()) > 0, 'logs in');
+      const version = await client.version();
+      t.type(version.server_version, 'string', `server ${version.server_version}`);
+
+      const name = `${family.toUpperCase()}, Åsa Ñúñez 李雷 🙂`;
+      const id = await client.create('res.partner', { name, given_name: 'Åsa', family_name: family, is_registrant: true, is_group: false });
+      t.type(id, 'number', 'create returns the id');
+      const ids = await client.createMany('res.partner', [
+        { name: `${family}, B`, family_name: family, is_registrant: true },
+        { name: `${family}, C`, family_name: family, is_registrant: true },
+      ]);
+      t.equal(ids.length, 2, 'create with a list returns every id');
+
+      const [read] = await client.read('res.partner', [id], ['name', 'given_name', 'birthdate']);
+      t.equal(read!.name, name, 'non-ASCII name round-trips');
+      t.equal(read!.birthdate, false, 'unset date reads as false');
+      t.same(await client.search('res.partner', [['family_name', '=', family]], { order: 'id asc' }), [id, ...ids], 'search');
+      t.equal(await client.searchCount('res.partner', [['family_name', '=', family]]), 3, 'search_count');
+      const page = await client.searchRead('res.partner', [['family_name', '=', family]], ['name'], { limit: 2, order: 'id asc' });
+      t.same(page.map((r) => r.id), [id, ids[0]], 'search_read with limit and order');
+
+      t.equal(await client.write('res.partner', [id], { given_name: 'Changed', birthdate: null }), true, 'write');
+      t.equal((await client.read('res.partner', [id], ['given_name']))[0]!.given_name, 'Changed');
+
+      if (await client.supportsWebRead()) {
+        const web = await client.webSearchRead('res.partner', [['family_name', '=', family]], { name: {}, reg_ids: { fields: { value: {} } } }, { limit: 1, order: 'id asc' });
+        t.equal(web.length, 3, 'web_search_read counts');
+        t.equal(web.records[0]!.id, id);
+        t.same((await client.webRead('res.partner', [id], { given_name: {} }))[0], { id, given_name: 'Changed' }, 'web_read');
+      }
+
+      t.equal(await client.write('res.partner', [ids[1]!], { active: false }), true, 'archive');
+      t.same(await client.search('res.partner', [['family_name', '=', family]], { order: 'id asc' }), [id, ids[0]], 'archived records are not found');
+      t.equal(await client.searchCount('res.partner', [['family_name', '=', family]], { context: { active_test: false } }), 3, 'unless active_test is false');
+
+      t.equal((await rejection(client.read('res.partner', [id], ['no_such_field']))).kind, 'server_error', 'unknown field: server_error');
+      t.equal((await rejection(client.write('res.partner', [999_999_999], { name: 'x' }))).kind, 'missing', 'missing record');
+      const future = await rejection(client.write('res.partner', [id], { registration_date: '2999-01-01' }));
+      t.equal(future.kind, protocol === 'xmlrpc' ? 'user_error' : 'validation', 'future registration date refused');
+      t.match(future.message, /Registration date/);
+      t.equal((await rejection(connection.as({ login, secret: `${password}-wrong` }).search('res.partner', []))).kind, 'access_denied', 'wrong password');
+    });
+  }
+}
