@@ -1,4 +1,4 @@
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
 
 /** A configuration problem an operator can fix: which file, where in it, and what is wrong. */
@@ -22,21 +22,30 @@ export function parseYaml(source: YamlSource): { data: unknown; lineOf: (path: P
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
+        // linePos is only filled with prettyErrors, which would also reformat the message.
+        const pos = lineCounter.linePos(e.pos[0]);
         return `${source.name}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`;
       }),
     );
   }
   const lineOf = (path: PropertyKey[]): number | undefined => {
-    // Walk down as far as the path exists, so a missing key points at its parent.
+    // Walk down as far as the path exists, so a missing key points at its parent. A map entry
+    // is located by its key, since a nested value starts on the line after it.
     let node: Node | null | undefined = doc.contents as Node | null;
     let line: number | undefined = node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
     for (const key of path) {
-      if (isMap(node)) node = node.get(key as string, true) as Node | undefined;
-      else if (isSeq(node)) node = node.get(Number(key), true) as Node | undefined;
-      else break;
-      if (!node?.range) break;
-      line = lineCounter.linePos(node.range[0]).line;
+      let at: Node | null | undefined;
+      if (isMap(node)) {
+        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(key));
+        if (!pair) break;
+        at = isScalar(pair.key) ? pair.key : undefined;
+        node = pair.value as Node | null;
+      } else if (isSeq(node)) {
+        node = node.get(Number(key), true) as Node | undefined;
+        at = node;
+      } else break;
+      if (!at?.range) break;
+      line = lineCounter.linePos(at.range[0]).line;
     }
     return line;
   };

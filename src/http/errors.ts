@@ -25,18 +25,16 @@ export function installErrorHandling(app: FastifyInstance, toProblem: (err: unkn
 
 function fromFastifyError(err: FastifyError): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err;
-  if (hasZodFastifySchemaValidationErrors(err)) {
-    const errors: FieldError[] = err.validation.map((v) => ({
-      field: fieldName(err.validationContext ?? 'request', v.instancePath),
-      message: v.message ?? 'is invalid',
-    }));
-    return new HttpProblem({ status: 400, title: 'Bad Request', detail: describe(errors), errors });
-  }
-  if (err.validation) {
-    const errors: FieldError[] = err.validation.map((v) => ({
-      field: fieldName(err.validationContext ?? 'request', v.instancePath),
-      message: v.message ?? 'is invalid',
-    }));
+  if (hasZodFastifySchemaValidationErrors(err) || err.validation) {
+    const context = err.validationContext ?? 'request';
+    const errors: FieldError[] = (err.validation ?? []).flatMap((v) => {
+      // An unknown key is named itself (body.is_group), not its parent object.
+      const unknownKeys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
+      if (Array.isArray(unknownKeys) && unknownKeys.length > 0) {
+        return unknownKeys.map((key) => ({ field: fieldName(context, `${v.instancePath}/${String(key)}`), message: 'is not a known field' }));
+      }
+      return [{ field: fieldName(context, v.instancePath), message: v.message ?? 'is invalid' }];
+    });
     return new HttpProblem({ status: 400, title: 'Bad Request', detail: describe(errors), errors });
   }
   const status = err.statusCode;

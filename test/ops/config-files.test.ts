@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +62,8 @@ t.test('config/production.example.yaml validates in production with its secrets 
     'odoo-gateway-password': 'gateway-pass',
     'odoo-read-api-key': 'read-key',
     'metrics-token': 'scrape-token',
+    'dci-spmis-public.pem': generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    'dci-signing-key.pem': generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
   for (const [name, value] of Object.entries(secrets)) writeFileSync(join(dir, name), `${value}\n`);
   writeFileSync(join(dir, 'production.yaml'), example.replaceAll('/run/secrets/', `${dir}/`));
@@ -73,6 +76,8 @@ t.test('config/production.example.yaml validates in production with its secrets 
   t.equal(config.metrics.token, 'scrape-token');
   t.equal(config.metrics.port, 9464);
   t.match(config.auth.issuers[0], { jwksUrl: /^https:/ });
+  t.equal(config.dci.senders.spmis?.requireSignature, true);
+  t.match(config.dci.signingKey, /BEGIN PRIVATE KEY/);
 
   const unset = t.throws(() => loadConfig({ cwd: dir, env: { G2P_CONFIG: 'production.yaml', NODE_ENV: 'production' } })) as ConfigError;
   t.match(unset.message, /odoo\.accounts\.write\.password: environment variable ODOO_WRITE_API_KEY is not set/);
