@@ -1,10 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config/load.js';
-import { installErrorHandling } from './http/errors.js';
+import { frameworkErrors, installErrorHandling } from './http/errors.js';
 import { odooProblem } from './http/odoo-errors.js';
 import { requestIdFor, REQUEST_ID_HEADER } from './http/request-id.js';
 import { authPlugin } from './http/auth/index.js';
+import { createBasicAuthenticator } from './http/auth/basic.js';
+import { compatPlugin } from './http/compat/index.js';
 import { dciPlugin } from './http/dci/index.js';
 import { opsPlugin } from './http/ops/index.js';
 import { openApiPlugin } from './http/openapi.js';
@@ -37,6 +39,9 @@ export function buildApp(config: Config, deps: AppDependencies = {}): FastifyIns
     trustProxy: config.server.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Path parameters are bounded by the route schemas (which name the field), not by the router's 100 characters.
+    routerOptions: { maxParamLength: 2048 },
+    frameworkErrors,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -54,10 +59,15 @@ export function buildApp(config: Config, deps: AppDependencies = {}): FastifyIns
   installErrorHandling(app, odooProblem);
 
   // Feature plugins (auth first: it checks that every route declares its role).
-  app.register(authPlugin);
+  const { basicAuth } = config.compat;
+  const basic = basicAuth.enabled
+    ? [createBasicAuthenticator(odoo, { cacheTtlMs: basicAuth.cacheTtlMs, rolesCacheTtlMs: basicAuth.rolesCacheTtlMs, postImpliesGet: config.auth.postImpliesGet })]
+    : [];
+  app.register(authPlugin, { authenticators: basic });
   app.register(opsPlugin);
   app.register(openApiPlugin);
   app.register(registryPlugin);
   app.register(dciPlugin);
+  if (config.compat.enabled) app.register(compatPlugin);
   return app;
 }

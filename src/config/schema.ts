@@ -102,6 +102,27 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Drop-in replacement for OpenG2P's own REST module (`g2p_registry_rest_api`): the same
+     * routes and JSON under `prefix`, and HTTP Basic with Odoo logins besides bearer tokens.
+     */
+    compat: z
+      .object({
+        enabled: z.boolean().default(true),
+        prefix: z.string().regex(/^\/[a-z0-9/_-]*[a-z0-9]$/).default('/api/v1/registry'),
+        basicAuth: z
+          .object({
+            enabled: z.boolean().default(true),
+            /** How long a verified login/password is trusted before Odoo checks it again (~650 ms a check). */
+            cacheTtlMs: z.number().int().min(0).default(60_000),
+            /** How long the caller's Rest API GET/POST group membership, read from Odoo, is reused. */
+            rolesCacheTtlMs: z.number().int().min(0).default(30_000),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     /** The DCI Social Registry search API (`POST /registry/sync/search`), see src/dci/settings.ts. */
     dci: dciSettingsSchema.prefault({}),
     api: z

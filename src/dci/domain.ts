@@ -3,6 +3,7 @@ import type { Attribute, Entity } from './attributes.js';
 import type { Condition, Operator } from './query.js';
 import { integerOf } from './query.js';
 import { rejectFilter } from './rejection.js';
+import { isStorableText } from '../registry/text.js';
 import type { DciSettings } from './settings.js';
 
 /**
@@ -98,7 +99,7 @@ async function compileIdentifier(idTypeName: string, operator: Operator, value: 
       return [['id', operator === 'in' ? 'in' : 'not in', await lookups.registrantsWithId(idTypeName, 'in', listOf(value, name).map(text))]];
     case 'contains':
       if (typeof value !== 'string' || value.trim() === '') throw rejectFilter(`$contains on ${name} takes a non-empty string.`);
-      return [['id', 'in', await lookups.registrantsWithId(idTypeName, 'ilike', value)]];
+      return [['id', 'in', await lookups.registrantsWithId(idTypeName, 'ilike', text(value))]];
     default:
       throw rejectFilter(`${name} can only be compared for (in)equality or containment.`);
   }
@@ -183,6 +184,8 @@ function listOf(value: unknown, name: string): unknown[] {
 function convertScalar(value: unknown, type: 'string' | 'number' | 'date' | 'datetime', name: string): string | number {
   switch (type) {
     case 'string':
+      // Text Odoo cannot store cannot match anything, and over XML-RPC it would fault the whole search.
+      if (typeof value === 'string' && !isStorableText(value)) throw rejectFilter(`The value for ${name} contains a control character or an unpaired surrogate.`);
       if (typeof value === 'string' || typeof value === 'number') return String(value);
       break;
     case 'number':

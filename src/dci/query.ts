@@ -29,8 +29,25 @@ const MONGO_OPERATORS: Record<string, Operator> = {
 };
 const PREDICATE_OPERATORS: Record<string, Operator> = { eq: 'eq', gt: 'gt', lt: 'lt', ge: 'gte', le: 'lte', in: 'in' };
 
+/**
+ * The operator a caller named, looked up among the table's own keys only: a plain index would
+ * also find what every object inherits (`constructor`, `toString`) and put a function into the
+ * Odoo domain.
+ */
+const operatorNamed = (table: Record<string, Operator>, name: string): Operator | undefined => (Object.hasOwn(table, name) ? table[name] : undefined);
+
+/**
+ * How many conditions one search may hold. Each becomes a term of one Odoo domain, and Odoo
+ * nests `&`/`|` terms as deep as they are many: tens of thousands exhaust its stack (a fault).
+ */
+const MAX_CONDITIONS = 200;
+
+const conditionCount = (condition: Condition): number =>
+  condition.op === 'leaf' ? 1 : condition.op === 'not' ? conditionCount(condition.item) : condition.items.reduce((sum, item) => sum + conditionCount(item), 0);
+
 export function parseSearch(criteria: SearchItem['search_criteria'], catalog: AttributeCatalog, settings: DciSettings): ParsedSearch {
   const { entity, condition } = parseQuery(criteria, catalog, settings);
+  if (conditionCount(condition) > MAX_CONDITIONS) throw rejectCriteria(`A search may hold at most ${MAX_CONDITIONS} conditions.`);
   return { entity, condition, order: parseSort(criteria.sort, entity, catalog), ...parsePagination(criteria.pagination, settings) };
 }
 
@@ -89,15 +106,22 @@ function expressionOf(query: unknown): { collection: unknown; query: unknown } {
   return { collection: expression.collection, query: expression.query };
 }
 
-function parseMongo(node: unknown, entity: Entity, catalog: AttributeCatalog): Condition {
+/**
+ * How deep $and/$or/$not may nest. Real queries stay within a handful of levels; without a bound
+ * a few kilobytes of nesting overflow the stack of this recursive reading (a 500 for the message).
+ */
+const MAX_EXPRESSION_DEPTH = 32;
+
+function parseMongo(node: unknown, entity: Entity, catalog: AttributeCatalog, depth = 0): Condition {
+  if (depth > MAX_EXPRESSION_DEPTH) throw rejectCriteria(`An expression query may nest $and, $or and $not at most ${MAX_EXPRESSION_DEPTH} levels deep.`);
   if (!isPlainObject(node)) throw rejectCriteria('Each part of an expression query must be an object.');
   const parts: Condition[] = [];
   for (const [key, value] of Object.entries(node)) {
     if (key === '$and' || key === '$or') {
       if (!Array.isArray(value) || value.length === 0) throw rejectCriteria(`${key} takes a non-empty list.`);
-      parts.push({ op: key === '$and' ? 'and' : 'or', items: value.map((item) => parseMongo(item, entity, catalog)) });
+      parts.push({ op: key === '$and' ? 'and' : 'or', items: value.map((item) => parseMongo(item, entity, catalog, depth + 1)) });
     } else if (key === '$not') {
-      parts.push({ op: 'not', item: parseMongo(value, entity, catalog) });
+      parts.push({ op: 'not', item: parseMongo(value, entity, catalog, depth + 1) });
     } else if (key.startsWith('$')) {
       throw rejectFilter(`Operator ${key} is not supported here.`);
     } else {
@@ -106,7 +130,7 @@ function parseMongo(node: unknown, entity: Entity, catalog: AttributeCatalog): C
         const ops = Object.entries(value);
         if (ops.length === 0) throw rejectFilter(`No operator given for ${key}.`);
         for (const [op, operand] of ops) {
-          const operator = MONGO_OPERATORS[op];
+          const operator = operatorNamed(MONGO_OPERATORS, op);
           if (!operator) throw rejectFilter(`Operator ${op} is not supported (${Object.keys(MONGO_OPERATORS).join(' ')}).`);
           parts.push({ op: 'leaf', attribute, operator, value: operand });
         }
@@ -150,7 +174,7 @@ function parsePredicates(query: unknown, entity: Entity, catalog: AttributeCatal
 
 function predicateLeaf(expression: PredicateExpression, entity: Entity, catalog: AttributeCatalog): Condition {
   const attribute = attributeOf(catalog, entity, expression.attribute_name);
-  const operator = PREDICATE_OPERATORS[expression.operator];
+  const operator = operatorNamed(PREDICATE_OPERATORS, expression.operator);
   if (!operator) throw rejectFilter(`Operator "${expression.operator}" is not supported (eq gt lt ge le in).`);
   return { op: 'leaf', attribute, operator, value: expression.attribute_value };
 }

@@ -208,5 +208,6 @@ function dciLocale(locale: string | undefined): string | undefined {
   if (!locale) return undefined;
   const language = locale.trim().toLowerCase().split(/[-_/]/)[0] ?? '';
   if (/^[a-z]{3}$/.test(language)) return language;
-  return TWO_TO_THREE[language];
+  // Own keys only: `constructor` must not find what every object inherits.
+  return Object.hasOwn(TWO_TO_THREE, language) ? TWO_TO_THREE[language] : undefined;
 }

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { HttpProblem, sendProblem, type FieldError } from './problem.js';
 
@@ -31,7 +31,8 @@ function fromFastifyError(err: FastifyError): HttpProblem | undefined {
       // An unknown key is named itself (body.is_group), not its parent object.
       const unknownKeys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
       if (Array.isArray(unknownKeys) && unknownKeys.length > 0) {
-        return unknownKeys.map((key) => ({ field: fieldName(context, `${v.instancePath}/${String(key)}`), message: 'is not a known field' }));
+        // Appended after the split: the caller's key may itself hold a `/` (the path separator).
+        return unknownKeys.map((key) => ({ field: `${fieldName(context, v.instancePath)}.${String(key)}`, message: 'is not a known field' }));
       }
       return [{ field: fieldName(context, v.instancePath), message: v.message ?? 'is invalid' }];
     });
@@ -40,10 +41,45 @@ function fromFastifyError(err: FastifyError): HttpProblem | undefined {
   const status = err.statusCode;
   if (status && status >= 400 && status < 500) {
     // Fastify's own client errors (body too large, bad JSON, unsupported media type): their messages are safe.
-    return new HttpProblem({ status, title: titleFor(status), detail: err.message });
+    const field = FRAMEWORK_ERROR_FIELDS[err.code];
+    return new HttpProblem({ status, title: titleFor(status), detail: err.message, ...(field ? { errors: [{ field, message: err.message }] } : {}) });
   }
   return undefined;
 }
+
+/**
+ * Which part of the request Fastify's own refusals are about, so these problems name the field
+ * like the schema's do: the body that does not parse, the header that does not fit.
+ */
+const FRAMEWORK_ERROR_FIELDS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'body',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'headers.content-type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'headers.content-length',
+};
+
+/**
+ * Fastify's `frameworkErrors` option: a URL the router cannot decode (`%ff` in a path
+ * parameter) or a parameter over the router's length bound is refused before routing, where
+ * the error handler is not reached. Answered as problem+json like every other refusal.
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const refusal = ROUTER_REFUSALS[err.code];
+  if (!refusal) {
+    // The only other framework error is a failing async route constraint: the gateway's fault.
+    request.log.error({ err }, 'unexpected error');
+    return sendProblem(reply, new HttpProblem({ status: 500, title: 'Internal Server Error', detail: 'The gateway failed to process the request.' }));
+  }
+  request.log.info({ status: refusal.status, reason: err.code }, 'request rejected');
+  const errors = [{ field: 'params', message: refusal.message }];
+  return sendProblem(reply, new HttpProblem({ status: refusal.status, title: titleFor(refusal.status), detail: `params: ${refusal.message}`, errors }));
+}
+
+const ROUTER_REFUSALS: Record<string, { status: number; message: string }> = {
+  FST_ERR_BAD_URL: { status: 400, message: 'a path parameter is not valid percent-encoded UTF-8' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, message: 'a path parameter is too long' },
+};
 
 function fieldName(context: string, instancePath: string): string {
   const path = instancePath
@@ -63,6 +99,6 @@ function describe(errors: FieldError[]): string {
 
 function titleFor(status: number): string {
   return (
-    { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 413: 'Content Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests' } as Record<number, string>
+    { 400: 'Bad Request', 404: 'Not Found', 414: 'URI Too Long', 405: 'Method Not Allowed', 406: 'Not Acceptable', 413: 'Content Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests' } as Record<number, string>
   )[status] ?? 'Bad Request';
 }

@@ -5,6 +5,7 @@ import { backoffDelay, CircuitBreaker, ConcurrencyLimit, sleep, type BreakerStat
 import { createTransport, webSessionAuthenticate, type OdooService, type OdooTransport, type WireResult } from './transport.js';
 import type { OdooConnection, OdooCredentials, OdooVersion } from './types.js';
 import { OdooAccountClient } from './client.js';
+import { redactOdooDebug } from '../logging.js';
 
 /** Methods that change nothing, so a transport failure may be retried without risk of doing a write twice. */
 const IDEMPOTENT_METHODS = new Set([
@@ -180,18 +181,35 @@ export class OdooConnectionImpl implements OdooConnection {
   async invokeRaw(service: OdooService, method: string, args: unknown[], options: InvokeOptions): Promise<WireResult> {
     const retries = options.idempotent ? this.settings.readRetries : 0;
     const label = service === 'object' ? (args[4] as string) : method;
+    const timeoutMs = this.settings.timeoutMs;
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       const admit = this.admit(label, options.model, started);
+      // timeoutMs bounds the whole attempt, the wait for a free slot included: behind a hung
+      // Odoo, queued calls (and retries, which queue again) would otherwise wait for many
+      // timeouts in turn and the caller's answer would come far past the deadline.
+      const deadline = AbortSignal.timeout(timeoutMs);
+      const queueSignal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+      let sent = false;
       try {
-        const result = await this.limit.run(
-          () => this.transport.call(service, method, args, { timeoutMs: this.settings.timeoutMs, signal: options.signal, sessionId: options.sessionId }),
-          options.signal,
-        );
+        const result = await this.limit.run(() => {
+          sent = true;
+          const remainingMs = Math.max(1, Math.round(timeoutMs - (performance.now() - started)));
+          return this.transport.call(service, method, args, { timeoutMs: remainingMs, signal: options.signal, sessionId: options.sessionId });
+        }, queueSignal);
         admit('success');
         this.report(label, options.model, started, 'ok');
         return result;
-      } catch (err) {
+      } catch (caught) {
+        let err = caught;
+        if (!sent && deadline.aborted && !options.signal?.aborted) {
+          // Never sent: says nothing about Odoo's health (neutral for the breaker) and is not retried.
+          err = new OdooError({ kind: 'timeout', message: `No Odoo connection became free within ${timeoutMs} ms`, cause: caught });
+          admit('neutral');
+          this.report(label, options.model, started, 'timeout');
+          this.logFailure(err, label, options.model);
+          throw err;
+        }
         const outcome = outcomeOf(err);
         admit(outcome);
         this.report(label, options.model, started, kindOf(err));
@@ -242,9 +260,12 @@ export class OdooConnectionImpl implements OdooConnection {
   private logFailure(err: unknown, method: string, model: string | undefined): void {
     const logger = this.hooks.logger;
     if (!logger || !isOdooError(err)) return;
-    const entry = { model, method, kind: err.kind, odooClass: err.odooClass, httpStatus: err.httpStatus, debug: err.debug };
+    const debug = err.debug === undefined ? undefined : redactOdooDebug(err.debug);
+    const entry = { model, method, kind: err.kind, odooClass: err.odooClass, httpStatus: err.httpStatus, debug };
+    // Server and transport failures carry the gateway's own wording; a refusal carries Odoo's
+    // business message, which quotes the caller's values (the caller gets it in the problem).
     if (err.kind === 'server_error' || err.isTransport) logger.error(entry, `odoo call failed: ${err.message}`);
-    else logger.debug(entry, `odoo refused the call: ${err.message}`);
+    else logger.debug(entry, 'odoo refused the call');
   }
 }
 

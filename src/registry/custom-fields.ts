@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableString } from './text.js';
 
 export const CUSTOM_FIELD_TYPES = ['string', 'integer', 'number', 'boolean', 'date'] as const;
 export type CustomFieldType = (typeof CUSTOM_FIELD_TYPES)[number];
@@ -31,7 +32,7 @@ const RESERVED_ODOO_FIELDS = new Set([
 export function customFieldSchema(field: CustomField): z.ZodType {
   switch (field.type) {
     case 'string':
-      return z.string().max(1000).nullable();
+      return storableString().max(1000).nullable();
     case 'integer':
       return z.number().int().nullable();
     case 'number':

@@ -89,21 +89,26 @@ export class Groups {
     return this.get(actor, id, true);
   }
 
+  /** Read, If-Match check and write hold the record's lock: one winner per version. */
   async update(actor: Actor, id: number, patch: GroupPatch, ifMatch?: string[]): Promise<Versioned<Group>> {
-    const current = await this.get(actor, id);
-    checkVersion(current.version, ifMatch);
-    const ctx = this.core.writeContext(actor);
-    const vals = await this.groupValues(ctx, patch);
-    this.core.throwIfInvalid(ctx.errors);
-    if (Object.keys(vals).length === 0) return current;
-    await actor.client.write(MODEL, [id], vals);
-    return this.get(actor, id);
+    return this.core.locks.run(`${MODEL}:${id}`, async () => {
+      const current = await this.get(actor, id);
+      checkVersion(current.version, ifMatch);
+      const ctx = this.core.writeContext(actor);
+      const vals = await this.groupValues(ctx, patch);
+      this.core.throwIfInvalid(ctx.errors);
+      if (Object.keys(vals).length === 0) return current;
+      await actor.client.write(MODEL, [id], vals);
+      return this.get(actor, id);
+    });
   }
 
   async archive(actor: Actor, id: number, ifMatch?: string[]): Promise<void> {
-    const current = await this.get(actor, id);
-    checkVersion(current.version, ifMatch);
-    if (current.value.active) await actor.client.write(MODEL, [id], { active: false });
+    return this.core.locks.run(`${MODEL}:${id}`, async () => {
+      const current = await this.get(actor, id);
+      checkVersion(current.version, ifMatch);
+      if (current.value.active) await actor.client.write(MODEL, [id], { active: false });
+    });
   }
 
   async findByMarker(actor: Actor, marker: string): Promise<number[]> {

@@ -17,12 +17,13 @@ export interface StoredResponse {
 export type IdempotencyEntry =
   | { state: 'in_flight'; fingerprint: string; settled: Promise<void> }
   | { state: 'done'; fingerprint: string; response: StoredResponse }
-  | { state: 'unknown'; fingerprint: string };
+  | { state: 'unknown'; fingerprint: string; createNotBefore?: number };
 
 export type BeginResult =
   | { outcome: 'started' }
   | { outcome: 'replay'; response: StoredResponse }
-  | { outcome: 'unknown' }
+  /** `createNotBefore`: the first attempt timed out and may still be running in Odoo; do not create again before this time (epoch ms). */
+  | { outcome: 'unknown'; createNotBefore?: number }
   | { outcome: 'mismatch' }
   | { outcome: 'in_flight'; settled: Promise<void> };
 
@@ -32,8 +33,11 @@ export interface IdempotencyStore {
   begin(key: string, fingerprint: string): Promise<BeginResult>;
   /** The request finished with this response: retries replay it. */
   complete(key: string, response: StoredResponse): Promise<void>;
-  /** The outcome is unknown (transport failure after sending): the retry must look before creating. */
-  markUnknown(key: string): Promise<void>;
+  /**
+   * The outcome is unknown (transport failure after sending): the retry must look before
+   * creating, and must not create before `createNotBefore` (epoch ms) if given.
+   */
+  markUnknown(key: string, createNotBefore?: number): Promise<void>;
   /** The request failed without creating anything: forget the key, a retry runs afresh. */
   release(key: string): Promise<void>;
 }
@@ -69,10 +73,11 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
         return { outcome: 'in_flight', settled: slot.entry.settled };
       case 'unknown': {
         // This retry now owns the key while it resolves the unknown outcome.
+        const { createNotBefore } = slot.entry;
         let resolve!: () => void;
         const settled = new Promise<void>((r) => (resolve = r));
         this.slots.set(key, { entry: { state: 'in_flight', fingerprint, settled }, expiresAt: slot.expiresAt, resolve });
-        return { outcome: 'unknown' };
+        return createNotBefore === undefined ? { outcome: 'unknown' } : { outcome: 'unknown', createNotBefore };
       }
     }
   }
@@ -81,8 +86,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     this.settle(key, (fingerprint) => ({ state: 'done', fingerprint, response }));
   }
 
-  async markUnknown(key: string): Promise<void> {
-    this.settle(key, (fingerprint) => ({ state: 'unknown', fingerprint }));
+  async markUnknown(key: string, createNotBefore?: number): Promise<void> {
+    this.settle(key, (fingerprint) => (createNotBefore === undefined ? { state: 'unknown', fingerprint } : { state: 'unknown', fingerprint, createNotBefore }));
   }
 
   async release(key: string): Promise<void> {

@@ -12,6 +12,8 @@ import type { WriteContext } from './writes.js';
 import { searchTree } from './reader.js';
 
 const MODEL = 'g2p.group.membership';
+/** The same key the group's own PATCH/DELETE take (groups live in res.partner). */
+const groupLock = (groupId: number) => `res.partner:${groupId}`;
 
 export async function resolveKinds(ctx: WriteContext, kinds: ReadonlyArray<string | number>, path: string): Promise<ReferenceItem[]> {
   const out: ReferenceItem[] = [];
@@ -60,7 +62,24 @@ export class Memberships {
     return versioned(toMembership(records[0]));
   }
 
-  async add(actor: Actor, groupId: number, input: MemberInput): Promise<Versioned<Membership>> {
+  /**
+   * Changes to a group's memberships hold the group's lock: the duplicate-member and one-Head
+   * checks read the group first, and two concurrent adds must not both pass them.
+   */
+  add(actor: Actor, groupId: number, input: MemberInput): Promise<Versioned<Membership>> {
+    return this.core.locks.run(groupLock(groupId), () => this.addUnlocked(actor, groupId, input));
+  }
+
+  update(actor: Actor, groupId: number, membershipId: number, patch: MemberPatch, ifMatch?: string[]): Promise<Versioned<Membership>> {
+    return this.core.locks.run(groupLock(groupId), () => this.updateUnlocked(actor, groupId, membershipId, patch, ifMatch));
+  }
+
+  /** Ends the membership now (sets `ended_date`); ending an ended one changes nothing. */
+  end(actor: Actor, groupId: number, membershipId: number, ifMatch?: string[]): Promise<void> {
+    return this.core.locks.run(groupLock(groupId), () => this.endUnlocked(actor, groupId, membershipId, ifMatch));
+  }
+
+  private async addUnlocked(actor: Actor, groupId: number, input: MemberInput): Promise<Versioned<Membership>> {
     const ctx = this.core.writeContext(actor);
     const kinds = await resolveKinds(ctx, input.kinds, 'kinds');
     this.core.throwIfInvalid(ctx.errors);
@@ -78,7 +97,7 @@ export class Memberships {
     return this.get(actor, groupId, id);
   }
 
-  async update(actor: Actor, groupId: number, membershipId: number, patch: MemberPatch, ifMatch?: string[]): Promise<Versioned<Membership>> {
+  private async updateUnlocked(actor: Actor, groupId: number, membershipId: number, patch: MemberPatch, ifMatch?: string[]): Promise<Versioned<Membership>> {
     const current = await this.get(actor, groupId, membershipId);
     checkVersion(current.version, ifMatch);
     const ctx = this.core.writeContext(actor);
@@ -99,8 +118,7 @@ export class Memberships {
     return this.get(actor, groupId, membershipId);
   }
 
-  /** Ends the membership now (sets `ended_date`); ending an ended one changes nothing. */
-  async end(actor: Actor, groupId: number, membershipId: number, ifMatch?: string[]): Promise<void> {
+  private async endUnlocked(actor: Actor, groupId: number, membershipId: number, ifMatch?: string[]): Promise<void> {
     const current = await this.get(actor, groupId, membershipId);
     checkVersion(current.version, ifMatch);
     if (current.value.ended_date) return;

@@ -5,6 +5,7 @@ import { encodeCursor } from './cursor.js';
 import { invalidInput, RegistryError } from './errors.js';
 import type { FieldError } from './field-error.js';
 import { cursorAfter, nextCursor, type CompiledQuery, type SyncWindow } from './filters.js';
+import { RecordLocks } from './record-locks.js';
 import { ReferenceCache } from './reference.js';
 import { BUILT_IN_FIELD_NAMES, registrySchemas, type RegistrySchemas } from './schemas.js';
 import { versionOf } from './version.js';
@@ -48,6 +49,8 @@ export interface Page<T> {
 export class RegistryCore {
   readonly refs: ReferenceCache;
   readonly schemas: RegistrySchemas;
+  /** Serialises check-then-write sequences per record (If-Match, one Head per group). */
+  readonly locks = new RecordLocks();
 
   constructor(readonly options: RegistryOptions) {
     const problems = checkCustomFields(options.customFields, BUILT_IN_FIELD_NAMES);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { customFieldSchema, type CustomField } from './custom-fields.js';
+import { storableString } from './text.js';
 
 /**
  * The API's shapes, as zod schemas: the same objects validate requests, serialise responses
@@ -9,13 +10,13 @@ import { customFieldSchema, type CustomField } from './custom-fields.js';
 
 /** Reference data on input: its name (case-insensitive) or its id. */
 export const referenceInput = z
-  .union([z.string().trim().min(1).max(200), z.number().int().positive()])
+  .union([storableString().trim().min(1).max(200), z.number().int().positive()])
   .describe('Name (case-insensitive) or id of the reference record');
 
 export const relationOutput = z.object({ id: z.number().int(), name: z.string() });
 const date = z.iso.date();
 const datetime = z.iso.datetime({ offset: true });
-const text = (max: number) => z.string().trim().max(max);
+const text = (max: number) => storableString().trim().max(max);
 const optionalText = (max: number) => text(max).nullable().optional();
 
 export const regIdInput = z

@@ -3,10 +3,19 @@
  * G2P_E2E_ODOO_URL, G2P_E2E_ODOO_DB, G2P_E2E_ODOO_USERNAME and G2P_E2E_ODOO_PASSWORD are set,
  * otherwise a simulator started here. Suites written against a Stack run unchanged on both;
  * parts that need the simulator's control API (call counts, faults) check `stack.sim`.
+ *
+ * Every gateway a stack starts logs at debug level into the stack (`logLines()`), and the
+ * stack keeps what must never appear in those lines: the secrets it knows (`secrets()`) and
+ * the personal values callers sent (`personalValues()`). With G2P_TEST_LOG_FILE set, log lines
+ * are also appended to that file and the watched values to `<file>.watch`, so a scan can run
+ * over a whole suite run in another process (test/security/log-scan.test.ts).
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { appendFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createSigner } from 'fast-jwt';
+import { symbols as pinoSymbols, type LevelWithSilent } from 'pino';
 import { buildApp } from '../../src/app.js';
 import type { FileConfig } from '../../src/config/schema.js';
 import { createOdooConnection, type OdooClient, type OdooConnection } from '../../src/odoo/index.js';
@@ -22,6 +31,25 @@ export interface StackOptions {
   seed?: number;
   /** Extra `api` settings (page sizes, custom fields). */
   api?: FileConfig['api'];
+  /** Per-caller rate limit of every gateway the stack starts; off by default, so suites are not throttled. */
+  rateLimit?: FileConfig['rateLimit'];
+  /** Gateway log level; 'debug' by default, so log scans see everything but trace. */
+  logLevel?: LevelWithSilent;
+  /**
+   * Keep log lines and personal values in memory (default true). A load run turns it off:
+   * otherwise what the stack keeps would show up as the gateway's memory growth.
+   */
+  captureLogs?: boolean;
+  /** Odoo settings of the stack's own gateway (extra gateways take theirs from `extraGateway`). */
+  gateway?: GatewayOverrides;
+}
+
+/** Settings of an extra gateway: another Odoo account, a shorter timeout, fewer retries. */
+export interface GatewayOverrides {
+  login?: string;
+  password?: string;
+  timeoutMs?: number;
+  readRetries?: number;
 }
 
 /** Reference data the suite may rely on, present on both kinds of server (created when missing). */
@@ -55,7 +83,13 @@ export interface Stack {
    * Another gateway on the same Odoo, with its own connection (and so its own circuit
    * breaker): for tests that break things or act as another Odoo account.
    */
-  extraGateway(overrides: { login?: string; password?: string; timeoutMs?: number; readRetries?: number }): Promise<{ api: string; close(): Promise<void> }>;
+  extraGateway(overrides: GatewayOverrides): Promise<{ api: string; close(): Promise<void> }>;
+  /** Every line the stack's gateways logged so far (JSON, one per entry), extra gateways included. */
+  logLines(): string[];
+  /** Values no log line may contain: tokens signed here, Odoo passwords, Odoo session ids seen on the wire. */
+  secrets(): string[];
+  /** Personal values callers sent (names, birthdates, ID values, phones, emails...) in bodies, queries and paths. */
+  personalValues(): string[];
   close(): Promise<void>;
 }
 
@@ -66,12 +100,132 @@ export const realOdooSettings = (): { url: string; db: string; login: string; pa
 
 const signer = createSigner({ key: TEST_JWT_SECRET, algorithm: 'HS256', iss: TEST_ISSUER, aud: TEST_AUDIENCE, expiresIn: 3_600_000 });
 
+/** Set by test/security/log-scan.test.ts for the suite run it scans. */
+const LOG_FILE = process.env.G2P_TEST_LOG_FILE;
+export const watchFileOf = (logFile: string): string => `${logFile}.watch`;
+
+/** One value a log scan looks for, as written to the watch file (one JSON object a line). */
+export interface WatchedValue {
+  kind: 'secret' | 'personal';
+  value: string;
+}
+
+/**
+ * Request keys whose values are personal: the registry's own fields, its list filters and
+ * path parameters, and the DCI attributes and identifier values.
+ */
+const PERSONAL_KEYS = new Set([
+  'name', 'given_name', 'family_name', 'addl_name', 'birthdate', 'birthdate_from', 'birthdate_to', 'birth_place',
+  'email', 'phone', 'phone_no', 'value', 'id_value', 'acc_number', 'address', 'street', 'city', 'tax_number',
+  'birth_date', 'dob', 'surname', 'first_name', 'second_name', 'full_name', 'identifier_value', 'attribute_value', 'phone_number',
+]);
+/** DCI names attributes by dotted paths too (demographic_info.name.surname): the last part decides. */
+const isPersonalKey = (key: string): boolean => PERSONAL_KEYS.has(key) || PERSONAL_KEYS.has(key.slice(key.lastIndexOf('.') + 1));
+/** Shorter values ("x", "F") would match innocent text; no test sends a personal value this short. */
+const MIN_WATCHED_LENGTH = 4;
+
+/** String leaves under personal keys, at any depth (nested reg ids, batches, DCI queries). */
+function personalLeaves(value: unknown, underPersonalKey = false, found: string[] = []): string[] {
+  if (typeof value === 'string' || typeof value === 'number') {
+    const text = String(value);
+    if (underPersonalKey && text.length >= MIN_WATCHED_LENGTH) found.push(text);
+  } else if (Array.isArray(value)) {
+    for (const item of value) personalLeaves(item, underPersonalKey, found);
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) personalLeaves(item, underPersonalKey || isPersonalKey(key), found);
+  }
+  return found;
+}
+
+/**
+ * What a stack remembers for log scans. Personal values and secrets are sets, so a load run
+ * repeating the same requests does not grow them; log lines are kept only when capturing.
+ */
+class LogWatch {
+  readonly lines: string[] = [];
+  readonly secrets = new Set<string>();
+  readonly personal = new Set<string>();
+
+  constructor(private readonly capture: boolean) {}
+
+  /** A pino destination: pino hands it one serialized line per entry. */
+  readonly sink = {
+    write: (line: string): void => {
+      if (this.capture) this.lines.push(line.trimEnd());
+      if (LOG_FILE) appendFileSync(LOG_FILE, line.endsWith('\n') ? line : `${line}\n`);
+    },
+  };
+
+  secret(value: string | undefined): void {
+    if (value) this.remember('secret', this.secrets, value);
+  }
+
+  request(request: FastifyRequest): void {
+    if (!this.capture && !LOG_FILE) return;
+    for (const value of personalLeaves([request.body, request.query, request.params])) this.remember('personal', this.personal, value);
+  }
+
+  private remember(kind: WatchedValue['kind'], into: Set<string>, value: string): void {
+    if (into.has(value)) return;
+    if (this.capture) into.add(value);
+    if (LOG_FILE) appendFileSync(watchFileOf(LOG_FILE), `${JSON.stringify({ kind, value } satisfies WatchedValue)}\n`);
+  }
+}
+
+/**
+ * Sends a gateway's logs to the stack. buildApp makes its pino logger from the config (level
+ * only), and tests must not change how production wires it, so the destination is swapped
+ * through pino's published integration symbol before the gateway logs anything; request
+ * loggers are children and inherit it.
+ */
+function logInto(app: FastifyInstance, watch: LogWatch): void {
+  (app.log as unknown as Record<symbol, unknown>)[pinoSymbols.streamSym] = watch.sink;
+  app.addHook('preValidation', async (request) => watch.request(request));
+}
+
+/** Log capture for a gateway a test builds itself rather than through startStack. */
+export function captureLogs(app: FastifyInstance): { logLines(): string[]; personalValues(): string[] } {
+  const watch = new LogWatch(true);
+  logInto(app, watch);
+  return { logLines: () => [...watch.lines], personalValues: () => [...watch.personal] };
+}
+
+/**
+ * Odoo session ids, read from the Set-Cookie of Odoo's answers through undici's published
+ * diagnostics channel: observed as they pass, nothing on the wire is changed.
+ */
+function watchSessionIds(odooOrigin: string, onSessionId: (id: string) => void): () => void {
+  const channel = 'undici:request:headers';
+  const listener = (message: unknown) => {
+    const { request, response } = message as { request: { origin?: unknown }; response: { headers: Array<Buffer | string> } };
+    if (String(request.origin) !== odooOrigin) return;
+    const raw = response.headers;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (String(raw[i]).toLowerCase() !== 'set-cookie') continue;
+      const match = /^\s*session_id=([^;]+)/.exec(String(raw[i + 1]));
+      if (match) onSessionId(match[1]!);
+    }
+  };
+  subscribe(channel, listener);
+  return () => unsubscribe(channel, listener);
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const real = realOdooSettings();
-  const sim = real ? undefined : await startSimulator({ households: options.households ?? 30, seed: options.seed ?? 7 });
-  const target = real ?? { url: sim!.url, db: 'g2p', login: 'admin', password: 'admin' };
-  const gatewayConfig = (overrides: { login?: string; password?: string; timeoutMs?: number; readRetries?: number } = {}) =>
+  // A password unlike the login, so a log scan can tell a leaked password from a logged login.
+  const simPassword = `sim-admin-${randomBytes(9).toString('base64url')}`;
+  const sim = real ? undefined : await startSimulator({ households: options.households ?? 30, seed: options.seed ?? 7, adminPassword: simPassword });
+  const target = real ?? { url: sim!.url, db: 'g2p', login: 'admin', password: simPassword };
+  const watch = new LogWatch(options.captureLogs ?? true);
+  const watchedPassword = (login: string, password: string) => {
+    // A password equal to its login (the simulator's test users) cannot be told from the login itself.
+    if (password !== login) watch.secret(password);
+  };
+  watchedPassword(target.login, target.password);
+  const stopWatchingSessions = watchSessionIds(new URL(target.url).origin, (id) => watch.secret(id));
+  const gatewayConfig = (overrides: GatewayOverrides = {}) =>
     testConfig({
+      log: { level: options.logLevel ?? 'debug' },
       odoo: {
         url: target.url,
         db: target.db,
@@ -80,19 +234,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ...(overrides.readRetries !== undefined ? { readRetries: overrides.readRetries } : {}),
         accounts: { default: { login: overrides.login ?? target.login, password: overrides.password ?? target.password } },
       },
-      rateLimit: { enabled: false },
+      rateLimit: options.rateLimit ?? { enabled: false },
       server: { underPressure: { enabled: false } },
       metrics: { enabled: false },
       api: options.api ?? {},
     });
   const listening = async (config: ReturnType<typeof gatewayConfig>) => {
     const app = buildApp(config);
+    logInto(app, watch);
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     return { app, origin: `http://127.0.0.1:${port}` };
   };
-  const config = gatewayConfig();
+  const config = gatewayConfig(options.gateway);
   const connection: OdooConnection = createOdooConnection({ url: target.url, db: target.db, protocol: options.protocol, timeoutMs: 30_000 });
   const odoo = connection.as({ login: target.login, secret: target.password });
   const reference = await ensureReferenceData(odoo);
@@ -106,20 +261,28 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     odoo,
     runTag: `E2E${randomBytes(3).toString('hex')}`,
     reference,
-    token: (...roles) =>
-      signer({
+    token: (...roles) => {
+      const token: string = signer({
         sub: `e2e-${roles.join('-') || 'none'}`,
         realm_access: { roles: roles.map((r) => (r === 'reader' ? 'registry-reader' : 'registry-writer')) },
-      }),
+      });
+      watch.secret(token);
+      return token;
+    },
     objectCalls: () => sim?.calls.filter((c) => c.service === 'object' || c.protocol === 'call_kw'),
     resetCalls: () => sim?.resetCalls(),
     extraGateway: async (overrides) => {
+      if (overrides.password !== undefined) watchedPassword(overrides.login ?? target.login, overrides.password);
       const extra = await listening(gatewayConfig(overrides));
       return { api: `${extra.origin}${config.api.prefix}`, close: () => extra.app.close() };
     },
+    logLines: () => [...watch.lines],
+    secrets: () => [...watch.secrets],
+    personalValues: () => [...watch.personal],
     close: async () => {
       await app.close();
       await connection.close();
+      stopWatchingSessions();
       await sim?.close();
     },
   };

@@ -5,11 +5,14 @@ import { HttpProblem } from '../problem.js';
 
 /**
  * Who a request counts against: the authenticated caller when there is one (so callers
- * behind one NAT or proxy do not share a budget), else the client address.
+ * behind one NAT or proxy do not share a budget), else the client address. The caller is the
+ * token's subject within its client: every user of one front-end carries the same
+ * `azp`/`client_id`, so a budget per client would let one busy user starve all the others.
+ * A machine client's service account has a subject of its own, so it still gets one budget.
  */
 export function rateLimitKey(request: FastifyRequest): string {
   const principal = request.principal;
-  if (principal) return `caller:${principal.clientId ?? principal.sub}`;
+  if (principal) return `caller:${principal.clientId ?? '-'}/${principal.sub}`;
   return `ip:${request.ip}`;
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { storableString } from '../../registry/text.js';
 import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
 import type { IdempotencyStore, Registry } from '../../registry/index.js';
 import { memberInput, memberPatch, membershipOutput } from '../../registry/schemas.js';
@@ -13,8 +14,8 @@ export const groupQuery = z
     limit: limitQuery,
     cursor: cursorQuery,
     sort: z.enum(['id', '-id', 'updated_at']).optional(),
-    name: z.string().min(1).max(200).optional(),
-    kind: z.string().min(1).max(200).optional().describe('Group kind name or id'),
+    name: storableString().min(1).max(200).optional(),
+    kind: storableString().min(1).max(200).optional().describe('Group kind name or id'),
     member: z.coerce.number().int().positive().optional().describe('Has this individual among its members'),
     updated_since: z.iso.datetime({ offset: true }).optional(),
     include_archived: queryBoolean.optional(),
@@ -156,6 +157,8 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
           const [id] = await registry.memberships.findExisting(actor, groupId, request.body.individual);
           return id === undefined ? undefined : respond(id);
         },
+        // ...which may also be a membership made without this key: a fresh key must still get 409.
+        recoversOnlyOwnCreates: false,
       });
     },
   });

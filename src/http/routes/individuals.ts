@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { storableString } from '../../registry/text.js';
 import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
 import type { IdempotencyStore, Registry } from '../../registry/index.js';
 import { membershipOutput } from '../../registry/schemas.js';
@@ -15,18 +16,18 @@ export const individualQuery = z
     limit: limitQuery,
     cursor: cursorQuery,
     sort: z.enum(['id', '-id', 'updated_at']).optional().describe('Default `id`, or `updated_at` when updated_since is given'),
-    name: z.string().min(1).max(200).optional().describe('Name contains (case-insensitive)'),
-    given_name: z.string().min(1).max(200).optional(),
-    family_name: z.string().min(1).max(200).optional(),
-    gender: z.string().min(1).max(100).optional(),
+    name: storableString().min(1).max(200).optional().describe('Name contains (case-insensitive)'),
+    given_name: storableString().min(1).max(200).optional(),
+    family_name: storableString().min(1).max(200).optional(),
+    gender: storableString().min(1).max(100).optional(),
     birthdate_from: date.optional(),
     birthdate_to: date.optional(),
     registered_from: date.optional(),
     registered_to: date.optional(),
-    id_type: z.string().min(1).max(200).optional().describe('Has an ID of this type (with id_value: that ID)'),
-    id_value: z.string().min(1).max(200).optional(),
-    phone: z.string().min(1).max(40).optional().describe('A phone number contains this'),
-    group_kind: z.string().min(1).max(200).optional().describe('Active member of a group of this kind'),
+    id_type: storableString().min(1).max(200).optional().describe('Has an ID of this type (with id_value: that ID)'),
+    id_value: storableString().min(1).max(200).optional(),
+    phone: storableString().min(1).max(40).optional().describe('A phone number contains this'),
+    group_kind: storableString().min(1).max(200).optional().describe('Active member of a group of this kind'),
     updated_since: z.iso.datetime({ offset: true }).optional().describe('Changed at or after this instant (sync)'),
     include_archived: queryBoolean.optional(),
   })
@@ -64,7 +65,7 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
     schema: {
       tags,
       summary: 'Look an individual up by a registrant ID (e.g. National ID)',
-      params: z.object({ id_type: z.string().min(1).max(200), value: z.string().min(1).max(200) }).strict(),
+      params: z.object({ id_type: storableString().min(1).max(200), value: storableString().min(1).max(200) }).strict(),
       response: responses({ 200: schemas.individualOutput }),
     },
     handler: async (request, reply) => {

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isOdooError } from '../../odoo/errors.js';
 import type { Actor, IdempotencyStore, StoredResponse } from '../../registry/index.js';
-import { RegistryError } from '../../registry/index.js';
+import { isRegistryError, RegistryError } from '../../registry/index.js';
 import { odooClientFor } from '../odoo-account.js';
 
 export const idParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) }).strict();
@@ -59,18 +59,27 @@ const sha = (text: string): string => createHash('sha256').update(text).digest('
 
 /** How long a retry waits for the first request with its key before answering 409. */
 const IN_FLIGHT_WAIT_MS = 10_000;
+/** odoo.timeoutMs's default, for a gateway without an `odoo` section (sandbox). */
+const DEFAULT_SETTLE_MS = 15_000;
 
 export interface IdempotentCreate {
   /** Runs the create; `marker` (when a key was sent) must be stored on what it creates. */
   run(marker: string | undefined): Promise<StoredResponse>;
   /** After an unknown outcome: the response for what the first attempt created, or undefined if it created nothing. */
   recover(marker: string): Promise<StoredResponse | undefined>;
+  /**
+   * Default true: `recover` finds only what a create carrying this key's marker made, so it is
+   * also asked before the first attempt (restart, other instance). False when it matches by a
+   * natural key and could find what someone else made: then it is asked only after an unknown outcome.
+   */
+  recoversOnlyOwnCreates?: boolean;
 }
 
 /**
  * POST with Idempotency-Key. The key is scoped to the caller and the route; the marker derived
  * from it is what the create leaves in Odoo (`res.partner.ref`), so an outcome lost to a
- * transport failure can be looked up on the retry instead of creating a second registrant.
+ * transport failure, a restart or another gateway instance is looked up before creating, instead
+ * of creating a second registrant.
  */
 export async function idempotentCreate(
   request: FastifyRequest,
@@ -99,34 +108,74 @@ export async function idempotentCreate(
         clearTimeout(timer);
         continue;
       }
+      case 'started':
       case 'unknown': {
-        const recovered = await guarded(store, storeKey, () => create.recover(marker));
+        const hold: KeyHold = {
+          store,
+          key: storeKey,
+          settleMs: request.server.config.odoo?.timeoutMs ?? DEFAULT_SETTLE_MS,
+          createNotBefore: begun.outcome === 'unknown' ? begun.createNotBefore : undefined,
+        };
+        // Odoo, not this process's memory, is the record of what was created. A key this store
+        // never saw (another gateway instance, a restart, an expired entry) may still have a
+        // committed create behind it: one search by marker settles it before creating.
+        const mayRecover = begun.outcome === 'unknown' || create.recoversOnlyOwnCreates !== false;
+        const recovered = mayRecover ? await guarded(hold, () => create.recover(marker)) : undefined;
         if (recovered) {
           await store.complete(storeKey, recovered);
           return send(reply, recovered, true);
         }
-        return send(reply, await guarded(store, storeKey, () => create.run(marker), true), false);
+        const response = await guarded(
+          hold,
+          async () => {
+            if (hold.createNotBefore !== undefined && Date.now() < hold.createNotBefore) {
+              throw new RegistryError('in_flight', 'The first attempt with this Idempotency-Key may still be running in the registry; retry shortly.');
+            }
+            return create.run(marker);
+          },
+          true,
+        );
+        return send(reply, response, false);
       }
-      case 'started':
-        return send(reply, await guarded(store, storeKey, () => create.run(marker), true), false);
     }
   }
 }
 
+/** The key a request holds while it runs steps, and what a failure leaves on it. */
+interface KeyHold {
+  store: IdempotencyStore;
+  key: string;
+  /** How long Odoo may still be running a call the gateway stopped waiting for (odoo.timeoutMs). */
+  settleMs: number;
+  /** An earlier attempt's window, carried over so a failed retry does not shorten it. */
+  createNotBefore?: number;
+}
+
 /** Runs a step holding the key: on success (if `completes`) the response is stored; a failure releases or marks the key. */
-async function guarded(store: IdempotencyStore, key: string, step: () => Promise<StoredResponse>, completes?: true): Promise<StoredResponse>;
-async function guarded<T>(store: IdempotencyStore, key: string, step: () => Promise<T>): Promise<T>;
-async function guarded<T>(store: IdempotencyStore, key: string, step: () => Promise<T>, completes = false): Promise<T> {
+async function guarded<T>(hold: KeyHold, step: () => Promise<T>, completes = false): Promise<T> {
   try {
     const result = await step();
-    if (completes) await store.complete(key, result as StoredResponse);
+    if (completes) await hold.store.complete(hold.key, result as StoredResponse);
     return result;
   } catch (err) {
-    // After a transport failure Odoo may have committed the create: keep the key as "unknown".
-    if (isOdooError(err) && err.isTransport) await store.markUnknown(key);
-    else await store.release(key);
+    // Only our own refusal of the input proves nothing was written. Any other failure may come
+    // after Odoo committed: a lost reply (transport), or the read-back of a committed create
+    // failing. Keep the key "unknown" so the retry looks for the marker before creating.
+    if (isRegistryError(err) && err.kind === 'invalid') await hold.store.release(hold.key);
+    else await hold.store.markUnknown(hold.key, createNotBefore(err, hold));
     throw err;
   }
+}
+
+/**
+ * After a timeout Odoo may still be running the create: its marker becomes visible only when it
+ * commits, so a retry must not create again right away. It waits as long again as the gateway
+ * already waited (a bound, not a guarantee: see docs/reliability.md).
+ */
+function createNotBefore(err: unknown, hold: KeyHold): number | undefined {
+  const fresh = isOdooError(err) && err.kind === 'timeout' ? Date.now() + hold.settleMs : undefined;
+  if (fresh === undefined) return hold.createNotBefore;
+  return hold.createNotBefore === undefined ? fresh : Math.max(fresh, hold.createNotBefore);
 }
 
 function send(reply: FastifyReply, response: StoredResponse, replayed: boolean): FastifyReply {

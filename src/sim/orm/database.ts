@@ -1,4 +1,4 @@
-import { accessError, missingError, OdooSimError } from '../exceptions.js';
+import { accessError, missingError, OdooSimError, valueError } from '../exceptions.js';
 import { expandGroups } from './access.js';
 import { ApiKeyFlows } from './apikeys.js';
 import { callMethod } from './methods.js';
@@ -133,7 +133,22 @@ export class SimDatabase {
     if (model === 'res.users.apikeys.description' && method === 'make_key') return this.apiKeys.makeKey(env, ids);
     if (model === 'res.users.apikeys' && method === 'remove') return this.apiKeys.remove(env, ids);
     if (model === 'res.users.identitycheck' && method === 'run_check') return this.apiKeys.runCheck(env, ids);
+    if (model === 'res.users' && method === 'has_group') return this.hasGroup(env, ids, args[1]);
     return undefined;
+  }
+
+  /**
+   * Odoo 17's public `res.users.has_group(group_ext_id)`: whether the user (the record, or the
+   * caller on an empty recordset) is in the group given by its fully qualified xml id, implied
+   * groups included. An xml id that names no group is simply false.
+   */
+  private hasGroup(env: CallEnv, ids: number[], groupExtId: unknown): boolean {
+    if (ids.length > 1) throw valueError(`Expected singleton: res.users(${ids.join(', ')},)`);
+    if (typeof groupExtId !== 'string' || !groupExtId.includes('.')) {
+      throw new OdooSimError('builtins.AssertionError', `External ID '${String(groupExtId)}' must be fully qualified`);
+    }
+    const user = this.users.get(ids[0] ?? env.uid);
+    return user !== undefined && this.groupsOf(user).has(groupExtId);
   }
 
   /** Registers a user whose res.users row the seed inserted itself. */

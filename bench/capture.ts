@@ -1,0 +1,63 @@
+/**
+ * The exact Odoo request the gateway makes for one API call, captured from undici's
+ * diagnostics channel while an in-process gateway serves that call once. Scenario 1 replays it
+ * straight at the simulator as the "direct JSON-RPC" baseline, so both sides ask Odoo for the
+ * same thing with the same session cookie.
+ */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { buildApp } from '../src/app.js';
+import type { HttpRequestSpec } from './load.js';
+import { benchConfig } from './support.js';
+
+interface UndiciRequestLike {
+  method: string;
+  path: string;
+  headers: string[] | string;
+  body: unknown;
+}
+
+export interface CapturedCall {
+  odoo: HttpRequestSpec;
+  /** How many HTTP requests the gateway made to Odoo for the call (after logging in). */
+  odooRequests: number;
+}
+
+export async function captureOdooRequest(odooUrl: string, apiPath: string, authorization: string): Promise<CapturedCall> {
+  const app = buildApp(benchConfig(odooUrl));
+  const seen: UndiciRequestLike[] = [];
+  const onCreate = (message: unknown) => seen.push((message as { request: UndiciRequestLike }).request);
+  try {
+    // A first call logs the gateway in (web session), so the captured one is the steady-state call.
+    const warm = await app.inject({ method: 'GET', url: apiPath, headers: { authorization } });
+    if (warm.statusCode !== 200) throw new Error(`GET ${apiPath} through the gateway answered ${warm.statusCode}: ${warm.body.slice(0, 300)}`);
+    subscribe('undici:request:create', onCreate);
+    await app.inject({ method: 'GET', url: apiPath, headers: { authorization } });
+  } finally {
+    unsubscribe('undici:request:create', onCreate);
+    await app.close();
+  }
+  const last = seen.at(-1);
+  if (!last) throw new Error('the gateway made no Odoo request to capture');
+  return { odoo: { method: last.method as 'POST', path: last.path, headers: headerRecord(last.headers), body: bodyText(last.body) }, odooRequests: seen.length };
+}
+
+function headerRecord(headers: string[] | string): Record<string, string> {
+  const record: Record<string, string> = {};
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2) record[headers[i]!.toLowerCase()] = headers[i + 1]!;
+  } else {
+    for (const line of headers.split('\r\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0) record[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+  }
+  // undici adds content-length itself for the replayed body.
+  delete record['content-length'];
+  return record;
+}
+
+function bodyText(body: unknown): string {
+  if (typeof body === 'string') return body;
+  if (Buffer.isBuffer(body) || body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
+  throw new Error('the captured Odoo request has no plain body to replay');
+}

@@ -1,0 +1,68 @@
+/**
+ * `npm run bench [-- --only=1,3] [--quick] [--write]`
+ *
+ * Runs the benchmark scenarios of issue 7, prints their tables and verdicts, and (for a full,
+ * non-quick run, or with --write) writes bench/RESULTS.md. Exits non-zero only when a scenario
+ * could not run; a missed target is a result, not a failure.
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { resultsDocument, scenarioMarkdown, verdictTable, machineDescription } from './report.js';
+import { growthScenario } from './scenarios/growth.js';
+import { memoryScenario } from './scenarios/memory.js';
+import { overheadScenario } from './scenarios/overhead.js';
+import { transportScenario } from './scenarios/transport.js';
+import { writesScenario } from './scenarios/writes.js';
+import type { BenchOptions, ScenarioReport } from './support.js';
+
+const SCENARIOS: Record<string, (options: BenchOptions) => Promise<ScenarioReport>> = {
+  '1': overheadScenario,
+  '2': growthScenario,
+  '3': transportScenario,
+  '4': writesScenario,
+  '5': memoryScenario,
+};
+
+const args = process.argv.slice(2);
+const unknown = args.filter((a) => !/^--(only=[\d,]+|quick|write)$/.test(a));
+const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const selected = onlyArg ? onlyArg.split(',').filter(Boolean) : Object.keys(SCENARIOS);
+const badSelection = selected.filter((s) => !(s in SCENARIOS));
+if (unknown.length || badSelection.length) {
+  console.error(`usage: npm run bench [-- --only=1,3] [--quick] [--write]   (scenarios: ${Object.keys(SCENARIOS).join(', ')})`);
+  process.exit(2);
+}
+const options: BenchOptions = { quick: args.includes('--quick') };
+const complete = selected.length === Object.keys(SCENARIOS).length;
+const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
+
+const startedAt = new Date();
+const started = performance.now();
+console.log(`g2p-gateway bench: scenarios ${selected.join(', ')}${options.quick ? ' (quick)' : ''}`);
+console.log(machineDescription().join('\n'));
+const reports: ScenarioReport[] = [];
+const failures: string[] = [];
+for (const key of selected) {
+  const phaseStarted = performance.now();
+  try {
+    const report = await SCENARIOS[key]!(options);
+    reports.push(report);
+    console.log(`\n${scenarioMarkdown(report)}(${((performance.now() - phaseStarted) / 1000).toFixed(0)} s)`);
+  } catch (err) {
+    const message = `scenario ${key} could not run: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+    failures.push(message);
+    console.error(`\n${message}`);
+  }
+}
+const wallSeconds = (performance.now() - started) / 1000;
+console.log(`\n## Verdicts\n\n${verdictTable(reports)}\n\nwall time ${wallSeconds.toFixed(0)} s`);
+
+if ((complete && !options.quick) || args.includes('--write')) {
+  const file = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+  writeFileSync(file, resultsDocument(reports, failures, { command, startedAt, wallSeconds, quick: options.quick }));
+  console.log('bench/RESULTS.md written');
+} else {
+  console.log('bench/RESULTS.md left as it was (partial or quick run; add --write to replace it)');
+}
+// Sockets the scenarios closed can keep the loop alive a moment; the run is over.
+process.exit(failures.length ? 1 : 0);

@@ -1,0 +1,93 @@
+/**
+ * What every scenario shares: the gateway's configuration for a bench run, bearer tokens,
+ * and small statistics helpers. No test-framework imports: the bench must run on its own.
+ */
+import { createHmac } from 'node:crypto';
+import type { Config } from '../src/config/load.js';
+import type { RoleMapping } from '../src/config/roles.js';
+import { configSchema } from '../src/config/schema.js';
+
+/** HS256 key for bench tokens only; the bench gateway trusts nothing else. */
+const BENCH_JWT_SECRET = 'bench-secret-for-g2p-gateway-benchmarks-only-0123456789';
+const BENCH_ISSUER = 'https://issuer.bench/realms/g2p';
+const BENCH_AUDIENCE = 'g2p-gateway';
+
+/** The simulator's seeded database and administrator (see src/sim/orm/database.ts). */
+export const SIM_DB = 'g2p';
+export const SIM_ADMIN = { login: 'admin', secret: 'admin' };
+
+const BENCH_ROLES: RoleMapping = {
+  'Rest API GET': [{ claim: 'realm_access.roles', includes: 'registry-reader' }],
+  'Rest API POST': [{ claim: 'realm_access.roles', includes: 'registry-writer' }],
+};
+
+/**
+ * The gateway's production defaults, pointed at a simulator, with the three per-request extras
+ * that would measure something other than the gateway's own path switched off: rate limiting
+ * (it would answer 429 under load), load shedding (503 on a busy shared machine) and metrics.
+ */
+export function benchConfig(odooUrl: string): Config {
+  const parsed = configSchema.parse({
+    log: { level: 'silent' },
+    auth: {
+      issuers: [{ issuer: BENCH_ISSUER, audience: [BENCH_AUDIENCE], algorithms: ['HS256'], secret: BENCH_JWT_SECRET }],
+    },
+    odoo: { url: odooUrl, db: SIM_DB, protocol: 'jsonrpc', accounts: { default: { login: SIM_ADMIN.login, password: SIM_ADMIN.secret } } },
+    rateLimit: { enabled: false },
+    server: { underPressure: { enabled: false } },
+    metrics: { enabled: false },
+  });
+  return { ...parsed, nodeEnv: 'development', configFile: '(bench)', roles: BENCH_ROLES, sandboxMode: false };
+}
+
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A bearer token carrying both registry roles, valid for two hours (longer than any run). */
+export function benchToken(): string {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: BENCH_ISSUER,
+    aud: BENCH_AUDIENCE,
+    sub: 'bench',
+    iat: now,
+    exp: now + 7200,
+    realm_access: { roles: ['registry-reader', 'registry-writer'] },
+  };
+  const input = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url(claims)}`;
+  return `${input}.${createHmac('sha256', BENCH_JWT_SECRET).update(input).digest('base64url')}`;
+}
+
+/** Nearest-rank percentile of unsorted samples (milliseconds in, milliseconds out). */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+export const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+
+/** One scenario's outcome: markdown tables and one verdict line per target. */
+export interface ScenarioReport {
+  title: string;
+  /** How it was measured, in one or two sentences. */
+  method: string;
+  tables: string[][][];
+  verdicts: Verdict[];
+  notes?: string[];
+}
+
+export interface Verdict {
+  target: string;
+  met: boolean;
+  evidence: string;
+}
+
+/** Run-wide knobs: `--quick` shortens every timed phase (the default honours the issue). */
+export interface BenchOptions {
+  quick: boolean;
+}

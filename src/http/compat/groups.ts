@@ -1,0 +1,109 @@
+import type { FastifyInstance } from 'fastify';
+import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
+import type { Actor, Registry } from '../../registry/index.js';
+import { isRegistryError } from '../../registry/errors.js';
+import type { FieldError } from '../../registry/field-error.js';
+import type { Group, Individual } from '../../registry/schemas.js';
+import { utcToday } from '../../registry/writes.js';
+import { actorFor } from '../routes/support.js';
+import { refused } from './errors.js';
+import { allPages, asModuleRefusal } from './individuals.js';
+import { groupIn, groupOut, individualIn, memberOut } from './mapping.js';
+import { groupRequest, pathId, searchGroupsQuery, type GroupRequest } from './schemas.js';
+import { parseOr422 } from './validate.js';
+
+const NOT_PRESENT = 'ID/Name not present.';
+const hidden = { hide: true } as const;
+
+/** Groups in the module's JSON, their members' individuals read in ONE call for all of them. */
+async function groupsOut(registry: Registry, actor: Actor, groups: Group[], withMembers: boolean): Promise<Record<string, unknown>[]> {
+  if (!withMembers) return groups.map((g) => groupOut(g, undefined));
+  const ids = [...new Set(groups.flatMap((g) => (g.members ?? []).map((m) => m.individual.id)))];
+  const individuals = new Map<number, Individual>((await registry.individuals.readMany(actor, ids)).map((i) => [i.id, i]));
+  const today = utcToday();
+  return groups.map((g) => groupOut(g, (g.members ?? []).map((m) => memberOut(m, individuals.get(m.individual.id), today))));
+}
+
+async function groupById(registry: Registry, actor: Actor, id: number, withMembers: boolean): Promise<Group | undefined> {
+  try {
+    const { value } = await registry.groups.get(actor, id, withMembers);
+    return value.active ? value : undefined;
+  } catch (err) {
+    if (isRegistryError(err) && err.kind === 'not_found') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Reference names of a group request checked before anything is created, so a wrong kind
+ * does not leave new individuals behind (the module's own wording for the group kind).
+ */
+async function checkKinds(registry: Registry, actor: Actor, body: GroupRequest): Promise<void> {
+  const errors: FieldError[] = [];
+  if (body.kind && !(await registry.core.refs.resolveInto(actor.client, 'groupKinds', body.kind, 'kind', errors))) throw refused('Group type Not Found');
+  for (const [i, member] of body.members.entries()) {
+    for (const [k, kind] of (member.kind ?? []).entries()) {
+      if (kind.name && !(await registry.core.refs.resolveInto(actor.client, 'membershipKinds', kind.name, `members[${i}].kind[${k}]`, errors))) {
+        throw refused(`Membership kind ${JSON.stringify(kind.name)} not found.`);
+      }
+    }
+  }
+}
+
+export function compatGroupRoutes(app: FastifyInstance, registry: Registry): void {
+  const { schemas } = registry.core;
+  const maxPageSize = registry.core.options.maxPageSize;
+
+  app.get('/group/:_id', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
+    const { _id } = parseOr422(pathId, request.params, 'path');
+    const actor = actorFor(request);
+    const group = await groupById(registry, actor, _id, true);
+    if (!group) throw refused(NOT_PRESENT);
+    request.auditIds = [group.id];
+    const [out] = await groupsOut(registry, actor, [group], true);
+    return out;
+  });
+
+  app.get('/group', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
+    const { _id, name, include_members_full: full = false } = parseOr422(searchGroupsQuery, request.query, 'query');
+    const actor = actorFor(request);
+    let found: Group[];
+    if (_id !== undefined) {
+      const group = await groupById(registry, actor, _id, full);
+      found = group && (!name || (group.name ?? '').toLowerCase().includes(name.toLowerCase())) ? [group] : [];
+    } else {
+      found = await allPages((cursor) => registry.groups.list(actor, { name: name || undefined, expand_members: full, limit: maxPageSize, cursor }));
+    }
+    if (found.length === 0) throw refused(NOT_PRESENT);
+    request.auditIds = found.map((g) => g.id);
+    return groupsOut(registry, actor, found, full);
+  });
+
+  /**
+   * The module creates a new individual for every member. Here the members are made in one
+   * Odoo create (all or nothing), then the group with its memberships in another; should the
+   * second fail, the new individuals are archived again so no orphan stays active.
+   */
+  app.post('/group', { config: { access: ROLE_POST }, schema: hidden }, async (request) => {
+    const body = parseOr422(groupRequest, request.body ?? undefined, 'body');
+    if (body.ids?.length || body.phone_numbers?.length) throw refused('IDs and phone numbers of a group are not kept by this registry; leave ids and phone_numbers out.');
+    const actor = actorFor(request);
+    const groupShape = parseOr422(schemas.groupCreate, groupIn(body), 'body');
+    await checkKinds(registry, actor, body);
+    let memberIds: number[] = [];
+    try {
+      memberIds = body.members.length ? (await registry.individuals.createMany(actor, body.members.map(individualIn))).map((i) => i.id) : [];
+      const members = body.members.map((member, i) => ({
+        individual: memberIds[i]!,
+        kinds: (member.kind ?? []).map((k) => k.name).filter((k): k is string => Boolean(k)),
+      }));
+      const { value } = await registry.groups.create(actor, { ...groupShape, members });
+      request.auditIds = [value.id, ...memberIds];
+      const [out] = await groupsOut(registry, actor, [value], true);
+      return out;
+    } catch (err) {
+      for (const id of memberIds) await registry.individuals.archive(actor, id).catch(() => undefined);
+      throw asModuleRefusal(err);
+    }
+  });
+}

@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import { compatErrorHandler } from './errors.js';
+import { compatGroupRoutes } from './groups.js';
+import { compatIndividualRoutes } from './individuals.js';
+
+/** Methods served per route pattern, so a known path asked with another method gets 405 as from the module. */
+function methodTable(scope: FastifyInstance): (path: string) => string[] {
+  const routes: Array<{ pattern: RegExp; methods: string[] }> = [];
+  scope.addHook('onRoute', (route) => {
+    const pattern = new RegExp(`^${route.url.replace(/:[A-Za-z_]+/g, '[^/]+')}/?$`);
+    const methods = [route.method].flat().filter((m) => m !== 'HEAD');
+    const existing = routes.find((r) => r.pattern.source === pattern.source);
+    if (existing) existing.methods.push(...methods);
+    else routes.push({ pattern, methods });
+  });
+  return (path) => routes.find((r) => r.pattern.test(path))?.methods ?? [];
+}
+
+/**
+ * OpenG2P's REST module (`g2p_registry_rest_api`) re-created under `config.compat.prefix`: the
+ * same routes, JSON keys and `{"detail": ...}` errors, mapped onto the same registry use cases
+ * as the gateway's own API. Its own scope, so its error and not-found handlers answer in the
+ * module's shape on these routes only. Register after the registry plugin (it uses
+ * `app.registry`). The routes are left out of the gateway's OpenAPI document.
+ */
+export async function compatPlugin(app: FastifyInstance): Promise<void> {
+  const registry = app.registry;
+  await app.register(
+    async (scope) => {
+      const methodsOf = methodTable(scope);
+      scope.setErrorHandler(compatErrorHandler);
+      scope.setNotFoundHandler({}, async (request, reply) => {
+        const allowed = methodsOf(request.url.split('?')[0]!);
+        if (allowed.length) return reply.code(405).header('allow', allowed.join(', ')).type('application/json').send({ detail: 'Method Not Allowed' });
+        return reply.code(404).type('application/json').send({ detail: 'Not Found' });
+      });
+      compatIndividualRoutes(scope, registry);
+      compatGroupRoutes(scope, registry);
+    },
+    { prefix: app.config.compat.prefix },
+  );
+}

@@ -1,0 +1,129 @@
+import type { FastifyInstance } from 'fastify';
+import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
+import type { Actor, Registry } from '../../registry/index.js';
+import { isRegistryError } from '../../registry/errors.js';
+import { regIdValuesOfType } from '../../registry/reg-id-values.js';
+import type { Individual } from '../../registry/schemas.js';
+import { utcToday } from '../../registry/writes.js';
+import { actorFor } from '../routes/support.js';
+import { CompatError, refused } from './errors.js';
+import { individualIn, individualOut, individualPatchIn } from './mapping.js';
+import {
+  individualIdsQuery, individualRequest, pathId, searchIndividualsQuery, updateIndividualQuery, updateIndividualsRequest,
+} from './schemas.js';
+import { parseOr422 } from './validate.js';
+
+const NOT_PRESENT = 'Record is not present in the database.';
+const NO_MATCH = 'The specified criteria did not match any records.';
+
+/** Hidden from the gateway's own OpenAPI document: these routes are OpenG2P's, documented by its module. */
+const hidden = { hide: true } as const;
+
+/**
+ * The registry's refusals of an individual's values, in the module's words where it has them
+ * (clients may match on "Invalid ID field."); anything else keeps the registry's message.
+ */
+export function asModuleRefusal(err: unknown): unknown {
+  if (!isRegistryError(err) || err.kind !== 'invalid') return err;
+  const fields = (err.errors ?? []).map((e) => e.field);
+  if (fields.some((f) => /(^|\.)reg_ids\[\d+\]\.id_type$/.test(f))) return refused('Invalid ID field.');
+  if (fields.some((f) => /(^|\.)registration_date$/.test(f))) return refused('Registration date must be less than the current date.');
+  return err;
+}
+
+/** Every page of a registry list, for the module's unpaged searches. */
+export async function allPages<T>(page: (cursor: string | undefined) => Promise<{ items: T[]; next_cursor: string | null }>): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const result = await page(cursor);
+    all.push(...result.items);
+    cursor = result.next_cursor ?? undefined;
+  } while (cursor);
+  return all;
+}
+
+async function activeIndividual(registry: Registry, actor: Actor, id: number): Promise<Individual | undefined> {
+  const [individual] = await registry.individuals.readMany(actor, [id]);
+  return individual?.active ? individual : undefined;
+}
+
+export function compatIndividualRoutes(app: FastifyInstance, registry: Registry): void {
+  const { schemas } = registry.core;
+  const maxPageSize = registry.core.options.maxPageSize;
+
+  app.get('/individual/:_id', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
+    const { _id } = parseOr422(pathId, request.params, 'path');
+    const individual = await activeIndividual(registry, actorFor(request), _id);
+    if (!individual) throw refused(NOT_PRESENT);
+    request.auditIds = [individual.id];
+    return individualOut(individual, utcToday());
+  });
+
+  app.get('/individual', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
+    const { _id, name } = parseOr422(searchIndividualsQuery, request.query, 'query');
+    const actor = actorFor(request);
+    let found: Individual[];
+    if (_id !== undefined) {
+      const individual = await activeIndividual(registry, actor, _id);
+      found = individual && (!name || (individual.name ?? '').toLowerCase().includes(name.toLowerCase())) ? [individual] : [];
+    } else {
+      found = await allPages((cursor) => registry.individuals.list(actor, { name: name || undefined, limit: maxPageSize, cursor }));
+    }
+    if (found.length === 0) throw refused(NO_MATCH);
+    request.auditIds = found.map((i) => i.id);
+    const today = utcToday();
+    return found.map((i) => individualOut(i, today));
+  });
+
+  app.post('/individual', { config: { access: ROLE_POST }, schema: hidden }, async (request) => {
+    const body = parseOr422(individualRequest, request.body ?? undefined, 'body');
+    const input = parseOr422(schemas.individualCreate, individualIn(body), 'body');
+    try {
+      const { value } = await registry.individuals.create(actorFor(request), input);
+      request.auditIds = [value.id];
+      return individualOut(value, utcToday());
+    } catch (err) {
+      throw asModuleRefusal(err);
+    }
+  });
+
+  app.put('/update_individual', { config: { access: ROLE_POST }, schema: hidden }, async (request) => {
+    const { id_type } = parseOr422(updateIndividualQuery, request.query, 'query');
+    const items = parseOr422(updateIndividualsRequest, request.body ?? undefined, 'body');
+    if (!id_type) throw refused('ID is required for update individual');
+    const actor = actorFor(request);
+    const today = utcToday();
+    const updated: Record<string, unknown>[] = [];
+    for (const item of items) {
+      let current: Individual;
+      try {
+        // Type and value must hold for the same ID record (OpenG2P matched them separately).
+        current = (await registry.individuals.findByRegId(actor, id_type, item.updateId)).value;
+      } catch (err) {
+        if (isRegistryError(err) && (err.kind === 'not_found' || err.kind === 'invalid')) {
+          throw refused(`Individual with the given ID ${item.updateId} not found.`);
+        }
+        if (isRegistryError(err) && err.kind === 'conflict') {
+          throw new CompatError(409, `More than one individual has the ID ${item.updateId}; update them one by one through /api/v1/individuals.`);
+        }
+        throw err;
+      }
+      const patch = parseOr422(schemas.individualPatch, individualPatchIn(item, current), 'body');
+      try {
+        const { value } = await registry.individuals.update(actor, current.id, patch);
+        updated.push(individualOut(value, today));
+      } catch (err) {
+        throw asModuleRefusal(err);
+      }
+    }
+    request.auditIds = updated.map((u) => u.id as number);
+    return updated;
+  });
+
+  app.get('/get_individual_ids', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
+    const { include_id_type, exclude_id_type } = parseOr422(individualIdsQuery, request.query, 'query');
+    if (!include_id_type) throw refused(NOT_PRESENT);
+    return regIdValuesOfType(registry.core, actorFor(request), include_id_type, exclude_id_type || undefined);
+  });
+}

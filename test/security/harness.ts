@@ -1,0 +1,175 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import type { RouteAccess } from '../../src/http/principal.js';
+import { DCI_SEARCH_PATH } from '../../src/http/dci/index.js';
+import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
+import { testConfig } from '../support/config.js';
+import { testToken } from '../support/tokens.js';
+import { WireRecorder } from './wire-recorder.js';
+
+/**
+ * A gateway on a real port, in front of the simulator through a WireRecorder, with the list of
+ * every route the app registered (its route table, joined with the OpenAPI document where the
+ * route is documented). Suites iterate that list, so a route added later is covered by itself.
+ */
+
+/** OpenG2P's own REST module's routes, re-created by the gateway, answer errors as FastAPI's `{"detail": ...}`. */
+export const COMPAT_PREFIX = '/api/v1/registry';
+
+/** How a route answers errors: RFC 9457 for the REST API, the DCI standard's shape, FastAPI's for the compat routes. */
+export type ErrorShape = 'problem' | 'dci' | 'compat';
+
+export interface OpenApiParameter {
+  in: 'path' | 'query' | 'header' | 'cookie';
+  name: string;
+  required?: boolean;
+  schema?: JsonSchema;
+}
+
+export interface JsonSchema {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  enum?: unknown[];
+  [key: string]: unknown;
+}
+
+export interface OpenApiOperation {
+  parameters?: OpenApiParameter[];
+  requestBody?: { content: Record<string, { schema: JsonSchema }> };
+}
+
+export interface AppRoute {
+  method: string;
+  /** Fastify's pattern, `/api/v1/individuals/:id`. */
+  url: string;
+  access: RouteAccess;
+  errorShape: ErrorShape;
+  /** The route's operation in /openapi.json, when it is documented there. */
+  operation?: OpenApiOperation;
+}
+
+export interface SecurityGateway {
+  app: FastifyInstance;
+  origin: string;
+  sim: RunningSimulator;
+  wire: WireRecorder;
+  routes: AppRoute[];
+  /** A token with both API roles: gets past authentication to validation and Odoo. */
+  fullToken: string;
+  close(): Promise<void>;
+}
+
+export function errorShapeOf(url: string): ErrorShape {
+  if (url === COMPAT_PREFIX || url.startsWith(`${COMPAT_PREFIX}/`)) return 'compat';
+  if (url.endsWith(DCI_SEARCH_PATH)) return 'dci';
+  return 'problem';
+}
+
+/** `/a/:id/b/:membership_id` -> `/a/{id}/b/{membership_id}` (OpenAPI path templates). */
+export const openApiPath = (url: string): string => url.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+
+export const pathParamNames = (url: string): string[] => [...url.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
+
+/** The route's URL with its path parameters filled in (values are URL-encoded here). */
+export function concreteUrl(url: string, values: Record<string, string>): string {
+  return url.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (_m, name: string) => encodeURIComponent(values[name] ?? '1'));
+}
+
+/** The swagger UI's own static files carry no input and are no part of the API. */
+const isDocsAsset = (url: string) => url === '/docs' || url.startsWith('/docs/');
+
+export async function startSecurityGateway(options: { protocol?: 'jsonrpc' | 'xmlrpc'; households?: number; seed?: number } = {}): Promise<SecurityGateway> {
+  const sim = await startSimulator({ households: options.households ?? 4, seed: options.seed ?? 3 });
+  const wire = await WireRecorder.start(sim.url);
+  const app = buildApp(
+    testConfig({
+      odoo: { url: wire.url, db: 'g2p', protocol: options.protocol ?? 'jsonrpc', accounts: { default: { login: 'admin', password: 'admin' } } },
+      server: { underPressure: { enabled: false } },
+      rateLimit: { enabled: false },
+      metrics: { enabled: false },
+      log: { level: 'silent' },
+    }),
+  );
+  const collected: Array<Omit<AppRoute, 'operation' | 'errorShape'>> = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD' || isDocsAsset(route.url)) continue;
+      collected.push({ method, url: route.url, access: (route.config as { access: RouteAccess }).access });
+    }
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, OpenApiOperation>> };
+  const routes = collected.map((route) => ({
+    ...route,
+    errorShape: errorShapeOf(route.url),
+    operation: document.paths[openApiPath(route.url)]?.[route.method.toLowerCase()],
+  }));
+  return {
+    app,
+    origin,
+    sim,
+    wire,
+    routes,
+    fullToken: testToken('both'),
+    close: async () => {
+      await app.close();
+      await wire.close();
+      await sim.close();
+    },
+  };
+}
+
+export interface Answer {
+  status: number;
+  contentType: string;
+  text: string;
+  json: unknown;
+}
+
+export function parseAnswer(status: number, contentType: string | undefined, text: string): Answer {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status, contentType: contentType ?? '', text, json };
+}
+
+/**
+ * What is wrong with an error answer for its route's error shape (empty when nothing). A 400 or
+ * 422 from the REST API must also say which field: `errors[]` with a non-empty `field` each.
+ */
+export function errorShapeFindings(shape: ErrorShape, answer: Answer): string[] {
+  const findings: string[] = [];
+  const body = answer.json as Record<string, unknown> | undefined;
+  if (!body || typeof body !== 'object') return [`the body is not JSON: ${answer.text.slice(0, 120)}`];
+  switch (shape) {
+    case 'problem': {
+      if (!/^application\/problem\+json/.test(answer.contentType)) findings.push(`content-type ${answer.contentType}`);
+      if (body.status !== answer.status) findings.push(`status member ${String(body.status)}`);
+      for (const member of ['type', 'title', 'instance']) if (typeof body[member] !== 'string') findings.push(`no ${member}`);
+      if (answer.status === 400 || answer.status === 422) {
+        const errors = body.errors as Array<{ field?: unknown; message?: unknown }> | undefined;
+        if (!Array.isArray(errors) || errors.length === 0) findings.push('no errors[] naming the field');
+        else for (const e of errors) if (typeof e.field !== 'string' || e.field === '' || typeof e.message !== 'string') findings.push(`errors[] item ${JSON.stringify(e)}`);
+      }
+      break;
+    }
+    case 'dci': {
+      const errors = body.errors as Array<{ code?: unknown; message?: unknown }> | undefined;
+      if (!Array.isArray(errors) || errors.length === 0) findings.push('no DCI errors[]');
+      else for (const e of errors) if (typeof e.code !== 'string' || !e.code.startsWith('err.') || typeof e.message !== 'string') findings.push(`DCI error ${JSON.stringify(e)}`);
+      break;
+    }
+    case 'compat':
+      if (!('detail' in body)) findings.push('no detail member');
+      break;
+  }
+  return findings;
+}

@@ -1,0 +1,193 @@
+/**
+ * A gateway on a real port in front of a simulator on a real port, with the Odoo client's
+ * resilience settings (timeout, retries, breaker) chosen per suite so faults show quickly.
+ * Unlike test/support/stack.ts this always needs the simulator: every suite here injects faults.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { createSigner } from 'fast-jwt';
+import { buildApp } from '../../src/app.js';
+import { createOdooConnection, type OdooClient, type OdooConnectionImpl } from '../../src/odoo/index.js';
+import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
+import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, testConfig } from './config.js';
+
+export type Protocol = 'jsonrpc' | 'xmlrpc';
+
+export interface Resilience {
+  timeoutMs: number;
+  readRetries: number;
+  retryBaseDelayMs: number;
+  failureThreshold: number;
+  resetAfterMs: number;
+  maxConcurrent: number;
+}
+
+export const DEFAULT_RESILIENCE: Resilience = {
+  timeoutMs: 2_000,
+  readRetries: 1,
+  retryBaseDelayMs: 20,
+  failureThreshold: 5,
+  resetAfterMs: 1_000,
+  maxConcurrent: 16,
+};
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: any;
+  contentType: string;
+  /** Wall time from sending to the whole body, in ms. */
+  ms: number;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Gateway {
+  api: string;
+  app: FastifyInstance;
+  /** The gateway's own Odoo connection (its breaker state is observable). */
+  odoo: OdooConnectionImpl;
+  call(method: string, path: string, options?: CallOptions): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+export interface Harness {
+  sim: RunningSimulator;
+  protocol: Protocol;
+  /** A direct Odoo client with its own connection: counts and fixtures, unaffected by the gateways' breakers. */
+  direct: OdooClient;
+  /** Unique per run: put it in every name a suite creates. */
+  tag: string;
+  /** The first gateway, started with the harness. */
+  gateway: Gateway;
+  /** Another gateway on the same simulator, with its own connection, breaker and idempotency store (e.g. a "restarted" gateway). */
+  startGateway(resilience?: Partial<Resilience>): Promise<Gateway>;
+  close(): Promise<void>;
+}
+
+const signer = createSigner({ key: TEST_JWT_SECRET, algorithm: 'HS256', iss: TEST_ISSUER, aud: TEST_AUDIENCE, expiresIn: 3_600_000 });
+export const writerToken = signer({ sub: 'reliability-writer', realm_access: { roles: ['registry-reader', 'registry-writer'] } });
+
+export async function startHarness(options: { protocol: Protocol; resilience?: Partial<Resilience>; households?: number; seed?: number }): Promise<Harness> {
+  const sim = await startSimulator({ households: options.households ?? 5, seed: options.seed ?? 11 });
+  const gateways = new Set<Gateway>();
+  const directConnection = createOdooConnection({ url: sim.url, db: 'g2p', protocol: options.protocol, timeoutMs: 30_000 });
+  const direct = directConnection.as({ login: 'admin', secret: 'admin' });
+
+  const startGateway = async (overrides: Partial<Resilience> = {}): Promise<Gateway> => {
+    const r = { ...DEFAULT_RESILIENCE, ...options.resilience, ...overrides };
+    const config = testConfig({
+      odoo: {
+        url: sim.url,
+        db: 'g2p',
+        protocol: options.protocol,
+        timeoutMs: r.timeoutMs,
+        readRetries: r.readRetries,
+        retryBaseDelayMs: r.retryBaseDelayMs,
+        maxConcurrent: r.maxConcurrent,
+        breaker: { failureThreshold: r.failureThreshold, resetAfterMs: r.resetAfterMs },
+        accounts: { default: { login: 'admin', password: 'admin' } },
+      },
+      rateLimit: { enabled: false },
+      server: { underPressure: { enabled: false } },
+      metrics: { enabled: false },
+    });
+    const app = buildApp(config);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const api = `http://127.0.0.1:${port}${config.api.prefix}`;
+    const gateway: Gateway = {
+      api,
+      app,
+      odoo: app.odoo as OdooConnectionImpl,
+      call: (method, path, callOptions) => send(api, method, path, callOptions),
+      close: async () => {
+        gateways.delete(gateway);
+        await app.close();
+      },
+    };
+    gateways.add(gateway);
+    return gateway;
+  };
+
+  const gateway = await startGateway();
+  return {
+    sim,
+    protocol: options.protocol,
+    direct,
+    tag: `REL${randomBytes(3).toString('hex')}`,
+    gateway,
+    startGateway,
+    close: async () => {
+      await sim.faults.clear();
+      for (const g of [...gateways]) await g.close();
+      await directConnection.close();
+      await sim.close();
+    },
+  };
+}
+
+async function send(api: string, method: string, path: string, options: CallOptions = {}): Promise<Answer> {
+  const started = performance.now();
+  const response = await fetch(`${api}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${writerToken}`,
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...options.headers,
+    },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  const contentType = response.headers.get('content-type') ?? '';
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined, contentType, ms: performance.now() - started };
+}
+
+/** An individual's create body; `tag` keeps a run's records apart. */
+export const person = (tag: string, given: string, extra: Record<string, unknown> = {}) => ({
+  given_name: given,
+  family_name: tag,
+  gender: 'Female',
+  birthdate: '1990-05-17',
+  ...extra,
+});
+
+/** Registrants whose family name is `tag` and whose given name is `given` (archived included), counted in Odoo itself. */
+export function countInOdoo(direct: OdooClient, tag: string, given: string): Promise<number> {
+  return direct.searchCount('res.partner', [['family_name', '=', tag], ['given_name', '=', given], ['is_registrant', '=', true]], { context: { active_test: false } });
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `condition` holds or `withinMs` passes; returns whether it held. */
+export async function eventually(condition: () => boolean | Promise<boolean>, withinMs: number, everyMs = 10): Promise<boolean> {
+  const until = performance.now() + withinMs;
+  while (performance.now() < until) {
+    if (await condition()) return true;
+    await sleep(everyMs);
+  }
+  return condition();
+}
+
+/** Tallies statuses per fault kind for the suite's closing figures. */
+export class FaultTally {
+  private readonly seen = new Map<string, Map<number, number>>();
+
+  record(kind: string, status: number): void {
+    const statuses = this.seen.get(kind) ?? new Map<number, number>();
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    this.seen.set(kind, statuses);
+  }
+
+  lines(): string[] {
+    return [...this.seen].map(([kind, statuses]) => {
+      const total = [...statuses.values()].reduce((a, b) => a + b, 0);
+      const detail = [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(' ');
+      return `${kind}: ${total} requests (${detail})`;
+    });
+  }
+}
