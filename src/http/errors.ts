@@ -1,5 +1,4 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { HttpProblem, sendProblem, type FieldError } from './problem.js';
 
 /**
@@ -25,7 +24,8 @@ export function installErrorHandling(app: FastifyInstance, toProblem: (err: unkn
 
 function fromFastifyError(err: FastifyError): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err;
-  if (hasZodFastifySchemaValidationErrors(err) || err.validation) {
+  // Schema validation (zod through fastify-type-provider-zod, or Fastify's own) fills err.validation.
+  if (err.validation) {
     const context = err.validationContext ?? 'request';
     const errors: FieldError[] = (err.validation ?? []).flatMap((v) => {
       // An unknown key is named itself (body.is_group), not its parent object.
