@@ -47,7 +47,7 @@ export function buildApp(config: Config, deps: AppDependencies = {}): FastifyIns
   app.setSerializerCompiler(serializerCompiler);
 
   const metrics = createMetrics({ processMetrics: metricsAreServed(config.metrics) });
-  const odoo = deps.odoo ?? createOdooConnection({ ...config.odoo!, logger: app.log, onCall: metrics.observeOdooCall });
+  const odoo = deps.odoo ?? createOdooConnection({ ...config.odoo!, name: 'gateway', logger: app.log, onCall: metrics.observeOdooCall });
   app.decorate('config', config);
   app.decorate('metrics', metrics);
   app.decorate('odoo', odoo);

@@ -1,3 +1,4 @@
+import { publishOdooCall } from './diagnostics.js';
 import { isOdooError } from './errors.js';
 import type { AccountState, OdooConnectionImpl } from './connection.js';
 import type {
@@ -40,6 +41,7 @@ export class OdooAccountClient implements OdooClient {
    */
   async executeKw<T = unknown>(model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}, opts: CallOptions = {}): Promise<T> {
     const callKwargs = opts.context ? { ...kwargs, context: { ...(kwargs.context as object | undefined), ...opts.context } } : kwargs;
+    publishOdooCall(() => ({ connection: this.connection.hooks.name, model, method, args, kwargs: callKwargs }));
     for (let relogin = 0; ; relogin++) {
       const uid = await this.connection.ensureLogin(this.account, opts.signal);
       const sessionId = this.connection.settings.sessionCookie ? this.account.sessionId : undefined;

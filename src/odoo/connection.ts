@@ -38,15 +38,15 @@ export class OdooConnectionImpl implements OdooConnection {
   private readonly http: OdooHttp;
   private readonly breaker: CircuitBreaker;
   private readonly limit: ConcurrencyLimit;
-  private readonly hooks: OdooConnectionHooks;
+  readonly hooks: OdooConnectionHooks;
   private readonly accounts = new Map<string, AccountState>();
   private versionPromise: Promise<OdooVersion> | undefined;
   private majorVersion: number | undefined;
 
   constructor(options: OdooConnectionOptions) {
-    const { logger, onCall, ...settings } = options;
+    const { name, logger, onCall, ...settings } = options;
     this.settings = odooConnectionOptionsSchema.parse(settings);
-    this.hooks = { logger, onCall };
+    this.hooks = { name, logger, onCall };
     this.http = new OdooHttp(this.settings.url, this.settings.maxConcurrent);
     this.transport = createTransport(this.settings.protocol, this.http);
     this.breaker = new CircuitBreaker(this.settings.breaker.failureThreshold, this.settings.breaker.resetAfterMs);

@@ -10,6 +10,7 @@ export type { BreakerState } from './resilience.js';
 export { OdooAccountClient } from './client.js';
 export { OdooConnectionImpl } from './connection.js';
 export { toOdooDatetime } from './wire-values.js';
+export { ODOO_CALL_CHANNEL, type OdooCallMessage } from './diagnostics.js';
 
 /**
  * A configured Odoo: one keep-alive pool, breaker and concurrency bound, shared by the

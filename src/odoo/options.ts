@@ -46,6 +46,8 @@ export interface OdooCallEvent {
 export type OdooConnectionOptions = z.input<typeof odooConnectionOptionsSchema> & OdooConnectionHooks;
 
 export interface OdooConnectionHooks {
+  /** Who the connection serves, named in the diagnostics messages of its calls (see diagnostics.ts). */
+  name?: string;
   logger?: OdooLogger;
   onCall?: (event: OdooCallEvent) => void;
 }

@@ -2,11 +2,11 @@ import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:cryp
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { DciSettingsInput } from '../../src/dci/settings.js';
-import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
+import { startOdooTarget, type OdooTarget } from '../support/odoo-target.js';
 import { testConfig } from '../support/config.js';
 import { authHeaders, type TokenKind } from '../support/tokens.js';
 
-/** A gateway on a real port in front of a simulator, with DCI settings of the test's choosing. */
+/** A gateway on a real port in front of an Odoo (simulator or real: odoo-target.ts), with DCI settings of the test's choosing. */
 export interface DciGateway {
   origin: string;
   app: FastifyInstance;
@@ -14,9 +14,9 @@ export interface DciGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(sim: RunningSimulator, dci: DciSettingsInput = {}): Promise<DciGateway> {
+export async function startGateway(odoo: Pick<OdooTarget, 'url' | 'db' | 'login' | 'password'>, dci: DciSettingsInput = {}): Promise<DciGateway> {
   const config = testConfig({
-    odoo: { url: sim.url, db: 'g2p', protocol: 'jsonrpc', accounts: { default: { login: 'admin', password: 'admin' } } },
+    odoo: { url: odoo.url, db: odoo.db, protocol: 'jsonrpc', accounts: { default: { login: odoo.login, password: odoo.password } } },
     rateLimit: { enabled: false },
     server: { underPressure: { enabled: false } },
     metrics: { enabled: false },
@@ -42,7 +42,8 @@ export async function startGateway(sim: RunningSimulator, dci: DciSettingsInput 
   };
 }
 
-export const startSim = (households = 40): Promise<RunningSimulator> => startSimulator({ households, seed: 11 });
+/** The suite's Odoo: a simulator seeded with `households`, or the real server (where a demo registry is made if it has none). */
+export const startSim = (households = 40): Promise<OdooTarget> => startOdooTarget({ households, seed: 11, demoOnRealServer: true });
 
 let counter = 0;
 export const uniqueId = (prefix = 'msg'): string => `${prefix}-${process.pid}-${Date.now()}-${++counter}`;

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import t from 'tap';
 import { httpErrorSchema, responseEnvelopeSchema } from '../../src/dci/envelope.js';
 import { digestOf } from '../../src/dci/signature.js';
-import type { RunningSimulator } from '../../src/sim/index.js';
+import type { OdooTarget } from '../support/odoo-target.js';
 import { sharedPath } from '../support/shared.js';
 import { ed25519Pair, expression, message, pythonJson, signEnvelope, startGateway, startSim, type DciGateway } from './harness.js';
 
@@ -17,7 +17,7 @@ const spmis = ed25519Pair();
 const optional = ed25519Pair();
 const stranger = ed25519Pair();
 const gatewayKey = ed25519Pair();
-let sim: RunningSimulator;
+let sim: OdooTarget;
 let gw: DciGateway;
 let strict: DciGateway;
 const now = () => Math.floor(Date.now() / 1000);

@@ -7,7 +7,8 @@ import { buildApp } from '../../src/app.js';
 import { ROLE_GET, ROLE_POST } from '../../src/config/auth.js';
 import type { RouteAccess } from '../../src/http/principal.js';
 import { registryPlugin } from '../../src/http/routes/index.js';
-import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
+import { watchGatewayCalls } from '../support/call-shapes.js';
+import { startOdooTarget, type OdooTarget } from '../support/odoo-target.js';
 import { testConfig } from '../support/config.js';
 import { authHeaders, testToken, type TokenKind } from '../support/tokens.js';
 
@@ -20,17 +21,18 @@ interface CollectedRoute {
 const KINDS: TokenKind[] = ['none', 'get', 'post', 'both'];
 const ROLES_OF: Record<TokenKind, string[]> = { none: [], get: [ROLE_GET], post: [ROLE_POST], both: [ROLE_GET, ROLE_POST] };
 
-let sim: RunningSimulator;
+let target: OdooTarget;
+const gatewayCalls = watchGatewayCalls();
 let app: FastifyInstance;
 let base: string;
 const routes: CollectedRoute[] = [];
 const auditLines: Array<Record<string, unknown>> = [];
 
 t.before(async () => {
-  sim = await startSimulator({ households: 3, seed: 1 });
+  target = await startOdooTarget({ households: 3, seed: 1 });
   app = buildApp(
     testConfig({
-      odoo: { url: sim.url, db: 'g2p', accounts: { default: { login: 'admin', password: 'admin' } } },
+      odoo: { url: target.url, db: target.db, accounts: { default: { login: target.login, password: target.password } } },
       server: { underPressure: { enabled: false } },
       rateLimit: { enabled: false },
       metrics: { enabled: false },
@@ -66,7 +68,8 @@ t.before(async () => {
 });
 t.teardown(async () => {
   await app?.close();
-  await sim?.close();
+  gatewayCalls.stop();
+  await target?.close();
 });
 
 function concreteUrl(url: string): string {
@@ -122,7 +125,8 @@ t.test('the role matrix over every route', async (t) => {
 
 t.test('a rejected request never reaches Odoo', async (t) => {
   const guarded = routes.filter((r) => r.access !== 'public');
-  sim.resetCalls();
+  target.sim?.resetCalls();
+  gatewayCalls.reset();
   for (const route of guarded) {
     await call(route, 'none');
     const other: TokenKind = route.access === ROLE_GET ? 'post' : 'get';
@@ -133,7 +137,8 @@ t.test('a rejected request never reaches Odoo', async (t) => {
       await response.arrayBuffer();
     }
   }
-  t.equal(sim.calls.length, 0, 'no RPC reached the simulator');
+  t.same(gatewayCalls.calls().map((c) => `${c.model}.${c.method}`), [], 'the gateway sent Odoo no call');
+  if (target.sim) t.equal(target.sim.calls.length, 0, 'and no RPC at all (logins included) reached the simulator');
 });
 
 t.test('403 names the missing role in problem+json', async (t) => {
@@ -178,7 +183,7 @@ t.test('one audit line per request, without personal data or token', async (t) =
 });
 
 t.test('a route without a declared access level stops start-up', async (t) => {
-  const odoo = { url: sim.url, db: 'g2p', accounts: { default: { login: 'admin', password: 'admin' } } };
+  const odoo = { url: target.url, db: target.db, accounts: { default: { login: target.login, password: target.password } } };
   const broken = buildApp(testConfig({ odoo }));
   broken.register(async (scope) => {
     scope.get('/undeclared', async () => ({ ok: true }));

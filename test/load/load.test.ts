@@ -11,6 +11,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import t, { type Test } from 'tap';
+import { simulatorOnly } from '../support/odoo-target.js';
 import { startStack } from '../support/stack.js';
 import { mixTargets, runMix, statusTotals, type MixRun } from './mix.js';
 
@@ -72,9 +73,8 @@ t.test(`mixed reads and writes, ${CONNECTIONS} connections, ${SECONDS} s per run
   // Saturation on purpose: on a shared 2-core CI runner an Odoo call can queue for seconds behind
   // 200 connections, so the Odoo deadline is raised well above that queueing; what this run looks
   // for is 5xx the gateway causes, not the timeout doing its job (the fault suites cover that).
-  const stack = await startStack({ protocol: 'jsonrpc', households: 60, logLevel: 'info', captureLogs: false, gateway: { timeoutMs: 60_000 } });
+  const stack = await startStack({ protocol: 'jsonrpc', households: 60, demoOnRealServer: true, logLevel: 'info', captureLogs: false, gateway: { timeoutMs: 60_000 } });
   t.teardown(() => stack.close());
-  const sim = stack.sim!;
   // The simulator records every RPC for call-count tests; emptied as the run goes, so that
   // record does not pass for the gateway's memory.
   const forgetCalls = setInterval(() => stack.resetCalls(), 1_000);
@@ -119,47 +119,51 @@ t.test(`mixed reads and writes, ${CONNECTIONS} connections, ${SECONDS} s per run
 
   // C: injected Odoo server errors. Reads of a server error are not retried (only transport
   // failures are), so each injected fault a request meets is one 502.
-  const odooOutcomes = async () => {
-    const counts = new Map<string, number>();
-    for (const value of (await stack.app.metrics.odooCallDuration.get()).values) {
-      if (!value.metricName?.endsWith('_count')) continue;
-      const outcome = String(value.labels.outcome);
-      counts.set(outcome, (counts.get(outcome) ?? 0) + value.value);
-    }
-    return counts;
-  };
-  const outcomesBefore = await odooOutcomes();
-  sim.faults.setFaultRate(FAULT_RATE, {}, 42);
-  let faulty: MixRun;
-  try {
-    faulty = await runMix(stack, targets, { seconds: SECONDS, connections: CONNECTIONS });
-  } finally {
-    await sim.faults.clear();
-  }
-  const outcomesAfter = await odooOutcomes();
-  const outcomeDelta = Object.fromEntries([...outcomesAfter].map(([outcome, count]) => [outcome, count - (outcomesBefore.get(outcome) ?? 0)]).filter(([, n]) => (n as number) > 0));
-  t.comment(describe(`run C (${FAULT_RATE * 100}% Odoo faults)`, faulty));
-  t.comment(`run C: Odoo call outcomes ${JSON.stringify(outcomeDelta)}; settled after: ${fmt(await settled())}`);
-
-  const injected = outcomeDelta.server_error ?? 0;
-  const serverErrors = faulty.tally.serverErrors;
-  t.ok(injected > 0, `faults were injected (${injected} Odoo server errors)`);
-  t.same(Object.keys(outcomeDelta).filter((outcome) => outcome !== 'ok' && outcome !== 'server_error'), [], 'Odoo calls failed only with the injected server errors');
-  t.ok(serverErrors.length > 0 && serverErrors.length <= injected, `the ${serverErrors.length} 5xx answers are no more than the injected faults`);
-  t.same([...new Set(serverErrors.map((e) => e.status))].filter((s) => ![502, 503, 504].includes(s)), [], 'every 5xx is a 502, 503 or 504');
-  const rest = serverErrors.filter((e) => !e.route.includes('sync/search'));
-  const dci = serverErrors.filter((e) => e.route.includes('sync/search'));
-  t.ok(
-    rest.every((e) => e.contentType.startsWith('application/problem+json') && (JSON.parse(e.body) as { status?: number }).status === e.status),
-    `the REST API's ${rest.length} are problem+json with their status`,
-  );
-  t.ok(
-    dci.every((e) => /err\.(service\.unavailable|request\.timeout)/.test(e.body)),
-    `the DCI search's ${dci.length} carry the standard's service error code`,
-  );
-  t.ok(serverErrors.every((e) => !/Traceback|psycopg2|File "/.test(e.body)), 'no traceback reaches a caller');
-  onlyOverloadRefusals(t, 'C', faulty);
-  t.equal(faulty.result.errors, 0, 'run C: no connection errors');
-  t.equal(faulty.result.timeouts, 0, 'run C: no timeouts');
   t.comment(`rss peak during runs A/B: ${peaks.map((p) => p.toFixed(0)).join(' / ')} MB`);
+
+  t.test('run C: injected Odoo server errors (simulator: fault injection)', { skip: simulatorOnly() }, async (t) => {
+    const sim = stack.sim!;
+    const odooOutcomes = async () => {
+      const counts = new Map<string, number>();
+      for (const value of (await stack.app.metrics.odooCallDuration.get()).values) {
+        if (!value.metricName?.endsWith('_count')) continue;
+        const outcome = String(value.labels.outcome);
+        counts.set(outcome, (counts.get(outcome) ?? 0) + value.value);
+      }
+      return counts;
+    };
+    const outcomesBefore = await odooOutcomes();
+    sim.faults.setFaultRate(FAULT_RATE, {}, 42);
+    let faulty: MixRun;
+    try {
+      faulty = await runMix(stack, targets, { seconds: SECONDS, connections: CONNECTIONS });
+    } finally {
+      await sim.faults.clear();
+    }
+    const outcomesAfter = await odooOutcomes();
+    const outcomeDelta = Object.fromEntries([...outcomesAfter].map(([outcome, count]) => [outcome, count - (outcomesBefore.get(outcome) ?? 0)]).filter(([, n]) => (n as number) > 0));
+    t.comment(describe(`run C (${FAULT_RATE * 100}% Odoo faults)`, faulty));
+    t.comment(`run C: Odoo call outcomes ${JSON.stringify(outcomeDelta)}; settled after: ${fmt(await settled())}`);
+
+    const injected = outcomeDelta.server_error ?? 0;
+    const serverErrors = faulty.tally.serverErrors;
+    t.ok(injected > 0, `faults were injected (${injected} Odoo server errors)`);
+    t.same(Object.keys(outcomeDelta).filter((outcome) => outcome !== 'ok' && outcome !== 'server_error'), [], 'Odoo calls failed only with the injected server errors');
+    t.ok(serverErrors.length > 0 && serverErrors.length <= injected, `the ${serverErrors.length} 5xx answers are no more than the injected faults`);
+    t.same([...new Set(serverErrors.map((e) => e.status))].filter((s) => ![502, 503, 504].includes(s)), [], 'every 5xx is a 502, 503 or 504');
+    const rest = serverErrors.filter((e) => !e.route.includes('sync/search'));
+    const dci = serverErrors.filter((e) => e.route.includes('sync/search'));
+    t.ok(
+      rest.every((e) => e.contentType.startsWith('application/problem+json') && (JSON.parse(e.body) as { status?: number }).status === e.status),
+      `the REST API's ${rest.length} are problem+json with their status`,
+    );
+    t.ok(
+      dci.every((e) => /err\.(service\.unavailable|request\.timeout)/.test(e.body)),
+      `the DCI search's ${dci.length} carry the standard's service error code`,
+    );
+    t.ok(serverErrors.every((e) => !/Traceback|psycopg2|File "/.test(e.body)), 'no traceback reaches a caller');
+    onlyOverloadRefusals(t, 'C', faulty);
+    t.equal(faulty.result.errors, 0, 'run C: no connection errors');
+    t.equal(faulty.result.timeouts, 0, 'run C: no timeouts');
+  });
 });

@@ -51,7 +51,14 @@ export async function mixTargets(stack: Stack): Promise<MixTargets> {
   };
   const individuals = (await get('/individuals?limit=100')).items;
   const groups = (await get('/groups?limit=50')).items;
-  const nationalIds = individuals.flatMap((i) => (i.reg_ids ?? []).filter((r) => (typeof r.id_type === 'string' ? r.id_type : r.id_type.name) === stack.reference.idType).map((r) => r.value));
+  const held = individuals.flatMap((i) => (i.reg_ids ?? []).filter((r) => (typeof r.id_type === 'string' ? r.id_type : r.id_type.name) === stack.reference.idType).map((r) => r.value));
+  // Only IDs one registrant holds: a shared Odoo (the real server) also holds other suites' deliberate duplicates, which answer 409.
+  const holders = new Map<string, number>();
+  for (const value of held) holders.set(value, (holders.get(value) ?? 0) + 1);
+  const nationalIds = [];
+  for (const value of held.filter((v) => holders.get(v) === 1)) {
+    if ((await stack.odoo.searchCount('g2p.reg.id', [['value', '=', value]])) === 1) nationalIds.push(value);
+  }
   if (!individuals.length || !groups.length || !nationalIds.length) throw new Error('the seeded registry lacks individuals, groups or national IDs');
   return { individualIds: individuals.map((i) => i.id), groupIds: groups.map((g) => g.id), nationalIds };
 }

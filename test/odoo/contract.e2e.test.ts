@@ -1,17 +1,15 @@
 /**
- * Contract suite against a real Odoo + OpenG2P, over every transport. Runs only when
- * G2P_E2E_ODOO_URL, G2P_E2E_ODOO_DB, G2P_E2E_ODOO_USERNAME and G2P_E2E_ODOO_PASSWORD are set.
- * It creates only individuals whose family name carries a unique run tag and archives every
- * one of them at the end (nothing is destroyed).
+ * The Odoo client's contract with the server, over every transport and every kind of account
+ * (password, API key, a login with only the REST API groups, one without registry rights):
+ * against the real Odoo + OpenG2P when G2P_E2E_ODOO_* is set, otherwise against the simulator,
+ * with the same assertions. It creates only individuals whose family name carries a unique run
+ * tag and archives every one of them at the end (nothing is destroyed).
  */
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { createOdooConnection, OdooError, type OdooClient } from '../../src/odoo/index.js';
+import { backendName, startOdooTarget, type OdooTarget } from '../support/odoo-target.js';
 
-const url = process.env.G2P_E2E_ODOO_URL;
-const db = process.env.G2P_E2E_ODOO_DB;
-const login = process.env.G2P_E2E_ODOO_USERNAME;
-const password = process.env.G2P_E2E_ODOO_PASSWORD;
 
 async function rejection(promise: Promise<unknown>): Promise<OdooError> {
   try {
@@ -23,13 +21,18 @@ async function rejection(promise: Promise<unknown>): Promise<OdooError> {
   throw new Error('expected the call to reject');
 }
 
-if (!url || !db || !login || !password) {
-  t.plan(0, 'G2P_E2E_ODOO_URL, G2P_E2E_ODOO_DB, G2P_E2E_ODOO_USERNAME and G2P_E2E_ODOO_PASSWORD not set: real-Odoo contract suite skipped');
-} else {
+let target: OdooTarget;
+t.before(async () => {
+  target = await startOdooTarget({ households: 2 });
+});
+t.teardown(() => target?.close());
+
+{
   const runTag = `E2E-${randomBytes(4).toString('hex')}`;
 
   for (const protocol of ['jsonrpc', 'xmlrpc', 'call_kw'] as const) {
-    t.test(`${protocol}: contract with the real Odoo`, async (t) => {
+    t.test(`${protocol}: contract with the ${backendName()}`, async (t) => {
+      const { url, db, login, password } = target;
       const connection = createOdooConnection({ url, db, protocol, timeoutMs: 30_000 });
       const client: OdooClient = connection.as({ login, secret: password });
       const family = `${runTag}-${protocol}`;
@@ -82,4 +85,34 @@ if (!url || !db || !login || !password) {
       t.equal((await rejection(connection.as({ login, secret: `${password}-wrong` }).search('res.partner', []))).kind, 'access_denied', 'wrong password');
     });
   }
+}
+
+/**
+ * The accounts a deployment gives the gateway: an API key in place of the password (Odoo's
+ * own wizard makes it), and per-role logins. What each may do is Odoo's access rules, which
+ * the simulator must mirror: the REST API groups alone open registrants, nothing more.
+ */
+for (const protocol of ['jsonrpc', 'xmlrpc', 'call_kw'] as const) {
+  t.test(`${protocol}: API keys and per-role accounts on the ${backendName()}`, async (t) => {
+    const connection = createOdooConnection({ url: target.url, db: target.db, protocol, timeoutMs: 30_000 });
+    t.teardown(() => connection.close());
+    await target.ensureUser('rest_both', ['g2p_registry_rest_api.group_g2p_rest_api_get', 'g2p_registry_rest_api.group_g2p_rest_api_post']);
+    const key = await target.createApiKey('rest_both', 'rest_both');
+    t.match(key, /^[0-9a-f]{40}$/, 'the wizard shows a 40-hex key');
+
+    const byKey = connection.as({ login: 'rest_both', secret: key });
+    const byPassword = connection.as({ login: 'rest_both', secret: 'rest_both' });
+    t.equal(await byKey.uid(), await byPassword.uid(), 'the key logs in as its user');
+    t.equal(await connection.authenticate({ login: 'rest_both', secret: key }), await byPassword.uid(), 'authenticate accepts the key');
+    t.type(await byKey.searchCount('res.partner', [['is_registrant', '=', true]]), 'number', 'the key reads registrants');
+    t.equal(await byKey.executeKw('res.users', 'has_group', ['g2p_registry_rest_api.group_g2p_rest_api_post']), true, 'has_group answers for the calling user');
+    t.equal(await byKey.executeKw('res.users', 'has_group', ['g2p_registry_base.group_g2p_admin']), false, 'and says no to a group it lacks');
+    const oldShape = await rejection(byKey.executeKw('res.users', 'has_group', [[await byKey.uid()], 'g2p_registry_rest_api.group_g2p_rest_api_get']));
+    t.equal(oldShape.kind, 'server_error', 'has_group([uid], xmlid) is refused as Odoo 17 refuses it');
+    t.equal((await rejection(connection.as({ login: 'rest_both', secret: 'f'.repeat(40) }).search('res.partner', []))).kind, 'access_denied', 'a wrong key: access_denied');
+
+    const noaccess = connection.as({ login: 'noaccess', secret: 'noaccess' });
+    t.ok((await noaccess.uid()) > 0, 'a login without registry rights still logs in');
+    t.equal(await noaccess.executeKw('res.users', 'has_group', ['g2p_registry_rest_api.group_g2p_rest_api_get']), false, 'without the REST API groups');
+  });
 }

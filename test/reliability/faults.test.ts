@@ -6,6 +6,7 @@
  * lists the figures: requests per fault kind and the statuses seen.
  */
 import t, { type Test } from 'tap';
+import { simulatorOnly } from '../support/odoo-target.js';
 import { countInOdoo, eventually, FaultTally, person, startHarness, type Answer, type Gateway, type Harness, type Protocol, type Resilience } from '../support/reliability.js';
 
 const RESILIENCE: Resilience = {
@@ -42,12 +43,13 @@ const FAULT_STATUSES: Record<string, number[]> = {
 };
 
 for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
-  t.test(`Odoo faults over ${protocol}`, async (t) => {
+  t.test(`Odoo faults over ${protocol} (simulator: fault injection)`, { skip: simulatorOnly() }, async (t) => {
     const h: Harness = await startHarness({ protocol, resilience: RESILIENCE });
+    const sim = h.sim!;
     t.teardown(() => h.close());
     const tally = new FaultTally();
     const gw = h.gateway;
-    const faults = h.sim.faults;
+    const faults = sim.faults;
     const bound = deadlineMs(RESILIENCE);
 
     const created = await gw.call('POST', '/individuals', { body: person(h.tag, 'Fixture') });
@@ -195,26 +197,26 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
     t.test('circuit breaker: open fails fast without calling Odoo, half-open lets one probe through, success closes it', async (t) => {
       faults.proxyHtml();
       while (gw.odoo.breakerState !== 'open') checkAnswer(t, 'html-page', await gw.call('GET', `/individuals/${someone}`), 'opening');
-      h.sim.resetCalls();
+      sim.resetCalls();
       const fast = await Promise.all(Array.from({ length: 5 }, () => gw.call('GET', `/individuals/${someone}`)));
       fast.forEach((a, i) => checkAnswer(t, 'circuit-open', a, `open #${i}`));
       t.ok(fast.every((a) => a.status === 503), 'open: 503 for every request');
-      t.equal(h.sim.calls.length, 0, 'open: Odoo is not called at all');
+      t.equal(sim.calls.length, 0, 'open: Odoo is not called at all');
 
       t.ok(await eventually(() => gw.odoo.breakerState === 'half-open', RESILIENCE.resetAfterMs + 5_000), 'half-open after resetAfterMs');
       const failedProbe = await gw.call('GET', `/individuals/${someone}`);
       checkAnswer(t, 'html-page', failedProbe, 'failed probe');
-      t.equal(h.sim.calls.length, 1, 'half-open: exactly one probe reached Odoo (its retry was refused by the reopened breaker)');
+      t.equal(sim.calls.length, 1, 'half-open: exactly one probe reached Odoo (its retry was refused by the reopened breaker)');
       t.equal(gw.odoo.breakerState, 'open', 'a failed probe opens the breaker again');
 
       await faults.clear();
       faults.addLatency(RESILIENCE.timeoutMs / 2); // slow, yet within the timeout: the probe succeeds
       t.ok(await eventually(() => gw.odoo.breakerState === 'half-open', RESILIENCE.resetAfterMs + 5_000), 'half-open again');
-      h.sim.resetCalls();
+      sim.resetCalls();
       const probing = await Promise.all(Array.from({ length: 4 }, () => gw.call('GET', `/individuals/${someone}`)));
       probing.forEach((a, i) => checkAnswer(t, 'circuit-half-open', a, `half-open #${i}`));
       t.same(probing.map((a) => a.status).sort(), [200, 503, 503, 503], 'one slow probe succeeds; the others are turned away while it runs');
-      t.equal(h.sim.calls.length, 1, 'only the probe reached Odoo');
+      t.equal(sim.calls.length, 1, 'only the probe reached Odoo');
       t.equal(gw.odoo.breakerState, 'closed', 'its success closes the breaker');
       await recovers(t);
     });

@@ -5,18 +5,20 @@
  * registrant, counted directly in Odoo. See docs/reliability.md for how the outcome is resolved.
  */
 import t from 'tap';
+import { simulatorOnly } from '../support/odoo-target.js';
 import { countInOdoo, eventually, person, startHarness, type Harness, type Protocol } from '../support/reliability.js';
 
 const TIMEOUT_MS = 600;
 
 for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
-  t.test(`lost create replies over ${protocol}`, async (t) => {
+  t.test(`lost create replies over ${protocol} (simulator: fault injection)`, { skip: simulatorOnly() }, async (t) => {
     const h: Harness = await startHarness({ protocol, resilience: { timeoutMs: TIMEOUT_MS, readRetries: 1, failureThreshold: 50 } });
+    const sim = h.sim!;
     t.teardown(() => h.close());
     const gw = h.gateway;
-    const faults = h.sim.faults;
+    const faults = sim.faults;
     t.afterEach(() => faults.clear());
-    const createCalls = () => h.sim.calls.filter((c) => c.model === 'res.partner' && c.objectMethod === 'create').length;
+    const createCalls = () => sim.calls.filter((c) => c.model === 'res.partner' && c.objectMethod === 'create').length;
     let n = 0;
     const fresh = () => {
       n++;

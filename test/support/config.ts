@@ -1,6 +1,8 @@
 import type { Config } from '../../src/config/load.js';
 import type { RoleMapping } from '../../src/config/roles.js';
 import { configSchema, type FileConfig } from '../../src/config/schema.js';
+// Every suite that builds a gateway builds its config here: recording the gateway's Odoo call shapes starts with it.
+import './call-shapes.js';
 
 /** The HS256 key test tokens are signed with (tests only). */
 export const TEST_JWT_SECRET = 'test-secret-for-g2p-gateway-tests-only-0123456789';

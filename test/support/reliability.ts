@@ -1,14 +1,16 @@
 /**
- * A gateway on a real port in front of a simulator on a real port, with the Odoo client's
- * resilience settings (timeout, retries, breaker) chosen per suite so faults show quickly.
- * Unlike test/support/stack.ts this always needs the simulator: every suite here injects faults.
+ * Gateways on real ports in front of an Odoo (the simulator, or the real server when
+ * G2P_E2E_ODOO_* is set: see odoo-target.ts), with the Odoo client's resilience settings
+ * (timeout, retries, breaker) chosen per suite so faults show quickly. Fault injection needs
+ * the simulator: `harness.sim` is there only then, and subtests that inject faults say so.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createSigner } from 'fast-jwt';
 import { buildApp } from '../../src/app.js';
 import { createOdooConnection, type OdooClient, type OdooConnectionImpl } from '../../src/odoo/index.js';
-import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
+import type { RunningSimulator } from '../../src/sim/index.js';
+import { startOdooTarget } from './odoo-target.js';
 import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, testConfig } from './config.js';
 
 export type Protocol = 'jsonrpc' | 'xmlrpc';
@@ -55,7 +57,8 @@ export interface Gateway {
 }
 
 export interface Harness {
-  sim: RunningSimulator;
+  /** Present when the Odoo is the simulator: fault injection. */
+  sim?: RunningSimulator;
   protocol: Protocol;
   /** A direct Odoo client with its own connection: counts and fixtures, unaffected by the gateways' breakers. */
   direct: OdooClient;
@@ -72,24 +75,25 @@ const signer = createSigner({ key: TEST_JWT_SECRET, algorithm: 'HS256', iss: TES
 export const writerToken = signer({ sub: 'reliability-writer', realm_access: { roles: ['registry-reader', 'registry-writer'] } });
 
 export async function startHarness(options: { protocol: Protocol; resilience?: Partial<Resilience>; households?: number; seed?: number }): Promise<Harness> {
-  const sim = await startSimulator({ households: options.households ?? 5, seed: options.seed ?? 11 });
+  const target = await startOdooTarget({ households: options.households ?? 5, seed: options.seed ?? 11 });
+  const { sim } = target;
   const gateways = new Set<Gateway>();
-  const directConnection = createOdooConnection({ url: sim.url, db: 'g2p', protocol: options.protocol, timeoutMs: 30_000 });
-  const direct = directConnection.as({ login: 'admin', secret: 'admin' });
+  const directConnection = createOdooConnection({ url: target.url, db: target.db, protocol: options.protocol, timeoutMs: 30_000 });
+  const direct = directConnection.as({ login: target.login, secret: target.password });
 
   const startGateway = async (overrides: Partial<Resilience> = {}): Promise<Gateway> => {
     const r = { ...DEFAULT_RESILIENCE, ...options.resilience, ...overrides };
     const config = testConfig({
       odoo: {
-        url: sim.url,
-        db: 'g2p',
+        url: target.url,
+        db: target.db,
         protocol: options.protocol,
         timeoutMs: r.timeoutMs,
         readRetries: r.readRetries,
         retryBaseDelayMs: r.retryBaseDelayMs,
         maxConcurrent: r.maxConcurrent,
         breaker: { failureThreshold: r.failureThreshold, resetAfterMs: r.resetAfterMs },
-        accounts: { default: { login: 'admin', password: 'admin' } },
+        accounts: { default: { login: target.login, password: target.password } },
       },
       rateLimit: { enabled: false },
       server: { underPressure: { enabled: false } },
@@ -123,10 +127,10 @@ export async function startHarness(options: { protocol: Protocol; resilience?: P
     gateway,
     startGateway,
     close: async () => {
-      await sim.faults.clear();
+      await sim?.faults.clear();
       for (const g of [...gateways]) await g.close();
       await directConnection.close();
-      await sim.close();
+      await target.close();
     },
   };
 }

@@ -18,8 +18,9 @@ import { createSigner } from 'fast-jwt';
 import { symbols as pinoSymbols, type LevelWithSilent } from 'pino';
 import { buildApp } from '../../src/app.js';
 import type { FileConfig } from '../../src/config/schema.js';
-import { createOdooConnection, type OdooClient, type OdooConnection } from '../../src/odoo/index.js';
-import { startSimulator, type RunningSimulator, type SimCall } from '../../src/sim/index.js';
+import type { OdooClient } from '../../src/odoo/index.js';
+import type { RunningSimulator, SimCall } from '../../src/sim/index.js';
+import { realOdooSettings, startOdooTarget, type TargetReference } from './odoo-target.js';
 import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, testConfig } from './config.js';
 
 export type Protocol = 'jsonrpc' | 'xmlrpc';
@@ -28,6 +29,8 @@ export interface StackOptions {
   protocol: Protocol;
   /** Simulator only: demo households to seed (small by default: suites must stay fast). */
   households?: number;
+  /** Real server: make sure it holds a demo registry of `households` households (see odoo-target.ts). */
+  demoOnRealServer?: boolean;
   seed?: number;
   /** Extra `api` settings (page sizes, custom fields). */
   api?: FileConfig['api'];
@@ -53,13 +56,7 @@ export interface GatewayOverrides {
 }
 
 /** Reference data the suite may rely on, present on both kinds of server (created when missing). */
-export interface StackReference {
-  idType: string;
-  gender: string;
-  groupKind: string;
-  headKind: string;
-  otherKind: string;
-}
+export type StackReference = TargetReference;
 
 export interface Stack {
   /** Gateway base URL including the API prefix, e.g. http://127.0.0.1:41234/api/v1 */
@@ -93,10 +90,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export const realOdooSettings = (): { url: string; db: string; login: string; password: string } | undefined => {
-  const { G2P_E2E_ODOO_URL: url, G2P_E2E_ODOO_DB: db, G2P_E2E_ODOO_USERNAME: login, G2P_E2E_ODOO_PASSWORD: password } = process.env;
-  return url && db && login && password ? { url, db, login, password } : undefined;
-};
+export { realOdooSettings };
 
 const signer = createSigner({ key: TEST_JWT_SECRET, algorithm: 'HS256', iss: TEST_ISSUER, aud: TEST_AUDIENCE, expiresIn: 3_600_000 });
 
@@ -211,11 +205,9 @@ function watchSessionIds(odooOrigin: string, onSessionId: (id: string) => void):
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const real = realOdooSettings();
-  // A password unlike the login, so a log scan can tell a leaked password from a logged login.
-  const simPassword = `sim-admin-${randomBytes(9).toString('base64url')}`;
-  const sim = real ? undefined : await startSimulator({ households: options.households ?? 30, seed: options.seed ?? 7, adminPassword: simPassword });
-  const target = real ?? { url: sim!.url, db: 'g2p', login: 'admin', password: simPassword };
+  const odooTarget = await startOdooTarget({ households: options.households ?? 30, seed: options.seed ?? 7, demoOnRealServer: options.demoOnRealServer });
+  const { sim } = odooTarget;
+  const target = { url: odooTarget.url, db: odooTarget.db, login: odooTarget.login, password: odooTarget.password };
   const watch = new LogWatch(options.captureLogs ?? true);
   const watchedPassword = (login: string, password: string) => {
     // A password equal to its login (the simulator's test users) cannot be told from the login itself.
@@ -248,9 +240,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     return { app, origin: `http://127.0.0.1:${port}` };
   };
   const config = gatewayConfig(options.gateway);
-  const connection: OdooConnection = createOdooConnection({ url: target.url, db: target.db, protocol: options.protocol, timeoutMs: 30_000 });
-  const odoo = connection.as({ login: target.login, secret: target.password });
-  const reference = await ensureReferenceData(odoo);
+  const odoo = odooTarget.admin;
+  const reference = odooTarget.reference;
   const { app, origin } = await listening(config);
   return {
     api: `${origin}${config.api.prefix}`,
@@ -281,28 +272,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     personalValues: () => [...watch.personal],
     close: async () => {
       await app.close();
-      await connection.close();
       stopWatchingSessions();
-      await sim?.close();
+      await odooTarget.close();
     },
   };
-}
-
-/**
- * The reference data the suite needs, created when a real server lacks it (OpenG2P seeds no
- * genders, for one). Names are the ones OpenG2P deployments commonly use, so nothing is
- * duplicated on a server that has them.
- */
-async function ensureReferenceData(odoo: OdooClient): Promise<StackReference> {
-  const ensure = async (model: string, field: string, value: string, extra: Record<string, unknown> = {}) => {
-    const found = await odoo.search(model, [[field, '=', value]], { limit: 1 });
-    if (!found.length) await odoo.create(model, { [field]: value, ...extra });
-  };
-  await ensure('gender.type', 'value', 'Female', { code: 'Female' });
-  await ensure('gender.type', 'value', 'Male', { code: 'Male' });
-  await ensure('g2p.id.type', 'name', 'National ID');
-  await ensure('g2p.group.kind', 'name', 'Household');
-  await ensure('g2p.group.membership.kind', 'name', 'Head', { is_unique: true });
-  await ensure('g2p.group.membership.kind', 'name', 'Spouse');
-  return { idType: 'National ID', gender: 'Female', groupKind: 'Household', headKind: 'Head', otherKind: 'Spouse' };
 }

@@ -19,7 +19,7 @@ export async function checkConfiguration(config: Config, report: (line: string) 
     return true;
   }
 
-  const odoo = createOdooConnection({ ...config.odoo, readRetries: 0 });
+  const odoo = createOdooConnection({ ...config.odoo, name: 'gateway', readRetries: 0 });
   let allGood = true;
   try {
     for (const [name, account] of Object.entries(config.odoo.accounts)) {

@@ -15,8 +15,12 @@ export function validateRecords(orm: Orm, _env: CallEnv, model: string, ids: num
       if (touches('registration_date')) {
         const today = orm.today();
         for (const id of ids) {
-          const date = orm.row(model, id)?.registration_date as string | null;
+          const row = orm.row(model, id);
+          const date = row?.registration_date as string | null;
+          const birthdate = row?.birthdate as string | null;
           if (date && date > today) throw validationError('Registration date must be less than the current date.');
+          // Checked only when the registration date is written (@api.constrains("registration_date")), as on the real server.
+          if (date && birthdate && date < birthdate) throw validationError('Registration date must be later than the birth date.');
         }
       }
       break;

@@ -51,7 +51,8 @@ export function generateHouseholds(orm: Orm, env: CallEnv, seed: number, count: 
         is_group: false,
         gender: person.gender,
         birthdate: person.birthdate,
-        registration_date: registered,
+        // OpenG2P refuses a registration before the birth: a child born later was registered at birth.
+        registration_date: person.birthdate > registered ? person.birthdate : registered,
         district,
         occupation: adult ? prng.pick(OCCUPATIONS) : 'Student',
         ...(adult && prng.chance(0.6) ? { income: Math.round(prng.next() * 500000) / 100 } : {}),
