@@ -86,8 +86,9 @@ t.test('/readyz fails while Odoo is down and recovers when it is back', async (t
 t.test('metrics on the API port need the token and describe requests and Odoo calls', async (t) => {
   const { base } = await serve(t, { odoo: odooAt(simulator.url), metrics: { token: 'scrape-secret' } }, (app) => {
     app.get('/ops-test/partners', { config: { access: 'Rest API GET' } }, async (request) => {
-      const count = await app.odoo.as({ login: 'registrar', secret: 'registrar' }).searchCount('res.partner', []);
-      return { count };
+      // A call the gateway itself makes (reference data), so the test adds no call shape of its own.
+      const genders = await app.odoo.as({ login: 'registrar', secret: 'registrar' }).searchRead('gender.type', [], ['value'], { order: 'id' });
+      return { count: genders.length };
     });
   });
   await fetch(`${base}/readyz`);
@@ -109,7 +110,7 @@ t.test('metrics on the API port need the token and describe requests and Odoo ca
   t.match(text, /g2p_http_request_duration_seconds_count\{method="GET",route="\/readyz",status_code="200"\} 1/);
   t.match(text, /g2p_http_request_duration_seconds_count\{method="GET",route="\(unmatched\)",status_code="404"\} 1/, 'unknown URLs share one series');
   t.notMatch(text, /12345/);
-  t.match(text, /g2p_odoo_call_duration_seconds_count\{model="res\.partner",method="search_count",outcome="ok"\} 1/);
+  t.match(text, /g2p_odoo_call_duration_seconds_count\{model="gender\.type",method="search_read",outcome="ok"\} 1/);
   t.match(text, /g2p_odoo_call_duration_seconds_count\{model="",method="authenticate",outcome="ok"\} \d+/);
   t.match(text, /g2p_odoo_circuit_breaker_state 0/);
   t.match(text, /g2p_odoo_calls_in_flight 0/);

@@ -150,7 +150,12 @@ t.test('constraints and validations with the recorded messages', async (t) => {
     t.equal(err.pythonClass, cls, message.split('\n')[0]);
     t.equal(err.message, message);
   }
-  t.type(run('g2p.group.membership', 'create', [{ group, individual: bravo, kind: [[6, 0, [1]]] }]), 'number', 'a second Head is accepted, as on the real server');
+  const secondHead = run('g2p.group.membership', 'create', [{ group, individual: bravo, kind: [[6, 0, [1]]] }]) as number;
+  t.type(secondHead, 'number', 'a second Head is accepted, as on the real server');
+  const twoHeads = failure(() => run('res.partner', 'write', [[group], { name: 'Renamed' }]));
+  t.same([twoHeads.pythonClass, twoHeads.message], ['odoo.exceptions.ValidationError', 'Only one Head is allowed per group'], 'but then a write of the group is refused, as OpenG2P overrides write');
+  t.equal(failure(() => run('res.partner', 'write', [[bravo], { given_name: 'Bravo' }])).message, 'Only one Head is allowed per group', 'and so is a write of a member');
+  run('g2p.group.membership', 'write', [[secondHead], { kind: [[6, 0, [2]]] }]);
   run('res.partner', 'write', [[alpha], { reg_ids: [[0, 0, { id_type: 3, value: '123456789' }]] }]);
   t.equal(failure(() => run('res.partner', 'write', [[alpha], { reg_ids: [[0, 0, { id_type: 3, value: '223456789' }]] }])).pythonClass, 'odoo.exceptions.ValidationError', 'one ID per type');
   t.equal(failure(() => run('res.partner', 'write', [[bravo], { reg_ids: [[0, 0, { id_type: 3, value: 'ABC' }]] }])).pythonClass, 'odoo.exceptions.ValidationError', 'id_validation regex');
@@ -204,19 +209,26 @@ t.test('access rules per group', async (t) => {
   t.equal(membership.message, "You are not allowed to access 'Group Membership' (g2p.group.membership) records.\n\nThis operation is allowed for the following groups:\n\t- OpenG2P Module Access/Administrator\n\t- OpenG2P Module Access/Registrar\n\nContact your administrator to request access if necessary.");
   t.equal(failure(() => noaccess('res.partner', 'create', [{ name: 'x' }])).message, "You are not allowed to create 'Contact' (res.partner) records.\n\nThis operation is allowed for the following groups:\n\t- Extra Rights/Contact Creation\n\t- OpenG2P Module Access/Registrar\n\t- OpenG2P Rest API/Rest API POST\n\nContact your administrator to request access if necessary.");
   t.equal(failure(() => noaccess('g2p.id.type', 'write', [[1], { name: 'National ID' }])).message, "You are not allowed to modify 'ID Type' (g2p.id.type) records.\n\nThis operation is allowed for the following groups:\n\t- OpenG2P Module Access/Administrator\n\t- OpenG2P Rest API/Rest API POST\n\nContact your administrator to request access if necessary.");
-  for (const model of ['g2p.reg.id', 'g2p.phone.number', 'g2p.group.membership', 'g2p.id.type', 'res.partner.bank']) {
+  for (const model of ['g2p.reg.id', 'g2p.phone.number', 'g2p.group.membership', 'g2p.id.type']) {
     t.equal(failure(() => noaccess(model, 'search', [[]])).pythonClass, 'odoo.exceptions.AccessError', `noaccess cannot read ${model}`);
   }
+  for (const model of ['res.partner.bank', 'gender.type', 'g2p.relationship']) t.ok(Array.isArray(noaccess(model, 'search', [[]])), `every internal user reads ${model}`);
   const restGet = as(uid('rest_get'));
   t.ok(Array.isArray(restGet('res.partner', 'search_read', [[['id', '=', id]]], { fields: ['name'] })), 'GET reads partners');
   t.ok(Array.isArray(restGet('g2p.reg.id', 'search', [[]])), 'GET reads IDs');
   t.equal(failure(() => restGet('res.partner', 'write', [[id], { name: 'x' }])).pythonClass, 'odoo.exceptions.AccessError', 'GET cannot write');
   t.equal(failure(() => restGet('g2p.group.membership', 'search', [[]])).pythonClass, 'odoo.exceptions.AccessError', 'GET cannot read memberships');
   const restPost = as(uid('rest_post'));
-  const created = restPost('res.partner', 'create', [{ name: 'P', is_registrant: true, reg_ids: [[0, 0, { id_type: 1, value: '1' }]] }]) as number;
-  t.type(created, 'number', 'POST creates partners with IDs');
-  t.equal(failure(() => restPost('res.partner', 'create', [{ name: 'P', bank_ids: [[0, 0, { acc_number: '1' }]] }])).pythonClass, 'odoo.exceptions.AccessError', 'nested bank account needs bank access');
-  t.equal(failure(() => restPost('res.partner', 'unlink', [[created]])).pythonClass, 'odoo.exceptions.AccessError', 'POST cannot delete');
+  // OpenG2P's create and write of res.partner search the unique membership kinds as the caller,
+  // which the REST API groups may not read: those groups alone cannot write a registrant.
+  const kindsRefused = failure(() => restPost('res.partner', 'create', [{ name: 'P', is_registrant: true, reg_ids: [[0, 0, { id_type: 1, value: '1' }]] }]));
+  t.match(kindsRefused.message, /^You are not allowed to access 'Group Membership Kind' \(g2p.group.membership.kind\) records/, 'POST alone cannot create partners');
+  t.equal(failure(() => restPost('res.partner', 'write', [[id], { name: 'x' }])).message, kindsRefused.message, 'nor change them');
+  const writer = as(db.addUser({ login: 'rest_post_registrar', name: 'W', password: 'w', apiKeys: [], groups: ['base.group_user', 'g2p_registry_rest_api.group_g2p_rest_api_post', 'g2p_registry_base.group_g2p_registrar'], companyId: 1, active: true }).id);
+  const created = writer('res.partner', 'create', [{ name: 'P', is_registrant: true, reg_ids: [[0, 0, { id_type: 1, value: '1' }]] }]) as number;
+  t.type(created, 'number', 'POST with registrar rights creates partners with IDs');
+  t.equal(failure(() => writer('res.partner', 'create', [{ name: 'P', bank_ids: [[0, 0, { acc_number: '1' }]] }])).pythonClass, 'odoo.exceptions.AccessError', 'nested bank account needs bank access');
+  t.equal(failure(() => writer('res.partner', 'unlink', [[created]])).pythonClass, 'odoo.exceptions.AccessError', 'POST cannot delete');
   const registrar = as(uid('registrar'));
   const group = registrar('res.partner', 'create', [{ name: 'G', is_registrant: true, is_group: true }]) as number;
   t.type(registrar('g2p.group.membership', 'create', [{ group, individual: id }]), 'number', 'registrar creates memberships');

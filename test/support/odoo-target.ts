@@ -204,7 +204,7 @@ async function ensureReferenceData(odoo: OdooClient): Promise<TargetReference> {
   await ensure('gender.type', 'value', 'Female', { code: 'Female' });
   await ensure('gender.type', 'value', 'Male', { code: 'Male' });
   await ensure('g2p.id.type', 'name', 'National ID');
-  await ensure('g2p.id.type', 'name', 'Passport');
+  await ensure('g2p.id.type', 'name', 'Passport', { id_validation: '^[A-Z][0-9]{8}$' });
   await ensure('g2p.group.kind', 'name', 'Household');
   await ensure('g2p.group.membership.kind', 'name', 'Head', { is_unique: true });
   await ensure('g2p.group.membership.kind', 'name', 'Spouse');

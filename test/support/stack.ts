@@ -18,8 +18,9 @@ import { createSigner } from 'fast-jwt';
 import { symbols as pinoSymbols, type LevelWithSilent } from 'pino';
 import { buildApp } from '../../src/app.js';
 import type { FileConfig } from '../../src/config/schema.js';
-import type { OdooClient } from '../../src/odoo/index.js';
-import type { RunningSimulator, SimCall } from '../../src/sim/index.js';
+import type { OdooCallMessage, OdooClient } from '../../src/odoo/index.js';
+import type { RunningSimulator } from '../../src/sim/index.js';
+import { watchGatewayCalls } from './call-shapes.js';
 import { realOdooSettings, startOdooTarget, type TargetReference } from './odoo-target.js';
 import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, testConfig } from './config.js';
 
@@ -73,8 +74,8 @@ export interface Stack {
   reference: StackReference;
   /** Bearer token with the given API roles. */
   token(...roles: Array<'reader' | 'writer'>): string;
-  /** ORM calls (execute_kw) the simulator received since the last reset; undefined on a real server. */
-  objectCalls(): SimCall[] | undefined;
+  /** ORM calls (execute_kw) the stack's gateways sent since the last reset, on either backend. */
+  objectCalls(): OdooCallMessage[];
   resetCalls(): void;
   /**
    * Another gateway on the same Odoo, with its own connection (and so its own circuit
@@ -242,6 +243,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const config = gatewayConfig(options.gateway);
   const odoo = odooTarget.admin;
   const reference = odooTarget.reference;
+  const gatewayCalls = watchGatewayCalls();
   const { app, origin } = await listening(config);
   return {
     api: `${origin}${config.api.prefix}`,
@@ -260,8 +262,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       watch.secret(token);
       return token;
     },
-    objectCalls: () => sim?.calls.filter((c) => c.service === 'object' || c.protocol === 'call_kw'),
-    resetCalls: () => sim?.resetCalls(),
+    objectCalls: () => gatewayCalls.calls(),
+    resetCalls: () => {
+      gatewayCalls.reset();
+      sim?.resetCalls();
+    },
     extraGateway: async (overrides) => {
       if (overrides.password !== undefined) watchedPassword(overrides.login ?? target.login, overrides.password);
       const extra = await listening(gatewayConfig(overrides));
@@ -272,6 +277,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     personalValues: () => [...watch.personal],
     close: async () => {
       await app.close();
+      gatewayCalls.stop();
       stopWatchingSessions();
       await odooTarget.close();
     },

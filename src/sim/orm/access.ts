@@ -27,23 +27,29 @@ const REST_POST = 'g2p_registry_rest_api.group_g2p_rest_api_post';
 const PARTNER_MANAGER = 'base.group_partner_manager';
 const INTERNAL = 'base.group_user';
 const SYSTEM = 'base.group_system';
+/** An ir.model.access row without a group applies to every user (portal and public included). */
+const EVERYONE = '';
 
-/** ir.model.access rows: model -> group -> permissions among r, w, c, u (u = unlink). */
+/**
+ * ir.model.access rows: model -> group -> permissions among r, w, c, u (u = unlink), as the
+ * ir.model.access.csv files of Odoo 17 and OpenG2P 17.0-1.4 declare them (checked against the
+ * real server by test/sim/follows-real.test.ts).
+ */
 const ACL: Record<string, Record<string, string>> = {
   'res.partner': { [INTERNAL]: 'r', [PARTNER_MANAGER]: 'rwcu', [REGISTRAR]: 'rwc', [REST_GET]: 'r', [REST_POST]: 'rwc' },
   'g2p.reg.id': { [ADMIN]: 'rwcu', [REGISTRAR]: 'rwc', [REST_GET]: 'r', [REST_POST]: 'rwc' },
   'g2p.phone.number': { [ADMIN]: 'rwcu', [REGISTRAR]: 'rwc', [REST_GET]: 'r', [REST_POST]: 'rwc' },
   'g2p.reg.rel': { [ADMIN]: 'rwcu', [REGISTRAR]: 'rwc', [REST_GET]: 'r', [REST_POST]: 'rwc' },
   'g2p.id.type': { [ADMIN]: 'rwcu', [REGISTRAR]: 'r', [REST_GET]: 'r', [REST_POST]: 'rwc' },
-  'g2p.relationship': { [ADMIN]: 'rwcu', [REGISTRAR]: 'r', [REST_GET]: 'r', [REST_POST]: 'rwc' },
+  'g2p.relationship': { [ADMIN]: 'rwcu', [INTERNAL]: 'r', [REST_GET]: 'r', [REST_POST]: 'rwc' },
   'g2p.group.membership': { [ADMIN]: 'rwcu', [REGISTRAR]: 'rwc' },
   'g2p.group.membership.kind': { [ADMIN]: 'rwcu', [REGISTRAR]: 'r' },
   'g2p.group.kind': { [ADMIN]: 'rwcu', [REGISTRAR]: 'r' },
-  'gender.type': { [ADMIN]: 'rwcu', [REGISTRAR]: 'r' },
+  'gender.type': { [ADMIN]: 'rwcu', [EVERYONE]: 'r' },
   'g2p.registrant.tags': { [ADMIN]: 'rwcu', [REGISTRAR]: 'r' },
-  'g2p.district': { [ADMIN]: 'rwcu', [REGISTRAR]: 'r' },
-  'res.partner.bank': { [PARTNER_MANAGER]: 'rwcu', [ADMIN]: 'rwcu', [REGISTRAR]: 'rwc' },
-  'res.bank': { [INTERNAL]: 'r', [PARTNER_MANAGER]: 'rwcu' },
+  'g2p.district': { [ADMIN]: 'rwcu', [EVERYONE]: 'r' },
+  'res.partner.bank': { [INTERNAL]: 'r', [PARTNER_MANAGER]: 'rwcu' },
+  'res.bank': { [INTERNAL]: 'r', [PARTNER_MANAGER]: 'rwcu', [SYSTEM]: 'rwcu' },
   'res.users': { [INTERNAL]: 'r', [SYSTEM]: 'rwcu' },
   'res.company': { [INTERNAL]: 'r', [SYSTEM]: 'rwcu' },
   'res.country': { [INTERNAL]: 'r', [SYSTEM]: 'rwcu' },
@@ -75,7 +81,7 @@ export function isAllowed(groups: ReadonlySet<string>, model: string, operation:
   if (!rows) return false;
   const letter = PERMISSION_LETTER[operation];
   for (const [group, permissions] of Object.entries(rows)) {
-    if (permissions.includes(letter) && groups.has(group)) return true;
+    if (permissions.includes(letter) && (group === EVERYONE || groups.has(group))) return true;
   }
   return false;
 }

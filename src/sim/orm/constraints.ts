@@ -8,10 +8,11 @@ import { sanitizePhone } from './phone.js';
  * Deliberately NOT checked, as on the real server over RPC: "only one Head per group" (an
  * onchange of the web form only).
  */
-export function validateRecords(orm: Orm, _env: CallEnv, model: string, ids: number[], changed: string[] | null): void {
+export function validateRecords(orm: Orm, env: CallEnv, model: string, ids: number[], changed: string[] | null): void {
   const touches = (...fields: string[]) => changed === null || fields.some((f) => changed.includes(f));
   switch (model) {
     case 'res.partner':
+      checkUniqueKinds(orm, env, ids, changed === null);
       if (touches('registration_date')) {
         const today = orm.today();
         for (const id of ids) {
@@ -90,5 +91,38 @@ function pythonReMatch(pattern: string, value: string): boolean {
     return new RegExp(`^(?:${pattern})`, 'u').test(value);
   } catch {
     return true;
+  }
+}
+
+/**
+ * g2p_registry_membership overrides res.partner's create and write (group.py, individual.py):
+ * every create or write of a partner searches the unique membership kinds as the calling user,
+ * so a user who may not read g2p.group.membership.kind (the REST API groups alone) cannot
+ * create or change any partner; then a written group, or any group of a written individual,
+ * holding two memberships of a unique kind (Head) is refused. The check after create looks at
+ * an empty recordset in OpenG2P's code, so a created group is never refused.
+ */
+function checkUniqueKinds(orm: Orm, env: CallEnv, ids: number[], created: boolean): void {
+  if (!ids.length) return;
+  orm.checkAccess(env, 'g2p.group.membership.kind', 'read');
+  const uniqueKinds = [...orm.table('g2p.group.membership.kind').allRows()].filter((kind) => kind.is_unique && kind.active !== false);
+  if (!uniqueKinds.length) return;
+  const refuseTwoOfAKind = (group: number) => {
+    const memberships = [...(orm.lookup('g2p.group.membership', 'group', group) ?? [])].map((id) => orm.row('g2p.group.membership', id)!);
+    for (const kind of uniqueKinds) {
+      if (memberships.filter((m) => ((m.kind as number[] | null) ?? []).includes(kind.id as number)).length > 1) {
+        throw validationError(`Only one ${kind.name as string} is allowed per group`);
+      }
+    }
+  };
+  for (const id of ids) {
+    const partner = orm.row('res.partner', id);
+    if (!partner) continue;
+    if (partner.is_group) {
+      if (!created) refuseTwoOfAKind(id);
+    } else if (partner.is_registrant) {
+      const groups = new Set([...(orm.lookup('g2p.group.membership', 'individual', id) ?? [])].map((m) => orm.row('g2p.group.membership', m)!.group as number));
+      for (const group of groups) refuseTwoOfAKind(group);
+    }
   }
 }
