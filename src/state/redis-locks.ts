@@ -94,7 +94,7 @@ export class RedisRecordLocks implements RecordLocks {
         const left = this.settings.writeTimeoutMs - (performance.now() - checkedAt);
         // Checked again after the reply: a pause here must not stretch the write past its deadline.
         if (left <= 0) throw new StateUnavailableError(`${GUARANTEE} (the lease check took too long)`);
-        return { signal: AbortSignal.timeout(left) };
+        return { signal: AbortSignal.timeout(Math.floor(left)) };
       },
     };
     try {
