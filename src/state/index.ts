@@ -16,6 +16,7 @@ const DEFAULT_WRITE_TIMEOUT_MS = 15_000;
 /** One process's own memory: every guarantee holds within this process only. */
 export class MemoryStateStore implements StateStore {
   readonly kind = 'memory';
+  readonly connected = true;
   readonly idempotency: MemoryIdempotencyStore;
   readonly locks = new MemoryRecordLocks();
   readonly replay: MemoryReplayGuard;

@@ -46,6 +46,10 @@ export class RedisStateStore implements StateStore {
     this.replay = new RedisReplayGuard(this.redis, settings.replayWindowMs);
   }
 
+  get connected(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   async health(): Promise<StateHealth> {
     if (this.redis.status !== 'ready') return { up: false, reason: 'Redis is not connected' };
     try {

@@ -15,6 +15,8 @@ export interface StateStore {
   readonly idempotency: IdempotencyStore;
   readonly locks: RecordLocks;
   readonly replay: MessageReplayGuard;
+  /** Connected now, without a round trip (metrics). Always true in memory. */
+  readonly connected: boolean;
   /** Whether the store answers now (readiness, check-config). Always up in memory. */
   health(): Promise<StateHealth>;
   close(): Promise<void>;

@@ -70,4 +70,14 @@ t.test('check-config and /readyz with Redis', { skip }, async (t) => {
   t.equal(required.status, 503, 'with requiredForReadiness: 503');
   t.match(required.body.detail, /shared state store is down/);
   t.same(await ready({}), { status: 200, body: { status: 'ready' } }, 'without Redis: as before');
+
+  const scraped = async (url: string) => {
+    const app = buildApp(testConfig({ odoo, redis: { url }, metrics: { token: 'metrics-token-for-tests' } }));
+    t.teardown(() => app.close());
+    for (let i = 0; i < 100 && url === redis.url && !app.state.connected; i++) await new Promise((r) => setTimeout(r, 20));
+    const response = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-token-for-tests' } });
+    return /^g2p_shared_state_up (\d)$/m.exec(response.body)?.[1];
+  };
+  t.equal(await scraped(redis.url), '1', 'metrics: g2p_shared_state_up 1 while connected');
+  t.equal(await scraped(deadUrl), '0', 'and 0 while Redis is down');
 });

@@ -37,6 +37,7 @@ export const opsPlugin = fp(
     if (metricsAreServed(config.metrics)) {
       installRequestMetrics(app, metrics);
       metrics.watchOdoo(app.odoo);
+      metrics.watchState(app.state);
       if (config.metrics.port !== undefined) {
         separate = serveMetricsSeparately(app, metrics, { host: config.metrics.host, port: config.metrics.port, token: config.metrics.token });
       } else {
