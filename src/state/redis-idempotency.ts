@@ -54,7 +54,11 @@ redis.call('SET', KEYS[1], cjson.encode(next), 'KEEPTTL')
 return 1
 `;
 
-/** Renews the holder's lease if it still holds the key; 0 when it was taken over or settled. */
+/**
+ * Renews the holder's lease if it still holds the key; 0 when it was taken over or settled.
+ * A lease that ran out but was not taken over is still this holder's: taking over changes the
+ * holder in the same step, so the holder check alone decides.
+ */
 const FENCE = `
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
@@ -62,7 +66,6 @@ local e = cjson.decode(raw)
 if e.s ~= 'in_flight' or e.o ~= ARGV[1] then return 0 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if e.l <= now then return 0 end
 e.l = now + tonumber(ARGV[2])
 redis.call('SET', KEYS[1], cjson.encode(e), 'KEEPTTL')
 return 1
@@ -91,6 +94,13 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   async begin(key: string, fingerprint: string): Promise<BeginResult> {
+    // A request of this process still runs with the key: it is alive, so it is waited for (as
+    // in memory), never taken over here even if its lease ran out. Another replica may take it.
+    if (this.holders.has(key)) {
+      const raw = await guarded(GUARANTEE, () => this.redis.get(keyOf(key)));
+      if (raw !== null && (JSON.parse(raw) as { f: string }).f !== fingerprint) return { outcome: 'mismatch' };
+      return { outcome: 'in_flight', settled: this.settled(key) };
+    }
     const holder = randomUUID();
     const [outcome, detail] = await guarded(GUARANTEE, () => this.redis.idemBegin(keyOf(key), fingerprint, this.ttlMs, this.leaseMs, holder));
     switch (outcome) {
@@ -124,7 +134,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   async fence(key: string): Promise<void> {
     const holder = this.holders.get(key);
     const held = holder !== undefined && (await guarded(GUARANTEE, () => this.redis.idemFence(keyOf(key), holder, this.leaseMs))) === 1;
-    if (!held) throw new StateUnavailableError(`the Idempotency-Key (its hold ran out and may have been taken over)`);
+    if (!held) {
+      // Another replica took the key over: it is no longer this process's to settle.
+      this.holders.delete(key);
+      throw new StateUnavailableError(`the Idempotency-Key (its hold ran out and another request took it over)`);
+    }
   }
 
   private async settle(key: string, next: 'done' | 'unknown' | 'release', response: string, createNotBefore: string): Promise<void> {

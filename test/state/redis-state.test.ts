@@ -110,6 +110,17 @@ t.test('Redis leases and fencing', { skip }, async (t) => {
     t.same(await a.idempotency.begin('key-1', 'other'), { outcome: 'mismatch' }, 'another body with the key: mismatch');
   });
 
+  t.test('within one process a running holder is waited for, never taken over', async (t) => {
+    t.same(await a.idempotency.begin('key-2', 'fp'), { outcome: 'started' });
+    await sleep(250); // past the lease
+    t.equal((await a.idempotency.begin('key-2', 'fp')).outcome, 'in_flight', 'a second request of the same process waits');
+    t.same(await a.idempotency.begin('key-2', 'other'), { outcome: 'mismatch' }, 'a different body is still a mismatch');
+    await a.idempotency.fence('key-2');
+    t.equal((await b.idempotency.begin('key-2', 'fp')).outcome, 'in_flight', 'its fence renewed the lease: another replica waits');
+    await a.idempotency.complete('key-2', { status: 201, body: { id: 8 }, headers: {} });
+    t.same(await b.idempotency.begin('key-2', 'fp'), { outcome: 'replay', response: { status: 201, body: { id: 8 }, headers: {} } }, 'then replays');
+  });
+
   t.test('the replay guard: first sighting once across stores, forgotten on request', async (t) => {
     t.equal(await a.replay.firstSighting('sender', 'm-1', Date.now()), true);
     t.equal(await b.replay.firstSighting('sender', 'm-1', Date.now()), false, 'a replay on another store is refused');
