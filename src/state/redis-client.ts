@@ -26,9 +26,8 @@ export function connectRedis(settings: RedisSettings, log: FastifyBaseLogger): R
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
-    // The address and credentials stay out of the logs: only the state changes are logged.
-    lazyConnect: false,
   });
+  // Only state changes are logged, never the URL (it may hold a password).
   let down = false;
   client.on('ready', () => {
     if (down) log.warn('shared state store (Redis) is back');
