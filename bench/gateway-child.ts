@@ -31,8 +31,9 @@ const script = fileURLToPath(new URL('./gateway-process.ts', import.meta.url));
  */
 const extraNodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-export async function startGatewayChild(odooUrl: string): Promise<GatewayChild> {
-  const child = fork(script, [odooUrl], {
+/** `redisUrl`: the gateway keeps its shared state (idempotency keys, record leases) there. */
+export async function startGatewayChild(odooUrl: string, redisUrl?: string): Promise<GatewayChild> {
+  const child = fork(script, redisUrl ? [odooUrl, redisUrl] : [odooUrl], {
     execArgv: ['--import', import.meta.resolve('tsx'), '--expose-gc', ...extraNodeArgs],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

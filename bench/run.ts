@@ -11,6 +11,7 @@ import { resultsDocument, scenarioMarkdown, verdictTable, machineDescription } f
 import { growthScenario } from './scenarios/growth.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { overheadScenario } from './scenarios/overhead.js';
+import { replicasScenario } from './scenarios/replicas.js';
 import { transportScenario } from './scenarios/transport.js';
 import { writesScenario } from './scenarios/writes.js';
 import type { BenchOptions, ScenarioReport } from './support.js';
@@ -21,6 +22,7 @@ const SCENARIOS: Record<string, (options: BenchOptions) => Promise<ScenarioRepor
   '3': transportScenario,
   '4': writesScenario,
   '5': memoryScenario,
+  '6': replicasScenario,
 };
 
 const args = process.argv.slice(2);

@@ -25,9 +25,11 @@ const BENCH_ROLES: RoleMapping = {
  * The gateway's production defaults, pointed at a simulator, with the three per-request extras
  * that would measure something other than the gateway's own path switched off: rate limiting
  * (it would answer 429 under load), load shedding (503 on a busy shared machine) and metrics.
+ * With `redisUrl` the gateway keeps its shared state there, as replicas do.
  */
-export function benchConfig(odooUrl: string): Config {
+export function benchConfig(odooUrl: string, redisUrl?: string): Config {
   const parsed = configSchema.parse({
+    ...(redisUrl ? { redis: { url: redisUrl } } : {}),
     log: { level: 'silent' },
     auth: {
       issuers: [{ issuer: BENCH_ISSUER, audience: [BENCH_AUDIENCE], algorithms: ['HS256'], secret: BENCH_JWT_SECRET }],

@@ -14,11 +14,14 @@ import { registryPlugin } from './http/routes/index.js';
 import { loggerOptions } from './logging.js';
 import { createMetrics, metricsAreServed } from './metrics.js';
 import { createOdooConnection, type OdooConnection } from './odoo/index.js';
+import { createStateStore, type StateStore } from './state/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     odoo: OdooConnection;
+    /** What must hold between requests (and replicas): idempotency keys, record leases, replay guard. */
+    state: StateStore;
   }
 }
 
@@ -52,6 +55,9 @@ export function buildApp(config: Config, deps: AppDependencies = {}): FastifyIns
   app.decorate('metrics', metrics);
   app.decorate('odoo', odoo);
   if (!deps.odoo) app.addHook('onClose', () => odoo.close());
+  const state = createStateStore(config, app.log);
+  app.decorate('state', state);
+  app.addHook('onClose', () => state.close());
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);

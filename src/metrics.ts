@@ -18,6 +18,8 @@ export interface GatewayMetrics {
   observeOdooCall(event: OdooCallEvent): void;
   /** The connection whose breaker state and in-flight calls the gauges read at scrape time. */
   watchOdoo(odoo: Pick<OdooConnection, 'breakerState' | 'inFlight'>): void;
+  /** The shared state store whose connection the `g2p_shared_state_up` gauge reads at scrape time. */
+  watchState(state: { readonly connected: boolean }): void;
 }
 
 /** Whether a scraper can reach /metrics: on its own port, or on the API port behind a token. */
@@ -72,6 +74,16 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Gatew
     },
   });
 
+  let state: { readonly connected: boolean } | undefined;
+  new Gauge({
+    name: 'g2p_shared_state_up',
+    help: 'Shared state store (Redis) connected: 1, or 0 while writes needing it are refused with 503; always 1 in memory',
+    registers: [registry],
+    collect() {
+      if (state) this.set(state.connected ? 1 : 0);
+    },
+  });
+
   return {
     registry,
     httpRequestDuration,
@@ -83,6 +95,9 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Gatew
     },
     watchOdoo(odoo) {
       watched = odoo;
+    },
+    watchState(store) {
+      state = store;
     },
   };
 }

@@ -29,6 +29,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: string[]; type: 
   { name: 'ODOO_PROTOCOL', path: ['odoo', 'protocol'], type: 'string' },
   { name: 'ODOO_USERNAME', path: ['odoo', 'accounts', 'default', 'login'], type: 'string' },
   { name: 'ODOO_PASSWORD', path: ['odoo', 'accounts', 'default', 'password'], type: 'string', secret: true },
+  { name: 'REDIS_URL', path: ['redis', 'url'], type: 'string', secret: true },
 ];
 
 export interface LoadConfigOptions {

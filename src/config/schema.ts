@@ -91,6 +91,30 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         max: z.number().int().positive().default(600),
         windowMs: z.number().int().positive().default(60_000),
+        /** With Redis: when its counters cannot be reached, let requests through (`allow`) or refuse them with 503 (`refuse`). */
+        whenStoreDown: z.enum(['allow', 'refuse']).default('allow'),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Shared state for several replicas (idempotency keys, record write leases, rate-limit
+     * counters, the DCI replay guard). Without `url` every guarantee holds within one process.
+     */
+    redis: z
+      .object({
+        /** redis://[user:password@]host:port[/db] or rediss:// (TLS). Also REDIS_URL / REDIS_URL_FILE. */
+        url: secretSchema.regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+        /** Put before every key, so one Redis can serve several registries. */
+        keyPrefix: z.string().regex(/^[A-Za-z0-9:_.-]*$/).default('g2p:'),
+        connectTimeoutMs: z.number().int().positive().default(2_000),
+        /** A command not answered in this time fails (the request needing it is refused with 503). */
+        commandTimeoutMs: z.number().int().positive().default(1_000),
+        /** How long an in-flight create or a record's write lease lasts unless renewed: what a replica dying mid-write blocks at most. */
+        leaseMs: z.number().int().positive().default(60_000),
+        /** Slack kept between a fenced write's deadline and its lease's end (clock rate, pauses). */
+        leaseMarginMs: z.number().int().min(0).default(2_000),
+        /** /readyz answers 503 while Redis is down (default false: reads go on, writes needing it get 503). */
+        requiredForReadiness: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

@@ -17,7 +17,7 @@ import { isPlainObject, parseSearch } from './query.js';
 import { fetchPage } from './page.js';
 import { RecordMapper } from './records.js';
 import { SearchRejection } from './rejection.js';
-import { ReplayGuard } from './replay-guard.js';
+import { MemoryReplayGuard, type MessageReplayGuard } from './replay-guard.js';
 import type { DciSettings } from './settings.js';
 import { createMessageSigner, loadPublicKeys, publicJwk, verifyMessageSignature, type Signer } from './signature.js';
 
@@ -36,6 +36,8 @@ export class DciMessageError extends Error {
 export interface DciSearchOptions {
   settings: DciSettings;
   now?: () => Date;
+  /** Shared between replicas (the state store's); by default this process's own memory. */
+  replayGuard?: MessageReplayGuard;
 }
 
 /**
@@ -49,7 +51,7 @@ export class DciSearchService {
   private readonly catalog: AttributeCatalog;
   private readonly mapper: RecordMapper;
   private readonly senderKeys = new Map<string, Map<string, KeyObject>>();
-  private readonly replayGuard: ReplayGuard;
+  private readonly replayGuard: MessageReplayGuard;
   readonly signer: Signer | undefined;
 
   constructor(options: DciSearchOptions) {
@@ -60,7 +62,7 @@ export class DciSearchService {
     for (const [senderId, sender] of Object.entries(this.settings.senders)) {
       this.senderKeys.set(senderId, loadPublicKeys(sender.publicKeys, `dci.senders.${senderId}.publicKeys`));
     }
-    this.replayGuard = new ReplayGuard(this.settings.duplicateWindowSeconds * 1000);
+    this.replayGuard = options.replayGuard ?? new MemoryReplayGuard(this.settings.duplicateWindowSeconds * 1000);
     this.signer = this.settings.signingKey
       ? createMessageSigner(this.settings.signingKey, this.settings.registryId, this.settings.keyId, this.settings.signatureExpirySeconds)
       : undefined;
@@ -84,7 +86,7 @@ export class DciSearchService {
     if (header.action !== 'search') return rejected('rjct.action.invalid', `action must be "search" on this endpoint, not "${header.action}".`);
     if (header.total_count !== items.length) return rejected('rjct.total_count.invalid', `header.total_count is ${header.total_count} but the message carries ${items.length} search request(s).`);
     if (items.length > this.settings.maxSearchRequests) return rejected('rjct.total_count.limit_exceeded', `At most ${this.settings.maxSearchRequests} search requests per message.`);
-    if (!this.replayGuard.firstSighting(header.sender_id, header.message_id, this.now().getTime())) {
+    if (!(await this.replayGuard.firstSighting(header.sender_id, header.message_id, this.now().getTime()))) {
       return rejected('rjct.message_id.duplicate', `message_id ${header.message_id} was already received.`);
     }
 
@@ -98,7 +100,8 @@ export class DciSearchService {
       const client = odoo();
       answers = await Promise.all(items.map((item, index) => this.answer(item, index, references, client, signal)));
     } catch (err) {
-      this.replayGuard.forget(header.sender_id, header.message_id);
+      // If the store cannot forget it either, the sender's retry is refused as a duplicate until the window ends: never answered twice.
+      await this.replayGuard.forget(header.sender_id, header.message_id).catch(() => undefined);
       throw err;
     }
     const succeeded = answers.some((answer) => answer.status === 'succ');

@@ -1,5 +1,6 @@
 import { isOdooError, type OdooError } from '../odoo/errors.js';
 import { isRegistryError, type RegistryError } from '../registry/errors.js';
+import { isStateUnavailable } from '../state/errors.js';
 import { HttpProblem } from './problem.js';
 
 /** Seconds a client should wait before retrying while Odoo is unreachable or the breaker is open. */
@@ -9,15 +10,21 @@ const RETRY_AFTER_SECONDS = '10';
 const DUPLICATE = /duplicat|already exists|only one .* of each|must be unique|unique constraint/i;
 
 /**
- * Problems for failures from below the routes: Odoo's typed errors and the registry's own
- * refusals. Details are safe for callers: Odoo's business message at most, never a traceback
+ * Problems for failures from below the routes: Odoo's typed errors, the registry's own
+ * refusals, and the shared state store being down (503: a guarantee could not be given). Details are safe for callers: Odoo's business message at most, never a traceback
  * (those stay in `OdooError.debug`, logged by the error handler for 5xx).
  */
 export function odooProblem(err: unknown): HttpProblem | undefined {
   if (isRegistryError(err)) return registryProblem(err);
   if (isOdooError(err)) return fromOdoo(err);
+  if (isStateUnavailable(err)) {
+    return new HttpProblem({ status: 503, title: 'Service Unavailable', detail: err.message, headers: { 'retry-after': STATE_RETRY_AFTER_SECONDS }, type: '/problems/state-unavailable' });
+  }
   return undefined;
 }
+
+/** Redis reconnects within a couple of seconds of coming back. */
+const STATE_RETRY_AFTER_SECONDS = '2';
 
 function fromOdoo(err: OdooError): HttpProblem {
   switch (err.kind) {

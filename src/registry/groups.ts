@@ -91,23 +91,23 @@ export class Groups {
 
   /** Read, If-Match check and write hold the record's lock: one winner per version. */
   async update(actor: Actor, id: number, patch: GroupPatch, ifMatch?: string[]): Promise<Versioned<Group>> {
-    return this.core.locks.run(`${MODEL}:${id}`, async () => {
+    return this.core.locks.run(`${MODEL}:${id}`, async (lease) => {
       const current = await this.get(actor, id);
       checkVersion(current.version, ifMatch);
       const ctx = this.core.writeContext(actor);
       const vals = await this.groupValues(ctx, patch);
       this.core.throwIfInvalid(ctx.errors);
       if (Object.keys(vals).length === 0) return current;
-      await actor.client.write(MODEL, [id], vals);
+      await actor.client.write(MODEL, [id], vals, await lease.fence());
       return this.get(actor, id);
     });
   }
 
   async archive(actor: Actor, id: number, ifMatch?: string[]): Promise<void> {
-    return this.core.locks.run(`${MODEL}:${id}`, async () => {
+    return this.core.locks.run(`${MODEL}:${id}`, async (lease) => {
       const current = await this.get(actor, id);
       checkVersion(current.version, ifMatch);
-      if (current.value.active) await actor.client.write(MODEL, [id], { active: false });
+      if (current.value.active) await actor.client.write(MODEL, [id], { active: false }, await lease.fence());
     });
   }
 

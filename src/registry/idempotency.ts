@@ -27,7 +27,7 @@ export type BeginResult =
   | { outcome: 'mismatch' }
   | { outcome: 'in_flight'; settled: Promise<void> };
 
-/** The store behind Idempotency-Key. In memory here; a shared deployment would put it in Redis or a database. */
+/** The store behind Idempotency-Key: in memory (MemoryIdempotencyStore) or shared by replicas in Redis (src/state/redis.ts). */
 export interface IdempotencyStore {
   /** Claims `key` for a request with `fingerprint`, or says what an earlier request with it left. */
   begin(key: string, fingerprint: string): Promise<BeginResult>;
@@ -40,6 +40,12 @@ export interface IdempotencyStore {
   markUnknown(key: string, createNotBefore?: number): Promise<void>;
   /** The request failed without creating anything: forget the key, a retry runs afresh. */
   release(key: string): Promise<void>;
+  /**
+   * Called right before the create is sent to Odoo: confirms this request still holds the key
+   * (a shared store's hold is a lease another replica takes over once it runs out) and renews
+   * it. Throws when the key was lost: the create must not be sent.
+   */
+  fence(key: string): Promise<void>;
 }
 
 interface Slot {
@@ -95,6 +101,9 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     this.slots.delete(key);
     slot?.resolve?.();
   }
+
+  /** One process holds its keys until it settles them: nothing can take one over. */
+  async fence(_key: string): Promise<void> {}
 
   close(): void {
     clearInterval(this.sweeper);

@@ -7,6 +7,7 @@ export { RegistryError, isRegistryError } from './errors.js';
 export type { RegistryErrorKind } from './errors.js';
 export type { Actor, Page, Versioned, RegistryOptions } from './registry.js';
 export { MemoryIdempotencyStore } from './idempotency.js';
+export { MemoryRecordLocks, type RecordLocks, type RecordLease } from './record-locks.js';
 export type { IdempotencyStore, BeginResult, StoredResponse } from './idempotency.js';
 export type { CustomField } from './custom-fields.js';
 export { REFERENCE_MODELS, type ReferenceKind, type ReferenceItem } from './reference.js';

@@ -100,24 +100,24 @@ export class Individuals {
 
   /** Read, If-Match check and write hold the record's lock: one winner per version. */
   async update(actor: Actor, id: number, patch: IndividualPatch, ifMatch?: string[]): Promise<Versioned<Individual>> {
-    return this.core.locks.run(`${MODEL}:${id}`, async () => {
+    return this.core.locks.run(`${MODEL}:${id}`, async (lease) => {
       const current = await this.get(actor, id);
       checkVersion(current.version, ifMatch);
       const ctx = this.core.writeContext(actor);
       const vals = await individualPatchValues(ctx, patch, current.value);
       this.core.throwIfInvalid(ctx.errors);
       if (Object.keys(vals).length === 0) return current;
-      await actor.client.write(MODEL, [id], vals);
+      await actor.client.write(MODEL, [id], vals, await lease.fence());
       return this.get(actor, id);
     });
   }
 
   /** DELETE archives (`active = false`); nothing is destroyed. Archiving twice is fine. */
   async archive(actor: Actor, id: number, ifMatch?: string[]): Promise<void> {
-    return this.core.locks.run(`${MODEL}:${id}`, async () => {
+    return this.core.locks.run(`${MODEL}:${id}`, async (lease) => {
       const current = await this.get(actor, id);
       checkVersion(current.version, ifMatch);
-      if (current.value.active) await actor.client.write(MODEL, [id], { active: false });
+      if (current.value.active) await actor.client.write(MODEL, [id], { active: false }, await lease.fence());
     });
   }
 

@@ -7,6 +7,7 @@ import { MEMBERSHIP_SPEC, toMembership } from './mapping.js';
 import type { ReferenceItem } from './reference.js';
 import { checkVersion, versioned, type Actor, type Page, type RegistryCore, type Versioned } from './registry.js';
 import type { MemberInput, MemberPatch, Membership } from './schemas.js';
+import type { RecordLease } from './record-locks.js';
 import { odooDatetime } from './values.js';
 import type { WriteContext } from './writes.js';
 import { searchTree } from './reader.js';
@@ -67,19 +68,19 @@ export class Memberships {
    * checks read the group first, and two concurrent adds must not both pass them.
    */
   add(actor: Actor, groupId: number, input: MemberInput): Promise<Versioned<Membership>> {
-    return this.core.locks.run(groupLock(groupId), () => this.addUnlocked(actor, groupId, input));
+    return this.core.locks.run(groupLock(groupId), (lease) => this.addUnlocked(actor, groupId, input, lease));
   }
 
   update(actor: Actor, groupId: number, membershipId: number, patch: MemberPatch, ifMatch?: string[]): Promise<Versioned<Membership>> {
-    return this.core.locks.run(groupLock(groupId), () => this.updateUnlocked(actor, groupId, membershipId, patch, ifMatch));
+    return this.core.locks.run(groupLock(groupId), (lease) => this.updateUnlocked(actor, groupId, membershipId, patch, lease, ifMatch));
   }
 
   /** Ends the membership now (sets `ended_date`); ending an ended one changes nothing. */
   end(actor: Actor, groupId: number, membershipId: number, ifMatch?: string[]): Promise<void> {
-    return this.core.locks.run(groupLock(groupId), () => this.endUnlocked(actor, groupId, membershipId, ifMatch));
+    return this.core.locks.run(groupLock(groupId), (lease) => this.endUnlocked(actor, groupId, membershipId, lease, ifMatch));
   }
 
-  private async addUnlocked(actor: Actor, groupId: number, input: MemberInput): Promise<Versioned<Membership>> {
+  private async addUnlocked(actor: Actor, groupId: number, input: MemberInput, lease: RecordLease): Promise<Versioned<Membership>> {
     const ctx = this.core.writeContext(actor);
     const kinds = await resolveKinds(ctx, input.kinds, 'kinds');
     this.core.throwIfInvalid(ctx.errors);
@@ -93,11 +94,11 @@ export class Memberships {
     this.checkUnique(kinds, others);
     const values: Record<string, unknown> = { group: groupId, individual: input.individual, kind: [[6, 0, kinds.map((k) => k.id)]] };
     if (input.start_date) values.start_date = odooDatetime(input.start_date);
-    const id = await actor.client.create(MODEL, values);
+    const id = await actor.client.create(MODEL, values, await lease.fence());
     return this.get(actor, groupId, id);
   }
 
-  private async updateUnlocked(actor: Actor, groupId: number, membershipId: number, patch: MemberPatch, ifMatch?: string[]): Promise<Versioned<Membership>> {
+  private async updateUnlocked(actor: Actor, groupId: number, membershipId: number, patch: MemberPatch, lease: RecordLease, ifMatch?: string[]): Promise<Versioned<Membership>> {
     const current = await this.get(actor, groupId, membershipId);
     checkVersion(current.version, ifMatch);
     const ctx = this.core.writeContext(actor);
@@ -114,15 +115,15 @@ export class Memberships {
     if (patch.start_date) values.start_date = odooDatetime(patch.start_date);
     if (patch.ended_date !== undefined) values.ended_date = patch.ended_date === null ? false : odooDatetime(patch.ended_date);
     if (Object.keys(values).length === 0) return current;
-    await actor.client.write(MODEL, [membershipId], values);
+    await actor.client.write(MODEL, [membershipId], values, await lease.fence());
     return this.get(actor, groupId, membershipId);
   }
 
-  private async endUnlocked(actor: Actor, groupId: number, membershipId: number, ifMatch?: string[]): Promise<void> {
+  private async endUnlocked(actor: Actor, groupId: number, membershipId: number, lease: RecordLease, ifMatch?: string[]): Promise<void> {
     const current = await this.get(actor, groupId, membershipId);
     checkVersion(current.version, ifMatch);
     if (current.value.ended_date) return;
-    await actor.client.write(MODEL, [membershipId], { ended_date: odooDatetime(new Date().toISOString()) });
+    await actor.client.write(MODEL, [membershipId], { ended_date: odooDatetime(new Date().toISOString()) }, await lease.fence());
   }
 
   /** Membership made by an earlier add whose outcome was unknown: group and individual are its natural key. */

@@ -1,19 +1,41 @@
+import type { CallOptions } from '../odoo/types.js';
 import { RegistryError } from './errors.js';
 
 /** How long a change waits for the one before it on the same record before answering 409 (retry). */
-const DEFAULT_MAX_WAIT_MS = 10_000;
+export const DEFAULT_MAX_WAIT_MS = 10_000;
+
+/** What a read-check-write sequence holds while it runs. */
+export interface RecordLease {
+  /**
+   * Called right before each Odoo write the sequence makes: confirms this holder still owns
+   * the record and returns the options the write must be sent with (a deadline by which the
+   * gateway abandons it). Throws when the lease was lost (expired, or the store is down): the
+   * write must not be sent.
+   */
+  fence(): Promise<CallOptions>;
+}
+
+/**
+ * One read-check-write sequence per record at a time. Odoo's `write` cannot be made
+ * conditional (no compare-and-set on write_date over RPC), so If-Match is checked on a read
+ * before the write; without this two PATCHes holding the same ETag would both pass the check.
+ */
+export interface RecordLocks {
+  run<T>(key: string, task: (lease: RecordLease) => Promise<T>): Promise<T>;
+}
+
+export const lockWaitExpired = (): RegistryError => new RegistryError('in_flight', 'Another change to this record is still in progress; retry shortly.');
+
+/** In one process the arrival-order queue alone is exclusive: nothing to confirm before a write. */
+const PROCESS_LEASE: RecordLease = { fence: async () => ({}) };
 
 /**
  * Runs read-check-write sequences on one record one at a time, in arrival order, inside this
- * gateway process.
- *
- * Why: Odoo's `write` cannot be made conditional (no compare-and-set on write_date over RPC),
- * so If-Match is checked on a read before the write. Without serialisation two PATCHes holding
- * the same ETag would both pass the check and the second would silently overwrite the first;
- * the same goes for checks the gateway enforces itself (one Head per group). Another gateway
- * process or an Odoo user can still write in between: see docs/reliability.md.
+ * gateway process (the in-memory store). Another gateway process or an Odoo user can still
+ * write in between: several replicas share leases in Redis instead (src/state/redis-locks.ts);
+ * see docs/reliability.md.
  */
-export class RecordLocks {
+export class MemoryRecordLocks implements RecordLocks {
   private readonly tails = new Map<string, Promise<void>>();
 
   constructor(private readonly maxWaitMs = DEFAULT_MAX_WAIT_MS) {}
@@ -23,7 +45,7 @@ export class RecordLocks {
     return this.tails.size;
   }
 
-  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
+  async run<T>(key: string, task: (lease: RecordLease) => Promise<T>): Promise<T> {
     const previous = this.tails.get(key);
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
@@ -32,7 +54,7 @@ export class RecordLocks {
     this.tails.set(key, tail);
     try {
       if (previous) await waitAtMost(previous, this.maxWaitMs);
-      return await task();
+      return await task(PROCESS_LEASE);
     } finally {
       release();
       // Forget the record only once the whole chain up to this caller is done: a caller that
@@ -49,5 +71,5 @@ async function waitAtMost(turn: Promise<void>, ms: number): Promise<void> {
   const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), ms)));
   const outcome = await Promise.race([turn, expired]);
   clearTimeout(timer);
-  if (outcome === 'expired') throw new RegistryError('in_flight', 'Another change to this record is still in progress; retry shortly.');
+  if (outcome === 'expired') throw lockWaitExpired();
 }

@@ -5,7 +5,7 @@ import { encodeCursor } from './cursor.js';
 import { invalidInput, RegistryError } from './errors.js';
 import type { FieldError } from './field-error.js';
 import { cursorAfter, nextCursor, type CompiledQuery, type SyncWindow } from './filters.js';
-import { RecordLocks } from './record-locks.js';
+import { MemoryRecordLocks, type RecordLocks } from './record-locks.js';
 import { ReferenceCache } from './reference.js';
 import { BUILT_IN_FIELD_NAMES, registrySchemas, type RegistrySchemas } from './schemas.js';
 import { versionOf } from './version.js';
@@ -20,6 +20,8 @@ export interface RegistryOptions {
   maxBatchSize: number;
   /** See `api.syncSettleMs`. */
   syncSettleMs: number;
+  /** Per-record write serialisation: shared leases when several replicas serve one registry; in this process by default. */
+  locks?: RecordLocks;
 }
 
 /** Who acts: the Odoo account for this request and the caller's API roles (for custom fields). */
@@ -50,9 +52,10 @@ export class RegistryCore {
   readonly refs: ReferenceCache;
   readonly schemas: RegistrySchemas;
   /** Serialises check-then-write sequences per record (If-Match, one Head per group). */
-  readonly locks = new RecordLocks();
+  readonly locks: RecordLocks;
 
   constructor(readonly options: RegistryOptions) {
+    this.locks = options.locks ?? new MemoryRecordLocks();
     const problems = checkCustomFields(options.customFields, BUILT_IN_FIELD_NAMES);
     if (problems.length) throw new Error(`api.customFields: ${problems.join('; ')}`);
     this.refs = new ReferenceCache(options.referenceCacheTtlMs);

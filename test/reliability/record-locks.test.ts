@@ -4,7 +4,7 @@
  * conflict, and nothing left behind.
  */
 import t from 'tap';
-import { RecordLocks } from '../../src/registry/record-locks.js';
+import { MemoryRecordLocks as RecordLocks } from '../../src/registry/record-locks.js';
 import { isRegistryError } from '../../src/registry/errors.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));

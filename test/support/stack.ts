@@ -72,6 +72,8 @@ export interface Stack {
   /** Unique per run: put it in every name the suite creates. */
   runTag: string;
   reference: StackReference;
+  /** The Odoo the stack's gateways use, for gateways a suite runs itself (other processes). */
+  target: { url: string; db: string; login: string; password: string };
   /** Bearer token with the given API roles. */
   token(...roles: Array<'reader' | 'writer'>): string;
   /** ORM calls (execute_kw) the stack's gateways sent since the last reset, on either backend. */
@@ -254,6 +256,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     odoo,
     runTag: `E2E${randomBytes(3).toString('hex')}`,
     reference,
+    target,
     token: (...roles) => {
       const token: string = signer({
         sub: `e2e-${roles.join('-') || 'none'}`,

@@ -20,7 +20,7 @@ export const JWKS_PATH = '/.well-known/jwks.json';
 export async function dciPlugin(app: FastifyInstance): Promise<void> {
   const settings = app.config.dci;
   if (!settings.enabled) return;
-  const service = new DciSearchService({ settings });
+  const service = new DciSearchService({ settings, replayGuard: app.state.replay });
 
   await app.register(async (scope) => {
     scope.setErrorHandler(renderDciError);

@@ -1,6 +1,8 @@
 import type { Config } from '../../config/load.js';
 import { ROLES } from '../../config/auth.js';
+import { pino } from 'pino';
 import { createOdooConnection, isOdooError } from '../../odoo/index.js';
+import { RedisStateStore } from '../../state/index.js';
 
 /**
  * `npm run check-config`: the configuration has already loaded (so it is valid, roles file
@@ -14,9 +16,10 @@ export async function checkConfiguration(config: Config, report: (line: string) 
     report(`${rules > 0 ? 'ok' : 'warning'}: role "${role}" is granted by ${rules} rule(s) in ${config.auth.rolesFile}`);
   }
   if (config.auth.issuers.length === 0 && !config.sandboxMode) report('warning: auth.issuers is empty: no bearer token will be accepted');
+  const stateOk = await checkSharedState(config, report);
   if (!config.odoo) {
     report('ok: sandbox mode (no Odoo configured): `npm start` runs the bundled simulator with demo data');
-    return true;
+    return stateOk;
   }
 
   const odoo = createOdooConnection({ ...config.odoo, name: 'gateway', readRetries: 0 });
@@ -37,5 +40,31 @@ export async function checkConfiguration(config: Config, report: (line: string) 
   } finally {
     await odoo.close();
   }
-  return allGood;
+  return allGood && stateOk;
+}
+
+const silentLogger = pino({ level: 'silent' });
+
+/** With `redis.url`: Redis answers a PING (the URL, which may hold a password, is not printed). */
+async function checkSharedState(config: Config, report: (line: string) => void): Promise<boolean> {
+  if (!config.redis.url) {
+    report('ok: shared state in memory (no redis.url): run one replica, or set redis.url for several');
+    return true;
+  }
+  const store = new RedisStateStore(
+    { ...config.redis, url: config.redis.url, marginMs: 0, writeTimeoutMs: 1, idempotencyTtlMs: 1, replayWindowMs: 1 },
+    silentLogger,
+  );
+  try {
+    const deadline = Date.now() + config.redis.connectTimeoutMs;
+    let health = await store.health();
+    while (!health.up && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      health = await store.health();
+    }
+    report(health.up ? 'ok: redis: connected (shared state for several replicas)' : `problem: redis: ${health.reason} within ${config.redis.connectTimeoutMs} ms`);
+    return health.up;
+  } finally {
+    await store.close();
+  }
 }

@@ -4,6 +4,7 @@ import { metricsAreServed, type GatewayMetrics } from '../../metrics.js';
 import { registerHealthRoutes } from './health.js';
 import { registerLoadShedding } from './load-shedding.js';
 import { registerMetricsRoute, serveMetricsSeparately } from './metrics-endpoint.js';
+import { RedisStateStore } from '../../state/index.js';
 import { registerRateLimit } from './rate-limit.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { installConnectionDraining } from './shutdown.js';
@@ -25,7 +26,10 @@ export const opsPlugin = fp(
   async (app: FastifyInstance) => {
     const { config, metrics } = app;
     if (config.server.underPressure.enabled) await registerLoadShedding(app, config.server.underPressure);
-    if (config.rateLimit.enabled) await registerRateLimit(app, config.rateLimit, metrics);
+    if (config.rateLimit.enabled) {
+      const redis = app.state instanceof RedisStateStore ? app.state.redis : undefined;
+      await registerRateLimit(app, { ...config.rateLimit, redis }, metrics);
+    }
     installConnectionDraining(app);
     registerHealthRoutes(app);
 
@@ -33,6 +37,7 @@ export const opsPlugin = fp(
     if (metricsAreServed(config.metrics)) {
       installRequestMetrics(app, metrics);
       metrics.watchOdoo(app.odoo);
+      metrics.watchState(app.state);
       if (config.metrics.port !== undefined) {
         separate = serveMetricsSeparately(app, metrics, { host: config.metrics.host, port: config.metrics.port, token: config.metrics.token });
       } else {

@@ -1,6 +1,9 @@
-import rateLimit from '@fastify/rate-limit';
+import { createRequire } from 'node:module';
+import rateLimit, { type FastifyRateLimitOptions, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { GatewayMetrics } from '../../metrics.js';
+import { StateUnavailableError } from '../../state/errors.js';
 import { HttpProblem } from '../problem.js';
 
 /**
@@ -20,9 +23,19 @@ export function rateLimitKey(request: FastifyRequest): string {
  * Per-caller limit. It runs as a preHandler, after the auth plugin's onRequest hook has set
  * `request.principal`; refusals are 429 problem+json with Retry-After in seconds.
  */
-export async function registerRateLimit(app: FastifyInstance, options: { max: number; windowMs: number }, metrics: GatewayMetrics): Promise<void> {
+export interface RateLimitOptions {
+  max: number;
+  windowMs: number;
+  /** Shared counters (the state store's Redis): every replica counts against one budget. */
+  redis?: Redis;
+  /** With Redis: what happens when its counters cannot be reached. */
+  whenStoreDown: 'allow' | 'refuse';
+}
+
+export async function registerRateLimit(app: FastifyInstance, options: RateLimitOptions, metrics: GatewayMetrics): Promise<void> {
   await app.register(rateLimit, {
     global: true,
+    ...(options.redis ? { store: sharedCounters(options.redis), skipOnError: options.whenStoreDown === 'allow' } : {}),
     hook: 'preHandler',
     max: options.max,
     timeWindow: options.windowMs,
@@ -38,4 +51,29 @@ export async function registerRateLimit(app: FastifyInstance, options: { max: nu
       });
     },
   });
+}
+
+/** The plugin's own Redis store (its Lua counter), which the package ships but does not export by name. */
+interface PluginStore {
+  incr(key: string, callback: (err: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number, max: number): void;
+  child(routeOptions: unknown): PluginStore;
+}
+type PluginStoreClass = new (continueExceeding: boolean, exponentialBackoff: boolean, redis: Redis, key?: string) => PluginStore;
+const PluginRedisStore = createRequire(import.meta.url)('@fastify/rate-limit/store/RedisStore.js') as PluginStoreClass;
+
+/**
+ * The plugin's Redis store, with its failures turned into StateUnavailableError, so that with
+ * `whenStoreDown: refuse` a request is answered 503 problem+json (not a 500 for an unknown error).
+ */
+function sharedCounters(redis: Redis): FastifyRateLimitStoreCtor {
+  const wrap = (inner: PluginStore): PluginStore => ({
+    incr: (key, callback, timeWindow, max) =>
+      inner.incr(key, (err, result) => (err ? callback(new StateUnavailableError('the rate limit', { cause: err })) : callback(null, result)), timeWindow, max),
+    child: (routeOptions) => wrap(inner.child(routeOptions)),
+  });
+  return function SharedCounters(params: FastifyRateLimitOptions) {
+    // The plugin passes its global parameters; these two shape the Lua counter.
+    const { continueExceeding = false, exponentialBackoff = false } = params as { continueExceeding?: boolean; exponentialBackoff?: boolean };
+    return wrap(new PluginRedisStore(continueExceeding, exponentialBackoff, redis, 'rate:'));
+  } as unknown as FastifyRateLimitStoreCtor;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { createRegistry, MemoryIdempotencyStore, type Registry } from '../../registry/index.js';
+import { createRegistry, type Registry } from '../../registry/index.js';
 import { ROLE_GET } from '../../config/auth.js';
 import { visibleTo } from '../../registry/mapping.js';
 import { groupRoutes } from './groups.js';
@@ -27,9 +27,9 @@ async function registryRoutes(app: FastifyInstance): Promise<void> {
     maxPageSize: api.maxPageSize,
     maxBatchSize: api.maxBatchSize,
     syncSettleMs: api.syncSettleMs,
+    locks: app.state.locks,
   });
-  const idempotency = new MemoryIdempotencyStore(api.idempotencyTtlMs);
-  app.addHook('onClose', async () => idempotency.close());
+  const idempotency = app.state.idempotency;
   app.decorate('registry', registry);
 
   await app.register(

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isOdooError } from '../../odoo/errors.js';
 import type { Actor, IdempotencyStore, StoredResponse } from '../../registry/index.js';
@@ -114,6 +114,7 @@ export async function idempotentCreate(
           store,
           key: storeKey,
           settleMs: request.server.config.odoo?.timeoutMs ?? DEFAULT_SETTLE_MS,
+          log: request.log,
           createNotBefore: begun.outcome === 'unknown' ? begun.createNotBefore : undefined,
         };
         // Odoo, not this process's memory, is the record of what was created. A key this store
@@ -122,7 +123,7 @@ export async function idempotentCreate(
         const mayRecover = begun.outcome === 'unknown' || create.recoversOnlyOwnCreates !== false;
         const recovered = mayRecover ? await guarded(hold, () => create.recover(marker)) : undefined;
         if (recovered) {
-          await store.complete(storeKey, recovered);
+          await settleQuietly(hold, () => store.complete(storeKey, recovered));
           return send(reply, recovered, true);
         }
         const response = await guarded(
@@ -131,6 +132,7 @@ export async function idempotentCreate(
             if (hold.createNotBefore !== undefined && Date.now() < hold.createNotBefore) {
               throw new RegistryError('in_flight', 'The first attempt with this Idempotency-Key may still be running in the registry; retry shortly.');
             }
+            await store.fence(storeKey);
             return create.run(marker);
           },
           true,
@@ -149,21 +151,36 @@ interface KeyHold {
   settleMs: number;
   /** An earlier attempt's window, carried over so a failed retry does not shorten it. */
   createNotBefore?: number;
+  log: FastifyBaseLogger;
 }
 
 /** Runs a step holding the key: on success (if `completes`) the response is stored; a failure releases or marks the key. */
 async function guarded<T>(hold: KeyHold, step: () => Promise<T>, completes = false): Promise<T> {
+  let result: T;
   try {
-    const result = await step();
-    if (completes) await hold.store.complete(hold.key, result as StoredResponse);
-    return result;
+    result = await step();
   } catch (err) {
     // Only our own refusal of the input proves nothing was written. Any other failure may come
     // after Odoo committed: a lost reply (transport), or the read-back of a committed create
     // failing. Keep the key "unknown" so the retry looks for the marker before creating.
-    if (isRegistryError(err) && err.kind === 'invalid') await hold.store.release(hold.key);
-    else await hold.store.markUnknown(hold.key, createNotBefore(err, hold));
+    if (isRegistryError(err) && err.kind === 'invalid') await settleQuietly(hold, () => hold.store.release(hold.key));
+    else await settleQuietly(hold, () => hold.store.markUnknown(hold.key, createNotBefore(err, hold)));
     throw err;
+  }
+  if (completes) await settleQuietly(hold, () => hold.store.complete(hold.key, result as StoredResponse));
+  return result;
+}
+
+/**
+ * Recording what became of a key can fail when the shared store is down. What Odoo did stands
+ * and is answered; the key stays held until its lease runs out, then a retry treats the
+ * outcome as unknown and looks for the marker in Odoo before creating: never a second create.
+ */
+async function settleQuietly(hold: KeyHold, settle: () => Promise<void>): Promise<void> {
+  try {
+    await settle();
+  } catch (err) {
+    hold.log.warn({ err }, 'could not record the outcome of an Idempotency-Key; a retry resolves it from Odoo once the key lease ends');
   }
 }
 

@@ -1,0 +1,23 @@
+import type { MessageReplayGuard } from '../dci/replay-guard.js';
+import type { IdempotencyStore } from '../registry/idempotency.js';
+import type { RecordLocks } from '../registry/record-locks.js';
+
+export type StateHealth = { up: true } | { up: false; reason: string };
+
+/**
+ * What must hold across requests, and across replicas when several serve one registry:
+ * Idempotency-Key records and in-flight creates, per-record write leases (If-Match), the DCI
+ * message_id replay guard, and (through `redis`) the rate-limit counters. In memory for one
+ * process; in Redis when `redis.url` is set.
+ */
+export interface StateStore {
+  readonly kind: 'memory' | 'redis';
+  readonly idempotency: IdempotencyStore;
+  readonly locks: RecordLocks;
+  readonly replay: MessageReplayGuard;
+  /** Connected now, without a round trip (metrics). Always true in memory. */
+  readonly connected: boolean;
+  /** Whether the store answers now (readiness, check-config). Always up in memory. */
+  health(): Promise<StateHealth>;
+  close(): Promise<void>;
+}
