@@ -93,7 +93,9 @@ export async function tokenRoutePlugin(app: FastifyInstance, options: { issuer: 
     },
     async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
-      if (typeof body !== 'object' || Array.isArray(body)) throw new TokenError(400, 'invalid_request', 'The request must be application/x-www-form-urlencoded.');
+      // RFC 6749 §4.4.2: form-encoded only (the JSON parser of the app must not serve this route).
+      const form = /^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? '');
+      if (!form || typeof body !== 'object' || Array.isArray(body)) throw new TokenError(400, 'invalid_request', 'The request must be application/x-www-form-urlencoded.');
       const grantType = field(body, 'grant_type');
       if (grantType === undefined) throw new TokenError(400, 'invalid_request', 'grant_type is missing.');
       if (grantType !== 'client_credentials') throw new TokenError(400, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported.');
