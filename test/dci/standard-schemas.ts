@@ -74,7 +74,7 @@ function readOneOfAsAnyOf(doc: Node): void {
     if (Array.isArray(node)) node.forEach(follow);
     else if (node !== null && typeof node === 'object') {
       const record = node as Node;
-      if (typeof record.$ref === 'string') for (const [from, to] of moved) record.$ref = record.$ref.replace(from, to);
+      if (typeof record.$ref === 'string') for (const [from, to] of moved) record.$ref = (record.$ref as string).replace(from, to);
       Object.values(record).forEach(follow);
     }
   };
