@@ -329,3 +329,12 @@ t.test('refusals: sender_uri elsewhere, replay, sender and scope of the token, e
 
   for (const line of refusals) t.comment(line);
 });
+
+t.test('the logs warn that pending work is not durable, and never hold a secret or a token', async (t) => {
+  const lines = stack.logLines();
+  t.ok(lines.some((line) => line.includes('pending work is lost if the gateway restarts')), 'start-up warning about the in-memory store');
+  const bearer = await token();
+  const joined = lines.join('\n') + stack.logLines().join('\n');
+  for (const secret of [SECRET, STATUS_SECRET, bearer, spmisKey.privatePem, dciKey.privatePem]) t.notOk(joined.includes(secret), 'not logged');
+  t.ok(lines.some((line) => line.includes('"route":"/oauth2/client/token"') && line.includes('"refused":"invalid_client"')), 'refused token requests are audited');
+});
