@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { RouteAccess } from '../../src/http/principal.js';
-import { DCI_SEARCH_PATH } from '../../src/http/dci/index.js';
+import { DCI_ASYNC_SEARCH_PATH, DCI_SEARCH_PATH, DCI_STATUS_PATH, DCI_SYNC_STATUS_PATH } from '../../src/http/dci/index.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
 import { testConfig } from '../support/config.js';
 import { testToken } from '../support/tokens.js';
@@ -65,7 +65,7 @@ export interface SecurityGateway {
 
 export function errorShapeOf(url: string): ErrorShape {
   if (url === COMPAT_PREFIX || url.startsWith(`${COMPAT_PREFIX}/`)) return 'compat';
-  if (url.endsWith(DCI_SEARCH_PATH)) return 'dci';
+  if ([DCI_SEARCH_PATH, DCI_ASYNC_SEARCH_PATH, DCI_STATUS_PATH, DCI_SYNC_STATUS_PATH].some((path) => url.endsWith(path))) return 'dci';
   return 'problem';
 }
 
@@ -162,6 +162,14 @@ export function errorShapeFindings(shape: ErrorShape, answer: Answer): string[] 
       break;
     }
     case 'dci': {
+      // A message refused as a whole: the standard's acknowledgement with ack_status ERR (never for 401, 403, 5xx).
+      const ack = body.message as { ack_status?: unknown; error?: { code?: unknown; message?: unknown }; correlation_id?: unknown } | undefined;
+      if (ack?.ack_status === 'ERR') {
+        if (answer.status === 401 || answer.status === 403 || answer.status >= 500) findings.push(`an ERR acknowledgement with status ${answer.status}`);
+        if (typeof ack.error?.code !== 'string' || !ack.error.code.startsWith('err.') || typeof ack.error.message !== 'string') findings.push(`DCI ack error ${JSON.stringify(ack.error)}`);
+        if (typeof ack.correlation_id !== 'string') findings.push('no correlation_id');
+        break;
+      }
       const errors = body.errors as Array<{ code?: unknown; message?: unknown }> | undefined;
       if (!Array.isArray(errors) || errors.length === 0) findings.push('no DCI errors[]');
       else for (const e of errors) if (typeof e.code !== 'string' || !e.code.startsWith('err.') || typeof e.message !== 'string') findings.push(`DCI error ${JSON.stringify(e)}`);
