@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { RouteAccess } from '../../src/http/principal.js';
+import { hashSecret } from '../../src/http/auth/secret-hash.js';
+import { TOKEN_PATH } from '../../src/http/auth/token-route.js';
 import { DCI_ASYNC_SEARCH_PATH, DCI_SEARCH_PATH, DCI_STATUS_PATH, DCI_SYNC_STATUS_PATH } from '../../src/http/dci/index.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
 import { testConfig } from '../support/config.js';
@@ -18,7 +20,7 @@ import { WireRecorder } from './wire-recorder.js';
 export const COMPAT_PREFIX = '/api/v1/registry';
 
 /** How a route answers errors: RFC 9457 for the REST API, the DCI standard's shape, FastAPI's for the compat routes. */
-export type ErrorShape = 'problem' | 'dci' | 'compat';
+export type ErrorShape = 'problem' | 'dci' | 'compat' | 'oauth';
 
 export interface OpenApiParameter {
   in: 'path' | 'query' | 'header' | 'cookie';
@@ -64,6 +66,7 @@ export interface SecurityGateway {
 }
 
 export function errorShapeOf(url: string): ErrorShape {
+  if (url === TOKEN_PATH) return 'oauth';
   if (url === COMPAT_PREFIX || url.startsWith(`${COMPAT_PREFIX}/`)) return 'compat';
   if ([DCI_SEARCH_PATH, DCI_ASYNC_SEARCH_PATH, DCI_STATUS_PATH, DCI_SYNC_STATUS_PATH].some((path) => url.endsWith(path))) return 'dci';
   return 'problem';
@@ -82,6 +85,11 @@ export function concreteUrl(url: string, values: Record<string, string>): string
 /** The swagger UI's own static files carry no input and are no part of the API. */
 const isDocsAsset = (url: string) => url === '/docs' || url.startsWith('/docs/');
 
+export const SECURITY_CLIENT_SECRET = 'security-suite-client-secret';
+
+/** RFC 6749 §5.2 error codes the token endpoint may answer with. */
+const OAUTH_ERRORS = ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'temporarily_unavailable'];
+
 export async function startSecurityGateway(options: { protocol?: 'jsonrpc' | 'xmlrpc'; households?: number; seed?: number } = {}): Promise<SecurityGateway> {
   const sim = await startSimulator({ households: options.households ?? 4, seed: options.seed ?? 3 });
   const wire = await WireRecorder.start(sim.url);
@@ -92,6 +100,8 @@ export async function startSecurityGateway(options: { protocol?: 'jsonrpc' | 'xm
       rateLimit: { enabled: false },
       metrics: { enabled: false },
       log: { level: 'silent' },
+      // The token endpoint is among the routes probed (its own limit set out of the way).
+      auth: { clientCredentials: { clients: { 'fuzz-client': { secretHash: await hashSecret(SECURITY_CLIENT_SECRET), roles: ['Rest API GET'] } }, rateLimit: { max: 1_000_000 } } },
     }),
   );
   const collected: Array<Omit<AppRoute, 'operation' | 'errorShape'>> = [];
@@ -177,6 +187,11 @@ export function errorShapeFindings(shape: ErrorShape, answer: Answer): string[] 
     }
     case 'compat':
       if (!('detail' in body)) findings.push('no detail member');
+      break;
+    case 'oauth':
+      if (!/^application\/json/.test(answer.contentType)) findings.push(`content-type ${answer.contentType}`);
+      if (!OAUTH_ERRORS.includes(String(body.error))) findings.push(`OAuth error ${JSON.stringify(body.error)}`);
+      if (typeof body.error_description !== 'string') findings.push('no error_description');
       break;
   }
   return findings;
