@@ -48,8 +48,10 @@ export class ClientTokenIssuer {
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
   ) {
     this.ephemeralKey = config.signingKeys === undefined;
-    this.keys = (config.signingKeys ?? [{ kid: `ephemeral-${randomUUID().slice(0, 8)}`, privateKey: '' }]).map(({ kid, privateKey }) => {
-      const key = privateKey === '' ? generateKeyPairSync('ed25519').privateKey : createPrivateKey(privateKey);
+    const privateKeys = config.signingKeys?.map(({ kid, privateKey }) => ({ kid, key: createPrivateKey(privateKey) })) ?? [
+      { kid: `ephemeral-${randomUUID().slice(0, 8)}`, key: generateKeyPairSync('ed25519').privateKey },
+    ];
+    this.keys = privateKeys.map(({ kid, key }) => {
       if (key.asymmetricKeyType !== 'ed25519') throw new Error(`auth.clientCredentials.signingKeys.${kid}: not an Ed25519 private key`);
       return { kid, privateKey: key, publicKey: createPublicKey(key) };
     });
