@@ -8,6 +8,12 @@ import { authPlugin } from './http/auth/index.js';
 import { createBasicAuthenticator } from './http/auth/basic.js';
 import { compatPlugin } from './http/compat/index.js';
 import { dciPlugin } from './http/dci/index.js';
+import { ClientTokenIssuer } from './http/auth/client-credentials.js';
+import { tokenRoutePlugin } from './http/auth/token-route.js';
+import { jwksPlugin } from './http/jwks.js';
+import { dciSigner } from './dci/search.js';
+import { publicJwk } from './dci/signature.js';
+import type { DciTransactionStore } from './dci/transactions.js';
 import { opsPlugin } from './http/ops/index.js';
 import { openApiPlugin } from './http/openapi.js';
 import { registryPlugin } from './http/routes/index.js';
@@ -28,10 +34,27 @@ declare module 'fastify' {
 export interface AppDependencies {
   /** An existing Odoo connection (tests share one); otherwise one is made from `config.odoo`. */
   odoo?: OdooConnection;
+  /** Where async DCI transactions are kept (a shared, durable store); in memory otherwise. */
+  dciStore?: DciTransactionStore;
+}
+
+/**
+ * The gateway's own client-credentials issuer when clients are configured, and the
+ * configuration with it among the trusted issuers (its tokens then pass like any other).
+ */
+function withClientTokens(config: Config): { config: Config; tokenIssuer?: ClientTokenIssuer } {
+  const settings = config.auth.clientCredentials;
+  if (Object.keys(settings.clients).length === 0) return { config };
+  if (config.auth.issuers.some((issuer) => issuer.issuer === settings.issuer)) {
+    throw new Error(`auth.clientCredentials.issuer "${settings.issuer}" is already a configured issuer; give the gateway's tokens an issuer of their own`);
+  }
+  const tokenIssuer = new ClientTokenIssuer(settings, config.roles);
+  return { config: { ...config, auth: { ...config.auth, issuers: [...config.auth.issuers, tokenIssuer.issuerConfig()] } }, tokenIssuer };
 }
 
 /** Builds the gateway without listening: `server.ts` listens, tests use `inject` or listen on port 0. */
-export function buildApp(config: Config, deps: AppDependencies = {}): FastifyInstance {
+export function buildApp(fileConfig: Config, deps: AppDependencies = {}): FastifyInstance {
+  const { config, tokenIssuer } = withClientTokens(fileConfig);
   if (!config.odoo && !deps.odoo) throw new Error('buildApp needs config.odoo (server.ts starts the sandbox simulator when none is configured)');
   const app = Fastify({
     logger: loggerOptions(config.log.level),
@@ -73,7 +96,13 @@ export function buildApp(config: Config, deps: AppDependencies = {}): FastifyIns
   app.register(opsPlugin);
   app.register(openApiPlugin);
   app.register(registryPlugin);
-  app.register(dciPlugin);
+  const signer = config.dci.enabled ? dciSigner(config.dci) : undefined;
+  app.register(jwksPlugin, { keys: [...(signer ? [publicJwk(signer.publicKey, signer.keyId)] : []), ...(tokenIssuer?.jwks() ?? [])] });
+  if (tokenIssuer) {
+    if (tokenIssuer.ephemeralKey) app.log.warn('auth.clientCredentials: no signingKeys configured; tokens are signed with a key made at start-up and stop working when the gateway restarts');
+    app.register(tokenRoutePlugin, { issuer: tokenIssuer, rateLimit: config.auth.clientCredentials.rateLimit });
+  }
+  app.register(dciPlugin, { ...(signer ? { signer } : {}), ...(tokenIssuer ? { tokenIssuer } : {}), ...(deps.dciStore ? { store: deps.dciStore } : {}) });
   if (config.compat.enabled) app.register(compatPlugin);
   return app;
 }

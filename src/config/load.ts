@@ -77,6 +77,10 @@ export function loadConfig({ env, cwd }: LoadConfigOptions): Config {
   if (nodeEnv === 'production' && parsed.auth.issuers.some((i) => i.secret !== undefined)) {
     throw new ConfigError([`${configFile}: auth.issuers: shared-secret issuers are for development and sandbox only; use publicKeys or jwksUrl when NODE_ENV=production`]);
   }
+  const tokens = parsed.auth.clientCredentials;
+  if (nodeEnv === 'production' && Object.keys(tokens.clients).length > 0 && tokens.signingKeys === undefined) {
+    throw new ConfigError([`${configFile}: auth.clientCredentials: clients are listed but no signingKeys are set; a key made at start-up is refused when NODE_ENV=production (tokens would die with the process and differ between replicas)`]);
+  }
   const rolesFile = resolve(configDir, parsed.auth.rolesFile);
   let rolesText: string;
   try {

@@ -25,17 +25,40 @@ export const requestHeaderSchema = z.object({
   meta: z.unknown().optional(),
 });
 
+/** A request envelope `{signature, header, message}` around the given message schema. */
+export const envelopeOf = <M extends z.ZodType>(message: M) =>
+  z.object({
+    signature: z.string().optional(),
+    header: requestHeaderSchema,
+    message,
+  });
+
 /** Items stay `unknown` here: each is validated on its own so one bad item does not sink the others. */
-export const requestEnvelopeSchema = z.object({
-  signature: z.string().optional(),
-  header: requestHeaderSchema,
-  message: z.object({
+export const requestEnvelopeSchema = envelopeOf(
+  z.object({
     transaction_id: z.string().max(99),
     search_request: z.array(z.unknown()).min(1),
   }),
-});
+);
 
 export type RequestEnvelope = z.output<typeof requestEnvelopeSchema>;
+
+export const TXN_ATTRIBUTE_TYPES = ['transaction_id', 'reference_id_list', 'correlation_id'] as const;
+
+/** TxnStatusRequest: the status of earlier transactions, by transaction id, reference ids or correlation id. */
+export const txnStatusEnvelopeSchema = envelopeOf(
+  z.object({
+    transaction_id: z.string().max(99),
+    txnstatus_request: z.object({
+      reference_id: z.string(),
+      txn_type: z.enum(['search'], { error: 'txn_type: this registry keeps the status of searches only ("search")' }),
+      attribute_type: z.enum(TXN_ATTRIBUTE_TYPES),
+      attribute_value: z.union([z.string().min(1).max(99), z.array(z.string().min(1).max(99)).min(1).max(1000)]),
+      locale: z.string().optional(),
+    }),
+  }),
+);
+export type TxnStatusEnvelope = z.output<typeof txnStatusEnvelopeSchema>;
 export type RequestHeader = z.output<typeof requestHeaderSchema>;
 
 const expressionSchema = z.object({
@@ -127,7 +150,7 @@ export const responseHeaderSchema = z.object({
   version: z.string().optional(),
   message_id: z.string(),
   message_ts: isoDatetime,
-  action: z.literal('on-search'),
+  action: z.enum(['on-search', 'txn-on-status']),
   status,
   status_reason_code: z.enum(HEADER_REASON_CODES).optional(),
   status_reason_message: z.string().max(999).optional(),
@@ -173,3 +196,32 @@ export const httpErrorSchema = z.object({
   errors: z.array(z.object({ code: z.enum(ERROR_CODES), message: z.string().max(999) })).min(1),
 });
 export type HttpErrorBody = z.output<typeof httpErrorSchema>;
+
+/** The acknowledgement of the async routes (components/responses/Response), and of envelope errors on every route. */
+export const ackSchema = z.object({
+  message: z.object({
+    ack_status: z.enum(['ACK', 'NACK', 'ERR']),
+    timestamp: isoDatetime,
+    error: z.object({ code: z.enum(ERROR_CODES), message: z.string().max(999) }).optional(),
+    correlation_id: z.string().max(99),
+  }),
+});
+export type Ack = z.output<typeof ackSchema>;
+
+/** One search request's state as the transaction status reports it (the txn_status `search_response` item). */
+export const txnStatusItemSchema = searchResponseItemSchema.omit({ data: true, pagination: true });
+export type TxnStatusItem = z.output<typeof txnStatusItemSchema>;
+
+export const txnStatusResponseEnvelopeSchema = z.object({
+  signature: z.string().optional(),
+  header: responseHeaderSchema.extend({ action: z.literal('txn-on-status') }),
+  message: z.object({
+    transaction_id: z.string().max(99),
+    correlation_id: z.string().max(99),
+    txnstatus_response: z.object({
+      txn_type: z.literal('search'),
+      txn_status: z.object({ transaction_id: z.string().max(99), correlation_id: z.string().max(99), search_response: z.array(txnStatusItemSchema) }),
+    }),
+  }),
+});
+export type TxnStatusResponseEnvelope = z.output<typeof txnStatusResponseEnvelopeSchema>;

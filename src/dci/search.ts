@@ -1,4 +1,5 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
+import type { z } from 'zod';
 import type { OdooClient } from '../odoo/types.js';
 import { AttributeCatalog } from './attributes.js';
 import { compileSearchDomain } from './domain.js';
@@ -8,6 +9,7 @@ import {
   type ErrorCode,
   type HeaderReasonCode,
   type RequestEnvelope,
+  type RequestHeader,
   type ResponseEnvelope,
   type ResponseHeader,
   type SearchResponseItem,
@@ -19,12 +21,11 @@ import { RecordMapper } from './records.js';
 import { SearchRejection } from './rejection.js';
 import { MemoryReplayGuard, type MessageReplayGuard } from './replay-guard.js';
 import type { DciSettings } from './settings.js';
-import { createMessageSigner, loadPublicKeys, publicJwk, verifyMessageSignature, type Signer } from './signature.js';
+import { createMessageSigner, loadPublicKeys, verifyMessageSignature, type Signer } from './signature.js';
 
-/** A message refused before any search: answered with an HTTP error status and the standard's Error code. */
+/** A message refused as a whole before any work (envelope, sender, signature): answered with an ERR acknowledgement. */
 export class DciMessageError extends Error {
   constructor(
-    readonly status: number,
     readonly code: ErrorCode,
     message: string,
   ) {
@@ -35,6 +36,8 @@ export class DciMessageError extends Error {
 
 export interface DciSearchOptions {
   settings: DciSettings;
+  /** Signs answers; by default made from `settings.signingKey` (unsigned without one). */
+  signer?: Signer;
   now?: () => Date;
   /** Shared between replicas (the state store's); by default this process's own memory. */
   replayGuard?: MessageReplayGuard;
@@ -63,33 +66,61 @@ export class DciSearchService {
       this.senderKeys.set(senderId, loadPublicKeys(sender.publicKeys, `dci.senders.${senderId}.publicKeys`));
     }
     this.replayGuard = options.replayGuard ?? new MemoryReplayGuard(this.settings.duplicateWindowSeconds * 1000);
-    this.signer = this.settings.signingKey
-      ? createMessageSigner(this.settings.signingKey, this.settings.registryId, this.settings.keyId, this.settings.signatureExpirySeconds)
-      : undefined;
+    this.signer = options.signer ?? dciSigner(this.settings);
   }
 
-  /** The gateway's public signing keys as a JWK Set (empty when responses are not signed). */
-  jwks(): { keys: Array<Record<string, string>> } {
-    return { keys: this.signer ? [publicJwk(this.signer.publicKey, this.signer.keyId)] : [] };
+  /** Answers one request body; throws DciMessageError for messages refused as a whole. */
+  async search(body: unknown, odoo: () => OdooClient, options: { signal?: AbortSignal; expectedSender?: string } = {}): Promise<ResponseEnvelope> {
+    const envelope = this.accept(body, requestEnvelopeSchema, options.expectedSender);
+    const rejection = await this.headerRejection(envelope, 'search');
+    if (rejection) return this.respond(envelope, { status: 'rjct', status_reason_code: rejection.code, status_reason_message: rejection.message, completed_count: 0 }, []);
+    return this.answer(envelope, odoo, { ...options, forgetOnFailure: true });
   }
 
-  /** Answers one request body; throws DciMessageError for messages refused as a whole at the transport level. */
-  async search(body: unknown, odoo: () => OdooClient, signal?: AbortSignal): Promise<ResponseEnvelope> {
-    const envelope = this.readEnvelope(body);
+  /**
+   * The checks every DCI message passes before anything else: the envelope's shape, the
+   * sender (`expectedSender`: the one a client-credentials token is bound to), the signature,
+   * and no encryption. Throws DciMessageError.
+   */
+  accept<S extends z.ZodType<{ signature?: string | undefined; header: RequestHeader }>>(body: unknown, schema: S, expectedSender?: string): z.output<S> {
+    const envelope = this.readEnvelope(body, schema);
+    if (expectedSender !== undefined && envelope.header.sender_id !== expectedSender) {
+      throw new DciMessageError('err.sender_id.invalid', 'header.sender_id is not the sender this client is registered as.');
+    }
     this.checkSignature(envelope, body as { header: unknown; message: unknown });
-    if (envelope.header.is_msg_encrypted) throw new DciMessageError(400, 'err.encryption.invalid', 'Encrypted messages are not supported by this registry.');
+    if (envelope.header.is_msg_encrypted) throw new DciMessageError('err.encryption.invalid', 'Encrypted messages are not supported by this registry.');
+    return envelope;
+  }
+
+  /** Header-level reasons to refuse a whole message (the standard's MsgHeaderStatusReasonCode), checked before any work. */
+  async headerRejection(envelope: { header: RequestHeader; message: unknown }, action: 'search' | 'txn-status'): Promise<{ code: HeaderReasonCode; message: string } | undefined> {
+    const { header } = envelope;
+    if (header.version !== undefined && header.version !== '' && !header.version.startsWith('1.0')) return { code: 'rjct.version.invalid', message: `Version ${header.version} is not supported (1.0.0).` };
+    if (header.action !== action) return { code: 'rjct.action.invalid', message: `action must be "${action}" on this endpoint, not "${header.action}".` };
+    if (action === 'search') {
+      const items = (envelope as RequestEnvelope).message.search_request;
+      if (header.total_count !== items.length) return { code: 'rjct.total_count.invalid', message: `header.total_count is ${header.total_count} but the message carries ${items.length} search request(s).` };
+      if (items.length > this.settings.maxSearchRequests) return { code: 'rjct.total_count.limit_exceeded', message: `At most ${this.settings.maxSearchRequests} search requests per message.` };
+    }
+    if (!(await this.replayGuard.firstSighting(header.sender_id, header.message_id, this.now().getTime()))) {
+      return { code: 'rjct.message_id.duplicate', message: `message_id ${header.message_id} was already received.` };
+    }
+    return undefined;
+  }
+
+  /**
+   * Runs each search request of an accepted message. `forgetOnFailure`: when Odoo cannot be
+   * reached the message is forgotten by the duplicate check, so the sender's retry is not
+   * called a duplicate (the async routes retry it themselves instead).
+   */
+  async answer(
+    envelope: RequestEnvelope,
+    odoo: () => OdooClient,
+    options: { signal?: AbortSignal; correlationId?: string; forgetOnFailure?: boolean } = {},
+  ): Promise<ResponseEnvelope> {
     const { header, message } = envelope;
     const items = message.search_request;
-    const rejected = (code: HeaderReasonCode, reason: string) => this.respond(envelope, { status: 'rjct', status_reason_code: code, status_reason_message: reason, completed_count: 0 }, []);
-
-    if (header.version !== undefined && header.version !== '' && !header.version.startsWith('1.0')) return rejected('rjct.version.invalid', `Version ${header.version} is not supported (1.0.0).`);
-    if (header.action !== 'search') return rejected('rjct.action.invalid', `action must be "search" on this endpoint, not "${header.action}".`);
-    if (header.total_count !== items.length) return rejected('rjct.total_count.invalid', `header.total_count is ${header.total_count} but the message carries ${items.length} search request(s).`);
-    if (items.length > this.settings.maxSearchRequests) return rejected('rjct.total_count.limit_exceeded', `At most ${this.settings.maxSearchRequests} search requests per message.`);
-    if (!(await this.replayGuard.firstSighting(header.sender_id, header.message_id, this.now().getTime()))) {
-      return rejected('rjct.message_id.duplicate', `message_id ${header.message_id} was already received.`);
-    }
-
+    const signal = options.signal;
     const references = new Map<string, number>();
     items.forEach((item, index) => {
       const ref = isPlainObject(item) && typeof item.reference_id === 'string' ? item.reference_id : '';
@@ -98,29 +129,29 @@ export class DciSearchService {
     let answers: SearchResponseItem[];
     try {
       const client = odoo();
-      answers = await Promise.all(items.map((item, index) => this.answer(item, index, references, client, signal)));
+      answers = await Promise.all(items.map((item, index) => this.answerItem(item, index, references, client, signal)));
     } catch (err) {
       // If the store cannot forget it either, the sender's retry is refused as a duplicate until the window ends: never answered twice.
-      await this.replayGuard.forget(header.sender_id, header.message_id).catch(() => undefined);
+      if (options.forgetOnFailure) await this.replayGuard.forget(header.sender_id, header.message_id).catch(() => undefined);
       throw err;
     }
     const succeeded = answers.some((answer) => answer.status === 'succ');
-    return this.respond(envelope, { status: succeeded ? 'succ' : 'rjct', completed_count: answers.length }, answers);
+    return this.respond(envelope, { status: succeeded ? 'succ' : 'rjct', completed_count: answers.length }, answers, options.correlationId);
   }
 
-  private readEnvelope(body: unknown): RequestEnvelope {
-    const parsed = requestEnvelopeSchema.safeParse(body);
+  private readEnvelope<S extends z.ZodType>(body: unknown, schema: S): z.output<S> {
+    const parsed = schema.safeParse(body);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : 'body';
-    throw new DciMessageError(400, 'err.request.bad', `${where}: ${issue?.message ?? 'invalid'}`);
+    throw new DciMessageError('err.request.bad', `${where}: ${issue?.message ?? 'invalid'}`);
   }
 
   /**
    * A sender that must sign is refused without a valid signature. A signature sent by a sender
    * whose keys are known is always checked, even where not required: a bad one is never ignored.
    */
-  private checkSignature(envelope: RequestEnvelope, raw: { header: unknown; message: unknown }): void {
+  private checkSignature(envelope: { signature?: string | undefined; header: RequestHeader }, raw: { header: unknown; message: unknown }): void {
     const senderId = envelope.header.sender_id;
     const keys = this.senderKeys.get(senderId) ?? new Map<string, KeyObject>();
     const required = this.settings.senders[senderId]?.requireSignature ?? this.settings.requireSignatureByDefault;
@@ -137,10 +168,10 @@ export class DciSearchService {
       maxLifetimeSeconds: this.settings.signatureExpirySeconds,
       clockSkewSeconds: this.settings.signatureClockSkewSeconds,
     });
-    if (!check.ok) throw new DciMessageError(401, check.code, check.reason);
+    if (!check.ok) throw new DciMessageError(check.code, check.reason);
   }
 
-  private async answer(raw: unknown, index: number, references: Map<string, number>, client: OdooClient, signal?: AbortSignal): Promise<SearchResponseItem> {
+  private async answerItem(raw: unknown, index: number, references: Map<string, number>, client: OdooClient, signal?: AbortSignal): Promise<SearchResponseItem> {
     const referenceId = isPlainObject(raw) && typeof raw.reference_id === 'string' ? raw.reference_id : '';
     const base = { reference_id: referenceId, timestamp: this.now().toISOString() };
     const reject = (rejection: SearchRejection): SearchResponseItem => ({
@@ -186,22 +217,46 @@ export class DciSearchService {
     }
   }
 
-  private respond(envelope: RequestEnvelope, status: Pick<ResponseHeader, 'status' | 'status_reason_code' | 'status_reason_message' | 'completed_count'>, answers: SearchResponseItem[]): ResponseEnvelope {
-    const header: ResponseHeader = {
+  private respond(
+    envelope: RequestEnvelope,
+    status: Pick<ResponseHeader, 'status' | 'status_reason_code' | 'status_reason_message' | 'completed_count'>,
+    answers: SearchResponseItem[],
+    correlationId: string = randomUUID(),
+  ): ResponseEnvelope {
+    const header = this.responseHeader(envelope.header, 'on-search', { ...status, total_count: envelope.message.search_request.length });
+    const message = { transaction_id: envelope.message.transaction_id, correlation_id: correlationId, search_response: answers };
+    return this.signed({ header, message });
+  }
+
+  /** The header of an answer to a request header: this registry as sender, the request's message_id. */
+  responseHeader<A extends ResponseHeader['action']>(
+    request: RequestHeader,
+    action: A,
+    status: Pick<ResponseHeader, 'status' | 'status_reason_code' | 'status_reason_message' | 'completed_count' | 'total_count' | 'meta'>,
+  ): ResponseHeader & { action: A } {
+    return {
       version: '1.0.0',
-      message_id: envelope.header.message_id,
+      message_id: request.message_id,
       message_ts: this.now().toISOString(),
-      action: 'on-search',
+      action,
       ...status,
-      total_count: envelope.message.search_request.length,
       sender_id: this.settings.registryId,
-      receiver_id: envelope.header.sender_id,
+      receiver_id: request.sender_id,
       is_msg_encrypted: false,
     };
-    const message = { transaction_id: envelope.message.transaction_id, correlation_id: randomUUID(), search_response: answers };
-    const signature = this.signer?.sign(header, message, Math.floor(this.now().getTime() / 1000));
-    return { ...(signature ? { signature } : {}), header, message };
   }
+
+  /** The envelope with this registry's signature, when it has a signing key (signed anew on every call). */
+  signed<E extends { header: unknown; message: unknown }>(envelope: E): E & { signature?: string } {
+    const { header, message } = envelope;
+    const signature = this.signer?.sign(header, message, Math.floor(this.now().getTime() / 1000));
+    return { ...(signature ? { signature } : {}), header, message } as E & { signature?: string };
+  }
+}
+
+/** The signer of this registry's DCI messages, when a signing key is configured. */
+export function dciSigner(settings: DciSettings): Signer | undefined {
+  return settings.signingKey ? createMessageSigner(settings.signingKey, settings.registryId, settings.keyId, settings.signatureExpirySeconds) : undefined;
 }
 
 const TWO_TO_THREE: Record<string, string> = { en: 'eng', fr: 'fra', es: 'spa', pt: 'por', ar: 'ara', sw: 'swa', am: 'amh', hi: 'hin', tl: 'tgl', id: 'ind' };

@@ -7,6 +7,37 @@ const senderSchema = z
     /** Ed25519 public keys (SPKI PEM) by key id: the middle part of the signature's `kidId`. */
     publicKeys: z.record(z.string().min(1), secretSchema).default({}),
     requireSignature: z.boolean().default(true),
+    /**
+     * Where async answers to this sender go: `{callbackUrl}/registry/on-search` and
+     * `/registry/txn/on-status`. A request's `header.sender_uri` is followed only when it lies
+     * under this URL (same scheme, host and port, path below it); without one, this URL is used.
+     */
+    callbackUrl: z
+      .string()
+      .url()
+      .refine((u) => /^https?:$/.test(new URL(u).protocol) && new URL(u).username === '' && new URL(u).password === '' && new URL(u).search === '' && new URL(u).hash === '', 'an http(s) URL without user, password, query or fragment')
+      .optional(),
+  })
+  .strict();
+
+/** The async routes (`/registry/search`, `/registry/txn/status`): deliveries of answers to senders' callbacks. */
+const asyncSchema = z
+  .object({
+    /** Delivery attempts of one callback before it is recorded as failed. */
+    deliveryAttempts: z.number().int().min(1).max(20).default(6),
+    /** Wait before the second attempt; doubled after each failure (with jitter), up to retryMaxMs. */
+    retryBaseMs: z.number().int().min(10).default(2_000),
+    retryMaxMs: z.number().int().min(10).default(300_000),
+    /** One delivery attempt (connect + answer) may take this long. */
+    deliveryTimeoutMs: z.number().int().positive().default(10_000),
+    /** Attempts of a search that fails for want of Odoo before it is recorded as failed. */
+    searchAttempts: z.number().int().min(1).max(10).default(3),
+    /** Searches and deliveries worked on at once. */
+    concurrency: z.number().int().min(1).max(64).default(4),
+    /** Beyond this many searches and deliveries waiting, new async messages are refused (503). */
+    maxPending: z.number().int().positive().default(10_000),
+    /** How long finished transactions stay answerable by the status routes (seconds). */
+    retentionSeconds: z.number().int().positive().default(86_400),
   })
   .strict();
 
@@ -51,6 +82,7 @@ export const dciSettingsSchema = z
     /** The gateway's own Ed25519 private key (PKCS#8 PEM): responses are signed when set. */
     signingKey: secretSchema.optional(),
     keyId: z.string().regex(/^[^|"]+$/).default('gateway-key-1'),
+    async: asyncSchema.prefault({}),
   })
   .strict();
 

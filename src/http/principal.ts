@@ -9,6 +9,10 @@ export interface Principal {
   clientId?: string;
   roles: ReadonlySet<Role>;
   via: 'jwt' | 'basic';
+  /** `iss` of a bearer token. */
+  issuer?: string;
+  /** The OAuth scopes of a bearer token (its space-separated `scope` claim). */
+  scopes?: ReadonlySet<string>;
   /** Basic callers act in Odoo as themselves, with the credentials they proved. */
   odooCredentials?: OdooCredentials;
 }

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { responseEnvelopeSchema, httpErrorSchema } from '../../src/dci/envelope.js';
+import { ackSchema, responseEnvelopeSchema, httpErrorSchema } from '../../src/dci/envelope.js';
 import { watchGatewayCalls } from '../support/call-shapes.js';
 import { simulatorOnly, type OdooTarget } from '../support/odoo-target.js';
 import { OdooFaultServer, odooLike } from '../support/odoo-fault-server.js';
@@ -282,13 +282,15 @@ t.test('header checks: action, duplicate message_id, total_count, version', asyn
 });
 
 t.test('malformed messages, authentication and roles in the standard error shape', async (t) => {
+  // Envelope-level refusals: the standard's acknowledgement with ack_status ERR.
   const bad = await gw.post(SEARCH, { header: { message_id: 'x' } });
   t.equal(bad.status, 400);
-  t.ok(httpErrorSchema.safeParse(bad.body).success);
-  t.equal(bad.body.errors[0].code, 'err.request.bad');
+  t.ok(ackSchema.safeParse(bad.body).success);
+  t.equal(bad.body.message.ack_status, 'ERR');
+  t.equal(bad.body.message.error.code, 'err.request.bad');
   const notJson = await gw.post(SEARCH, '{"header":');
   t.equal(notJson.status, 400);
-  t.equal(notJson.body.errors[0].code, 'err.request.bad');
+  t.equal(notJson.body.message.error.code, 'err.request.bad');
 
   const anonymous = await gw.post(SEARCH, message([expression('Group', { group_size: { $gt: 0 } })]), { token: 'none' });
   t.equal(anonymous.status, 401);

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import t from 'tap';
-import { httpErrorSchema, responseEnvelopeSchema } from '../../src/dci/envelope.js';
+import { ackSchema, responseEnvelopeSchema } from '../../src/dci/envelope.js';
 import { digestOf } from '../../src/dci/signature.js';
 import type { OdooTarget } from '../support/odoo-target.js';
 import { sharedPath } from '../support/shared.js';
@@ -78,9 +78,10 @@ t.test('bad, expired and missing signatures are refused with the standard error 
   ];
   for (const [name, body, code] of cases) {
     const response = await gw.post(SEARCH, body);
-    t.equal(response.status, 401, `${name}: 401`);
-    t.ok(httpErrorSchema.safeParse(response.body).success, `${name}: error shape`);
-    t.equal(response.body.errors?.[0]?.code, code, `${name}: ${code}`);
+    t.equal(response.status, 400, `${name}: 400`);
+    t.ok(ackSchema.safeParse(response.body).success, `${name}: acknowledgement shape`);
+    t.equal(response.body.message?.ack_status, 'ERR', `${name}: ERR`);
+    t.equal(response.body.message?.error?.code, code, `${name}: ${code}`);
   }
 });
 
@@ -89,8 +90,8 @@ t.test('signatures are optional where configured so', async (t) => {
   t.equal((await gw.post(SEARCH, signed('optional-spmis', optional.privateKey))).body.header.status, 'succ', 'optional sender, signed');
   t.equal((await gw.post(SEARCH, message(query(), { sender_id: 'unlisted' }))).body.header.status, 'succ', 'unknown sender, default not required');
   const refused = await strict.post(SEARCH, message(query(), { sender_id: 'unlisted' }));
-  t.equal(refused.status, 401);
-  t.equal(refused.body.errors[0].code, 'err.signature.missing', 'unknown sender where the default requires signatures');
+  t.equal(refused.status, 400);
+  t.equal(refused.body.message.error.code, 'err.signature.missing', 'unknown sender where the default requires signatures');
 });
 
 t.test('a replayed signed message is refused as a duplicate', async (t) => {

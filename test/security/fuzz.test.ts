@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { expression, message } from '../dci/harness.js';
 import { dciCriteria, fromSchema, headerValue, pathValue, queryPairs, wildJson, type PathValue } from './arbitraries.js';
-import { pathParamNames, startSecurityGateway, type AppRoute, type JsonSchema, type SecurityGateway } from './harness.js';
+import { pathParamNames, SECURITY_CLIENT_SECRET, startSecurityGateway, type AppRoute, type JsonSchema, type SecurityGateway } from './harness.js';
 import { describe, findings, hasBody, send, type CraftedRequest } from './requests.js';
 
 const RUNS = Number(process.env.G2P_FUZZ_RUNS ?? 20);
@@ -44,6 +44,8 @@ const CONTENT_TYPES = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'application/xml', '*/*', '') },
 );
 
+const TOKEN_CONTENT_TYPES = fc.oneof({ weight: 8, arbitrary: fc.constant('application/x-www-form-urlencoded') }, { weight: 1, arbitrary: CONTENT_TYPES });
+
 /** Bodies that are not JSON the schema can even look at. */
 const BROKEN_BODIES = fc.oneof(
   fc.string(),
@@ -51,7 +53,19 @@ const BROKEN_BODIES = fc.oneof(
   fc.constantFrom('{', '{"a":}', '[1,]', 'nul', '{"a":1}{"b":2}', '\ufeff{}', "{'a':1}", '{"a":1e400}', '{"a":NaN}', '{"__proto__":{"is_group":true}}', '{"constructor":{"prototype":{"x":1}}}'),
 );
 
+/** Token requests: the form's own fields (sometimes right) among others, repeated or missing. */
+const TOKEN_FORMS = fc
+  .array(
+    fc.tuple(
+      fc.oneof(fc.constantFrom('grant_type', 'client_id', 'client_secret', 'scope'), fc.string({ maxLength: 12 })),
+      fc.oneof(fc.constantFrom('client_credentials', 'password', 'fuzz-client', SECURITY_CLIENT_SECRET, 'registry.search', 'registry.status', ''), fc.string({ maxLength: 40 })),
+    ),
+    { maxLength: 6 },
+  )
+  .map((pairs) => new URLSearchParams(pairs).toString());
+
 function bodyArbitrary(route: AppRoute): fc.Arbitrary<string | Buffer> {
+  if (route.errorShape === 'oauth') return fc.oneof({ weight: 6, arbitrary: TOKEN_FORMS }, { weight: 1, arbitrary: BROKEN_BODIES });
   if (route.errorShape === 'dci') {
     const envelope = fc.array(dciCriteria, { minLength: 1, maxLength: 2 }).map((criteria) => JSON.stringify(message(criteria)));
     return fc.oneof({ weight: 6, arbitrary: envelope }, { weight: 1, arbitrary: wildJson.map((v) => JSON.stringify(v) ?? 'null') }, { weight: 1, arbitrary: BROKEN_BODIES });
@@ -72,7 +86,7 @@ function requestArbitrary(route: AppRoute): fc.Arbitrary<CraftedRequest> {
   const params = fc.record(Object.fromEntries(pathParamNames(route.url).map((name) => [name, pathValue(knownIds)])) as Record<string, fc.Arbitrary<PathValue>>);
   const headers = fc.record(Object.fromEntries(headerNames.map((name) => [name, headerValue])), { requiredKeys: [] }) as fc.Arbitrary<Record<string, string>>;
   const body = hasBody(route.method)
-    ? fc.record({ payload: bodyArbitrary(route), contentType: CONTENT_TYPES.map((type) => (type === '' ? undefined : type)) }).map((b) => (b.contentType === undefined ? { payload: b.payload } : { payload: b.payload, contentType: b.contentType }))
+    ? fc.record({ payload: bodyArbitrary(route), contentType: (route.errorShape === 'oauth' ? TOKEN_CONTENT_TYPES : CONTENT_TYPES).map((type) => (type === '' ? undefined : type)) }).map((b) => (b.contentType === undefined ? { payload: b.payload } : { payload: b.payload, contentType: b.contentType }))
     : fc.constant(undefined);
   return fc.record({ params, query: queryPairs(queryNames, querySchemas), headers, body }).map((r) => (r.body === undefined ? { params: r.params, query: r.query, headers: r.headers } : (r as CraftedRequest)));
 }

@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { RouteAccess } from '../../src/http/principal.js';
-import { DCI_SEARCH_PATH } from '../../src/http/dci/index.js';
+import { hashSecret } from '../../src/http/auth/secret-hash.js';
+import { TOKEN_PATH } from '../../src/http/auth/token-route.js';
+import { DCI_ASYNC_SEARCH_PATH, DCI_SEARCH_PATH, DCI_STATUS_PATH, DCI_SYNC_STATUS_PATH } from '../../src/http/dci/index.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
 import { testConfig } from '../support/config.js';
 import { testToken } from '../support/tokens.js';
@@ -18,7 +20,7 @@ import { WireRecorder } from './wire-recorder.js';
 export const COMPAT_PREFIX = '/api/v1/registry';
 
 /** How a route answers errors: RFC 9457 for the REST API, the DCI standard's shape, FastAPI's for the compat routes. */
-export type ErrorShape = 'problem' | 'dci' | 'compat';
+export type ErrorShape = 'problem' | 'dci' | 'compat' | 'oauth';
 
 export interface OpenApiParameter {
   in: 'path' | 'query' | 'header' | 'cookie';
@@ -64,8 +66,9 @@ export interface SecurityGateway {
 }
 
 export function errorShapeOf(url: string): ErrorShape {
+  if (url === TOKEN_PATH) return 'oauth';
   if (url === COMPAT_PREFIX || url.startsWith(`${COMPAT_PREFIX}/`)) return 'compat';
-  if (url.endsWith(DCI_SEARCH_PATH)) return 'dci';
+  if ([DCI_SEARCH_PATH, DCI_ASYNC_SEARCH_PATH, DCI_STATUS_PATH, DCI_SYNC_STATUS_PATH].some((path) => url.endsWith(path))) return 'dci';
   return 'problem';
 }
 
@@ -82,6 +85,11 @@ export function concreteUrl(url: string, values: Record<string, string>): string
 /** The swagger UI's own static files carry no input and are no part of the API. */
 const isDocsAsset = (url: string) => url === '/docs' || url.startsWith('/docs/');
 
+export const SECURITY_CLIENT_SECRET = 'security-suite-client-secret';
+
+/** RFC 6749 §5.2 error codes the token endpoint may answer with. */
+const OAUTH_ERRORS = ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'temporarily_unavailable'];
+
 export async function startSecurityGateway(options: { protocol?: 'jsonrpc' | 'xmlrpc'; households?: number; seed?: number } = {}): Promise<SecurityGateway> {
   const sim = await startSimulator({ households: options.households ?? 4, seed: options.seed ?? 3 });
   const wire = await WireRecorder.start(sim.url);
@@ -92,6 +100,8 @@ export async function startSecurityGateway(options: { protocol?: 'jsonrpc' | 'xm
       rateLimit: { enabled: false },
       metrics: { enabled: false },
       log: { level: 'silent' },
+      // The token endpoint is among the routes probed (its own limit set out of the way).
+      auth: { clientCredentials: { clients: { 'fuzz-client': { secretHash: await hashSecret(SECURITY_CLIENT_SECRET), roles: ['Rest API GET'] } }, rateLimit: { max: 1_000_000 } } },
     }),
   );
   const collected: Array<Omit<AppRoute, 'operation' | 'errorShape'>> = [];
@@ -162,6 +172,14 @@ export function errorShapeFindings(shape: ErrorShape, answer: Answer): string[] 
       break;
     }
     case 'dci': {
+      // A message refused as a whole: the standard's acknowledgement with ack_status ERR (never for 401, 403, 5xx).
+      const ack = body.message as { ack_status?: unknown; error?: { code?: unknown; message?: unknown }; correlation_id?: unknown } | undefined;
+      if (ack?.ack_status === 'ERR') {
+        if (answer.status === 401 || answer.status === 403 || answer.status >= 500) findings.push(`an ERR acknowledgement with status ${answer.status}`);
+        if (typeof ack.error?.code !== 'string' || !ack.error.code.startsWith('err.') || typeof ack.error.message !== 'string') findings.push(`DCI ack error ${JSON.stringify(ack.error)}`);
+        if (typeof ack.correlation_id !== 'string') findings.push('no correlation_id');
+        break;
+      }
       const errors = body.errors as Array<{ code?: unknown; message?: unknown }> | undefined;
       if (!Array.isArray(errors) || errors.length === 0) findings.push('no DCI errors[]');
       else for (const e of errors) if (typeof e.code !== 'string' || !e.code.startsWith('err.') || typeof e.message !== 'string') findings.push(`DCI error ${JSON.stringify(e)}`);
@@ -169,6 +187,11 @@ export function errorShapeFindings(shape: ErrorShape, answer: Answer): string[] 
     }
     case 'compat':
       if (!('detail' in body)) findings.push('no detail member');
+      break;
+    case 'oauth':
+      if (!/^application\/json/.test(answer.contentType)) findings.push(`content-type ${answer.contentType}`);
+      if (!OAUTH_ERRORS.includes(String(body.error))) findings.push(`OAuth error ${JSON.stringify(body.error)}`);
+      if (typeof body.error_description !== 'string') findings.push('no error_description');
       break;
   }
   return findings;

@@ -20,11 +20,12 @@ export const TEST_ROLES: RoleMapping = {
  * `odooUrl` points at a simulator (or a real Odoo in the e2e suites).
  */
 export function testConfig(input: FileConfig & { roles?: RoleMapping } = {}): Config {
-  const { roles, ...file } = input;
+  const { roles, auth, ...file } = input;
   const parsed = configSchema.parse({
     log: { level: 'silent' },
     auth: {
       issuers: [{ issuer: TEST_ISSUER, audience: [TEST_AUDIENCE], algorithms: ['HS256'], secret: TEST_JWT_SECRET }],
+      ...auth,
     },
     ...file,
   });

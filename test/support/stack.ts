@@ -44,6 +44,10 @@ export interface StackOptions {
    * otherwise what the stack keeps would show up as the gateway's memory growth.
    */
   captureLogs?: boolean;
+  /** DCI settings of the stack's gateways. */
+  dci?: FileConfig['dci'];
+  /** Auth settings besides the test issuer (e.g. `clientCredentials`). */
+  auth?: FileConfig['auth'];
   /** Odoo settings of the stack's own gateway (extra gateways take theirs from `extraGateway`). */
   gateway?: GatewayOverrides;
 }
@@ -233,6 +237,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       server: { underPressure: { enabled: false } },
       metrics: { enabled: false },
       api: options.api ?? {},
+      ...(options.dci ? { dci: options.dci } : {}),
+      ...(options.auth ? { auth: options.auth } : {}),
     });
   const listening = async (config: ReturnType<typeof gatewayConfig>) => {
     const app = buildApp(config);

@@ -183,6 +183,8 @@ export async function createBearerAuthenticator(app: FastifyInstance, config: Co
         ...(clientId !== undefined ? { clientId } : {}),
         roles: rolesFromClaims(claims, config.roles, config.auth.postImpliesGet),
         via: 'jwt',
+        issuer: verifier.issuer.issuer,
+        scopes: new Set(typeof claims.scope === 'string' ? claims.scope.split(/\s+/).filter(Boolean) : []),
       };
     },
   };

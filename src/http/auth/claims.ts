@@ -49,3 +49,37 @@ export function rolesFromClaims(claims: unknown, mapping: RoleMapping, postImpli
   if (postImpliesGet && granted.has(ROLE_POST)) granted.add(ROLE_GET);
   return granted;
 }
+
+/** Sets a value at a dotted claim path, adding to arrays and to space-separated `scope` strings. */
+function grant(claims: Record<string, unknown>, path: string, value: string | number | boolean, add: boolean): void {
+  const segments = path.split('.');
+  let node = claims;
+  for (const key of segments.slice(0, -1)) {
+    const next = node[key];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  const last = segments[segments.length - 1]!;
+  if (!add) node[last] = value;
+  else if (last === 'scope') node[last] = [node[last], value].filter((v) => typeof v === 'string' && v !== '').join(' ');
+  else node[last] = [...(Array.isArray(node[last]) ? (node[last] as unknown[]) : []), value];
+}
+
+/**
+ * Adds the claims that earn exactly these roles under the mapping (each role's first rule),
+ * checked with the same evaluation the gateway applies to incoming tokens: tokens the gateway
+ * signs itself (sandbox, client credentials) go through the deployment's own mapping.
+ */
+export function addRoleClaims(claims: Record<string, unknown>, roles: readonly Role[], mapping: RoleMapping): void {
+  for (const role of new Set(roles)) {
+    const rule = mapping[role]?.[0];
+    if (!rule) throw new Error(`the roles mapping has no rule for "${role}", so no token can earn it`);
+    if (rule.includes !== undefined) grant(claims, rule.claim, rule.includes, true);
+    else grant(claims, rule.claim, rule.equals!, false);
+  }
+  const earned = rolesFromClaims(claims, mapping, false);
+  const asked = new Set(roles);
+  if (ROLES.some((r) => earned.has(r) !== asked.has(r))) {
+    throw new Error(`with this roles mapping a token for ${[...asked].join(' + ') || 'no role'} would earn ${[...earned].join(' + ') || 'no role'}; sign one by hand`);
+  }
+}

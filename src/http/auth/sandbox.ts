@@ -1,9 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROLE_GET, ROLE_POST, ROLES, type IssuerConfig, type Role } from '../../config/auth.js';
+import { ROLE_GET, ROLE_POST, type IssuerConfig, type Role } from '../../config/auth.js';
 import type { RoleMapping } from '../../config/roles.js';
-import { rolesFromClaims } from './claims.js';
+import { addRoleClaims } from './claims.js';
 
 export const SANDBOX_ISSUER = 'urn:g2p-gateway:sandbox';
 export const SANDBOX_AUDIENCE = 'g2p-gateway';
@@ -65,21 +65,6 @@ export interface SandboxTokenOptions {
   now?: number;
 }
 
-/** Sets a value at a dotted claim path, adding to arrays and to space-separated `scope` strings. */
-function grant(claims: Record<string, unknown>, path: string, value: string | number | boolean, add: boolean): void {
-  const segments = path.split('.');
-  let node = claims;
-  for (const key of segments.slice(0, -1)) {
-    const next = node[key];
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  const last = segments[segments.length - 1]!;
-  if (!add) node[last] = value;
-  else if (last === 'scope') node[last] = [node[last], value].filter((v) => typeof v === 'string' && v !== '').join(' ');
-  else node[last] = [...(Array.isArray(node[last]) ? (node[last] as unknown[]) : []), value];
-}
-
 /**
  * A signed token for trying the sandbox by hand, with claims that earn exactly the asked roles
  * under the mapping (checked with the same evaluation the gateway uses).
@@ -95,17 +80,7 @@ export function signSandboxToken(secret: string, options: SandboxTokenOptions): 
     iat: now,
     exp: now + (options.ttlSeconds ?? 3600),
   };
-  for (const role of new Set(options.roles)) {
-    const rule = mapping[role]?.[0];
-    if (!rule) throw new Error(`the roles mapping has no rule for "${role}", so no token can earn it`);
-    if (rule.includes !== undefined) grant(claims, rule.claim, rule.includes, true);
-    else grant(claims, rule.claim, rule.equals!, false);
-  }
-  const earned = rolesFromClaims(claims, mapping, false);
-  const asked = new Set(options.roles);
-  if (ROLES.some((r) => earned.has(r) !== asked.has(r))) {
-    throw new Error(`with this roles mapping a token for ${[...asked].join(' + ') || 'no role'} would earn ${[...earned].join(' + ') || 'no role'}; sign one by hand`);
-  }
+  addRoleClaims(claims, options.roles, mapping);
   return signHs256(claims, secret);
 }
 

@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import type { OdooClient } from '../odoo/types.js';
+import { resolveCallbackBase } from './callback-url.js';
+import { requestEnvelopeSchema, txnStatusEnvelopeSchema, type Ack, type ResponseEnvelope, type TxnStatusItem } from './envelope.js';
+import type { Deliverer } from './delivery.js';
+import { DciMessageError, type DciSearchService } from './search.js';
+import type { DciSettings } from './settings.js';
+import type { DciJob, DciTransactionStore, DeliveryJob, SearchJob } from './transactions.js';
+import { transactionStatus } from './txn-status.js';
+
+export const ON_SEARCH_PATH = '/registry/on-search';
+export const ON_STATUS_PATH = '/registry/txn/on-status';
+
+interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Too much async work is waiting: the message is refused (503) rather than queued without bound. */
+export class DciBusyError extends Error {}
+
+export interface DciAsyncOptions {
+  settings: DciSettings;
+  service: DciSearchService;
+  store: DciTransactionStore;
+  /** The Odoo account searches run as (the caller is gone by then). */
+  odoo: () => OdooClient;
+  deliver: Deliverer;
+  log: Logger;
+  now?: () => number;
+}
+
+/**
+ * The async DCI routes: a message is checked as the sync route checks it and acknowledged at
+ * once; its search runs afterwards and the answer is posted, signed, to the sender's callback.
+ * All work goes through the store as jobs (run a search, deliver a message), each retried
+ * with exponential backoff a bounded number of times, so a durable store lets pending work
+ * survive a restart. One worker loop per gateway claims due jobs.
+ */
+export class DciAsyncService {
+  private readonly settings: DciSettings;
+  private readonly service: DciSearchService;
+  private readonly store: DciTransactionStore;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private readonly leaseMs: number;
+
+  constructor(private readonly options: DciAsyncOptions) {
+    this.settings = options.settings;
+    this.service = options.service;
+    this.store = options.store;
+    this.now = options.now ?? Date.now;
+    this.leaseMs = Math.max(60_000, this.settings.async.deliveryTimeoutMs * 3);
+  }
+
+  /** `POST /registry/search`: the checks of the sync route, then an ACK whose correlation_id the callback will carry. */
+  async acceptSearch(body: unknown, expectedSender?: string): Promise<Ack> {
+    const envelope = this.service.accept(body, requestEnvelopeSchema, expectedSender);
+    const callbackBase = this.callbackBase(envelope.header.sender_id, envelope.header.sender_uri);
+    await this.ensureRoom();
+    await this.refuseHeader(envelope, 'search');
+    const correlationId = randomUUID();
+    const receivedAt = new Date(this.now()).toISOString();
+    const items: TxnStatusItem[] = envelope.message.search_request.map((item) => ({
+      reference_id: typeof (item as { reference_id?: unknown })?.reference_id === 'string' ? (item as { reference_id: string }).reference_id : '',
+      timestamp: receivedAt,
+      status: 'rcvd',
+    }));
+    await this.store.putTransaction({
+      correlationId,
+      senderId: envelope.header.sender_id,
+      transactionId: envelope.message.transaction_id,
+      messageId: envelope.header.message_id,
+      receivedAt,
+      updatedAt: receivedAt,
+      status: 'rcvd',
+      items,
+      callbackUrl: `${callbackBase}${ON_SEARCH_PATH}`,
+    });
+    const raw = body as { header: unknown; message: unknown };
+    await this.store.enqueue({ id: randomUUID(), kind: 'search', correlationId, request: { header: raw.header, message: raw.message }, attempts: 0, dueAt: this.now() });
+    this.kick();
+    return this.ack('ACK', correlationId);
+  }
+
+  /** `POST /registry/txn/status`: answered on `{callback}/registry/txn/on-status`. */
+  async acceptStatus(body: unknown, expectedSender?: string): Promise<Ack> {
+    const envelope = this.service.accept(body, txnStatusEnvelopeSchema, expectedSender);
+    const callbackBase = this.callbackBase(envelope.header.sender_id, envelope.header.sender_uri);
+    await this.ensureRoom();
+    await this.refuseHeader(envelope, 'txn-status');
+    const correlationId = randomUUID();
+    const answer = await transactionStatus(envelope, this.store, this.service, correlationId);
+    const { header, message } = answer;
+    await this.store.enqueue({ id: randomUUID(), kind: 'deliver', url: `${callbackBase}${ON_STATUS_PATH}`, body: { header, message }, attempts: 0, dueAt: this.now() });
+    this.kick();
+    return this.ack('ACK', correlationId);
+  }
+
+  /** `POST /registry/sync/txn/status`: the same answer, in the HTTP response. */
+  async status(body: unknown, expectedSender?: string) {
+    const envelope = this.service.accept(body, txnStatusEnvelopeSchema, expectedSender);
+    const rejection = await this.service.headerRejection(envelope, 'txn-status');
+    if (rejection) {
+      const header = this.service.responseHeader(envelope.header, 'txn-on-status', { status: 'rjct', status_reason_code: rejection.code, status_reason_message: rejection.message, total_count: 1, completed_count: 0 });
+      return this.service.signed({
+        header,
+        message: { transaction_id: envelope.message.transaction_id, correlation_id: randomUUID(), txnstatus_response: { txn_type: 'search' as const, txn_status: { transaction_id: '', correlation_id: '', search_response: [] } } },
+      });
+    }
+    return transactionStatus(envelope, this.store, this.service);
+  }
+
+  ack(status: Ack['message']['ack_status'], correlationId: string = randomUUID(), error?: { code: NonNullable<Ack['message']['error']>['code']; message: string }): Ack {
+    return { message: { ack_status: status, timestamp: new Date(this.now()).toISOString(), ...(error ? { error: { code: error.code, message: error.message.slice(0, 999) } } : {}), correlation_id: correlationId } };
+  }
+
+  private callbackBase(senderId: string, senderUri: string | undefined): string {
+    const resolution = resolveCallbackBase(senderUri, this.settings.senders[senderId]?.callbackUrl);
+    if (!resolution.ok) throw new DciMessageError('err.sender_uri.invalid', resolution.reason);
+    return resolution.base;
+  }
+
+  /**
+   * Header-level refusals (version, action, counts, a message_id seen before) are answered in
+   * the acknowledgement: nothing is queued, no callback follows, and a replayed message cannot
+   * mask the status of the transaction it copies.
+   */
+  private async refuseHeader(envelope: Parameters<DciSearchService['headerRejection']>[0], action: 'search' | 'txn-status'): Promise<void> {
+    const rejection = await this.service.headerRejection(envelope, action);
+    if (rejection) throw new DciMessageError('err.request.bad', `${rejection.code}: ${rejection.message}`);
+  }
+
+  private async ensureRoom(): Promise<void> {
+    if ((await this.store.pendingJobs()) >= this.settings.async.maxPending) throw new DciBusyError('Too many async messages are waiting; retry later.');
+  }
+
+  // ---- the worker ------------------------------------------------------------------------
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops claiming work and waits for what is running (a claimed job not finished stays in the store). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** New work: look for it now rather than at the next poll. */
+  private kick(): void {
+    if (!this.stopped && !this.running) this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running ??= this.drain().finally(() => {
+        this.running = undefined;
+        if (!this.stopped) this.schedule(this.pollMs());
+      });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** Retries are due at their own times; polling at a fraction of the shortest backoff finds them in time. */
+  private pollMs(): number {
+    return Math.min(1000, Math.max(10, Math.floor(this.settings.async.retryBaseMs / 4)));
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.stopped) {
+      let jobs: DciJob[];
+      try {
+        jobs = await this.store.claimDue(this.now(), this.leaseMs, this.settings.async.concurrency);
+      } catch (err) {
+        this.options.log.error({ err }, 'dci async: the transaction store failed');
+        return;
+      }
+      if (jobs.length === 0) return;
+      await Promise.all(jobs.map((job) => this.run(job)));
+    }
+  }
+
+  private async run(job: DciJob): Promise<void> {
+    try {
+      if (job.kind === 'search') await this.runSearch(job);
+      else await this.runDelivery(job);
+    } catch (err) {
+      this.options.log.error({ err, dci: { job: job.kind, correlation_id: job.correlationId } }, 'dci async job failed');
+    }
+  }
+
+  private backoff(attempts: number): number {
+    const { retryBaseMs, retryMaxMs } = this.settings.async;
+    const delay = Math.min(retryMaxMs, retryBaseMs * 2 ** (attempts - 1));
+    // ±20 %: receivers coming back are not hit by every sender's retries at the same instant.
+    return Math.round(delay * (0.8 + Math.random() * 0.4));
+  }
+
+  private async runSearch(job: SearchJob): Promise<void> {
+    const touched = () => new Date(this.now()).toISOString();
+    const txn = await this.store.updateTransaction(job.correlationId, { status: 'pdng', updatedAt: touched() });
+    if (!txn) {
+      await this.store.complete(job.id);
+      return;
+    }
+    if (job.attempts === 0) await this.store.updateTransaction(job.correlationId, { items: txn.items.map((item) => ({ ...item, status: 'pdng' })) });
+    const envelope = requestEnvelopeSchema.parse(job.request);
+    let answer: ResponseEnvelope;
+    try {
+      answer = await this.service.answer(envelope, this.options.odoo, { correlationId: job.correlationId });
+    } catch (err) {
+      const attempts = job.attempts + 1;
+      if (attempts < this.settings.async.searchAttempts) {
+        this.options.log.warn({ err, dci: { correlation_id: job.correlationId, attempts } }, 'dci async search failed; retrying');
+        await this.store.reschedule({ ...job, attempts, dueAt: this.now() + this.backoff(attempts) });
+        return;
+      }
+      this.options.log.error({ err, dci: { correlation_id: job.correlationId, attempts } }, 'dci async search failed; giving up');
+      const reason = 'The registry could not be reached to run this search; send it again later.';
+      const items = txn.items.map((item) => ({ ...item, timestamp: touched(), status: 'rjct' as const, status_reason_message: reason }));
+      answer = this.service.signed({
+        header: this.service.responseHeader(envelope.header, 'on-search', { status: 'rjct', status_reason_message: reason, total_count: items.length, completed_count: 0 }),
+        message: { transaction_id: envelope.message.transaction_id, correlation_id: job.correlationId, search_response: items },
+      });
+    }
+    const items: TxnStatusItem[] = (answer.message?.search_response ?? []).map(({ data: _data, pagination: _pagination, ...item }) => item);
+    await this.store.updateTransaction(job.correlationId, {
+      status: answer.header.status,
+      ...(answer.header.status_reason_code ? { statusReasonCode: answer.header.status_reason_code } : {}),
+      ...(answer.header.status_reason_message ? { statusReasonMessage: answer.header.status_reason_message } : {}),
+      items,
+      updatedAt: touched(),
+      delivery: { state: 'pending', attempts: 0 },
+    });
+    // The delivery job is queued before the search job is done: a crash in between delivers twice, never not at all.
+    await this.store.enqueue({ id: randomUUID(), kind: 'deliver', correlationId: job.correlationId, url: txn.callbackUrl, body: { header: answer.header, message: answer.message }, attempts: 0, dueAt: this.now() });
+    await this.store.complete(job.id);
+  }
+
+  private async runDelivery(job: DeliveryJob): Promise<void> {
+    // Signed at each attempt: a retry an hour later must not carry an expired signature.
+    const outcome = await this.options.deliver(job.url, this.service.signed(job.body as { header: unknown; message: unknown }));
+    const attempts = job.attempts + 1;
+    const at = new Date(this.now()).toISOString();
+    const log = { correlation_id: job.correlationId, url: job.url, attempts };
+    if (outcome.ok) {
+      this.options.log.info({ dci: { ...log, status: outcome.status } }, 'dci callback delivered');
+      if (job.correlationId) await this.store.updateTransaction(job.correlationId, { delivery: { state: 'delivered', attempts, deliveredAt: at }, updatedAt: at });
+      await this.store.complete(job.id);
+      return;
+    }
+    const final = attempts >= this.settings.async.deliveryAttempts;
+    this.options.log.warn({ dci: { ...log, error: outcome.error, final } }, final ? 'dci callback failed; giving up' : 'dci callback failed; retrying');
+    if (job.correlationId) await this.store.updateTransaction(job.correlationId, { delivery: { state: final ? 'failed' : 'pending', attempts, lastError: outcome.error }, updatedAt: at });
+    if (final) await this.store.complete(job.id);
+    else await this.store.reschedule({ ...job, attempts, dueAt: this.now() + this.backoff(attempts) });
+  }
+}

@@ -1,0 +1,121 @@
+import formBody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { noteRefusal } from './audit.js';
+import type { ClientTokenIssuer } from './client-credentials.js';
+import { REALM } from './problems.js';
+
+export const TOKEN_PATH = '/oauth2/client/token';
+
+type OAuthError = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_scope' | 'temporarily_unavailable' | 'server_error';
+
+/** An RFC 6749 §5.2 error of the token endpoint. */
+class TokenError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: OAuthError,
+    readonly description: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(description);
+  }
+}
+
+const invalidClient = () =>
+  new TokenError(401, 'invalid_client', 'Client authentication failed.', { 'www-authenticate': `Basic realm="${REALM}"` });
+
+/** `Basic base64(id:secret)`, each part form-urlencoded (RFC 6749 §2.3.1). */
+function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
+  const match = header === undefined ? null : /^Basic +([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!match) return undefined;
+  const text = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    const decode = (part: string) => decodeURIComponent(part.replace(/\+/g, ' '));
+    return { id: decode(text.slice(0, colon)), secret: decode(text.slice(colon + 1)) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A form field given once; several values, or a non-string, are malformed (RFC 6749 §3.2). */
+function field(body: Record<string, unknown>, name: string): string | undefined {
+  const value = body[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new TokenError(400, 'invalid_request', `${name} must be given once.`);
+  return value;
+}
+
+/**
+ * `POST /oauth2/client/token`: the OAuth 2.0 client-credentials grant (RFC 6749 §4.4) as the
+ * DCI authz API describes it. Form-encoded; the client authenticates with HTTP Basic or with
+ * `client_id` and `client_secret` in the form (never both). Answers and errors are JSON with
+ * `Cache-Control: no-store`; refusals are audited like any other, and each client address
+ * has its own budget of token requests.
+ */
+export async function tokenRoutePlugin(app: FastifyInstance, options: { issuer: ClientTokenIssuer; rateLimit: { max: number; windowMs: number } }): Promise<void> {
+  const { issuer } = options;
+  await app.register(formBody, { bodyLimit: 8192 });
+  await app.register(rateLimit, { global: false });
+  app.setErrorHandler((err: FastifyError | TokenError, request: FastifyRequest, reply: FastifyReply) => {
+    let error: TokenError;
+    if (err instanceof TokenError) error = err;
+    else if (err.statusCode === 415) error = new TokenError(400, 'invalid_request', 'The request must be application/x-www-form-urlencoded.');
+    else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) error = new TokenError(400, 'invalid_request', err.message);
+    else {
+      request.log.error({ err }, 'token request failed');
+      error = new TokenError(500, 'server_error', 'The token could not be issued.');
+    }
+    noteRefusal(request, error.error);
+    return reply
+      .code(error.status)
+      .headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...error.headers })
+      .type('application/json; charset=utf-8')
+      .send({ error: error.error, error_description: error.description });
+  });
+
+  app.post(
+    TOKEN_PATH,
+    {
+      config: {
+        access: 'public',
+        rateLimit: {
+          max: options.rateLimit.max,
+          timeWindow: options.rateLimit.windowMs,
+          keyGenerator: (request: FastifyRequest) => `token:${request.ip}`,
+          errorResponseBuilder: (_request: FastifyRequest, context: { ttl: number }) => {
+            const retryAfter = String(Math.max(1, Math.ceil(context.ttl / 1000)));
+            return new TokenError(429, 'temporarily_unavailable', `Too many token requests; retry in ${retryAfter} s.`, { 'retry-after': retryAfter });
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      // RFC 6749 §4.4.2: form-encoded only (the JSON parser of the app must not serve this route).
+      const form = /^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? '');
+      if (!form || typeof body !== 'object' || Array.isArray(body)) throw new TokenError(400, 'invalid_request', 'The request must be application/x-www-form-urlencoded.');
+      const grantType = field(body, 'grant_type');
+      if (grantType === undefined) throw new TokenError(400, 'invalid_request', 'grant_type is missing.');
+      if (grantType !== 'client_credentials') throw new TokenError(400, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported.');
+      const basic = basicCredentials(request.headers.authorization);
+      const formId = field(body, 'client_id');
+      const formSecret = field(body, 'client_secret');
+      if (request.headers.authorization !== undefined && !basic) throw invalidClient();
+      if (basic && (formId !== undefined || formSecret !== undefined)) {
+        throw new TokenError(400, 'invalid_request', 'Authenticate with HTTP Basic or with client_id and client_secret in the form, not both.');
+      }
+      const id = basic?.id ?? formId;
+      const secret = basic?.secret ?? formSecret;
+      if (id === undefined || id === '' || secret === undefined || secret === '') throw new TokenError(400, 'invalid_request', 'client_id and client_secret are required.');
+      if (id.length > 256 || secret.length > 512) throw invalidClient();
+      const scope = field(body, 'scope');
+      const outcome = await issuer.issue(id, secret, scope);
+      if (outcome === 'invalid_client') throw invalidClient();
+      if (outcome === 'invalid_scope') throw new TokenError(400, 'invalid_scope', 'The requested scope is not granted to this client.');
+      request.principal = { sub: id, clientId: id, roles: new Set(), via: 'jwt', issuer: issuer.issuer };
+      return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(outcome);
+    },
+  );
+}
