@@ -11,6 +11,7 @@ import { dciPlugin } from './http/dci/index.js';
 import { opsPlugin } from './http/ops/index.js';
 import { openApiPlugin } from './http/openapi.js';
 import { registryPlugin } from './http/routes/index.js';
+import { customEndpointsPlugin } from './http/endpoints.js';
 import { loggerOptions } from './logging.js';
 import { createMetrics, metricsAreServed } from './metrics.js';
 import { createOdooConnection, type OdooConnection } from './odoo/index.js';
@@ -69,5 +70,7 @@ export function buildApp(config: Config, deps: AppDependencies = {}): FastifyIns
   app.register(registryPlugin);
   app.register(dciPlugin);
   if (config.compat.enabled) app.register(compatPlugin);
+  // Last: declared endpoints are checked against every built-in route for clashes.
+  app.register(customEndpointsPlugin);
   return app;
 }

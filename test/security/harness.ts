@@ -6,6 +6,8 @@ import { DCI_SEARCH_PATH } from '../../src/http/dci/index.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
 import { testConfig } from '../support/config.js';
 import { testToken } from '../support/tokens.js';
+import { createOdooConnection } from '../../src/odoo/index.js';
+import { ensureEnrolmentStatusField, exampleEndpoints } from '../endpoints/examples.js';
 import { WireRecorder } from './wire-recorder.js';
 
 /**
@@ -84,6 +86,10 @@ const isDocsAsset = (url: string) => url === '/docs' || url.startsWith('/docs/')
 
 export async function startSecurityGateway(options: { protocol?: 'jsonrpc' | 'xmlrpc'; households?: number; seed?: number } = {}): Promise<SecurityGateway> {
   const sim = await startSimulator({ households: options.households ?? 4, seed: options.seed ?? 3 });
+  // The shipped example endpoints are routes like the others: every suite on this harness covers them.
+  const setup = createOdooConnection({ url: sim.url, db: 'g2p', protocol: 'jsonrpc' });
+  await ensureEnrolmentStatusField(setup.as({ login: 'admin', secret: 'admin' }));
+  await setup.close();
   const wire = await WireRecorder.start(sim.url);
   const app = buildApp(
     testConfig({
@@ -92,6 +98,7 @@ export async function startSecurityGateway(options: { protocol?: 'jsonrpc' | 'xm
       rateLimit: { enabled: false },
       metrics: { enabled: false },
       log: { level: 'silent' },
+      endpoints: exampleEndpoints(),
     }),
   );
   const collected: Array<Omit<AppRoute, 'operation' | 'errorShape'>> = [];

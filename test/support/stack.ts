@@ -42,6 +42,10 @@ export interface StackOptions {
   captureLogs?: boolean;
   /** Odoo settings of the stack's own gateway (extra gateways take theirs from `extraGateway`). */
   gateway?: GatewayOverrides;
+  /** Declared custom endpoints of the stack's gateway. */
+  endpoints?: FileConfig['endpoints'];
+  /** Runs against the Odoo (as the gateway's account) before the gateway starts: fields its endpoints need. */
+  prepare?: (odoo: OdooClient) => Promise<void>;
 }
 
 /** Settings of an extra gateway: another Odoo account, a shorter timeout, fewer retries. */
@@ -50,6 +54,8 @@ export interface GatewayOverrides {
   password?: string;
   timeoutMs?: number;
   readRetries?: number;
+  /** Declared custom endpoints (default: the stack's). */
+  endpoints?: FileConfig['endpoints'];
 }
 
 /** Reference data the suite may rely on, present on both kinds of server (created when missing). */
@@ -238,6 +244,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       server: { underPressure: { enabled: false } },
       metrics: { enabled: false },
       api: options.api ?? {},
+      endpoints: overrides.endpoints ?? options.endpoints ?? [],
     });
   const listening = async (config: ReturnType<typeof gatewayConfig>) => {
     const app = buildApp(config);
@@ -251,6 +258,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const connection: OdooConnection = createOdooConnection({ url: target.url, db: target.db, protocol: options.protocol, timeoutMs: 30_000 });
   const odoo = connection.as({ login: target.login, secret: target.password });
   const reference = await ensureReferenceData(odoo);
+  await options.prepare?.(odoo);
   const { app, origin } = await listening(config);
   return {
     api: `${origin}${config.api.prefix}`,

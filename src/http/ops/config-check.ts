@@ -1,6 +1,7 @@
 import type { Config } from '../../config/load.js';
 import { ROLES } from '../../config/auth.js';
 import { createOdooConnection, isOdooError } from '../../odoo/index.js';
+import { ConfigError } from '../../config/yaml.js';
 
 /**
  * `npm run check-config`: the configuration has already loaded (so it is valid, roles file
@@ -37,5 +38,26 @@ export async function checkConfiguration(config: Config, report: (line: string) 
   } finally {
     await odoo.close();
   }
+  if (config.endpoints.length > 0) allGood = (await checkDeclaredEndpoints(config, report)) && allGood;
   return allGood;
+}
+
+/**
+ * The declared endpoints, checked exactly as start-up checks them: the gateway is built (not
+ * listened) so they are compiled against Odoo's fields and every built-in route.
+ */
+async function checkDeclaredEndpoints(config: Config, report: (line: string) => void): Promise<boolean> {
+  const { buildApp } = await import('../../app.js');
+  const app = buildApp({ ...config, log: { level: 'silent' }, metrics: { ...config.metrics, port: undefined } });
+  try {
+    await app.ready();
+    report(`ok: ${config.endpoints.length} declared endpoint(s) checked against Odoo's fields`);
+    return true;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const problem of err.problems) report(`problem: ${problem}`);
+    return false;
+  } finally {
+    await app.close();
+  }
 }
