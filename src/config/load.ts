@@ -5,7 +5,7 @@ import { parseRolesFile, type RoleMapping } from './roles.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { readSecretFile, resolveSecretRefs, SecretResolutionError } from './secret.js';
 import { ConfigError, formatPath, parseYaml, validate } from './yaml.js';
-import { endpointListSchema, type DeclarationSource } from '../endpoints/declaration.js';
+import { endpointListSchema, type DeclarationSource, type EndpointDeclaration } from '../endpoints/declaration.js';
 
 export interface Config extends ParsedConfig {
   /** `production` refuses sandbox mode and development-only key sources. */
@@ -99,7 +99,7 @@ export function loadConfig({ env, cwd }: LoadConfigOptions): Config {
 }
 
 /** `endpointsFile`: a YAML file with the declarations under `endpoints:`, checked like the main file. */
-function loadEndpointsFile(name: string, path: string) {
+export function loadEndpointsFile(name: string, path: string): { endpoints: EndpointDeclaration[]; sources: DeclarationSource[] } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -288,7 +288,7 @@ class EndpointCompiler {
       const wrap = (leaf: Term): Term => wrappers.reduceRight<Term>((inner, outer) => outer(inner), leaf);
       if (!entry) {
         const known = Object.keys(catalog.fields).join(', ');
-        throw new Problems(at, `unknown field "${parts.slice(0, i + 1).join('.')}" (${i === 0 ? this.d.target : parts.slice(0, i).join('.')} has ${known}${catalog.customFields ? ' and its x_ fields' : ''})`);
+        throw new Problems(at, `unknown field "${parts.slice(0, i + 1).join('.')}" (${i > 0 ? parts.slice(0, i).join('.') : this.d.target === 'model' ? this.d.model : this.d.target} has ${known}${catalog.customFields ? ' and its x_ fields' : ''})`);
       }
       const odoo = fields?.[entry.odoo];
       if (!odoo) throw new Problems(at, `unknown field "${parts.slice(0, i + 1).join('.')}": Odoo's ${model} has no field ${entry.odoo}`);
