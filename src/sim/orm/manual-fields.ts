@@ -9,6 +9,12 @@ import type { CallEnv, Orm } from './orm.js';
  */
 
 const SYSTEM = 'base.group_system';
+/** Who may read ir.model (Administration/Access Rights, which Settings implies, and OpenG2P's administrators and registrars). */
+const MODEL_READERS = ['base.group_erp_manager', SYSTEM, 'g2p_registry_base.group_g2p_admin', 'g2p_registry_base.group_g2p_registrar'];
+const modelAccessRefused = () =>
+  accessError(
+    "You are not allowed to access 'Models' (ir.model) records.\n\nThis operation is allowed for the following groups:\n\t- Administration/Access Rights\n\t- OpenG2P Module Access/Administrator\n\t- OpenG2P Module Access/Registrar\n\nContact your administrator to request access if necessary.",
+  );
 /** Field types a manual field may take here (scalar ones: relational manual fields are out of scope). */
 const MANUAL_TYPES = new Set(['char', 'text', 'integer', 'float', 'boolean', 'date', 'datetime']);
 
@@ -37,6 +43,7 @@ export class ManualFields {
   }
 
   call(env: CallEnv, model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
+    if (env.groups && !MODEL_READERS.some((group) => env.groups!.has(group))) throw modelAccessRefused();
     const domain = (args[0] ?? kwargs.domain ?? []) as unknown[];
     if (model === 'ir.model' && method === 'search') return this.searchModels(domain);
     if (model === 'ir.model.fields' && method === 'search_read') {
@@ -60,7 +67,7 @@ export class ManualFields {
   private create(env: CallEnv, vals: Record<string, unknown>): number {
     if (env.groups && !env.groups.has(SYSTEM)) {
       throw accessError(
-        "You are not allowed to create 'Fields' (ir.model.fields) records.\n\nThis operation is allowed for the following groups:\n\t- Administration/Settings",
+        "You are not allowed to create 'Fields' (ir.model.fields) records.\n\nThis operation is allowed for the following groups:\n\t- Administration/Settings\n\nContact your administrator to request access if necessary.",
       );
     }
     const modelId = vals.model_id;
