@@ -1,4 +1,4 @@
-import type { OdooDomain, WebSpecification } from '../odoo/types.js';
+import type { WebSpecification } from '../odoo/types.js';
 import { RESERVED_ODOO_FIELDS } from '../registry/custom-fields.js';
 import { BUILT_IN_TARGETS, CATALOGS, forbiddenModel, valueTypeOf, type Catalog, type CatalogField, type RelationField, type ValueType } from './catalog.js';
 import type { Condition, DeclarationSource, EndpointDeclaration, EndpointKind, Operator } from './declaration.js';
@@ -605,4 +605,3 @@ function mergeSpecs(a: WebSpecification, b: WebSpecification): WebSpecification 
   return out;
 }
 
-export type { OdooDomain };

@@ -197,6 +197,18 @@ const BAD: Array<{ name: string; yaml: string; reason: RegExp }> = [
     reason: /model: the model "res\.users" may not be exposed/,
   },
   {
+    name: 'a model Odoo does not have',
+    yaml: `  - path: /custom/villages
+    kind: list
+    roles: [Rest API GET]
+    target: model
+    model: x.village  # <-
+    modelFields: [name]
+    fields: [name]
+`,
+    reason: /model: Odoo has no model "x\.village"/,
+  },
+  {
     name: 'a model field not listed',
     yaml: `  - path: /custom/districts
     kind: list

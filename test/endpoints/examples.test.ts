@@ -35,7 +35,12 @@ const MORE: NonNullable<FileConfig['endpoints']> = [
     roles: ['Rest API GET'],
     target: 'groups',
     filter: [{ field: 'kind.name', op: 'eq', value: 'Household' }],
-    params: [{ name: 'village', field: 'district.name', required: true }],
+    params: [
+      { name: 'village', field: 'district.name', required: true },
+      { name: 'head_gender', field: 'head.gender' },
+      { name: 'member_born_before', field: 'members.individual.birthdate', op: 'lt' },
+      { name: 'member_born_from', field: 'members.individual.birthdate', op: 'gte' },
+    ],
   },
   {
     path: '/custom/districts',
@@ -238,6 +243,13 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) t.test(`declared end
     const count = await call('GET', `/custom/stats/households-count?village=${village}`);
     t.same(count.body, { count: 2 });
     oneCall(t, count, 'count');
+    const femaleHead = await call('GET', `/custom/stats/households-count?village=${village}&head_gender=Female`);
+    t.same(femaleHead.body, { count: 1 }, 'a condition on the head (a current membership of a unique kind, then its individual)');
+    oneCall(t, femaleHead, 'count with a condition through relations');
+    const olderMember = await call('GET', `/custom/stats/households-count?village=${village}&member_born_before=1960-01-01`);
+    t.same(olderMember.body, { count: 1 }, 'a condition on current members');
+    const endedMember = await call('GET', `/custom/stats/households-count?village=${village}&member_born_from=1999-12-31`);
+    t.same(endedMember.body, { count: 1 }, 'an ended membership does not count (Chiku, 2015, is in Household One; Faraja, 2000, left Household Two)');
     const missing = await call('GET', '/custom/stats/households-count');
     t.equal(missing.status, 400, 'a required query parameter');
     const districts = await call('GET', `/custom/districts?name=${encodeURIComponent(stack.runTag)}`);
