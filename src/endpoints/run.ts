@@ -34,14 +34,14 @@ export class CustomEndpoints {
   }
 
   async list(actor: Actor, endpoint: CompiledEndpoint, input: ListInput): Promise<Page<Answer>> {
-    const compiled = pagedQuery(this.domain(endpoint, input.params) as never, { sort: endpoint.sort, cursor: input.cursor, include_archived: endpoint.includeArchived }, this.core.sync);
+    const compiled = pagedQuery(this.domain(endpoint, input.params), { sort: endpoint.sort, cursor: input.cursor, include_archived: endpoint.includeArchived }, this.core.sync);
     const convert = (record: OdooRecord) => answerOf(record, endpoint.output);
     return this.core.page(actor, endpoint.model, compiled, input.limit ?? endpoint.pageSize, endpoint.spec, convert);
   }
 
   /** One record: none is a 404, more than one a 409 naming the candidates. */
   async get(actor: Actor, endpoint: CompiledEndpoint, params: Record<string, unknown>): Promise<Versioned<Answer>> {
-    const { records } = await searchTree(actor.client, endpoint.model, this.domain(endpoint, params) as never, endpoint.spec, {
+    const { records } = await searchTree(actor.client, endpoint.model, this.domain(endpoint, params), endpoint.spec, {
       limit: 2,
       order: 'id asc',
       context: endpoint.includeArchived ? { active_test: false } : undefined,
@@ -52,7 +52,7 @@ export class CustomEndpoints {
   }
 
   async count(actor: Actor, endpoint: CompiledEndpoint, params: Record<string, unknown>): Promise<{ count: number }> {
-    const count = await actor.client.searchCount(endpoint.model, this.domain(endpoint, params) as never, endpoint.includeArchived ? { context: { active_test: false } } : {});
+    const count = await actor.client.searchCount(endpoint.model, this.domain(endpoint, params), endpoint.includeArchived ? { context: { active_test: false } } : {});
     return { count };
   }
 
@@ -60,7 +60,7 @@ export class CustomEndpoints {
   async aggregate(actor: Actor, endpoint: CompiledEndpoint, params: Record<string, unknown>, today = new Date()): Promise<{ groups: AggregateRow[]; total: number }> {
     const rows = await actor.client.readGroup(
       endpoint.model,
-      this.domain(endpoint, params) as never,
+      this.domain(endpoint, params),
       endpoint.measures.map((m) => m.spec),
       endpoint.groupBy.map((g) => g.spec),
       { lazy: false, ...(endpoint.includeArchived ? { context: { active_test: false } } : {}) },
