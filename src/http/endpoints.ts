@@ -57,7 +57,13 @@ function registerEndpoint(app: FastifyInstance, runner: CustomEndpoints, endpoin
   const answer = answerSchema(endpoint.output);
   const common = {
     config: { access, anyRole: endpoint.roles },
-    schema: { tags: ['custom endpoints'], summary: endpoint.summary, ...(params ? { params } : {}), querystring },
+    schema: {
+      tags: ['custom endpoints'],
+      summary: endpoint.summary,
+      description: `Declared in the gateway's configuration (${endpoint.kind}). Callable with the role ${endpoint.roles.map((r) => `"${r}"`).join(' or ')}.`,
+      ...(params ? { params } : {}),
+      querystring,
+    },
   };
   const values = (request: FastifyRequest) => ({ ...(request.params as object), ...(request.query as object) }) as Record<string, unknown>;
 

@@ -17,6 +17,7 @@ export async function checkConfiguration(config: Config, report: (line: string) 
   if (config.auth.issuers.length === 0 && !config.sandboxMode) report('warning: auth.issuers is empty: no bearer token will be accepted');
   if (!config.odoo) {
     report('ok: sandbox mode (no Odoo configured): `npm start` runs the bundled simulator with demo data');
+    if (config.endpoints.length > 0) report(`ok: the ${config.endpoints.length} declared endpoint(s) are checked against the simulator's fields when the sandbox starts`);
     return true;
   }
 
