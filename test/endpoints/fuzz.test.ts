@@ -87,14 +87,32 @@ function requests(route: AppRoute): fc.Arbitrary<CraftedRequest> {
   const queryNames = [...parameters.filter((p) => p.in === 'query').map((p) => p.name), ...CUSTOM_QUERY_EXTRAS];
   const schemas = Object.fromEntries(parameters.filter((p) => p.in === 'query').map((p) => [p.name, p.schema]));
   const pathNames = [...route.url.matchAll(/:([a-z_]+)/g)].map((m) => m[1]!);
-  const params = fc.record(Object.fromEntries(pathNames.map((name) => [name, fc.oneof(pathValue(groupIds), HOSTILE.filter((s) => s !== '').map((text) => ({ text })))])));
-  const query = fc.oneof(queryPairs(queryNames, schemas), fc.array(fc.tuple(fc.constantFrom(...queryNames), HOSTILE), { maxLength: 3 }));
+  // Weighted so that a good share of the requests is valid and reaches Odoo (where the checks below matter).
+  const existing = fc.constantFrom(...groupIds).map((id) => ({ text: String(id) }));
+  const params = fc.record(
+    Object.fromEntries(
+      pathNames.map((name) => [
+        name,
+        fc.oneof({ weight: 3, arbitrary: existing }, { weight: 1, arbitrary: pathValue(groupIds) }, { weight: 1, arbitrary: HOSTILE.filter((s) => s !== '').map((text) => ({ text })) }),
+      ]),
+    ),
+  );
+  const query = fc.oneof(
+    // The PATCH declares no query parameter: any query is refused, so most of its requests go without.
+    { weight: route.method === 'PATCH' ? 6 : 1, arbitrary: fc.constant<Array<[string, string]>>([]) },
+    { weight: 2, arbitrary: queryPairs(queryNames, schemas) },
+    { weight: 1, arbitrary: fc.array(fc.tuple(fc.constantFrom(...queryNames), HOSTILE), { maxLength: 3 }) },
+  );
   const body =
     route.method === 'PATCH'
       ? fc
           .oneof(
-            fc.record({ x_enrolment_status: fc.oneof(fc.constantFrom('pending', 'enrolled', 'suspended', 'exited', null), HOSTILE) }),
-            fc.dictionary(fc.constantFrom('x_enrolment_status', 'name', 'is_group', 'active', 'company_id', '__proto__', 'x_other'), fc.oneof(HOSTILE, fc.boolean(), fc.integer())),
+            { weight: 2, arbitrary: fc.record({ x_enrolment_status: fc.constantFrom('pending', 'enrolled', 'suspended', 'exited', null) }) },
+            { weight: 1, arbitrary: fc.record({ x_enrolment_status: HOSTILE }) },
+            {
+              weight: 1,
+              arbitrary: fc.dictionary(fc.constantFrom('x_enrolment_status', 'name', 'is_group', 'active', 'company_id', '__proto__', 'x_other'), fc.oneof(HOSTILE, fc.boolean(), fc.integer())),
+            },
           )
           .map((value) => ({ payload: JSON.stringify(value), contentType: 'application/json' }))
       : fc.constant(undefined);
