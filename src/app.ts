@@ -17,6 +17,7 @@ import type { DciTransactionStore } from './dci/transactions.js';
 import { opsPlugin } from './http/ops/index.js';
 import { openApiPlugin } from './http/openapi.js';
 import { registryPlugin } from './http/routes/index.js';
+import { customEndpointsPlugin } from './http/endpoints.js';
 import { loggerOptions } from './logging.js';
 import { createMetrics, metricsAreServed } from './metrics.js';
 import { createOdooConnection, type OdooConnection } from './odoo/index.js';
@@ -104,5 +105,7 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
   }
   app.register(dciPlugin, { ...(signer ? { signer } : {}), ...(tokenIssuer ? { tokenIssuer } : {}), ...(deps.dciStore ? { store: deps.dciStore } : {}) });
   if (config.compat.enabled) app.register(compatPlugin);
+  // Last: declared endpoints are checked against every built-in route for clashes.
+  app.register(customEndpointsPlugin);
   return app;
 }

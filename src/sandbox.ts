@@ -2,7 +2,7 @@ import { ROLE_GET, ROLE_POST, type Role } from './config/auth.js';
 import type { Config } from './config/load.js';
 import { odooSchema } from './config/schema.js';
 import { loadOrCreateSandboxSecret, sandboxIssuer, signSandboxToken } from './http/auth/sandbox.js';
-import { startSimulator } from './sim/index.js';
+import { startSimulator, type SimDatabase } from './sim/index.js';
 
 /** The simulator's user the gateway acts as: the least privilege that can do everything the API needs. */
 const SANDBOX_ODOO_ACCOUNT = { login: 'registrar', password: 'registrar' };
@@ -31,6 +31,7 @@ export interface Sandbox {
 export async function startSandbox(config: Config, options: { stateDir: string }): Promise<Sandbox> {
   const simulator = await startSimulator({ port: config.sandbox.odooPort, households: config.sandbox.households, seed: config.sandbox.seed });
   try {
+    addDemoCustomField(simulator.database);
     const secret = loadOrCreateSandboxSecret(options.stateDir);
     const sandboxConfig: Config = {
       ...config,
@@ -46,4 +47,17 @@ export async function startSandbox(config: Config, options: { stateDir: string }
     await simulator.close();
     throw err;
   }
+}
+
+/** uid of the simulator's administrator. */
+const ADMIN_UID = 2;
+
+/**
+ * The demo registry is a customised deployment: res.partner carries `x_enrolment_status`, added
+ * as an administrator adds one over RPC, so the shipped example endpoints
+ * (config/endpoints.example.yaml) run in sandbox mode too.
+ */
+function addDemoCustomField(database: SimDatabase): void {
+  const [modelId] = database.execute(ADMIN_UID, 'ir.model', 'search', [[['model', '=', 'res.partner']]], {}) as number[];
+  database.execute(ADMIN_UID, 'ir.model.fields', 'create', [{ model_id: modelId, name: 'x_enrolment_status', ttype: 'char', field_description: 'Enrolment status' }], {});
 }

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { dirname, resolve } from 'node:path';
 import { parseRolesFile, type RoleMapping } from './roles.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { readSecretFile, resolveSecretRefs, SecretResolutionError } from './secret.js';
-import { ConfigError, parseYaml, validate } from './yaml.js';
+import { ConfigError, formatPath, parseYaml, validate } from './yaml.js';
+import { endpointListSchema, type DeclarationSource, type EndpointDeclaration } from '../endpoints/declaration.js';
 
 export interface Config extends ParsedConfig {
   /** `production` refuses sandbox mode and development-only key sources. */
@@ -14,6 +16,8 @@ export interface Config extends ParsedConfig {
   roles: RoleMapping;
   /** True when no Odoo is configured and the bundled simulator stands in for it. */
   sandboxMode: boolean;
+  /** Where each of `endpoints` was declared (file and lines), for start-up messages; parallel to `endpoints`. */
+  endpointSources?: DeclarationSource[];
 }
 
 /**
@@ -89,7 +93,44 @@ export function loadConfig({ env, cwd }: LoadConfigOptions): Config {
     throw new ConfigError([`${parsed.auth.rolesFile}: cannot read the roles file named by auth.rolesFile (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
   }
   const roles = parseRolesFile({ name: parsed.auth.rolesFile, text: rolesText });
-  return { ...parsed, nodeEnv, configFile, roles, sandboxMode };
+  const endpointSources = parsed.endpoints.map((_, i) => declarationSource(configFile, data, lineOf, ['endpoints', i]));
+  const endpoints = [...parsed.endpoints];
+  if (parsed.endpointsFile) {
+    const fromFile = loadEndpointsFile(parsed.endpointsFile, resolve(configDir, parsed.endpointsFile));
+    endpoints.push(...fromFile.endpoints);
+    endpointSources.push(...fromFile.sources);
+  }
+  return { ...parsed, endpoints, endpointSources, nodeEnv, configFile, roles, sandboxMode };
+}
+
+/** `endpointsFile`: a YAML file with the declarations under `endpoints:`, checked like the main file. */
+export function loadEndpointsFile(name: string, path: string): { endpoints: EndpointDeclaration[]; sources: DeclarationSource[] } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${name}: cannot read the endpoints file named by endpointsFile (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  const { data, lineOf } = parseYaml({ name, text });
+  const endpoints = validate(endpointsFileSchema, data, { name, lineOf }).endpoints;
+  return { endpoints, sources: endpoints.map((_, i) => declarationSource(name, data, lineOf, ['endpoints', i])) };
+}
+
+const endpointsFileSchema = z.object({ endpoints: endpointListSchema }).strict();
+
+/** The line of every key path inside one declaration (`params[0].field` -> 12), for start-up messages. */
+function declarationSource(file: string, data: unknown, lineOf: (path: PropertyKey[]) => number | undefined, at: PropertyKey[]): DeclarationSource {
+  const lines: Record<string, number> = {};
+  const walk = (value: unknown, path: PropertyKey[]) => {
+    const line = lineOf([...at, ...path]);
+    if (line !== undefined) lines[formatPath(path)] = line;
+    if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i]));
+    else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
+  };
+  let node: unknown = data;
+  for (const key of at) node = node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key as string] : undefined;
+  walk(node, []);
+  return { file, lines };
 }
 
 function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {

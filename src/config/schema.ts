@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { authSchema } from './auth.js';
 import { secretSchema } from './secret.js';
 import { dciSettingsSchema } from '../dci/settings.js';
+import { endpointListSchema } from '../endpoints/declaration.js';
 
 const account = z.object({ login: z.string().min(1), password: secretSchema }).strict();
 
@@ -149,6 +150,10 @@ export const configSchema = z
       .prefault({}),
     /** The DCI Social Registry search API (`POST /registry/sync/search`), see src/dci/settings.ts. */
     dci: dciSettingsSchema.prefault({}),
+    /** Custom endpoints declared in YAML (see src/endpoints and config/endpoints.example.yaml). */
+    endpoints: endpointListSchema.default([]),
+    /** A YAML file (relative to this one) holding more declarations under `endpoints:`. */
+    endpointsFile: z.string().min(1).optional(),
     api: z
       .object({
         prefix: z.string().regex(/^\/[a-z0-9/_-]*[a-z0-9]$/).default('/api/v1'),

@@ -29,5 +29,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Every route must declare this; the auth plugin refuses to start otherwise. */
     access?: RouteAccess;
+    /** Further roles any one of which also grants the route (declared endpoints callable by both roles). */
+    anyRole?: Role[];
   }
 }

@@ -22,7 +22,7 @@ export interface CustomField {
  * Fields the gateway manages itself: a custom field may not alias them, or it would reopen the
  * mass-assignment hole the strict schemas close (`is_group`, `company_id`, `active`, ...).
  */
-const RESERVED_ODOO_FIELDS = new Set([
+export const RESERVED_ODOO_FIELDS = new Set([
   'id', 'name', 'is_registrant', 'is_group', 'active', 'company_id', 'ref', 'user_ids', 'parent_id', 'child_ids',
   'write_date', 'write_uid', 'create_date', 'create_uid', 'kind', 'reg_ids', 'phone_number_ids', 'bank_ids',
   'group_membership_ids', 'individual_membership_ids', 'disabled', 'disabled_by', 'is_company', 'type',

@@ -92,7 +92,7 @@ export async function compileIndividualQuery(client: OdooClient, refs: Reference
     if (kind) terms.push(['individual_membership_ids', 'any', [['group.kind', '=', kind.id], ['is_ended', '=', false]]]);
   }
   if (errors.length) throw invalidInput(errors);
-  return finish(terms, q, sync);
+  return pagedQuery(terms, q, sync);
 }
 
 export async function compileGroupQuery(client: OdooClient, refs: ReferenceCache, q: GroupQuery, sync: SyncWindow): Promise<CompiledQuery> {
@@ -102,7 +102,7 @@ export async function compileGroupQuery(client: OdooClient, refs: ReferenceCache
     terms.push(['kind', '=', kind.id]);
   }
   if (q.member) terms.push(['group_membership_ids', 'any', [['individual', '=', q.member]]]);
-  return finish(terms, q, sync);
+  return pagedQuery(terms, q, sync);
 }
 
 function commonTerms(q: CommonQuery): Term[] {
@@ -112,7 +112,8 @@ function commonTerms(q: CommonQuery): Term[] {
   return terms;
 }
 
-function finish(terms: Term[], q: CommonQuery, sync: SyncWindow): CompiledQuery {
+/** Filters, sort and cursor of a list page as one domain: what every list (built-in or declared) runs. */
+export function pagedQuery(terms: Array<string | Term>, q: CommonQuery, sync: SyncWindow): CompiledQuery {
   const sort: SortOrder = q.sort ?? (q.updated_since ? 'updated_at' : 'id');
   const includeArchived = q.include_archived === true;
   const filter = createHash('sha256').update(JSON.stringify([terms, sort, includeArchived])).digest('base64url').slice(0, 16);

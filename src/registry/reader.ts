@@ -19,6 +19,8 @@ const RELATIONS: Record<string, Record<string, Relation>> = {
     group_membership_ids: ['g2p.group.membership', 'many'],
     individual_membership_ids: ['g2p.group.membership', 'many'],
     kind: ['g2p.group.kind', 'one'],
+    district: ['g2p.district', 'one'],
+    tags_ids: ['g2p.registrant.tags', 'many'],
   },
   'g2p.reg.id': { id_type: ['g2p.id.type', 'one'] },
   'res.partner.bank': { bank_id: ['res.bank', 'one'] },

@@ -8,6 +8,8 @@ import { DCI_ASYNC_SEARCH_PATH, DCI_SEARCH_PATH, DCI_STATUS_PATH, DCI_SYNC_STATU
 import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
 import { testConfig } from '../support/config.js';
 import { testToken } from '../support/tokens.js';
+import { createOdooConnection } from '../../src/odoo/index.js';
+import { ensureEnrolmentStatusField, exampleEndpoints } from '../endpoints/examples.js';
 import { WireRecorder } from './wire-recorder.js';
 
 /**
@@ -92,6 +94,10 @@ const OAUTH_ERRORS = ['invalid_request', 'invalid_client', 'invalid_grant', 'una
 
 export async function startSecurityGateway(options: { protocol?: 'jsonrpc' | 'xmlrpc'; households?: number; seed?: number } = {}): Promise<SecurityGateway> {
   const sim = await startSimulator({ households: options.households ?? 4, seed: options.seed ?? 3 });
+  // The shipped example endpoints are routes like the others: every suite on this harness covers them.
+  const setup = createOdooConnection({ url: sim.url, db: 'g2p', protocol: 'jsonrpc' });
+  await ensureEnrolmentStatusField(setup.as({ login: 'admin', secret: 'admin' }));
+  await setup.close();
   const wire = await WireRecorder.start(sim.url);
   const app = buildApp(
     testConfig({
@@ -102,6 +108,7 @@ export async function startSecurityGateway(options: { protocol?: 'jsonrpc' | 'xm
       log: { level: 'silent' },
       // The token endpoint is among the routes probed (its own limit set out of the way).
       auth: { clientCredentials: { clients: { 'fuzz-client': { secretHash: await hashSecret(SECURITY_CLIENT_SECRET), roles: ['Rest API GET'] } }, rateLimit: { max: 1_000_000 } } },
+      endpoints: exampleEndpoints(),
     }),
   );
   const collected: Array<Omit<AppRoute, 'operation' | 'errorShape'>> = [];

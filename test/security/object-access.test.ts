@@ -64,6 +64,8 @@ t.teardown(async () => {
 
 /** A body each by-id write route accepts for a record it can reach; other routes get `{}`. */
 function bodyFor(route: AppRoute): unknown {
+  // The shipped example endpoint (config/endpoints.example.yaml) that sets a household's enrolment status.
+  if (route.method === 'PATCH' && route.url.endsWith('/enrolment')) return { x_enrolment_status: 'enrolled' };
   if (route.method === 'PATCH' && route.url.endsWith('/members/:membership_id')) return { kinds: [] };
   if (route.method === 'PATCH' && route.url.includes('/groups/')) return { name: 'Renamed By Probe' };
   if (route.method === 'PATCH') return { occupation: 'Changed By Probe' };

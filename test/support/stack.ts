@@ -50,6 +50,10 @@ export interface StackOptions {
   auth?: FileConfig['auth'];
   /** Odoo settings of the stack's own gateway (extra gateways take theirs from `extraGateway`). */
   gateway?: GatewayOverrides;
+  /** Declared custom endpoints of the stack's gateway. */
+  endpoints?: FileConfig['endpoints'];
+  /** Runs against the Odoo (as the gateway's account) before the gateway starts: fields its endpoints need. */
+  prepare?: (odoo: OdooClient) => Promise<void>;
 }
 
 /** Settings of an extra gateway: another Odoo account, a shorter timeout, fewer retries. */
@@ -58,6 +62,8 @@ export interface GatewayOverrides {
   password?: string;
   timeoutMs?: number;
   readRetries?: number;
+  /** Declared custom endpoints (default: the stack's). */
+  endpoints?: FileConfig['endpoints'];
 }
 
 /** Reference data the suite may rely on, present on both kinds of server (created when missing). */
@@ -239,6 +245,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       api: options.api ?? {},
       ...(options.dci ? { dci: options.dci } : {}),
       ...(options.auth ? { auth: options.auth } : {}),
+      endpoints: overrides.endpoints ?? options.endpoints ?? [],
     });
   const listening = async (config: ReturnType<typeof gatewayConfig>) => {
     const app = buildApp(config);
@@ -252,6 +259,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const odoo = odooTarget.admin;
   const reference = odooTarget.reference;
   const gatewayCalls = watchGatewayCalls();
+  await options.prepare?.(odoo);
   const { app, origin } = await listening(config);
   return {
     api: `${origin}${config.api.prefix}`,

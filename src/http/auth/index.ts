@@ -76,7 +76,8 @@ export const authPlugin = fp<AuthPluginOptions>(
         throw err;
       }
       const principal = request.principal!;
-      if (!principal.roles.has(access)) {
+      const alternatives = request.routeOptions.config?.anyRole ?? [];
+      if (!principal.roles.has(access) && !alternatives.some((role) => principal.roles.has(role))) {
         noteRefusal(request, `missing role ${access}`);
         throw roleMissing(access, principal.via === 'jwt');
       }

@@ -3,6 +3,7 @@ import { ROLES } from '../../config/auth.js';
 import { pino } from 'pino';
 import { createOdooConnection, isOdooError } from '../../odoo/index.js';
 import { RedisStateStore } from '../../state/index.js';
+import { ConfigError } from '../../config/yaml.js';
 
 /**
  * `npm run check-config`: the configuration has already loaded (so it is valid, roles file
@@ -19,6 +20,7 @@ export async function checkConfiguration(config: Config, report: (line: string) 
   const stateOk = await checkSharedState(config, report);
   if (!config.odoo) {
     report('ok: sandbox mode (no Odoo configured): `npm start` runs the bundled simulator with demo data');
+    if (config.endpoints.length > 0) report(`ok: the ${config.endpoints.length} declared endpoint(s) are checked against the simulator's fields when the sandbox starts`);
     return stateOk;
   }
 
@@ -40,6 +42,7 @@ export async function checkConfiguration(config: Config, report: (line: string) 
   } finally {
     await odoo.close();
   }
+  if (config.endpoints.length > 0) allGood = (await checkDeclaredEndpoints(config, report)) && allGood;
   return allGood && stateOk;
 }
 
@@ -66,5 +69,25 @@ async function checkSharedState(config: Config, report: (line: string) => void):
     return health.up;
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * The declared endpoints, checked exactly as start-up checks them: the gateway is built (not
+ * listened) so they are compiled against Odoo's fields and every built-in route.
+ */
+async function checkDeclaredEndpoints(config: Config, report: (line: string) => void): Promise<boolean> {
+  const { buildApp } = await import('../../app.js');
+  const app = buildApp({ ...config, log: { level: 'silent' }, metrics: { ...config.metrics, port: undefined } });
+  try {
+    await app.ready();
+    report(`ok: ${config.endpoints.length} declared endpoint(s) checked against Odoo's fields`);
+    return true;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const problem of err.problems) report(`problem: ${problem}`);
+    return false;
+  } finally {
+    await app.close();
   }
 }

@@ -2,6 +2,8 @@ import { accessError, missingError, OdooSimError, valueError } from '../exceptio
 import { expandGroups } from './access.js';
 import { ApiKeyFlows } from './apikeys.js';
 import { callMethod } from './methods.js';
+import { ManualFields } from './manual-fields.js';
+import { MODELS } from './models.js';
 import { Orm, type CallEnv } from './orm.js';
 import { seedDatabase } from '../seed/seed.js';
 
@@ -39,6 +41,7 @@ export const SUPERUSER_ID = 1;
 export class SimDatabase {
   readonly name: string;
   readonly orm = new Orm();
+  private readonly manualFields = new ManualFields(this.orm, MODELS.keys());
   private readonly users = new Map<number, SimUser>();
   private readonly apiKeys = new ApiKeyFlows(this.orm, (uid) => this.users.get(uid));
 
@@ -95,7 +98,7 @@ export class SimDatabase {
     }
     const user = this.users.get(uid);
     if (!user) throw missingError(`Record does not exist or has been deleted.\n(Record: res.users(${uid},), User: ${uid})`);
-    if (!this.orm.hasModel(model)) throw new OdooSimError('odoo.exceptions.UserError', `Object ${model} doesn't exist`);
+    if (!this.orm.hasModel(model) && !ManualFields.handles(model)) throw new OdooSimError('odoo.exceptions.UserError', `Object ${model} doesn't exist`);
     const { context, ...rest } = kwargs ?? {};
     const env: CallEnv = {
       uid,
@@ -107,7 +110,9 @@ export class SimDatabase {
     this.orm.journal.begin();
     try {
       const argList = Array.isArray(args) ? args : [args];
-      const result = this.apiKeyMethod(env, model, method, argList) ?? callMethod(this.orm, env, model, method, argList, rest);
+      const result = ManualFields.handles(model)
+        ? this.manualFields.call(env, model, method, argList, rest)
+        : (this.apiKeyMethod(env, model, method, argList) ?? callMethod(this.orm, env, model, method, argList, rest));
       this.orm.journal.commit();
       return result;
     } catch (error) {

@@ -41,6 +41,8 @@ export class Orm implements DomainHost, ComputeHost {
   private readonly tables = new Map<string, Table>();
   /** many2one fields pointing at each model: for one2many reads and ON DELETE handling. */
   private readonly referencing = new Map<string, { model: string; field: string }[]>();
+  /** This database's models: the shared definitions, plus the manual (`x_`) fields added to it. */
+  private readonly models = new Map<string, ModelInfo>(MODELS);
 
   constructor() {
     for (const model of MODELS.values()) {
@@ -58,11 +60,22 @@ export class Orm implements DomainHost, ComputeHost {
   // ---- lookups -----------------------------------------------------------------------------
 
   hasModel(name: string): boolean {
-    return MODELS.has(name);
+    return this.models.has(name);
+  }
+
+  /**
+   * Adds a manual field (what `ir.model.fields.create` does for an `x_` field): a stored
+   * column, empty on existing rows. The model's definition is copied, so other databases in
+   * the same process keep theirs.
+   */
+  addManualField(modelName: string, field: string, attrs: FieldAttributes): void {
+    const model = this.model(modelName);
+    const fields = { ...model.fields, [field]: attrs };
+    this.models.set(modelName, { ...model, fields, fieldNames: Object.keys(fields) });
   }
 
   model(name: string): ModelInfo {
-    const model = MODELS.get(name);
+    const model = this.models.get(name);
     if (!model) throw new OdooSimError('odoo.exceptions.UserError', `Object ${name} doesn't exist`);
     return model;
   }
@@ -108,16 +121,16 @@ export class Orm implements DomainHost, ComputeHost {
     if (compute) return compute(this, row);
     if (field === 'id') return row.id;
     if (field === 'display_name') return displayNameOf(this, modelName, row);
-    const attrs = MODELS.get(modelName)!.fields[field];
+    const attrs = this.models.get(modelName)!.fields[field];
     if (!attrs) return null;
     if (isX2many(attrs.type)) return this.sortIds(attrs.relation!, this.linkedIds(modelName, row, field, activeTest));
     return row[field] ?? null;
   }
 
   linkedIds(modelName: string, row: Row, field: string, activeTest: boolean): number[] {
-    const attrs = MODELS.get(modelName)!.fields[field]!;
+    const attrs = this.models.get(modelName)!.fields[field]!;
     const comodel = attrs.relation!;
-    if (!MODELS.has(comodel)) return [];
+    if (!this.models.has(comodel)) return [];
     if (attrs.type === 'one2many') {
       if (!attrs.relation_field) return [];
       const ids = this.lookup(comodel, attrs.relation_field, row.id);
@@ -138,7 +151,7 @@ export class Orm implements DomainHost, ComputeHost {
   }
 
   private filterActive(model: string, ids: number[], activeTest: boolean): number[] {
-    if (!activeTest || !MODELS.get(model)!.hasActive) return ids;
+    if (!activeTest || !this.models.get(model)!.hasActive) return ids;
     return ids.filter((id) => this.row(model, id)?.active !== false);
   }
 
@@ -158,7 +171,7 @@ export class Orm implements DomainHost, ComputeHost {
       case 'datetime':
         return typeof raw === 'string' ? datetimeOut(raw) : false;
       case 'many2one': {
-        if (typeof raw !== 'number' || !MODELS.has(attrs.relation!)) return false;
+        if (typeof raw !== 'number' || !this.models.has(attrs.relation!)) return false;
         return [raw, this.displayName(attrs.relation!, raw)];
       }
       case 'one2many':
@@ -464,7 +477,7 @@ export class Orm implements DomainHost, ComputeHost {
     if (!table.has(id)) return;
     table.delete(id);
     for (const { model, field } of this.referencing.get(modelName) ?? []) {
-      const info = MODELS.get(model)!;
+      const info = this.models.get(model)!;
       const dependants = this.lookup(model, field, id);
       if (!dependants || dependants.size === 0) continue;
       const action = info.onDelete[field];
@@ -506,7 +519,7 @@ export class Orm implements DomainHost, ComputeHost {
   /** x2many commands 0-6 (and bare ids / dicts as Odoo accepts them) on one record. */
   private applyX2many(env: CallEnv, modelName: string, id: number, field: string, attrs: FieldAttributes, value: unknown, creating: boolean): void {
     const comodel = attrs.relation!;
-    if (!MODELS.has(comodel)) return;
+    if (!this.models.has(comodel)) return;
     if (value === false || value === null) value = [[5]];
     if (!Array.isArray(value)) throw valueError(`Wrong value for ${modelName}.${field}: ${pyRepr(value)}`);
     const inverse = attrs.type === 'one2many' ? attrs.relation_field! : undefined;
@@ -522,7 +535,7 @@ export class Orm implements DomainHost, ComputeHost {
         setM2m(current().filter((t) => !drop.has(t)));
         return;
       }
-      const cascade = MODELS.get(comodel)!.onDelete[inverse] === 'cascade';
+      const cascade = this.models.get(comodel)!.onDelete[inverse] === 'cascade';
       for (const target of targets) {
         if (!this.exists(comodel, target)) continue;
         if (cascade) this.unlink(env, comodel, [target]);
