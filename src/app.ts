@@ -18,6 +18,7 @@ import { opsPlugin } from './http/ops/index.js';
 import { openApiPlugin } from './http/openapi.js';
 import { registryPlugin } from './http/routes/index.js';
 import { customEndpointsPlugin } from './http/endpoints.js';
+import { eventsRoutesPlugin } from './http/events.js';
 import { loggerOptions } from './logging.js';
 import { createMetrics, metricsAreServed } from './metrics.js';
 import { createOdooConnection, type OdooConnection } from './odoo/index.js';
@@ -97,6 +98,7 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
   app.register(opsPlugin);
   app.register(openApiPlugin);
   app.register(registryPlugin);
+  app.register(eventsRoutesPlugin);
   const signer = config.dci.enabled ? dciSigner(config.dci) : undefined;
   app.register(jwksPlugin, { keys: [...(signer ? [publicJwk(signer.publicKey, signer.keyId)] : []), ...(tokenIssuer?.jwks() ?? [])] });
   if (tokenIssuer) {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DeliveryMetrics } from './events/dispatcher.js';
 import type { BreakerState, OdooCallEvent, OdooConnection } from './odoo/index.js';
 
 /** Gauge values for the breaker, ordered by how bad they are so alerts can use `> 0`. */
@@ -20,6 +21,13 @@ export interface GatewayMetrics {
   watchOdoo(odoo: Pick<OdooConnection, 'breakerState' | 'inFlight'>): void;
   /** The shared state store whose connection the `g2p_shared_state_up` gauge reads at scrape time. */
   watchState(state: { readonly connected: boolean }): void;
+  /** The change detector's and the webhook queues' metrics. */
+  readonly events: EventMetrics;
+}
+
+export interface EventMetrics extends DeliveryMetrics {
+  detected(type: string, count: number): void;
+  polled(outcome: { ok: boolean; lagSeconds?: number }): void;
 }
 
 /** Whether a scraper can reach /metrics: on its own port, or on the API port behind a token. */
@@ -84,8 +92,46 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Gatew
     },
   });
 
+  const eventsDetected = new Counter({ name: 'g2p_events_detected_total', help: 'Registry changes turned into events, by type', labelNames: ['type'] as const, registers: [registry] });
+  const detectorPolls = new Counter({ name: 'g2p_events_detector_polls_total', help: 'Change detector polls of Odoo by this gateway while it led, by outcome (ok, error)', labelNames: ['outcome'] as const, registers: [registry] });
+  const detectorLag = new Gauge({ name: 'g2p_events_detector_lag_seconds', help: 'Time from the Odoo write_date of the newest change to its detection (last poll that found changes)', registers: [registry] });
+  const webhookDeliveries = new Counter({
+    name: 'g2p_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by subscription and outcome (delivered, failed: to be retried or dead-lettered, dead_lettered)',
+    labelNames: ['subscription', 'outcome'] as const,
+    registers: [registry],
+  });
+  const webhookLag = new Histogram({
+    name: 'g2p_webhook_delivery_lag_seconds',
+    help: 'Time from the Odoo write_date of a change to its delivery (2xx) to a webhook',
+    labelNames: ['subscription'] as const,
+    buckets: [0.5, 1, 2, 3, 5, 10, 30, 60, 300, 1800],
+    registers: [registry],
+  });
+  const webhookQueueLag = new Gauge({
+    name: 'g2p_webhook_queue_lag_seconds',
+    help: 'Age of the oldest event a webhook has not received yet (0: caught up); grows while a receiver is slow or down',
+    labelNames: ['subscription'] as const,
+    registers: [registry],
+  });
+  const events: EventMetrics = {
+    detected: (type, count) => eventsDetected.inc({ type }, count),
+    polled: (outcome) => {
+      detectorPolls.inc({ outcome: outcome.ok ? 'ok' : 'error' });
+      if (outcome.lagSeconds !== undefined) detectorLag.set(outcome.lagSeconds);
+    },
+    delivered: (subscription, lagSeconds) => {
+      webhookDeliveries.inc({ subscription, outcome: 'delivered' });
+      webhookLag.observe({ subscription }, lagSeconds);
+    },
+    attemptFailed: (subscription) => webhookDeliveries.inc({ subscription, outcome: 'failed' }),
+    deadLettered: (subscription) => webhookDeliveries.inc({ subscription, outcome: 'dead_lettered' }),
+    queueLag: (subscription, seconds) => webhookQueueLag.set({ subscription }, seconds),
+  };
+
   return {
     registry,
+    events,
     httpRequestDuration,
     httpRequestsInFlight,
     odooCallDuration,

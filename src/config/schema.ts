@@ -1,3 +1,4 @@
+import { eventsSettingsSchema } from '../events/settings.js';
 import { z } from 'zod';
 import { authSchema } from './auth.js';
 import { secretSchema } from './secret.js';
@@ -150,6 +151,8 @@ export const configSchema = z
       .prefault({}),
     /** The DCI Social Registry search API (`POST /registry/sync/search`), see src/dci/settings.ts. */
     dci: dciSettingsSchema.prefault({}),
+    /** Registry change events: the change detector and webhooks, see src/events/settings.ts. */
+    events: eventsSettingsSchema.prefault({}),
     /** Custom endpoints declared in YAML (see src/endpoints and config/endpoints.example.yaml). */
     endpoints: endpointListSchema.default([]),
     /** A YAML file (relative to this one) holding more declarations under `endpoints:`. */

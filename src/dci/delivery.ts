@@ -3,20 +3,21 @@ import { request } from 'undici';
 /** The outcome of one delivery attempt: delivered, or why not (status, timeout, network error; never the body). */
 export type DeliveryOutcome = { ok: true; status: number } | { ok: false; error: string };
 
-export type Deliverer = (url: string, body: unknown) => Promise<DeliveryOutcome>;
+/** `body` is sent as JSON, or as is when it is a string already serialised (a signed webhook body); `headers` are added. */
+export type Deliverer = (url: string, body: unknown, headers?: Record<string, string>) => Promise<DeliveryOutcome>;
 
 /**
- * Posts a signed DCI message to a callback with undici: JSON, a deadline on the whole attempt,
+ * Posts a signed DCI message (or webhook) to a callback with undici: JSON, a deadline on the whole attempt,
  * no redirects followed (a redirect could lead outside the sender's registered callback URL).
  * Any 2xx is delivered; the receiver's answer body is read and discarded.
  */
 export function httpDeliverer(timeoutMs: number, userAgent: string): Deliverer {
-  return async (url, body) => {
+  return async (url, body, headers = {}) => {
     try {
       const response = await request(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': userAgent },
-        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': userAgent, ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),

@@ -50,6 +50,10 @@ export interface StackOptions {
   auth?: FileConfig['auth'];
   /** Odoo settings of the stack's own gateway (extra gateways take theirs from `extraGateway`). */
   gateway?: GatewayOverrides;
+  /** Change events and webhooks of the stack's gateways. */
+  events?: FileConfig['events'];
+  /** Shared state of the stack's gateways (a Redis URL: several gateways share one event log). */
+  redis?: FileConfig['redis'];
   /** Declared custom endpoints of the stack's gateway. */
   endpoints?: FileConfig['endpoints'];
   /** Runs against the Odoo (as the gateway's account) before the gateway starts: fields its endpoints need. */
@@ -245,6 +249,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       api: options.api ?? {},
       ...(options.dci ? { dci: options.dci } : {}),
       ...(options.auth ? { auth: options.auth } : {}),
+      ...(options.events ? { events: options.events } : {}),
+      ...(options.redis ? { redis: options.redis } : {}),
       endpoints: overrides.endpoints ?? options.endpoints ?? [],
     });
   const listening = async (config: ReturnType<typeof gatewayConfig>) => {

@@ -1,0 +1,145 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { OdooClient } from '../odoo/types.js';
+import { CHANGE_FEEDS, initialCursor, readChanges, type ChangeFeed, type RecordChange } from '../registry/changes.js';
+import { decodeCursor, encodeCursor } from '../registry/cursor.js';
+import type { CustomField } from '../registry/custom-fields.js';
+import type { EventType, EventsSettings } from './settings.js';
+import type { ChangeEvent, EventStore } from './store.js';
+
+interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+const SUBJECT: Record<ChangeFeed, string> = { individual: 'individuals', group: 'groups', membership: 'memberships' };
+
+/** The event for a change: its id is the same whenever the same version is read again. */
+export function eventOf(change: RecordChange, detectedAt: number): ChangeEvent {
+  const type = `${change.feed}.${change.kind}` as EventType;
+  const id = createHash('sha256').update(`${type}|${change.id}|${change.writeDate}`).digest('base64url').slice(0, 32);
+  return {
+    id,
+    type,
+    subject: `${SUBJECT[change.feed]}/${change.id}`,
+    recordId: change.id,
+    time: `${change.writeDate.replace(' ', 'T')}Z`,
+    detectedAt,
+    data: change.data,
+  };
+}
+
+export interface DetectorOptions {
+  settings: EventsSettings;
+  store: EventStore;
+  /** The Odoo account changes are read as. */
+  odoo: () => OdooClient;
+  settleMs: number;
+  customFields: readonly CustomField[];
+  log: Logger;
+  onEvents?: (events: ChangeEvent[]) => void;
+  onPoll?: (outcome: { ok: boolean; lagSeconds?: number }) => void;
+  now?: () => number;
+}
+
+/**
+ * Follows the registry's change feed and appends what changed to the event log. One gateway
+ * at a time does this: the holder of the lease in the event store, renewed at every poll, so
+ * when it dies another takes over within `leaseMs`. Events and the cursor after them are
+ * written in one fenced step, so a detector that lost its lease writes nothing, and a restart
+ * resumes from the last saved cursor: a page read but not saved is read again (same event
+ * ids), nothing is skipped.
+ */
+export class ChangeDetector {
+  private readonly holder = randomUUID();
+  private token: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private readonly now: () => number;
+
+  constructor(private readonly options: DetectorOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Whether this gateway holds the lease (it then also runs the webhook queues). */
+  get leading(): boolean {
+    return this.token !== undefined;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    if (this.token) await this.options.store.releaseLease(this.token);
+    this.token = undefined;
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.running = this.poll().finally(() => {
+        this.running = undefined;
+        if (!this.stopped) this.schedule(this.options.settings.pollIntervalMs);
+      });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** One round: hold the lease, then read every feed until it has nothing more. */
+  async poll(): Promise<void> {
+    const { store, settings, log } = this.options;
+    try {
+      const token = await store.holdLease(this.holder, settings.leaseMs);
+      if (token !== this.token) log.info({ events: { leading: token !== undefined } }, token ? 'change detector: this gateway now leads' : 'change detector: another gateway leads');
+      this.token = token;
+      if (!token) return;
+      const deadline = this.now() + settings.leaseMs / 2;
+      let oldest: number | undefined;
+      for (const feed of CHANGE_FEEDS) {
+        const lag = await this.drainFeed(feed, token, deadline);
+        if (lag !== undefined) oldest = Math.max(oldest ?? 0, lag);
+      }
+      this.options.onPoll?.({ ok: true, ...(oldest !== undefined ? { lagSeconds: oldest } : {}) });
+    } catch (err) {
+      log.error({ err }, 'change detector: poll failed; retrying at the next one');
+      this.options.onPoll?.({ ok: false });
+    }
+  }
+
+  /** Reads one feed page by page; returns the lag (s) of the newest change seen, if any. */
+  private async drainFeed(feed: ChangeFeed, token: string, deadline: number): Promise<number | undefined> {
+    const { store, settings } = this.options;
+    const saved = await store.getCursor(feed);
+    let cursor = saved ? decodeCursor(saved, { order: 'updated_at', filter: initialCursor(feed, 'now', 0).filter }) : initialCursor(feed, settings.startFrom, this.now() - this.options.settleMs);
+    let lag: number | undefined;
+    for (;;) {
+      const page = await readChanges(this.options.odoo(), feed, cursor, {
+        limit: settings.pageSize,
+        settleMs: this.options.settleMs,
+        customFields: this.options.customFields,
+        now: this.now,
+      });
+      const detectedAt = this.now();
+      const events = page.changes.map((change) => eventOf(change, detectedAt));
+      if (events.length > 0 || !saved) {
+        if (!(await store.append(token, feed, events, encodeCursor(page.cursor)))) {
+          this.token = undefined;
+          this.options.log.warn({ events: { feed } }, 'change detector: lease lost; this page is left to the new holder');
+          return lag;
+        }
+      }
+      if (events.length > 0) {
+        this.options.onEvents?.(events);
+        lag = (detectedAt - Date.parse(events.at(-1)!.time)) / 1000;
+      }
+      cursor = page.cursor;
+      // A long backlog is read over several polls, renewing the lease in between.
+      if (!page.more || this.now() > deadline) return lag;
+    }
+  }
+}

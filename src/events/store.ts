@@ -1,0 +1,201 @@
+import type { EventType } from './settings.js';
+
+/**
+ * One registry change as subscribers receive it. `id` is derived from the record and the
+ * version read (feed, record id, write_date, kind), so the same change detected twice (a
+ * restart between reading Odoo and saving the cursor, a lease taken over) carries the same id
+ * and receivers de-duplicate on it.
+ */
+export interface ChangeEvent {
+  id: string;
+  type: EventType;
+  /** `individuals/12`, `groups/7`, `memberships/31`. */
+  subject: string;
+  recordId: number;
+  /** When Odoo recorded the change (ISO 8601, second precision). */
+  time: string;
+  /** When the detector saw it (ms since epoch): lag metrics. */
+  detectedAt: number;
+  data: Record<string, unknown>;
+}
+
+/** A webhook created through the API (YAML ones live in the configuration). */
+export interface StoredWebhook {
+  id: string;
+  url: string;
+  secret: string;
+  types?: EventType[];
+  payload: 'full' | 'ids';
+  createdAt: string;
+}
+
+export interface DeadLetter {
+  /** The event's id (one dead letter per event and subscription). */
+  id: string;
+  event: ChangeEvent;
+  attempts: number;
+  lastError: string;
+  failedAt: string;
+  /** Set by a replay request: the subscription's queue sends it again before new events. */
+  replay: boolean;
+}
+
+export interface LogEntry {
+  /** Position in the event log; compare with `compareSeq`. */
+  seq: string;
+  event: ChangeEvent;
+}
+
+/**
+ * What the change detector and the webhook queues keep: the detector's lease and cursors, the
+ * event log with each subscription's position in it, webhooks created through the API, and
+ * dead letters. In memory for one process; in Redis (durable, shared by replicas) when
+ * `redis.url` is set.
+ */
+export interface EventStore {
+  readonly durable: boolean;
+  /**
+   * Takes or renews the detector lease for `holder`. Returns a fencing token while `holder`
+   * holds it (a new one each time it is taken afresh), or undefined when another holds it.
+   */
+  holdLease(holder: string, ttlMs: number): Promise<string | undefined>;
+  releaseLease(token: string): Promise<void>;
+  getCursor(feed: string): Promise<string | undefined>;
+  /**
+   * Appends events to the log and moves the feed's cursor, in one step and only while `token`
+   * is the current lease: a detector that lost its lease writes nothing.
+   */
+  append(token: string, feed: string, events: ChangeEvent[], cursor: string): Promise<boolean>;
+  /** Log entries after `after` (from the oldest kept when undefined), oldest first. */
+  read(after: string | undefined, limit: number): Promise<LogEntry[]>;
+  /** The newest entry's position (where a new subscription starts), or undefined when the log is empty. */
+  head(): Promise<string | undefined>;
+  /** The oldest entry kept: a subscription behind it has lost events to the log's cap. */
+  tail(): Promise<string | undefined>;
+  getOffset(subscription: string): Promise<string | undefined>;
+  setOffset(subscription: string, seq: string): Promise<void>;
+  deleteOffset(subscription: string): Promise<void>;
+  putWebhook(webhook: StoredWebhook): Promise<void>;
+  getWebhook(id: string): Promise<StoredWebhook | undefined>;
+  listWebhooks(): Promise<StoredWebhook[]>;
+  deleteWebhook(id: string): Promise<boolean>;
+  putDeadLetter(subscription: string, letter: DeadLetter, max: number): Promise<void>;
+  listDeadLetters(subscription: string): Promise<DeadLetter[]>;
+  deleteDeadLetter(subscription: string, id: string): Promise<void>;
+  deleteDeadLetters(subscription: string): Promise<void>;
+}
+
+/** Orders log positions: numbers in memory, `ms-n` stream ids in Redis. */
+export function compareSeq(a: string, b: string): number {
+  const [am, an] = a.split('-').map(Number) as [number, number | undefined];
+  const [bm, bn] = b.split('-').map(Number) as [number, number | undefined];
+  return am !== bm ? am - bm : (an ?? 0) - (bn ?? 0);
+}
+
+/** This process's memory: nothing survives a restart (the gateway warns at start-up). */
+export class MemoryEventStore implements EventStore {
+  readonly durable = false;
+  private lease: { token: string; holder: string; until: number } | undefined;
+  private fence = 0;
+  private readonly cursors = new Map<string, string>();
+  private log: LogEntry[] = [];
+  private nextSeq = 1;
+  private readonly offsets = new Map<string, string>();
+  private readonly webhooks = new Map<string, StoredWebhook>();
+  private readonly dead = new Map<string, Map<string, DeadLetter>>();
+
+  constructor(
+    private readonly maxLogEvents: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async holdLease(holder: string, ttlMs: number): Promise<string | undefined> {
+    const now = this.now();
+    if (this.lease && this.lease.until > now && this.lease.holder !== holder) return undefined;
+    if (!this.lease || this.lease.holder !== holder || this.lease.until <= now) this.lease = { token: `${++this.fence}:${holder}`, holder, until: 0 };
+    this.lease.until = now + ttlMs;
+    return this.lease.token;
+  }
+
+  async releaseLease(token: string): Promise<void> {
+    if (this.lease?.token === token) this.lease = undefined;
+  }
+
+  async getCursor(feed: string): Promise<string | undefined> {
+    return this.cursors.get(feed);
+  }
+
+  async append(token: string, feed: string, events: ChangeEvent[], cursor: string): Promise<boolean> {
+    if (this.lease?.token !== token || this.lease.until <= this.now()) return false;
+    for (const event of events) this.log.push({ seq: String(this.nextSeq++), event: structuredClone(event) });
+    if (this.log.length > this.maxLogEvents) this.log = this.log.slice(this.log.length - this.maxLogEvents);
+    this.cursors.set(feed, cursor);
+    return true;
+  }
+
+  async read(after: string | undefined, limit: number): Promise<LogEntry[]> {
+    const start = after === undefined ? 0 : this.log.findIndex((entry) => compareSeq(entry.seq, after) > 0);
+    if (start < 0) return [];
+    return structuredClone(this.log.slice(start, start + limit));
+  }
+
+  async head(): Promise<string | undefined> {
+    return this.log.at(-1)?.seq ?? (this.nextSeq > 1 ? String(this.nextSeq - 1) : undefined);
+  }
+
+  async tail(): Promise<string | undefined> {
+    return this.log[0]?.seq;
+  }
+
+  async getOffset(subscription: string): Promise<string | undefined> {
+    return this.offsets.get(subscription);
+  }
+
+  async setOffset(subscription: string, seq: string): Promise<void> {
+    this.offsets.set(subscription, seq);
+  }
+
+  async deleteOffset(subscription: string): Promise<void> {
+    this.offsets.delete(subscription);
+  }
+
+  async putWebhook(webhook: StoredWebhook): Promise<void> {
+    this.webhooks.set(webhook.id, structuredClone(webhook));
+  }
+
+  async getWebhook(id: string): Promise<StoredWebhook | undefined> {
+    const found = this.webhooks.get(id);
+    return found && structuredClone(found);
+  }
+
+  async listWebhooks(): Promise<StoredWebhook[]> {
+    return structuredClone([...this.webhooks.values()]);
+  }
+
+  async deleteWebhook(id: string): Promise<boolean> {
+    return this.webhooks.delete(id);
+  }
+
+  async putDeadLetter(subscription: string, letter: DeadLetter, max: number): Promise<void> {
+    const letters = this.dead.get(subscription) ?? new Map<string, DeadLetter>();
+    this.dead.set(subscription, letters);
+    letters.delete(letter.id);
+    letters.set(letter.id, structuredClone(letter));
+    for (const id of letters.keys()) {
+      if (letters.size <= max) break;
+      letters.delete(id);
+    }
+  }
+
+  async listDeadLetters(subscription: string): Promise<DeadLetter[]> {
+    return structuredClone([...(this.dead.get(subscription)?.values() ?? [])]);
+  }
+
+  async deleteDeadLetter(subscription: string, id: string): Promise<void> {
+    this.dead.get(subscription)?.delete(id);
+  }
+
+  async deleteDeadLetters(subscription: string): Promise<void> {
+    this.dead.delete(subscription);
+  }
+}

@@ -1,0 +1,79 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ChangeEvent } from './store.js';
+
+/**
+ * Webhook payloads and signatures. Payloads are CloudEvents 1.0 in structured JSON mode
+ * (`application/cloudevents+json`). Signatures follow the Standard Webhooks convention
+ * (https://www.standardwebhooks.com): headers `webhook-id` (the event id), `webhook-timestamp`
+ * (Unix seconds) and `webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`.
+ * A receiver recomputes the HMAC over the raw body, compares in constant time, and rejects
+ * timestamps too far from its clock (replays) and ids it has seen (duplicates).
+ */
+
+export const CLOUDEVENT_TYPE_PREFIX = 'org.openg2p.registry.';
+export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json; charset=utf-8';
+
+export interface CloudEvent {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: string;
+  subject: string;
+  time: string;
+  datacontenttype: 'application/json';
+  data: Record<string, unknown>;
+}
+
+export function cloudEvent(event: ChangeEvent, source: string, payload: 'full' | 'ids'): CloudEvent {
+  return {
+    specversion: '1.0',
+    id: event.id,
+    source,
+    type: `${CLOUDEVENT_TYPE_PREFIX}${event.type}`,
+    subject: event.subject,
+    time: event.time,
+    datacontenttype: 'application/json',
+    data: payload === 'full' ? event.data : { id: event.recordId },
+  };
+}
+
+/** The HMAC key: Standard Webhooks' `whsec_<base64>` decoded, any other secret as UTF-8. */
+function keyOf(secret: string): Buffer {
+  return secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret, 'utf8');
+}
+
+export function webhookSignature(secret: string, id: string, timestamp: number, body: string): string {
+  return `v1,${createHmac('sha256', keyOf(secret)).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+}
+
+export function signedHeaders(secret: string, id: string, body: string, nowMs: number): Record<string, string> {
+  const timestamp = Math.floor(nowMs / 1000);
+  return {
+    'content-type': CLOUDEVENTS_CONTENT_TYPE,
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': webhookSignature(secret, id, timestamp, body),
+  };
+}
+
+/**
+ * What a receiver does (exported for tests and as the reference for integrators): true when one
+ * of the space-separated `v1,` signatures matches and the timestamp is within `toleranceSeconds`.
+ */
+export function verifyWebhook(secret: string, headers: Record<string, string | string[] | undefined>, body: string, nowMs: number, toleranceSeconds = 300): boolean {
+  const id = String(headers['webhook-id'] ?? '');
+  const timestamp = Number(headers['webhook-timestamp']);
+  if (!id || !Number.isInteger(timestamp) || Math.abs(nowMs / 1000 - timestamp) > toleranceSeconds) return false;
+  const expected = Buffer.from(webhookSignature(secret, id, timestamp, body));
+  return String(headers['webhook-signature'] ?? '')
+    .split(' ')
+    .some((candidate) => {
+      const given = Buffer.from(candidate);
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+}
+
+/** A new secret for a webhook created through the API (shown once, in the creation's answer). */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}

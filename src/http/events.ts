@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ROLE_POST } from '../config/auth.js';
+import { resolveCallbackBase } from '../dci/callback-url.js';
+import { httpDeliverer } from '../dci/delivery.js';
+import { ChangeDetector } from '../events/detector.js';
+import { WebhookDispatcher, type WebhookSubscription } from '../events/dispatcher.js';
+import { RedisEventStore } from '../events/redis-store.js';
+import { EVENT_TYPES } from '../events/settings.js';
+import { MemoryEventStore, type EventStore, type StoredWebhook } from '../events/store.js';
+import { cloudEvent, newWebhookSecret } from '../events/webhooks.js';
+import { RedisStateStore } from '../state/index.js';
+import { HttpProblem } from './problem.js';
+import { responses } from './routes/support.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Present when `events.enabled`: the change detector (tests read `leading`). */
+    changeDetector?: ChangeDetector;
+  }
+}
+
+const webhookIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict();
+const webhookOutput = z.object({
+  id: z.string(),
+  url: z.string(),
+  types: z.array(z.enum(EVENT_TYPES)).nullable(),
+  payload: z.enum(['full', 'ids']),
+  declared_in: z.enum(['config', 'api']),
+  created_at: z.string().nullable(),
+});
+const webhookInput = z
+  .object({
+    url: z.string().url().max(2048),
+    types: z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length).optional().describe('Event types to receive; all when omitted'),
+    payload: z.enum(['full', 'ids']).default('full').describe('`full`: the record\'s REST representation; `ids`: its id only'),
+  })
+  .strict();
+const deadLetterOutput = z.object({
+  id: z.string(),
+  type: z.string(),
+  subject: z.string(),
+  attempts: z.number(),
+  last_error: z.string(),
+  failed_at: z.string(),
+  replay_pending: z.boolean(),
+  event: z.record(z.string(), z.unknown()),
+});
+
+/**
+ * Registry change events: the change detector, the webhook queues, and the API to manage
+ * webhooks and their dead letters under `config.api.prefix` (all "Rest API POST": webhooks
+ * carry registry data out of the gateway). Registered only when `events.enabled`.
+ */
+async function eventsPlugin(app: FastifyInstance): Promise<void> {
+  const settings = app.config.events;
+  if (!settings.enabled) return;
+  const readAccount = app.config.odoo?.accounts.read ?? app.config.odoo?.accounts.default;
+  if (!readAccount) throw new Error('events.enabled needs an Odoo account (odoo.accounts.read or default) to read changes as');
+  const store: EventStore = app.state instanceof RedisStateStore ? new RedisEventStore(app.state.redis, settings.maxLogEvents) : new MemoryEventStore(settings.maxLogEvents);
+  const log = app.log.child({ component: 'events' });
+  const metrics = app.metrics.events;
+  const declared: WebhookSubscription[] = settings.webhooks.subscriptions;
+  const declaredIds = new Set(declared.map((s) => s.id));
+
+  let dispatcher: WebhookDispatcher | undefined = undefined;
+  const detector = new ChangeDetector({
+    settings,
+    store,
+    odoo: () => app.odoo.as({ login: readAccount.login, secret: readAccount.password }),
+    settleMs: app.config.api.syncSettleMs,
+    customFields: app.config.api.customFields,
+    log,
+    onEvents: (events) => {
+      for (const event of events) metrics.detected(event.type, 1);
+      dispatcher?.wake();
+    },
+    onPoll: (outcome) => metrics.polled(outcome),
+  });
+  dispatcher = new WebhookDispatcher({
+    settings,
+    store,
+    deliver: httpDeliverer(settings.delivery.timeoutMs, `g2p-gateway (${app.config.dci.registryId})`),
+    source: `urn:g2p-gateway:${app.config.dci.registryId}`,
+    leading: () => detector.leading,
+    subscriptions: async () => [...declared, ...(await store.listWebhooks()).filter((w) => !declaredIds.has(w.id))],
+    metrics,
+    log,
+  });
+  app.decorate('changeDetector', detector);
+  app.addHook('onReady', async () => {
+    if (!store.durable) log.warn('events: the change cursor, event log and webhook queues are kept in memory: a restart starts again from now and loses undelivered events; set redis.url to keep them');
+    detector.start();
+    dispatcher.start();
+  });
+  app.addHook('onClose', async () => {
+    await dispatcher.stop();
+    await detector.stop();
+  });
+
+  const shown = (webhook: WebhookSubscription & { createdAt?: string }, origin: 'config' | 'api') => ({
+    id: webhook.id,
+    url: webhook.url,
+    types: webhook.types ? [...webhook.types] : null,
+    payload: webhook.payload,
+    declared_in: origin,
+    created_at: webhook.createdAt ?? null,
+  });
+  const find = async (id: string): Promise<WebhookSubscription> => {
+    const found = declared.find((w) => w.id === id) ?? (await store.getWebhook(id));
+    if (!found) throw new HttpProblem({ status: 404, title: 'Not Found', detail: `No webhook "${id}".` });
+    return found;
+  };
+
+  const tags = ['webhooks'];
+  const { prefix } = app.config.api;
+  await app.register(
+    async (scope) => {
+      const r = scope.withTypeProvider<ZodTypeProvider>();
+      r.get('/webhooks', {
+        config: { access: ROLE_POST },
+        schema: { tags, summary: 'Webhook subscriptions (declared in the configuration and created here); secrets are never shown', response: responses({ 200: z.object({ items: z.array(webhookOutput) }) }) },
+        handler: async () => ({
+          items: [...declared.map((w) => shown(w, 'config')), ...(await store.listWebhooks()).filter((w) => !declaredIds.has(w.id)).map((w) => shown(w, 'api'))],
+        }),
+      });
+      r.post('/webhooks', {
+        config: { access: ROLE_POST },
+        schema: {
+          tags,
+          summary: 'Create a webhook: signed CloudEvents for every registry change from now on; the answer shows its secret, once',
+          body: webhookInput,
+          response: responses({ 201: webhookOutput.extend({ secret: z.string() }) }),
+        },
+        handler: async (request, reply) => {
+          const { url, types, payload } = request.body;
+          const allowed = settings.webhooks.allowedTargets.some((base) => resolveCallbackBase(url, base).ok);
+          if (!allowed) {
+            throw new HttpProblem({
+              status: 400,
+              title: 'Bad Request',
+              detail: settings.webhooks.allowedTargets.length === 0 ? 'Webhooks can only be declared in the configuration here (events.webhooks.allowedTargets is empty).' : 'The URL is not under any of the targets webhooks may point to.',
+              errors: [{ field: 'body.url', message: 'not under events.webhooks.allowedTargets' }],
+            });
+          }
+          if ((await store.listWebhooks()).length >= settings.webhooks.maxSubscriptions) {
+            throw new HttpProblem({ status: 409, title: 'Conflict', detail: `At most ${settings.webhooks.maxSubscriptions} webhooks may be created; delete one first.` });
+          }
+          const webhook: StoredWebhook = { id: randomUUID(), url, secret: newWebhookSecret(), ...(types ? { types: [...new Set(types)] } : {}), payload, createdAt: new Date().toISOString() };
+          // Its queue starts after the newest event now: it receives the changes from its creation on.
+          const head = await store.head();
+          await store.setOffset(webhook.id, head ?? '0');
+          await store.putWebhook(webhook);
+          reply.header('location', `${prefix}/webhooks/${webhook.id}`);
+          return reply.code(201).send({ ...shown(webhook, 'api'), secret: webhook.secret });
+        },
+      });
+      r.get('/webhooks/:id', {
+        config: { access: ROLE_POST },
+        schema: { tags, summary: 'One webhook subscription', params: webhookIdParam, response: responses({ 200: webhookOutput }) },
+        handler: async (request) => {
+          const webhook = await find(request.params.id);
+          return shown(webhook, declaredIds.has(webhook.id) ? 'config' : 'api');
+        },
+      });
+      r.delete('/webhooks/:id', {
+        config: { access: ROLE_POST },
+        schema: { tags, summary: 'Delete a webhook created through the API (its queue and dead letters go with it)', params: webhookIdParam, response: responses({ 204: z.null().describe('No content') }) },
+        handler: async (request, reply) => {
+          const { id } = request.params;
+          if (declaredIds.has(id)) throw new HttpProblem({ status: 409, title: 'Conflict', detail: `Webhook "${id}" is declared in the configuration; remove it there.` });
+          if (!(await store.deleteWebhook(id))) throw new HttpProblem({ status: 404, title: 'Not Found', detail: `No webhook "${id}".` });
+          await store.deleteOffset(id);
+          await store.deleteDeadLetters(id);
+          return reply.code(204).send(null);
+        },
+      });
+      r.get('/webhooks/:id/dead-letters', {
+        config: { access: ROLE_POST },
+        schema: { tags, summary: 'Events this webhook did not accept after every attempt, oldest first', params: webhookIdParam, response: responses({ 200: z.object({ items: z.array(deadLetterOutput) }) }) },
+        handler: async (request) => {
+          const webhook = await find(request.params.id);
+          const letters = await store.listDeadLetters(webhook.id);
+          return {
+            items: letters.map((letter) => ({
+              id: letter.id,
+              type: letter.event.type,
+              subject: letter.event.subject,
+              attempts: letter.attempts,
+              last_error: letter.lastError,
+              failed_at: letter.failedAt,
+              replay_pending: letter.replay,
+              event: cloudEvent(letter.event, `urn:g2p-gateway:${app.config.dci.registryId}`, webhook.payload) as unknown as Record<string, unknown>,
+            })),
+          };
+        },
+      });
+      r.post('/webhooks/:id/dead-letters/replay', {
+        config: { access: ROLE_POST },
+        schema: {
+          tags,
+          summary: 'Send dead letters again (all, or those listed), before newer events; those failing again stay listed',
+          params: webhookIdParam,
+          body: z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max(10_000).optional() }).strict().default({}),
+          response: responses({ 202: z.object({ replaying: z.number().int() }) }),
+        },
+        handler: async (request, reply) => {
+          const webhook = await find(request.params.id);
+          const wanted = request.body.ids ? new Set(request.body.ids) : undefined;
+          const letters = (await store.listDeadLetters(webhook.id)).filter((letter) => !wanted || wanted.has(letter.id));
+          const unknown = wanted ? [...wanted].filter((id) => !letters.some((letter) => letter.id === id)) : [];
+          if (unknown.length) throw new HttpProblem({ status: 404, title: 'Not Found', detail: `No dead letter ${unknown.slice(0, 5).join(', ')} for webhook "${webhook.id}".` });
+          for (const letter of letters) await store.putDeadLetter(webhook.id, { ...letter, replay: true }, settings.delivery.maxDeadLetters);
+          dispatcher.wake();
+          return reply.code(202).send({ replaying: letters.length });
+        },
+      });
+      r.delete('/webhooks/:id/dead-letters/:event_id', {
+        config: { access: ROLE_POST },
+        schema: {
+          tags,
+          summary: 'Discard one dead letter',
+          params: webhookIdParam.extend({ event_id: z.string().min(1).max(64) }),
+          response: responses({ 204: z.null().describe('No content') }),
+        },
+        handler: async (request, reply) => {
+          const webhook = await find(request.params.id);
+          if (!(await store.listDeadLetters(webhook.id)).some((l) => l.id === request.params.event_id)) {
+            throw new HttpProblem({ status: 404, title: 'Not Found', detail: `No dead letter ${request.params.event_id} for webhook "${webhook.id}".` });
+          }
+          await store.deleteDeadLetter(webhook.id, request.params.event_id);
+          return reply.code(204).send(null);
+        },
+      });
+    },
+    { prefix },
+  );
+}
+
+export const eventsRoutesPlugin = fp(eventsPlugin, { name: 'events' });

@@ -1,0 +1,96 @@
+import type { OdooClient } from '../odoo/types.js';
+import type { CustomField } from './custom-fields.js';
+import type { Cursor } from './cursor.js';
+import { cursorAfter, cursorDomain, pagedQuery, registrantDomain, type CompiledQuery } from './filters.js';
+import { groupSpec, individualSpec, MEMBERSHIP_SPEC, toGroup, toIndividual, toMembership } from './mapping.js';
+import { searchTree } from './reader.js';
+
+/**
+ * The registry's change feed as the change detector reads it: the same `(write_date, id)`
+ * keyset as the REST sync feed (`sort=updated_at`), over individuals, groups and memberships,
+ * whoever made the change (the gateway, Odoo's screens, other modules). One Odoo call per
+ * model and page; each changed record comes back in its current REST representation.
+ */
+
+export type ChangeFeed = 'individual' | 'group' | 'membership';
+export const CHANGE_FEEDS: readonly ChangeFeed[] = ['individual', 'group', 'membership'];
+
+export type ChangeKind = 'registered' | 'updated' | 'archived' | 'added' | 'ended';
+
+export interface RecordChange {
+  feed: ChangeFeed;
+  kind: ChangeKind;
+  id: number;
+  /** Odoo's write_date of the version read (UTC, `YYYY-MM-DD HH:MM:SS`). */
+  writeDate: string;
+  /** The record as the REST API shows it. */
+  data: Record<string, unknown>;
+}
+
+const MODEL: Record<ChangeFeed, string> = { individual: 'res.partner', group: 'res.partner', membership: 'g2p.group.membership' };
+
+/** Where a feed starts when it has no cursor yet: now (only changes from here on), or the oldest record. */
+export function initialCursor(feed: ChangeFeed, from: 'now' | 'beginning', nowMs: number): Cursor {
+  const writeDate = from === 'beginning' ? '1970-01-01 00:00:00' : new Date(Math.floor(nowMs / 1000) * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  return { order: 'updated_at', writeDate, seen: [], filter: feedFilter(feed) };
+}
+
+const feedFilter = (feed: ChangeFeed): string => compile(feed, undefined, 0).filter;
+
+function compile(feed: ChangeFeed, cursor: Cursor | undefined, settleMs: number, now?: () => number): CompiledQuery {
+  const terms = feed === 'membership' ? [] : registrantDomain(feed === 'group');
+  const compiled = pagedQuery(terms, { sort: 'updated_at', include_archived: feed !== 'membership' }, { settleMs, ...(now ? { now } : {}) });
+  // The cursor is the detector's own (kept in the state store), never a caller's.
+  return cursor ? { ...compiled, cursor, domain: [...compiled.domain, ...cursorDomain(cursor)] } : compiled;
+}
+
+/**
+ * Whether the record is new since the cursor: created in a later second than the cursor's, or
+ * in the cursor's own second without having been returned yet. Such a record is reported
+ * once, as registered (or added), with its current version.
+ */
+function isNew(id: number, createDate: string, cursor: Cursor): boolean {
+  if (cursor.order !== 'updated_at') return false;
+  return createDate > cursor.writeDate || (createDate === cursor.writeDate && !cursor.seen.includes(id));
+}
+
+export interface ChangePage {
+  changes: RecordChange[];
+  /** Where the next read starts: after every change of this page. */
+  cursor: Cursor;
+  /** Whether more changes are waiting now (the page was full). */
+  more: boolean;
+}
+
+/** One page of changes of one feed after `cursor`, oldest first. */
+export async function readChanges(
+  client: OdooClient,
+  feed: ChangeFeed,
+  cursor: Cursor,
+  options: { limit: number; settleMs: number; customFields: readonly CustomField[]; now?: () => number },
+): Promise<ChangePage> {
+  const compiled = compile(feed, cursor, options.settleMs, options.now);
+  const base = feed === 'individual' ? individualSpec(options.customFields) : feed === 'group' ? groupSpec(options.customFields, false) : MEMBERSHIP_SPEC;
+  const spec = { ...base, write_date: {}, create_date: {} };
+  const { records, length } = await searchTree(client, MODEL[feed], compiled.domain, spec, {
+    limit: options.limit,
+    order: compiled.order,
+    ...(feed === 'membership' ? {} : { context: { active_test: false } }),
+  });
+  const changes = records.map((record): RecordChange => {
+    const writeDate = String(record.write_date).slice(0, 19);
+    const createDate = String(record.create_date).slice(0, 19);
+    const created = isNew(record.id, createDate, cursor);
+    const data =
+      feed === 'individual'
+        ? (toIndividual(record, options.customFields) as unknown as Record<string, unknown>)
+        : feed === 'group'
+          ? (toGroup(record, options.customFields, false) as unknown as Record<string, unknown>)
+          : (toMembership(record) as unknown as Record<string, unknown>);
+    let kind: ChangeKind;
+    if (feed === 'membership') kind = data.is_ended === true ? 'ended' : created ? 'added' : 'updated';
+    else kind = record.active === false ? 'archived' : created ? 'registered' : 'updated';
+    return { feed, kind, id: record.id, writeDate, data };
+  });
+  return { changes, cursor: cursorAfter(compiled, records) ?? cursor, more: length > records.length };
+}
