@@ -195,6 +195,17 @@ t.test('webhooks fed by the change detector', async (t) => {
     );
   });
 
+  t.test('metrics: detection, deliveries, dead letters, lag', async (t) => {
+    const text = await stack.app.metrics.registry.metrics();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+    t.ok(value(/^g2p_events_detected_total\{type="individual.registered"\} (\d+)/m) >= 1, 'events detected by type');
+    t.ok(value(/^g2p_events_detector_polls_total\{outcome="ok"\} (\d+)/m) >= 1, 'polls counted');
+    t.ok(value(/^g2p_webhook_deliveries_total\{subscription="all",outcome="delivered"\} (\d+)/m) >= 10, 'deliveries counted per subscription');
+    t.ok(value(/^g2p_webhook_deliveries_total\{subscription="[0-9a-f-]{36}",outcome="dead_lettered"\} (\d+)/m) >= 1, 'dead letters counted');
+    t.ok(value(/^g2p_webhook_delivery_lag_seconds_count\{subscription="all"\} (\d+)/m) >= 10, 'write-to-delivery lag observed');
+    t.match(text, /^g2p_webhook_queue_lag_seconds\{subscription="all"\} /m, 'queue lag per subscription');
+  });
+
   t.test('receivers saw no forgery, no malformed event', async (t) => {
     for (const receiver of [all, idsOnly, viaApi] as Receiver[]) t.same([receiver.forged, receiver.malformed], [0, 0]);
   });
