@@ -116,6 +116,11 @@ export async function startReceiver(secret: string, path = '/hooks'): Promise<Re
       return receiver.refused;
     },
     url: `http://127.0.0.1:${port}${path}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Gateways keep connections alive between deliveries: they must not hold the close up.
+        server.closeAllConnections();
+      }),
   };
 }

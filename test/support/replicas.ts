@@ -1,6 +1,6 @@
 /**
  * Several gateway replicas, each a separate process started the way an operator starts one
- * (`src/server.ts` under tsx, a YAML file, ODOO_* and REDIS_URL_FILE in the environment), in
+ * (`src/server.ts` with tsx's loader, a YAML file, ODOO_* and REDIS_URL_FILE in the environment), in
  * front of one Odoo (the stack's: the simulator, or a real Odoo with G2P_E2E_ODOO_*) and one
  * Redis. Each replica has its own Odoo connection, state store client and event loop.
  */
@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createSigner } from 'fast-jwt';
 import { stringify } from 'yaml';
 import type { FileConfig } from '../../src/config/schema.js';
@@ -17,7 +17,11 @@ import { freePort } from './redis.js';
 import type { Stack } from './stack.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const TSX_CLI = join(repo, 'node_modules/tsx/dist/cli.mjs');
+/**
+ * The server runs in the spawned process itself, with tsx's loader (what `node --import tsx` does):
+ * the tsx CLI would run it in a child of its own, which a SIGKILL of the CLI leaves running.
+ */
+const TSX_LOADER = pathToFileURL(join(repo, 'node_modules/tsx/dist/loader.mjs')).href;
 const SERVER = join(repo, 'src/server.ts');
 
 export interface Replica {
@@ -38,6 +42,9 @@ export interface ReplicaOptions {
   rateLimit?: FileConfig['rateLimit'];
   redis?: Omit<NonNullable<FileConfig['redis']>, 'url'>;
   odoo?: { timeoutMs?: number; readRetries?: number };
+  /** Change events and webhooks (the change detector runs in each replica; one leads). */
+  events?: FileConfig['events'];
+  api?: FileConfig['api'];
   /** Wait until /readyz says the shared state is up (default true when redisUrl is set). */
   waitForRedis?: boolean;
 }
@@ -64,6 +71,8 @@ export async function startReplicas(stack: Stack, options: ReplicaOptions): Prom
       accounts: { default: { login: stack.target.login, password: stack.target.password } },
     },
     ...(options.redis ? { redis: options.redis } : {}),
+    ...(options.events ? { events: options.events } : {}),
+    ...(options.api ? { api: options.api } : {}),
   };
   // The Odoo password and the Redis URL come from the environment, as in deploy/: not in the file.
   const { accounts: _accounts, url: _url, ...odooFile } = file.odoo!;
@@ -96,7 +105,7 @@ export async function startReplicas(stack: Stack, options: ReplicaOptions): Prom
 export const stopReplicas = (replicas: Replica[]): Promise<void> => (replicas as Replica[] & { cleanup(): Promise<void> }).cleanup();
 
 function startOne(dir: string, env: Record<string, string>): Replica {
-  const child: ChildProcess = spawn(process.execPath, [TSX_CLI, SERVER], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, ['--import', TSX_LOADER, SERVER], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
