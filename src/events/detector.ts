@@ -115,13 +115,16 @@ export class ChangeDetector {
   private async drainFeed(feed: ChangeFeed, token: string, deadline: number): Promise<number | undefined> {
     const { store, settings } = this.options;
     const saved = await store.getCursor(feed);
-    let cursor = saved ? decodeCursor(saved, { order: 'updated_at', filter: initialCursor(feed, 'now', 0).filter }) : initialCursor(feed, settings.startFrom, this.now() - this.options.settleMs);
+    const start = saved ? decodeCursor(saved, { order: 'updated_at', filter: initialCursor(feed, 'now', 0).filter }) : initialCursor(feed, settings.startFrom, this.now() - this.options.settleMs);
+    let cursor = start;
     let lag: number | undefined;
     for (;;) {
       const page = await readChanges(this.options.odoo(), feed, cursor, {
         limit: settings.pageSize,
         settleMs: this.options.settleMs,
         customFields: this.options.customFields,
+        // A record created and changed again while pages are read (or the detector was down) is still new.
+        newSince: start,
         now: this.now,
       });
       const detectedAt = this.now();

@@ -45,9 +45,9 @@ function compile(feed: ChangeFeed, cursor: Cursor | undefined, settleMs: number,
 }
 
 /**
- * Whether the record is new since the cursor: created in a later second than the cursor's, or
- * in the cursor's own second without having been returned yet. Such a record is reported
- * once, as registered (or added), with its current version.
+ * Whether the record is new since `since` (where the previous read ended): created in a later
+ * second, or in that second without having been returned. It is reported as registered (or
+ * added) with its current version, even when it changed again before this read.
  */
 function isNew(id: number, createDate: string, cursor: Cursor): boolean {
   if (cursor.order !== 'updated_at') return false;
@@ -67,7 +67,14 @@ export async function readChanges(
   client: OdooClient,
   feed: ChangeFeed,
   cursor: Cursor,
-  options: { limit: number; settleMs: number; customFields: readonly CustomField[]; now?: () => number },
+  options: {
+    limit: number;
+    settleMs: number;
+    customFields: readonly CustomField[];
+    /** Records created after this position are new (default `cursor`): the position a series of pages started from. */
+    newSince?: Cursor;
+    now?: () => number;
+  },
 ): Promise<ChangePage> {
   const compiled = compile(feed, cursor, options.settleMs, options.now);
   const base = feed === 'individual' ? individualSpec(options.customFields) : feed === 'group' ? groupSpec(options.customFields, false) : MEMBERSHIP_SPEC;
@@ -80,7 +87,7 @@ export async function readChanges(
   const changes = records.map((record): RecordChange => {
     const writeDate = String(record.write_date).slice(0, 19);
     const createDate = String(record.create_date).slice(0, 19);
-    const created = isNew(record.id, createDate, cursor);
+    const created = isNew(record.id, createDate, options.newSince ?? cursor);
     const data =
       feed === 'individual'
         ? (toIndividual(record, options.customFields) as unknown as Record<string, unknown>)

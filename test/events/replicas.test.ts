@@ -42,6 +42,8 @@ t.test('change detectors sharing one Redis', { skip, timeout: 240_000 }, async (
           enabled: true,
           pollIntervalMs: 100,
           leaseMs: 1_500,
+          // Small pages: the detector reads several per poll.
+          pageSize: 2,
           delivery: { attempts: 20, retryBaseMs: 50, retryMaxMs: 500 },
           webhooks: { subscriptions: [{ id: 'replicas', url: receiver.url, secret: SECRET }] },
         },
@@ -125,13 +127,20 @@ t.test('change detectors sharing one Redis', { skip, timeout: 240_000 }, async (
 
   t.test('no gateway running while Odoo changes: a restarted detector resumes from its cursor in Redis', async (t) => {
     t.equal(running.size, 0, 'every gateway is stopped');
-    const ids: number[] = [];
-    for (let i = 0; i < 5; i++) ids.push(await createInOdoo());
+    // The first registrant is changed after the others were created: read later than them (pages
+    // of 2), it must still be reported as registered, with its current version.
+    const ids: number[] = [await createInOdoo()];
+    await sleep(1_100);
+    for (let i = 0; i < 4; i++) ids.push(await createInOdoo());
+    await sleep(1_100);
     await changeInOdoo(ids[0]!, 'WhileStopped');
+    // Restarted once every change has settled (api.syncSettleMs): see the README on `registered`.
+    await sleep(2_200);
     const restartedAt = Date.now();
     const restarted = await gateway();
     const got = await registeredAll(ids);
-    await updatedTo(ids[0]!, 'WhileStopped');
+    const [first] = await updatedTo(ids[0]!, 'WhileStopped');
+    t.equal(first!.event.type, 'org.openg2p.registry.individual.registered', 'created and changed while no gateway ran: one registered event, current version');
     await stop(restarted);
     figures(t, `5 creates + 1 update made in Odoo with no gateway running -> all received ${Math.max(...got.map((r) => r.at)) - restartedAt} ms after the restart`);
   });
