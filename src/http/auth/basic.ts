@@ -110,11 +110,12 @@ export function createBasicAuthenticator(odoo: OdooConnection, options: BasicAut
     return uid;
   }
 
-  async function rolesOf(key: string, uid: number, credentials: OdooCredentials): Promise<ReadonlySet<Role>> {
+  async function rolesOf(key: string, credentials: OdooCredentials): Promise<ReadonlySet<Role>> {
     const cached = fresh(roles, key);
     if (cached) return cached.roles;
     const client = odoo.as(credentials);
-    const inGroup = (role: Role) => client.executeKw<boolean>('res.users', 'has_group', [[uid], REST_API_GROUPS[role]]);
+    // Odoo 17's has_group is an @api.model method: the xml id alone, answered for the caller.
+    const inGroup = (role: Role) => client.executeKw<boolean>('res.users', 'has_group', [REST_API_GROUPS[role]]);
     let member: boolean[];
     try {
       member = await Promise.all([inGroup(ROLE_GET), inGroup(ROLE_POST)]);
@@ -129,8 +130,8 @@ export function createBasicAuthenticator(odoo: OdooConnection, options: BasicAut
   }
 
   async function authenticate(key: string, credentials: OdooCredentials): Promise<Principal> {
-    const uid = await verify(key, credentials);
-    const granted = await rolesOf(key, uid, credentials);
+    await verify(key, credentials);
+    const granted = await rolesOf(key, credentials);
     return { sub: credentials.login, roles: granted, via: 'basic', odooCredentials: credentials };
   }
 

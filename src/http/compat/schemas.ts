@@ -40,9 +40,15 @@ const personFields = {
   birth_place: nullableText,
 };
 
+/**
+ * Text the module requires and answers with: empty, it makes the module fail with 500 (its
+ * response model rejects the record it just wrote, and the write is rolled back); here, 422.
+ */
+const requiredText = z.string().min(1);
+
 export const individualRequest = z.object({
-  name: z.string(),
-  given_name: z.string(),
+  name: requiredText,
+  given_name: requiredText,
   gender: z.string().nullable(),
   ...registrantFields,
   ...personFields,
@@ -60,7 +66,7 @@ export const updateIndividualRequest = z.object({
 export const updateIndividualsRequest = z.array(updateIndividualRequest);
 
 export const groupMemberRequest = z.object({
-  name: z.string(),
+  name: requiredText,
   given_name: z.string().optional(),
   addl_name: z.string().optional(),
   family_name: z.string().optional(),
