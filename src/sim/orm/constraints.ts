@@ -1,5 +1,6 @@
 import { validationError } from '../exceptions.js';
 import type { CallEnv, Orm } from './orm.js';
+import { checkImage } from './image.js';
 import { sanitizePhone } from './phone.js';
 
 /**
@@ -12,6 +13,7 @@ export function validateRecords(orm: Orm, _env: CallEnv, model: string, ids: num
   const touches = (...fields: string[]) => changed === null || fields.some((f) => changed.includes(f));
   switch (model) {
     case 'res.partner':
+      if (touches('image_1920')) for (const id of ids) checkImage(orm.row(model, id)?.image_1920);
       if (touches('registration_date')) {
         const today = orm.today();
         for (const id of ids) {
