@@ -162,16 +162,32 @@ async function ensureReference(odoo: OdooClient): Promise<CompatStack['reference
 }
 
 /**
- * An Odoo API key for `login`, made through Odoo 17's own wizard flow over RPC (description ->
- * make_key -> identity check with the password -> the key), as a user would in its preferences.
+ * An Odoo API key for `login`, made as a user makes one in its preferences: Odoo 17's wizard
+ * flow in a web session (description -> make_key -> identity check with the password -> the
+ * key). The wizard is @check_identity, which Odoo serves over HTTP sessions only, not execute_kw.
  */
 export async function makeApiKey(stack: CompatStack, login: string, password: string = login): Promise<string> {
-  const client = stack.odooAs(login, password);
-  const description = await client.create('res.users.apikeys.description', { name: `compat-${stack.runTag}` });
-  const check = await client.executeKw<{ res_id: number }>('res.users.apikeys.description', 'make_key', [[description]]);
-  await client.write('res.users.identitycheck', [check.res_id], { password });
-  const shown = await client.executeKw<{ context: { default_key: string } }>('res.users.identitycheck', 'run_check', [[check.res_id]]);
-  return shown.context.default_key;
+  let cookie = '';
+  const post = async (path: string, params: Record<string, unknown>): Promise<any> => {
+    const response = await fetch(`${stack.odooUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 1, params }),
+    });
+    const session = /session_id=[^;]+/.exec(response.headers.get('set-cookie') ?? '')?.[0];
+    if (session) cookie = session;
+    const body = (await response.json()) as { result?: unknown; error?: { data?: { message?: string } } };
+    if (body.error) throw new Error(`${path}: ${body.error.data?.message ?? 'Odoo error'}`);
+    return body.result;
+  };
+  const call = (model: string, method: string, args: unknown[]) => post(`/web/dataset/call_kw/${model}/${method}`, { model, method, args, kwargs: {} });
+  await post('/web/session/authenticate', { db: stack.db, login, password });
+  const description = await call('res.users.apikeys.description', 'create', [{ name: `compat-${stack.runTag}` }]);
+  const check = await call('res.users.apikeys.description', 'make_key', [[description]]);
+  await call('res.users.identitycheck', 'write', [[check.res_id], { password }]);
+  const shown = await call('res.users.identitycheck', 'run_check', [[check.res_id]]);
+  await post('/web/session/destroy', {});
+  return shown.context.default_key as string;
 }
 
 /**

@@ -7,7 +7,8 @@ import { DATE_MESSAGE, isCompatDate } from './errors.js';
  * does; the values then go through the registry's own validation like any other write.
  */
 
-const date = z.string().refine(isCompatDate, DATE_MESSAGE);
+/** A YYYY-MM-DD date, or "" for none (the module's date validators return None for it). */
+const date = z.string().refine((v) => v === '' || isCompatDate(v), DATE_MESSAGE);
 const nullableText = z.string().nullable().optional();
 
 export const registrantIdRequest = z.object({
