@@ -3,7 +3,7 @@ import { createBasicAuthenticator, parseBasicCredentials } from '../../src/http/
 import { HttpProblem } from '../../src/http/problem.js';
 import { createOdooConnection } from '../../src/odoo/index.js';
 import type { OdooError } from '../../src/odoo/errors.js';
-import { basic, CLERK, simOnly, startCompatStack, USERS, type CompatStack } from '../support/compat.js';
+import { basic, CLERK, makeApiKey, simOnly, startCompatStack, USERS, type CompatStack } from '../support/compat.js';
 import { authHeaders } from '../support/tokens.js';
 
 let stack: CompatStack;
@@ -49,6 +49,17 @@ t.test('res.users.has_group as Odoo 17 answers it over RPC (the simulator follow
   t.match(await fault([]), ['builtins.TypeError', /missing 1 required positional argument: 'group_ext_id'/]);
   t.match(await fault(['nodot']), ['builtins.AssertionError', /External ID 'nodot' must be fully qualified/]);
   t.match(await fault(['a.b.c']), ['builtins.ValueError', /too many values to unpack/]);
+});
+
+t.test('an Odoo API key, made in a web session, works as the Basic password; execute_kw cannot make one (as Odoo 17)', async (t) => {
+  const key = await makeApiKey(stack, BOTH);
+  t.match(key, /^[0-9a-f]{40}$/);
+  t.equal((await get(IDS, basic(BOTH, key))).status, 200);
+  const client = stack.odooAs(BOTH);
+  const description = await client.create('res.users.apikeys.description', { name: `rpc-${stack.runTag}` });
+  const refusal = (await client.executeKw('res.users.apikeys.description', 'make_key', [[description]]).catch((e: unknown) => e)) as OdooError;
+  t.equal(refusal.odooClass, 'odoo.exceptions.UserError');
+  t.match(`${refusal.message} ${refusal.debug}`, /This method can only be accessed over HTTP/);
 });
 
 simOnly(t, () => stack, 'the Odoo check and the role lookup are paid once, then cached (simulator: call counts)', async (t) => {
