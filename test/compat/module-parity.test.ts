@@ -326,6 +326,8 @@ async function parity(settings: NonNullable<ReturnType<typeof realOdooSettings>>
     const gateway = await send(stack.base, 'POST', '/group', group('GW'));
     t.equal(module.status, 200, module.text);
     sameAnswer(t, 'POST /group', { ...module, json: { ...(comparable(module.json, 'MOD') as Json), id: 0 } }, { ...gateway, json: { ...(comparable(gateway.json, 'GW') as Json), id: 0 } }, { sameRecords: false });
+    t.same([module.json.reg_ids, module.json.phone_number_ids], [[], []], "module defect: its answer lists no IDs or phones");
+    t.match(gateway.json, { reg_ids: [{ id_type_as_str: 'National ID', value: `GRP-${tag}-GW` }], phone_number_ids: [{ phone_no: '+254712345601' }, { phone_no: '+254712345602' }] }, 'fixed: the gateway lists them');
     await sameRecords(t, 'POST /group', module.json.id, gateway.json.id);
     const [partner] = await odoo.read('res.partner', [gateway.json.id], ['phone']);
     t.equal(partner!.phone, '+254712345601', "the group's phone is its first phone number");

@@ -1,3 +1,4 @@
+import type { RegistrantExtras } from '../../registry/extras.js';
 import type { Group, Individual, Membership } from '../../registry/schemas.js';
 import type { GroupMemberRequest, GroupRequest, IndividualRequest, PhoneNumberRequest, RegistrantIdRequest, UpdateIndividualRequest } from './schemas.js';
 
@@ -19,8 +20,13 @@ export function ageOn(birthdate: string | null, today: string): string {
   return String(years);
 }
 
-/** A registrant's photo (base64 `image_1920`), or null; read apart from the record (registry/photos.ts). */
+/** A registrant's photo (base64 `image_1920`), or null; read apart from the record (registry/extras.ts). */
 export type Photo = string | null | undefined;
+
+const regIdsOut = (ids: Individual['reg_ids']): Json[] =>
+  ids.map((r) => ({ id: r.id, id_type_as_str: r.id_type?.name ?? '', value: r.value, expiry_date: r.expiry_date }));
+const phonesOut = (phones: Individual['phone_numbers']): Json[] =>
+  phones.map((p) => ({ id: p.id, phone_no: p.phone_no ?? '', phone_sanitized: p.phone_sanitized ?? p.phone_no ?? '', date_collected: p.date_collected }));
 
 /** Fields of OpenG2P's RegistrantInfoResponse. */
 function registrantOut(r: Individual | Group, isGroup: boolean, regIds: Json[], phones: Json[], photo: Photo): Json {
@@ -44,8 +50,8 @@ export function individualOut(individual: Individual, today: string, photo: Phot
     ...registrantOut(
       individual,
       false,
-      individual.reg_ids.map((r) => ({ id: r.id, id_type_as_str: r.id_type?.name ?? '', value: r.value, expiry_date: r.expiry_date })),
-      individual.phone_numbers.map((p) => ({ id: p.id, phone_no: p.phone_no ?? '', phone_sanitized: p.phone_sanitized ?? p.phone_no ?? '', date_collected: p.date_collected })),
+      regIdsOut(individual.reg_ids),
+      phonesOut(individual.phone_numbers),
       photo,
     ),
     given_name: individual.given_name,
@@ -71,12 +77,11 @@ export function memberOut(membership: Membership, individual: Individual | undef
 
 /**
  * A group as the module shows it: the short form of a search leaves out the members and
- * `is_partial_group`. A group's IDs and phone numbers are stored (POST /group) but, as by the
- * module, not listed here.
+ * `is_partial_group`. Its IDs and phone numbers are listed (the module answers them empty).
  */
-export function groupOut(group: Group, members: Json[] | undefined, photo: Photo): Json {
+export function groupOut(group: Group, members: Json[] | undefined, extras: RegistrantExtras | undefined): Json {
   return {
-    ...registrantOut(group, true, [], [], photo),
+    ...registrantOut(group, true, regIdsOut(extras?.reg_ids ?? []), phonesOut(extras?.phone_numbers ?? []), extras?.photo),
     ...(members ? { group_membership_ids: members, is_partial_group: group.is_partial_group } : {}),
   };
 }

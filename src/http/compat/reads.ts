@@ -1,12 +1,13 @@
 import type { Actor, Registry } from '../../registry/index.js';
-import { registrantPhotos } from '../../registry/photos.js';
+import { registrantExtras, type RegistrantExtras } from '../../registry/extras.js';
 import type { Group, Individual } from '../../registry/schemas.js';
 import { utcToday } from '../../registry/writes.js';
 import { groupOut, individualOut, memberOut } from './mapping.js';
 
 /**
  * Reads for the module's unpaged answers: ids first (in the order the module lists them), then
- * the records and photos in chunks of `api.maxPageSize`, so no single Odoo answer is unbounded.
+ * the records and their extras (photos; a group's IDs and phones) in chunks of `api.maxPageSize`,
+ * so no single Odoo answer is unbounded.
  */
 
 type Json = Record<string, unknown>;
@@ -24,9 +25,8 @@ function ordered<T extends { id: number }>(ids: number[], records: T[]): T[] {
   return ids.map((id) => byId.get(id)).filter((r): r is T => r !== undefined);
 }
 
-async function photos(registry: Registry, actor: Actor, ids: number[]): Promise<Map<number, string | null>> {
-  const maps = await inChunks(registry, ids, async (chunk) => [...(await registrantPhotos(actor, chunk)).entries()]);
-  return new Map(maps);
+async function extras(registry: Registry, actor: Actor, ids: number[], withContacts: boolean): Promise<Map<number, RegistrantExtras>> {
+  return new Map(await inChunks(registry, ids, async (chunk) => [...(await registrantExtras(actor, chunk, withContacts)).entries()]));
 }
 
 /** Individuals by id, in the order given, as the module's JSON. */
@@ -37,9 +37,9 @@ export async function individualsOut(registry: Registry, actor: Actor, ids: numb
 
 /** Individuals already read, as the module's JSON with their photos. */
 export async function individualsJson(registry: Registry, actor: Actor, individuals: Individual[]): Promise<Json[]> {
-  const photoOf = await photos(registry, actor, individuals.map((i) => i.id));
+  const extraOf = await extras(registry, actor, individuals.map((i) => i.id), false);
   const today = utcToday();
-  return individuals.map((i) => individualOut(i, today, photoOf.get(i.id)));
+  return individuals.map((i) => individualOut(i, today, extraOf.get(i.id)?.photo));
 }
 
 /** Groups by id, in the order given, as the module's JSON; members' individuals read in one go for all groups. */
@@ -51,13 +51,16 @@ export async function groupsOut(registry: Registry, actor: Actor, ids: number[],
 export async function groupsJson(registry: Registry, actor: Actor, groups: Group[], withMembers: boolean): Promise<Json[]> {
   const memberIds = withMembers ? [...new Set(groups.flatMap((g) => (g.members ?? []).map((m) => m.individual.id)))] : [];
   const individuals = new Map<number, Individual>((await inChunks(registry, memberIds, (chunk) => registry.individuals.readMany(actor, chunk))).map((i) => [i.id, i]));
-  const photoOf = await photos(registry, actor, [...groups.map((g) => g.id), ...memberIds]);
+  const [groupExtras, memberExtras] = await Promise.all([
+    extras(registry, actor, groups.map((g) => g.id), true),
+    extras(registry, actor, memberIds, false),
+  ]);
   const today = utcToday();
   return groups.map((g) =>
     groupOut(
       g,
-      withMembers ? (g.members ?? []).map((m) => memberOut(m, individuals.get(m.individual.id), today, photoOf.get(m.individual.id))) : undefined,
-      photoOf.get(g.id),
+      withMembers ? (g.members ?? []).map((m) => memberOut(m, individuals.get(m.individual.id), today, memberExtras.get(m.individual.id)?.photo)) : undefined,
+      groupExtras.get(g.id),
     ),
   );
 }
