@@ -258,6 +258,17 @@ async function parity(settings: NonNullable<ReturnType<typeof realOdooSettings>>
     await sameRecords(t, 'PUT /update_individual', ids.moduleIndividual!, ids.gatewayIndividual!);
     const [partner] = await odoo.read('res.partner', [ids.gatewayIndividual!], ['phone']);
     t.equal(partner!.phone, '+254712345600', "the partner's phone is the update's first number, as the module sets it");
+    // The same number sent again: the module stores it a second time (a defect); the gateway updates the one it has.
+    const again = (side: 'MOD' | 'GW') => [{ updateId: `NID-${tag}-${side}`, name: null, given_name: null, gender: null, phone_numbers: [{ phone_no: '+254712345600', date_collected: '2024-04-04' }] }];
+    t.equal((await send(moduleBase, 'PUT', '/update_individual?id_type=National%20ID', again('MOD'))).status, 200);
+    t.equal((await send(stack.base, 'PUT', '/update_individual?id_type=National%20ID', again('GW'))).status, 200);
+    await sameRecords(t, 'a phone number sent again', ids.moduleIndividual!, ids.gatewayIndividual!, (m, g) => {
+      const count = (r: any) => r.phone_number_ids.filter((p: Json) => p.phone_no === '+254712345600').length;
+      t.equal(count(m), 2, 'module defect: the number twice');
+      t.equal(count(g), 1, 'fixed: once, with the new collection date');
+      t.match(g.phone_number_ids.find((p: Json) => p.phone_no === '+254712345600'), { date_collected: '2024-04-04' });
+      m.phone_number_ids = m.phone_number_ids.filter((p: Json, i: number, all: Json[]) => p.phone_no !== '+254712345600' || i === all.findLastIndex((q) => q.phone_no === p.phone_no));
+    });
     const unknown = await both('PUT', '/update_individual?id_type=National%20ID', [{ updateId: `NOPE-${tag}`, name: null, given_name: null, gender: null }]);
     sameAnswer(t, 'PUT /update_individual (unknown ID)', unknown.module, unknown.gateway);
   });

@@ -58,7 +58,10 @@ export interface CompatStack {
   odoo: OdooClient;
   /** An Odoo client acting as one of the suite's users. */
   odooAs(login: string, password?: string): OdooClient;
-  /** Unique per stack: put it in every name and ID value the suite creates. */
+  /**
+   * Unique per stack: put it (or its first six characters) in every name the suite creates; on a
+   * real Odoo, partners whose name holds it are archived when the stack closes.
+   */
   runTag: string;
   /** Ids of reference data both backends have (created on the real server when missing). */
   reference: { nationalId: number; taxId: number; household: number; head: number };
@@ -101,6 +104,7 @@ export async function startCompatStack(options: CompatStackOptions = {}): Promis
     );
     await app.listen({ host: '127.0.0.1', port: 0 });
     const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const runTag = randomBytes(4).toString('hex');
     return {
       base: `${origin}${app.config.compat.prefix}`,
       origin,
@@ -110,10 +114,16 @@ export async function startCompatStack(options: CompatStackOptions = {}): Promis
       db: target.db,
       odoo,
       odooAs: (login, password = login) => connection.as({ login, secret: password }),
-      runTag: randomBytes(4).toString('hex'),
+      runTag,
       reference,
       close: async () => {
         await app.close();
+        // Leave a real database as usable as it was: archive what this run made (nothing is destroyed).
+        if (!sim) {
+          const mine = await odoo.search('res.partner', [['name', 'ilike', runTag.slice(0, 6)]], { context: { active_test: false } });
+          // One by one: OpenG2P checks "one Head per group" over the whole recordset written.
+          for (const id of mine) await odoo.write('res.partner', [id], { active: false }).catch(() => undefined);
+        }
         await connection.close();
         await sim?.close();
       },
