@@ -80,6 +80,10 @@ async function parity(settings: NonNullable<ReturnType<typeof realOdooSettings>>
   });
   t.teardown(() => stack?.close());
 
+  /** Every exchange, for the closing table: route, the module's status, the gateway's. */
+  const seen = new Map<string, { module: Set<number>; gateway: Set<number> }>();
+  const routeOf = (method: string, path: string) => `${method} ${path.split('?')[0]!.replace(/\/\d+$/, '/{_id}')}`;
+
   async function send(base: string, method: string, path: string, body?: unknown, authorization = admin): Promise<Answer> {
     const response = await fetch(`${base}${path}`, {
       method,
@@ -87,6 +91,9 @@ async function parity(settings: NonNullable<ReturnType<typeof realOdooSettings>>
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
+    const row = seen.get(routeOf(method, path)) ?? { module: new Set<number>(), gateway: new Set<number>() };
+    row[base === moduleBase ? 'module' : 'gateway'].add(response.status);
+    seen.set(routeOf(method, path), row);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -372,6 +379,11 @@ async function parity(settings: NonNullable<ReturnType<typeof realOdooSettings>>
     const noDate = await both('POST', '/group', { ...body('GW'), name: `PARITY ${tag} NO DATE`, registration_date: undefined, members: [] });
     t.equal(noDate.module.status, 500, 'module defect: a group without a registration date fails its response model');
     t.equal(noDate.gateway.status, 200, "fixed: Odoo's default date (today)");
+  });
+
+  t.teardown(() => {
+    const lines = [...seen.entries()].sort().map(([route, { module, gateway }]) => `| ${route} | ${[...module].sort().join(', ')} | ${[...gateway].sort().join(', ')} |`);
+    t.comment(`statuses seen:\n| route | module | gateway |\n|---|---|---|\n${lines.join('\n')}`);
   });
 
   t.test('deliberate differences: unknown gender refused, REST groups enforced, no 500s', async (t) => {
