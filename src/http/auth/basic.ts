@@ -26,7 +26,6 @@ export interface BasicAuthOptions {
 }
 
 interface Verified {
-  uid: number;
   expiresAt: number;
 }
 
@@ -97,17 +96,14 @@ export function createBasicAuthenticator(odoo: OdooConnection, options: BasicAut
     return undefined;
   }
 
-  async function verify(key: string, credentials: OdooCredentials): Promise<number> {
-    const cached = fresh(verified, key);
-    if (cached) return cached.uid;
-    let uid: number;
+  async function verify(key: string, credentials: OdooCredentials): Promise<void> {
+    if (fresh(verified, key)) return;
     try {
-      uid = await odoo.authenticate(credentials);
+      await odoo.authenticate(credentials);
     } catch (err) {
       throw problemFor(err);
     }
-    remember(verified, key, { uid, expiresAt: now() + options.cacheTtlMs });
-    return uid;
+    remember(verified, key, { expiresAt: now() + options.cacheTtlMs });
   }
 
   async function rolesOf(key: string, credentials: OdooCredentials): Promise<ReadonlySet<Role>> {

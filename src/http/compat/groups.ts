@@ -58,13 +58,13 @@ export function compatGroupRoutes(app: FastifyInstance, registry: Registry): voi
   app.get('/group', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
     const { _id, name, include_members_full: full = false } = parseOr422(searchGroupsQuery, request.query, 'query');
     const actor = actorFor(request);
-    let ids: number[];
     if (_id) {
-      const group = await groupById(registry, actor, _id, false);
-      ids = group && (!name || (group.name ?? '').toLowerCase().includes(name.toLowerCase())) ? [group.id] : [];
-    } else {
-      ids = await registry.groups.idsInOdooOrder(actor, name || undefined);
+      const group = await groupById(registry, actor, _id, full);
+      if (!group || (name && !(group.name ?? '').toLowerCase().includes(name.toLowerCase()))) throw refused(NOT_PRESENT);
+      request.auditIds = [group.id];
+      return groupsJson(registry, actor, [group], full);
     }
+    const ids = await registry.groups.idsInOdooOrder(actor, name || undefined);
     if (ids.length === 0) throw refused(NOT_PRESENT);
     request.auditIds = ids;
     return groupsOut(registry, actor, ids, full);

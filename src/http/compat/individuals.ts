@@ -53,13 +53,13 @@ export function compatIndividualRoutes(app: FastifyInstance, registry: Registry)
   app.get('/individual', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
     const { _id, name } = parseOr422(searchIndividualsQuery, request.query, 'query');
     const actor = actorFor(request);
-    let ids: number[];
     if (_id) {
       const individual = await activeIndividual(registry, actor, _id);
-      ids = individual && (!name || (individual.name ?? '').toLowerCase().includes(name.toLowerCase())) ? [individual.id] : [];
-    } else {
-      ids = await registry.individuals.idsInOdooOrder(actor, name || undefined);
+      if (!individual || (name && !(individual.name ?? '').toLowerCase().includes(name.toLowerCase()))) throw refused(NO_MATCH);
+      request.auditIds = [individual.id];
+      return individualsJson(registry, actor, [individual]);
     }
+    const ids = await registry.individuals.idsInOdooOrder(actor, name || undefined);
     if (ids.length === 0) throw refused(NO_MATCH);
     request.auditIds = ids;
     return individualsOut(registry, actor, ids);
