@@ -7,7 +7,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { buildApp } from '../src/app.js';
 import type { HttpRequestSpec } from './load.js';
-import { benchConfig } from './support.js';
+import { benchConfig, type BenchOdoo } from './support.js';
 
 interface UndiciRequestLike {
   method: string;
@@ -22,8 +22,8 @@ export interface CapturedCall {
   odooRequests: number;
 }
 
-export async function captureOdooRequest(odooUrl: string, apiPath: string, authorization: string): Promise<CapturedCall> {
-  const app = buildApp(benchConfig(odooUrl));
+export async function captureOdooRequest(odoo: string | BenchOdoo, apiPath: string, authorization: string): Promise<CapturedCall> {
+  const app = buildApp(benchConfig(odoo));
   const seen: UndiciRequestLike[] = [];
   const onCreate = (message: unknown) => seen.push((message as { request: UndiciRequestLike }).request);
   try {

@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { BenchOdoo } from './support.js';
 
 export type ChildRequest = { type: 'usage'; collectGarbage: boolean } | { type: 'stop' };
 export type ChildReply =
@@ -31,8 +32,9 @@ const script = fileURLToPath(new URL('./gateway-process.ts', import.meta.url));
  */
 const extraNodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-export async function startGatewayChild(odooUrl: string): Promise<GatewayChild> {
-  const child = fork(script, [odooUrl], {
+/** `odoo`: the simulator's URL, or a real Odoo's settings. */
+export async function startGatewayChild(odoo: string | BenchOdoo): Promise<GatewayChild> {
+  const child = fork(script, [JSON.stringify(odoo)], {
     execArgv: ['--import', import.meta.resolve('tsx'), '--expose-gc', ...extraNodeArgs],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --only=1,3] [--quick] [--write]`
+ * `npm run bench [-- --only=1,3] [--quick] [--write] [--real]`
  *
- * Runs the benchmark scenarios of issue 7, prints their tables and verdicts, and (for a full,
- * non-quick run, or with --write) writes bench/RESULTS.md. Exits non-zero only when a scenario
- * could not run; a missed target is a result, not a failure.
+ * Runs the benchmark scenarios, prints their tables and verdicts, and (for a full, non-quick
+ * run, or with --write) writes bench/RESULTS.md. Scenarios 1-5 run on the simulator; --real
+ * adds 6 and 7, on a real Odoo 17 + OpenG2P (see real-odoo.ts). Exits non-zero only when a
+ * scenario could not run; a missed target is a result, not a failure.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,27 +14,40 @@ import { memoryScenario } from './scenarios/memory.js';
 import { overheadScenario } from './scenarios/overhead.js';
 import { transportScenario } from './scenarios/transport.js';
 import { writesScenario } from './scenarios/writes.js';
+import { protocolsScenario } from './scenarios/protocols.js';
+import { realOdooScenario } from './scenarios/real-odoo.js';
+import { connectRealOdoo, type RealOdoo } from './real-odoo.js';
 import type { BenchOptions, ScenarioReport } from './support.js';
 
-const SCENARIOS: Record<string, (options: BenchOptions) => Promise<ScenarioReport>> = {
+type Scenario = (options: BenchOptions, real: () => Promise<RealOdoo>) => Promise<ScenarioReport>;
+const SIMULATOR_SCENARIOS: Record<string, Scenario> = {
   '1': overheadScenario,
   '2': growthScenario,
   '3': transportScenario,
   '4': writesScenario,
   '5': memoryScenario,
 };
+const REAL_SCENARIOS: Record<string, Scenario> = {
+  '6': async (options, real) => protocolsScenario(options, await real()),
+  '7': async (options, real) => realOdooScenario(options, await real()),
+};
 
 const args = process.argv.slice(2);
-const unknown = args.filter((a) => !/^--(only=[\d,]+|quick|write)$/.test(a));
+const unknown = args.filter((a) => !/^--(only=[\d,]+|quick|write|real)$/.test(a));
+const withReal = args.includes('--real');
+const SCENARIOS: Record<string, Scenario> = { ...SIMULATOR_SCENARIOS, ...(withReal ? REAL_SCENARIOS : {}) };
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const selected = onlyArg ? onlyArg.split(',').filter(Boolean) : Object.keys(SCENARIOS);
 const badSelection = selected.filter((s) => !(s in SCENARIOS));
 if (unknown.length || badSelection.length) {
-  console.error(`usage: npm run bench [-- --only=1,3] [--quick] [--write]   (scenarios: ${Object.keys(SCENARIOS).join(', ')})`);
+  console.error(`usage: npm run bench [-- --only=1,3] [--quick] [--write] [--real]   (scenarios: 1-5 on the simulator, 6-7 with --real on a real Odoo)`);
   process.exit(2);
 }
 const options: BenchOptions = { quick: args.includes('--quick') };
 const complete = selected.length === Object.keys(SCENARIOS).length;
+let realOdoo: Promise<RealOdoo> | undefined;
+/** Connected (and its fixture made) once, by the first real scenario that runs. */
+const real = () => (realOdoo ??= connectRealOdoo());
 const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
 
 const startedAt = new Date();
@@ -45,7 +59,7 @@ const failures: string[] = [];
 for (const key of selected) {
   const phaseStarted = performance.now();
   try {
-    const report = await SCENARIOS[key]!(options);
+    const report = await SCENARIOS[key]!(options, real);
     reports.push(report);
     console.log(`\n${scenarioMarkdown(report)}(${((performance.now() - phaseStarted) / 1000).toFixed(0)} s)`);
   } catch (err) {
@@ -64,5 +78,6 @@ if ((complete && !options.quick) || args.includes('--write')) {
 } else {
   console.log('bench/RESULTS.md left as it was (partial or quick run; add --write to replace it)');
 }
+if (realOdoo) await (await realOdoo.catch(() => undefined))?.close();
 // Sockets the scenarios closed can keep the loop alive a moment; the run is over.
 process.exit(failures.length ? 1 : 0);
