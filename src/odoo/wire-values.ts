@@ -27,7 +27,7 @@ export function toWireValue(value: unknown): unknown {
     const key = keys[i]!;
     const item = record[key];
     const wire = item === undefined ? undefined : toWireValue(item);
-    if (!out && wire !== item) out = copyKeys(record, keys, i);
+    if (!out && (item === undefined || wire !== item)) out = copyKeys(record, keys, i);
     if (out && wire !== undefined) out[key] = wire;
   }
   return out ?? value;
