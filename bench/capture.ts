@@ -41,6 +41,18 @@ export async function captureOdooRequest(odoo: string | BenchOdoo, apiPath: stri
   return { odoo: { method: last.method as 'POST', path: last.path, headers: headerRecord(last.headers), body: bodyText(last.body) }, odooRequests: seen.length };
 }
 
+/**
+ * The captured single-record read, asking for another record: the id in its domain
+ * (`["id","in",[id]]`, as the gateway sends it) replaced. Lets a load spread over many records,
+ * so identical reads in flight (which share one Odoo call) do not flatter the gateway.
+ */
+export function forRecord(spec: HttpRequestSpec, capturedId: number, id: number): HttpRequestSpec {
+  const term = `["id","in",[${capturedId}]]`;
+  const body = spec.body ?? '';
+  if (body.split(term).length !== 2) throw new Error(`the captured Odoo request does not hold ${term} exactly once`);
+  return { ...spec, body: body.replace(term, `["id","in",[${id}]]`) };
+}
+
 function headerRecord(headers: string[] | string): Record<string, string> {
   const record: Record<string, string> = {};
   if (Array.isArray(headers)) {

@@ -207,7 +207,7 @@ export class OdooConnectionImpl implements OdooConnection {
         const result = await this.limit.run(() => {
           sent = true;
           const remainingMs = Math.max(1, Math.round(timeoutMs - (performance.now() - started)));
-          return this.transport.call(service, method, args, { timeoutMs: remainingMs, signal: options.signal, sessionId: options.sessionId });
+          return this.transport.call(service, method, args, { timeoutMs: remainingMs, deadline, signal: options.signal, sessionId: options.sessionId });
         }, queueSignal);
         admit('success');
         this.report(label, options.model, started, 'ok');

@@ -2,7 +2,8 @@ import { OdooError } from './errors.js';
 
 interface Flight {
   promise: Promise<unknown>;
-  controller: AbortController;
+  /** Only when the first caller can give up: a caller that cannot stays a waiter to the end, so the call is never aborted. */
+  controller: AbortController | undefined;
   /** Callers waiting for it; when the last one gives up, the call is aborted. */
   waiters: number;
   generation: number;
@@ -25,13 +26,13 @@ export class SharedReads {
     this.generation++;
   }
 
-  run<T>(account: object, key: string, signal: AbortSignal | undefined, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  run<T>(account: object, key: string, signal: AbortSignal | undefined, call: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
     let byKey = this.flights.get(account);
     if (!byKey) this.flights.set(account, (byKey = new Map()));
     const existing = byKey.get(key);
     if (existing && existing.generation === this.generation) return this.wait(byKey, key, existing, signal, true) as Promise<T>;
-    const controller = new AbortController();
-    const flight: Flight = { promise: call(controller.signal), controller, waiters: 0, generation: this.generation };
+    const controller = signal ? new AbortController() : undefined;
+    const flight: Flight = { promise: call(controller?.signal), controller, waiters: 0, generation: this.generation };
     byKey.set(key, flight);
     const forget = () => {
       if (byKey.get(key) === flight) byKey.delete(key);
@@ -48,7 +49,7 @@ export class SharedReads {
     const leave = () => {
       if (--flight.waiters > 0) return;
       if (byKey.get(key) === flight) byKey.delete(key);
-      flight.controller.abort(signal.reason);
+      flight.controller?.abort(signal.reason);
     };
     if (signal.aborted) {
       leave();
