@@ -42,7 +42,9 @@ export class OdooAccountClient implements OdooClient {
   async executeKw<T = unknown>(model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}, opts: CallOptions = {}): Promise<T> {
     const callKwargs = opts.context ? { ...kwargs, context: { ...(kwargs.context as object | undefined), ...opts.context } } : kwargs;
     const idempotent = this.connection.isIdempotent(method);
-    if (opts.shareInFlight && idempotent) {
+    // Only while Odoo is healthy: a half-open breaker lets exactly one probe through, and the
+    // requests it turns away must not ride on that probe.
+    if (opts.shareInFlight && idempotent && this.connection.breakerState === 'closed') {
       const key = JSON.stringify([model, method, args, callKwargs]);
       return this.connection.sharedReads.run(this.account, key, opts.signal, (signal) => this.send<T>(model, method, args, callKwargs, idempotent, signal));
     }

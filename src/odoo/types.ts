@@ -24,8 +24,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /**
    * A read (idempotent method) that may share the Odoo call of an identical one already in
-   * flight for the same account, started after the connection's last write finished. Each
-   * caller gets its own copy of the answer.
+   * flight for the same account, started after the connection's last write finished, while
+   * the circuit breaker is closed. Each caller gets its own copy of the answer.
    */
   shareInFlight?: boolean;
 }
