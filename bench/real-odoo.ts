@@ -21,6 +21,8 @@ export interface RealOdoo {
   target: OdooTarget;
   /** An individual with two IDs, two phones and a bank account. */
   individualId: number;
+  /** Further individuals (the demo registry's), for loads spread over many records. */
+  otherIndividualIds: number[];
   /** The administrator again, with an API key instead of the password (/web/session/authenticate refuses keys). */
   apiKeyAccount: { login: string; secret: string };
   close(): Promise<void>;
@@ -30,12 +32,17 @@ export async function connectRealOdoo(): Promise<RealOdoo> {
   if (!realOdooSettings()) await startSharedRealOdoo();
   const settings = realOdooSettings()!;
   const odoo: BenchOdoo = { url: settings.url, db: settings.db, login: settings.login, password: settings.password };
-  const target = await startOdooTarget();
+  // The demo registry (made once over RPC, then found again) gives loads many records to read.
+  const target = await startOdooTarget({ demoOnRealServer: true, households: 30 });
   try {
     const individualId = await ensureFixture(target, odoo);
     // The same user as the password account, so the two differ only in how they log in.
     const secret = await target.createApiKey(odoo.login, odoo.password);
-    return { odoo, target, individualId, apiKeyAccount: { login: odoo.login, secret }, close: () => target.close() };
+    const otherIndividualIds = await target.admin.search('res.partner', [['is_registrant', '=', true], ['is_group', '=', false], ['id', '!=', individualId]], {
+      limit: 63,
+      order: 'id asc',
+    });
+    return { odoo, target, individualId, otherIndividualIds, apiKeyAccount: { login: odoo.login, secret }, close: () => target.close() };
   } catch (err) {
     await target.close();
     throw err;

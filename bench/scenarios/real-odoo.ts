@@ -7,7 +7,7 @@
  */
 import { loadavg } from 'node:os';
 import type { OdooProtocol } from '../../src/odoo/index.js';
-import { captureOdooRequest } from '../capture.js';
+import { captureOdooRequest, forRecord } from '../capture.js';
 import { startGatewayChild, type GatewayChild } from '../gateway-child.js';
 import { requestsPerSecond, undiciLoop, type HttpRequestSpec, type LoadResult } from '../load.js';
 import type { RealOdoo } from '../real-odoo.js';
@@ -85,24 +85,34 @@ export async function realOdooScenario(options: BenchOptions, real: RealOdoo): P
       ]);
     }
 
-    // Throughput, 32 connections: the default gateway against the fastest direct call.
-    const throughput = { gateway: [] as LoadResult[], direct: [] as LoadResult[] };
-    await undiciLoop(byDefault.origin, viaGateway, 32, 1000);
+    // Throughput, 32 connections, spread over many individuals (identical reads in flight share
+    // one Odoo call, which would flatter the gateway): the default gateway against the fastest
+    // direct call, then the gateway on one record alone to show that sharing.
+    const ids = [real.individualId, ...real.otherIndividualIds];
+    const directSpecs = ids.map((id) => forRecord(fastestDirect.spec, real.individualId, id));
+    const gatewaySpecs: HttpRequestSpec[] = ids.map((id) => ({ method: 'GET', path: `/api/v1/individuals/${id}`, headers: { authorization } }));
+    const throughput = { direct: [] as LoadResult[], gateway: [] as LoadResult[], identical: [] as LoadResult[] };
+    await undiciLoop(byDefault.origin, gatewaySpecs, 32, 1000);
     for (let round = 0; round < throughputRounds; round++) {
-      throughput.direct.push(await undiciLoop(fastestDirect.origin, fastestDirect.spec, 32, throughputMs));
-      throughput.gateway.push(await undiciLoop(byDefault.origin, viaGateway, 32, throughputMs));
+      throughput.direct.push(await undiciLoop(fastestDirect.origin, directSpecs, 32, throughputMs));
+      throughput.gateway.push(await undiciLoop(byDefault.origin, gatewaySpecs, 32, throughputMs));
     }
+    throughput.identical.push(await undiciLoop(byDefault.origin, viaGateway, 32, throughputMs));
     const rps = (results: LoadResult[]) => results.reduce((sum, r) => sum + requestsPerSecond(r), 0) / results.length;
     const rpsShare = rps(throughput.gateway) / rps(throughput.direct);
     const throughputFailures = [...throughput.gateway, ...throughput.direct].reduce((n, r) => n + r.failures, 0);
+    const sides = [
+      ['direct', `${fastestDirect.name}, ${ids.length} individuals in turn`],
+      ['gateway', `${byDefault.name}, the same ${ids.length} individuals`],
+      ['identical', `${byDefault.name}, one individual (identical reads share calls)`],
+    ] as const;
     const throughputRows = [
       ['32 connections', 'req/s (mean of rounds)', 'p50 ms', 'p99 ms', 'failures'],
-      ...(['direct', 'gateway'] as const).map((side) => {
+      ...sides.map(([side, name]) => {
         const lat = throughput[side].flatMap((r) => r.latencies);
-        const name = side === 'direct' ? fastestDirect.name : byDefault.name;
         return [name, fixed(rps(throughput[side]), 0), fixed(median(lat)), fixed(percentile(lat, 99)), String(throughput[side].reduce((n, r) => n + r.failures, 0))];
       }),
-      ['**gateway ÷ direct**', `**${fixed(rpsShare * 100, 0)}%**`, '', '', ''],
+      ['**gateway ÷ direct** (same individuals)', `**${fixed(rpsShare * 100, 0)}%**`, '', '', ''],
     ];
 
     const shared = await odooCallsForIdenticalReads(real.odoo, apiPath, IDENTICAL_READERS);
@@ -138,7 +148,8 @@ export async function realOdooScenario(options: BenchOptions, real: RealOdoo): P
       method:
         `Real Odoo 17 + OpenG2P (${real.odoo.url.replace(/\/\/[^/]*/, '//…')}, threaded, same machine); the individual has 2 IDs, 2 phones, 1 bank account. ` +
         `One gateway process per protocol plus one with default settings. The direct requests are the gateways' own, captured from undici (same body, same session cookie). ` +
-        `Latency: ${rounds} rounds of ${roundMs / 1000} s per path at 1 connection, every path in turn within a round. Throughput: ${throughputRounds} interleaved rounds of ${throughputMs / 1000} s per side at 32 connections. ` +
+        `Latency: ${rounds} rounds of ${roundMs / 1000} s per path at 1 connection, every path in turn within a round. Throughput: ${throughputRounds} interleaved rounds of ${throughputMs / 1000} s per side at 32 connections, ` +
+        `over ${ids.length} individuals (the direct request's record id changed accordingly). ` +
         `Load average (1 min) ${fixed(loadBefore)} before, ${fixed(loadAfter)} after.`,
       tables: [latencyRows, throughputRows],
       verdicts,
