@@ -7,6 +7,7 @@
  * scenario could not run; a missed target is a result, not a failure.
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { resultsDocument, scenarioMarkdown, verdictTable, machineDescription } from './report.js';
 import { growthScenario } from './scenarios/growth.js';
@@ -51,6 +52,7 @@ const real = () => (realOdoo ??= connectRealOdoo());
 const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
 
 const startedAt = new Date();
+const loadAtStart = loadavg()[0]!;
 const started = performance.now();
 console.log(`g2p-gateway bench: scenarios ${selected.join(', ')}${options.quick ? ' (quick)' : ''}`);
 console.log(machineDescription().join('\n'));
@@ -73,7 +75,7 @@ console.log(`\n## Verdicts\n\n${verdictTable(reports)}\n\nwall time ${wallSecond
 
 if ((complete && !options.quick) || args.includes('--write')) {
   const file = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-  writeFileSync(file, resultsDocument(reports, failures, { command, startedAt, wallSeconds, quick: options.quick }));
+  writeFileSync(file, resultsDocument(reports, failures, { command, startedAt, wallSeconds, quick: options.quick, loadAtStart }));
   console.log('bench/RESULTS.md written');
 } else {
   console.log('bench/RESULTS.md left as it was (partial or quick run; add --write to replace it)');
