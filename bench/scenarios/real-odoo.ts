@@ -30,7 +30,7 @@ interface Path {
 export async function realOdooScenario(options: BenchOptions, real: RealOdoo): Promise<ScenarioReport> {
   const rounds = options.quick ? 2 : 5;
   const roundMs = options.quick ? 1500 : 3000;
-  const throughputRounds = options.quick ? 2 : 3;
+  const throughputRounds = options.quick ? 2 : 5;
   const throughputMs = options.quick ? 2000 : 4000;
   const loadBefore = loadavg()[0]!;
   const apiPath = `/api/v1/individuals/${real.individualId}`;
