@@ -52,17 +52,16 @@ export class OdooAccountClient implements OdooClient {
   }
 
   private async send<T>(model: string, method: string, args: unknown[], callKwargs: Record<string, unknown>, idempotent: boolean, signal: AbortSignal | undefined): Promise<T> {
-    const opts = { signal };
     publishOdooCall(() => ({ connection: this.connection.hooks.name, model, method, args, kwargs: callKwargs }));
     for (let relogin = 0; ; relogin++) {
-      const uid = await this.connection.ensureLogin(this.account, opts.signal);
+      const uid = await this.connection.ensureLogin(this.account, signal);
       const sessionId = this.connection.settings.sessionCookie ? this.account.sessionId : undefined;
       try {
         const result = await this.connection.invokeRaw(
           'object',
           'execute_kw',
           [this.connection.settings.db, uid, this.account.secret, model, method, args, callKwargs],
-          { signal: opts.signal, sessionId, model, idempotent },
+          { signal, sessionId, model, idempotent },
         );
         if (sessionId && result.newSessionId) this.account.sessionId = result.newSessionId;
         return result.value as T;
