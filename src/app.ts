@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config/load.js';
 import { frameworkErrors, installErrorHandling } from './http/errors.js';
 import { odooProblem } from './http/odoo-errors.js';
@@ -18,6 +18,7 @@ import { opsPlugin } from './http/ops/index.js';
 import { openApiPlugin } from './http/openapi.js';
 import { registryPlugin } from './http/routes/index.js';
 import { customEndpointsPlugin } from './http/endpoints.js';
+import { responseSerializerCompiler } from './http/serializer.js';
 import { loggerOptions } from './logging.js';
 import { createMetrics, metricsAreServed } from './metrics.js';
 import { createOdooConnection, type OdooConnection } from './odoo/index.js';
@@ -71,7 +72,7 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
     frameworkErrors,
   });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler);
 
   const metrics = createMetrics({ processMetrics: metricsAreServed(config.metrics) });
   const odoo = deps.odoo ?? createOdooConnection({ ...config.odoo!, name: 'gateway', logger: app.log, onCall: metrics.observeOdooCall });

@@ -50,6 +50,7 @@ export class Groups {
     const { records } = await searchTree(actor.client, MODEL, [['id', '=', id], ...registrantDomain(true)], groupSpec(this.core.customFields, withMembers), {
       limit: 1,
       context: { active_test: false },
+      shareInFlight: true,
     });
     if (!records[0]) throw registrantNotFound('group', id);
     const group = toGroup(records[0], this.core.customFields, withMembers);

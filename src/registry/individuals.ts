@@ -12,10 +12,11 @@ const MODEL = 'res.partner';
 
 /** Use cases on individuals: every read is scoped to `is_registrant = true, is_group = false`. */
 export class Individuals {
-  constructor(private readonly core: RegistryCore) {}
+  /** Built once: the custom fields are fixed by the configuration. */
+  private readonly spec: ReturnType<typeof individualSpec>;
 
-  private get spec() {
-    return individualSpec(this.core.customFields);
+  constructor(private readonly core: RegistryCore) {
+    this.spec = individualSpec(core.customFields);
   }
 
   private convert = (record: OdooRecord): Individual => toIndividual(record, this.core.customFields);
@@ -46,6 +47,7 @@ export class Individuals {
     const { records } = await searchTree(actor.client, MODEL, [['id', 'in', ids], ...registrantDomain(false)], this.spec, {
       order: 'id asc',
       context: { active_test: false },
+      shareInFlight: true,
     });
     return records.map(this.convert);
   }
@@ -61,7 +63,7 @@ export class Individuals {
       MODEL,
       [...registrantDomain(false), ['reg_ids', 'any', [['id_type', '=', type.id], ['value', '=', value]]]],
       this.spec,
-      { limit: 2, order: 'id asc' },
+      { limit: 2, order: 'id asc', shareInFlight: true },
     );
     if (records.length === 0) throw new RegistryError('not_found', `No individual has the ${type.name} "${value}".`);
     if (records.length > 1) {
