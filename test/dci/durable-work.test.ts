@@ -5,6 +5,9 @@
  * the standard's HttpErrorResponse shape, and the work accepted before resumes once it is back.
  */
 import t from 'tap';
+import { buildApp } from '../../src/app.js';
+import { testConfig } from '../support/config.js';
+import { captureLogs } from '../support/stack.js';
 import type { OdooTarget } from '../support/odoo-target.js';
 import { redisServerMissing, startRedis, type RedisServer } from '../support/redis.js';
 import { requestProblems, responseProblems } from './standard-schemas.js';
@@ -141,4 +144,24 @@ t.test('Redis down: async routes answer 503 (HttpErrorResponse); accepted work r
   const callback = await receiver.waitFor('/cb/registry/on-search', (c) => c.body.message.correlation_id === correlationId);
   t.equal(callback.body.header.status, 'succ', 'delivered after Redis came back');
   t.ok(callback.signatureValid);
+});
+
+t.test('with Redis the gateway does not warn that pending work is kept in memory; without, it does', { skip }, async (t) => {
+  const startUpLines = async (withRedis: boolean) => {
+    const app = buildApp(
+      testConfig({
+        log: { level: 'warn' },
+        odoo: { url: sim.url, db: sim.db, accounts: { default: { login: sim.login, password: sim.password } } },
+        metrics: { enabled: false },
+        server: { underPressure: { enabled: false } },
+        ...(withRedis ? { redis: { url: redis.url, keyPrefix: `warn-${++prefixCounter}:` } } : {}),
+      }),
+    );
+    const logs = captureLogs(app);
+    await app.ready();
+    await app.close();
+    return logs.logLines().filter((line) => line.includes('pending work is lost if the gateway restarts'));
+  };
+  t.same(await startUpLines(true), [], 'Redis: no warning');
+  t.equal((await startUpLines(false)).length, 1, 'memory: the warning');
 });
