@@ -22,7 +22,7 @@ import { responseSerializerCompiler } from './http/serializer.js';
 import { loggerOptions } from './logging.js';
 import { createMetrics, metricsAreServed } from './metrics.js';
 import { createOdooConnection, type OdooConnection } from './odoo/index.js';
-import { createStateStore, type StateStore } from './state/index.js';
+import { createStateStore, durableDciStore, type StateStore } from './state/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,7 +36,7 @@ declare module 'fastify' {
 export interface AppDependencies {
   /** An existing Odoo connection (tests share one); otherwise one is made from `config.odoo`. */
   odoo?: OdooConnection;
-  /** Where async DCI transactions are kept (a shared, durable store); in memory otherwise. */
+  /** Where async DCI transactions are kept; by default in Redis when `redis.url` is set, else in memory. */
   dciStore?: DciTransactionStore;
 }
 
@@ -104,7 +104,8 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
     if (tokenIssuer.ephemeralKey) app.log.warn('auth.clientCredentials: no signingKeys configured; tokens are signed with a key made at start-up and stop working when the gateway restarts');
     app.register(tokenRoutePlugin, { issuer: tokenIssuer, rateLimit: config.auth.clientCredentials.rateLimit });
   }
-  app.register(dciPlugin, { ...(signer ? { signer } : {}), ...(tokenIssuer ? { tokenIssuer } : {}), ...(deps.dciStore ? { store: deps.dciStore } : {}) });
+  const dciStore = deps.dciStore ?? durableDciStore(config, state);
+  app.register(dciPlugin, { ...(signer ? { signer } : {}), ...(tokenIssuer ? { tokenIssuer } : {}), ...(dciStore ? { store: dciStore } : {}) });
   if (config.compat.enabled) app.register(compatPlugin);
   // Last: declared endpoints are checked against every built-in route for clashes.
   app.register(customEndpointsPlugin);
