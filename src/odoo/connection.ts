@@ -1,7 +1,7 @@
 import { accessDenied, isOdooError, OdooError } from './errors.js';
 import { OdooHttp } from './http.js';
 import { odooConnectionOptionsSchema, type OdooConnectionHooks, type OdooConnectionOptions, type OdooConnectionSettings } from './options.js';
-import { backoffDelay, CircuitBreaker, ConcurrencyLimit, sleep, type BreakerState, type CallOutcome } from './resilience.js';
+import { backoffDelay, CircuitBreaker, ConcurrencyLimit, raceAbort, sleep, type BreakerState, type CallOutcome } from './resilience.js';
 import { createTransport, webSessionAuthenticate, type OdooService, type OdooTransport, type WireResult } from './transport.js';
 import type { OdooConnection, OdooCredentials, OdooVersion } from './types.js';
 import { OdooAccountClient } from './client.js';
@@ -281,25 +281,6 @@ export class OdooConnectionImpl implements OdooConnection {
   }
 }
 
-/** The promise's outcome, or the signal's abort reason if the caller gives up first. */
-function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
 
 /** How a call's end counts for the breaker: transport failures open it, a caller's abort says nothing. */
 function outcomeOf(err: unknown): 'success' | 'failure' | 'neutral' {

@@ -1,4 +1,5 @@
 import { OdooError } from './errors.js';
+import { raceAbort } from './resilience.js';
 
 interface Flight {
   promise: Promise<unknown>;
@@ -51,28 +52,7 @@ export class SharedReads {
       if (byKey.get(key) === flight) byKey.delete(key);
       flight.controller?.abort(signal.reason);
     };
-    if (signal.aborted) {
-      leave();
-      answer.catch(() => undefined);
-      return Promise.reject(callerAbort(signal.reason));
-    }
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        leave();
-        reject(callerAbort(signal.reason));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      answer.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (err: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(err);
-        },
-      );
-    });
+    return raceAbort(answer, signal, { onAbort: leave, reasonOf: callerAbort });
   }
 }
 
