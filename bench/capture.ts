@@ -7,7 +7,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { buildApp } from '../src/app.js';
 import type { HttpRequestSpec } from './load.js';
-import { benchConfig } from './support.js';
+import { benchConfig, type BenchOdoo } from './support.js';
 
 interface UndiciRequestLike {
   method: string;
@@ -22,8 +22,8 @@ export interface CapturedCall {
   odooRequests: number;
 }
 
-export async function captureOdooRequest(odooUrl: string, apiPath: string, authorization: string): Promise<CapturedCall> {
-  const app = buildApp(benchConfig(odooUrl));
+export async function captureOdooRequest(odoo: string | BenchOdoo, apiPath: string, authorization: string): Promise<CapturedCall> {
+  const app = buildApp(benchConfig(odoo));
   const seen: UndiciRequestLike[] = [];
   const onCreate = (message: unknown) => seen.push((message as { request: UndiciRequestLike }).request);
   try {
@@ -39,6 +39,18 @@ export async function captureOdooRequest(odooUrl: string, apiPath: string, autho
   const last = seen.at(-1);
   if (!last) throw new Error('the gateway made no Odoo request to capture');
   return { odoo: { method: last.method as 'POST', path: last.path, headers: headerRecord(last.headers), body: bodyText(last.body) }, odooRequests: seen.length };
+}
+
+/**
+ * The captured single-record read, asking for another record: the id in its domain
+ * (`["id","in",[id]]`, as the gateway sends it) replaced. Lets a load spread over many records,
+ * so identical reads in flight (which share one Odoo call) do not flatter the gateway.
+ */
+export function forRecord(spec: HttpRequestSpec, capturedId: number, id: number): HttpRequestSpec {
+  const term = `["id","in",[${capturedId}]]`;
+  const body = spec.body ?? '';
+  if (body.split(term).length !== 2) throw new Error(`the captured Odoo request does not hold ${term} exactly once`);
+  return { ...spec, body: body.replace(term, `["id","in",[${id}]]`) };
 }
 
 function headerRecord(headers: string[] | string): Record<string, string> {

@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { BenchOdoo } from './support.js';
 
 export type ChildRequest = { type: 'usage'; collectGarbage: boolean } | { type: 'stop' };
 export type ChildReply =
@@ -31,9 +32,9 @@ const script = fileURLToPath(new URL('./gateway-process.ts', import.meta.url));
  */
 const extraNodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-/** `redisUrl`: the gateway keeps its shared state (idempotency keys, record leases) there. */
-export async function startGatewayChild(odooUrl: string, redisUrl?: string): Promise<GatewayChild> {
-  const child = fork(script, redisUrl ? [odooUrl, redisUrl] : [odooUrl], {
+/** `odoo`: the simulator's URL, or a real Odoo's settings; `redisUrl`: the gateway keeps its shared state (idempotency keys, record leases) there. */
+export async function startGatewayChild(odoo: string | BenchOdoo, redisUrl?: string): Promise<GatewayChild> {
+  const child = fork(script, redisUrl ? [JSON.stringify(odoo), redisUrl] : [JSON.stringify(odoo)], {
     execArgv: ['--import', import.meta.resolve('tsx'), '--expose-gc', ...extraNodeArgs],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

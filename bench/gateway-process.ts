@@ -1,17 +1,17 @@
 /**
  * The gateway alone in its own process, so the bench measures it the way it is deployed (its
  * own event loop and core, apart from Odoo and the load generator) and its resident memory is
- * its own. Started by gateway-child.ts with the simulator's URL (and a Redis URL, for shared
- * state) as arguments; speaks over the IPC channel only.
+ * its own. Started by gateway-child.ts with its Odoo as the first argument (JSON) and, for
+ * shared state, a Redis URL as the second; speaks over the IPC channel only.
  */
 import type { AddressInfo } from 'node:net';
 import { buildApp } from '../src/app.js';
 import type { ChildReply, ChildRequest } from './gateway-child.js';
-import { benchConfig } from './support.js';
+import { benchConfig, type BenchOdoo } from './support.js';
 
-const [odooUrl, redisUrl] = process.argv.slice(2);
-if (!odooUrl || !process.send) {
-  console.error('gateway-process.ts is started by bench/gateway-child.ts (IPC) with the Odoo URL as argument');
+const [odooArg, redisUrl] = process.argv.slice(2);
+if (!odooArg || !process.send) {
+  console.error('gateway-process.ts is started by bench/gateway-child.ts (IPC) with the Odoo (JSON: a URL or settings) as argument');
   process.exit(2);
 }
 const send = (reply: ChildReply) => process.send!(reply);
@@ -21,7 +21,7 @@ const send = (reply: ChildReply) => process.send!(reply);
 // production rather than a source-map lookup each.
 process.setSourceMapsEnabled(false);
 
-const app = buildApp(benchConfig(odooUrl, redisUrl));
+const app = buildApp(benchConfig(JSON.parse(odooArg) as string | BenchOdoo, redisUrl));
 await app.listen({ host: '127.0.0.1', port: 0 });
 const { port } = app.server.address() as AddressInfo;
 

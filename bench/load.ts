@@ -30,9 +30,12 @@ export const requestsPerSecond = (result: LoadResult): number => (result.latenci
  * answer `Connection: close`): undici reconnects per request, exactly as the gateway's own
  * pool does towards Odoo, whereas autocannon queues its next request on the closing socket
  * and then times it from that lost write. Used against the gateway too where a figure is
- * compared with such a server, so both sides carry the same client cost.
+ * compared with such a server, so both sides carry the same client cost. With a list of
+ * requests, each next request is the next of the list (round robin over all connections).
  */
-export async function undiciLoop(origin: string, spec: HttpRequestSpec, connections: number, durationMs: number): Promise<LoadResult> {
+export async function undiciLoop(origin: string, specs: HttpRequestSpec | readonly HttpRequestSpec[], connections: number, durationMs: number): Promise<LoadResult> {
+  const list = Array.isArray(specs) ? specs : [specs as HttpRequestSpec];
+  let next = 0;
   const pool = new Pool(origin, { connections, pipelining: 1 });
   const latencies: number[] = [];
   let requests = 0;
@@ -42,6 +45,7 @@ export async function undiciLoop(origin: string, spec: HttpRequestSpec, connecti
   const deadline = started + durationMs;
   const worker = async () => {
     while (performance.now() < deadline) {
+      const spec = list[next++ % list.length]!;
       const sent = performance.now();
       requests++;
       try {

@@ -1,5 +1,5 @@
 /** Turns scenario reports into the printed table and bench/RESULTS.md. */
-import { cpus, totalmem, type as osType, release } from 'node:os';
+import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import type { ScenarioReport } from './support.js';
 
 export interface RunDescription {
@@ -7,6 +7,8 @@ export interface RunDescription {
   startedAt: Date;
   wallSeconds: number;
   quick: boolean;
+  /** 1-minute load average when the run started (how busy the machine was with other work). */
+  loadAtStart: number;
 }
 
 export function machineDescription(): string[] {
@@ -61,6 +63,8 @@ export function resultsDocument(reports: ScenarioReport[], failures: string[], r
     `- Date: ${run.startedAt.toISOString()}`,
     `- Command: \`${run.command}\`${run.quick ? ' (quick: shortened phases)' : ''}`,
     `- Wall time of the run: ${run.wallSeconds.toFixed(0)} s`,
+    `- Load average (1 min): ${run.loadAtStart.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end, on ${cpus().length} cores: ` +
+      `other work shared the machine, so single figures move between runs; the baselines are measured in the same rounds, the ratios move much less`,
     '',
     '## Verdicts',
     '',

@@ -1,11 +1,13 @@
 /**
- * `npm run bench [-- --only=1,3] [--quick] [--write]`
+ * `npm run bench [-- --only=1,3] [--quick] [--write] [--real]`
  *
- * Runs the benchmark scenarios of issue 7, prints their tables and verdicts, and (for a full,
- * non-quick run, or with --write) writes bench/RESULTS.md. Exits non-zero only when a scenario
- * could not run; a missed target is a result, not a failure.
+ * Runs the benchmark scenarios, prints their tables and verdicts, and (for a full, non-quick
+ * run, or with --write) writes bench/RESULTS.md. Scenarios 1-5 run on the simulator; --real
+ * adds 7 and 8, on a real Odoo 17 + OpenG2P (see real-odoo.ts). Exits non-zero only when a
+ * scenario could not run; a missed target is a result, not a failure.
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { resultsDocument, scenarioMarkdown, verdictTable, machineDescription } from './report.js';
 import { growthScenario } from './scenarios/growth.js';
@@ -14,9 +16,13 @@ import { overheadScenario } from './scenarios/overhead.js';
 import { replicasScenario } from './scenarios/replicas.js';
 import { transportScenario } from './scenarios/transport.js';
 import { writesScenario } from './scenarios/writes.js';
+import { protocolsScenario } from './scenarios/protocols.js';
+import { realOdooScenario } from './scenarios/real-odoo.js';
+import { connectRealOdoo, type RealOdoo } from './real-odoo.js';
 import type { BenchOptions, ScenarioReport } from './support.js';
 
-const SCENARIOS: Record<string, (options: BenchOptions) => Promise<ScenarioReport>> = {
+type Scenario = (options: BenchOptions, real: () => Promise<RealOdoo>) => Promise<ScenarioReport>;
+const SIMULATOR_SCENARIOS: Record<string, Scenario> = {
   '1': overheadScenario,
   '2': growthScenario,
   '3': transportScenario,
@@ -24,21 +30,31 @@ const SCENARIOS: Record<string, (options: BenchOptions) => Promise<ScenarioRepor
   '5': memoryScenario,
   '6': replicasScenario,
 };
+const REAL_SCENARIOS: Record<string, Scenario> = {
+  '7': async (options, real) => protocolsScenario(options, await real()),
+  '8': async (options, real) => realOdooScenario(options, await real()),
+};
 
 const args = process.argv.slice(2);
-const unknown = args.filter((a) => !/^--(only=[\d,]+|quick|write)$/.test(a));
+const unknown = args.filter((a) => !/^--(only=[\d,]+|quick|write|real)$/.test(a));
+const withReal = args.includes('--real');
+const SCENARIOS: Record<string, Scenario> = { ...SIMULATOR_SCENARIOS, ...(withReal ? REAL_SCENARIOS : {}) };
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const selected = onlyArg ? onlyArg.split(',').filter(Boolean) : Object.keys(SCENARIOS);
 const badSelection = selected.filter((s) => !(s in SCENARIOS));
 if (unknown.length || badSelection.length) {
-  console.error(`usage: npm run bench [-- --only=1,3] [--quick] [--write]   (scenarios: ${Object.keys(SCENARIOS).join(', ')})`);
+  console.error(`usage: npm run bench [-- --only=1,3] [--quick] [--write] [--real]   (scenarios: 1-6 on the simulator, 7-8 with --real on a real Odoo)`);
   process.exit(2);
 }
 const options: BenchOptions = { quick: args.includes('--quick') };
 const complete = selected.length === Object.keys(SCENARIOS).length;
+let realOdoo: Promise<RealOdoo> | undefined;
+/** Connected (and its fixture made) once, by the first real scenario that runs. */
+const real = () => (realOdoo ??= connectRealOdoo());
 const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
 
 const startedAt = new Date();
+const loadAtStart = loadavg()[0]!;
 const started = performance.now();
 console.log(`g2p-gateway bench: scenarios ${selected.join(', ')}${options.quick ? ' (quick)' : ''}`);
 console.log(machineDescription().join('\n'));
@@ -47,7 +63,7 @@ const failures: string[] = [];
 for (const key of selected) {
   const phaseStarted = performance.now();
   try {
-    const report = await SCENARIOS[key]!(options);
+    const report = await SCENARIOS[key]!(options, real);
     reports.push(report);
     console.log(`\n${scenarioMarkdown(report)}(${((performance.now() - phaseStarted) / 1000).toFixed(0)} s)`);
   } catch (err) {
@@ -61,10 +77,11 @@ console.log(`\n## Verdicts\n\n${verdictTable(reports)}\n\nwall time ${wallSecond
 
 if ((complete && !options.quick) || args.includes('--write')) {
   const file = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-  writeFileSync(file, resultsDocument(reports, failures, { command, startedAt, wallSeconds, quick: options.quick }));
+  writeFileSync(file, resultsDocument(reports, failures, { command, startedAt, wallSeconds, quick: options.quick, loadAtStart }));
   console.log('bench/RESULTS.md written');
 } else {
   console.log('bench/RESULTS.md left as it was (partial or quick run; add --write to replace it)');
 }
+if (realOdoo) await (await realOdoo.catch(() => undefined))?.close();
 // Sockets the scenarios closed can keep the loop alive a moment; the run is over.
 process.exit(failures.length ? 1 : 0);

@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto';
 import type { Config } from '../src/config/load.js';
 import type { RoleMapping } from '../src/config/roles.js';
 import { configSchema } from '../src/config/schema.js';
+import type { OdooProtocol } from '../src/odoo/index.js';
 
 /** HS256 key for bench tokens only; the bench gateway trusts nothing else. */
 const BENCH_JWT_SECRET = 'bench-secret-for-g2p-gateway-benchmarks-only-0123456789';
@@ -21,20 +22,38 @@ const BENCH_ROLES: RoleMapping = {
   'Rest API POST': [{ claim: 'realm_access.roles', includes: 'registry-writer' }],
 };
 
+/** The Odoo a bench gateway talks to; a bare URL is the simulator (its database and administrator). */
+export interface BenchOdoo {
+  url: string;
+  db: string;
+  login: string;
+  password: string;
+  /** Unset: the gateway's default. */
+  protocol?: OdooProtocol;
+}
+
+export const simulatorOdoo = (url: string): BenchOdoo => ({ url, db: SIM_DB, login: SIM_ADMIN.login, password: SIM_ADMIN.secret });
+
 /**
- * The gateway's production defaults, pointed at a simulator, with the three per-request extras
- * that would measure something other than the gateway's own path switched off: rate limiting
- * (it would answer 429 under load), load shedding (503 on a busy shared machine) and metrics.
- * With `redisUrl` the gateway keeps its shared state there, as replicas do.
+ * The gateway's production defaults, pointed at a simulator or a real Odoo, with the three
+ * per-request extras that would measure something other than the gateway's own path switched
+ * off: rate limiting (it would answer 429 under load), load shedding (503 on a busy shared
+ * machine) and metrics. With `redisUrl` the gateway keeps its shared state there, as replicas do.
  */
-export function benchConfig(odooUrl: string, redisUrl?: string): Config {
+export function benchConfig(target: string | BenchOdoo, redisUrl?: string): Config {
+  const odoo = typeof target === 'string' ? simulatorOdoo(target) : target;
   const parsed = configSchema.parse({
     ...(redisUrl ? { redis: { url: redisUrl } } : {}),
     log: { level: 'silent' },
     auth: {
       issuers: [{ issuer: BENCH_ISSUER, audience: [BENCH_AUDIENCE], algorithms: ['HS256'], secret: BENCH_JWT_SECRET }],
     },
-    odoo: { url: odooUrl, db: SIM_DB, protocol: 'jsonrpc', accounts: { default: { login: SIM_ADMIN.login, password: SIM_ADMIN.secret } } },
+    odoo: {
+      url: odoo.url,
+      db: odoo.db,
+      ...(odoo.protocol ? { protocol: odoo.protocol } : {}),
+      accounts: { default: { login: odoo.login, password: odoo.password } },
+    },
     rateLimit: { enabled: false },
     server: { underPressure: { enabled: false } },
     metrics: { enabled: false },
@@ -93,3 +112,6 @@ export interface Verdict {
 export interface BenchOptions {
   quick: boolean;
 }
+
+/** Median of unsorted samples. */
+export const median = (samples: readonly number[]): number => percentile(samples, 50);

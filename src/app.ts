@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config/load.js';
 import { frameworkErrors, installErrorHandling } from './http/errors.js';
 import { odooProblem } from './http/odoo-errors.js';
@@ -19,10 +19,11 @@ import { openApiPlugin } from './http/openapi.js';
 import { registryPlugin } from './http/routes/index.js';
 import { customEndpointsPlugin } from './http/endpoints.js';
 import { eventsRoutesPlugin } from './http/events.js';
+import { responseSerializerCompiler } from './http/serializer.js';
 import { loggerOptions } from './logging.js';
 import { createMetrics, metricsAreServed } from './metrics.js';
 import { createOdooConnection, type OdooConnection } from './odoo/index.js';
-import { createStateStore, type StateStore } from './state/index.js';
+import { createStateStore, durableDciStore, type StateStore } from './state/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,7 +37,7 @@ declare module 'fastify' {
 export interface AppDependencies {
   /** An existing Odoo connection (tests share one); otherwise one is made from `config.odoo`. */
   odoo?: OdooConnection;
-  /** Where async DCI transactions are kept (a shared, durable store); in memory otherwise. */
+  /** Where async DCI transactions are kept; by default in Redis when `redis.url` is set, else in memory. */
   dciStore?: DciTransactionStore;
 }
 
@@ -72,7 +73,7 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
     frameworkErrors,
   });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler);
 
   const metrics = createMetrics({ processMetrics: metricsAreServed(config.metrics) });
   const odoo = deps.odoo ?? createOdooConnection({ ...config.odoo!, name: 'gateway', logger: app.log, onCall: metrics.observeOdooCall });
@@ -105,7 +106,8 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
     if (tokenIssuer.ephemeralKey) app.log.warn('auth.clientCredentials: no signingKeys configured; tokens are signed with a key made at start-up and stop working when the gateway restarts');
     app.register(tokenRoutePlugin, { issuer: tokenIssuer, rateLimit: config.auth.clientCredentials.rateLimit });
   }
-  app.register(dciPlugin, { ...(signer ? { signer } : {}), ...(tokenIssuer ? { tokenIssuer } : {}), ...(deps.dciStore ? { store: deps.dciStore } : {}) });
+  const dciStore = deps.dciStore ?? durableDciStore(config, state);
+  app.register(dciPlugin, { ...(signer ? { signer } : {}), ...(tokenIssuer ? { tokenIssuer } : {}), ...(dciStore ? { store: dciStore } : {}) });
   if (config.compat.enabled) app.register(compatPlugin);
   // Last: declared endpoints are checked against every built-in route for clashes.
   app.register(customEndpointsPlugin);

@@ -95,7 +95,7 @@ export async function transportScenario(options: BenchOptions): Promise<Scenario
     tables: [rows],
     verdicts: [
       {
-        target: 'JSON-RPC (the default) decodes cheaper than XML-RPC at every size',
+        target: 'JSON-RPC (the decoder of call_kw and /jsonrpc, the defaults) decodes cheaper than XML-RPC at every size',
         met: minRatio > 1,
         evidence: `XML-RPC costs ${fixed(minRatio, 1)}× to ${fixed(Math.max(...perRecord.map((p) => p.xml / p.json)), 1)}× JSON-RPC per record`,
       },

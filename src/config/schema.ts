@@ -11,7 +11,8 @@ export const odooSchema = z
   .object({
     url: z.string().url(),
     db: z.string().min(1),
-    protocol: z.enum(['jsonrpc', 'xmlrpc', 'call_kw']).default('jsonrpc'),
+    /** Default call_kw (web session; /jsonrpc for an API key): see odooConnectionOptionsSchema. */
+    protocol: z.enum(['jsonrpc', 'xmlrpc', 'call_kw']).default('call_kw'),
     /** Reuse an Odoo web session cookie to skip ~12 ms of server set-up per call. */
     sessionCookie: z.boolean().default(true),
     timeoutMs: z.number().int().positive().default(15_000),

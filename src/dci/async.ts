@@ -5,7 +5,7 @@ import { requestEnvelopeSchema, txnStatusEnvelopeSchema, type Ack, type Response
 import type { Deliverer } from './delivery.js';
 import { DciMessageError, type DciSearchService } from './search.js';
 import type { DciSettings } from './settings.js';
-import type { DciJob, DciTransactionStore, DeliveryJob, SearchJob } from './transactions.js';
+import type { ClaimedJob, DciTransactionStore, DeliveryJob, SearchJob } from './transactions.js';
 import { transactionStatus } from './txn-status.js';
 
 export const ON_SEARCH_PATH = '/registry/on-search';
@@ -46,6 +46,7 @@ export class DciAsyncService {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  private storeDown = false;
   private readonly leaseMs: number;
 
   constructor(private readonly options: DciAsyncOptions) {
@@ -176,19 +177,23 @@ export class DciAsyncService {
 
   private async drain(): Promise<void> {
     while (!this.stopped) {
-      let jobs: DciJob[];
+      let jobs: ClaimedJob[];
       try {
         jobs = await this.store.claimDue(this.now(), this.leaseMs, this.settings.async.concurrency);
       } catch (err) {
-        this.options.log.error({ err }, 'dci async: the transaction store failed');
+        // Polled again shortly; jobs stay in the store. One line per outage, not one per poll.
+        if (!this.storeDown) this.options.log.error({ err }, 'dci async: the transaction store is unavailable; pending work waits until it is back');
+        this.storeDown = true;
         return;
       }
+      if (this.storeDown) this.options.log.warn({}, 'dci async: the transaction store is back; pending work resumes');
+      this.storeDown = false;
       if (jobs.length === 0) return;
       await Promise.all(jobs.map((job) => this.run(job)));
     }
   }
 
-  private async run(job: DciJob): Promise<void> {
+  private async run(job: ClaimedJob): Promise<void> {
     try {
       if (job.kind === 'search') await this.runSearch(job);
       else await this.runDelivery(job);
@@ -204,11 +209,11 @@ export class DciAsyncService {
     return Math.round(delay * (0.8 + Math.random() * 0.4));
   }
 
-  private async runSearch(job: SearchJob): Promise<void> {
+  private async runSearch(job: ClaimedJob<SearchJob>): Promise<void> {
     const touched = () => new Date(this.now()).toISOString();
     const txn = await this.store.updateTransaction(job.correlationId, { status: 'pdng', updatedAt: touched() });
     if (!txn) {
-      await this.store.complete(job.id);
+      await this.store.complete(job);
       return;
     }
     if (job.attempts === 0) await this.store.updateTransaction(job.correlationId, { items: txn.items.map((item) => ({ ...item, status: 'pdng' })) });
@@ -242,10 +247,10 @@ export class DciAsyncService {
     });
     // The delivery job is queued before the search job is done: a crash in between delivers twice, never not at all.
     await this.store.enqueue({ id: randomUUID(), kind: 'deliver', correlationId: job.correlationId, url: txn.callbackUrl, body: { header: answer.header, message: answer.message }, attempts: 0, dueAt: this.now() });
-    await this.store.complete(job.id);
+    await this.store.complete(job);
   }
 
-  private async runDelivery(job: DeliveryJob): Promise<void> {
+  private async runDelivery(job: ClaimedJob<DeliveryJob>): Promise<void> {
     // Signed at each attempt: a retry an hour later must not carry an expired signature.
     const outcome = await this.options.deliver(job.url, this.service.signed(job.body as { header: unknown; message: unknown }));
     const attempts = job.attempts + 1;
@@ -254,13 +259,13 @@ export class DciAsyncService {
     if (outcome.ok) {
       this.options.log.info({ dci: { ...log, status: outcome.status } }, 'dci callback delivered');
       if (job.correlationId) await this.store.updateTransaction(job.correlationId, { delivery: { state: 'delivered', attempts, deliveredAt: at }, updatedAt: at });
-      await this.store.complete(job.id);
+      await this.store.complete(job);
       return;
     }
     const final = attempts >= this.settings.async.deliveryAttempts;
     this.options.log.warn({ dci: { ...log, error: outcome.error, final } }, final ? 'dci callback failed; giving up' : 'dci callback failed; retrying');
     if (job.correlationId) await this.store.updateTransaction(job.correlationId, { delivery: { state: final ? 'failed' : 'pending', attempts, lastError: outcome.error }, updatedAt: at });
-    if (final) await this.store.complete(job.id);
+    if (final) await this.store.complete(job);
     else await this.store.reschedule({ ...job, attempts, dueAt: this.now() + this.backoff(attempts) });
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { HeaderReasonCode, TxnStatusItem } from './envelope.js';
 
 /**
@@ -61,6 +62,13 @@ export interface DeliveryJob {
 
 export type DciJob = SearchJob | DeliveryJob;
 
+/**
+ * A job as a claim hands it out: `lease` names this claim. Rescheduling or completing it with
+ * a lease that ran out (and may have been claimed again since) does nothing, so a worker that
+ * paused past its lease cannot undo the work of the one that took the job over.
+ */
+export type ClaimedJob<J extends DciJob = DciJob> = J & { lease: string };
+
 export interface TransactionQuery {
   transactionId?: string;
   correlationId?: string;
@@ -78,10 +86,11 @@ export interface DciTransactionStore {
   findTransactions(senderId: string, query: TransactionQuery): Promise<DciTransaction[]>;
   enqueue(job: DciJob): Promise<void>;
   /** Jobs due by `nowMs`, leased for `leaseMs` (invisible to other claims meanwhile), oldest due first. */
-  claimDue(nowMs: number, leaseMs: number, limit: number): Promise<DciJob[]>;
-  /** Puts a claimed job back for a later attempt. */
-  reschedule(job: DciJob): Promise<void>;
-  complete(jobId: string): Promise<void>;
+  claimDue(nowMs: number, leaseMs: number, limit: number): Promise<ClaimedJob[]>;
+  /** Puts a claimed job back for a later attempt; false (and nothing changed) when its lease is no longer current. */
+  reschedule(job: ClaimedJob): Promise<boolean>;
+  /** Removes a claimed job; false (and nothing changed) when its lease is no longer current. */
+  complete(job: ClaimedJob): Promise<boolean>;
   pendingJobs(): Promise<number>;
 }
 
@@ -93,7 +102,7 @@ export interface DciTransactionStore {
 export class InMemoryTransactionStore implements DciTransactionStore {
   readonly durable = false;
   private readonly transactions = new Map<string, DciTransaction>();
-  private readonly jobs = new Map<string, { job: DciJob; leasedUntil: number }>();
+  private readonly jobs = new Map<string, { job: DciJob; leasedUntil: number; lease?: string }>();
 
   constructor(
     private readonly retentionMs: number,
@@ -136,20 +145,26 @@ export class InMemoryTransactionStore implements DciTransactionStore {
     this.jobs.set(job.id, { job: structuredClone(job), leasedUntil: 0 });
   }
 
-  async claimDue(nowMs: number, leaseMs: number, limit: number): Promise<DciJob[]> {
+  async claimDue(nowMs: number, leaseMs: number, limit: number): Promise<ClaimedJob[]> {
     const due = [...this.jobs.values()].filter((entry) => entry.job.dueAt <= nowMs && entry.leasedUntil <= nowMs).sort((a, b) => a.job.dueAt - b.job.dueAt);
     return due.slice(0, limit).map((entry) => {
       entry.leasedUntil = nowMs + leaseMs;
-      return structuredClone(entry.job);
+      entry.lease = randomUUID();
+      return { ...structuredClone(entry.job), lease: entry.lease };
     });
   }
 
-  async reschedule(job: DciJob): Promise<void> {
-    if (this.jobs.has(job.id)) this.jobs.set(job.id, { job: structuredClone(job), leasedUntil: 0 });
+  async reschedule(job: ClaimedJob): Promise<boolean> {
+    if (this.jobs.get(job.id)?.lease !== job.lease) return false;
+    const { lease: _lease, ...unclaimed } = job;
+    this.jobs.set(job.id, { job: structuredClone(unclaimed) as DciJob, leasedUntil: 0 });
+    return true;
   }
 
-  async complete(jobId: string): Promise<void> {
-    this.jobs.delete(jobId);
+  async complete(job: ClaimedJob): Promise<boolean> {
+    if (this.jobs.get(job.id)?.lease !== job.lease) return false;
+    this.jobs.delete(job.id);
+    return true;
   }
 
   async pendingJobs(): Promise<number> {

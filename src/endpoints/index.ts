@@ -21,8 +21,10 @@ export function fieldsCache(client: OdooClient, signal?: AbortSignal): FieldsOf 
         (fields) => fields as ModelFields,
         (err: unknown) => {
           // A missing model or one the account may not read is the declaration's problem; anything else (Odoo down) is not.
-          const kind = (err as { kind?: string }).kind;
+          const { kind, odooClass } = err as { kind?: string; odooClass?: string };
           if (kind === 'access_error' || kind === 'user_error' || kind === 'validation') return undefined;
+          // /web/dataset/call_kw looks the model up before anything else: an unknown one is a KeyError there.
+          if (kind === 'server_error' && odooClass === 'builtins.KeyError') return undefined;
           throw err;
         },
       );

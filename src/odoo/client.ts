@@ -41,16 +41,27 @@ export class OdooAccountClient implements OdooClient {
    */
   async executeKw<T = unknown>(model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}, opts: CallOptions = {}): Promise<T> {
     const callKwargs = opts.context ? { ...kwargs, context: { ...(kwargs.context as object | undefined), ...opts.context } } : kwargs;
+    const idempotent = this.connection.isIdempotent(method);
+    // Only while Odoo is healthy: a half-open breaker lets exactly one probe through, and the
+    // requests it turns away must not ride on that probe.
+    if (opts.shareInFlight && idempotent && this.connection.breakerState === 'closed') {
+      const key = JSON.stringify([model, method, args, callKwargs]);
+      return this.connection.sharedReads.run(this.account, key, opts.signal, (signal) => this.send<T>(model, method, args, callKwargs, idempotent, signal));
+    }
+    return this.send<T>(model, method, args, callKwargs, idempotent, opts.signal);
+  }
+
+  private async send<T>(model: string, method: string, args: unknown[], callKwargs: Record<string, unknown>, idempotent: boolean, signal: AbortSignal | undefined): Promise<T> {
     publishOdooCall(() => ({ connection: this.connection.hooks.name, model, method, args, kwargs: callKwargs }));
     for (let relogin = 0; ; relogin++) {
-      const uid = await this.connection.ensureLogin(this.account, opts.signal);
+      const uid = await this.connection.ensureLogin(this.account, signal);
       const sessionId = this.connection.settings.sessionCookie ? this.account.sessionId : undefined;
       try {
         const result = await this.connection.invokeRaw(
           'object',
           'execute_kw',
           [this.connection.settings.db, uid, this.account.secret, model, method, args, callKwargs],
-          { signal: opts.signal, sessionId, model, idempotent: this.connection.isIdempotent(method) },
+          { signal, sessionId, model, idempotent },
         );
         if (sessionId && result.newSessionId) this.account.sessionId = result.newSessionId;
         return result.value as T;

@@ -1,10 +1,11 @@
 import { accessDenied, isOdooError, OdooError } from './errors.js';
 import { OdooHttp } from './http.js';
 import { odooConnectionOptionsSchema, type OdooConnectionHooks, type OdooConnectionOptions, type OdooConnectionSettings } from './options.js';
-import { backoffDelay, CircuitBreaker, ConcurrencyLimit, sleep, type BreakerState, type CallOutcome } from './resilience.js';
+import { backoffDelay, CircuitBreaker, ConcurrencyLimit, raceAbort, sleep, type BreakerState, type CallOutcome } from './resilience.js';
 import { createTransport, webSessionAuthenticate, type OdooService, type OdooTransport, type WireResult } from './transport.js';
 import type { OdooConnection, OdooCredentials, OdooVersion } from './types.js';
 import { OdooAccountClient } from './client.js';
+import { SharedReads } from './shared-reads.js';
 import { redactOdooDebug } from '../logging.js';
 
 /** Methods that change nothing, so a transport failure may be retried without risk of doing a write twice. */
@@ -40,6 +41,8 @@ export class OdooConnectionImpl implements OdooConnection {
   private readonly limit: ConcurrencyLimit;
   readonly hooks: OdooConnectionHooks;
   private readonly accounts = new Map<string, AccountState>();
+  /** Identical reads in flight share one call (see CallOptions.shareInFlight). */
+  readonly sharedReads = new SharedReads();
   private versionPromise: Promise<OdooVersion> | undefined;
   private majorVersion: number | undefined;
 
@@ -179,6 +182,15 @@ export class OdooConnectionImpl implements OdooConnection {
   }
 
   async invokeRaw(service: OdooService, method: string, args: unknown[], options: InvokeOptions): Promise<WireResult> {
+    if (options.idempotent) return this.invokeAttempts(service, method, args, options);
+    try {
+      return await this.invokeAttempts(service, method, args, options);
+    } finally {
+      this.sharedReads.noteWrite();
+    }
+  }
+
+  private async invokeAttempts(service: OdooService, method: string, args: unknown[], options: InvokeOptions): Promise<WireResult> {
     const retries = options.idempotent ? this.settings.readRetries : 0;
     const label = service === 'object' ? (args[4] as string) : method;
     const timeoutMs = this.settings.timeoutMs;
@@ -195,7 +207,7 @@ export class OdooConnectionImpl implements OdooConnection {
         const result = await this.limit.run(() => {
           sent = true;
           const remainingMs = Math.max(1, Math.round(timeoutMs - (performance.now() - started)));
-          return this.transport.call(service, method, args, { timeoutMs: remainingMs, signal: options.signal, sessionId: options.sessionId });
+          return this.transport.call(service, method, args, { timeoutMs: remainingMs, deadline, signal: options.signal, sessionId: options.sessionId });
         }, queueSignal);
         admit('success');
         this.report(label, options.model, started, 'ok');
@@ -269,25 +281,6 @@ export class OdooConnectionImpl implements OdooConnection {
   }
 }
 
-/** The promise's outcome, or the signal's abort reason if the caller gives up first. */
-function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
 
 /** How a call's end counts for the breaker: transport failures open it, a caller's abort says nothing. */
 function outcomeOf(err: unknown): 'success' | 'failure' | 'neutral' {

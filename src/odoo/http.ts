@@ -13,6 +13,8 @@ export interface PostOptions {
   signal?: AbortSignal;
   sessionId?: string;
   timeoutMs: number;
+  /** An AbortSignal.timeout the caller already runs for this call (ending at timeoutMs from now), used instead of a new one. */
+  deadline?: AbortSignal;
 }
 
 /**
@@ -30,7 +32,7 @@ export class OdooHttp {
   }
 
   async post(path: string, body: string, contentType: string, options: PostOptions): Promise<HttpReply> {
-    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const timeout = options.deadline ?? AbortSignal.timeout(options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const headers: Record<string, string> = { 'content-type': contentType, accept: contentType };
     if (options.sessionId) headers.cookie = `session_id=${options.sessionId}`;

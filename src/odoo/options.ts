@@ -8,8 +8,14 @@ export const odooConnectionOptionsSchema = z.object({
   /** Base URL of Odoo, e.g. "https://odoo.example.org" (a path prefix is kept for Odoo behind a proxy). */
   url: z.string().url(),
   db: z.string().min(1),
-  /** JSON-RPC carries Odoo's exception class and parses far faster than XML-RPC, hence the default. */
-  protocol: z.enum(['jsonrpc', 'xmlrpc', 'call_kw']).default('jsonrpc'),
+  /**
+   * `call_kw` (the default) sends each ORM call to /web/dataset/call_kw on the web session of a
+   * password account: the fastest path Odoo has (measured in bench scenario 6), and the password
+   * is not sent with every call. An account that cannot open a web session (an API key, which
+   * /web/session/authenticate refuses, or `sessionCookie: false`) goes through /jsonrpc, the
+   * faster of the two RPC protocols (JSON parses ~150x cheaper than XML-RPC).
+   */
+  protocol: z.enum(['jsonrpc', 'xmlrpc', 'call_kw']).default('call_kw'),
   /** Send Odoo's session cookie along with calls (saves ~12 ms of server set-up per call). */
   sessionCookie: z.boolean().default(true),
   timeoutMs: z.number().int().positive().default(15_000),

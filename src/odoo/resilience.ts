@@ -132,3 +132,35 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * The promise's outcome, or a rejection as soon as the caller's signal aborts (with
+ * `reasonOf(signal.reason)`); `onAbort` runs when the caller gives up first. The promise itself
+ * goes on: what it holds is shared with others (a login, a shared read).
+ */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, options: { onAbort?: () => void; reasonOf?: (reason: unknown) => unknown } = {}): Promise<T> {
+  if (!signal) return promise;
+  const reasonOf = options.reasonOf ?? ((reason: unknown) => reason);
+  if (signal.aborted) {
+    options.onAbort?.();
+    promise.catch(() => undefined);
+    return Promise.reject(reasonOf(signal.reason));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      options.onAbort?.();
+      reject(reasonOf(signal.reason));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}

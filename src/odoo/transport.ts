@@ -11,6 +11,8 @@ export interface WireOptions {
   signal?: AbortSignal;
   /** Odoo `session_id` cookie to send along (saves Odoo's per-request session set-up). */
   sessionId?: string;
+  /** The caller's own timer for this call, ending when timeoutMs does (saves a second timer per call). */
+  deadline?: AbortSignal;
 }
 
 export interface WireResult {

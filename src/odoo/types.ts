@@ -22,6 +22,12 @@ export interface OdooCredentials {
 export interface CallOptions {
   context?: OdooContext;
   signal?: AbortSignal;
+  /**
+   * A read (idempotent method) that may share the Odoo call of an identical one already in
+   * flight for the same account, started after the connection's last write finished, while
+   * the circuit breaker is closed. Each caller gets its own copy of the answer.
+   */
+  shareInFlight?: boolean;
 }
 
 export interface SearchOptions extends CallOptions {

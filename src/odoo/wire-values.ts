@@ -8,11 +8,34 @@ export function toWireValue(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Date) return toOdooDatetime(value);
   if (Buffer.isBuffer(value)) return value;
-  if (Array.isArray(value)) return value.map(toWireValue);
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (item !== undefined) out[key] = toWireValue(item);
+  // Copy on write: most calls (every read) hold neither undefined nor a Date, and are sent as
+  // they are instead of being copied whole on each call.
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const wire = toWireValue(item);
+      if (!out && wire !== item) out = value.slice(0, i);
+      out?.push(wire);
+    }
+    return out ?? value;
   }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let out: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const item = record[key];
+    const wire = item === undefined ? undefined : toWireValue(item);
+    if (!out && (item === undefined || wire !== item)) out = copyKeys(record, keys, i);
+    if (out && wire !== undefined) out[key] = wire;
+  }
+  return out ?? value;
+}
+
+function copyKeys(record: Record<string, unknown>, keys: string[], end: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < end; i++) out[keys[i]!] = record[keys[i]!];
   return out;
 }
 

@@ -57,6 +57,9 @@ export const registrantDomain = (isGroup: boolean): Term[] => [
   ['is_group', '=', isGroup],
 ];
 
+/** `name` contains the text, in any case (no term for an empty text). */
+export const nameTerms = (name: string | undefined): Term[] => (name ? [['name', 'ilike', name]] : []);
+
 /** Sync settings: see `api.syncSettleMs`. `now` is injectable for tests. */
 export interface SyncWindow {
   settleMs: number;
@@ -106,8 +109,7 @@ export async function compileGroupQuery(client: OdooClient, refs: ReferenceCache
 }
 
 function commonTerms(q: CommonQuery): Term[] {
-  const terms: Term[] = [];
-  if (q.name) terms.push(['name', 'ilike', q.name]);
+  const terms: Term[] = nameTerms(q.name);
   if (q.updated_since) terms.push(['write_date', '>=', odooDatetime(q.updated_since)]);
   return terms;
 }

@@ -1,11 +1,11 @@
 import type { OdooRecord } from '../odoo/types.js';
 import { RegistryError, registrantNotFound } from './errors.js';
 import type { FieldError } from './field-error.js';
-import { compileGroupQuery, registrantDomain, type GroupQuery } from './filters.js';
+import { compileGroupQuery, nameTerms, registrantDomain, type GroupQuery } from './filters.js';
 import { groupSpec, toGroup } from './mapping.js';
 import { checkVersion, versioned, type Actor, type Page, type RegistryCore, type Versioned } from './registry.js';
 import type { Group, GroupCreate, GroupPatch } from './schemas.js';
-import { commonValues, type WriteContext } from './writes.js';
+import { commonValues, idAndPhoneValues, type RegistrantContacts, type WriteContext } from './writes.js';
 import { resolveKinds } from './memberships.js';
 import { odooDatetime } from './values.js';
 import { searchTree } from './reader.js';
@@ -26,6 +26,21 @@ export class Groups {
     return this.core.page(actor, MODEL, compiled, query.limit, groupSpec(this.core.customFields, withMembers), this.convert(withMembers));
   }
 
+  /** Ids of the active groups whose name contains `name` (any case), in Odoo's default order for partners. */
+  async idsInOdooOrder(actor: Actor, name?: string): Promise<number[]> {
+    return actor.client.search(MODEL, [...registrantDomain(true), ...nameTerms(name)]);
+  }
+
+  /** Groups by id (archived ones too), members included when asked, in one call; in id order. */
+  async readMany(actor: Actor, ids: number[], withMembers: boolean): Promise<Group[]> {
+    if (ids.length === 0) return [];
+    const { records } = await searchTree(actor.client, MODEL, [['id', 'in', ids], ...registrantDomain(true)], groupSpec(this.core.customFields, withMembers), {
+      order: 'id asc',
+      context: { active_test: false },
+    });
+    return records.map(this.convert(withMembers));
+  }
+
   /**
    * One call, members included when asked (web_search_read nests them). The version covers the
    * group's own fields only, so it is the same with or without `expand=members` and is what
@@ -35,6 +50,7 @@ export class Groups {
     const { records } = await searchTree(actor.client, MODEL, [['id', '=', id], ...registrantDomain(true)], groupSpec(this.core.customFields, withMembers), {
       limit: 1,
       context: { active_test: false },
+      shareInFlight: true,
     });
     if (!records[0]) throw registrantNotFound('group', id);
     const group = toGroup(records[0], this.core.customFields, withMembers);
@@ -46,9 +62,10 @@ export class Groups {
    * The group and its memberships in ONE Odoo `create` (memberships as x2many commands), so a
    * refused member leaves no half-made group. Members must be existing individuals.
    */
-  async create(actor: Actor, input: GroupCreate, marker?: string): Promise<Versioned<Group>> {
+  async create(actor: Actor, input: GroupCreate & RegistrantContacts, marker?: string): Promise<Versioned<Group>> {
     const ctx = this.core.writeContext(actor);
     const vals = await this.groupValues(ctx, input);
+    await idAndPhoneValues(ctx, input, vals);
     vals.is_registrant = true;
     vals.is_group = true;
     if (marker) vals.ref = marker;
@@ -117,7 +134,7 @@ export class Groups {
 
   private async groupValues(ctx: WriteContext, input: GroupPatch): Promise<Record<string, unknown>> {
     const vals: Record<string, unknown> = {};
-    const { members: _members, ...own } = input as GroupCreate;
+    const { members: _members, reg_ids: _regIds, phone_numbers: _phones, ...own } = input as GroupCreate & RegistrantContacts;
     await commonValues(ctx, own as Record<string, unknown>, vals);
     if (input.name !== undefined) vals.name = input.name;
     if (input.is_partial_group !== undefined) vals.is_partial_group = input.is_partial_group;

@@ -1,21 +1,22 @@
 import type { OdooRecord } from '../odoo/types.js';
 import { registrantNotFound, RegistryError } from './errors.js';
 import type { FieldError } from './field-error.js';
-import { compileIndividualQuery, registrantDomain, type IndividualQuery } from './filters.js';
+import { compileIndividualQuery, nameTerms, registrantDomain, type IndividualQuery } from './filters.js';
 import { individualSpec, MEMBERSHIP_SPEC, toIndividual, toMembership } from './mapping.js';
 import { checkVersion, versioned, type Actor, type Page, type RegistryCore, type Versioned } from './registry.js';
 import type { Individual, IndividualCreate, IndividualPatch, Membership } from './schemas.js';
-import { individualCreateValues, individualPatchValues } from './writes.js';
+import { individualCreateValues, individualPatchValues, type RegistrantPhoto } from './writes.js';
 import { searchTree } from './reader.js';
 
 const MODEL = 'res.partner';
 
 /** Use cases on individuals: every read is scoped to `is_registrant = true, is_group = false`. */
 export class Individuals {
-  constructor(private readonly core: RegistryCore) {}
+  /** Built once: the custom fields are fixed by the configuration. */
+  private readonly spec: ReturnType<typeof individualSpec>;
 
-  private get spec() {
-    return individualSpec(this.core.customFields);
+  constructor(private readonly core: RegistryCore) {
+    this.spec = individualSpec(core.customFields);
   }
 
   private convert = (record: OdooRecord): Individual => toIndividual(record, this.core.customFields);
@@ -23,6 +24,15 @@ export class Individuals {
   async list(actor: Actor, query: IndividualQuery): Promise<Page<Individual>> {
     const compiled = await compileIndividualQuery(actor.client, this.core.refs, query, this.core.sync);
     return this.core.page(actor, MODEL, compiled, query.limit, this.spec, this.convert);
+  }
+
+  /**
+   * Ids of the active individuals whose name contains `name` (any case), in Odoo's default
+   * order for partners (res.partner's `_order`: name, then newest first), the order OpenG2P's
+   * REST module lists them in. Ids only, so the records can be read in bounded chunks.
+   */
+  async idsInOdooOrder(actor: Actor, name?: string): Promise<number[]> {
+    return actor.client.search(MODEL, [...registrantDomain(false), ...nameTerms(name)]);
   }
 
   /** One call; archived individuals are found too (they show `active: false`). */
@@ -37,6 +47,7 @@ export class Individuals {
     const { records } = await searchTree(actor.client, MODEL, [['id', 'in', ids], ...registrantDomain(false)], this.spec, {
       order: 'id asc',
       context: { active_test: false },
+      shareInFlight: true,
     });
     return records.map(this.convert);
   }
@@ -52,7 +63,7 @@ export class Individuals {
       MODEL,
       [...registrantDomain(false), ['reg_ids', 'any', [['id_type', '=', type.id], ['value', '=', value]]]],
       this.spec,
-      { limit: 2, order: 'id asc' },
+      { limit: 2, order: 'id asc', shareInFlight: true },
     );
     if (records.length === 0) throw new RegistryError('not_found', `No individual has the ${type.name} "${value}".`);
     if (records.length > 1) {
@@ -63,7 +74,7 @@ export class Individuals {
     return versioned(this.convert(records[0]!));
   }
 
-  async create(actor: Actor, input: IndividualCreate, marker?: string): Promise<Versioned<Individual>> {
+  async create(actor: Actor, input: IndividualCreate & RegistrantPhoto, marker?: string): Promise<Versioned<Individual>> {
     const ctx = this.core.writeContext(actor);
     const vals = await individualCreateValues(ctx, input, marker);
     this.core.throwIfInvalid(ctx.errors);
@@ -99,7 +110,7 @@ export class Individuals {
   }
 
   /** Read, If-Match check and write hold the record's lock: one winner per version. */
-  async update(actor: Actor, id: number, patch: IndividualPatch, ifMatch?: string[]): Promise<Versioned<Individual>> {
+  async update(actor: Actor, id: number, patch: IndividualPatch & RegistrantPhoto, ifMatch?: string[]): Promise<Versioned<Individual>> {
     return this.core.locks.run(`${MODEL}:${id}`, async (lease) => {
       const current = await this.get(actor, id);
       checkVersion(current.version, ifMatch);

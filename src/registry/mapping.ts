@@ -31,6 +31,12 @@ export const MEMBERSHIP_SPEC: WebSpecification = {
   is_ended: {},
 };
 
+/** A registrant's IDs and phone numbers. */
+export const CONTACTS_SPEC: WebSpecification = {
+  reg_ids: { fields: { id_type: NAME_ONLY, value: {}, status: {}, expiry_date: {}, description: {} }, order: 'id asc' },
+  phone_number_ids: { fields: { phone_no: {}, phone_sanitized: {}, date_collected: {} }, order: 'id asc' },
+};
+
 const customSpec = (customFields: readonly CustomField[]): WebSpecification =>
   Object.fromEntries(customFields.map((f) => [f.odooField, {}]));
 
@@ -47,8 +53,7 @@ export function individualSpec(customFields: readonly CustomField[]): WebSpecifi
     occupation: {},
     income: {},
     civil_status: {},
-    reg_ids: { fields: { id_type: NAME_ONLY, value: {}, status: {}, expiry_date: {}, description: {} }, order: 'id asc' },
-    phone_number_ids: { fields: { phone_no: {}, phone_sanitized: {}, date_collected: {} }, order: 'id asc' },
+    ...CONTACTS_SPEC,
     bank_ids: { fields: { acc_number: {}, bank_id: NAME_ONLY, acc_holder_name: {} }, order: 'id asc' },
     ...customSpec(customFields),
   };
@@ -107,20 +112,8 @@ export function toIndividual(record: OdooRecord, customFields: readonly CustomFi
   out.occupation = stringOrNull(record.occupation);
   out.income = numberOrNull(record.income);
   out.civil_status = stringOrNull(record.civil_status);
-  out.reg_ids = rows(record.reg_ids).map((r) => ({
-    id: r.id as number,
-    id_type: relation(r.id_type),
-    value: stringOrNull(r.value),
-    status: stringOrNull(r.status),
-    expiry_date: isoDate(r.expiry_date),
-    description: stringOrNull(r.description),
-  }));
-  out.phone_numbers = rows(record.phone_number_ids).map((r) => ({
-    id: r.id as number,
-    phone_no: stringOrNull(r.phone_no),
-    phone_sanitized: stringOrNull(r.phone_sanitized),
-    date_collected: isoDate(r.date_collected),
-  }));
+  out.reg_ids = regIdsOf(record);
+  out.phone_numbers = phoneNumbersOf(record);
   out.bank_accounts = rows(record.bank_ids).map((r) => ({
     id: r.id as number,
     acc_number: stringOrNull(r.acc_number),
@@ -129,6 +122,28 @@ export function toIndividual(record: OdooRecord, customFields: readonly CustomFi
   }));
   addCustomValues(out, record, customFields);
   return out;
+}
+
+/** A record's IDs, read with CONTACTS_SPEC. */
+export function regIdsOf(record: OdooRecord): Individual['reg_ids'] {
+  return rows(record.reg_ids).map((r) => ({
+    id: r.id as number,
+    id_type: relation(r.id_type),
+    value: stringOrNull(r.value),
+    status: stringOrNull(r.status),
+    expiry_date: isoDate(r.expiry_date),
+    description: stringOrNull(r.description),
+  }));
+}
+
+/** A record's phone numbers, read with CONTACTS_SPEC. */
+export function phoneNumbersOf(record: OdooRecord): Individual['phone_numbers'] {
+  return rows(record.phone_number_ids).map((r) => ({
+    id: r.id as number,
+    phone_no: stringOrNull(r.phone_no),
+    phone_sanitized: stringOrNull(r.phone_sanitized),
+    date_collected: isoDate(r.date_collected),
+  }));
 }
 
 export function toMembership(record: Row): Membership {

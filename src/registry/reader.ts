@@ -63,7 +63,7 @@ export async function readTree<T extends OdooRecord = OdooRecord>(
 }
 
 const topFields = (specification: WebSpecification): string[] => Object.keys(specification).filter((f) => f !== 'id');
-const callOptions = (opts: SearchOptions): CallOptions => ({ context: opts.context, signal: opts.signal });
+const callOptions = (opts: SearchOptions): CallOptions => ({ context: opts.context, signal: opts.signal, shareInFlight: opts.shareInFlight });
 
 /** Replaces `read`'s `[id, name]` pairs and id lists by what web_read would have returned. */
 async function expand(client: OdooClient, model: string, records: OdooRecord[], specification: WebSpecification, opts: CallOptions): Promise<void> {

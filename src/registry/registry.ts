@@ -97,6 +97,7 @@ export class RegistryCore {
       limit: size,
       order: compiled.order,
       context: compiled.includeArchived ? { active_test: false } : undefined,
+      shareInFlight: true,
     });
     const hasMore = result.length > result.records.length;
     const cursor = nextCursor(compiled, result.records, hasMore);

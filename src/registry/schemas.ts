@@ -23,7 +23,7 @@ export const regIdInput = z
   .object({
     id_type: referenceInput,
     value: text(200).min(1),
-    status: z.enum(['valid', 'invalid']).optional(),
+    status: z.enum(['valid', 'invalid']).nullable().optional(),
     expiry_date: date.nullable().optional(),
     description: optionalText(500),
   })

@@ -10,13 +10,25 @@ export function versionOf(representation: unknown): string {
   return createHash('sha256').update(stableJson(representation)).digest('base64url').slice(0, 27);
 }
 
+/** JSON with keys sorted and undefined members left out; built by concatenation (it runs on every read). */
 function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  if (value === null || value === undefined) return 'null';
+  if (typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + stableJson(value[i]);
+    return out + ']';
   }
-  return JSON.stringify(value ?? null);
+  const record = value as Record<string, unknown>;
+  // Default sort order is by UTF-16 code units, the same as comparing the strings with <.
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const item = record[key];
+    if (item === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + stableJson(item);
+    first = false;
+  }
+  return out + '}';
 }

@@ -26,27 +26,35 @@ type Vals = Record<string, unknown>;
 /** x2many commands: [0, 0, vals] create, [1, id, vals] update, [2, id] delete, [6, 0, ids] set. */
 type Command = [0, 0, Vals] | [1, number, Vals] | [2, number] | [6, 0, number[]];
 
+/**
+ * `image_1920` (the photo, base64) is in no schema of the registry API; only the OpenG2P
+ * compatibility surface, whose module stores it, passes it (see RegistrantPhoto).
+ */
 const SIMPLE_FIELDS = [
   'given_name', 'family_name', 'addl_name', 'birth_place', 'occupation', 'civil_status', 'email', 'phone', 'mobile', 'address',
-  'birthdate', 'income', 'registration_date', 'birthdate_not_exact',
+  'birthdate', 'income', 'registration_date', 'birthdate_not_exact', 'image_1920',
 ] as const;
+
+/** A registrant's photo as Odoo's `image_1920` takes it: base64 of the image file. */
+export interface RegistrantPhoto {
+  image_1920?: string;
+}
 
 /** Odoo writes `false` for empty. */
 const odooValue = (value: unknown): unknown => (value === null ? false : value);
 
-export async function individualCreateValues(ctx: WriteContext, input: IndividualCreate, marker?: string): Promise<Vals> {
+export async function individualCreateValues(ctx: WriteContext, input: IndividualCreate & RegistrantPhoto, marker?: string): Promise<Vals> {
   const vals: Vals = { is_registrant: true, is_group: false };
   await commonValues(ctx, input as Record<string, unknown>, vals);
   vals.name = input.name ?? individualName(input);
-  if (input.reg_ids?.length) vals.reg_ids = await regIdCommands(ctx, input.reg_ids, []);
-  if (input.phone_numbers?.length) vals.phone_number_ids = phoneCommands(input.phone_numbers, []);
+  await idAndPhoneValues(ctx, input, vals);
   if (input.bank_accounts?.length) vals.bank_ids = await bankCommands(ctx, input.bank_accounts, []);
   if (marker) vals.ref = marker;
   return vals;
 }
 
 /** Values for a PATCH of `current`; nested lists given in the patch replace the current ones (matched by type / number). */
-export async function individualPatchValues(ctx: WriteContext, patch: IndividualPatch, current: Individual): Promise<Vals> {
+export async function individualPatchValues(ctx: WriteContext, patch: IndividualPatch & RegistrantPhoto, current: Individual): Promise<Vals> {
   const vals: Vals = {};
   await commonValues(ctx, patch as Record<string, unknown>, vals);
   const touchesName = 'given_name' in patch || 'family_name' in patch || 'addl_name' in patch;
@@ -62,9 +70,35 @@ export async function individualPatchValues(ctx: WriteContext, patch: Individual
     vals.name = name;
   }
   if (patch.reg_ids) vals.reg_ids = await regIdCommands(ctx, patch.reg_ids, current.reg_ids.map((r) => ({ id: r.id, key: r.id_type?.id ?? 0 })));
-  if (patch.phone_numbers) vals.phone_number_ids = phoneCommands(patch.phone_numbers, current.phone_numbers.map((p) => ({ id: p.id, key: p.phone_no ?? '' })));
+  if (patch.phone_numbers) {
+    vals.phone_number_ids = phoneCommands(patch.phone_numbers, current.phone_numbers.map((p) => ({ id: p.id, key: p.phone_no ?? '' })));
+    if (patch.phone === undefined) vals.phone = primaryPhone(patch.phone_numbers) ?? false;
+  }
   if (patch.bank_accounts) vals.bank_ids = await bankCommands(ctx, patch.bank_accounts, current.bank_accounts.map((b) => ({ id: b.id, key: b.acc_number ?? '' })));
   return vals;
+}
+
+/** IDs and phone numbers a new registrant (individual or group) is created with. */
+export interface RegistrantContacts {
+  reg_ids?: RegIdInput[];
+  phone_numbers?: PhoneNumberInput[];
+  phone?: string | null;
+}
+
+/**
+ * The partner's own `phone` is the first phone number unless given: OpenG2P's REST module and
+ * its forms keep it so, and Odoo's search, screens and messaging read `phone`, not the list.
+ */
+const primaryPhone = (phones: readonly PhoneNumberInput[]): string | undefined => phones.find((p) => p.phone_no)?.phone_no;
+
+/** ID and phone commands of a create, and the partner's `phone` from the first number. */
+export async function idAndPhoneValues(ctx: WriteContext, input: RegistrantContacts, vals: Vals): Promise<void> {
+  if (input.reg_ids?.length) vals.reg_ids = await regIdCommands(ctx, input.reg_ids, []);
+  if (input.phone_numbers?.length) {
+    vals.phone_number_ids = phoneCommands(input.phone_numbers, []);
+    const primary = primaryPhone(input.phone_numbers);
+    if (input.phone === undefined && primary) vals.phone = primary;
+  }
 }
 
 /** Plain fields shared by create and patch, gender by name, and the deployment's custom fields. */
@@ -135,7 +169,7 @@ async function regIdCommands(ctx: WriteContext, regIds: RegIdInput[], existing: 
       ctx.errors.push({ field: `${path}.value`, message: `does not match the format of ${type.name} (${pattern})` });
     }
     const vals: Vals = { id_type: type.id, value: regId.value };
-    if (regId.status) vals.status = regId.status;
+    if (regId.status !== undefined) vals.status = odooValue(regId.status);
     if (regId.expiry_date !== undefined) vals.expiry_date = odooValue(regId.expiry_date);
     if (regId.description !== undefined) vals.description = odooValue(regId.description);
     entries.push({ key: type.id, vals });

@@ -3,10 +3,13 @@ import type { Config } from '../config/load.js';
 import { MemoryReplayGuard } from '../dci/replay-guard.js';
 import { MemoryIdempotencyStore } from '../registry/idempotency.js';
 import { MemoryRecordLocks } from '../registry/record-locks.js';
+import type { DciTransactionStore } from '../dci/transactions.js';
+import { RedisTransactionStore } from './redis-dci.js';
 import { RedisStateStore } from './redis.js';
 import type { StateStore } from './types.js';
 
 export { isStateUnavailable, StateUnavailableError } from './errors.js';
+export { RedisTransactionStore } from './redis-dci.js';
 export { RedisStateStore } from './redis.js';
 export type { StateHealth, StateStore } from './types.js';
 
@@ -55,4 +58,13 @@ export function createStateStore(config: Config, log: FastifyBaseLogger): StateS
     },
     log,
   );
+}
+
+/**
+ * Where async DCI transactions and their pending work are kept: in the state store's Redis
+ * (on its connection) when there is one, so they survive a restart and every replica works
+ * on them; undefined otherwise (the DCI plugin then keeps them in memory and warns).
+ */
+export function durableDciStore(config: Config, state: StateStore): DciTransactionStore | undefined {
+  return state instanceof RedisStateStore ? new RedisTransactionStore(state.redis, config.dci.async.retentionSeconds * 1000) : undefined;
 }

@@ -7,7 +7,7 @@ export type StateHealth = { up: true } | { up: false; reason: string };
 /**
  * What must hold across requests, and across replicas when several serve one registry:
  * Idempotency-Key records and in-flight creates, per-record write leases (If-Match), the DCI
- * message_id replay guard, and (through `redis`) the rate-limit counters. In memory for one
+ * message_id replay guard, and (through `redis`) the rate-limit counters and async DCI work. In memory for one
  * process; in Redis when `redis.url` is set.
  */
 export interface StateStore {

@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import t from 'tap';
-import { createOdooConnection } from '../../src/odoo/index.js';
 import { basic, CLERK, startCompatStack, type CompatStack } from '../support/compat.js';
 import { openApiDocument, recordedCases, responseSchemaFor, schemaProblems, shapeDifferences, type RecordedCase } from './openg2p-schema.js';
 
@@ -27,28 +25,23 @@ interface Fixture {
 }
 
 /** The records the recording's cases were made against, created over RPC as there. */
-async function createFixture(stack: CompatStack, protocol: 'jsonrpc' | 'xmlrpc'): Promise<Fixture> {
-  const tag = randomBytes(3).toString('hex');
-  const connection = createOdooConnection({ url: stack.sim.url, db: 'g2p', protocol });
-  try {
-    const odoo = connection.as({ login: 'admin', secret: 'admin' });
-    const person = (given: string, extra: Record<string, unknown> = {}) =>
-      odoo.create('res.partner', {
-        name: `RESTW-${tag}, ${given.toUpperCase()}`, given_name: given, family_name: `Restw-${tag}`, is_registrant: true, is_group: false, ...extra,
-      });
-    const alpha = await person('Alpha', {
-      registration_date: '2024-01-01', birthdate: '1990-05-17', email: `ra.${tag}@example.org`, address: '1 Main St',
-      reg_ids: [[0, 0, { id_type: 1, value: `RNID-${tag}-A` }]], phone_number_ids: [[0, 0, { phone_no: '+14155552671' }]],
+async function createFixture(stack: CompatStack): Promise<Fixture> {
+  const tag = stack.runTag.slice(0, 6);
+  const odoo = stack.odoo;
+  const person = (given: string, extra: Record<string, unknown> = {}) =>
+    odoo.create('res.partner', {
+      name: `RESTW-${tag}, ${given.toUpperCase()}`, given_name: given, family_name: `Restw-${tag}`, is_registrant: true, is_group: false, ...extra,
     });
-    const bravo = await person('Bravo');
-    const group = await odoo.create('res.partner', {
-      name: `RestW Household ${tag}`, is_registrant: true, is_group: true, kind: 1, registration_date: '2024-01-01',
-      group_membership_ids: [[0, 0, { individual: alpha, kind: [[6, 0, [1]]] }], [0, 0, { individual: bravo }]],
-    });
-    return { tag, ids: { alpha, bravo, group } };
-  } finally {
-    await connection.close();
-  }
+  const alpha = await person('Alpha', {
+    registration_date: '2024-01-01', birthdate: '1990-05-17', email: `ra.${tag}@example.org`, address: '1 Main St',
+    reg_ids: [[0, 0, { id_type: stack.reference.nationalId, value: `RNID-${tag}-A` }]], phone_number_ids: [[0, 0, { phone_no: '+14155552671' }]],
+  });
+  const bravo = await person('Bravo');
+  const group = await odoo.create('res.partner', {
+    name: `RestW Household ${tag}`, is_registrant: true, is_group: true, kind: stack.reference.household, registration_date: '2024-01-01',
+    group_membership_ids: [[0, 0, { individual: alpha, kind: [[6, 0, [stack.reference.head]]] }], [0, 0, { individual: bravo }]],
+  });
+  return { tag, ids: { alpha, bravo, group } };
 }
 
 /** The recorded request with this run's names and ids in place of the recording's. */
@@ -72,7 +65,7 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as const) {
   t.test(`recorded successes over ${protocol}`, async (t) => {
     const stack = await startCompatStack({ protocol });
     t.teardown(() => stack.close());
-    const fixture = await createFixture(stack, protocol);
+    const fixture = await createFixture(stack);
     const prefix = (doc.servers as Array<{ url: string }>)[0]!.url;
     t.equal(stack.app.config.compat.prefix, prefix, 'served under the module\'s own prefix');
 

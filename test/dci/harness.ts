@@ -14,8 +14,10 @@ export interface DciGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(odoo: Pick<OdooTarget, 'url' | 'db' | 'login' | 'password'>, dci: DciSettingsInput = {}): Promise<DciGateway> {
+/** `redis`: the gateway's shared state (and async DCI work) in that Redis, under `keyPrefix`. */
+export async function startGateway(odoo: Pick<OdooTarget, 'url' | 'db' | 'login' | 'password'>, dci: DciSettingsInput = {}, redis?: { url: string; keyPrefix: string }): Promise<DciGateway> {
   const config = testConfig({
+    ...(redis ? { redis } : {}),
     odoo: { url: odoo.url, db: odoo.db, protocol: 'jsonrpc', accounts: { default: { login: odoo.login, password: odoo.password } } },
     rateLimit: { enabled: false },
     server: { underPressure: { enabled: false } },

@@ -5,6 +5,7 @@
  * simulator-only parts (Odoo call counts, injected faults) are skipped and say so.
  */
 import t from 'tap';
+import { archiveRegistrants } from '../support/odoo-target.js';
 import { startStack, type Protocol, type Stack } from '../support/stack.js';
 
 interface Answer {
@@ -55,8 +56,7 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
     const onSim = stack.sim !== undefined;
     t.teardown(async () => {
       // Leave a real database usable: archive everything this run created (nothing is destroyed).
-      const mine = await stack.odoo.search('res.partner', [['name', 'ilike', tag]], { context: { active_test: false } });
-      if (mine.length) await stack.odoo.write('res.partner', mine, { active: false });
+      await archiveRegistrants(stack.odoo, [['name', 'ilike', tag]]);
       await stack.close();
     });
 

@@ -1,56 +1,150 @@
 /**
- * A gateway with the OpenG2P compatibility routes in front of a simulator, both over real
- * sockets, for the compat suites. The simulator keeps its seeded users (admin/admin, and
- * noaccess, rest_get, rest_post, rest_both whose password is their login).
+ * A gateway with the OpenG2P compatibility routes over a real socket, in front of the suite's
+ * Odoo (odoo-target.ts: a real Odoo 17 + OpenG2P when G2P_E2E_ODOO_* are set, otherwise a
+ * simulator started here). The suites call as their own Odoo users, made the same way on both
+ * backends by the target, idempotently, so repeated runs reuse them. Their password is their
+ * login.
+ *
+ * Parts that need the simulator's control API (call counts, fault injection, its clock) check
+ * `stack.sim` and say so in their test names; `simOnly` registers them.
  */
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { Test } from 'tap';
 import { buildApp } from '../../src/app.js';
 import type { FileConfig } from '../../src/config/schema.js';
-import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
+import { createOdooConnection, type OdooClient } from '../../src/odoo/index.js';
+import type { RunningSimulator } from '../../src/sim/index.js';
 import { testConfig } from './config.js';
+import { archiveRegistrants, GROUP, realOdooSettings, startOdooTarget, type OdooTarget } from './odoo-target.js';
+
+const { restGet: REST_GET, restPost: REST_POST, registrar: REGISTRAR } = GROUP;
+
+/**
+ * The suites' Odoo users. A typical API account of an OpenG2P deployment has both Rest API
+ * groups and Registrar, for the models those groups do not open (memberships, kinds, genders).
+ */
+export const USERS = {
+  /** Both Rest API groups and Registrar. */
+  clerk: { login: 'compat_api', groups: [REGISTRAR, REST_GET, REST_POST] },
+  reader: { login: 'compat_get', groups: [REGISTRAR, REST_GET] },
+  writer: { login: 'compat_post', groups: [REGISTRAR, REST_POST] },
+  both: { login: 'compat_both', groups: [REGISTRAR, REST_GET, REST_POST] },
+  /** An internal user without any OpenG2P group. */
+  none: { login: 'compat_none', groups: [] },
+} as const;
+
+/** Login (and password) of the user the suites call as. */
+export const CLERK = USERS.clerk.login;
+
+export const basic = (login: string, password: string = login): string => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
 
 export interface CompatStack {
   /** Base URL of the compatibility routes, e.g. http://127.0.0.1:41234/api/v1/registry */
   base: string;
   origin: string;
   app: FastifyInstance;
-  sim: RunningSimulator;
+  /** Present when the Odoo is the simulator: call counts, faults, its database. */
+  sim?: RunningSimulator;
+  /** The Odoo's URL and database. */
+  odooUrl: string;
+  db: string;
+  /** The Odoo administrator, for fixtures and for reading back what the gateway wrote. */
+  odoo: OdooClient;
+  /** An Odoo client acting as one of the suite's users. */
+  odooAs(login: string, password?: string): OdooClient;
+  /**
+   * Unique per stack: put it (or its first six characters) in every name the suite creates; on a
+   * real Odoo, partners whose name holds it are archived when the stack closes.
+   */
+  runTag: string;
+  /** Ids of reference data both backends have (created on the real server when missing). */
+  reference: { nationalId: number; taxId: number; household: number; head: number };
+  /** The suite's Odoo: users, API keys. */
+  target: OdooTarget;
   close(): Promise<void>;
 }
 
-/** Login (and password) of the simulator user the suites call as. */
-export const CLERK = 'registry_api';
+export interface CompatStackOptions {
+  protocol?: 'jsonrpc' | 'xmlrpc';
+  compat?: FileConfig['compat'];
+  /** Simulator only: demo households to seed. */
+  households?: number;
+}
 
-export const basic = (login: string, password: string = login): string => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
+export async function startCompatStack(options: CompatStackOptions = {}): Promise<CompatStack> {
+  const target: OdooTarget = await startOdooTarget({ households: options.households ?? 3, seed: 5 });
+  const { sim } = target;
+  const protocol = options.protocol ?? 'jsonrpc';
+  const connection = createOdooConnection({ url: target.url, db: target.db, protocol, timeoutMs: 30_000 });
+  const odoo = connection.as({ login: target.login, secret: target.password });
+  try {
+    for (const user of Object.values(USERS)) await target.ensureUser(user.login, [...user.groups]);
+    const reference = await ensureReference(odoo);
+    const app = buildApp(
+      testConfig({
+        odoo: { url: target.url, db: target.db, protocol, accounts: { default: { login: target.login, password: target.password } } },
+        server: { underPressure: { enabled: false } },
+        rateLimit: { enabled: false },
+        metrics: { enabled: false },
+        compat: options.compat ?? {},
+      }),
+    );
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const runTag = randomBytes(4).toString('hex');
+    return {
+      base: `${origin}${app.config.compat.prefix}`,
+      origin,
+      app,
+      sim,
+      odooUrl: target.url,
+      db: target.db,
+      odoo,
+      odooAs: (login, password = login) => connection.as({ login, secret: password }),
+      runTag,
+      reference,
+      target,
+      close: async () => {
+        await app.close();
+        // Leave a real database as usable as it was: archive what this run made (nothing is destroyed).
+        if (!sim) await archiveRegistrants(odoo, [['name', 'ilike', runTag.slice(0, 6)]]);
+        await connection.close();
+        await target.close();
+      },
+    };
+  } catch (err) {
+    await connection.close();
+    await target.close();
+    throw err;
+  }
+}
 
-export async function startCompatStack(options: { protocol?: 'jsonrpc' | 'xmlrpc'; compat?: FileConfig['compat']; households?: number } = {}): Promise<CompatStack> {
-  const sim = await startSimulator({ households: options.households ?? 3, seed: 5, adminPassword: 'admin' });
-  // A typical API account of an OpenG2P deployment: both Rest API groups, and Registrar for the
-  // models those groups do not open (memberships, kinds, genders, bank accounts).
-  sim.database.addUser({
-    login: CLERK, name: 'Registry API client', password: CLERK, apiKeys: [], companyId: 1, active: true,
-    groups: ['base.group_user', 'g2p_registry_base.group_g2p_registrar', 'g2p_registry_rest_api.group_g2p_rest_api_get', 'g2p_registry_rest_api.group_g2p_rest_api_post'],
-  });
-  const app = buildApp(
-    testConfig({
-      odoo: { url: sim.url, db: 'g2p', protocol: options.protocol ?? 'jsonrpc', accounts: { default: { login: 'admin', password: 'admin' } } },
-      server: { underPressure: { enabled: false } },
-      rateLimit: { enabled: false },
-      metrics: { enabled: false },
-      compat: options.compat ?? {},
-    }),
-  );
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  return {
-    base: `${origin}${app.config.compat.prefix}`,
-    origin,
-    app,
-    sim,
-    close: async () => {
-      await app.close();
-      await sim.close();
-    },
+/** National ID, Tax ID, Household and Head: the simulator seeds them; a real server may lack Tax ID. */
+async function ensureReference(odoo: OdooClient): Promise<CompatStack['reference']> {
+  const ensure = async (model: string, name: string, extra: Record<string, unknown> = {}) => {
+    const [found] = await odoo.search(model, [['name', '=', name]], { limit: 1 });
+    return found ?? (await odoo.create(model, { name, ...extra }));
   };
+  return {
+    nationalId: await ensure('g2p.id.type', 'National ID'),
+    taxId: await ensure('g2p.id.type', 'Tax ID'),
+    household: await ensure('g2p.group.kind', 'Household'),
+    head: await ensure('g2p.group.membership.kind', 'Head', { is_unique: true }),
+  };
+}
+
+/** An Odoo API key for `login`, made through Odoo 17's own wizard in a web session (odoo-target.ts). */
+export function makeApiKey(stack: CompatStack, login: string, password: string = login): Promise<string> {
+  return stack.target.createApiKey(login, password);
+}
+
+/**
+ * A test that needs the simulator's control API (call counts, fault injection, its clock).
+ * Its name says so; against a real Odoo it is reported as skipped with that reason.
+ */
+export function simOnly(t: Test, stack: () => CompatStack, name: string, fn: (t: Test, sim: RunningSimulator) => Promise<void>): void {
+  const real = realOdooSettings() !== undefined;
+  t.test(name, real ? { skip: 'needs the simulator: a real Odoo has no control API' } : {}, async (t) => fn(t, stack().sim!));
 }

@@ -186,8 +186,9 @@ async function createApiKey(settings: { url: string; db: string }, login: string
     await kw('res.users.identitycheck', 'write', [[wizard], { password }]);
     shown = await kw('res.users.identitycheck', 'run_check', [[wizard]]);
   }
+  await call('/web/session/destroy', {});
   const key = shown?.context?.default_key;
-  if (typeof key !== 'string') throw new Error('the real Odoo did not show the new API key');
+  if (typeof key !== 'string') throw new Error('Odoo did not show the new API key');
   return key;
 }
 
@@ -257,4 +258,16 @@ async function ensureDemoRegistry(admin: OdooClient, households: number, seed: n
     });
     await admin.createMany('g2p.group.membership', people.map((p, i) => ({ group, individual: memberIds[i], kind: [[6, 0, [p.kind]]] })));
   }
+}
+
+/**
+ * Archives the registrants a run made (nothing is destroyed), so a real database stays usable.
+ * Groups one write each: OpenG2P counts the Heads of every group in one write together and
+ * refuses two.
+ */
+export async function archiveRegistrants(admin: OdooClient, domain: unknown[]): Promise<void> {
+  const found = await admin.searchRead('res.partner', [...domain, ['active', 'in', [true, false]]] as never, ['is_group']);
+  const individuals = found.filter((r) => !r.is_group).map((r) => r.id as number);
+  if (individuals.length) await admin.write('res.partner', individuals, { active: false });
+  for (const group of found.filter((r) => r.is_group)) await admin.write('res.partner', [group.id as number], { active: false });
 }

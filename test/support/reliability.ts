@@ -74,7 +74,14 @@ export interface Harness {
 const signer = createSigner({ key: TEST_JWT_SECRET, algorithm: 'HS256', iss: TEST_ISSUER, aud: TEST_AUDIENCE, expiresIn: 3_600_000 });
 export const writerToken = signer({ sub: 'reliability-writer', realm_access: { roles: ['registry-reader', 'registry-writer'] } });
 
-export async function startHarness(options: { protocol: Protocol; resilience?: Partial<Resilience>; households?: number; seed?: number }): Promise<Harness> {
+export async function startHarness(options: {
+  protocol: Protocol;
+  resilience?: Partial<Resilience>;
+  households?: number;
+  seed?: number;
+  /** Where the gateways reach Odoo, given its URL (a proxy in front of it); Odoo itself by default. */
+  odooUrlFor?: (url: string) => string;
+}): Promise<Harness> {
   const target = await startOdooTarget({ households: options.households ?? 5, seed: options.seed ?? 11 });
   const { sim } = target;
   const gateways = new Set<Gateway>();
@@ -85,7 +92,7 @@ export async function startHarness(options: { protocol: Protocol; resilience?: P
     const r = { ...DEFAULT_RESILIENCE, ...options.resilience, ...overrides };
     const config = testConfig({
       odoo: {
-        url: target.url,
+        url: options.odooUrlFor?.(target.url) ?? target.url,
         db: target.db,
         protocol: options.protocol,
         timeoutMs: r.timeoutMs,

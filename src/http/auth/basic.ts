@@ -26,7 +26,6 @@ export interface BasicAuthOptions {
 }
 
 interface Verified {
-  uid: number;
   expiresAt: number;
 }
 
@@ -97,24 +96,22 @@ export function createBasicAuthenticator(odoo: OdooConnection, options: BasicAut
     return undefined;
   }
 
-  async function verify(key: string, credentials: OdooCredentials): Promise<number> {
-    const cached = fresh(verified, key);
-    if (cached) return cached.uid;
-    let uid: number;
+  async function verify(key: string, credentials: OdooCredentials): Promise<void> {
+    if (fresh(verified, key)) return;
     try {
-      uid = await odoo.authenticate(credentials);
+      await odoo.authenticate(credentials);
     } catch (err) {
       throw problemFor(err);
     }
-    remember(verified, key, { uid, expiresAt: now() + options.cacheTtlMs });
-    return uid;
+    remember(verified, key, { expiresAt: now() + options.cacheTtlMs });
   }
 
-  async function rolesOf(key: string, uid: number, credentials: OdooCredentials): Promise<ReadonlySet<Role>> {
+  async function rolesOf(key: string, credentials: OdooCredentials): Promise<ReadonlySet<Role>> {
     const cached = fresh(roles, key);
     if (cached) return cached.roles;
     const client = odoo.as(credentials);
-    const inGroup = (role: Role) => client.executeKw<boolean>('res.users', 'has_group', [[uid], REST_API_GROUPS[role]]);
+    // Odoo 17's has_group is an @api.model method: the xml id alone, answered for the caller.
+    const inGroup = (role: Role) => client.executeKw<boolean>('res.users', 'has_group', [REST_API_GROUPS[role]]);
     let member: boolean[];
     try {
       member = await Promise.all([inGroup(ROLE_GET), inGroup(ROLE_POST)]);
@@ -129,8 +126,8 @@ export function createBasicAuthenticator(odoo: OdooConnection, options: BasicAut
   }
 
   async function authenticate(key: string, credentials: OdooCredentials): Promise<Principal> {
-    const uid = await verify(key, credentials);
-    const granted = await rolesOf(key, uid, credentials);
+    await verify(key, credentials);
+    const granted = await rolesOf(key, credentials);
     return { sub: credentials.login, roles: granted, via: 'basic', odooCredentials: credentials };
   }
 

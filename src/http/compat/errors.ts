@@ -88,6 +88,10 @@ function validationItem(issue: z.core.$ZodIssue, input: unknown, where: 'body' |
   if ((issue.code === 'invalid_type' && issue.expected === 'number') || (path.at(-1) === '_id' && typeof value === 'string')) {
     return { type: 'int_parsing', loc, msg: 'Input should be a valid integer, unable to parse string as an integer', input: value };
   }
+  if (issue.code === 'too_small' && issue.origin === 'string') {
+    const min = Number(issue.minimum);
+    return { type: 'string_too_short', loc, msg: `String should have at least ${min} character${min === 1 ? '' : 's'}`, input: value, ctx: { min_length: min } };
+  }
   if (typeof value === 'string' && issue.message === DATE_MESSAGE) {
     return { type: 'value_error', loc, msg: `Value error, time data '${value}' does not match format '%Y-%m-%d'`, input: value, ctx: { error: {} } };
   }

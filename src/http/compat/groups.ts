@@ -3,26 +3,17 @@ import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
 import type { Actor, Registry } from '../../registry/index.js';
 import { isRegistryError } from '../../registry/errors.js';
 import type { FieldError } from '../../registry/field-error.js';
-import type { Group, Individual } from '../../registry/schemas.js';
-import { utcToday } from '../../registry/writes.js';
+import type { Group } from '../../registry/schemas.js';
 import { actorFor } from '../routes/support.js';
 import { refused } from './errors.js';
-import { allPages, asModuleRefusal } from './individuals.js';
-import { groupIn, groupOut, individualIn, memberOut } from './mapping.js';
+import { asModuleRefusal } from './individuals.js';
+import { groupContactsIn, groupIn, individualIn } from './mapping.js';
+import { groupsJson, groupsOut } from './reads.js';
 import { groupRequest, pathId, searchGroupsQuery, type GroupRequest } from './schemas.js';
 import { parseOr422 } from './validate.js';
 
 const NOT_PRESENT = 'ID/Name not present.';
 const hidden = { hide: true } as const;
-
-/** Groups in the module's JSON, their members' individuals read in ONE call for all of them. */
-async function groupsOut(registry: Registry, actor: Actor, groups: Group[], withMembers: boolean): Promise<Record<string, unknown>[]> {
-  if (!withMembers) return groups.map((g) => groupOut(g, undefined));
-  const ids = [...new Set(groups.flatMap((g) => (g.members ?? []).map((m) => m.individual.id)))];
-  const individuals = new Map<number, Individual>((await registry.individuals.readMany(actor, ids)).map((i) => [i.id, i]));
-  const today = utcToday();
-  return groups.map((g) => groupOut(g, (g.members ?? []).map((m) => memberOut(m, individuals.get(m.individual.id), today))));
-}
 
 async function groupById(registry: Registry, actor: Actor, id: number, withMembers: boolean): Promise<Group | undefined> {
   try {
@@ -52,7 +43,6 @@ async function checkKinds(registry: Registry, actor: Actor, body: GroupRequest):
 
 export function compatGroupRoutes(app: FastifyInstance, registry: Registry): void {
   const { schemas } = registry.core;
-  const maxPageSize = registry.core.options.maxPageSize;
 
   app.get('/group/:_id', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
     const { _id } = parseOr422(pathId, request.params, 'path');
@@ -60,23 +50,24 @@ export function compatGroupRoutes(app: FastifyInstance, registry: Registry): voi
     const group = await groupById(registry, actor, _id, true);
     if (!group) throw refused(NOT_PRESENT);
     request.auditIds = [group.id];
-    const [out] = await groupsOut(registry, actor, [group], true);
+    const [out] = await groupsJson(registry, actor, [group], true);
     return out;
   });
 
+  /** The module's search: `_id` (0 is no id, as there) and/or a name, in Odoo's default order. */
   app.get('/group', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
     const { _id, name, include_members_full: full = false } = parseOr422(searchGroupsQuery, request.query, 'query');
     const actor = actorFor(request);
-    let found: Group[];
-    if (_id !== undefined) {
+    if (_id) {
       const group = await groupById(registry, actor, _id, full);
-      found = group && (!name || (group.name ?? '').toLowerCase().includes(name.toLowerCase())) ? [group] : [];
-    } else {
-      found = await allPages((cursor) => registry.groups.list(actor, { name: name || undefined, expand_members: full, limit: maxPageSize, cursor }));
+      if (!group || (name && !(group.name ?? '').toLowerCase().includes(name.toLowerCase()))) throw refused(NOT_PRESENT);
+      request.auditIds = [group.id];
+      return groupsJson(registry, actor, [group], full);
     }
-    if (found.length === 0) throw refused(NOT_PRESENT);
-    request.auditIds = found.map((g) => g.id);
-    return groupsOut(registry, actor, found, full);
+    const ids = await registry.groups.idsInOdooOrder(actor, name || undefined);
+    if (ids.length === 0) throw refused(NOT_PRESENT);
+    request.auditIds = ids;
+    return groupsOut(registry, actor, ids, full);
   });
 
   /**
@@ -86,7 +77,6 @@ export function compatGroupRoutes(app: FastifyInstance, registry: Registry): voi
    */
   app.post('/group', { config: { access: ROLE_POST }, schema: hidden }, async (request) => {
     const body = parseOr422(groupRequest, request.body ?? undefined, 'body');
-    if (body.ids?.length || body.phone_numbers?.length) throw refused('IDs and phone numbers of a group are not kept by this registry; leave ids and phone_numbers out.');
     const actor = actorFor(request);
     const groupShape = parseOr422(schemas.groupCreate, groupIn(body), 'body');
     await checkKinds(registry, actor, body);
@@ -97,9 +87,9 @@ export function compatGroupRoutes(app: FastifyInstance, registry: Registry): voi
         individual: memberIds[i]!,
         kinds: (member.kind ?? []).map((k) => k.name).filter((k): k is string => Boolean(k)),
       }));
-      const { value } = await registry.groups.create(actor, { ...groupShape, members });
+      const { value } = await registry.groups.create(actor, { ...groupShape, ...groupContactsIn(body), members });
       request.auditIds = [value.id, ...memberIds];
-      const [out] = await groupsOut(registry, actor, [value], true);
+      const [out] = await groupsJson(registry, actor, [value], true);
       return out;
     } catch (err) {
       for (const id of memberIds) await registry.individuals.archive(actor, id).catch(() => undefined);

@@ -4,10 +4,10 @@ import type { Actor, Registry } from '../../registry/index.js';
 import { isRegistryError } from '../../registry/errors.js';
 import { regIdValuesOfType } from '../../registry/reg-id-values.js';
 import type { Individual } from '../../registry/schemas.js';
-import { utcToday } from '../../registry/writes.js';
 import { actorFor } from '../routes/support.js';
 import { CompatError, refused } from './errors.js';
-import { individualIn, individualOut, individualPatchIn } from './mapping.js';
+import { individualIn, individualPatchIn, photoIn } from './mapping.js';
+import { individualsJson, individualsOut } from './reads.js';
 import {
   individualIdsQuery, individualRequest, pathId, searchIndividualsQuery, updateIndividualQuery, updateIndividualsRequest,
 } from './schemas.js';
@@ -31,18 +31,6 @@ export function asModuleRefusal(err: unknown): unknown {
   return err;
 }
 
-/** Every page of a registry list, for the module's unpaged searches. */
-export async function allPages<T>(page: (cursor: string | undefined) => Promise<{ items: T[]; next_cursor: string | null }>): Promise<T[]> {
-  const all: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const result = await page(cursor);
-    all.push(...result.items);
-    cursor = result.next_cursor ?? undefined;
-  } while (cursor);
-  return all;
-}
-
 async function activeIndividual(registry: Registry, actor: Actor, id: number): Promise<Individual | undefined> {
   const [individual] = await registry.individuals.readMany(actor, [id]);
   return individual?.active ? individual : undefined;
@@ -50,39 +38,42 @@ async function activeIndividual(registry: Registry, actor: Actor, id: number): P
 
 export function compatIndividualRoutes(app: FastifyInstance, registry: Registry): void {
   const { schemas } = registry.core;
-  const maxPageSize = registry.core.options.maxPageSize;
 
   app.get('/individual/:_id', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
     const { _id } = parseOr422(pathId, request.params, 'path');
-    const individual = await activeIndividual(registry, actorFor(request), _id);
+    const actor = actorFor(request);
+    const individual = await activeIndividual(registry, actor, _id);
     if (!individual) throw refused(NOT_PRESENT);
     request.auditIds = [individual.id];
-    return individualOut(individual, utcToday());
+    const [out] = await individualsJson(registry, actor, [individual]);
+    return out;
   });
 
+  /** The module's search: `_id` (0 is no id, as there) and/or a name, in Odoo's default order. */
   app.get('/individual', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
     const { _id, name } = parseOr422(searchIndividualsQuery, request.query, 'query');
     const actor = actorFor(request);
-    let found: Individual[];
-    if (_id !== undefined) {
+    if (_id) {
       const individual = await activeIndividual(registry, actor, _id);
-      found = individual && (!name || (individual.name ?? '').toLowerCase().includes(name.toLowerCase())) ? [individual] : [];
-    } else {
-      found = await allPages((cursor) => registry.individuals.list(actor, { name: name || undefined, limit: maxPageSize, cursor }));
+      if (!individual || (name && !(individual.name ?? '').toLowerCase().includes(name.toLowerCase()))) throw refused(NO_MATCH);
+      request.auditIds = [individual.id];
+      return individualsJson(registry, actor, [individual]);
     }
-    if (found.length === 0) throw refused(NO_MATCH);
-    request.auditIds = found.map((i) => i.id);
-    const today = utcToday();
-    return found.map((i) => individualOut(i, today));
+    const ids = await registry.individuals.idsInOdooOrder(actor, name || undefined);
+    if (ids.length === 0) throw refused(NO_MATCH);
+    request.auditIds = ids;
+    return individualsOut(registry, actor, ids);
   });
 
   app.post('/individual', { config: { access: ROLE_POST }, schema: hidden }, async (request) => {
     const body = parseOr422(individualRequest, request.body ?? undefined, 'body');
     const input = parseOr422(schemas.individualCreate, individualIn(body), 'body');
+    const actor = actorFor(request);
     try {
-      const { value } = await registry.individuals.create(actorFor(request), input);
+      const { value } = await registry.individuals.create(actor, { ...input, ...photoIn(body) });
       request.auditIds = [value.id];
-      return individualOut(value, utcToday());
+      const [out] = await individualsJson(registry, actor, [value]);
+      return out;
     } catch (err) {
       throw asModuleRefusal(err);
     }
@@ -93,8 +84,7 @@ export function compatIndividualRoutes(app: FastifyInstance, registry: Registry)
     const items = parseOr422(updateIndividualsRequest, request.body ?? undefined, 'body');
     if (!id_type) throw refused('ID is required for update individual');
     const actor = actorFor(request);
-    const today = utcToday();
-    const updated: Record<string, unknown>[] = [];
+    const updated: Individual[] = [];
     for (const item of items) {
       let current: Individual;
       try {
@@ -111,14 +101,14 @@ export function compatIndividualRoutes(app: FastifyInstance, registry: Registry)
       }
       const patch = parseOr422(schemas.individualPatch, individualPatchIn(item, current), 'body');
       try {
-        const { value } = await registry.individuals.update(actor, current.id, patch);
-        updated.push(individualOut(value, today));
+        const { value } = await registry.individuals.update(actor, current.id, { ...patch, ...photoIn(item) });
+        updated.push(value);
       } catch (err) {
         throw asModuleRefusal(err);
       }
     }
-    request.auditIds = updated.map((u) => u.id as number);
-    return updated;
+    request.auditIds = updated.map((u) => u.id);
+    return individualsJson(registry, actor, updated);
   });
 
   app.get('/get_individual_ids', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {

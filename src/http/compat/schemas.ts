@@ -7,7 +7,8 @@ import { DATE_MESSAGE, isCompatDate } from './errors.js';
  * does; the values then go through the registry's own validation like any other write.
  */
 
-const date = z.string().refine(isCompatDate, DATE_MESSAGE);
+/** A YYYY-MM-DD date, or "" for none (the module's date validators return None for it). */
+const date = z.string().refine((v) => v === '' || isCompatDate(v), DATE_MESSAGE);
 const nullableText = z.string().nullable().optional();
 
 export const registrantIdRequest = z.object({
@@ -40,9 +41,15 @@ const personFields = {
   birth_place: nullableText,
 };
 
+/**
+ * Text the module requires and answers with: empty, it makes the module fail with 500 (its
+ * response model rejects the record it just wrote, and the write is rolled back); here, 422.
+ */
+const requiredText = z.string().min(1);
+
 export const individualRequest = z.object({
-  name: z.string(),
-  given_name: z.string(),
+  name: requiredText,
+  given_name: requiredText,
   gender: z.string().nullable(),
   ...registrantFields,
   ...personFields,
@@ -60,7 +67,7 @@ export const updateIndividualRequest = z.object({
 export const updateIndividualsRequest = z.array(updateIndividualRequest);
 
 export const groupMemberRequest = z.object({
-  name: z.string(),
+  name: requiredText,
   given_name: z.string().optional(),
   addl_name: z.string().optional(),
   family_name: z.string().optional(),

@@ -6,7 +6,9 @@ import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
 import type { IdempotencyStore, Registry } from '../../registry/index.js';
 import { memberInput, memberPatch, membershipOutput } from '../../registry/schemas.js';
 import {
-  actorFor, conditionalHeaders, cursorQuery, etagOf, idempotencyHeaders, idempotentCreate, idParam, ifMatchVersions, limitQuery, memberParams, queryBoolean, responses,
+  actorFor, conditionalHeaders, cursorQuery, etagOf, idempotencyHeaders, idempotentCreate, idParam, ifMatchVersions, isNotModified,
+  notModified,
+  limitQuery, memberParams, NOT_MODIFIED_NOTE, queryBoolean, responses,
 } from './support.js';
 
 export const groupQuery = z
@@ -44,11 +46,20 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
 
   r.get('/groups/:id', {
     config: { access: ROLE_GET },
-    schema: { tags, summary: 'Get a group (?expand=members adds its memberships, same single Odoo call)', params: idParam, querystring: expandQuery, response: responses({ 200: schemas.groupOutput }) },
+    schema: {
+      tags,
+      summary: 'Get a group (?expand=members adds its memberships, same single Odoo call)',
+      description: `${NOT_MODIFIED_NOTE} Not with ?expand=members: the ETag is the group's own version, which a change of its members leaves as it is.`,
+      params: idParam,
+      querystring: expandQuery,
+      response: responses({ 200: schemas.groupOutput }),
+    },
     handler: async (request, reply) => {
-      const { value, version } = await registry.groups.get(actorFor(request), request.params.id, request.query.expand === 'members');
+      const withMembers = request.query.expand === 'members';
+      const { value, version } = await registry.groups.get(actorFor(request), request.params.id, withMembers);
       request.auditIds = [value.id];
       reply.header('etag', etagOf(version));
+      if (!withMembers && isNotModified(request.headers['if-none-match'], version)) return notModified(reply);
       return value;
     },
   });

@@ -6,7 +6,9 @@ import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
 import type { IdempotencyStore, Registry } from '../../registry/index.js';
 import { membershipOutput } from '../../registry/schemas.js';
 import {
-  actorFor, conditionalHeaders, cursorQuery, etagOf, idempotencyHeaders, idempotentCreate, idParam, ifMatchVersions, limitQuery, queryBoolean, responses,
+  actorFor, conditionalHeaders, cursorQuery, etagOf, idempotencyHeaders, idempotentCreate, idParam, ifMatchVersions, isNotModified,
+  notModified,
+  limitQuery, NOT_MODIFIED_NOTE, queryBoolean, responses,
 } from './support.js';
 
 const date = z.iso.date();
@@ -51,11 +53,18 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
 
   r.get('/individuals/:id', {
     config: { access: ROLE_GET },
-    schema: { tags, summary: 'Get an individual', params: idParam, response: responses({ 200: schemas.individualOutput }) },
+    schema: {
+      tags,
+      summary: 'Get an individual',
+      description: NOT_MODIFIED_NOTE,
+      params: idParam,
+      response: responses({ 200: schemas.individualOutput }),
+    },
     handler: async (request, reply) => {
       const { value, version } = await registry.individuals.get(actorFor(request), request.params.id);
       request.auditIds = [value.id];
       reply.header('etag', etagOf(version));
+      if (isNotModified(request.headers['if-none-match'], version)) return notModified(reply);
       return value;
     },
   });
@@ -65,6 +74,7 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
     schema: {
       tags,
       summary: 'Look an individual up by a registrant ID (e.g. National ID)',
+      description: NOT_MODIFIED_NOTE,
       params: z.object({ id_type: storableString().min(1).max(200), value: storableString().min(1).max(200) }).strict(),
       response: responses({ 200: schemas.individualOutput }),
     },
@@ -72,6 +82,7 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       const { value, version } = await registry.individuals.findByRegId(actorFor(request), request.params.id_type, request.params.value);
       request.auditIds = [value.id];
       reply.header('etag', etagOf(version));
+      if (isNotModified(request.headers['if-none-match'], version)) return notModified(reply);
       return value;
     },
   });

@@ -35,6 +35,24 @@ export function actorFor(request: FastifyRequest): Actor {
 
 export const etagOf = (version: string): string => `"${version}"`;
 
+export const NOT_MODIFIED_NOTE =
+  'With `If-None-Match: <ETag>` the answer is 304 Not Modified, without a body, when the record is unchanged (the gateway still reads it: one Odoo call).';
+
+/**
+ * If-None-Match on a single read (RFC 9110 13.1.2, weak comparison): true when it names the
+ * current version or is `*`, i.e. the caller's copy is current and 304 answers. The version is
+ * that of the representation just read, so the answer is as fresh as a 200 would have been.
+ */
+export function isNotModified(header: string | undefined, version: string): boolean {
+  const versions = ifMatchVersions(header);
+  return versions !== undefined && (versions.includes('*') || versions.includes(version));
+}
+
+/** 304 Not Modified: the ETag header set, no body. */
+export function notModified(reply: FastifyReply): FastifyReply {
+  return reply.code(304).send();
+}
+
 /** If-Match as a list of versions (`*` kept as is); weak validators compare by their opaque part. */
 export function ifMatchVersions(header: string | undefined): string[] | undefined {
   if (header === undefined) return undefined;

@@ -1,5 +1,6 @@
 import { validationError } from '../exceptions.js';
 import type { CallEnv, Orm } from './orm.js';
+import { checkImage } from './image.js';
 import { sanitizePhone } from './phone.js';
 
 /**
@@ -12,6 +13,7 @@ export function validateRecords(orm: Orm, env: CallEnv, model: string, ids: numb
   const touches = (...fields: string[]) => changed === null || fields.some((f) => changed.includes(f));
   switch (model) {
     case 'res.partner':
+      if (touches('image_1920')) for (const id of ids) checkImage(orm.row(model, id)?.image_1920);
       checkUniqueKinds(orm, env, ids, changed === null);
       if (touches('registration_date')) {
         const today = orm.today();
@@ -107,22 +109,20 @@ function checkUniqueKinds(orm: Orm, env: CallEnv, ids: number[], created: boolea
   orm.checkAccess(env, 'g2p.group.membership.kind', 'read');
   const uniqueKinds = [...orm.table('g2p.group.membership.kind').allRows()].filter((kind) => kind.is_unique && kind.active !== false);
   if (!uniqueKinds.length) return;
-  const refuseTwoOfAKind = (group: number) => {
-    const memberships = [...(orm.lookup('g2p.group.membership', 'group', group) ?? [])].map((id) => orm.row('g2p.group.membership', id)!);
+  // OpenG2P counts `self.group_membership_ids`: across every group of one write, not per group.
+  const refuseTwoOfAKind = (groups: number[]) => {
+    const memberships = groups.flatMap((group) => [...(orm.lookup('g2p.group.membership', 'group', group) ?? [])]).map((id) => orm.row('g2p.group.membership', id)!);
     for (const kind of uniqueKinds) {
       if (memberships.filter((m) => ((m.kind as number[] | null) ?? []).includes(kind.id as number)).length > 1) {
         throw validationError(`Only one ${kind.name as string} is allowed per group`);
       }
     }
   };
-  for (const id of ids) {
-    const partner = orm.row('res.partner', id);
-    if (!partner) continue;
-    if (partner.is_group) {
-      if (!created) refuseTwoOfAKind(id);
-    } else if (partner.is_registrant) {
-      const groups = new Set([...(orm.lookup('g2p.group.membership', 'individual', id) ?? [])].map((m) => orm.row('g2p.group.membership', m)!.group as number));
-      for (const group of groups) refuseTwoOfAKind(group);
-    }
+  const partners = ids.map((id) => orm.row('res.partner', id)).filter((row) => row !== undefined);
+  if (!created) refuseTwoOfAKind(partners.filter((p) => p.is_group).map((p) => p.id as number));
+  // Then each group of each written individual, one group at a time (_recompute_parent_groups).
+  for (const partner of partners.filter((p) => p.is_registrant && !p.is_group)) {
+    const groups = new Set([...(orm.lookup('g2p.group.membership', 'individual', partner.id) ?? [])].map((m) => orm.row('g2p.group.membership', m)!.group as number));
+    for (const group of groups) refuseTwoOfAKind([group]);
   }
 }

@@ -1,4 +1,4 @@
-import { accessError, missingError, OdooSimError, valueError } from '../exceptions.js';
+import { accessError, missingError, OdooSimError, typeError, valueError } from '../exceptions.js';
 import { expandGroups } from './access.js';
 import { ApiKeyFlows } from './apikeys.js';
 import { callMethod } from './methods.js';
@@ -112,7 +112,7 @@ export class SimDatabase {
       const argList = Array.isArray(args) ? args : [args];
       const result = ManualFields.handles(model)
         ? this.manualFields.call(env, model, method, argList, rest)
-        : (this.apiKeyMethod(env, model, method, argList) ?? callMethod(this.orm, env, model, method, argList, rest));
+        : (this.apiKeyMethod(env, model, method, argList, rest) ?? callMethod(this.orm, env, model, method, argList, rest));
       this.orm.journal.commit();
       return result;
     } catch (error) {
@@ -133,26 +133,36 @@ export class SimDatabase {
   }
 
   /** The API key wizard methods (undefined for every other method). */
-  private apiKeyMethod(env: CallEnv, model: string, method: string, args: unknown[]): unknown {
+  private apiKeyMethod(env: CallEnv, model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
     const ids = Array.isArray(args[0]) ? (args[0] as number[]) : typeof args[0] === 'number' ? [args[0]] : [];
     if (model === 'res.users.apikeys.description' && method === 'make_key') return this.apiKeys.makeKey(env, ids);
     if (model === 'res.users.apikeys' && method === 'remove') return this.apiKeys.remove(env, ids);
     if (model === 'res.users.identitycheck' && method === 'run_check') return this.apiKeys.runCheck(env, ids);
-    if (model === 'res.users' && method === 'has_group') return this.hasGroup(env, ids, args[1]);
+    if (model === 'res.users' && method === 'has_group') return this.hasGroup(env, args, kwargs);
     return undefined;
   }
 
   /**
-   * Odoo 17's public `res.users.has_group(group_ext_id)`: whether the user (the record, or the
-   * caller on an empty recordset) is in the group given by its fully qualified xml id, implied
-   * groups included. An xml id that names no group is simply false.
+   * Odoo 17's public `res.users.has_group(group_ext_id)`, an `@api.model` method: over RPC it
+   * takes the xml id alone (positionally or as `group_ext_id=`) and answers for the CALLER.
+   * The older `has_group([[uid], xmlid])` shape gets the TypeError the real server raises (a
+   * record list is passed as an extra positional argument). An xml id that names no group is
+   * simply false; one that is not `module.name` fails as Odoo's own assertion / unpacking does.
    */
-  private hasGroup(env: CallEnv, ids: number[], groupExtId: unknown): boolean {
-    if (ids.length > 1) throw valueError(`Expected singleton: res.users(${ids.join(', ')},)`);
-    if (typeof groupExtId !== 'string' || !groupExtId.includes('.')) {
-      throw new OdooSimError('builtins.AssertionError', `External ID '${String(groupExtId)}' must be fully qualified`);
+  private hasGroup(env: CallEnv, args: unknown[], kwargs: Record<string, unknown>): boolean {
+    const given = args.length + ('group_ext_id' in kwargs ? 1 : 0);
+    if (given > 1) {
+      const extra = args.length > 1 ? `takes 2 positional arguments but ${args.length + 1} were given` : "got multiple values for argument 'group_ext_id'";
+      throw typeError(`Users.has_group() ${extra}`);
     }
-    const user = this.users.get(ids[0] ?? env.uid);
+    if (given === 0) throw typeError("Users.has_group() missing 1 required positional argument: 'group_ext_id'");
+    const groupExtId = args.length ? args[0] : kwargs.group_ext_id;
+    if (!groupExtId || typeof groupExtId !== 'string' || !groupExtId.includes('.')) {
+      throw new OdooSimError('builtins.AssertionError', `External ID '${pyStr(groupExtId)}' must be fully qualified`);
+    }
+    const parts = groupExtId.split('.');
+    if (parts.length > 2) throw valueError('too many values to unpack (expected 2)');
+    const user = this.users.get(env.uid);
     return user !== undefined && this.groupsOf(user).has(groupExtId);
   }
 
@@ -160,4 +170,12 @@ export class SimDatabase {
   registerUser(user: SimUser): void {
     this.users.set(user.id, user);
   }
+}
+
+/** Python's str() of a JSON value, as `'%s' % value` prints it in Odoo's messages. */
+function pyStr(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

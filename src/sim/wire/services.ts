@@ -4,6 +4,7 @@ import {
   nameError,
   OdooSimError,
   typeError,
+  userError,
   valueError,
 } from '../exceptions.js';
 import type { SimDatabase, SimUser } from '../orm/database.js';
@@ -47,6 +48,16 @@ export function credentialsMatch(user: SimUser, password: unknown, allowApiKey: 
   if (!user.active || typeof password !== 'string' || password === '') return false;
   return password === user.password || (allowApiKey && user.apiKeys.includes(password));
 }
+
+/**
+ * Odoo's @check_identity methods (and the wizard that completes them) need an interactive web
+ * session: over execute / execute_kw (XML-RPC, /jsonrpc) the real server refuses them with these.
+ */
+const IDENTITY_CHECKED: Record<string, (message: string) => OdooSimError> = {
+  'res.users.apikeys.description.make_key': userError,
+  'res.users.apikeys.remove': userError,
+  'res.users.identitycheck.run_check': (message) => new OdooSimError('builtins.AssertionError', message),
+};
 
 export class RpcServices {
   constructor(private readonly database: SimDatabase) {}
@@ -110,6 +121,8 @@ export class RpcServices {
     } else {
       throw nameError(`Method not available ${method}`);
     }
+    const httpOnly = IDENTITY_CHECKED[`${String(model)}.${String(objectMethod)}`];
+    if (httpOnly) throw httpOnly('This method can only be accessed over HTTP');
     return this.execute(uid, model, objectMethod, args, kwargs);
   }
 

@@ -1,0 +1,66 @@
+import type { Actor, Registry } from '../../registry/index.js';
+import { registrantExtras, type RegistrantExtras } from '../../registry/extras.js';
+import type { Group, Individual } from '../../registry/schemas.js';
+import { utcToday } from '../../registry/writes.js';
+import { groupOut, individualOut, memberOut } from './mapping.js';
+
+/**
+ * Reads for the module's unpaged answers: ids first (in the order the module lists them), then
+ * the records and their extras (photos; a group's IDs and phones) in chunks of `api.maxPageSize`,
+ * so no single Odoo answer is unbounded.
+ */
+
+type Json = Record<string, unknown>;
+
+async function inChunks<T>(registry: Registry, ids: number[], read: (chunk: number[]) => Promise<T[]>): Promise<T[]> {
+  const size = registry.core.options.maxPageSize;
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += size) out.push(...(await read(ids.slice(i, i + size))));
+  return out;
+}
+
+/** Records in the order of `ids` (the registry reads in id order); ids no longer found are skipped. */
+function ordered<T extends { id: number }>(ids: number[], records: T[]): T[] {
+  const byId = new Map(records.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id)).filter((r): r is T => r !== undefined);
+}
+
+async function extras(registry: Registry, actor: Actor, ids: number[], withContacts: boolean): Promise<Map<number, RegistrantExtras>> {
+  return new Map(await inChunks(registry, ids, async (chunk) => [...(await registrantExtras(actor, chunk, withContacts)).entries()]));
+}
+
+/** Individuals by id, in the order given, as the module's JSON. */
+export async function individualsOut(registry: Registry, actor: Actor, ids: number[]): Promise<Json[]> {
+  const found = ordered(ids, await inChunks(registry, ids, (chunk) => registry.individuals.readMany(actor, chunk)));
+  return individualsJson(registry, actor, found);
+}
+
+/** Individuals already read, as the module's JSON with their photos. */
+export async function individualsJson(registry: Registry, actor: Actor, individuals: Individual[]): Promise<Json[]> {
+  const extraOf = await extras(registry, actor, individuals.map((i) => i.id), false);
+  const today = utcToday();
+  return individuals.map((i) => individualOut(i, today, extraOf.get(i.id)?.photo));
+}
+
+/** Groups by id, in the order given, as the module's JSON; members' individuals read in one go for all groups. */
+export async function groupsOut(registry: Registry, actor: Actor, ids: number[], withMembers: boolean): Promise<Json[]> {
+  const groups = ordered(ids, await inChunks(registry, ids, (chunk) => registry.groups.readMany(actor, chunk, withMembers)));
+  return groupsJson(registry, actor, groups, withMembers);
+}
+
+export async function groupsJson(registry: Registry, actor: Actor, groups: Group[], withMembers: boolean): Promise<Json[]> {
+  const memberIds = withMembers ? [...new Set(groups.flatMap((g) => (g.members ?? []).map((m) => m.individual.id)))] : [];
+  const individuals = new Map<number, Individual>((await inChunks(registry, memberIds, (chunk) => registry.individuals.readMany(actor, chunk))).map((i) => [i.id, i]));
+  const [groupExtras, memberExtras] = await Promise.all([
+    extras(registry, actor, groups.map((g) => g.id), true),
+    extras(registry, actor, memberIds, false),
+  ]);
+  const today = utcToday();
+  return groups.map((g) =>
+    groupOut(
+      g,
+      withMembers ? (g.members ?? []).map((m) => memberOut(m, individuals.get(m.individual.id), today, memberExtras.get(m.individual.id)?.photo)) : undefined,
+      groupExtras.get(g.id),
+    ),
+  );
+}
