@@ -115,7 +115,9 @@ t.test(`mixed reads and writes, ${CONNECTIONS} connections, ${SECONDS} s per run
   }
   const [afterA, afterB] = after as [Memory, Memory];
   t.ok(afterB.heapMb - afterA.heapMb < GROWTH_BOUND_MB, `heap after the second run within ${GROWTH_BOUND_MB} MB of the first (${(afterB.heapMb - afterA.heapMb).toFixed(1)} MB)`);
-  t.ok(afterB.rssMb - afterA.rssMb < 2 * GROWTH_BOUND_MB, `rss after the second run within ${2 * GROWTH_BOUND_MB} MB of the first (${(afterB.rssMb - afterA.rssMb).toFixed(1)} MB)`);
+  // The allocator keeps freed pages for a while, so RSS after a run says little by itself; a leak
+  // shows as the second run settling above the first run's high-water mark (as bench scenario 5 judges it).
+  t.ok(afterB.rssMb <= peaks[0]! * 1.1, `rss after the second run within the first run's high-water mark + 10% (${afterB.rssMb.toFixed(0)} MB vs ${peaks[0]!.toFixed(0)} MB)`);
 
   // C: injected Odoo server errors. Reads of a server error are not retried (only transport
   // failures are), so each injected fault a request meets is one 502.
