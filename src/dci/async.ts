@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PollLoop } from '../poll-loop.js';
 import type { OdooClient } from '../odoo/types.js';
 import { resolveCallbackBase } from './callback-url.js';
 import { requestEnvelopeSchema, txnStatusEnvelopeSchema, type Ack, type ResponseEnvelope, type TxnStatusItem } from './envelope.js';
@@ -43,9 +44,11 @@ export class DciAsyncService {
   private readonly service: DciSearchService;
   private readonly store: DciTransactionStore;
   private readonly now: () => number;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly loop = new PollLoop(
+    () => this.drain(),
+    // Retries are due at their own times; polling at a fraction of the shortest backoff finds them in time.
+    () => Math.min(1000, Math.max(10, Math.floor(this.settings.async.retryBaseMs / 4))),
+  );
   private storeDown = false;
   private readonly leaseMs: number;
 
@@ -142,41 +145,21 @@ export class DciAsyncService {
   // ---- the worker ------------------------------------------------------------------------
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Stops claiming work and waits for what is running (a claimed job not finished stays in the store). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** New work: look for it now rather than at the next poll. */
   private kick(): void {
-    if (!this.stopped && !this.running) this.schedule(0);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.running ??= this.drain().finally(() => {
-        this.running = undefined;
-        if (!this.stopped) this.schedule(this.pollMs());
-      });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  /** Retries are due at their own times; polling at a fraction of the shortest backoff finds them in time. */
-  private pollMs(): number {
-    return Math.min(1000, Math.max(10, Math.floor(this.settings.async.retryBaseMs / 4)));
+    this.loop.kick();
   }
 
   private async drain(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.loop.stopped) {
       let jobs: ClaimedJob[];
       try {
         jobs = await this.store.claimDue(this.now(), this.leaseMs, this.settings.async.concurrency);

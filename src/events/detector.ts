@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { PollLoop } from '../poll-loop.js';
 import type { OdooClient } from '../odoo/types.js';
 import { CHANGE_FEEDS, initialCursor, readChanges, type ChangeFeed, type RecordChange } from '../registry/changes.js';
 import { decodeCursor, encodeCursor } from '../registry/cursor.js';
@@ -53,9 +54,7 @@ export interface DetectorOptions {
 export class ChangeDetector {
   private readonly holder = randomUUID();
   private token: string | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly loop = new PollLoop(() => this.poll(), () => this.options.settings.pollIntervalMs);
   private readonly now: () => number;
 
   constructor(private readonly options: DetectorOptions) {
@@ -68,26 +67,13 @@ export class ChangeDetector {
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
     if (this.token) await this.options.store.releaseLease(this.token);
     this.token = undefined;
-  }
-
-  private schedule(delayMs: number): void {
-    this.timer = setTimeout(() => {
-      this.running = this.poll().finally(() => {
-        this.running = undefined;
-        if (!this.stopped) this.schedule(this.options.settings.pollIntervalMs);
-      });
-    }, delayMs);
-    this.timer.unref();
   }
 
   /** One round: hold the lease, then read every feed until it has nothing more. */

@@ -1,4 +1,5 @@
 import type { Deliverer } from '../dci/delivery.js';
+import { PollLoop } from '../poll-loop.js';
 import type { EventType, EventsSettings } from './settings.js';
 import type { ChangeEvent, DeadLetter, EventStore } from './store.js';
 import { cloudEvent, signedHeaders } from './webhooks.js';
@@ -50,21 +51,22 @@ export interface DispatcherOptions {
  */
 export class WebhookDispatcher {
   private readonly queues = new Map<string, SubscriptionQueue>();
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = true;
-  private refreshing: Promise<void> | undefined;
+  private readonly loop: PollLoop;
 
-  constructor(private readonly options: DispatcherOptions) {}
+  constructor(private readonly options: DispatcherOptions) {
+    this.loop = new PollLoop(
+      () => this.refresh(),
+      () => options.settings.pollIntervalMs,
+      (err) => options.log.error({ err }, 'webhooks: could not list subscriptions'),
+    );
+  }
 
   start(): void {
-    this.stopped = false;
-    this.tick();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.refreshing;
+    await this.loop.stop();
     await Promise.all([...this.queues.values()].map((queue) => queue.stop()));
     this.queues.clear();
   }
@@ -72,18 +74,6 @@ export class WebhookDispatcher {
   /** New events (or a replay request): queues look now rather than at their next poll. */
   wake(): void {
     for (const queue of this.queues.values()) queue.wake();
-  }
-
-  private tick(): void {
-    this.refreshing = this.refresh()
-      .catch((err: unknown) => this.options.log.error({ err }, 'webhooks: could not list subscriptions'))
-      .finally(() => {
-        this.refreshing = undefined;
-        if (!this.stopped) {
-          this.timer = setTimeout(() => this.tick(), this.options.settings.pollIntervalMs);
-          this.timer.unref();
-        }
-      });
   }
 
   /** Starts a queue per subscription while this gateway leads; stops them all (and removed ones) otherwise. */
