@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PollLoop } from '../poll-loop.js';
+import { PollLoop, retryDelay } from '../background.js';
 import type { OdooClient } from '../odoo/types.js';
 import { resolveCallbackBase } from './callback-url.js';
 import { requestEnvelopeSchema, txnStatusEnvelopeSchema, type Ack, type ResponseEnvelope, type TxnStatusItem } from './envelope.js';
@@ -186,10 +186,7 @@ export class DciAsyncService {
   }
 
   private backoff(attempts: number): number {
-    const { retryBaseMs, retryMaxMs } = this.settings.async;
-    const delay = Math.min(retryMaxMs, retryBaseMs * 2 ** (attempts - 1));
-    // ±20 %: receivers coming back are not hit by every sender's retries at the same instant.
-    return Math.round(delay * (0.8 + Math.random() * 0.4));
+    return retryDelay(attempts, this.settings.async.retryBaseMs, this.settings.async.retryMaxMs);
   }
 
   private async runSearch(job: ClaimedJob<SearchJob>): Promise<void> {

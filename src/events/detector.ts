@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { PollLoop } from '../poll-loop.js';
+import { PollLoop } from '../background.js';
 import type { OdooClient } from '../odoo/types.js';
 import { CHANGE_FEEDS, initialCursor, readChanges, type ChangeFeed, type RecordChange } from '../registry/changes.js';
 import { decodeCursor, encodeCursor } from '../registry/cursor.js';

@@ -1,5 +1,5 @@
 import type { Deliverer } from '../dci/delivery.js';
-import { PollLoop } from '../poll-loop.js';
+import { PollLoop, retryDelay } from '../background.js';
 import type { EventType, EventsSettings } from './settings.js';
 import type { ChangeEvent, DeadLetter, EventStore } from './store.js';
 import { cloudEvent, signedHeaders } from './webhooks.js';
@@ -209,7 +209,7 @@ class SubscriptionQueue {
 
   private backoff(attempt: number): number {
     const { retryBaseMs, retryMaxMs } = this.options.settings.delivery;
-    return Math.round(Math.min(retryMaxMs, retryBaseMs * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4));
+    return retryDelay(attempt, retryBaseMs, retryMaxMs);
   }
 
   /** Waits `ms`, or less when stopped or (if `wakeable`: a backoff is not shortened by new events) woken. */

@@ -1,3 +1,5 @@
+// Background work the gateway runs besides requests: DCI deliveries, the change detector, webhook queues.
+
 /**
  * A round of background work (claim due jobs, read a change feed, refresh queues) run again
  * and again, one round at a time, `intervalMs()` after the previous one ended. `kick` runs the
@@ -51,4 +53,13 @@ export class PollLoop {
     }, delayMs);
     this.timer.unref();
   }
+}
+
+/**
+ * The wait before attempt `attempt + 1` of a background delivery (attempt counts from 1):
+ * doubled after each failure from `baseMs`, capped at `maxMs`, ±20 % so receivers coming back
+ * are not hit by every sender's retries at the same instant.
+ */
+export function retryDelay(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.round(Math.min(maxMs, baseMs * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4));
 }
