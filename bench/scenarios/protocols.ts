@@ -8,7 +8,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { buildApp } from '../../src/app.js';
 import { createOdooConnection, ODOO_CALL_CHANNEL, type OdooCallMessage, type OdooClient, type OdooConnectionOptions, type OdooProtocol } from '../../src/odoo/index.js';
-import { odooConnectionOptionsSchema } from '../../src/odoo/options.js';
+import { odooSettingsSchema } from '../../src/odoo/settings.js';
 import { connectRealOdoo, type RealOdoo } from '../real-odoo.js';
 import { benchConfig, benchToken, fixed, median, percentile, type BenchOptions, type ScenarioReport, type Verdict } from '../support.js';
 
@@ -33,7 +33,7 @@ type CallKind = 'read (GET one individual)' | 'search (list page of 10)' | 'writ
 export async function protocolsScenario(options: BenchOptions, shared?: RealOdoo): Promise<ScenarioReport> {
   const samples = options.quick ? 12 : 60;
   const real = shared ?? (await connectRealOdoo());
-  const defaults = odooConnectionOptionsSchema.parse({ url: real.odoo.url, db: real.odoo.db });
+  const defaults = odooSettingsSchema.parse({ url: real.odoo.url, db: real.odoo.db });
   const clients: Array<{ variant: Variant; client: OdooClient; close(): Promise<void> }> = [];
   try {
     const read = await captureCall(real, `/api/v1/individuals/${real.individualId}`);

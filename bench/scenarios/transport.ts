@@ -6,8 +6,8 @@
  * with process.cpuUsage().
  */
 import { createRequire } from 'node:module';
-import type { HttpReply } from '../../src/odoo/http.js';
-import { decodeJsonRpc } from '../../src/odoo/jsonrpc.js';
+import type { HttpReply } from '../../src/odoo/http-connection.js';
+import { decodeJsonRpc } from '../../src/odoo/jsonrpc-codec.js';
 import { decodeXmlRpc } from '../../src/odoo/xmlrpc-codec.js';
 import { fixed, type BenchOptions, type ScenarioReport } from '../support.js';
 

@@ -4,28 +4,13 @@ import { authSchema } from './auth.js';
 import { secretSchema } from './secret.js';
 import { dciSettingsSchema } from '../dci/settings.js';
 import { endpointListSchema } from '../endpoints/declaration.js';
+import { odooSettingsSchema } from '../odoo/settings.js';
 
 const account = z.object({ login: z.string().min(1), password: secretSchema }).strict();
 
-export const odooSchema = z
-  .object({
-    url: z.string().url(),
-    db: z.string().min(1),
-    /** Default call_kw (web session; /jsonrpc for an API key): see odooConnectionOptionsSchema. */
-    protocol: z.enum(['jsonrpc', 'xmlrpc', 'call_kw']).default('call_kw'),
-    /** Reuse an Odoo web session cookie to skip ~12 ms of server set-up per call. */
-    sessionCookie: z.boolean().default(true),
-    timeoutMs: z.number().int().positive().default(15_000),
-    maxConcurrent: z.number().int().positive().default(16),
-    readRetries: z.number().int().min(0).max(5).default(2),
-    retryBaseDelayMs: z.number().int().min(0).default(100),
-    breaker: z
-      .object({
-        failureThreshold: z.number().int().positive().default(5),
-        resetAfterMs: z.number().int().positive().default(10_000),
-      })
-      .strict()
-      .default({ failureThreshold: 5, resetAfterMs: 10_000 }),
+/** The Odoo settings (src/odoo/settings.ts) and the accounts the gateway acts as; unknown keys are refused. */
+export const odooSchema = odooSettingsSchema
+  .extend({
     /**
      * Odoo accounts the gateway acts as. `default` serves every role unless a role has its
      * own account (defence in depth: Odoo's access rules then apply as a second wall).

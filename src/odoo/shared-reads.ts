@@ -56,7 +56,7 @@ export class SharedReads {
   }
 }
 
-/** As OdooHttp reports a caller's abort: its own deadline is Odoo being too slow, anything else is the caller's reason. */
+/** As the HTTP connection reports a caller's abort: its own deadline is Odoo being too slow, anything else is the caller's reason. */
 function callerAbort(reason: unknown): unknown {
   if (reason instanceof DOMException && reason.name === 'TimeoutError') {
     return new OdooError({ kind: 'timeout', message: "Odoo did not answer before the caller's deadline", cause: reason });

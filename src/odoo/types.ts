@@ -81,5 +81,10 @@ export interface OdooConnection {
   readonly breakerState: 'closed' | 'open' | 'half-open';
   /** Calls to Odoo on the wire right now (for metrics). */
   readonly inFlight: number;
+  /** Calls waiting for a free slot under `maxConcurrent`. */
+  readonly queued: number;
+  /** Seconds until the open breaker lets the next probe through (0 when closed). */
+  retryAfterSeconds(): number;
+  /** Closes the HTTP connection (the given one too, when `http` was passed). */
   close(): Promise<void>;
 }

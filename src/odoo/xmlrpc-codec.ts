@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { PassThrough } from 'node:stream';
 import { badResponse, errorFromXmlRpcFault, OdooError } from './errors.js';
-import type { HttpReply } from './http.js';
+import type { HttpReply } from './http-connection.js';
 import { toWireValue } from './wire-values.js';
 
 /*

@@ -4,7 +4,7 @@
  * errors, logins and sessions, retries, timeouts, circuit breaker, concurrency bound.
  */
 import t from 'tap';
-import { createOdooConnection, OdooError, type OdooConnectionImpl } from '../../src/odoo/index.js';
+import { createOdooConnection, OdooError, type OdooConnection } from '../../src/odoo/index.js';
 import { OdooFaultServer, odooLike, type FakeAnswer, type FakeHandler, type FakeRequest } from '../support/odoo-fault-server.js';
 
 type Protocol = 'jsonrpc' | 'xmlrpc' | 'call_kw';
@@ -15,7 +15,7 @@ const NON_ASCII = 'Åsa Ñúñez 李雷 🙂';
 
 interface Setup {
   fake: OdooFaultServer;
-  connection: OdooConnectionImpl;
+  connection: OdooConnection;
 }
 
 async function setup(

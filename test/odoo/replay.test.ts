@@ -5,8 +5,8 @@
  * response decodes to the value an independent reader finds in it, or to the exact typed error.
  */
 import t from 'tap';
-import { OdooHttp } from '../../src/odoo/http.js';
-import { CallKwTransport, JsonRpcTransport, webSessionAuthenticate, XmlRpcTransport, type OdooService, type OdooTransport } from '../../src/odoo/transport.js';
+import { PooledHttpConnection } from '../../src/odoo/http-connection.js';
+import { CallKwProtocol, JsonRpcProtocol, webSessionAuthenticate, XmlRpcProtocol, type OdooService, type RpcProtocol } from '../../src/odoo/rpc-protocols.js';
 import { OdooError, type OdooErrorKind } from '../../src/odoo/errors.js';
 import { loadRecordings, ReplayServer, type RecordedCase } from '../support/replay-server.js';
 import { parseMethodCall, parseMethodResponse } from '../support/odoo-xmlrpc-reference.js';
@@ -117,18 +117,18 @@ interface Asserter {
   same(found: unknown, wanted: unknown, message: string): unknown;
 }
 
-function plan(recorded: RecordedCase, http: OdooHttp): PlannedCall {
+function plan(recorded: RecordedCase, http: PooledHttpConnection): PlannedCall {
   const { path, body } = recorded.request;
   const sessionId = cookieSession(recorded);
   const options = { timeoutMs: 5000, sessionId };
-  const xml = new XmlRpcTransport(http);
-  const json = new JsonRpcTransport(http);
-  const callKw = new CallKwTransport(http);
+  const xml = new XmlRpcProtocol(http);
+  const json = new JsonRpcProtocol(http);
+  const callKw = new CallKwProtocol(http);
 
   if (RESPONSE_ONLY[recorded.case] !== undefined) {
     const isXml = String(headerOf(recorded.response.headers, 'content-type') ?? '').startsWith('text/xml');
-    const transport: OdooTransport = isXml ? xml : json;
-    return { run: () => transport.call('common', 'version', [], { timeoutMs: 5000 }).then((r) => r.value) };
+    const protocol: RpcProtocol = isXml ? xml : json;
+    return { run: () => protocol.call('common', 'version', [], { timeoutMs: 5000 }).then((r) => r.value) };
   }
   const checkCookie = (tt: Asserter, cookie: string | undefined) =>
     tt.equal(cookie, headerOf(recorded.request.headers, 'cookie'), 'same Cookie header as recorded');
@@ -184,7 +184,7 @@ const FILES = ['xmlrpc-2.json', 'jsonrpc.json', 'web-session.json', 'web-read.js
 
 t.test('odoo-wire recordings replayed through the transports', async (t) => {
   const server = await ReplayServer.start();
-  const http = new OdooHttp(server.url, 4);
+  const http = new PooledHttpConnection(server.url, 4);
   t.teardown(async () => {
     await http.close();
     await server.close();

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createSigner } from 'fast-jwt';
 import { buildApp } from '../../src/app.js';
-import { createOdooConnection, type OdooClient, type OdooConnectionImpl } from '../../src/odoo/index.js';
+import { createOdooConnection, type OdooClient, type OdooConnection } from '../../src/odoo/index.js';
 import type { RunningSimulator } from '../../src/sim/index.js';
 import { startOdooTarget } from './odoo-target.js';
 import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, testConfig } from './config.js';
@@ -51,7 +51,7 @@ export interface Gateway {
   api: string;
   app: FastifyInstance;
   /** The gateway's own Odoo connection (its breaker state is observable). */
-  odoo: OdooConnectionImpl;
+  odoo: OdooConnection;
   call(method: string, path: string, options?: CallOptions): Promise<Answer>;
   close(): Promise<void>;
 }
@@ -114,7 +114,7 @@ export async function startHarness(options: {
     const gateway: Gateway = {
       api,
       app,
-      odoo: app.odoo as OdooConnectionImpl,
+      odoo: app.odoo,
       call: (method, path, callOptions) => send(api, method, path, callOptions),
       close: async () => {
         gateways.delete(gateway);

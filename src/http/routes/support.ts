@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isOdooError } from '../../odoo/errors.js';
+import { DEFAULT_ODOO_TIMEOUT_MS } from '../../odoo/settings.js';
 import type { Actor, IdempotencyStore, StoredResponse } from '../../registry/index.js';
 import { isRegistryError, RegistryError } from '../../registry/index.js';
 import { odooClientFor } from '../odoo-account.js';
@@ -77,8 +78,6 @@ const sha = (text: string): string => createHash('sha256').update(text).digest('
 
 /** How long a retry waits for the first request with its key before answering 409. */
 const IN_FLIGHT_WAIT_MS = 10_000;
-/** odoo.timeoutMs's default, for a gateway without an `odoo` section (sandbox). */
-const DEFAULT_SETTLE_MS = 15_000;
 
 export interface IdempotentCreate {
   /** Runs the create; `marker` (when a key was sent) must be stored on what it creates. */
@@ -131,7 +130,7 @@ export async function idempotentCreate(
         const hold: KeyHold = {
           store,
           key: storeKey,
-          settleMs: request.server.config.odoo?.timeoutMs ?? DEFAULT_SETTLE_MS,
+          settleMs: request.server.config.odoo?.timeoutMs ?? DEFAULT_ODOO_TIMEOUT_MS,
           log: request.log,
           createNotBefore: begun.outcome === 'unknown' ? begun.createNotBefore : undefined,
         };

@@ -1,5 +1,5 @@
-import type { OdooHttp } from './http.js';
-import { decodeJsonRpc, encodeJsonRpc } from './jsonrpc.js';
+import type { HttpConnection } from './http-connection.js';
+import { decodeJsonRpc, encodeJsonRpc } from './jsonrpc-codec.js';
 import { toWireValue } from './wire-values.js';
 import { decodeXmlRpc, encodeXmlRpc } from './xmlrpc-codec.js';
 
@@ -22,18 +22,20 @@ export interface WireResult {
 }
 
 /**
- * One way of reaching Odoo's RPC services: `call('common', 'version', [])`,
- * `call('object', 'execute_kw', [db, uid, secret, model, method, args, kwargs])`.
+ * One of Odoo's RPC protocols over an HTTP connection: encodes a call, posts it, decodes the
+ * answer or the typed error. `call('common', 'version', [])`,
+ * `call('object', 'execute_kw', [db, uid, secret, model, method, args, kwargs])`. No retries,
+ * no limits: the call pipeline (call-pipeline.ts) adds those.
  */
-export interface OdooTransport {
+export interface RpcProtocol {
   readonly protocol: OdooProtocol;
   call(service: OdooService, method: string, args: unknown[], options: WireOptions): Promise<WireResult>;
 }
 
 /** `POST /jsonrpc` with `{service, method, args}`. */
-export class JsonRpcTransport implements OdooTransport {
+export class JsonRpcProtocol implements RpcProtocol {
   readonly protocol: OdooProtocol = 'jsonrpc';
-  constructor(private readonly http: OdooHttp) {}
+  constructor(private readonly http: HttpConnection) {}
 
   async call(service: OdooService, method: string, args: unknown[], options: WireOptions): Promise<WireResult> {
     const body = encodeJsonRpc({ service, method, args: toWireValue(args) });
@@ -43,9 +45,9 @@ export class JsonRpcTransport implements OdooTransport {
 }
 
 /** `POST /xmlrpc/2/common` and `/xmlrpc/2/object` with a methodCall. */
-export class XmlRpcTransport implements OdooTransport {
+export class XmlRpcProtocol implements RpcProtocol {
   readonly protocol: OdooProtocol = 'xmlrpc';
-  constructor(private readonly http: OdooHttp) {}
+  constructor(private readonly http: HttpConnection) {}
 
   async call(service: OdooService, method: string, args: unknown[], options: WireOptions): Promise<WireResult> {
     const body = encodeXmlRpc(method, args);
@@ -60,11 +62,11 @@ export class XmlRpcTransport implements OdooTransport {
  * logs in with an API key, which /web/session/authenticate refuses) and for the `common`
  * service it goes through `/jsonrpc` instead.
  */
-export class CallKwTransport implements OdooTransport {
+export class CallKwProtocol implements RpcProtocol {
   readonly protocol: OdooProtocol = 'call_kw';
-  private readonly jsonRpc: JsonRpcTransport;
-  constructor(private readonly http: OdooHttp) {
-    this.jsonRpc = new JsonRpcTransport(http);
+  private readonly jsonRpc: JsonRpcProtocol;
+  constructor(private readonly http: HttpConnection) {
+    this.jsonRpc = new JsonRpcProtocol(http);
   }
 
   async call(service: OdooService, method: string, args: unknown[], options: WireOptions): Promise<WireResult> {
@@ -79,14 +81,14 @@ export class CallKwTransport implements OdooTransport {
   }
 }
 
-export function createTransport(protocol: OdooProtocol, http: OdooHttp): OdooTransport {
+export function createRpcProtocol(protocol: OdooProtocol, http: HttpConnection): RpcProtocol {
   switch (protocol) {
     case 'jsonrpc':
-      return new JsonRpcTransport(http);
+      return new JsonRpcProtocol(http);
     case 'xmlrpc':
-      return new XmlRpcTransport(http);
+      return new XmlRpcProtocol(http);
     case 'call_kw':
-      return new CallKwTransport(http);
+      return new CallKwProtocol(http);
   }
 }
 
@@ -100,7 +102,7 @@ export interface WebSession {
  * `POST /web/session/authenticate`: password logins only (Odoo refuses API keys here with
  * AccessDenied). The answer carries the uid and server version, and the cookie in Set-Cookie.
  */
-export async function webSessionAuthenticate(http: OdooHttp, db: string, login: string, password: string, options: WireOptions): Promise<WebSession | undefined> {
+export async function webSessionAuthenticate(http: HttpConnection, db: string, login: string, password: string, options: WireOptions): Promise<WebSession | undefined> {
   const body = encodeJsonRpc({ db, login, password });
   const reply = await http.post('/web/session/authenticate', body, 'application/json', { ...options, sessionId: undefined });
   const result = decodeJsonRpc(reply) as { uid?: unknown; server_version_info?: unknown } | null;

@@ -1,10 +1,15 @@
 import { z } from 'zod';
+import type { HttpConnection } from './http-connection.js';
+
+/** odoo.timeoutMs's default, also what the gateway assumes of an Odoo it was handed without settings. */
+export const DEFAULT_ODOO_TIMEOUT_MS = 15_000;
 
 /**
- * What a deployment configures about its Odoo. The config module maps YAML onto this; the
- * defaults suit one Odoo 17 on the same network.
+ * What a deployment configures about its Odoo: the one schema of these settings (the config
+ * file's `odoo` section adds its accounts to it). The defaults suit one Odoo 17 on the same
+ * network. Unknown keys are dropped here and refused by the config file's schema.
  */
-export const odooConnectionOptionsSchema = z.object({
+export const odooSettingsSchema = z.object({
   /** Base URL of Odoo, e.g. "https://odoo.example.org" (a path prefix is kept for Odoo behind a proxy). */
   url: z.string().url(),
   db: z.string().min(1),
@@ -18,20 +23,25 @@ export const odooConnectionOptionsSchema = z.object({
   protocol: z.enum(['jsonrpc', 'xmlrpc', 'call_kw']).default('call_kw'),
   /** Send Odoo's session cookie along with calls (saves ~12 ms of server set-up per call). */
   sessionCookie: z.boolean().default(true),
-  timeoutMs: z.number().int().positive().default(15_000),
+  /** Bound on one attempt of one call, the wait for a free connection included. */
+  timeoutMs: z.number().int().positive().default(DEFAULT_ODOO_TIMEOUT_MS),
   maxConcurrent: z.number().int().positive().default(16),
-  /** Extra attempts for idempotent reads after a transport failure. */
-  readRetries: z.number().int().min(0).max(10).default(2),
+  /**
+   * Extra attempts for idempotent reads after a transport failure. At most 5: each attempt may
+   * take a whole timeoutMs, so more would outlast any request deadline.
+   */
+  readRetries: z.number().int().min(0).max(5).default(2),
   retryBaseDelayMs: z.number().int().min(0).default(100),
   breaker: z
     .object({
       failureThreshold: z.number().int().positive().default(5),
       resetAfterMs: z.number().int().positive().default(10_000),
     })
-    .default({ failureThreshold: 5, resetAfterMs: 10_000 }),
+    .strict()
+    .prefault({}),
 });
 
-export type OdooConnectionSettings = z.infer<typeof odooConnectionOptionsSchema>;
+export type OdooConnectionSettings = z.infer<typeof odooSettingsSchema>;
 
 /** The subset of a pino logger the client uses. */
 export interface OdooLogger {
@@ -48,8 +58,11 @@ export interface OdooCallEvent {
   outcome: string;
 }
 
-/** What `createOdooConnection` takes: the schema's input (defaults may be left out) plus hooks. */
-export type OdooConnectionOptions = z.input<typeof odooConnectionOptionsSchema> & OdooConnectionHooks;
+/**
+ * What `createOdooConnection` takes: the settings (defaults may be left out), hooks, and the
+ * HTTP connection to use instead of a keep-alive pool to `url` (an in-memory Odoo in tests).
+ */
+export type OdooConnectionOptions = z.input<typeof odooSettingsSchema> & OdooConnectionHooks & { http?: HttpConnection };
 
 export interface OdooConnectionHooks {
   /** Who the connection serves, named in the diagnostics messages of its calls (see diagnostics.ts). */

@@ -1,5 +1,5 @@
 import { badResponse, errorFromJsonRpc } from './errors.js';
-import type { HttpReply } from './http.js';
+import type { HttpReply } from './http-connection.js';
 
 let nextId = 1;
 

@@ -18,10 +18,18 @@ export interface PostOptions {
 }
 
 /**
- * A keep-alive connection pool to one Odoo origin. Turns every network failure into an
- * OdooError (`timeout` or `unavailable`), so transports only deal with bodies.
+ * The HTTP layer under the RPC protocols: one POST, its whole answer. An implementation turns
+ * every network failure into an OdooError (`timeout`, `unavailable`, or `bad_response` for a cut
+ * body), so the protocols only deal with bodies. `createOdooConnection({ http })` takes another
+ * one, e.g. an in-memory Odoo in tests.
  */
-export class OdooHttp {
+export interface HttpConnection {
+  post(path: string, body: string, contentType: string, options: PostOptions): Promise<HttpReply>;
+  close(): Promise<void>;
+}
+
+/** A keep-alive connection pool (undici) to one Odoo origin: the HttpConnection a deployment uses. */
+export class PooledHttpConnection implements HttpConnection {
   private readonly pool: Pool;
   private readonly basePath: string;
 
