@@ -1,14 +1,16 @@
 /**
  * `Retry-After` on a 503 while the circuit breaker is open is the breaker's real remaining
  * wait, in whole seconds rounded up and never below 1: carried from the breaker on the Odoo
- * error to the problem, over a real socket, and shrinking as the open time runs out.
+ * error to the problem, over a real socket, and shrinking as the open time runs out; the REST
+ * API, the DCI routes and the compatibility routes each answer it in their shape with that wait.
  */
 import t from 'tap';
 import { odooProblem } from '../../src/http/odoo-errors.js';
 import { OdooError } from '../../src/odoo/errors.js';
 import { CircuitBreaker } from '../../src/odoo/resilience.js';
 import { simulatorOnly } from '../support/odoo-target.js';
-import { person, sleep, startHarness } from '../support/reliability.js';
+import { person, sleep, startHarness, writerToken } from '../support/reliability.js';
+import { expression, message } from '../dci/harness.js';
 
 /** What the breaker refuses a call with, or undefined when it lets the call out. */
 function refusal(breaker: CircuitBreaker): OdooError | undefined {
@@ -82,4 +84,26 @@ t.test('over HTTP: the 503 of an open breaker carries its remaining wait (simula
   t.equal(later.status, 503);
   t.ok(second >= bounds.least && second <= bounds.most, `2.1 s later: Retry-After ${second} s (${bounds.least}–${bounds.most} s)`);
   t.ok(second <= first - 2, 'it counts down with the open time');
+
+  // One classification, each surface's own shape, the same wait.
+  const origin = new URL(gw.api).origin;
+  const asked = async (path: string, init: RequestInit = {}) => {
+    const from = Date.now();
+    const response = await fetch(`${origin}${path}`, { ...init, headers: { authorization: `Bearer ${writerToken}`, ...init.headers } });
+    return { response, body: await response.json(), ...window(from, Date.now()) };
+  };
+  const dci = await asked('/registry/sync/search', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(message([expression('Member', { given_name: { $eq: 'RetryAfter' } }, { pagination: { page_size: 5, page_number: 1 } })])),
+  });
+  t.equal(dci.response.status, 503, 'DCI: 503');
+  t.same(dci.body, { errors: [{ code: 'err.service.unavailable', message: 'The registry is unreachable; retry later.' }] }, 'DCI: the HttpErrorResponse');
+  const dciWait = Number(dci.response.headers.get('retry-after'));
+  t.ok(dciWait >= dci.least && dciWait <= dci.most, `DCI: Retry-After ${dciWait} s (${dci.least}–${dci.most} s)`);
+  const compat = await asked(`/api/v1/registry/individual/${created.body.id}`);
+  t.equal(compat.response.status, 503, 'compatibility surface: 503');
+  t.same(compat.body, { detail: 'The registry is unreachable; retry later.' }, 'compatibility surface: {detail}');
+  const compatWait = Number(compat.response.headers.get('retry-after'));
+  t.ok(compatWait >= compat.least && compatWait <= compat.most, `compatibility surface: Retry-After ${compatWait} s (${compat.least}–${compat.most} s)`);
 });

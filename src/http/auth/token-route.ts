@@ -31,15 +31,11 @@ function sendTokenError(request: FastifyRequest, reply: FastifyReply, error: Tok
     .send({ error: error.error, error_description: error.description });
 }
 
-/**
- * A classified failure as an RFC 6749 §5.2 error: a refused request is `invalid_request` (400),
- * a throttled or overloaded gateway `temporarily_unavailable`, anything else `server_error`.
- */
+/** A classified failure as an RFC 6749 §5.2 error: a refused request is `invalid_request` (400), anything else `server_error`. */
 const formatTokenError: ProblemFormatter = (problem, request, reply) => {
   const { status } = problem;
   let error: TokenError;
   if (status === 415) error = new TokenError(400, 'invalid_request', 'The request must be application/x-www-form-urlencoded.');
-  else if (status === 429 || status === 503) error = new TokenError(status, 'temporarily_unavailable', problem.detail ?? problem.title, problem.headers);
   else if (status >= 400 && status < 500) error = new TokenError(400, 'invalid_request', problem.detail ?? problem.title);
   else error = new TokenError(500, 'server_error', 'The token could not be issued.');
   return sendTokenError(request, reply, error);
