@@ -2,7 +2,6 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config/load.js';
 import { frameworkErrors, installErrorHandling } from './http/errors.js';
-import { odooProblem } from './http/odoo-errors.js';
 import { requestIdFor, REQUEST_ID_HEADER } from './http/request-id.js';
 import { authPlugin } from './http/auth/index.js';
 import { createBasicAuthenticator } from './http/auth/basic.js';
@@ -88,7 +87,7 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
-  installErrorHandling(app, odooProblem);
+  installErrorHandling(app);
 
   // Feature plugins (auth first: it checks that every route declares its role).
   const { basicAuth } = config.compat;

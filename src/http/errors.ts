@@ -1,29 +1,68 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { odooProblem } from './odoo-errors.js';
 import { HttpProblem, sendProblem, type FieldError } from './problem.js';
 
 /**
- * Every failure leaves as RFC 9457 problem+json. Known problems carry their own status and
- * safe detail; anything unexpected is logged in full and answered with a generic 500, so a
- * stack trace or an Odoo traceback can never reach a caller.
+ * The answer to a failure nothing classified: logged in full by the error handler, shown to the
+ * caller only as a generic 500, so a stack trace or an Odoo traceback can never reach a caller.
  */
-export function installErrorHandling(app: FastifyInstance, toProblem: (err: unknown) => HttpProblem | undefined): void {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const problem = toProblem(err) ?? fromFastifyError(err);
-    if (problem) {
-      if (problem.status >= 500) request.log.error({ err }, 'request failed');
-      else request.log.info({ status: problem.status, reason: problem.title }, 'request rejected');
-      return sendProblem(reply, problem);
-    }
-    request.log.error({ err }, 'unexpected error');
-    return sendProblem(reply, new HttpProblem({ status: 500, title: 'Internal Server Error', detail: 'The gateway failed to process the request.' }));
-  });
+export class UnexpectedFailure extends HttpProblem {
+  constructor() {
+    super({ status: 500, title: 'Internal Server Error', detail: 'The gateway failed to process the request.' });
+  }
+}
+
+/**
+ * What a failure means, decided once for every surface: the gateway's own problems as thrown,
+ * registry, Odoo and state-store failures (`odooProblem`), Fastify's schema validation and its
+ * own refusals (router, body parser), and anything else an `UnexpectedFailure`.
+ */
+export function toProblem(err: unknown): HttpProblem {
+  if (err instanceof HttpProblem) return err;
+  return odooProblem(err) ?? (err instanceof Error ? frameworkProblem(err as FastifyError) : undefined) ?? new UnexpectedFailure();
+}
+
+/** How one surface writes a classified failure: problem+json, DCI's shapes, the compatibility `{detail}`. */
+export type ProblemFormatter = (problem: HttpProblem, request: FastifyRequest, reply: FastifyReply, err: FastifyError) => FastifyReply;
+
+/**
+ * An error handler for one surface: `own` answers the surface's own error types (a DCI message
+ * refusal, an OAuth error), everything else is classified by `toProblem`, logged, and written
+ * by `format`.
+ */
+export function problemHandler(
+  format: ProblemFormatter,
+  own?: (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined,
+): (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+  return (err, request, reply) => {
+    const answered = own?.(err, request, reply);
+    if (answered) return answered;
+    const problem = toProblem(err);
+    if (problem instanceof UnexpectedFailure) request.log.error({ err }, 'unexpected error');
+    else if (problem.status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ status: problem.status, reason: problem.title }, 'request rejected');
+    return format(problem, request, reply, err);
+  };
+}
+
+const problemJson: ProblemFormatter = (problem, _request, reply) => sendProblem(reply, problem);
+
+/** Every failure on the REST API leaves as RFC 9457 problem+json. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler(problemHandler(problemJson));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, new HttpProblem({ status: 404, title: 'Not Found', detail: `No route ${request.method} ${request.url.split('?')[0]}` })),
   );
 }
 
-function fromFastifyError(err: FastifyError): HttpProblem | undefined {
-  if (err instanceof HttpProblem) return err;
+/**
+ * Fastify's `frameworkErrors` option: a URL the router cannot decode (`%ff` in a path
+ * parameter) or a parameter over the router's length bound is refused before routing, where
+ * the error handler is not reached. Answered as problem+json like every other refusal.
+ */
+export const frameworkErrors = problemHandler(problemJson);
+
+function frameworkProblem(err: FastifyError): HttpProblem | undefined {
   // Schema validation (zod through fastify-type-provider-zod, or Fastify's own) fills err.validation.
   if (err.validation) {
     const context = err.validationContext ?? 'request';
@@ -37,6 +76,11 @@ function fromFastifyError(err: FastifyError): HttpProblem | undefined {
       return [{ field: fieldName(context, v.instancePath), message: v.message ?? 'is invalid' }];
     });
     return new HttpProblem({ status: 400, title: 'Bad Request', detail: describe(errors), errors });
+  }
+  const refusal = ROUTER_REFUSALS[err.code];
+  if (refusal) {
+    const errors = [{ field: 'params', message: refusal.message }];
+    return new HttpProblem({ status: refusal.status, title: titleFor(refusal.status), detail: `params: ${refusal.message}`, errors });
   }
   const status = err.statusCode;
   if (status && status >= 400 && status < 500) {
@@ -59,23 +103,7 @@ const FRAMEWORK_ERROR_FIELDS: Record<string, string> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'headers.content-length',
 };
 
-/**
- * Fastify's `frameworkErrors` option: a URL the router cannot decode (`%ff` in a path
- * parameter) or a parameter over the router's length bound is refused before routing, where
- * the error handler is not reached. Answered as problem+json like every other refusal.
- */
-export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const refusal = ROUTER_REFUSALS[err.code];
-  if (!refusal) {
-    // The only other framework error is a failing async route constraint: the gateway's fault.
-    request.log.error({ err }, 'unexpected error');
-    return sendProblem(reply, new HttpProblem({ status: 500, title: 'Internal Server Error', detail: 'The gateway failed to process the request.' }));
-  }
-  request.log.info({ status: refusal.status, reason: err.code }, 'request rejected');
-  const errors = [{ field: 'params', message: refusal.message }];
-  return sendProblem(reply, new HttpProblem({ status: refusal.status, title: titleFor(refusal.status), detail: `params: ${refusal.message}`, errors }));
-}
-
+/** The router's refusals, before routing (`frameworkErrors`): about the path parameters. */
 const ROUTER_REFUSALS: Record<string, { status: number; message: string }> = {
   FST_ERR_BAD_URL: { status: 400, message: 'a path parameter is not valid percent-encoded UTF-8' },
   FST_ERR_MAX_PARAM_LENGTH: { status: 414, message: 'a path parameter is too long' },

@@ -3,8 +3,20 @@ import { isRegistryError, type RegistryError } from '../registry/errors.js';
 import { isStateUnavailable } from '../state/errors.js';
 import { HttpProblem } from './problem.js';
 
-/** Seconds a client should wait before retrying while Odoo is unreachable or the breaker is open. */
-const RETRY_AFTER_SECONDS = '10';
+/**
+ * Seconds to wait when Odoo failed on the wire and no breaker wait is known (the connection
+ * was refused while the breaker was still closed): the breaker's default open time.
+ */
+const UNKNOWN_WAIT_SECONDS = 10;
+
+/**
+ * `Retry-After` for a transport failure: the open breaker's remaining wait carried on the
+ * error, in whole seconds rounded up and at least 1 (a probe may be in flight right now).
+ */
+export function odooRetryAfter(err: OdooError): string {
+  if (err.retryAfterMs === undefined) return String(UNKNOWN_WAIT_SECONDS);
+  return String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
+}
 
 /** Odoo's business messages that mean "this already exists": a conflict, not a bad input. */
 const DUPLICATE = /duplicat|already exists|only one .* of each|must be unique|unique constraint/i;
@@ -43,7 +55,7 @@ function fromOdoo(err: OdooError): HttpProblem {
     case 'user_error': {
       const message = firstLine(err.message) || 'Odoo refused the values.';
       if (DUPLICATE.test(message)) return new HttpProblem({ status: 409, title: 'Conflict', detail: message });
-      return new HttpProblem({ status: 422, title: 'Unprocessable Content', detail: message });
+      return new HttpProblem({ status: 422, title: 'Unprocessable Content', detail: message, businessRefusal: true });
     }
     case 'timeout':
       return new HttpProblem({ status: 504, title: 'Gateway Timeout', detail: 'The registry did not answer in time. A create may or may not have happened: retry with the same Idempotency-Key.' });
@@ -52,7 +64,7 @@ function fromOdoo(err: OdooError): HttpProblem {
         status: 503,
         title: 'Service Unavailable',
         detail: 'The registry is unreachable; retry later.',
-        headers: { 'retry-after': RETRY_AFTER_SECONDS },
+        headers: { 'retry-after': odooRetryAfter(err) },
       });
     case 'session_expired':
     case 'server_error':
@@ -69,7 +81,7 @@ function registryProblem(err: RegistryError): HttpProblem {
     case 'conflict':
       return new HttpProblem({ status: 409, title: 'Conflict', detail: err.message, errors: err.errors, extensions });
     case 'invalid':
-      return new HttpProblem({ status: 422, title: 'Unprocessable Content', detail: err.message, errors: err.errors, extensions });
+      return new HttpProblem({ status: 422, title: 'Unprocessable Content', detail: err.message, errors: err.errors, extensions, businessRefusal: true });
     case 'stale':
       return new HttpProblem({ status: 412, title: 'Precondition Failed', detail: err.message });
     case 'bad_cursor':

@@ -21,6 +21,11 @@ export class HttpProblem extends Error {
   readonly headers?: Record<string, string>;
   /** Extension members (RFC 9457 §3.2), e.g. `missing_role`. */
   readonly extensions?: Record<string, unknown>;
+  /**
+   * The registry or Odoo refused the values on a business rule (not the request's form): the
+   * compatibility surface answers these with the OpenG2P module's 400. Not rendered.
+   */
+  readonly businessRefusal: boolean;
 
   constructor(init: {
     status: number;
@@ -30,6 +35,7 @@ export class HttpProblem extends Error {
     errors?: FieldError[];
     headers?: Record<string, string>;
     extensions?: Record<string, unknown>;
+    businessRefusal?: boolean;
   }) {
     super(init.detail ?? init.title);
     this.name = 'HttpProblem';
@@ -40,6 +46,7 @@ export class HttpProblem extends Error {
     this.errors = init.errors;
     this.headers = init.headers;
     this.extensions = init.extensions;
+    this.businessRefusal = init.businessRefusal ?? false;
   }
 }
 

@@ -25,6 +25,7 @@ export interface OdooErrorInit {
   odooClass?: string;
   debug?: string;
   httpStatus?: number;
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -37,6 +38,11 @@ export class OdooError extends Error {
   readonly debug: string | undefined;
   /** HTTP status of the response, when a response came back at all. */
   readonly httpStatus: number | undefined;
+  /**
+   * For `unavailable` refused by the open circuit breaker: how long until it lets a call
+   * through again (the source of the caller's `Retry-After`). Absent when nobody knows.
+   */
+  readonly retryAfterMs: number | undefined;
 
   constructor(init: OdooErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -44,6 +50,7 @@ export class OdooError extends Error {
     this.odooClass = init.odooClass;
     this.debug = init.debug;
     this.httpStatus = init.httpStatus;
+    this.retryAfterMs = init.retryAfterMs;
   }
 
   get isTransport(): boolean {

@@ -26,7 +26,7 @@ export class CircuitBreaker {
   admit(): (outcome: CallOutcome) => void {
     const state = this.state;
     if (state === 'open' || (state === 'half-open' && this.probeInFlight)) {
-      throw new OdooError({ kind: 'unavailable', message: 'Odoo is unavailable (circuit open)' });
+      throw new OdooError({ kind: 'unavailable', message: 'Odoo is unavailable (circuit open)', retryAfterMs: this.remainingOpenMs() });
     }
     const isProbe = state === 'half-open';
     if (isProbe) this.probeInFlight = true;
@@ -40,10 +40,15 @@ export class CircuitBreaker {
     };
   }
 
+  /** Milliseconds until the next probe may go out: 0 while closed, or half-open with the probe out. */
+  remainingOpenMs(): number {
+    if (!this.opened) return 0;
+    return Math.max(0, this.openedAt + this.resetAfterMs - this.now());
+  }
+
   /** Seconds until the next probe may go out, for a `Retry-After` header. */
   retryAfterSeconds(): number {
-    if (!this.opened) return 0;
-    return Math.max(0, Math.ceil((this.openedAt + this.resetAfterMs - this.now()) / 1000));
+    return Math.ceil(this.remainingOpenMs() / 1000);
   }
 
   private recordFailure(wasProbe: boolean): void {

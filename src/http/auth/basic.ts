@@ -1,7 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { ROLE_GET, ROLE_POST, type Role } from '../../config/auth.js';
-import { isOdooError } from '../../odoo/errors.js';
+import { isOdooError, type OdooError } from '../../odoo/errors.js';
 import type { OdooConnection, OdooCredentials } from '../../odoo/types.js';
+import { odooRetryAfter } from '../odoo-errors.js';
 import type { Principal } from '../principal.js';
 import { HttpProblem } from '../problem.js';
 import { REALM } from './problems.js';
@@ -35,7 +36,6 @@ interface Roles {
 }
 
 const DEFAULT_MAX_ENTRIES = 10_000;
-const RETRY_AFTER_SECONDS = '10';
 
 /** 401 for Basic credentials Odoo refused (or that do not parse): the challenge says Basic. */
 export function basicRefused(reason: string): HttpProblem {
@@ -47,12 +47,12 @@ export function basicRefused(reason: string): HttpProblem {
   });
 }
 
-function odooUnreachable(): HttpProblem {
+function odooUnreachable(err: OdooError): HttpProblem {
   return new HttpProblem({
     status: 503,
     title: 'Service Unavailable',
     detail: 'The registry cannot be reached to check the Odoo login; retry later.',
-    headers: { 'retry-after': RETRY_AFTER_SECONDS },
+    headers: { 'retry-after': odooRetryAfter(err) },
   });
 }
 
@@ -152,7 +152,7 @@ export function createBasicAuthenticator(odoo: OdooConnection, options: BasicAut
 function problemFor(err: unknown): HttpProblem {
   if (isOdooError(err)) {
     if (err.kind === 'access_denied') return basicRefused('wrong login or password');
-    if (err.isTransport) return odooUnreachable();
+    if (err.isTransport) return odooUnreachable(err);
   }
   return new HttpProblem({ status: 502, title: 'Bad Gateway', detail: 'The registry failed to check the Odoo login.' });
 }

@@ -1,6 +1,7 @@
 import formBody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { problemHandler, type ProblemFormatter } from '../errors.js';
 import { noteRefusal } from './audit.js';
 import type { ClientTokenIssuer } from './client-credentials.js';
 import { REALM } from './problems.js';
@@ -20,6 +21,25 @@ class TokenError extends Error {
     super(description);
   }
 }
+
+function sendTokenError(request: FastifyRequest, reply: FastifyReply, error: TokenError): FastifyReply {
+  noteRefusal(request, error.error);
+  return reply
+    .code(error.status)
+    .headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...error.headers })
+    .type('application/json; charset=utf-8')
+    .send({ error: error.error, error_description: error.description });
+}
+
+/** A classified failure as an RFC 6749 §5.2 error: a refused request is `invalid_request` (400), anything else `server_error`. */
+const formatTokenError: ProblemFormatter = (problem, request, reply) => {
+  const { status } = problem;
+  let error: TokenError;
+  if (status === 415) error = new TokenError(400, 'invalid_request', 'The request must be application/x-www-form-urlencoded.');
+  else if (status >= 400 && status < 500) error = new TokenError(400, 'invalid_request', problem.detail ?? problem.title);
+  else error = new TokenError(500, 'server_error', 'The token could not be issued.');
+  return sendTokenError(request, reply, error);
+};
 
 const invalidClient = () =>
   new TokenError(401, 'invalid_client', 'Client authentication failed.', { 'www-authenticate': `Basic realm="${REALM}"` });
@@ -58,22 +78,7 @@ export async function tokenRoutePlugin(app: FastifyInstance, options: { issuer: 
   const { issuer } = options;
   await app.register(formBody, { bodyLimit: 8192 });
   await app.register(rateLimit, { global: false });
-  app.setErrorHandler((err: FastifyError | TokenError, request: FastifyRequest, reply: FastifyReply) => {
-    let error: TokenError;
-    if (err instanceof TokenError) error = err;
-    else if (err.statusCode === 415) error = new TokenError(400, 'invalid_request', 'The request must be application/x-www-form-urlencoded.');
-    else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) error = new TokenError(400, 'invalid_request', err.message);
-    else {
-      request.log.error({ err }, 'token request failed');
-      error = new TokenError(500, 'server_error', 'The token could not be issued.');
-    }
-    noteRefusal(request, error.error);
-    return reply
-      .code(error.status)
-      .headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...error.headers })
-      .type('application/json; charset=utf-8')
-      .send({ error: error.error, error_description: error.description });
-  });
+  app.setErrorHandler(problemHandler(formatTokenError, (err, request, reply) => (err instanceof TokenError ? sendTokenError(request, reply, err) : undefined)));
 
   app.post(
     TOKEN_PATH,

@@ -1,8 +1,7 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { isRegistryError } from '../../registry/errors.js';
-import { odooProblem } from '../odoo-errors.js';
-import { HttpProblem } from '../problem.js';
+import { problemHandler, UnexpectedFailure, type ProblemFormatter } from '../errors.js';
+import type { HttpProblem } from '../problem.js';
 
 /**
  * OpenG2P's REST module answers errors FastAPI's way: `{"detail": "text"}`, or for request
@@ -102,38 +101,35 @@ function validationItem(issue: z.core.$ZodIssue, input: unknown, where: 'body' |
 export const DATE_MESSAGE = 'not a YYYY-MM-DD date';
 export const isCompatDate = (value: string): boolean => DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
 
-/**
- * Any failure on a compatibility route, as `{"detail": ...}`. Registry and Odoo failures keep
- * the status the new API gives them, except that business refusals become the module's 400.
- */
-export function compatErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const error = toCompat(err, request);
-  if (error.status >= 500) request.log.error({ err }, 'request failed');
-  else request.log.info({ status: error.status }, 'request rejected');
+function sendCompat(reply: FastifyReply, error: CompatError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   return reply.code(error.status).type('application/json').send({ detail: error.detail });
 }
 
-function toCompat(err: FastifyError, request: FastifyRequest): CompatError {
-  if (err instanceof CompatError) return err;
-  if (err instanceof HttpProblem) return fromProblem(err, request);
+/**
+ * A classified failure in the module's words: Fastify's JSON refusals as pydantic's validation
+ * items, business refusals as the module's 400, other statuses kept, a 500 without a message.
+ */
+const formatCompat: ProblemFormatter = (problem, request, reply, err) => {
   if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-    return validationFailed([{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error: err.message } }]);
+    return sendCompat(reply, validationFailed([{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error: err.message } }]));
   }
-  if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return validationFailed([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]);
-  const problem = odooProblem(err);
-  if (problem) {
-    const business = isRegistryError(err) ? err.kind === 'invalid' : problem.status === 422;
-    return new CompatError(business ? 400 : problem.status, problem.detail ?? problem.title, problem.headers);
-  }
-  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new CompatError(err.statusCode, err.message);
-  return new CompatError(500, 'Internal Server Error');
-}
+  if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return sendCompat(reply, validationFailed([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]));
+  if (problem instanceof UnexpectedFailure) return sendCompat(reply, new CompatError(500, 'Internal Server Error'));
+  if (problem.status === 401) return sendCompat(reply, unauthenticated(problem, request));
+  return sendCompat(reply, new CompatError(problem.businessRefusal ? 400 : problem.status, problem.detail ?? problem.title, problem.headers));
+};
 
-/** Authentication and role refusals, in the module's words where it has them. */
-function fromProblem(problem: HttpProblem, request: FastifyRequest): CompatError {
+/** Any failure on a compatibility route, as `{"detail": ...}`. */
+export const compatErrorHandler = problemHandler(formatCompat, (err, request, reply) => {
+  if (!(err instanceof CompatError)) return undefined;
+  request.log.info({ status: err.status }, 'request rejected');
+  return sendCompat(reply, err);
+});
+
+/** Authentication refusals, in the module's words where it has them. */
+function unauthenticated(problem: HttpProblem, request: FastifyRequest): CompatError {
   const headers = problem.headers ?? {};
-  if (problem.status !== 401) return new CompatError(problem.status, problem.detail ?? problem.title, headers);
   const scheme = /^\s*(\S+)/.exec(request.headers.authorization ?? '')?.[1]?.toLowerCase();
   if (scheme === 'basic') return new CompatError(401, 'Incorrect username or password', headers);
   // A bearer token the module would not have known: the gateway's reason is more use than its words.

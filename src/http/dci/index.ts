@@ -7,8 +7,8 @@ import { DciMessageError, DciSearchService } from '../../dci/search.js';
 import type { Signer } from '../../dci/signature.js';
 import { InMemoryTransactionStore, type DciTransactionStore } from '../../dci/transactions.js';
 import type { ClientTokenIssuer } from '../auth/client-credentials.js';
+import { problemHandler, UnexpectedFailure, type ProblemFormatter } from '../errors.js';
 import { odooClientFor } from '../odoo-account.js';
-import { odooProblem } from '../odoo-errors.js';
 import { HttpProblem } from '../problem.js';
 
 export const DCI_SEARCH_PATH = '/registry/sync/search';
@@ -73,7 +73,7 @@ export async function dciPlugin(app: FastifyInstance, options: DciPluginOptions)
   };
 
   await app.register(async (scope) => {
-    scope.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => renderDciError(err, request, reply, asyncService));
+    scope.setErrorHandler(dciErrorHandler(asyncService));
     const routes: Array<[string, (request: FastifyRequest) => Promise<unknown>]> = [
       [DCI_SEARCH_PATH, (request) => service.search(request.body, () => odooClientFor(request), { expectedSender: callerSender(request, DCI_SCOPE_SEARCH) })],
       [DCI_ASYNC_SEARCH_PATH, (request) => (refuseBasic(request), asyncService.acceptSearch(request.body, callerSender(request, DCI_SCOPE_SEARCH)))],
@@ -103,28 +103,23 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 /** The standard's HttpErrorResponse covers 401, 403 and 5xx; every other refusal is an ERR acknowledgement. */
 const isTransportStatus = (status: number) => status === 401 || status === 403 || status >= 500;
 
-function renderDciError(err: FastifyError, request: FastifyRequest, reply: FastifyReply, acks: DciAsyncService): FastifyReply {
-  if (err instanceof DciMessageError) {
-    request.log.info({ dci: { code: err.code } }, 'dci message refused');
-    return reply.code(400).type('application/json; charset=utf-8').send(acks.ack('ERR', undefined, { code: err.code, message: err.message }));
-  }
-  if (err instanceof DciBusyError) return sendError(reply, 503, 'err.service.unavailable', err.message);
-  const problem = err instanceof HttpProblem ? err : odooProblem(err);
-  if (problem) {
+/** DCI's own refusals keep their codes; every other failure is classified once and written in the standard's shapes. */
+function dciErrorHandler(acks: DciAsyncService): (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+  const format: ProblemFormatter = (problem, _request, reply) => {
     for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
-    if (problem.status >= 500) request.log.error({ err }, 'dci request failed');
     const code = CODE_BY_STATUS[problem.status] ?? (problem.status >= 500 ? 'err.service.unavailable' : 'err.request.bad');
-    const message = problem.detail ?? problem.title;
+    const message = problem instanceof UnexpectedFailure ? 'The registry failed to process the message.' : (problem.detail ?? problem.title);
     if (isTransportStatus(problem.status)) return sendError(reply, problem.status, code, message);
     return reply.code(problem.status).type('application/json; charset=utf-8').send(acks.ack('ERR', undefined, { code, message }));
-  }
-  const status = err.statusCode;
-  if (status && status >= 400 && status < 500 && !isTransportStatus(status)) {
-    // Fastify's own refusals (malformed JSON, body too large, wrong media type): their messages are safe.
-    return reply.code(status).type('application/json; charset=utf-8').send(acks.ack('ERR', undefined, { code: CODE_BY_STATUS[status] ?? 'err.request.bad', message: err.message }));
-  }
-  request.log.error({ err }, 'unexpected error in a dci route');
-  return sendError(reply, 500, 'err.service.unavailable', 'The registry failed to process the message.');
+  };
+  return problemHandler(format, (err, request, reply) => {
+    if (err instanceof DciMessageError) {
+      request.log.info({ dci: { code: err.code } }, 'dci message refused');
+      return reply.code(400).type('application/json; charset=utf-8').send(acks.ack('ERR', undefined, { code: err.code, message: err.message }));
+    }
+    if (err instanceof DciBusyError) return sendError(reply, 503, 'err.service.unavailable', err.message);
+    return undefined;
+  });
 }
 
 function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {
