@@ -87,5 +87,5 @@ export const authPlugin = fp<AuthPluginOptions>(
       request.log.info({ audit: auditRecord(request, reply) }, 'audit');
     });
   },
-  { name: 'g2p-auth' },
+  { name: 'g2p-auth', decorators: { fastify: ['config'] } },
 );

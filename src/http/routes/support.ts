@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isOdooError } from '../../odoo/errors.js';
-import type { Actor, IdempotencyStore, StoredResponse } from '../../registry/index.js';
+import type { IdempotencyStore, StoredResponse, Versioned } from '../../registry/index.js';
 import { isRegistryError, RegistryError } from '../../registry/index.js';
-import { odooClientFor } from '../odoo-account.js';
 
 export const idParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) }).strict();
 export const memberParams = z
@@ -28,12 +27,23 @@ export const idempotencyHeaders = z.object({
     .describe('Makes the create safe to retry: a retry returns the first result'),
 });
 
-/** The Odoo account and the caller's roles, as the registry use cases want them. */
-export function actorFor(request: FastifyRequest): Actor {
-  return { client: odooClientFor(request), roles: request.principal?.roles ?? new Set() };
+export const etagOf = (version: string): string => `"${version}"`;
+
+/** The versions an If-Match header lists, for the registry's locked writes. */
+export const ifMatchOf = (request: FastifyRequest): string[] | undefined => ifMatchVersions(request.headers['if-match']);
+
+/** A record just read or written: its id audited, its version as the ETag, the record as the body. */
+export function answerVersioned<T extends { id: number }>(request: FastifyRequest, reply: FastifyReply, { value, version }: Versioned<T>, auditIds = [value.id]): T {
+  request.auditIds = auditIds;
+  reply.header('etag', etagOf(version));
+  return value;
 }
 
-export const etagOf = (version: string): string => `"${version}"`;
+/** The 201 answer to a create (kept as is for an idempotent retry): the record, its ETag and Location. */
+export function createdResponse(request: FastifyRequest, { value, version }: Versioned<{ id: number }>, location: string, auditIds = [value.id]): StoredResponse {
+  request.auditIds = auditIds;
+  return { status: 201, body: value, headers: { etag: etagOf(version), location } };
+}
 
 export const NOT_MODIFIED_NOTE =
   'With `If-None-Match: <ETag>` the answer is 304 Not Modified, without a body, when the record is unchanged (the gateway still reads it: one Odoo call).';
