@@ -41,6 +41,19 @@ declare module 'fastify' {
   }
 }
 
+/** Decorates the app with its services (once, at the root) and ties their background work to its start and close. */
+export function withServices(app: FastifyInstance, services: GatewayServices): void {
+  app.decorate('services', services);
+  app.decorate('config', services.config);
+  app.decorate('metrics', services.metrics);
+  app.decorate('odoo', services.odoo);
+  app.decorate('state', services.state);
+  app.decorate('registry', services.registry);
+  if (services.events) app.decorate('changeDetector', services.events.detector);
+  app.addHook('onReady', async () => services.start());
+  app.addHook('onClose', () => services.close());
+}
+
 /**
  * Builds the gateway without listening: `server.ts` listens, tests use `inject` or listen on port 0.
  * The services are made once (src/services.ts) and decorated here; each plugin declares the
@@ -65,15 +78,7 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler);
 
-  app.decorate('services', services);
-  app.decorate('config', services.config);
-  app.decorate('metrics', services.metrics);
-  app.decorate('odoo', services.odoo);
-  app.decorate('state', services.state);
-  app.decorate('registry', services.registry);
-  if (services.events) app.decorate('changeDetector', services.events.detector);
-  app.addHook('onReady', async () => services.start());
-  app.addHook('onClose', () => services.close());
+  withServices(app, services);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
