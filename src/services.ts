@@ -42,6 +42,9 @@ export interface EventServices {
   dispatcher: WebhookDispatcher;
   /** Webhooks declared in the configuration (the API cannot change or delete them). */
   declared: readonly WebhookSubscription[];
+  /** Starts change detection and webhook deliveries (warning when their state is kept in memory only). */
+  start(): void;
+  stop(): Promise<void>;
 }
 
 /**
@@ -134,13 +137,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     ...(dci ? { dci } : {}),
     ...(events ? { events } : {}),
     start() {
-      if (events) {
-        if (!events.store.durable) {
-          log.warn('events: the change cursor, event log and webhook queues are kept in memory: a restart starts again from now and loses undelivered events; set redis.url to keep them');
-        }
-        events.detector.start();
-        events.dispatcher.start();
-      }
+      events?.start();
       if (dci) {
         if (!dci.store.durable) log.warn('dci: async searches and their deliveries are kept in memory: pending work is lost if the gateway restarts');
         dci.async.start();
@@ -149,10 +146,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     async close() {
       // Background work first: it still reads Odoo and writes the state store while it stops.
       await dci?.async.stop();
-      if (events) {
-        await events.dispatcher.stop();
-        await events.detector.stop();
-      }
+      await events?.stop();
       await state.close();
       if (!deps.odoo) await odoo.close();
     },
@@ -219,5 +213,19 @@ function eventServices(
     metrics: metrics.events,
     log,
   });
-  return { store, detector, dispatcher, declared };
+  return {
+    store,
+    detector,
+    dispatcher,
+    declared,
+    start() {
+      if (!store.durable) log.warn('events: the change cursor, event log and webhook queues are kept in memory: a restart starts again from now and loses undelivered events; set redis.url to keep them');
+      detector.start();
+      dispatcher.start();
+    },
+    async stop() {
+      await dispatcher.stop();
+      await detector.stop();
+    },
+  };
 }
