@@ -6,9 +6,9 @@ import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
 import type { IdempotencyStore, Registry, Versioned } from '../../registry/index.js';
 import { memberInput, memberPatch, membershipOutput, type Group, type Membership } from '../../registry/schemas.js';
 import {
-  answerVersioned, conditionalHeaders, createdResponse, cursorQuery, idempotencyHeaders, idempotentCreate, idParam, ifMatchOf, isNotModified,
+  answerNoContent, answerVersioned, conditionalHeaders, createdResponse, cursorQuery, idempotencyHeaders, idempotentCreate, idParam, ifMatchOf, isNotModified,
   notModified,
-  limitQuery, memberParams, NOT_MODIFIED_NOTE, queryBoolean, responses,
+  limitQuery, memberParams, noContentResponses, NOT_MODIFIED_NOTE, queryBoolean, responses,
 } from './support.js';
 
 export const groupQuery = z
@@ -81,18 +81,15 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
   r.patch('/groups/:id', {
     config: { access: ROLE_POST },
     schema: { tags, summary: 'Change a group (partial)', params: idParam, headers: conditionalHeaders, body: schemas.groupPatch, response: responses({ 200: schemas.groupOutput }) },
-    handler: async (request, reply) => {
-      return answerVersioned(request, reply, await registry.groups.update(request.actor, request.params.id, request.body, ifMatchOf(request)));
-    },
+    handler: async (request, reply) => answerVersioned(request, reply, await registry.groups.update(request.actor, request.params.id, request.body, ifMatchOf(request))),
   });
 
   r.delete('/groups/:id', {
     config: { access: ROLE_POST },
-    schema: { tags, summary: 'Archive a group (its memberships are kept)', params: idParam, headers: conditionalHeaders, response: responses({ 204: z.null().describe('No content') }) },
+    schema: { tags, summary: 'Archive a group (its memberships are kept)', params: idParam, headers: conditionalHeaders, response: noContentResponses() },
     handler: async (request, reply) => {
       await registry.groups.archive(request.actor, request.params.id, ifMatchOf(request));
-      request.auditIds = [request.params.id];
-      return reply.code(204).send(null);
+      return answerNoContent(request, reply, [request.params.id]);
     },
   });
 
@@ -163,11 +160,10 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
 
   r.delete('/groups/:id/members/:membership_id', {
     config: { access: ROLE_POST },
-    schema: { tags: memberTags, summary: 'End a membership (sets ended_date; nothing is deleted)', params: memberParams, headers: conditionalHeaders, response: responses({ 204: z.null().describe('No content') }) },
+    schema: { tags: memberTags, summary: 'End a membership (sets ended_date; nothing is deleted)', params: memberParams, headers: conditionalHeaders, response: noContentResponses() },
     handler: async (request, reply) => {
       await registry.memberships.end(request.actor, request.params.id, request.params.membership_id, ifMatchOf(request));
-      request.auditIds = [request.params.id, request.params.membership_id];
-      return reply.code(204).send(null);
+      return answerNoContent(request, reply, [request.params.id, request.params.membership_id]);
     },
   });
 }

@@ -6,9 +6,9 @@ import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
 import type { IdempotencyStore, Registry, Versioned } from '../../registry/index.js';
 import { membershipOutput, type Individual } from '../../registry/schemas.js';
 import {
-  answerVersioned, conditionalHeaders, createdResponse, cursorQuery, idempotencyHeaders, idempotentCreate, idParam, ifMatchOf, isNotModified,
+  answerNoContent, answerVersioned, conditionalHeaders, createdResponse, cursorQuery, idempotencyHeaders, idempotentCreate, idParam, ifMatchOf, isNotModified,
   notModified,
-  limitQuery, NOT_MODIFIED_NOTE, queryBoolean, responses,
+  limitQuery, noContentResponses, NOT_MODIFIED_NOTE, queryBoolean, responses,
 } from './support.js';
 
 const date = z.iso.date();
@@ -141,18 +141,15 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       body: schemas.individualPatch,
       response: responses({ 200: schemas.individualOutput }),
     },
-    handler: async (request, reply) => {
-      return answerVersioned(request, reply, await registry.individuals.update(request.actor, request.params.id, request.body, ifMatchOf(request)));
-    },
+    handler: async (request, reply) => answerVersioned(request, reply, await registry.individuals.update(request.actor, request.params.id, request.body, ifMatchOf(request))),
   });
 
   r.delete('/individuals/:id', {
     config: { access: ROLE_POST },
-    schema: { tags, summary: 'Archive an individual (nothing is destroyed)', params: idParam, headers: conditionalHeaders, response: responses({ 204: z.null().describe('No content') }) },
+    schema: { tags, summary: 'Archive an individual (nothing is destroyed)', params: idParam, headers: conditionalHeaders, response: noContentResponses() },
     handler: async (request, reply) => {
       await registry.individuals.archive(request.actor, request.params.id, ifMatchOf(request));
-      request.auditIds = [request.params.id];
-      return reply.code(204).send(null);
+      return answerNoContent(request, reply, [request.params.id]);
     },
   });
 

@@ -39,6 +39,12 @@ export function answerVersioned<T extends { id: number }>(request: FastifyReques
   return value;
 }
 
+/** 204 after an archive or an end: nothing to send but the ids touched, for the audit line. */
+export function answerNoContent(request: FastifyRequest, reply: FastifyReply, auditIds: number[]): FastifyReply {
+  request.auditIds = auditIds;
+  return reply.code(204).send(null);
+}
+
 /** The 201 answer to a create (kept as is for an idempotent retry): the record, its ETag and Location. */
 export function createdResponse(request: FastifyRequest, { value, version }: Versioned<{ id: number }>, location: string, auditIds = [value.id]): StoredResponse {
   request.auditIds = auditIds;
@@ -240,6 +246,9 @@ export const problemSchema = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
   .describe('application/problem+json (RFC 9457)');
+
+/** The responses of a route answering 204 (an archive, the end of a membership). */
+export const noContentResponses = () => responses({ 204: z.null().describe('No content') });
 
 /** A route's success responses plus the documented problem responses. */
 export function responses<T extends Record<number, z.ZodType>>(success: T): T & { '4xx': typeof problemSchema; '5xx': typeof problemSchema } {
