@@ -2,7 +2,7 @@ import type { OdooRecord } from '../odoo/types.js';
 import { RegistryError } from '../registry/errors.js';
 import { pagedQuery } from '../registry/filters.js';
 import { searchTree } from '../registry/reader.js';
-import { checkVersion, versioned, type Actor, type Page, type RegistryCore, type Versioned } from '../registry/registry.js';
+import { versioned, type Actor, type Page, type RegistryCore, type Versioned } from '../registry/registry.js';
 import { isoDate, isoDatetime, numberOrNull, stringOrNull } from '../registry/values.js';
 import type { CompiledEndpoint, CompiledGroupBy, DomainPart, OutputTree } from './compile.js';
 
@@ -91,9 +91,7 @@ export class CustomEndpoints {
 
   async update(actor: Actor, endpoint: CompiledEndpoint, params: Record<string, unknown>, body: Record<string, unknown>, ifMatch?: string[]): Promise<Versioned<Answer>> {
     const id = params[endpoint.idParam!] as number;
-    return this.core.locks.run(`${endpoint.model}:${id}`, async () => {
-      const current = await this.get(actor, endpoint, params);
-      checkVersion(current.version, ifMatch);
+    return this.core.lockedWrite(`${endpoint.model}:${id}`, () => this.get(actor, endpoint, params), ifMatch, async (current) => {
       const vals: Record<string, unknown> = {};
       for (const write of endpoint.writes) if (body[write.name] !== undefined) vals[write.odoo] = body[write.name] === null ? false : body[write.name];
       if (Object.keys(vals).length === 0) return current;

@@ -4,11 +4,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLE_GET, ROLE_POST } from '../config/auth.js';
 import { ConfigError } from '../config/yaml.js';
-import { checkEndpoints, CustomEndpoints, type CompiledEndpoint, type CompiledParam, type OutputTree } from '../endpoints/index.js';
+import { checkEndpoints, type CompiledEndpoint, type CustomEndpoints, type CompiledParam, type OutputTree } from '../endpoints/index.js';
 import type { ValueType } from '../endpoints/catalog.js';
 import { customFieldSchema } from '../registry/custom-fields.js';
 import { storableString } from '../registry/text.js';
-import { conditionalHeaders, cursorQuery, etagOf, ifMatchVersions, limitQuery, queryBoolean, responses, actorFor } from './routes/support.js';
+import { answerVersioned, conditionalHeaders, cursorQuery, ifMatchOf, limitQuery, queryBoolean, responses } from './routes/support.js';
 
 /**
  * Routes for the endpoints declared in YAML, under `api.prefix`. At start-up the declarations
@@ -18,16 +18,14 @@ import { conditionalHeaders, cursorQuery, etagOf, ifMatchVersions, limitQuery, q
  * rate-limited like every route, errors as problem+json.
  */
 async function customEndpoints(app: FastifyInstance): Promise<void> {
-  const { config } = app;
+  const { config, services } = app;
   if (config.endpoints.length === 0) return;
-  const accounts = config.odoo!.accounts;
-  const account = accounts.read ?? accounts.default;
   let compiled;
   try {
     compiled = await checkEndpoints({
       declarations: config.endpoints,
       sources: config.endpointSources,
-      client: app.odoo.as({ login: account.login, secret: account.password }),
+      client: services.readAccount(),
       prefix: config.api.prefix,
       routeExists: (method, url) => app.hasRoute({ method: method as 'GET', url }),
       signal: AbortSignal.timeout(config.odoo!.timeoutMs * 4),
@@ -36,10 +34,9 @@ async function customEndpoints(app: FastifyInstance): Promise<void> {
     throw new ConfigError([`endpoints: cannot read Odoo's fields to check the declared endpoints (${(err as Error).message}); Odoo must be reachable at start-up when endpoints are declared`]);
   }
   if (compiled.problems.length) throw new ConfigError(compiled.problems);
-  const runner = new CustomEndpoints(app.registry.core);
   await app.register(
     async (scope) => {
-      for (const endpoint of compiled.endpoints) registerEndpoint(scope, runner, endpoint);
+      for (const endpoint of compiled.endpoints) registerEndpoint(scope, services.customEndpoints, endpoint);
     },
     { prefix: config.api.prefix },
   );
@@ -74,7 +71,7 @@ function registerEndpoint(app: FastifyInstance, runner: CustomEndpoints, endpoin
         schema: { ...common.schema, response: responses({ 200: pageSchema(answer) }) },
         handler: async (request) => {
           const { limit, cursor } = request.query as { limit?: number; cursor?: string };
-          const page = await runner.list(actorFor(request), endpoint, { params: values(request), limit, cursor });
+          const page = await runner.list(request.actor, endpoint, { params: values(request), limit, cursor });
           request.auditIds = page.items.map((item) => item.id);
           return page;
         },
@@ -85,10 +82,7 @@ function registerEndpoint(app: FastifyInstance, runner: CustomEndpoints, endpoin
         ...common,
         schema: { ...common.schema, response: responses({ 200: answer }) },
         handler: async (request, reply) => {
-          const { value, version } = await runner.get(actorFor(request), endpoint, values(request));
-          request.auditIds = [value.id];
-          reply.header('etag', etagOf(version));
-          return value;
+          return answerVersioned(request, reply, await runner.get(request.actor, endpoint, values(request)));
         },
       });
       return;
@@ -96,14 +90,14 @@ function registerEndpoint(app: FastifyInstance, runner: CustomEndpoints, endpoin
       r.get(endpoint.url, {
         ...common,
         schema: { ...common.schema, response: responses({ 200: z.object({ count: z.number().int() }) }) },
-        handler: async (request) => runner.count(actorFor(request), endpoint, values(request)),
+        handler: async (request) => runner.count(request.actor, endpoint, values(request)),
       });
       return;
     case 'aggregate':
       r.get(endpoint.url, {
         ...common,
         schema: { ...common.schema, response: responses({ 200: aggregateSchema(endpoint) }) },
-        handler: async (request) => runner.aggregate(actorFor(request), endpoint, values(request)),
+        handler: async (request) => runner.aggregate(request.actor, endpoint, values(request)),
       });
       return;
     case 'update':
@@ -111,16 +105,8 @@ function registerEndpoint(app: FastifyInstance, runner: CustomEndpoints, endpoin
         ...common,
         schema: { ...common.schema, headers: conditionalHeaders, body: bodySchema(endpoint), response: responses({ 200: answer }) },
         handler: async (request: FastifyRequest, reply: FastifyReply) => {
-          const { value, version } = await runner.update(
-            actorFor(request),
-            endpoint,
-            values(request),
-            request.body as Record<string, unknown>,
-            ifMatchVersions(request.headers['if-match'] as string | undefined),
-          );
-          request.auditIds = [value.id];
-          reply.header('etag', etagOf(version));
-          return value;
+          const updated = await runner.update(request.actor, endpoint, values(request), request.body as Record<string, unknown>, ifMatchOf(request));
+          return answerVersioned(request, reply, updated);
         },
       });
   }
@@ -230,4 +216,12 @@ function bodySchema(endpoint: CompiledEndpoint) {
   return z.object(shape).strict();
 }
 
-export const customEndpointsPlugin = fp(customEndpoints, { name: 'custom-endpoints', dependencies: ['registry-routes'] });
+/**
+ * Last of the route plugins: the declared endpoints are checked against every built-in route for
+ * clashes, so each plugin that adds routes is a dependency.
+ */
+export const customEndpointsPlugin = fp(customEndpoints, {
+  name: 'custom-endpoints',
+  dependencies: ['g2p-auth', 'g2p-ops', 'odoo-account', 'openapi', 'registry-routes', 'events', 'dci', 'compat'],
+  decorators: { fastify: ['services', 'config'] },
+});

@@ -5,23 +5,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLE_POST } from '../config/auth.js';
 import { resolveCallbackBase } from '../dci/callback-url.js';
-import { httpDeliverer } from '../dci/delivery.js';
-import { ChangeDetector } from '../events/detector.js';
-import { WebhookDispatcher, type WebhookSubscription } from '../events/dispatcher.js';
-import { RedisEventStore } from '../events/redis-store.js';
+import type { WebhookSubscription } from '../events/dispatcher.js';
 import { EVENT_TYPES } from '../events/settings.js';
-import { MemoryEventStore, type EventStore, type StoredWebhook } from '../events/store.js';
+import type { StoredWebhook } from '../events/store.js';
 import { cloudEvent, newWebhookSecret } from '../events/webhooks.js';
-import { RedisStateStore } from '../state/index.js';
 import { HttpProblem } from './problem.js';
 import { responses } from './routes/support.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Present when `events.enabled`: the change detector (tests read `leading`). */
-    changeDetector?: ChangeDetector;
-  }
-}
 
 const webhookIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict();
 const webhookOutput = z.object({
@@ -51,55 +40,16 @@ const deadLetterOutput = z.object({
 });
 
 /**
- * Registry change events: the change detector, the webhook queues, and the API to manage
- * webhooks and their dead letters under `config.api.prefix` (all "Rest API POST": webhooks
- * carry registry data out of the gateway). Registered only when `events.enabled`.
+ * The API to manage webhooks and their dead letters under `config.api.prefix` (all "Rest API
+ * POST": webhooks carry registry data out of the gateway). Registered only when
+ * `events.enabled`; the change detector and the webhook queues are services (src/services.ts).
  */
 async function eventsPlugin(app: FastifyInstance): Promise<void> {
+  const { events } = app.services;
+  if (!events) return;
   const settings = app.config.events;
-  if (!settings.enabled) return;
-  const readAccount = app.config.odoo?.accounts.read ?? app.config.odoo?.accounts.default;
-  if (!readAccount) throw new Error('events.enabled needs an Odoo account (odoo.accounts.read or default) to read changes as');
-  const store: EventStore = app.state instanceof RedisStateStore ? new RedisEventStore(app.state.redis, settings.maxLogEvents) : new MemoryEventStore(settings.maxLogEvents);
-  const log = app.log.child({ component: 'events' });
-  const metrics = app.metrics.events;
-  const declared: WebhookSubscription[] = settings.webhooks.subscriptions;
+  const { store, dispatcher, declared } = events;
   const declaredIds = new Set(declared.map((s) => s.id));
-
-  let dispatcher: WebhookDispatcher | undefined = undefined;
-  const detector = new ChangeDetector({
-    settings,
-    store,
-    odoo: () => app.odoo.as({ login: readAccount.login, secret: readAccount.password }),
-    settleMs: app.config.api.syncSettleMs,
-    customFields: app.config.api.customFields,
-    log,
-    onEvents: (events) => {
-      for (const event of events) metrics.detected(event.type, 1);
-      dispatcher?.wake();
-    },
-    onPoll: (outcome) => metrics.polled(outcome),
-  });
-  dispatcher = new WebhookDispatcher({
-    settings,
-    store,
-    deliver: httpDeliverer(settings.delivery.timeoutMs, `g2p-gateway (${app.config.dci.registryId})`),
-    source: `urn:g2p-gateway:${app.config.dci.registryId}`,
-    leading: () => detector.leading,
-    subscriptions: async () => [...declared, ...(await store.listWebhooks()).filter((w) => !declaredIds.has(w.id))],
-    metrics,
-    log,
-  });
-  app.decorate('changeDetector', detector);
-  app.addHook('onReady', async () => {
-    if (!store.durable) log.warn('events: the change cursor, event log and webhook queues are kept in memory: a restart starts again from now and loses undelivered events; set redis.url to keep them');
-    detector.start();
-    dispatcher.start();
-  });
-  app.addHook('onClose', async () => {
-    await dispatcher.stop();
-    await detector.stop();
-  });
 
   const shown = (webhook: WebhookSubscription & { createdAt?: string }, origin: 'config' | 'api') => ({
     id: webhook.id,
@@ -240,4 +190,9 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
   );
 }
 
-export const eventsRoutesPlugin = fp(eventsPlugin, { name: 'events' });
+export const eventsRoutesPlugin = fp(eventsPlugin, {
+  name: 'events',
+  encapsulate: true,
+  dependencies: ['g2p-auth', 'g2p-ops', 'openapi'],
+  decorators: { fastify: ['services', 'config'] },
+});

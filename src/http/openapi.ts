@@ -44,4 +44,4 @@ async function openApi(app: FastifyInstance): Promise<void> {
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 }
 
-export const openApiPlugin = fp(openApi, { name: 'openapi' });
+export const openApiPlugin = fp(openApi, { name: 'openapi', dependencies: ['g2p-auth', 'g2p-ops'] });

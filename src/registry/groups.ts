@@ -3,7 +3,7 @@ import { RegistryError, registrantNotFound } from './errors.js';
 import type { FieldError } from './field-error.js';
 import { compileGroupQuery, nameTerms, registrantDomain, type GroupQuery } from './filters.js';
 import { groupSpec, toGroup } from './mapping.js';
-import { checkVersion, versioned, type Actor, type Page, type RegistryCore, type Versioned } from './registry.js';
+import { archiveRegistrant, updateRegistrant, versioned, type Actor, type Page, type RegistryCore, type Versioned } from './registry.js';
 import type { Group, GroupCreate, GroupPatch } from './schemas.js';
 import { commonValues, idAndPhoneValues, type RegistrantContacts, type WriteContext } from './writes.js';
 import { resolveKinds } from './memberships.js';
@@ -108,24 +108,11 @@ export class Groups {
 
   /** Read, If-Match check and write hold the record's lock: one winner per version. */
   async update(actor: Actor, id: number, patch: GroupPatch, ifMatch?: string[]): Promise<Versioned<Group>> {
-    return this.core.locks.run(`${MODEL}:${id}`, async (lease) => {
-      const current = await this.get(actor, id);
-      checkVersion(current.version, ifMatch);
-      const ctx = this.core.writeContext(actor);
-      const vals = await this.groupValues(ctx, patch);
-      this.core.throwIfInvalid(ctx.errors);
-      if (Object.keys(vals).length === 0) return current;
-      await actor.client.write(MODEL, [id], vals, await lease.fence());
-      return this.get(actor, id);
-    });
+    return updateRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch, (ctx) => this.groupValues(ctx, patch));
   }
 
   async archive(actor: Actor, id: number, ifMatch?: string[]): Promise<void> {
-    return this.core.locks.run(`${MODEL}:${id}`, async (lease) => {
-      const current = await this.get(actor, id);
-      checkVersion(current.version, ifMatch);
-      if (current.value.active) await actor.client.write(MODEL, [id], { active: false }, await lease.fence());
-    });
+    return archiveRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch);
   }
 
   async findByMarker(actor: Actor, marker: string): Promise<number[]> {

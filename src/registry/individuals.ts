@@ -3,10 +3,11 @@ import { registrantNotFound, RegistryError } from './errors.js';
 import type { FieldError } from './field-error.js';
 import { compileIndividualQuery, nameTerms, registrantDomain, type IndividualQuery } from './filters.js';
 import { individualSpec, MEMBERSHIP_SPEC, toIndividual, toMembership } from './mapping.js';
-import { checkVersion, versioned, type Actor, type Page, type RegistryCore, type Versioned } from './registry.js';
+import { archiveRegistrant, updateRegistrant, versioned, type Actor, type Page, type RegistryCore, type Versioned } from './registry.js';
 import type { Individual, IndividualCreate, IndividualPatch, Membership } from './schemas.js';
 import { individualCreateValues, individualPatchValues, type RegistrantPhoto } from './writes.js';
 import { searchTree } from './reader.js';
+import { regIdValuesOfType } from './reg-id-values.js';
 
 const MODEL = 'res.partner';
 
@@ -111,25 +112,12 @@ export class Individuals {
 
   /** Read, If-Match check and write hold the record's lock: one winner per version. */
   async update(actor: Actor, id: number, patch: IndividualPatch & RegistrantPhoto, ifMatch?: string[]): Promise<Versioned<Individual>> {
-    return this.core.locks.run(`${MODEL}:${id}`, async (lease) => {
-      const current = await this.get(actor, id);
-      checkVersion(current.version, ifMatch);
-      const ctx = this.core.writeContext(actor);
-      const vals = await individualPatchValues(ctx, patch, current.value);
-      this.core.throwIfInvalid(ctx.errors);
-      if (Object.keys(vals).length === 0) return current;
-      await actor.client.write(MODEL, [id], vals, await lease.fence());
-      return this.get(actor, id);
-    });
+    return updateRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch, (ctx, current) => individualPatchValues(ctx, patch, current));
   }
 
   /** DELETE archives (`active = false`); nothing is destroyed. Archiving twice is fine. */
   async archive(actor: Actor, id: number, ifMatch?: string[]): Promise<void> {
-    return this.core.locks.run(`${MODEL}:${id}`, async (lease) => {
-      const current = await this.get(actor, id);
-      checkVersion(current.version, ifMatch);
-      if (current.value.active) await actor.client.write(MODEL, [id], { active: false }, await lease.fence());
-    });
+    return archiveRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch);
   }
 
   /** The individual's memberships (ended ones included, flagged), in one call. */
@@ -144,6 +132,11 @@ export class Individuals {
     if (!records[0]) throw registrantNotFound('individual', id);
     const memberships = records[0].individual_membership_ids;
     return Array.isArray(memberships) ? memberships.map((m) => toMembership(m as Record<string, unknown>)) : [];
+  }
+
+  /** The values of the IDs of one type the active individuals hold (OpenG2P's `get_individual_ids`; see reg-id-values.ts). */
+  async regIdValues(actor: Actor, includeType: string, excludeType?: string): Promise<string[]> {
+    return regIdValuesOfType(this.core, actor, includeType, excludeType);
   }
 
   /** Ids of the individuals an earlier create with this idempotency marker made (in creation order). */

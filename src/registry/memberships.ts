@@ -5,7 +5,7 @@ import { cursorDomain } from './filters.js';
 import { decodeCursor } from './cursor.js';
 import { MEMBERSHIP_SPEC, toMembership } from './mapping.js';
 import type { ReferenceItem } from './reference.js';
-import { checkVersion, versioned, type Actor, type Page, type RegistryCore, type Versioned } from './registry.js';
+import { versioned, type Actor, type Page, type RegistryCore, type Versioned } from './registry.js';
 import type { MemberInput, MemberPatch, Membership } from './schemas.js';
 import type { RecordLease } from './record-locks.js';
 import { odooDatetime } from './values.js';
@@ -72,12 +72,17 @@ export class Memberships {
   }
 
   update(actor: Actor, groupId: number, membershipId: number, patch: MemberPatch, ifMatch?: string[]): Promise<Versioned<Membership>> {
-    return this.core.locks.run(groupLock(groupId), (lease) => this.updateUnlocked(actor, groupId, membershipId, patch, lease, ifMatch));
+    return this.core.lockedWrite(groupLock(groupId), () => this.get(actor, groupId, membershipId), ifMatch, (current, lease) =>
+      this.updateLocked(actor, groupId, current, patch, lease),
+    );
   }
 
   /** Ends the membership now (sets `ended_date`); ending an ended one changes nothing. */
   end(actor: Actor, groupId: number, membershipId: number, ifMatch?: string[]): Promise<void> {
-    return this.core.locks.run(groupLock(groupId), (lease) => this.endUnlocked(actor, groupId, membershipId, lease, ifMatch));
+    return this.core.lockedWrite(groupLock(groupId), () => this.get(actor, groupId, membershipId), ifMatch, async (current, lease) => {
+      if (current.value.ended_date) return;
+      await actor.client.write(MODEL, [membershipId], { ended_date: odooDatetime(new Date().toISOString()) }, await lease.fence());
+    });
   }
 
   private async addUnlocked(actor: Actor, groupId: number, input: MemberInput, lease: RecordLease): Promise<Versioned<Membership>> {
@@ -98,9 +103,8 @@ export class Memberships {
     return this.get(actor, groupId, id);
   }
 
-  private async updateUnlocked(actor: Actor, groupId: number, membershipId: number, patch: MemberPatch, lease: RecordLease, ifMatch?: string[]): Promise<Versioned<Membership>> {
-    const current = await this.get(actor, groupId, membershipId);
-    checkVersion(current.version, ifMatch);
+  private async updateLocked(actor: Actor, groupId: number, current: Versioned<Membership>, patch: MemberPatch, lease: RecordLease): Promise<Versioned<Membership>> {
+    const membershipId = current.value.id;
     const ctx = this.core.writeContext(actor);
     const values: Record<string, unknown> = {};
     if (patch.kinds) {
@@ -117,13 +121,6 @@ export class Memberships {
     if (Object.keys(values).length === 0) return current;
     await actor.client.write(MODEL, [membershipId], values, await lease.fence());
     return this.get(actor, groupId, membershipId);
-  }
-
-  private async endUnlocked(actor: Actor, groupId: number, membershipId: number, lease: RecordLease, ifMatch?: string[]): Promise<void> {
-    const current = await this.get(actor, groupId, membershipId);
-    checkVersion(current.version, ifMatch);
-    if (current.value.ended_date) return;
-    await actor.client.write(MODEL, [membershipId], { ended_date: odooDatetime(new Date().toISOString()) }, await lease.fence());
   }
 
   /** Membership made by an earlier add whose outcome was unknown: group and individual are its natural key. */

@@ -5,12 +5,15 @@ import { encodeCursor } from './cursor.js';
 import { invalidInput, RegistryError } from './errors.js';
 import type { FieldError } from './field-error.js';
 import { cursorAfter, nextCursor, type CompiledQuery, type SyncWindow } from './filters.js';
-import { MemoryRecordLocks, type RecordLocks } from './record-locks.js';
+import { MemoryRecordLocks, type RecordLease, type RecordLocks } from './record-locks.js';
 import { ReferenceCache } from './reference.js';
 import { BUILT_IN_FIELD_NAMES, registrySchemas, type RegistrySchemas } from './schemas.js';
 import { versionOf } from './version.js';
 import { utcToday, type WriteContext } from './writes.js';
 import { searchTree } from './reader.js';
+
+/** Individuals and groups are both Odoo partners. */
+const REGISTRANT_MODEL = 'res.partner';
 
 export interface RegistryOptions {
   customFields: readonly CustomField[];
@@ -82,6 +85,19 @@ export class RegistryCore {
     if (errors.length) throw invalidInput(errors);
   }
 
+  /**
+   * A read-check-write sequence under the record's lock (one winner per version): `read` the
+   * current record, check If-Match against its version, then `write`, which must pass
+   * `lease.fence()` to each Odoo write it sends. Every PATCH and DELETE of the registry runs so.
+   */
+  lockedWrite<T, R>(key: string, read: () => Promise<Versioned<T>>, ifMatch: string[] | undefined, write: (current: Versioned<T>, lease: RecordLease) => Promise<R>): Promise<R> {
+    return this.locks.run(key, async (lease) => {
+      const current = await read();
+      checkVersion(current.version, ifMatch);
+      return write(current, lease);
+    });
+  }
+
   /** One `web_search_read` answers a whole page and its total. */
   async page<T>(
     actor: Actor,
@@ -113,6 +129,32 @@ export class RegistryCore {
 
 export function versioned<T>(value: T): Versioned<T> {
   return { value, version: versionOf(value) };
+}
+
+/** PATCH of an individual or a group: `values` turns the patch into Odoo values (none: nothing is written). */
+export function updateRegistrant<T>(
+  core: RegistryCore,
+  actor: Actor,
+  id: number,
+  read: () => Promise<Versioned<T>>,
+  ifMatch: string[] | undefined,
+  values: (ctx: WriteContext, current: T) => Promise<Record<string, unknown>>,
+): Promise<Versioned<T>> {
+  return core.lockedWrite(`${REGISTRANT_MODEL}:${id}`, read, ifMatch, async (current, lease) => {
+    const ctx = core.writeContext(actor);
+    const vals = await values(ctx, current.value);
+    core.throwIfInvalid(ctx.errors);
+    if (Object.keys(vals).length === 0) return current;
+    await actor.client.write(REGISTRANT_MODEL, [id], vals, await lease.fence());
+    return read();
+  });
+}
+
+/** DELETE of an individual or a group archives it (`active = false`) under its lock; nothing is destroyed, archiving twice is fine. */
+export function archiveRegistrant(core: RegistryCore, actor: Actor, id: number, read: () => Promise<Versioned<{ active: boolean }>>, ifMatch: string[] | undefined): Promise<void> {
+  return core.lockedWrite(`${REGISTRANT_MODEL}:${id}`, read, ifMatch, async (current, lease) => {
+    if (current.value.active) await actor.client.write(REGISTRANT_MODEL, [id], { active: false }, await lease.fence());
+  });
 }
 
 /** If-Match: `*` or one of the listed versions must be the current one. */

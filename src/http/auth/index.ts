@@ -26,8 +26,9 @@ function splitAuthorization(header: string): { scheme: string; credentials: stri
 
 /**
  * Authentication and the two API roles. Wrapped with fastify-plugin so its hooks apply to
- * every route of the app, and registered before the routes so the `onRoute` check sees them:
- * a route that does not declare `config.access` stops the gateway at start-up.
+ * every route of the app, and registered before the routes (each route plugin names `g2p-auth`
+ * among its dependencies) so the `onRoute` check sees them: a route that does not declare
+ * `config.access` stops the gateway at start-up.
  */
 export const authPlugin = fp<AuthPluginOptions>(
   async (app: FastifyInstance, options) => {
@@ -87,5 +88,5 @@ export const authPlugin = fp<AuthPluginOptions>(
       request.log.info({ audit: auditRecord(request, reply) }, 'audit');
     });
   },
-  { name: 'g2p-auth' },
+  { name: 'g2p-auth', decorators: { fastify: ['config'] } },
 );

@@ -1,5 +1,6 @@
 import formBody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
+import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { problemHandler, type ProblemFormatter } from '../errors.js';
 import { noteRefusal } from './audit.js';
@@ -74,7 +75,7 @@ function field(body: Record<string, unknown>, name: string): string | undefined 
  * `Cache-Control: no-store`; refusals are audited like any other, and each client address
  * has its own budget of token requests.
  */
-export async function tokenRoutePlugin(app: FastifyInstance, options: { issuer: ClientTokenIssuer; rateLimit: { max: number; windowMs: number } }): Promise<void> {
+async function tokenRoute(app: FastifyInstance, options: { issuer: ClientTokenIssuer; rateLimit: { max: number; windowMs: number } }): Promise<void> {
   const { issuer } = options;
   await app.register(formBody, { bodyLimit: 8192 });
   await app.register(rateLimit, { global: false });
@@ -124,3 +125,6 @@ export async function tokenRoutePlugin(app: FastifyInstance, options: { issuer: 
     },
   );
 }
+
+/** Encapsulated: its form parser, rate limit and OAuth error shape apply to the token route only. */
+export const tokenRoutePlugin = fp(tokenRoute, { name: 'client-token-route', encapsulate: true, dependencies: ['g2p-auth', 'g2p-ops'] });

@@ -2,9 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
 import type { Actor, Registry } from '../../registry/index.js';
 import { isRegistryError } from '../../registry/errors.js';
-import type { FieldError } from '../../registry/field-error.js';
 import type { Group } from '../../registry/schemas.js';
-import { actorFor } from '../routes/support.js';
 import { refused } from './errors.js';
 import { asModuleRefusal } from './individuals.js';
 import { groupContactsIn, groupIn, individualIn } from './mapping.js';
@@ -30,11 +28,10 @@ async function groupById(registry: Registry, actor: Actor, id: number, withMembe
  * does not leave new individuals behind (the module's own wording for the group kind).
  */
 async function checkKinds(registry: Registry, actor: Actor, body: GroupRequest): Promise<void> {
-  const errors: FieldError[] = [];
-  if (body.kind && !(await registry.core.refs.resolveInto(actor.client, 'groupKinds', body.kind, 'kind', errors))) throw refused('Group type Not Found');
-  for (const [i, member] of body.members.entries()) {
-    for (const [k, kind] of (member.kind ?? []).entries()) {
-      if (kind.name && !(await registry.core.refs.resolveInto(actor.client, 'membershipKinds', kind.name, `members[${i}].kind[${k}]`, errors))) {
+  if (body.kind && !(await registry.reference.find(actor, 'groupKinds', body.kind))) throw refused('Group type Not Found');
+  for (const member of body.members) {
+    for (const kind of member.kind ?? []) {
+      if (kind.name && !(await registry.reference.find(actor, 'membershipKinds', kind.name))) {
         throw refused(`Membership kind ${JSON.stringify(kind.name)} not found.`);
       }
     }
@@ -42,11 +39,11 @@ async function checkKinds(registry: Registry, actor: Actor, body: GroupRequest):
 }
 
 export function compatGroupRoutes(app: FastifyInstance, registry: Registry): void {
-  const { schemas } = registry.core;
+  const { schemas } = registry;
 
   app.get('/group/:_id', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
     const { _id } = parseOr422(pathId, request.params, 'path');
-    const actor = actorFor(request);
+    const { actor } = request;
     const group = await groupById(registry, actor, _id, true);
     if (!group) throw refused(NOT_PRESENT);
     request.auditIds = [group.id];
@@ -57,7 +54,7 @@ export function compatGroupRoutes(app: FastifyInstance, registry: Registry): voi
   /** The module's search: `_id` (0 is no id, as there) and/or a name, in Odoo's default order. */
   app.get('/group', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
     const { _id, name, include_members_full: full = false } = parseOr422(searchGroupsQuery, request.query, 'query');
-    const actor = actorFor(request);
+    const { actor } = request;
     if (_id) {
       const group = await groupById(registry, actor, _id, full);
       if (!group || (name && !(group.name ?? '').toLowerCase().includes(name.toLowerCase()))) throw refused(NOT_PRESENT);
@@ -77,7 +74,7 @@ export function compatGroupRoutes(app: FastifyInstance, registry: Registry): voi
    */
   app.post('/group', { config: { access: ROLE_POST }, schema: hidden }, async (request) => {
     const body = parseOr422(groupRequest, request.body ?? undefined, 'body');
-    const actor = actorFor(request);
+    const { actor } = request;
     const groupShape = parseOr422(schemas.groupCreate, groupIn(body), 'body');
     await checkKinds(registry, actor, body);
     let memberIds: number[] = [];

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { compatErrorHandler } from './errors.js';
 import { compatGroupRoutes } from './groups.js';
 import { compatIndividualRoutes } from './individuals.js';
@@ -17,14 +18,15 @@ function methodTable(scope: FastifyInstance): (path: string) => string[] {
 }
 
 /**
- * OpenG2P's REST module (`g2p_registry_rest_api`) re-created under `config.compat.prefix`: the
- * same routes, JSON keys and `{"detail": ...}` errors, mapped onto the same registry use cases
- * as the gateway's own API. Its own scope, so its error and not-found handlers answer in the
- * module's shape on these routes only. Register after the registry plugin (it uses
- * `app.registry`). The routes are left out of the gateway's OpenAPI document.
+ * OpenG2P's REST module (`g2p_registry_rest_api`) re-created under `config.compat.prefix`, when
+ * `compat.enabled`: the same routes, JSON keys and `{"detail": ...}` errors, mapped onto the same
+ * registry use cases as the gateway's own API. Its own scope, so its error and not-found
+ * handlers answer in the module's shape on these routes only. The routes are left out of the
+ * gateway's OpenAPI document.
  */
-export async function compatPlugin(app: FastifyInstance): Promise<void> {
-  const registry = app.registry;
+async function compatRoutes(app: FastifyInstance): Promise<void> {
+  if (!app.config.compat.enabled) return;
+  const { registry } = app.services;
   await app.register(
     async (scope) => {
       const methodsOf = methodTable(scope);
@@ -40,3 +42,10 @@ export async function compatPlugin(app: FastifyInstance): Promise<void> {
     { prefix: app.config.compat.prefix },
   );
 }
+
+export const compatPlugin = fp(compatRoutes, {
+  name: 'compat',
+  encapsulate: true,
+  dependencies: ['g2p-auth', 'g2p-ops', 'odoo-account'],
+  decorators: { fastify: ['services', 'config'] },
+});

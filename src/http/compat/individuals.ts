@@ -2,9 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
 import type { Actor, Registry } from '../../registry/index.js';
 import { isRegistryError } from '../../registry/errors.js';
-import { regIdValuesOfType } from '../../registry/reg-id-values.js';
 import type { Individual } from '../../registry/schemas.js';
-import { actorFor } from '../routes/support.js';
 import { CompatError, refused } from './errors.js';
 import { individualIn, individualPatchIn, photoIn } from './mapping.js';
 import { individualsJson, individualsOut } from './reads.js';
@@ -37,11 +35,11 @@ async function activeIndividual(registry: Registry, actor: Actor, id: number): P
 }
 
 export function compatIndividualRoutes(app: FastifyInstance, registry: Registry): void {
-  const { schemas } = registry.core;
+  const { schemas } = registry;
 
   app.get('/individual/:_id', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
     const { _id } = parseOr422(pathId, request.params, 'path');
-    const actor = actorFor(request);
+    const { actor } = request;
     const individual = await activeIndividual(registry, actor, _id);
     if (!individual) throw refused(NOT_PRESENT);
     request.auditIds = [individual.id];
@@ -52,7 +50,7 @@ export function compatIndividualRoutes(app: FastifyInstance, registry: Registry)
   /** The module's search: `_id` (0 is no id, as there) and/or a name, in Odoo's default order. */
   app.get('/individual', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
     const { _id, name } = parseOr422(searchIndividualsQuery, request.query, 'query');
-    const actor = actorFor(request);
+    const { actor } = request;
     if (_id) {
       const individual = await activeIndividual(registry, actor, _id);
       if (!individual || (name && !(individual.name ?? '').toLowerCase().includes(name.toLowerCase()))) throw refused(NO_MATCH);
@@ -68,7 +66,7 @@ export function compatIndividualRoutes(app: FastifyInstance, registry: Registry)
   app.post('/individual', { config: { access: ROLE_POST }, schema: hidden }, async (request) => {
     const body = parseOr422(individualRequest, request.body ?? undefined, 'body');
     const input = parseOr422(schemas.individualCreate, individualIn(body), 'body');
-    const actor = actorFor(request);
+    const { actor } = request;
     try {
       const { value } = await registry.individuals.create(actor, { ...input, ...photoIn(body) });
       request.auditIds = [value.id];
@@ -83,7 +81,7 @@ export function compatIndividualRoutes(app: FastifyInstance, registry: Registry)
     const { id_type } = parseOr422(updateIndividualQuery, request.query, 'query');
     const items = parseOr422(updateIndividualsRequest, request.body ?? undefined, 'body');
     if (!id_type) throw refused('ID is required for update individual');
-    const actor = actorFor(request);
+    const { actor } = request;
     const updated: Individual[] = [];
     for (const item of items) {
       let current: Individual;
@@ -114,6 +112,6 @@ export function compatIndividualRoutes(app: FastifyInstance, registry: Registry)
   app.get('/get_individual_ids', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
     const { include_id_type, exclude_id_type } = parseOr422(individualIdsQuery, request.query, 'query');
     if (!include_id_type) throw refused(NOT_PRESENT);
-    return regIdValuesOfType(registry.core, actorFor(request), include_id_type, exclude_id_type || undefined);
+    return registry.individuals.regIdValues(request.actor, include_id_type, exclude_id_type || undefined);
   });
 }

@@ -13,7 +13,7 @@ import { groupOut, individualOut, memberOut } from './mapping.js';
 type Json = Record<string, unknown>;
 
 async function inChunks<T>(registry: Registry, ids: number[], read: (chunk: number[]) => Promise<T[]>): Promise<T[]> {
-  const size = registry.core.options.maxPageSize;
+  const size = registry.maxPageSize;
   const out: T[] = [];
   for (let i = 0; i < ids.length; i += size) out.push(...(await read(ids.slice(i, i + size))));
   return out;

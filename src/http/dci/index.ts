@@ -1,28 +1,16 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { DCI_SCOPE_SEARCH, DCI_SCOPE_STATUS, ROLE_GET } from '../../config/auth.js';
-import { DciAsyncService, DciBusyError } from '../../dci/async.js';
-import { httpDeliverer } from '../../dci/delivery.js';
+import { DciBusyError, type DciAsyncService } from '../../dci/async.js';
 import type { ErrorCode, HttpErrorBody } from '../../dci/envelope.js';
-import { DciMessageError, DciSearchService } from '../../dci/search.js';
-import type { Signer } from '../../dci/signature.js';
-import { InMemoryTransactionStore, type DciTransactionStore } from '../../dci/transactions.js';
-import type { ClientTokenIssuer } from '../auth/client-credentials.js';
+import { DciMessageError } from '../../dci/search.js';
 import { problemHandler, UnexpectedFailure, type ProblemFormatter } from '../errors.js';
-import { odooClientFor } from '../odoo-account.js';
 import { HttpProblem } from '../problem.js';
 
 export const DCI_SEARCH_PATH = '/registry/sync/search';
 export const DCI_ASYNC_SEARCH_PATH = '/registry/search';
 export const DCI_STATUS_PATH = '/registry/txn/status';
 export const DCI_SYNC_STATUS_PATH = '/registry/sync/txn/status';
-
-export interface DciPluginOptions {
-  signer?: Signer;
-  /** The gateway's own token issuer: its tokens are held to their DCI scopes and sender. */
-  tokenIssuer?: ClientTokenIssuer;
-  /** Where async transactions and their pending work are kept; in memory (not durable) by default. */
-  store?: DciTransactionStore;
-}
 
 /**
  * The DCI Social Registry API at `/registry/...` and again under `config.dci.prefix`: sync and
@@ -34,33 +22,16 @@ export interface DciPluginOptions {
  * an `err.*` code; authentication (401), authorisation (403) and server (5xx) failures are
  * the HttpErrorResponse `{errors: [{code, message}]}`.
  */
-export async function dciPlugin(app: FastifyInstance, options: DciPluginOptions): Promise<void> {
+async function dciRoutes(app: FastifyInstance): Promise<void> {
+  const { dci, tokenIssuer } = app.services;
+  if (!dci) return;
   const settings = app.config.dci;
-  if (!settings.enabled) return;
-  const service = new DciSearchService({ settings, replayGuard: app.state.replay, ...(options.signer ? { signer: options.signer } : {}) });
-  const store = options.store ?? new InMemoryTransactionStore(settings.async.retentionSeconds * 1000);
-  const readAccount = app.config.odoo?.accounts.read ?? app.config.odoo?.accounts.default;
-  const asyncService = new DciAsyncService({
-    settings,
-    service,
-    store,
-    odoo: () => {
-      if (!readAccount) throw new HttpProblem({ status: 503, title: 'Service Unavailable', detail: 'No Odoo account is configured.' });
-      return app.odoo.as({ login: readAccount.login, secret: readAccount.password });
-    },
-    deliver: httpDeliverer(settings.async.deliveryTimeoutMs, `g2p-gateway (${settings.registryId})`),
-    log: app.log.child({ component: 'dci-async' }),
-  });
-  app.addHook('onReady', async () => {
-    if (!store.durable) app.log.warn('dci: async searches and their deliveries are kept in memory: pending work is lost if the gateway restarts');
-    asyncService.start();
-  });
-  app.addHook('onClose', () => asyncService.stop());
+  const { search: service, async: asyncService } = dci;
 
   /** The DCI scope a route needs and the sender the caller is bound to (gateway-issued tokens only). */
   const callerSender = (request: FastifyRequest, scope: string): string | undefined => {
     const principal = request.principal;
-    const issuer = options.tokenIssuer;
+    const issuer = tokenIssuer;
     if (!principal || !issuer || principal.issuer !== issuer.issuer) return undefined;
     if (!principal.scopes?.has(scope)) {
       throw new HttpProblem({ status: 403, title: 'Forbidden', detail: `This token lacks the DCI scope ${scope}.` });
@@ -75,7 +46,7 @@ export async function dciPlugin(app: FastifyInstance, options: DciPluginOptions)
   await app.register(async (scope) => {
     scope.setErrorHandler(dciErrorHandler(asyncService));
     const routes: Array<[string, (request: FastifyRequest) => Promise<unknown>]> = [
-      [DCI_SEARCH_PATH, (request) => service.search(request.body, () => odooClientFor(request), { expectedSender: callerSender(request, DCI_SCOPE_SEARCH) })],
+      [DCI_SEARCH_PATH, (request) => service.search(request.body, () => request.actor.client, { expectedSender: callerSender(request, DCI_SCOPE_SEARCH) })],
       [DCI_ASYNC_SEARCH_PATH, (request) => (refuseBasic(request), asyncService.acceptSearch(request.body, callerSender(request, DCI_SCOPE_SEARCH)))],
       [DCI_STATUS_PATH, (request) => (refuseBasic(request), asyncService.acceptStatus(request.body, callerSender(request, DCI_SCOPE_STATUS)))],
       [DCI_SYNC_STATUS_PATH, (request) => asyncService.status(request.body, callerSender(request, DCI_SCOPE_STATUS))],
@@ -87,6 +58,14 @@ export async function dciPlugin(app: FastifyInstance, options: DciPluginOptions)
     }
   });
 }
+
+/** Encapsulated: the DCI error handler applies to these routes only. */
+export const dciPlugin = fp(dciRoutes, {
+  name: 'dci',
+  encapsulate: true,
+  dependencies: ['g2p-auth', 'g2p-ops', 'odoo-account'],
+  decorators: { fastify: ['services', 'config'] },
+});
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'err.request.bad',

@@ -20,7 +20,7 @@ declare module 'fastify' {
 /**
  * Operations: probes, Prometheus metrics, per-caller rate limit, load shedding and connection
  * draining on close. Registered before the API routes, so the rate limit's route hook sees
- * them. Expects `app.metrics` (made in app.ts, before the Odoo connection that reports to it).
+ * them (each route plugin depends on the auth plugin, which this one follows).
  */
 export const opsPlugin = fp(
   async (app: FastifyInstance) => {
@@ -48,5 +48,5 @@ export const opsPlugin = fp(
     }
     app.decorate('metricsAddress', () => separate?.address());
   },
-  { name: 'g2p-ops' },
+  { name: 'g2p-ops', dependencies: ['g2p-auth'], decorators: { fastify: ['config', 'metrics', 'odoo', 'state'] } },
 );

@@ -3,12 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { storableString } from '../../registry/text.js';
 import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
-import type { IdempotencyStore, Registry } from '../../registry/index.js';
-import { memberInput, memberPatch, membershipOutput } from '../../registry/schemas.js';
+import type { IdempotencyStore, Registry, Versioned } from '../../registry/index.js';
+import { memberInput, memberPatch, membershipOutput, type Group, type Membership } from '../../registry/schemas.js';
 import {
-  actorFor, conditionalHeaders, cursorQuery, etagOf, idempotencyHeaders, idempotentCreate, idParam, ifMatchVersions, isNotModified,
+  answerNoContent, answerVersioned, conditionalHeaders, createdResponse, cursorQuery, idempotencyHeaders, idempotentCreate, idParam, ifMatchOf, isNotModified,
   notModified,
-  limitQuery, memberParams, NOT_MODIFIED_NOTE, queryBoolean, responses,
+  limitQuery, memberParams, noContentResponses, NOT_MODIFIED_NOTE, queryBoolean, responses,
 } from './support.js';
 
 export const groupQuery = z
@@ -29,7 +29,7 @@ const expandQuery = z.object({ expand: z.enum(['members']).optional() }).strict(
 
 export function groupRoutes(app: FastifyInstance, registry: Registry, idempotency: IdempotencyStore, prefix: string): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { schemas } = registry.core;
+  const { schemas } = registry;
   const tags = ['groups'];
   const location = (id: number) => `${prefix}/groups/${id}`;
 
@@ -38,7 +38,7 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
     schema: { tags, summary: 'List groups', querystring: groupQuery, response: responses({ 200: schemas.groupList }) },
     handler: async (request) => {
       const { expand, ...query } = request.query;
-      const page = await registry.groups.list(actorFor(request), { ...query, expand_members: expand === 'members' });
+      const page = await registry.groups.list(request.actor, { ...query, expand_members: expand === 'members' });
       request.auditIds = page.items.map((g) => g.id);
       return page;
     },
@@ -56,11 +56,9 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
     },
     handler: async (request, reply) => {
       const withMembers = request.query.expand === 'members';
-      const { value, version } = await registry.groups.get(actorFor(request), request.params.id, withMembers);
-      request.auditIds = [value.id];
-      reply.header('etag', etagOf(version));
-      if (!withMembers && isNotModified(request.headers['if-none-match'], version)) return notModified(reply);
-      return value;
+      const found = await registry.groups.get(request.actor, request.params.id, withMembers);
+      const value = answerVersioned(request, reply, found);
+      return !withMembers && isNotModified(request.headers['if-none-match'], found.version) ? notModified(reply) : value;
     },
   });
 
@@ -68,21 +66,13 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
     config: { access: ROLE_POST },
     schema: { tags, summary: 'Create a group with its members in one atomic Odoo call', headers: idempotencyHeaders, body: schemas.groupCreate, response: responses({ 201: schemas.groupOutput }) },
     handler: async (request, reply) => {
-      const actor = actorFor(request);
-      const respond = async (id: number) => {
-        const { value, version } = await registry.groups.get(actor, id, true);
-        request.auditIds = [value.id];
-        return { status: 201, body: value, headers: { etag: etagOf(version), location: location(value.id) } };
-      };
+      const { actor } = request;
+      const created = (group: Versioned<Group>) => createdResponse(request, group, location(group.value.id));
       return idempotentCreate(request, reply, idempotency, {
-        run: async (marker) => {
-          const { value, version } = await registry.groups.create(actor, request.body, marker);
-          request.auditIds = [value.id];
-          return { status: 201, body: value, headers: { etag: etagOf(version), location: location(value.id) } };
-        },
+        run: async (marker) => created(await registry.groups.create(actor, request.body, marker)),
         recover: async (marker) => {
           const [id] = await registry.groups.findByMarker(actor, marker);
-          return id === undefined ? undefined : respond(id);
+          return id === undefined ? undefined : created(await registry.groups.get(actor, id, true));
         },
       });
     },
@@ -91,21 +81,15 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
   r.patch('/groups/:id', {
     config: { access: ROLE_POST },
     schema: { tags, summary: 'Change a group (partial)', params: idParam, headers: conditionalHeaders, body: schemas.groupPatch, response: responses({ 200: schemas.groupOutput }) },
-    handler: async (request, reply) => {
-      const { value, version } = await registry.groups.update(actorFor(request), request.params.id, request.body, ifMatchVersions(request.headers['if-match']));
-      request.auditIds = [value.id];
-      reply.header('etag', etagOf(version));
-      return value;
-    },
+    handler: async (request, reply) => answerVersioned(request, reply, await registry.groups.update(request.actor, request.params.id, request.body, ifMatchOf(request))),
   });
 
   r.delete('/groups/:id', {
     config: { access: ROLE_POST },
-    schema: { tags, summary: 'Archive a group (its memberships are kept)', params: idParam, headers: conditionalHeaders, response: responses({ 204: z.null().describe('No content') }) },
+    schema: { tags, summary: 'Archive a group (its memberships are kept)', params: idParam, headers: conditionalHeaders, response: noContentResponses() },
     handler: async (request, reply) => {
-      await registry.groups.archive(actorFor(request), request.params.id, ifMatchVersions(request.headers['if-match']));
-      request.auditIds = [request.params.id];
-      return reply.code(204).send(null);
+      await registry.groups.archive(request.actor, request.params.id, ifMatchOf(request));
+      return answerNoContent(request, reply, [request.params.id]);
     },
   });
 
@@ -122,7 +106,7 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
       response: responses({ 200: schemas.membershipList }),
     },
     handler: async (request) => {
-      const page = await registry.memberships.list(actorFor(request), request.params.id, request.query);
+      const page = await registry.memberships.list(request.actor, request.params.id, request.query);
       request.auditIds = [request.params.id];
       return page;
     },
@@ -132,10 +116,8 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
     config: { access: ROLE_GET },
     schema: { tags: memberTags, summary: 'One membership', params: memberParams, response: responses({ 200: membershipOutput }) },
     handler: async (request, reply) => {
-      const { value, version } = await registry.memberships.get(actorFor(request), request.params.id, request.params.membership_id);
-      request.auditIds = [request.params.id, value.id];
-      reply.header('etag', etagOf(version));
-      return value;
+      const found = await registry.memberships.get(request.actor, request.params.id, request.params.membership_id);
+      return answerVersioned(request, reply, found, [request.params.id, found.value.id]);
     },
   });
 
@@ -150,23 +132,16 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
       response: responses({ 201: membershipOutput }),
     },
     handler: async (request, reply) => {
-      const actor = actorFor(request);
+      const { actor } = request;
       const groupId = request.params.id;
-      const respond = async (membershipId: number) => {
-        const { value, version } = await registry.memberships.get(actor, groupId, membershipId);
-        request.auditIds = [groupId, value.id];
-        return { status: 201, body: value, headers: { etag: etagOf(version), location: memberLocation(groupId, value.id) } };
-      };
+      const created = (membership: Versioned<Membership>) =>
+        createdResponse(request, membership, memberLocation(groupId, membership.value.id), [groupId, membership.value.id]);
       return idempotentCreate(request, reply, idempotency, {
-        run: async () => {
-          const { value, version } = await registry.memberships.add(actor, groupId, request.body);
-          request.auditIds = [groupId, value.id];
-          return { status: 201, body: value, headers: { etag: etagOf(version), location: memberLocation(groupId, value.id) } };
-        },
+        run: async () => created(await registry.memberships.add(actor, groupId, request.body)),
         // A group holds an individual at most once, so (group, individual) finds what the lost attempt made.
         recover: async () => {
           const [id] = await registry.memberships.findExisting(actor, groupId, request.body.individual);
-          return id === undefined ? undefined : respond(id);
+          return id === undefined ? undefined : created(await registry.memberships.get(actor, groupId, id));
         },
         // ...which may also be a membership made without this key: a fresh key must still get 409.
         recoversOnlyOwnCreates: false,
@@ -178,26 +153,17 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
     config: { access: ROLE_POST },
     schema: { tags: memberTags, summary: 'Change kinds or dates of a membership', params: memberParams, headers: conditionalHeaders, body: memberPatch, response: responses({ 200: membershipOutput }) },
     handler: async (request, reply) => {
-      const { value, version } = await registry.memberships.update(
-        actorFor(request),
-        request.params.id,
-        request.params.membership_id,
-        request.body,
-        ifMatchVersions(request.headers['if-match']),
-      );
-      request.auditIds = [request.params.id, value.id];
-      reply.header('etag', etagOf(version));
-      return value;
+      const updated = await registry.memberships.update(request.actor, request.params.id, request.params.membership_id, request.body, ifMatchOf(request));
+      return answerVersioned(request, reply, updated, [request.params.id, updated.value.id]);
     },
   });
 
   r.delete('/groups/:id/members/:membership_id', {
     config: { access: ROLE_POST },
-    schema: { tags: memberTags, summary: 'End a membership (sets ended_date; nothing is deleted)', params: memberParams, headers: conditionalHeaders, response: responses({ 204: z.null().describe('No content') }) },
+    schema: { tags: memberTags, summary: 'End a membership (sets ended_date; nothing is deleted)', params: memberParams, headers: conditionalHeaders, response: noContentResponses() },
     handler: async (request, reply) => {
-      await registry.memberships.end(actorFor(request), request.params.id, request.params.membership_id, ifMatchVersions(request.headers['if-match']));
-      request.auditIds = [request.params.id, request.params.membership_id];
-      return reply.code(204).send(null);
+      await registry.memberships.end(request.actor, request.params.id, request.params.membership_id, ifMatchOf(request));
+      return answerNoContent(request, reply, [request.params.id, request.params.membership_id]);
     },
   });
 }

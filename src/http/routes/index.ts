@@ -1,36 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { createRegistry, type Registry } from '../../registry/index.js';
 import { ROLE_GET } from '../../config/auth.js';
 import { visibleTo } from '../../registry/mapping.js';
 import { groupRoutes } from './groups.js';
 import { individualRoutes } from './individuals.js';
 import { referenceRoutes } from './reference.js';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    registry: Registry;
-  }
-}
-
-/**
- * The registry REST API under `config.api.prefix`: individuals, groups, memberships, reference
- * data. Register after the auth plugin (every route declares its role) and after the OpenAPI
- * plugin (so the routes are documented).
- */
+/** The registry REST API under `config.api.prefix`: individuals, groups, memberships, reference data. */
 async function registryRoutes(app: FastifyInstance): Promise<void> {
   const { api } = app.config;
-  const registry = createRegistry({
-    customFields: api.customFields,
-    referenceCacheTtlMs: api.referenceCacheTtlMs,
-    defaultPageSize: api.defaultPageSize,
-    maxPageSize: api.maxPageSize,
-    maxBatchSize: api.maxBatchSize,
-    syncSettleMs: api.syncSettleMs,
-    locks: app.state.locks,
-  });
-  const idempotency = app.state.idempotency;
-  app.decorate('registry', registry);
+  const { registry, state } = app.services;
+  const idempotency = state.idempotency;
 
   await app.register(
     async (scope) => {
@@ -55,4 +35,14 @@ async function registryRoutes(app: FastifyInstance): Promise<void> {
   );
 }
 
-export const registryPlugin = fp(registryRoutes, { name: 'registry-routes' });
+/**
+ * After the auth plugin (every route declares its role; the caller's Odoo account is set once
+ * authenticated) and the OpenAPI plugin (so the routes are documented). Encapsulated: the
+ * custom-field filter applies to these routes only.
+ */
+export const registryPlugin = fp(registryRoutes, {
+  name: 'registry-routes',
+  encapsulate: true,
+  dependencies: ['g2p-auth', 'g2p-ops', 'odoo-account', 'openapi'],
+  decorators: { fastify: ['services', 'config'] },
+});

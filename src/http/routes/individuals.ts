@@ -3,12 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { storableString } from '../../registry/text.js';
 import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
-import type { IdempotencyStore, Registry } from '../../registry/index.js';
-import { membershipOutput } from '../../registry/schemas.js';
+import type { IdempotencyStore, Registry, Versioned } from '../../registry/index.js';
+import { membershipOutput, type Individual } from '../../registry/schemas.js';
 import {
-  actorFor, conditionalHeaders, cursorQuery, etagOf, idempotencyHeaders, idempotentCreate, idParam, ifMatchVersions, isNotModified,
+  answerNoContent, answerVersioned, conditionalHeaders, createdResponse, cursorQuery, idempotencyHeaders, idempotentCreate, idParam, ifMatchOf, isNotModified,
   notModified,
-  limitQuery, NOT_MODIFIED_NOTE, queryBoolean, responses,
+  limitQuery, noContentResponses, NOT_MODIFIED_NOTE, queryBoolean, responses,
 } from './support.js';
 
 const date = z.iso.date();
@@ -37,7 +37,7 @@ export const individualQuery = z
 
 export function individualRoutes(app: FastifyInstance, registry: Registry, idempotency: IdempotencyStore, prefix: string): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { schemas } = registry.core;
+  const { schemas } = registry;
   const tags = ['individuals'];
   const location = (id: number) => `${prefix}/individuals/${id}`;
 
@@ -45,7 +45,7 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
     config: { access: ROLE_GET },
     schema: { tags, summary: 'List individuals (filters, cursor pagination)', querystring: individualQuery, response: responses({ 200: schemas.individualList }) },
     handler: async (request) => {
-      const page = await registry.individuals.list(actorFor(request), request.query);
+      const page = await registry.individuals.list(request.actor, request.query);
       request.auditIds = page.items.map((i) => i.id);
       return page;
     },
@@ -61,11 +61,9 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       response: responses({ 200: schemas.individualOutput }),
     },
     handler: async (request, reply) => {
-      const { value, version } = await registry.individuals.get(actorFor(request), request.params.id);
-      request.auditIds = [value.id];
-      reply.header('etag', etagOf(version));
-      if (isNotModified(request.headers['if-none-match'], version)) return notModified(reply);
-      return value;
+      const found = await registry.individuals.get(request.actor, request.params.id);
+      const value = answerVersioned(request, reply, found);
+      return isNotModified(request.headers['if-none-match'], found.version) ? notModified(reply) : value;
     },
   });
 
@@ -79,11 +77,9 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       response: responses({ 200: schemas.individualOutput }),
     },
     handler: async (request, reply) => {
-      const { value, version } = await registry.individuals.findByRegId(actorFor(request), request.params.id_type, request.params.value);
-      request.auditIds = [value.id];
-      reply.header('etag', etagOf(version));
-      if (isNotModified(request.headers['if-none-match'], version)) return notModified(reply);
-      return value;
+      const found = await registry.individuals.findByRegId(request.actor, request.params.id_type, request.params.value);
+      const value = answerVersioned(request, reply, found);
+      return isNotModified(request.headers['if-none-match'], found.version) ? notModified(reply) : value;
     },
   });
 
@@ -91,18 +87,13 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
     config: { access: ROLE_POST },
     schema: { tags, summary: 'Create an individual with IDs, phones, bank accounts', headers: idempotencyHeaders, body: schemas.individualCreate, response: responses({ 201: schemas.individualOutput }) },
     handler: async (request, reply) => {
-      const actor = actorFor(request);
+      const { actor } = request;
+      const created = (individual: Versioned<Individual>) => createdResponse(request, individual, location(individual.value.id));
       return idempotentCreate(request, reply, idempotency, {
-        run: async (marker) => {
-          const { value, version } = await registry.individuals.create(actor, request.body, marker);
-          request.auditIds = [value.id];
-          return { status: 201, body: value, headers: { etag: etagOf(version), location: location(value.id) } };
-        },
+        run: async (marker) => created(await registry.individuals.create(actor, request.body, marker)),
         recover: async (marker) => {
           const [id] = await registry.individuals.findByMarker(actor, marker);
-          if (id === undefined) return undefined;
-          const { value, version } = await registry.individuals.get(actor, id);
-          return { status: 201, body: value, headers: { etag: etagOf(version), location: location(value.id) } };
+          return id === undefined ? undefined : created(await registry.individuals.get(actor, id));
         },
       });
     },
@@ -124,7 +115,7 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       // `{ items: [...] }` at all is malformed (400).
       const raw = request.body as unknown as { items?: unknown };
       if (request.validationError && !isItemsOnly(raw)) throw request.validationError;
-      const actor = actorFor(request);
+      const { actor } = request;
       return idempotentCreate(request, reply, idempotency, {
         run: async (marker) => {
           const items = await registry.individuals.createMany(actor, raw.items as unknown[], marker);
@@ -150,26 +141,15 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       body: schemas.individualPatch,
       response: responses({ 200: schemas.individualOutput }),
     },
-    handler: async (request, reply) => {
-      const { value, version } = await registry.individuals.update(
-        actorFor(request),
-        request.params.id,
-        request.body,
-        ifMatchVersions(request.headers['if-match']),
-      );
-      request.auditIds = [value.id];
-      reply.header('etag', etagOf(version));
-      return value;
-    },
+    handler: async (request, reply) => answerVersioned(request, reply, await registry.individuals.update(request.actor, request.params.id, request.body, ifMatchOf(request))),
   });
 
   r.delete('/individuals/:id', {
     config: { access: ROLE_POST },
-    schema: { tags, summary: 'Archive an individual (nothing is destroyed)', params: idParam, headers: conditionalHeaders, response: responses({ 204: z.null().describe('No content') }) },
+    schema: { tags, summary: 'Archive an individual (nothing is destroyed)', params: idParam, headers: conditionalHeaders, response: noContentResponses() },
     handler: async (request, reply) => {
-      await registry.individuals.archive(actorFor(request), request.params.id, ifMatchVersions(request.headers['if-match']));
-      request.auditIds = [request.params.id];
-      return reply.code(204).send(null);
+      await registry.individuals.archive(request.actor, request.params.id, ifMatchOf(request));
+      return answerNoContent(request, reply, [request.params.id]);
     },
   });
 
@@ -182,7 +162,7 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       response: responses({ 200: z.object({ items: z.array(membershipOutput), next_cursor: z.null() }) }),
     },
     handler: async (request) => {
-      const items = await registry.individuals.groups(actorFor(request), request.params.id);
+      const items = await registry.individuals.groups(request.actor, request.params.id);
       request.auditIds = [request.params.id];
       return { items, next_cursor: null };
     },

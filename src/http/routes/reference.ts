@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ROLE_GET } from '../../config/auth.js';
 import type { ReferenceKind, Registry } from '../../registry/index.js';
 import { referenceOutput } from '../../registry/schemas.js';
-import { actorFor, responses } from './support.js';
+import { responses } from './support.js';
 
 const ROUTES: Array<{ url: string; kind: ReferenceKind; summary: string }> = [
   { url: '/id-types', kind: 'idTypes', summary: 'Registrant ID types (with their validation pattern)' },
@@ -21,7 +21,7 @@ export function referenceRoutes(app: FastifyInstance, registry: Registry): void 
       config: { access: ROLE_GET },
       schema: { tags: ['reference data'], summary: route.summary, response: responses({ 200: z.object({ items: z.array(referenceOutput) }) }) },
       handler: async (request) => {
-        const items = await registry.core.refs.list(actorFor(request).client, route.kind);
+        const items = await registry.reference.list(request.actor, route.kind);
         return { items: items.map((item) => ({ id: item.id, name: item.name, ...item.extra })) };
       },
     });

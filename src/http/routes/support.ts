@@ -3,9 +3,8 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isOdooError } from '../../odoo/errors.js';
 import { DEFAULT_ODOO_TIMEOUT_MS } from '../../odoo/settings.js';
-import type { Actor, IdempotencyStore, StoredResponse } from '../../registry/index.js';
+import type { IdempotencyStore, StoredResponse, Versioned } from '../../registry/index.js';
 import { isRegistryError, RegistryError } from '../../registry/index.js';
-import { odooClientFor } from '../odoo-account.js';
 
 export const idParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) }).strict();
 export const memberParams = z
@@ -29,12 +28,29 @@ export const idempotencyHeaders = z.object({
     .describe('Makes the create safe to retry: a retry returns the first result'),
 });
 
-/** The Odoo account and the caller's roles, as the registry use cases want them. */
-export function actorFor(request: FastifyRequest): Actor {
-  return { client: odooClientFor(request), roles: request.principal?.roles ?? new Set() };
+export const etagOf = (version: string): string => `"${version}"`;
+
+/** The versions an If-Match header lists, for the registry's locked writes. */
+export const ifMatchOf = (request: FastifyRequest): string[] | undefined => ifMatchVersions(request.headers['if-match']);
+
+/** A record just read or written: its id audited, its version as the ETag, the record as the body. */
+export function answerVersioned<T extends { id: number }>(request: FastifyRequest, reply: FastifyReply, { value, version }: Versioned<T>, auditIds = [value.id]): T {
+  request.auditIds = auditIds;
+  reply.header('etag', etagOf(version));
+  return value;
 }
 
-export const etagOf = (version: string): string => `"${version}"`;
+/** 204 after an archive or an end: nothing to send but the ids touched, for the audit line. */
+export function answerNoContent(request: FastifyRequest, reply: FastifyReply, auditIds: number[]): FastifyReply {
+  request.auditIds = auditIds;
+  return reply.code(204).send(null);
+}
+
+/** The 201 answer to a create (kept as is for an idempotent retry): the record, its ETag and Location. */
+export function createdResponse(request: FastifyRequest, { value, version }: Versioned<{ id: number }>, location: string, auditIds = [value.id]): StoredResponse {
+  request.auditIds = auditIds;
+  return { status: 201, body: value, headers: { etag: etagOf(version), location } };
+}
 
 export const NOT_MODIFIED_NOTE =
   'With `If-None-Match: <ETag>` the answer is 304 Not Modified, without a body, when the record is unchanged (the gateway still reads it: one Odoo call).';
@@ -229,6 +245,9 @@ export const problemSchema = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
   .describe('application/problem+json (RFC 9457)');
+
+/** The responses of a route answering 204 (an archive, the end of a membership). */
+export const noContentResponses = () => responses({ 204: z.null().describe('No content') });
 
 /** A route's success responses plus the documented problem responses. */
 export function responses<T extends Record<number, z.ZodType>>(success: T): T & { '4xx': typeof problemSchema; '5xx': typeof problemSchema } {

@@ -1,0 +1,231 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config/load.js';
+import { DciAsyncService } from './dci/async.js';
+import { httpDeliverer } from './dci/delivery.js';
+import { dciSigner, DciSearchService } from './dci/search.js';
+import { publicJwk, type Signer } from './dci/signature.js';
+import { InMemoryTransactionStore, type DciTransactionStore } from './dci/transactions.js';
+import { CustomEndpoints } from './endpoints/index.js';
+import { ChangeDetector } from './events/detector.js';
+import { WebhookDispatcher, type WebhookSubscription } from './events/dispatcher.js';
+import { RedisEventStore } from './events/redis-store.js';
+import { MemoryEventStore, type EventStore } from './events/store.js';
+import { createBasicAuthenticator } from './http/auth/basic.js';
+import { ClientTokenIssuer } from './http/auth/client-credentials.js';
+import type { Authenticator } from './http/auth/index.js';
+import { HttpProblem } from './http/problem.js';
+import { createMetrics, metricsAreServed, type GatewayMetrics } from './metrics.js';
+import { createOdooConnection, type OdooConnection } from './odoo/index.js';
+import type { OdooClient } from './odoo/types.js';
+import { createRegistry, type Registry } from './registry/index.js';
+import { createStateStore, durableDciStore, RedisStateStore, type StateStore } from './state/index.js';
+
+export interface AppDependencies {
+  /** An existing Odoo connection (tests share one); otherwise one is made from `config.odoo`. */
+  odoo?: OdooConnection;
+  /** Where async DCI transactions are kept; by default in Redis when `redis.url` is set, else in memory. */
+  dciStore?: DciTransactionStore;
+}
+
+/** The DCI Social Registry's services, when `dci.enabled`. */
+export interface DciServices {
+  search: DciSearchService;
+  async: DciAsyncService;
+  /** Where async transactions and their pending work are kept. */
+  store: DciTransactionStore;
+}
+
+/** Registry change events, when `events.enabled`: the detector, the webhook queues and where both keep their state. */
+export interface EventServices {
+  store: EventStore;
+  detector: ChangeDetector;
+  dispatcher: WebhookDispatcher;
+  /** Webhooks declared in the configuration (the API cannot change or delete them). */
+  declared: readonly WebhookSubscription[];
+  /** Starts change detection and webhook deliveries (warning when their state is kept in memory only). */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything the gateway builds once, in one place (the composition root): `buildApp` makes
+ * these, decorates the app with them and the plugins only read them.
+ */
+export interface GatewayServices {
+  /** The configuration, the gateway's own token issuer among the trusted ones when clients are configured. */
+  config: Config;
+  metrics: GatewayMetrics;
+  odoo: OdooConnection;
+  /** What must hold between requests (and replicas): idempotency keys, record leases, replay guard. */
+  state: StateStore;
+  registry: Registry;
+  customEndpoints: CustomEndpoints;
+  /** The gateway's own client-credentials issuer, when `auth.clientCredentials.clients` is not empty. */
+  tokenIssuer?: ClientTokenIssuer;
+  /** Ways to authenticate besides bearer tokens (HTTP Basic against Odoo, when `compat.basicAuth.enabled`). */
+  authenticators: Authenticator[];
+  /** Public keys served at the JWKS route: the DCI signing key and the token issuer's keys. */
+  jwks: Array<Record<string, string>>;
+  /** The Odoo account the gateway reads as on its own behalf (no caller): DCI async searches, change detection, endpoint checks. */
+  readAccount(): OdooClient;
+  dci?: DciServices;
+  events?: EventServices;
+  /** Starts the background work (DCI async jobs, change detection, webhook deliveries); when the app is ready. */
+  start(): void;
+  /** Stops the background work, then closes the state store and (unless it was given) the Odoo connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * The gateway's own client-credentials issuer when clients are configured, and the
+ * configuration with it among the trusted issuers (its tokens then pass like any other).
+ */
+function withClientTokens(config: Config): { config: Config; tokenIssuer?: ClientTokenIssuer } {
+  const settings = config.auth.clientCredentials;
+  if (Object.keys(settings.clients).length === 0) return { config };
+  if (config.auth.issuers.some((issuer) => issuer.issuer === settings.issuer)) {
+    throw new Error(`auth.clientCredentials.issuer "${settings.issuer}" is already a configured issuer; give the gateway's tokens an issuer of their own`);
+  }
+  const tokenIssuer = new ClientTokenIssuer(settings, config.roles);
+  return { config: { ...config, auth: { ...config.auth, issuers: [...config.auth.issuers, tokenIssuer.issuerConfig()] } }, tokenIssuer };
+}
+
+const noAccount = () => new HttpProblem({ status: 503, title: 'Service Unavailable', detail: 'No Odoo account is configured.' });
+
+/** Builds the gateway's services from the configuration; nothing listens or polls until `start`. */
+export function createServices(fileConfig: Config, deps: AppDependencies, log: FastifyBaseLogger): GatewayServices {
+  const { config, tokenIssuer } = withClientTokens(fileConfig);
+  if (!config.odoo && !deps.odoo) throw new Error('buildApp needs config.odoo (server.ts starts the sandbox simulator when none is configured)');
+  const metrics = createMetrics({ processMetrics: metricsAreServed(config.metrics) });
+  const odoo = deps.odoo ?? createOdooConnection({ ...config.odoo!, name: 'gateway', logger: log, onCall: metrics.observeOdooCall });
+  const state = createStateStore(config, log);
+  const { api } = config;
+  const registry = createRegistry({
+    customFields: api.customFields,
+    referenceCacheTtlMs: api.referenceCacheTtlMs,
+    defaultPageSize: api.defaultPageSize,
+    maxPageSize: api.maxPageSize,
+    maxBatchSize: api.maxBatchSize,
+    syncSettleMs: api.syncSettleMs,
+    locks: state.locks,
+  });
+  const readCredentials = config.odoo?.accounts.read ?? config.odoo?.accounts.default;
+  const readAccount = (): OdooClient => {
+    if (!readCredentials) throw noAccount();
+    return odoo.as({ login: readCredentials.login, secret: readCredentials.password });
+  };
+  const { basicAuth } = config.compat;
+  const authenticators = basicAuth.enabled
+    ? [createBasicAuthenticator(odoo, { cacheTtlMs: basicAuth.cacheTtlMs, rolesCacheTtlMs: basicAuth.rolesCacheTtlMs, postImpliesGet: config.auth.postImpliesGet })]
+    : [];
+  const signer = config.dci.enabled ? dciSigner(config.dci) : undefined;
+  const jwks = [...(signer ? [publicJwk(signer.publicKey, signer.keyId)] : []), ...(tokenIssuer?.jwks() ?? [])];
+  const dci = config.dci.enabled ? dciServices(config, state, deps.dciStore, readAccount, log, signer) : undefined;
+  const events = config.events.enabled ? eventServices(config, state, metrics, readCredentials !== undefined, readAccount, log) : undefined;
+
+  return {
+    config,
+    metrics,
+    odoo,
+    state,
+    registry,
+    customEndpoints: new CustomEndpoints(registry.core),
+    ...(tokenIssuer ? { tokenIssuer } : {}),
+    authenticators,
+    jwks,
+    readAccount,
+    ...(dci ? { dci } : {}),
+    ...(events ? { events } : {}),
+    start() {
+      events?.start();
+      if (dci) {
+        if (!dci.store.durable) log.warn('dci: async searches and their deliveries are kept in memory: pending work is lost if the gateway restarts');
+        dci.async.start();
+      }
+    },
+    async close() {
+      // Background work first: it still reads Odoo and writes the state store while it stops.
+      await dci?.async.stop();
+      await events?.stop();
+      await state.close();
+      if (!deps.odoo) await odoo.close();
+    },
+  };
+}
+
+function dciServices(
+  config: Config,
+  state: StateStore,
+  given: DciTransactionStore | undefined,
+  readAccount: () => OdooClient,
+  log: FastifyBaseLogger,
+  signer: Signer | undefined,
+): DciServices {
+  const settings = config.dci;
+  const search = new DciSearchService({ settings, replayGuard: state.replay, ...(signer ? { signer } : {}) });
+  const store = given ?? durableDciStore(config, state) ?? new InMemoryTransactionStore(settings.async.retentionSeconds * 1000);
+  const async = new DciAsyncService({
+    settings,
+    service: search,
+    store,
+    odoo: readAccount,
+    deliver: httpDeliverer(settings.async.deliveryTimeoutMs, `g2p-gateway (${settings.registryId})`),
+    log: log.child({ component: 'dci-async' }),
+  });
+  return { search, async, store };
+}
+
+function eventServices(
+  config: Config,
+  state: StateStore,
+  metrics: GatewayMetrics,
+  hasReadAccount: boolean,
+  readAccount: () => OdooClient,
+  parentLog: FastifyBaseLogger,
+): EventServices {
+  const settings = config.events;
+  if (!hasReadAccount) throw new Error('events.enabled needs an Odoo account (odoo.accounts.read or default) to read changes as');
+  const store: EventStore = state instanceof RedisStateStore ? new RedisEventStore(state.redis, settings.maxLogEvents) : new MemoryEventStore(settings.maxLogEvents);
+  const log = parentLog.child({ component: 'events' });
+  const declared: WebhookSubscription[] = settings.webhooks.subscriptions;
+  const declaredIds = new Set(declared.map((s) => s.id));
+  let dispatcher: WebhookDispatcher | undefined = undefined;
+  const detector = new ChangeDetector({
+    settings,
+    store,
+    odoo: readAccount,
+    settleMs: config.api.syncSettleMs,
+    customFields: config.api.customFields,
+    log,
+    onEvents: (events) => {
+      for (const event of events) metrics.events.detected(event.type, 1);
+      dispatcher?.wake();
+    },
+    onPoll: (outcome) => metrics.events.polled(outcome),
+  });
+  dispatcher = new WebhookDispatcher({
+    settings,
+    store,
+    deliver: httpDeliverer(settings.delivery.timeoutMs, `g2p-gateway (${config.dci.registryId})`),
+    source: `urn:g2p-gateway:${config.dci.registryId}`,
+    leading: () => detector.leading,
+    subscriptions: async () => [...declared, ...(await store.listWebhooks()).filter((w) => !declaredIds.has(w.id))],
+    metrics: metrics.events,
+    log,
+  });
+  return {
+    store,
+    detector,
+    dispatcher,
+    declared,
+    start() {
+      if (!store.durable) log.warn('events: the change cursor, event log and webhook queues are kept in memory: a restart starts again from now and loses undelivered events; set redis.url to keep them');
+      detector.start();
+      dispatcher.start();
+    },
+    async stop() {
+      await dispatcher.stop();
+      await detector.stop();
+    },
+  };
+}
