@@ -373,7 +373,7 @@ export class Orm implements DomainHost, ComputeHost {
       }
       case 'many2one': {
         if (value === false || value === null || value === undefined) return null;
-        const id = Array.isArray(value) ? value[0] : value;
+        const id: unknown = Array.isArray(value) ? value[0] : value;
         if (typeof id !== 'number' || !Number.isInteger(id)) {
           throw new OdooSimError('psycopg2.errors.InvalidTextRepresentation', `invalid input syntax for type integer: ${JSON.stringify(String(id))}\n`);
         }
