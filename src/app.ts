@@ -71,6 +71,7 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
     forceCloseConnections: 'idle',
     // Path parameters are bounded by the route schemas (which name the field), not by the router's 100 characters.
     routerOptions: { maxParamLength: 2048 },
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- it returns the (thenable) reply, which Fastify ignores
     frameworkErrors,
   });
   const services = createServices(fileConfig, deps, app.log);

@@ -16,7 +16,7 @@ export interface GatewayMetrics {
   readonly odooCallDuration: Histogram<'model' | 'method' | 'outcome'>;
   readonly rateLimited: Counter;
   /** Pass to `createOdooConnection({ onCall })`. */
-  observeOdooCall(event: OdooCallEvent): void;
+  observeOdooCall: (event: OdooCallEvent) => void;
   /** The connection whose breaker state and in-flight calls the gauges read at scrape time. */
   watchOdoo(odoo: Pick<OdooConnection, 'breakerState' | 'inFlight'>): void;
   /** The shared state store whose connection the `g2p_shared_state_up` gauge reads at scrape time. */

@@ -6,7 +6,7 @@ import { loadConfig } from './config/load.js';
 import { ConfigError } from './config/yaml.js';
 import { checkConfiguration } from './http/ops/config-check.js';
 import { closeGracefully } from './http/ops/shutdown.js';
-import { startSandbox, type Sandbox } from './sandbox.js';
+import type { Sandbox } from './sandbox.js';
 
 /**
  * Entry point: `node dist/server.js` (npm start) serves; `--check` (npm run check-config)
@@ -20,7 +20,8 @@ async function main(argv: string[]): Promise<number> {
     return ok ? 0 : 1;
   }
 
-  const sandbox = config.sandboxMode ? await startSandbox(config, { stateDir: resolve(process.cwd(), '.sandbox') }) : undefined;
+  // Imported only here, so a process with an Odoo configured never loads the simulator (src/sim).
+  const sandbox = config.sandboxMode ? await (await import('./sandbox.js')).startSandbox(config, { stateDir: resolve(process.cwd(), '.sandbox') }) : undefined;
   let app: FastifyInstance;
   try {
     app = buildApp(sandbox?.config ?? config);

@@ -34,7 +34,7 @@ export async function protocolsScenario(options: BenchOptions, shared?: RealOdoo
   const samples = options.quick ? 12 : 60;
   const real = shared ?? (await connectRealOdoo());
   const defaults = odooSettingsSchema.parse({ url: real.odoo.url, db: real.odoo.db });
-  const clients: Array<{ variant: Variant; client: OdooClient; close(): Promise<void> }> = [];
+  const clients: Array<{ variant: Variant; client: OdooClient; close: () => Promise<void> }> = [];
   try {
     const read = await captureCall(real, `/api/v1/individuals/${real.individualId}`);
     const search = await captureCall(real, '/api/v1/individuals?limit=10');

@@ -58,7 +58,7 @@ export async function replicasScenario(options: BenchOptions): Promise<ScenarioR
     sim.faults.addLatency(ODOO_LATENCY_MS);
     const oneSlow = await throughput([first!.origin], SLOW_CONNECTIONS);
     const threeSlow = await throughput([first!.origin, second!.origin, third!.origin], SLOW_CONNECTIONS);
-    sim.faults.clear();
+    await sim.faults.clear();
     for (const child of children.splice(0)) await child.stop();
 
     // Redis's cost per request: the same sequential requests on one gateway with each store.

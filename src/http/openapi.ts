@@ -33,6 +33,7 @@ async function openApi(app: FastifyInstance): Promise<void> {
   // for route config and the auth plugin's onRoute check runs before any hook of ours, so the
   // scope's `route` (which swagger-ui's child instance inherits) adds the declaration.
   await app.register(async (scope) => {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the scope's own `this`
     const route = scope.route;
     const publicRoute = function (this: FastifyInstance, options: RouteOptions) {
       return route.call(this, { ...options, config: { ...options.config, access: 'public' } });

@@ -29,7 +29,7 @@ export class SharedReads {
 
   run<T>(account: object, key: string, signal: AbortSignal | undefined, call: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
     let byKey = this.flights.get(account);
-    if (!byKey) this.flights.set(account, (byKey = new Map()));
+    if (!byKey) this.flights.set(account, (byKey = new Map<string, Flight>()));
     const existing = byKey.get(key);
     if (existing && existing.generation === this.generation) return this.wait(byKey, key, existing, signal, true) as Promise<T>;
     const controller = signal ? new AbortController() : undefined;

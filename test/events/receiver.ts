@@ -68,6 +68,7 @@ export async function startReceiver(secret: string, path = '/hooks'): Promise<Re
       }
     },
   };
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- a test's receiver: a rejection here fails the test run
   const server = createServer(async (request, response) => {
     const body = await readBody(request);
     if (request.url !== path || request.method !== 'POST') return response.writeHead(404).end();

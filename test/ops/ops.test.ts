@@ -85,7 +85,7 @@ t.test('/readyz fails while Odoo is down and recovers when it is back', async (t
 
 t.test('metrics on the API port need the token and describe requests and Odoo calls', async (t) => {
   const { base } = await serve(t, { odoo: odooAt(simulator.url), metrics: { token: 'scrape-secret' } }, (app) => {
-    app.get('/ops-test/partners', { config: { access: 'Rest API GET' } }, async (request) => {
+    app.get('/ops-test/partners', { config: { access: 'Rest API GET' } }, async () => {
       // A call the gateway itself makes (reference data), so the test adds no call shape of its own.
       const genders = await app.odoo.as({ login: 'registrar', secret: 'registrar' }).searchRead('gender.type', [], ['value'], { order: 'id' });
       return { count: genders.length };

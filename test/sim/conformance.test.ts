@@ -33,7 +33,7 @@
  */
 import t from 'tap';
 import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
-import { decodeXmlResponse, loadRecording, parseJsonKeepingFloats, sendRaw, tracebackTail, type RecordedCase, type RawResponse, type XmlValue } from '../support/sim-replay.js';
+import { decodeXmlResponse, loadRecording, parseJsonKeepingFloats, sendRaw, tracebackTail, type RecordedCase, type RawResponse } from '../support/sim-replay.js';
 
 const ADMIN_PASSWORD = 'conformance-admin';
 const API_KEY = '4f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39';

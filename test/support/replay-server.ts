@@ -34,7 +34,6 @@ export class ReplayServer {
   private constructor(private readonly server: Server, readonly url: string) {}
 
   static async start(): Promise<ReplayServer> {
-    let replay: ReplayServer | undefined;
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -58,7 +57,7 @@ export class ReplayServer {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    replay = new ReplayServer(server, `http://127.0.0.1:${port}`);
+    const replay = new ReplayServer(server, `http://127.0.0.1:${port}`);
     return replay;
   }
 

@@ -92,7 +92,7 @@ export async function startReplicas(stack: Stack, options: ReplicaOptions): Prom
   const replicas = await Promise.all(Array.from({ length: options.count }, async () => startOne(dir, { ...env, PORT: String(await freePort()) })));
   const waitForRedis = options.waitForRedis ?? options.redisUrl !== undefined;
   await Promise.all(replicas.map((replica) => waitReady(replica, waitForRedis)));
-  const stopAll = replicas.map((r) => r.stop);
+  const stopAll = replicas.map((r) => () => r.stop());
   return Object.assign(replicas, {
     cleanup: async () => {
       await Promise.all(stopAll.map((stop) => stop()));

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { userError } from '../exceptions.js';
-import type { SimUser } from './database.js';
-import type { CallEnv, Orm } from './orm.js';
+import type { SimUser } from './user.js';
+import type { CallEnv } from './env.js';
+import type { Orm } from './orm.js';
 
 /**
  * Odoo 17's way to create and revoke an API key over RPC (web-session.json apikey_*):

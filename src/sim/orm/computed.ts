@@ -50,7 +50,7 @@ export const COMPUTED: Record<string, Record<string, Compute>> = {
       return count;
     },
     email_normalized: (_h, row) => (typeof row.email === 'string' && row.email.includes('@') ? row.email.trim().toLowerCase() : null),
-    email_formatted: (_h, row) => (row.email ? `"${row.name ?? ''}" <${row.email}>` : null),
+    email_formatted: (_h, row) => (row.email ? `"${String(row.name ?? '')}" <${String(row.email)}>` : null),
     self: (_h, row) => row.id,
     commercial_partner_id: (_h, row) => row.id,
     company_type: (_h, row) => (row.is_company ? 'company' : 'person'),

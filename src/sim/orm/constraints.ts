@@ -1,7 +1,18 @@
 import { validationError } from '../exceptions.js';
-import type { CallEnv, Orm } from './orm.js';
+import type { Operation } from './access.js';
+import type { CallEnv } from './env.js';
 import { checkImage } from './image.js';
 import { sanitizePhone } from './phone.js';
+import type { Row, Table } from './store.js';
+
+/** What the constraints read from the ORM (the Orm itself; an interface so this module does not import it). */
+export interface ConstraintHost {
+  table(name: string): Table;
+  row(model: string, id: number): Row | undefined;
+  lookup(model: string, field: string, value: unknown): ReadonlySet<number> | undefined;
+  today(): string;
+  checkAccess(env: CallEnv, modelName: string, operation: Operation): void;
+}
 
 /**
  * The Python constraints (@api.constrains) and stored computations the real modules run after
@@ -9,7 +20,7 @@ import { sanitizePhone } from './phone.js';
  * Deliberately NOT checked, as on the real server over RPC: "only one Head per group" (an
  * onchange of the web form only).
  */
-export function validateRecords(orm: Orm, env: CallEnv, model: string, ids: number[], changed: string[] | null): void {
+export function validateRecords(orm: ConstraintHost, env: CallEnv, model: string, ids: number[], changed: string[] | null): void {
   const touches = (...fields: string[]) => changed === null || fields.some((f) => changed.includes(f));
   switch (model) {
     case 'res.partner':
@@ -104,7 +115,7 @@ function pythonReMatch(pattern: string, value: string): boolean {
  * holding two memberships of a unique kind (Head) is refused. The check after create looks at
  * an empty recordset in OpenG2P's code, so a created group is never refused.
  */
-function checkUniqueKinds(orm: Orm, env: CallEnv, ids: number[], created: boolean): void {
+function checkUniqueKinds(orm: ConstraintHost, env: CallEnv, ids: number[], created: boolean): void {
   if (!ids.length) return;
   orm.checkAccess(env, 'g2p.group.membership.kind', 'read');
   const uniqueKinds = [...orm.table('g2p.group.membership.kind').allRows()].filter((kind) => kind.is_unique && kind.active !== false);

@@ -4,21 +4,10 @@ import { ApiKeyFlows } from './apikeys.js';
 import { callMethod } from './methods.js';
 import { ManualFields } from './manual-fields.js';
 import { MODELS } from './models.js';
-import { Orm, type CallEnv } from './orm.js';
+import type { CallEnv } from './env.js';
+import { Orm } from './orm.js';
 import { seedDatabase } from '../seed/seed.js';
-
-export interface SimUser {
-  id: number;
-  login: string;
-  name: string;
-  password: string;
-  apiKeys: string[];
-  /** xml ids, e.g. 'base.group_user', 'g2p_registry_base.group_g2p_admin' */
-  groups: string[];
-  companyId: number;
-  partnerId: number;
-  active: boolean;
-}
+import type { SimUser } from './user.js';
 
 export interface SimDatabaseOptions {
   /** database name, default 'g2p' */

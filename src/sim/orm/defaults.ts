@@ -1,10 +1,16 @@
-import type { CallEnv, Orm } from './orm.js';
+import type { CallEnv } from './env.js';
+
+/** What the defaults read from the ORM (the Orm itself; an interface so this module does not import it). */
+export interface DefaultsHost {
+  today(): string;
+  nowSeconds(): string;
+}
 
 /**
  * Field defaults of the simulated models (the Python `default=` of the real modules), in the
  * form create() and default_get() use.
  */
-export function modelDefaults(orm: Orm, env: CallEnv, model: string): Record<string, unknown> {
+export function modelDefaults(orm: DefaultsHost, env: CallEnv, model: string): Record<string, unknown> {
   switch (model) {
     case 'res.partner':
       return {

@@ -56,7 +56,7 @@ export function normalizeDomain(domain: unknown): Token[] {
   if (domain.length === 0) return [];
   const result: Token[] = [];
   let expected = 1;
-  for (const token of domain) {
+  for (const token of domain as unknown[]) {
     if (expected === 0) {
       result.unshift('&');
       expected = 1;

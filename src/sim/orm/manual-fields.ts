@@ -1,6 +1,7 @@
 import { accessError, OdooSimError, validationError } from '../exceptions.js';
 import type { FieldAttributes } from './field-types.js';
-import type { CallEnv, Orm } from './orm.js';
+import type { CallEnv } from './env.js';
+import type { Orm } from './orm.js';
 
 /**
  * The part of `ir.model` / `ir.model.fields` an administrator uses over RPC to add a custom

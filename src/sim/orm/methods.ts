@@ -4,7 +4,8 @@ import { bindArguments, type Param } from './binding.js';
 import { modelDefaults } from './defaults.js';
 import { isX2many } from './field-types.js';
 import { MODELS, tableName } from './models.js';
-import type { CallEnv, Orm } from './orm.js';
+import type { CallEnv } from './env.js';
+import type { Orm } from './orm.js';
 import { pyRepr } from './pyrepr.js';
 import type { Row } from './store.js';
 import { isAllowed, type Operation } from './access.js';
@@ -175,7 +176,7 @@ export function callMethod(orm: Orm, env: CallEnv, model: string, method: string
 /** model.browse(ids) as the RPC layer does it, including the SQL error of a string. */
 function browseIds(model: string, value: unknown): number[] {
   if (value === false || value === null || value === undefined) return [];
-  const list = Array.isArray(value) ? value : typeof value === 'string' ? [...value] : [value];
+  const list = Array.isArray(value) ? (value as unknown[]) : typeof value === 'string' ? [...value] : [value];
   const bad = list.find((v) => typeof v !== 'number' || !Number.isInteger(v));
   if (bad !== undefined) {
     const table = tableName(model);
@@ -203,7 +204,7 @@ export function andDomains(a: unknown[], b: unknown[]): unknown[] {
   if (parts.length === 0) return [];
   const result: unknown[] = [];
   for (const part of parts) result.push(...normalizeForCombine(part));
-  return [...Array(parts.length - 1).fill('&'), ...result];
+  return [...Array<string>(parts.length - 1).fill('&'), ...result];
 }
 
 /** expression.normalize_domain for combining (implicit '&' made explicit). */

@@ -9,22 +9,12 @@ import { MODELS, tableName, type ModelInfo } from './models.js';
 import { pyRepr } from './pyrepr.js';
 import { Journal, Table, type Row } from './store.js';
 import { datetimeOut, parseDate, parseDatetime, SimClock } from './values.js';
-import { validateRecords } from './constraints.js';
-import { modelDefaults } from './defaults.js';
+import { validateRecords, type ConstraintHost } from './constraints.js';
+import { modelDefaults, type DefaultsHost } from './defaults.js';
+import type { CallEnv } from './env.js';
 
 const INT4_MAX = 2 ** 31 - 1;
 const MAGIC_FIELDS = new Set(['id', 'create_uid', 'create_date', 'write_uid', 'write_date', 'display_name']);
-
-/** One RPC call's environment: who, with which context, at which time. */
-export interface CallEnv {
-  uid: number;
-  /** undefined for the superuser (no access checks) */
-  groups: ReadonlySet<string> | undefined;
-  companyId: number;
-  context: Record<string, unknown>;
-  /** one timestamp per call, like a PostgreSQL transaction's now() */
-  stamp: string;
-}
 
 export interface OrderKey {
   field: string;
@@ -35,7 +25,7 @@ export interface OrderKey {
  * The ORM core: tables, values in and out, search, create/write/unlink with x2many commands,
  * foreign keys and NOT NULL checks. Method argument handling lives in methods.ts.
  */
-export class Orm implements DomainHost, ComputeHost {
+export class Orm implements DomainHost, ComputeHost, ConstraintHost, DefaultsHost {
   readonly journal = new Journal();
   readonly clock = new SimClock();
   private readonly tables = new Map<string, Table>();
@@ -373,7 +363,7 @@ export class Orm implements DomainHost, ComputeHost {
       }
       case 'many2one': {
         if (value === false || value === null || value === undefined) return null;
-        const id = Array.isArray(value) ? value[0] : value;
+        const id: unknown = Array.isArray(value) ? value[0] : value;
         if (typeof id !== 'number' || !Number.isInteger(id)) {
           throw new OdooSimError('psycopg2.errors.InvalidTextRepresentation', `invalid input syntax for type integer: ${JSON.stringify(String(id))}\n`);
         }

@@ -1,4 +1,5 @@
-import type { CallEnv, Orm } from '../orm/orm.js';
+import type { CallEnv } from '../orm/env.js';
+import type { Orm } from '../orm/orm.js';
 import { Prng } from './prng.js';
 import { BANKS, DISTRICTS, FAMILY_NAMES, GIVEN_NAMES_FEMALE, GIVEN_NAMES_MALE, OCCUPATIONS, TAGS } from './reference.js';
 

@@ -1,5 +1,6 @@
-import type { SimDatabase } from '../orm/database.js';
-import type { CallEnv } from '../orm/orm.js';
+import type { CallEnv } from '../orm/env.js';
+import type { Orm } from '../orm/orm.js';
+import type { SimUser } from '../orm/user.js';
 import { generateHouseholds } from './demo.js';
 import {
   BANKS, COUNTRIES, CURRENCIES, DISTRICTS, GENDERS, GROUP_KINDS, ID_TYPES, MEMBERSHIP_KINDS, RELATIONSHIPS, TAGS,
@@ -14,12 +15,19 @@ export interface SeedOptions {
 const INTERNAL = 'base.group_user';
 const ADMIN_GROUPS = [INTERNAL, 'base.group_system', 'base.group_partner_manager', 'g2p_registry_base.group_g2p_admin'];
 
+/** What seeding writes to (the SimDatabase itself; an interface so this module does not import it). */
+export interface SeedTarget {
+  readonly orm: Orm;
+  registerUser(user: SimUser): void;
+  addUser(user: Omit<SimUser, 'id' | 'partnerId'> & { id?: number }): SimUser;
+}
+
 /**
  * Builds a fresh database: company 1 "My Company", the users the recordings and tests use
  * (uid 1 __system__, uid 2 admin, uid 6 noaccess, then registrar, rest_get, rest_post,
  * rest_both), the reference data, and `households` demo households.
  */
-export function seedDatabase(db: SimDatabase, options: SeedOptions): void {
+export function seedDatabase(db: SeedTarget, options: SeedOptions): void {
   const orm = db.orm;
   const stamp = orm.clock.stamp();
   const magic = (uid: number) => ({ create_uid: uid, write_uid: uid, create_date: stamp, write_date: stamp });

@@ -7,7 +7,8 @@ import {
   userError,
   valueError,
 } from '../exceptions.js';
-import type { SimDatabase, SimUser } from '../orm/database.js';
+import type { SimDatabase } from '../orm/database.js';
+import type { SimUser } from '../orm/user.js';
 import { PyFloat } from '../pyvalues.js';
 import { versionInfo } from './version.js';
 import { XmlRpcBinary, XmlRpcDateTime } from './xmlrpc.js';

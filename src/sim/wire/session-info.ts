@@ -1,4 +1,5 @@
-import type { SimDatabase, SimUser } from '../orm/database.js';
+import type { SimDatabase } from '../orm/database.js';
+import type { SimUser } from '../orm/user.js';
 import { SERVER_VERSION, SERVER_VERSION_INFO } from './version.js';
 
 /** The result of /web/session/authenticate and get_session_info, in the real server's key order. */
