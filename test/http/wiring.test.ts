@@ -1,5 +1,5 @@
 import t from 'tap';
-import Fastify, { type FastifyInstance, type FastifyPluginCallback } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyPluginCallback } from 'fastify';
 import { buildApp, withServices } from '../../src/app.js';
 import { ROLE_POST } from '../../src/config/auth.js';
 import { authPlugin } from '../../src/http/auth/index.js';
@@ -27,7 +27,7 @@ const offlineConfig = () =>
   testConfig({ odoo: { url: 'http://127.0.0.1:9', db: 'x', accounts: { default: { login: 'a', password: 'b' } } }, metrics: { enabled: false } });
 
 /** A bare Fastify holding the gateway's services, with these plugins registered in this order. */
-function appWith(...plugins: FastifyPluginCallback[]): FastifyInstance {
+function appWith(...plugins: Array<FastifyPluginAsync | FastifyPluginCallback>): FastifyInstance {
   const app = Fastify();
   withServices(app, createServices(offlineConfig(), {}, app.log));
   for (const plugin of plugins) app.register(plugin);
