@@ -150,7 +150,7 @@ export const responseHeaderSchema = z.object({
   version: z.string().optional(),
   message_id: z.string(),
   message_ts: isoDatetime,
-  action: z.enum(['on-search', 'txn-on-status']),
+  action: z.enum(['on-search', 'txn-on-status', 'on-subscribe', 'on-unsubscribe', 'notify']),
   status,
   status_reason_code: z.enum(HEADER_REASON_CODES).optional(),
   status_reason_message: z.string().max(999).optional(),

@@ -7,19 +7,33 @@ import { ROLE_POST } from '../config/auth.js';
 import { resolveCallbackBase } from '../dci/callback-url.js';
 import { httpDeliverer } from '../dci/delivery.js';
 import { ChangeDetector } from '../events/detector.js';
-import { WebhookDispatcher, type WebhookSubscription } from '../events/dispatcher.js';
+import { EventDispatcher, type EventReceiver } from '../events/dispatcher.js';
 import { RedisEventStore } from '../events/redis-store.js';
 import { EVENT_TYPES } from '../events/settings.js';
 import { MemoryEventStore, type EventStore, type StoredWebhook } from '../events/store.js';
-import { cloudEvent, newWebhookSecret } from '../events/webhooks.js';
+import { cloudEvent, newWebhookSecret, webhookReceiver, type WebhookSubscription } from '../events/webhooks.js';
 import { RedisStateStore } from '../state/index.js';
 import { HttpProblem } from './problem.js';
 import { responses } from './routes/support.js';
+
+/** How other features (DCI subscriptions) receive the event log beside the webhooks. */
+export interface EventReceivers {
+  /** Receivers listed at each poll of the dispatcher, besides the webhooks. */
+  addSource(list: () => Promise<EventReceiver[]>): void;
+  /** A new receiver's queue starts after the newest event now: it gets the changes from now on. */
+  startAtHead(id: string): Promise<void>;
+  /** A removed receiver's position in the log and its dead letters go. */
+  forget(id: string): Promise<void>;
+  /** New receivers: the dispatcher looks now rather than at its next poll. */
+  wake(): void;
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Present when `events.enabled`: the change detector (tests read `leading`). */
     changeDetector?: ChangeDetector;
+    /** Present when `events.enabled`. */
+    eventReceivers?: EventReceivers;
   }
 }
 
@@ -66,7 +80,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
   const declared: WebhookSubscription[] = settings.webhooks.subscriptions;
   const declaredIds = new Set(declared.map((s) => s.id));
 
-  let dispatcher: WebhookDispatcher | undefined = undefined;
+  let dispatcher: EventDispatcher | undefined = undefined;
   const detector = new ChangeDetector({
     settings,
     store,
@@ -80,17 +94,30 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
     },
     onPoll: (outcome) => metrics.polled(outcome),
   });
-  dispatcher = new WebhookDispatcher({
+  const deliver = httpDeliverer(settings.delivery.timeoutMs, `g2p-gateway (${app.config.dci.registryId})`);
+  const source = `urn:g2p-gateway:${app.config.dci.registryId}`;
+  const sources: Array<() => Promise<EventReceiver[]>> = [
+    async () => [...declared, ...(await store.listWebhooks()).filter((w) => !declaredIds.has(w.id))].map((w) => webhookReceiver(w, deliver, source)),
+  ];
+  dispatcher = new EventDispatcher({
     settings,
     store,
-    deliver: httpDeliverer(settings.delivery.timeoutMs, `g2p-gateway (${app.config.dci.registryId})`),
-    source: `urn:g2p-gateway:${app.config.dci.registryId}`,
     leading: () => detector.leading,
-    subscriptions: async () => [...declared, ...(await store.listWebhooks()).filter((w) => !declaredIds.has(w.id))],
+    receivers: async () => (await Promise.all(sources.map((list) => list()))).flat(),
     metrics,
     log,
   });
+  const receivers: EventReceivers = {
+    addSource: (list) => void sources.push(list),
+    startAtHead: async (id) => store.setOffset(id, (await store.head()) ?? '0'),
+    forget: async (id) => {
+      await store.deleteOffset(id);
+      await store.deleteDeadLetters(id);
+    },
+    wake: () => dispatcher.wake(),
+  };
   app.decorate('changeDetector', detector);
+  app.decorate('eventReceivers', receivers);
   app.addHook('onReady', async () => {
     if (!store.durable) log.warn('events: the change cursor, event log and webhook queues are kept in memory: a restart starts again from now and loses undelivered events; set redis.url to keep them');
     detector.start();
@@ -151,8 +178,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
           }
           const webhook: StoredWebhook = { id: randomUUID(), url, secret: newWebhookSecret(), ...(types ? { types: [...new Set(types)] } : {}), payload, createdAt: new Date().toISOString() };
           // Its queue starts after the newest event now: it receives the changes from its creation on.
-          const head = await store.head();
-          await store.setOffset(webhook.id, head ?? '0');
+          await receivers.startAtHead(webhook.id);
           await store.putWebhook(webhook);
           reply.header('location', `${prefix}/webhooks/${webhook.id}`);
           return reply.code(201).send({ ...shown(webhook, 'api'), secret: webhook.secret });
@@ -173,8 +199,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
           const { id } = request.params;
           if (declaredIds.has(id)) throw new HttpProblem({ status: 409, title: 'Conflict', detail: `Webhook "${id}" is declared in the configuration; remove it there.` });
           if (!(await store.deleteWebhook(id))) throw new HttpProblem({ status: 404, title: 'Not Found', detail: `No webhook "${id}".` });
-          await store.deleteOffset(id);
-          await store.deleteDeadLetters(id);
+          await receivers.forget(id);
           return reply.code(204).send(null);
         },
       });
@@ -193,7 +218,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
               last_error: letter.lastError,
               failed_at: letter.failedAt,
               replay_pending: letter.replay,
-              event: cloudEvent(letter.event, `urn:g2p-gateway:${app.config.dci.registryId}`, webhook.payload) as unknown as Record<string, unknown>,
+              event: cloudEvent(letter.event, source, webhook.payload) as unknown as Record<string, unknown>,
             })),
           };
         },

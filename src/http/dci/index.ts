@@ -9,6 +9,7 @@ import { InMemoryTransactionStore, type DciTransactionStore } from '../../dci/tr
 import type { ClientTokenIssuer } from '../auth/client-credentials.js';
 import { odooClientFor } from '../odoo-account.js';
 import { odooProblem } from '../odoo-errors.js';
+import { dciSubscriptionRoutes } from './subscriptions.js';
 import { HttpProblem } from '../problem.js';
 
 export const DCI_SEARCH_PATH = '/registry/sync/search';
@@ -40,14 +41,15 @@ export async function dciPlugin(app: FastifyInstance, options: DciPluginOptions)
   const service = new DciSearchService({ settings, replayGuard: app.state.replay, ...(options.signer ? { signer: options.signer } : {}) });
   const store = options.store ?? new InMemoryTransactionStore(settings.async.retentionSeconds * 1000);
   const readAccount = app.config.odoo?.accounts.read ?? app.config.odoo?.accounts.default;
+  const readOdoo = () => {
+    if (!readAccount) throw new HttpProblem({ status: 503, title: 'Service Unavailable', detail: 'No Odoo account is configured.' });
+    return app.odoo.as({ login: readAccount.login, secret: readAccount.password });
+  };
   const asyncService = new DciAsyncService({
     settings,
     service,
     store,
-    odoo: () => {
-      if (!readAccount) throw new HttpProblem({ status: 503, title: 'Service Unavailable', detail: 'No Odoo account is configured.' });
-      return app.odoo.as({ login: readAccount.login, secret: readAccount.password });
-    },
+    odoo: readOdoo,
     deliver: httpDeliverer(settings.async.deliveryTimeoutMs, `g2p-gateway (${settings.registryId})`),
     log: app.log.child({ component: 'dci-async' }),
   });
@@ -79,6 +81,7 @@ export async function dciPlugin(app: FastifyInstance, options: DciPluginOptions)
       [DCI_ASYNC_SEARCH_PATH, (request) => (refuseBasic(request), asyncService.acceptSearch(request.body, callerSender(request, DCI_SCOPE_SEARCH)))],
       [DCI_STATUS_PATH, (request) => (refuseBasic(request), asyncService.acceptStatus(request.body, callerSender(request, DCI_SCOPE_STATUS)))],
       [DCI_SYNC_STATUS_PATH, (request) => asyncService.status(request.body, callerSender(request, DCI_SCOPE_STATUS))],
+      ...dciSubscriptionRoutes(app, { service, callbacks: asyncService, odoo: readOdoo, callerSender, refuseBasic }),
     ];
     for (const [path, handle] of routes) {
       for (const url of new Set([path, `${settings.prefix}${path}`])) {
