@@ -7,7 +7,7 @@ import type { DciAsyncService } from './async.js';
 import { AttributeCatalog, type Entity } from './attributes.js';
 import type { Deliverer } from './delivery.js';
 import { compileSearchDomain } from './domain.js';
-import { envelopeOf, type Ack } from './envelope.js';
+import { envelopeOf, requestItemSchema, type Ack } from './envelope.js';
 import { odooLookups } from './lookups.js';
 import { fetchPage } from './page.js';
 import { isPlainObject, parseSearch } from './query.js';
@@ -38,9 +38,7 @@ export const unsubscribeEnvelopeSchema = envelopeOf(
   }),
 );
 
-const subscribeItemSchema = z.object({
-  reference_id: z.string(),
-  timestamp: z.string(),
+const subscribeItemSchema = requestItemSchema.extend({
   subscribe_criteria: z.object({
     version: z.string().optional(),
     reg_type: z.string().optional(),
@@ -51,7 +49,6 @@ const subscribeItemSchema = z.object({
     notify_record_type: z.string(),
     authorize: z.unknown().optional(),
   }),
-  locale: z.string().optional(),
 });
 
 /**
@@ -124,12 +121,7 @@ export class DciSubscriptionService {
   /** `POST /registry/subscribe`. */
   async subscribe(body: unknown, expectedSender?: string): Promise<Ack> {
     const { service, callbacks } = this.options;
-    const envelope = service.accept(body, subscribeEnvelopeSchema, expectedSender);
-    const { header, message } = envelope;
-    const base = callbacks.senderCallbackBase(header.sender_id, header.sender_uri);
-    await callbacks.ensureRoom();
-    await callbacks.refuseHeader(envelope, 'subscribe');
-    const correlationId = randomUUID();
+    const { header, message, base, correlationId } = await this.admit(body, subscribeEnvelopeSchema, 'subscribe', expectedSender);
     const held = (await this.options.store.list()).filter((s) => s.senderId === header.sender_id);
     const seen = new Set<string>();
     const answers = [];
@@ -142,7 +134,7 @@ export class DciSubscriptionService {
         const subscription = await this.accepted(raw, { senderId: header.sender_id, transactionId: message.transaction_id, notifyUrl: `${base}${NOTIFY_PATH}` }, held);
         // The queue starts before the subscription is listed: no event between the two is missed.
         await this.options.queues.startAtHead(receiverId(subscription.code));
-        await this.options.store.put(subscription);
+        await this.options.store.put(subscription.code, subscription);
         held.push(subscription);
         answers.push({ reference_id: referenceId, timestamp, status: 'succ' as const, subscriptions: [subscriptionInfo(subscription)] });
       } catch (err) {
@@ -162,12 +154,7 @@ export class DciSubscriptionService {
   /** `POST /registry/unsubscribe`: a sender removes its own subscriptions; unknown codes and others' are refused. */
   async unsubscribe(body: unknown, expectedSender?: string): Promise<Ack> {
     const { service, callbacks, store } = this.options;
-    const envelope = service.accept(body, unsubscribeEnvelopeSchema, expectedSender);
-    const { header, message } = envelope;
-    const base = callbacks.senderCallbackBase(header.sender_id, header.sender_uri);
-    await callbacks.ensureRoom();
-    await callbacks.refuseHeader(envelope, 'unsubscribe');
-    const correlationId = randomUUID();
+    const { header, message, base, correlationId } = await this.admit(body, unsubscribeEnvelopeSchema, 'unsubscribe', expectedSender);
     const removed: string[] = [];
     const refused: Array<{ code: string; reason: UnsubscribeReason }> = [];
     for (const code of new Set(message.subscription_codes)) {
@@ -201,6 +188,20 @@ export class DciSubscriptionService {
       },
     });
     return callbacks.ack('ACK', correlationId);
+  }
+
+  /**
+   * The checks of the async search, in its order: envelope, sender, signature; the callback
+   * under the sender's registered URL; room in the delivery queue; version, action, counts and
+   * a fresh message_id. Refusals throw DciMessageError (an ERR acknowledgement).
+   */
+  private async admit<S extends typeof subscribeEnvelopeSchema | typeof unsubscribeEnvelopeSchema>(body: unknown, schema: S, action: 'subscribe' | 'unsubscribe', expectedSender?: string) {
+    const { service, callbacks } = this.options;
+    const envelope = service.accept(body, schema, expectedSender) as z.output<S>;
+    const base = callbacks.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
+    await callbacks.ensureRoom();
+    await callbacks.refuseHeader(envelope, action);
+    return { header: envelope.header, message: envelope.message as z.output<S>['message'], base, correlationId: randomUUID() };
   }
 
   /** Every subscription as a receiver of the events dispatcher. */

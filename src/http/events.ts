@@ -97,7 +97,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
   const deliver = httpDeliverer(settings.delivery.timeoutMs, `g2p-gateway (${app.config.dci.registryId})`);
   const source = `urn:g2p-gateway:${app.config.dci.registryId}`;
   const sources: Array<() => Promise<EventReceiver[]>> = [
-    async () => [...declared, ...(await store.listWebhooks()).filter((w) => !declaredIds.has(w.id))].map((w) => webhookReceiver(w, deliver, source)),
+    async () => [...declared, ...(await store.webhooks.list()).filter((w) => !declaredIds.has(w.id))].map((w) => webhookReceiver(w, deliver, source)),
   ];
   dispatcher = new EventDispatcher({
     settings,
@@ -137,7 +137,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
     created_at: webhook.createdAt ?? null,
   });
   const find = async (id: string): Promise<WebhookSubscription> => {
-    const found = declared.find((w) => w.id === id) ?? (await store.getWebhook(id));
+    const found = declared.find((w) => w.id === id) ?? (await store.webhooks.get(id));
     if (!found) throw new HttpProblem({ status: 404, title: 'Not Found', detail: `No webhook "${id}".` });
     return found;
   };
@@ -151,7 +151,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
         config: { access: ROLE_POST },
         schema: { tags, summary: 'Webhook subscriptions (declared in the configuration and created here); secrets are never shown', response: responses({ 200: z.object({ items: z.array(webhookOutput) }) }) },
         handler: async () => ({
-          items: [...declared.map((w) => shown(w, 'config')), ...(await store.listWebhooks()).filter((w) => !declaredIds.has(w.id)).map((w) => shown(w, 'api'))],
+          items: [...declared.map((w) => shown(w, 'config')), ...(await store.webhooks.list()).filter((w) => !declaredIds.has(w.id)).map((w) => shown(w, 'api'))],
         }),
       });
       r.post('/webhooks', {
@@ -173,13 +173,13 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
               errors: [{ field: 'body.url', message: 'not under events.webhooks.allowedTargets' }],
             });
           }
-          if ((await store.listWebhooks()).length >= settings.webhooks.maxSubscriptions) {
+          if ((await store.webhooks.list()).length >= settings.webhooks.maxSubscriptions) {
             throw new HttpProblem({ status: 409, title: 'Conflict', detail: `At most ${settings.webhooks.maxSubscriptions} webhooks may be created; delete one first.` });
           }
           const webhook: StoredWebhook = { id: randomUUID(), url, secret: newWebhookSecret(), ...(types ? { types: [...new Set(types)] } : {}), payload, createdAt: new Date().toISOString() };
           // Its queue starts after the newest event now: it receives the changes from its creation on.
           await receivers.startAtHead(webhook.id);
-          await store.putWebhook(webhook);
+          await store.webhooks.put(webhook.id, webhook);
           reply.header('location', `${prefix}/webhooks/${webhook.id}`);
           return reply.code(201).send({ ...shown(webhook, 'api'), secret: webhook.secret });
         },
@@ -198,7 +198,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
         handler: async (request, reply) => {
           const { id } = request.params;
           if (declaredIds.has(id)) throw new HttpProblem({ status: 409, title: 'Conflict', detail: `Webhook "${id}" is declared in the configuration; remove it there.` });
-          if (!(await store.deleteWebhook(id))) throw new HttpProblem({ status: 404, title: 'Not Found', detail: `No webhook "${id}".` });
+          if (!(await store.webhooks.delete(id))) throw new HttpProblem({ status: 404, title: 'Not Found', detail: `No webhook "${id}".` });
           await receivers.forget(id);
           return reply.code(204).send(null);
         },

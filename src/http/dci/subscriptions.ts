@@ -3,10 +3,11 @@ import { DCI_SCOPE_SUBSCRIBE } from '../../config/auth.js';
 import type { DciAsyncService } from '../../dci/async.js';
 import { httpDeliverer } from '../../dci/delivery.js';
 import type { DciSearchService } from '../../dci/search.js';
-import { MemorySubscriptionStore, RedisSubscriptionStore } from '../../dci/subscription-store.js';
+import { SUBSCRIPTIONS_KEY, type DciSubscription } from '../../dci/subscription-store.js';
 import { DciSubscriptionService } from '../../dci/subscriptions.js';
 import type { OdooClient } from '../../odoo/types.js';
 import { RedisStateStore } from '../../state/index.js';
+import { MemoryRecordHash, RedisRecordHash } from '../../state/record-hash.js';
 
 export const DCI_SUBSCRIBE_PATH = '/registry/subscribe';
 export const DCI_UNSUBSCRIBE_PATH = '/registry/unsubscribe';
@@ -31,7 +32,7 @@ export function dciSubscriptionRoutes(app: FastifyInstance, deps: DciSubscriptio
   const queues = app.eventReceivers;
   if (!queues) return [];
   const settings = app.config.dci;
-  const store = app.state instanceof RedisStateStore ? new RedisSubscriptionStore(app.state.redis) : new MemorySubscriptionStore();
+  const store = app.state instanceof RedisStateStore ? new RedisRecordHash<DciSubscription>(app.state.redis, SUBSCRIPTIONS_KEY, 'DCI subscriptions') : new MemoryRecordHash<DciSubscription>();
   const subscriptions = new DciSubscriptionService({
     settings,
     service: deps.service,
