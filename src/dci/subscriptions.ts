@@ -259,8 +259,16 @@ export class DciSubscriptionService {
     const ids = [...new Set(targets.filter((id): id is number => id !== undefined))];
     if (ids.length === 0) return targets.map(() => undefined);
     const client = this.options.odoo();
-    const search = parseSearch({ query_type: subscription.criteria.filter_type, query: subscription.criteria.filter, response_entity: subscription.criteria.notify_record_type }, this.catalog, this.options.settings);
-    const filter = await this.domain(subscription.entity, search.condition, client);
+    let filter: OdooDomain;
+    try {
+      const search = parseSearch({ query_type: subscription.criteria.filter_type, query: subscription.criteria.filter, response_entity: subscription.criteria.notify_record_type }, this.catalog, this.options.settings);
+      filter = await this.domain(subscription.entity, search.condition, client);
+    } catch (err) {
+      // Accepted when made, refused now: the configuration changed (an attribute or ID type
+      // removed). Nothing passes such a filter; retrying the batch would stall the queue forever.
+      if (err instanceof SearchRejection) return targets.map(() => undefined);
+      throw err;
+    }
     const domain: OdooDomain = [['id', 'in', ids], ['active', 'in', [true, false]], ...filter];
     const { records } = await fetchPage(client, subscription.entity, domain, { offset: 0, limit: ids.length, order: 'id' });
     const byId = new Map(records.map((record) => [record.id as number, record]));

@@ -33,6 +33,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 const receiver = new DciClientStandIn();
+/** The other sender's callback server: taken down to play a slow subscriber. */
+const otherReceiver = new DciClientStandIn();
 let stack: Stack;
 let redis: RedisServer | undefined;
 let gateway: FastifyInstance;
@@ -48,14 +50,14 @@ async function startGateway(): Promise<FastifyInstance> {
       server: { underPressure: { enabled: false } },
       metrics: { enabled: false },
       api: { syncSettleMs: 1000 },
-      events: { enabled: true, pollIntervalMs: 100, leaseMs: 1_500, delivery: { attempts: 6, retryBaseMs: 50, retryMaxMs: 500, timeoutMs: 2_000 } },
+      events: { enabled: true, pollIntervalMs: 100, leaseMs: 1_500, delivery: { attempts: 12, retryBaseMs: 50, retryMaxMs: 500, timeoutMs: 2_000 } },
       dci: {
         registryId: REGISTRY,
         signingKey: dciKey.privatePem,
         keyId: 'dci-sub-1',
         senders: {
           [SENDER]: { publicKeys: { k1: spmisKey.publicPem }, requireSignature: true, callbackUrl: `${receiver.origin}/spmis` },
-          [OTHER]: { publicKeys: { k1: spmisKey.publicPem }, requireSignature: true, callbackUrl: `${receiver.origin}/other` },
+          [OTHER]: { publicKeys: { k1: spmisKey.publicPem }, requireSignature: true, callbackUrl: `${otherReceiver.origin}/other` },
         },
         async: { retryBaseMs: 100, retryMaxMs: 400, deliveryAttempts: 4, deliveryTimeoutMs: 2000 },
       },
@@ -85,12 +87,14 @@ const addressOf = (app: FastifyInstance) => {
 
 t.before(async () => {
   await receiver.start();
+  await otherReceiver.start();
   stack = await startStack({ protocol: 'jsonrpc', households: 2 });
   if (!redisMissing) redis = await startRedis();
   surname = `Subscribed${stack.runTag}`;
   gateway = await startGateway();
   origin = addressOf(gateway);
   await receiver.trust(`${origin}/.well-known/jwks.json`);
+  await otherReceiver.trust(`${origin}/.well-known/jwks.json`);
 });
 
 t.teardown(async () => {
@@ -100,6 +104,7 @@ t.teardown(async () => {
   await stack?.close();
   await redis?.stop();
   await receiver.stop();
+  await otherReceiver.stop();
 });
 
 async function token(clientId = SENDER, secret = SECRET): Promise<string> {
@@ -124,7 +129,7 @@ function signed(action: string, message: Record<string, unknown>, header: Record
   const envelope = {
     header: {
       version: '1.0.0', message_id: uniqueId(), message_ts: new Date().toISOString(), action, sender_id: sender,
-      sender_uri: `${receiver.origin}/${sender === SENDER ? 'spmis' : 'other'}`, receiver_id: REGISTRY, total_count: 1, is_msg_encrypted: false, ...header,
+      sender_uri: sender === SENDER ? `${receiver.origin}/spmis` : `${otherReceiver.origin}/other`, receiver_id: REGISTRY, total_count: 1, is_msg_encrypted: false, ...header,
     },
     message,
   };
@@ -235,7 +240,7 @@ t.test('unsubscribe: only the holder can, and notifications stop', async (t) => 
   const otherBearer = await token(OTHER, OTHER_SECRET);
   const stranger = signed('unsubscribe', { transaction_id: uniqueId('txn'), timestamp: new Date().toISOString(), subscription_codes: [subscriptionCode] }, {}, OTHER);
   t.equal((await post('/registry/unsubscribe', stranger, otherBearer)).status, 200);
-  const refused = await receiver.waitFor('/other/registry/on-unsubscribe', (c) => c.body?.message?.transaction_id === stranger.message.transaction_id);
+  const refused = await otherReceiver.waitFor('/other/registry/on-unsubscribe', (c) => c.body?.message?.transaction_id === stranger.message.transaction_id);
   t.same(requestProblems('registry', '/registry/on-unsubscribe', refused.body), []);
   t.match(refused.body.message, { status: 'rjct', status_reason_code: 'rjct.requester.invalid', subscription_status: [] }, 'another sender\'s subscription is not theirs to remove');
 
@@ -264,6 +269,7 @@ t.test('a subscription survives a gateway restart on Redis', { skip: redisMissin
   gateway = await startGateway();
   origin = addressOf(gateway);
   await receiver.trust(`${origin}/.well-known/jwks.json`);
+  await otherReceiver.trust(`${origin}/.well-known/jwks.json`);
   const writtenAt = Date.now();
   await stack.odoo.write('res.partner', [watched], { given_name: 'AfterRestart' });
   const notify = await receiver.waitFor('/spmis/registry/notify', (c) => c.body?.message?.notify_event?.[0]?.data?.reg_records?.demographic_info?.name?.given_name === 'AfterRestart', 30_000);
@@ -292,4 +298,26 @@ t.test('time from an Odoo write to notify delivery', async (t) => {
   t.equal(samples.length, rounds);
   t.ok(notifies().every((c) => c.signatureValid), 'every notify verified');
   figures(t, `Odoo write -> DCI notify over ${rounds} direct writes (${stack.sim ? 'simulator' : 'real Odoo'}${redis ? ', Redis' : ', memory'}, syncSettleMs 1000, poll 100 ms): median ${percentile(sorted, 50)} ms, p99 ${percentile(sorted, 99)} ms, min ${sorted[0]} ms, max ${sorted.at(-1)} ms`);
+});
+
+t.test('a subscriber that is down delays no other, and gets its notify once back', async (t) => {
+  const otherBearer = await token(OTHER, OTHER_SECRET);
+  const surnameLatency = `${surname}L`;
+  const message = subscribeMessage([criteria('updated', surnameIs(surnameLatency))], {}, OTHER);
+  t.equal((await post('/registry/subscribe', message, otherBearer)).status, 200);
+  const accepted = await otherReceiver.waitFor('/other/registry/on-subscribe', (c) => c.body?.message?.transaction_id === message.message.transaction_id);
+  t.equal(accepted.body.header.status, 'succ');
+  const [row] = await stack.odoo.search('res.partner', [['family_name', '=', surnameLatency]]);
+  await otherReceiver.stop();
+  const writtenAt = Date.now();
+  await stack.odoo.write('res.partner', [row!], { given_name: 'WhileOtherDown' });
+  const wanted = (c: ReceivedCallback) => c.body?.message?.notify_event?.[0]?.data?.reg_records?.demographic_info?.name?.given_name === 'WhileOtherDown';
+  const prompt = await receiver.waitFor('/spmis/registry/notify', wanted, 30_000);
+  t.ok(prompt.signatureValid, 'the subscriber that is up got its notify');
+  await sleep(800);
+  t.notOk(otherReceiver.received.some(wanted), 'nothing reached the one that is down');
+  await otherReceiver.start();
+  const late = await otherReceiver.waitFor('/other/registry/notify', wanted, 30_000);
+  t.ok(late.signatureValid, 'delivered, signed, once it was back');
+  figures(t, `one subscriber down: the other notified ${prompt.receivedAt - writtenAt} ms after the Odoo write; the down one ${late.receivedAt - writtenAt} ms after it (retried with backoff)`);
 });
