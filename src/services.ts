@@ -7,9 +7,12 @@ import { publicJwk, type Signer } from './dci/signature.js';
 import { InMemoryTransactionStore, type DciTransactionStore } from './dci/transactions.js';
 import { CustomEndpoints } from './endpoints/index.js';
 import { ChangeDetector } from './events/detector.js';
-import { WebhookDispatcher, type WebhookSubscription } from './events/dispatcher.js';
+import { EventDispatcher, type EventReceiver } from './events/dispatcher.js';
 import { RedisEventStore } from './events/redis-store.js';
 import { MemoryEventStore, type EventStore } from './events/store.js';
+import { webhookReceiver, type WebhookSubscription } from './events/webhooks.js';
+import { SUBSCRIPTIONS_KEY, type DciSubscription, type DciSubscriptionStore } from './dci/subscription-store.js';
+import { DciSubscriptionService } from './dci/subscriptions.js';
 import { createBasicAuthenticator } from './http/auth/basic.js';
 import { ClientTokenIssuer } from './http/auth/client-credentials.js';
 import type { Authenticator } from './http/auth/index.js';
@@ -19,6 +22,7 @@ import { createOdooConnection, type OdooConnection } from './odoo/index.js';
 import type { OdooClient } from './odoo/types.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { createStateStore, durableDciStore, RedisStateStore, type StateStore } from './state/index.js';
+import { MemoryRecordHash, RedisRecordHash } from './state/record-hash.js';
 
 export interface AppDependencies {
   /** An existing Odoo connection (tests share one); otherwise one is made from `config.odoo`. */
@@ -33,18 +37,36 @@ export interface DciServices {
   async: DciAsyncService;
   /** Where async transactions and their pending work are kept. */
   store: DciTransactionStore;
+  /** Subscriptions and their notifications, when `events.enabled` too (notifications are the change detector's events). */
+  subscriptions?: { service: DciSubscriptionService; store: DciSubscriptionStore };
 }
 
 /** Registry change events, when `events.enabled`: the detector, the webhook queues and where both keep their state. */
 export interface EventServices {
   store: EventStore;
   detector: ChangeDetector;
-  dispatcher: WebhookDispatcher;
+  dispatcher: EventDispatcher;
   /** Webhooks declared in the configuration (the API cannot change or delete them). */
   declared: readonly WebhookSubscription[];
+  /** How other features (DCI subscriptions) receive the event log beside the webhooks. */
+  receivers: EventReceivers;
+  /** The CloudEvents `source` of this gateway's events. */
+  source: string;
   /** Starts change detection and webhook deliveries (warning when their state is kept in memory only). */
   start(): void;
   stop(): Promise<void>;
+}
+
+/** The events dispatcher's queues as other receivers of the event log use them. */
+export interface EventReceivers {
+  /** Receivers listed at each poll of the dispatcher, besides the webhooks. */
+  addSource(list: () => Promise<EventReceiver[]>): void;
+  /** A new receiver's queue starts after the newest event now: it gets the changes from now on. */
+  startAtHead(id: string): Promise<void>;
+  /** A removed receiver's position in the log and its dead letters go. */
+  forget(id: string): Promise<void>;
+  /** New receivers: the dispatcher looks now rather than at its next poll. */
+  wake(): void;
 }
 
 /**
@@ -120,8 +142,8 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     : [];
   const signer = config.dci.enabled ? dciSigner(config.dci) : undefined;
   const jwks = [...(signer ? [publicJwk(signer.publicKey, signer.keyId)] : []), ...(tokenIssuer?.jwks() ?? [])];
-  const dci = config.dci.enabled ? dciServices(config, state, deps.dciStore, readAccount, log, signer) : undefined;
   const events = config.events.enabled ? eventServices(config, state, metrics, readCredentials !== undefined, readAccount, log) : undefined;
+  const dci = config.dci.enabled ? dciServices(config, state, deps.dciStore, readAccount, log, signer, events?.receivers) : undefined;
 
   return {
     config,
@@ -140,6 +162,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
       events?.start();
       if (dci) {
         if (!dci.store.durable) log.warn('dci: async searches and their deliveries are kept in memory: pending work is lost if the gateway restarts');
+        if (dci.subscriptions && !dci.subscriptions.store.durable) log.warn('dci: subscriptions are kept in memory: they are lost if the gateway restarts; set redis.url to keep them');
         dci.async.start();
       }
     },
@@ -160,6 +183,7 @@ function dciServices(
   readAccount: () => OdooClient,
   log: FastifyBaseLogger,
   signer: Signer | undefined,
+  receivers: EventReceivers | undefined,
 ): DciServices {
   const settings = config.dci;
   const search = new DciSearchService({ settings, replayGuard: state.replay, ...(signer ? { signer } : {}) });
@@ -172,7 +196,20 @@ function dciServices(
     deliver: httpDeliverer(settings.async.deliveryTimeoutMs, `g2p-gateway (${settings.registryId})`),
     log: log.child({ component: 'dci-async' }),
   });
-  return { search, async, store };
+  if (!receivers) return { search, async, store };
+  const subscriptionStore: DciSubscriptionStore =
+    state instanceof RedisStateStore ? new RedisRecordHash<DciSubscription>(state.redis, SUBSCRIPTIONS_KEY, 'DCI subscriptions') : new MemoryRecordHash<DciSubscription>();
+  const subscriptions = new DciSubscriptionService({
+    settings,
+    service: search,
+    callbacks: async,
+    store: subscriptionStore,
+    odoo: readAccount,
+    deliver: httpDeliverer(config.events.delivery.timeoutMs, `g2p-gateway (${settings.registryId})`),
+    queues: receivers,
+  });
+  receivers.addSource(() => subscriptions.receivers());
+  return { search, async, store, subscriptions: { service: subscriptions, store: subscriptionStore } };
 }
 
 function eventServices(
@@ -189,7 +226,7 @@ function eventServices(
   const log = parentLog.child({ component: 'events' });
   const declared: WebhookSubscription[] = settings.webhooks.subscriptions;
   const declaredIds = new Set(declared.map((s) => s.id));
-  let dispatcher: WebhookDispatcher | undefined = undefined;
+  let dispatcher: EventDispatcher | undefined = undefined;
   const detector = new ChangeDetector({
     settings,
     store,
@@ -203,28 +240,43 @@ function eventServices(
     },
     onPoll: (outcome) => metrics.events.polled(outcome),
   });
-  dispatcher = new WebhookDispatcher({
+  const deliver = httpDeliverer(settings.delivery.timeoutMs, `g2p-gateway (${config.dci.registryId})`);
+  const source = `urn:g2p-gateway:${config.dci.registryId}`;
+  const sources: Array<() => Promise<EventReceiver[]>> = [
+    async () => [...declared, ...(await store.webhooks.list()).filter((w) => !declaredIds.has(w.id))].map((w) => webhookReceiver(w, deliver, source)),
+  ];
+  const running = new EventDispatcher({
     settings,
     store,
-    deliver: httpDeliverer(settings.delivery.timeoutMs, `g2p-gateway (${config.dci.registryId})`),
-    source: `urn:g2p-gateway:${config.dci.registryId}`,
     leading: () => detector.leading,
-    subscriptions: async () => [...declared, ...(await store.listWebhooks()).filter((w) => !declaredIds.has(w.id))],
+    receivers: async () => (await Promise.all(sources.map((list) => list()))).flat(),
     metrics: metrics.events,
     log,
   });
+  dispatcher = running;
+  const receivers: EventReceivers = {
+    addSource: (list) => void sources.push(list),
+    startAtHead: async (id) => store.setOffset(id, (await store.head()) ?? '0'),
+    forget: async (id) => {
+      await store.deleteOffset(id);
+      await store.deleteDeadLetters(id);
+    },
+    wake: () => running.wake(),
+  };
   return {
     store,
     detector,
-    dispatcher,
+    dispatcher: running,
     declared,
+    receivers,
+    source,
     start() {
       if (!store.durable) log.warn('events: the change cursor, event log and webhook queues are kept in memory: a restart starts again from now and loses undelivered events; set redis.url to keep them');
       detector.start();
-      dispatcher.start();
+      running.start();
     },
     async stop() {
-      await dispatcher.stop();
+      await running.stop();
       await detector.stop();
     },
   };

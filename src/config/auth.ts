@@ -6,10 +6,11 @@ export const ROLE_POST = 'Rest API POST';
 export const ROLES = [ROLE_GET, ROLE_POST] as const;
 export type Role = (typeof ROLES)[number];
 
-/** DCI scopes a client-credentials token can carry: searching (sync and async) and transaction status. */
+/** DCI scopes a client-credentials token can carry: searching (sync and async), transaction status, change subscriptions. */
 export const DCI_SCOPE_SEARCH = 'registry.search';
 export const DCI_SCOPE_STATUS = 'registry.status';
-export const DCI_SCOPES = [DCI_SCOPE_SEARCH, DCI_SCOPE_STATUS] as const;
+export const DCI_SCOPE_SUBSCRIBE = 'registry.subscribe';
+export const DCI_SCOPES = [DCI_SCOPE_SEARCH, DCI_SCOPE_STATUS, DCI_SCOPE_SUBSCRIBE] as const;
 
 const algorithms = z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512']);
 
@@ -55,7 +56,7 @@ const clientSchema = z
     secretHash: z.string().regex(/^scrypt\$/, 'expected a hash from `npm run hash-secret` (scrypt$...)'),
     /** API roles its tokens earn. */
     roles: z.array(z.enum(ROLES)).min(1),
-    /** DCI scopes it may ask for (all of them when its request names none): registry.search, registry.status. */
+    /** DCI scopes it may ask for (all of them when its request names none): registry.search, registry.status, registry.subscribe. */
     scopes: z.array(z.enum(DCI_SCOPES)).default([...DCI_SCOPES]),
     /** The DCI `header.sender_id` its tokens may send as (any other is refused with err.sender_id.invalid). */
     senderId: z.string().min(1).optional(),

@@ -63,7 +63,7 @@ export class DciAsyncService {
   /** `POST /registry/search`: the checks of the sync route, then an ACK whose correlation_id the callback will carry. */
   async acceptSearch(body: unknown, expectedSender?: string): Promise<Ack> {
     const envelope = this.service.accept(body, requestEnvelopeSchema, expectedSender);
-    const callbackBase = this.callbackBase(envelope.header.sender_id, envelope.header.sender_uri);
+    const callbackBase = this.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
     await this.ensureRoom();
     await this.refuseHeader(envelope, 'search');
     const correlationId = randomUUID();
@@ -93,14 +93,13 @@ export class DciAsyncService {
   /** `POST /registry/txn/status`: answered on `{callback}/registry/txn/on-status`. */
   async acceptStatus(body: unknown, expectedSender?: string): Promise<Ack> {
     const envelope = this.service.accept(body, txnStatusEnvelopeSchema, expectedSender);
-    const callbackBase = this.callbackBase(envelope.header.sender_id, envelope.header.sender_uri);
+    const callbackBase = this.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
     await this.ensureRoom();
     await this.refuseHeader(envelope, 'txn-status');
     const correlationId = randomUUID();
     const answer = await transactionStatus(envelope, this.store, this.service, correlationId);
     const { header, message } = answer;
-    await this.store.enqueue({ id: randomUUID(), kind: 'deliver', url: `${callbackBase}${ON_STATUS_PATH}`, body: { header, message }, attempts: 0, dueAt: this.now() });
-    this.kick();
+    await this.deliverLater(`${callbackBase}${ON_STATUS_PATH}`, { header, message });
     return this.ack('ACK', correlationId);
   }
 
@@ -122,7 +121,17 @@ export class DciAsyncService {
     return { message: { ack_status: status, timestamp: new Date(this.now()).toISOString(), ...(error ? { error: { code: error.code, message: error.message.slice(0, 999) } } : {}), correlation_id: correlationId } };
   }
 
-  private callbackBase(senderId: string, senderUri: string | undefined): string {
+  /**
+   * Queues a message for a sender's callback: signed at each attempt, retried with backoff
+   * like the answers of async searches (and kept with them in the store).
+   */
+  async deliverLater(url: string, body: { header: unknown; message: unknown }): Promise<void> {
+    await this.store.enqueue({ id: randomUUID(), kind: 'deliver', url, body, attempts: 0, dueAt: this.now() });
+    this.kick();
+  }
+
+  /** Where callbacks to this sender go: its `sender_uri` when under its configured callback URL (else err.sender_uri.invalid). */
+  senderCallbackBase(senderId: string, senderUri: string | undefined): string {
     const resolution = resolveCallbackBase(senderUri, this.settings.senders[senderId]?.callbackUrl);
     if (!resolution.ok) throw new DciMessageError('err.sender_uri.invalid', resolution.reason);
     return resolution.base;
@@ -133,12 +142,13 @@ export class DciAsyncService {
    * the acknowledgement: nothing is queued, no callback follows, and a replayed message cannot
    * mask the status of the transaction it copies.
    */
-  private async refuseHeader(envelope: Parameters<DciSearchService['headerRejection']>[0], action: 'search' | 'txn-status'): Promise<void> {
+  async refuseHeader(envelope: Parameters<DciSearchService['headerRejection']>[0], action: Parameters<DciSearchService['headerRejection']>[1]): Promise<void> {
     const rejection = await this.service.headerRejection(envelope, action);
     if (rejection) throw new DciMessageError('err.request.bad', `${rejection.code}: ${rejection.message}`);
   }
 
-  private async ensureRoom(): Promise<void> {
+  /** Refuses new async messages (503) while too much work waits. */
+  async ensureRoom(): Promise<void> {
     if ((await this.store.pendingJobs()) >= this.settings.async.maxPending) throw new DciBusyError('Too many async messages are waiting; retry later.');
   }
 

@@ -80,9 +80,14 @@ export const predicateSchema = z
 export type Predicate = z.output<typeof predicateSchema>;
 export type PredicateExpression = z.output<typeof expressionSchema>;
 
-export const searchItemSchema = z.object({
+/** What every request item carries beside its criteria (search_request, subscribe_request). */
+export const requestItemSchema = z.object({
   reference_id: z.string(),
   timestamp: z.string(),
+  locale: z.string().optional(),
+});
+
+export const searchItemSchema = requestItemSchema.extend({
   search_criteria: z.object({
     version: z.string().optional(),
     reg_event_type: z.string().optional(),
@@ -94,7 +99,6 @@ export const searchItemSchema = z.object({
     consent: z.unknown().optional(),
     authorize: z.unknown().optional(),
   }),
-  locale: z.string().optional(),
 });
 
 export type SearchItem = z.output<typeof searchItemSchema>;
@@ -150,7 +154,7 @@ export const responseHeaderSchema = z.object({
   version: z.string().optional(),
   message_id: z.string(),
   message_ts: isoDatetime,
-  action: z.enum(['on-search', 'txn-on-status']),
+  action: z.enum(['on-search', 'txn-on-status', 'on-subscribe', 'on-unsubscribe', 'notify']),
   status,
   status_reason_code: z.enum(HEADER_REASON_CODES).optional(),
   status_reason_message: z.string().max(999).optional(),

@@ -93,13 +93,13 @@ export class DciSearchService {
   }
 
   /** Header-level reasons to refuse a whole message (the standard's MsgHeaderStatusReasonCode), checked before any work. */
-  async headerRejection(envelope: { header: RequestHeader; message: unknown }, action: 'search' | 'txn-status'): Promise<{ code: HeaderReasonCode; message: string } | undefined> {
+  async headerRejection(envelope: { header: RequestHeader; message: unknown }, action: 'search' | 'txn-status' | 'subscribe' | 'unsubscribe'): Promise<{ code: HeaderReasonCode; message: string } | undefined> {
     const { header } = envelope;
     if (header.version !== undefined && header.version !== '' && !header.version.startsWith('1.0')) return { code: 'rjct.version.invalid', message: `Version ${header.version} is not supported (1.0.0).` };
     if (header.action !== action) return { code: 'rjct.action.invalid', message: `action must be "${action}" on this endpoint, not "${header.action}".` };
-    if (action === 'search') {
-      const items = (envelope as RequestEnvelope).message.search_request;
-      if (header.total_count !== items.length) return { code: 'rjct.total_count.invalid', message: `header.total_count is ${header.total_count} but the message carries ${items.length} search request(s).` };
+    const items = action === 'search' ? (envelope as RequestEnvelope).message.search_request : action === 'subscribe' ? (envelope.message as { subscribe_request: unknown[] }).subscribe_request : undefined;
+    if (items) {
+      if (header.total_count !== items.length) return { code: 'rjct.total_count.invalid', message: `header.total_count is ${header.total_count} but the message carries ${items.length} ${action} request(s).` };
       if (items.length > this.settings.maxSearchRequests) return { code: 'rjct.total_count.limit_exceeded', message: `At most ${this.settings.maxSearchRequests} search requests per message.` };
     }
     if (!(await this.replayGuard.firstSighting(header.sender_id, header.message_id, this.now().getTime()))) {
@@ -230,7 +230,7 @@ export class DciSearchService {
 
   /** The header of an answer to a request header: this registry as sender, the request's message_id. */
   responseHeader<A extends ResponseHeader['action']>(
-    request: RequestHeader,
+    request: Pick<RequestHeader, 'message_id' | 'sender_id'>,
     action: A,
     status: Pick<ResponseHeader, 'status' | 'status_reason_code' | 'status_reason_message' | 'completed_count' | 'total_count' | 'meta'>,
   ): ResponseHeader & { action: A } {

@@ -83,6 +83,14 @@ export const dciSettingsSchema = z
     signingKey: secretSchema.optional(),
     keyId: z.string().regex(/^[^|"]+$/).default('gateway-key-1'),
     async: asyncSchema.prefault({}),
+    /** `/registry/subscribe`: registry changes notified to senders' callbacks (served only with `events.enabled`). */
+    subscriptions: z
+      .object({
+        /** Subscriptions one sender may hold (beyond: the new ones are rejected in on-subscribe). */
+        maxPerSender: z.number().int().min(1).default(100),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PollLoop } from '../background.js';
 import type { OdooClient } from '../odoo/types.js';
-import { CHANGE_FEEDS, initialCursor, readChanges, type ChangeFeed, type RecordChange } from '../registry/changes.js';
-import { decodeCursor, encodeCursor } from '../registry/cursor.js';
+import { CHANGE_FEEDS, initialCursor, readChanges, shiftSeconds, type ChangeFeed, type RecordChange } from '../registry/changes.js';
+import { decodeCursor, encodeCursor, type Cursor } from '../registry/cursor.js';
 import type { CustomField } from '../registry/custom-fields.js';
 import type { EventType, EventsSettings } from './settings.js';
 import type { ChangeEvent, EventStore } from './store.js';
@@ -28,6 +28,29 @@ export function eventOf(change: RecordChange, detectedAt: number): ChangeEvent {
     detectedAt,
     data: change.data,
   };
+}
+
+/** Recent creations remembered per feed at most (the grace window holds far fewer in practice). */
+const MAX_RECENT = 10_000;
+
+/**
+ * What the detector keeps per feed, saved with the events in one step: its cursor, and the
+ * records created within the grace window it has read (id, create_date), so a creation that
+ * shows up behind the cursor is still announced as registered, once.
+ */
+interface FeedPosition {
+  cursor: Cursor;
+  recent: Array<[number, string]>;
+}
+
+const encodePosition = (position: FeedPosition): string => JSON.stringify({ cursor: encodeCursor(position.cursor), recent: position.recent });
+
+function decodePosition(saved: string, feed: ChangeFeed): FeedPosition {
+  const expected = { order: 'updated_at' as const, filter: initialCursor(feed, 'now', 0).filter };
+  // Positions saved before recent creations were kept are a bare cursor (base64url, never JSON).
+  if (!saved.startsWith('{')) return { cursor: decodeCursor(saved, expected), recent: [] };
+  const parsed = JSON.parse(saved) as { cursor: string; recent: Array<[number, string]> };
+  return { cursor: decodeCursor(parsed.cursor, expected), recent: parsed.recent };
 }
 
 export interface DetectorOptions {
@@ -101,7 +124,12 @@ export class ChangeDetector {
   private async drainFeed(feed: ChangeFeed, token: string, deadline: number): Promise<number | undefined> {
     const { store, settings } = this.options;
     const saved = await store.getCursor(feed);
-    const start = saved ? decodeCursor(saved, { order: 'updated_at', filter: initialCursor(feed, 'now', 0).filter }) : initialCursor(feed, settings.startFrom, this.now() - this.options.settleMs);
+    const position = saved ? decodePosition(saved, feed) : { cursor: initialCursor(feed, settings.startFrom, this.now() - this.options.settleMs), recent: [] };
+    const start = position.cursor;
+    // A creation committed up to a settle period and a poll after its second is still caught as one.
+    const graceSeconds = Math.ceil((this.options.settleMs + settings.pollIntervalMs) / 1000) + 1;
+    const windowStart = start.order === 'updated_at' ? shiftSeconds(start.writeDate, -graceSeconds) : '';
+    const recent = new Map(position.recent.filter(([, created]) => created >= windowStart));
     let cursor = start;
     let lag: number | undefined;
     for (;;) {
@@ -111,12 +139,15 @@ export class ChangeDetector {
         customFields: this.options.customFields,
         // A record created and changed again while pages are read (or the detector was down) is still new.
         newSince: start,
+        recent: { graceSeconds, readIds: new Set(recent.keys()) },
         now: this.now,
       });
       const detectedAt = this.now();
       const events = page.changes.map((change) => eventOf(change, detectedAt));
+      for (const change of page.changes) if (change.createDate >= windowStart) recent.set(change.id, change.createDate);
+      const kept = [...recent].slice(-MAX_RECENT);
       if (events.length > 0 || !saved) {
-        if (!(await store.append(token, feed, events, encodeCursor(page.cursor)))) {
+        if (!(await store.append(token, feed, events, encodePosition({ cursor: page.cursor, recent: kept })))) {
           this.token = undefined;
           this.options.log.warn({ events: { feed } }, 'change detector: lease lost; this page is left to the new holder');
           return lag;

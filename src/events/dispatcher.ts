@@ -1,8 +1,7 @@
-import type { Deliverer } from '../dci/delivery.js';
+import type { DeliveryOutcome } from '../dci/delivery.js';
 import { PollLoop, retryDelay } from '../background.js';
-import type { EventType, EventsSettings } from './settings.js';
+import type { EventsSettings } from './settings.js';
 import type { ChangeEvent, DeadLetter, EventStore } from './store.js';
-import { cloudEvent, signedHeaders } from './webhooks.js';
 
 interface Logger {
   info(obj: object, msg: string): void;
@@ -10,13 +9,19 @@ interface Logger {
   error(obj: object, msg: string): void;
 }
 
-/** A webhook receiver, declared in YAML or created through the API. */
-export interface WebhookSubscription {
+/** Sends one event to its receiver (built afresh at each attempt: signatures carry the attempt's time). */
+export type EventSend = () => Promise<DeliveryOutcome>;
+
+/**
+ * Anything the event log is delivered to, each from its own queue: a webhook, a DCI
+ * subscription. `prepare` is given a batch read from the log and answers, event by event, how
+ * to send it or undefined when this receiver does not take it: a receiver that must ask Odoo
+ * which records it wants asks once per batch. A failure of `prepare` retries the batch later.
+ */
+export interface EventReceiver {
+  /** Stable id: the queue's position and dead letters are kept under it, metrics labelled with it. */
   id: string;
-  url: string;
-  secret: string;
-  types?: readonly EventType[];
-  payload: 'full' | 'ids';
+  prepare(events: ChangeEvent[]): Promise<Array<EventSend | undefined>>;
 }
 
 export interface DeliveryMetrics {
@@ -30,34 +35,32 @@ export interface DeliveryMetrics {
 export interface DispatcherOptions {
   settings: EventsSettings;
   store: EventStore;
-  deliver: Deliverer;
-  /** CloudEvents `source` of every event. */
-  source: string;
   /** Only the detector's leader runs the queues. */
   leading: () => boolean;
-  subscriptions: () => Promise<WebhookSubscription[]>;
+  /** Every receiver now (webhooks, DCI subscriptions), listed at each poll: queues start and stop with them. */
+  receivers: () => Promise<EventReceiver[]>;
   metrics?: DeliveryMetrics;
   log: Logger;
   now?: () => number;
 }
 
 /**
- * Delivers the event log to every webhook, each from its own queue: a position in the log kept
+ * Delivers the event log to every receiver, each from its own queue: a position in the log kept
  * in the event store, worked by its own loop. One event at a time per receiver, in log order,
  * so a record's events arrive in the order they happened; a failing receiver retries with
  * backoff and then dead-letters the event, while every other receiver carries on. At least
  * once: the position moves only after the receiver answered 2xx (or the event was
  * dead-lettered), so a crash sends the event again with the same `webhook-id`.
  */
-export class WebhookDispatcher {
-  private readonly queues = new Map<string, SubscriptionQueue>();
+export class EventDispatcher {
+  private readonly queues = new Map<string, ReceiverQueue>();
   private readonly loop: PollLoop;
 
   constructor(private readonly options: DispatcherOptions) {
     this.loop = new PollLoop(
       () => this.refresh(),
       () => options.settings.pollIntervalMs,
-      (err) => options.log.error({ err }, 'webhooks: could not list subscriptions'),
+      (err) => options.log.error({ err }, 'events: could not list receivers'),
     );
   }
 
@@ -76,9 +79,9 @@ export class WebhookDispatcher {
     for (const queue of this.queues.values()) queue.wake();
   }
 
-  /** Starts a queue per subscription while this gateway leads; stops them all (and removed ones) otherwise. */
+  /** Starts a queue per receiver while this gateway leads; stops them all (and removed ones) otherwise. */
   private async refresh(): Promise<void> {
-    const wanted = this.options.leading() ? await this.options.subscriptions() : [];
+    const wanted = this.options.leading() ? await this.options.receivers() : [];
     const ids = new Set(wanted.map((s) => s.id));
     for (const [id, queue] of this.queues) {
       if (!ids.has(id)) {
@@ -86,19 +89,19 @@ export class WebhookDispatcher {
         await queue.stop();
       }
     }
-    for (const subscription of wanted) {
-      const queue = this.queues.get(subscription.id);
-      if (queue) queue.subscription = subscription;
+    for (const receiver of wanted) {
+      const queue = this.queues.get(receiver.id);
+      if (queue) queue.receiver = receiver;
       else {
-        const started = new SubscriptionQueue(subscription, this.options);
-        this.queues.set(subscription.id, started);
+        const started = new ReceiverQueue(receiver, this.options);
+        this.queues.set(receiver.id, started);
         started.start();
       }
     }
   }
 }
 
-class SubscriptionQueue {
+class ReceiverQueue {
   private stopped = false;
   private running: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -106,7 +109,7 @@ class SubscriptionQueue {
   private readonly now: () => number;
 
   constructor(
-    public subscription: WebhookSubscription,
+    public receiver: EventReceiver,
     private readonly options: DispatcherOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -128,7 +131,7 @@ class SubscriptionQueue {
   }
 
   private get id(): string {
-    return this.subscription.id;
+    return this.receiver.id;
   }
 
   private async loop(): Promise<void> {
@@ -148,48 +151,52 @@ class SubscriptionQueue {
           await this.idle(settings.pollIntervalMs);
           continue;
         }
-        for (const entry of entries) {
+        const sends = await this.receiver.prepare(entries.map((entry) => entry.event));
+        for (const [index, entry] of entries.entries()) {
           if (this.stopped || !this.options.leading()) return;
-          if (this.wants(entry.event)) await this.deliverOrDeadLetter(entry.event);
+          const send = sends[index];
+          if (send) await this.deliverOrDeadLetter(entry.event, send);
           await store.setOffset(this.id, entry.seq);
         }
       } catch (err) {
         if (this.stopped) return;
-        log.error({ err, webhook: { id: this.id } }, 'webhooks: queue failed; retrying');
+        log.error({ err, receiver: { id: this.id } }, 'events: queue failed; retrying');
         await this.idle(settings.pollIntervalMs);
       }
     }
   }
 
-  private wants(event: ChangeEvent): boolean {
-    return !this.subscription.types || this.subscription.types.includes(event.type);
-  }
-
   /** Attempts with backoff; after the last one the event goes to the dead-letter list and the queue moves on. */
-  private async deliverOrDeadLetter(event: ChangeEvent): Promise<void> {
+  private async deliverOrDeadLetter(event: ChangeEvent, send: EventSend): Promise<void> {
     const { attempts } = this.options.settings.delivery;
     let lastError = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (this.stopped) throw new Error('stopped');
-      const outcome = await this.attempt(event);
+      const outcome = await this.attempt(event, send);
       if (outcome === true) return;
       lastError = outcome;
       this.options.metrics?.attemptFailed(this.id);
       if (attempt < attempts) await this.idle(this.backoff(attempt), false);
     }
     if (this.stopped) throw new Error('stopped');
-    this.options.log.warn({ webhook: { id: this.id, event: event.id, attempts, error: lastError } }, 'webhooks: delivery failed; event dead-lettered');
+    this.options.log.warn({ receiver: { id: this.id, event: event.id, attempts, error: lastError } }, 'events: delivery failed; event dead-lettered');
     const letter: DeadLetter = { id: event.id, event, attempts, lastError, failedAt: new Date(this.now()).toISOString(), replay: false };
     await this.options.store.putDeadLetter(this.id, letter, this.options.settings.delivery.maxDeadLetters);
     this.options.metrics?.deadLettered(this.id);
   }
 
-  /** Dead letters an admin asked to replay: one attempt each, before new events; a failure stays listed. */
+  /**
+   * Dead letters an admin asked to replay: one attempt each, before new events; a failure stays
+   * listed. One the receiver no longer takes (a DCI record that left the filter) is dropped.
+   */
   private async replayDeadLetters(): Promise<void> {
     const letters = (await this.options.store.listDeadLetters(this.id)).filter((letter) => letter.replay);
-    for (const letter of letters) {
+    if (letters.length === 0) return;
+    const sends = await this.receiver.prepare(letters.map((letter) => letter.event));
+    for (const [index, letter] of letters.entries()) {
       if (this.stopped) return;
-      const outcome = await this.attempt(letter.event);
+      const send = sends[index];
+      const outcome = send ? await this.attempt(letter.event, send) : true;
       if (outcome === true) await this.options.store.deleteDeadLetter(this.id, letter.id);
       else {
         this.options.metrics?.attemptFailed(this.id);
@@ -198,10 +205,9 @@ class SubscriptionQueue {
     }
   }
 
-  /** One signed POST (signed at each attempt: the timestamp is the attempt's). True, or why not. */
-  private async attempt(event: ChangeEvent): Promise<true | string> {
-    const body = JSON.stringify(cloudEvent(event, this.options.source, this.subscription.payload));
-    const outcome = await this.options.deliver(this.subscription.url, body, signedHeaders(this.subscription.secret, event.id, body, this.now()));
+  /** One attempt. True, or why not. */
+  private async attempt(event: ChangeEvent, send: EventSend): Promise<true | string> {
+    const outcome = await send();
     if (!outcome.ok) return outcome.error;
     this.options.metrics?.delivered(this.id, Math.max(0, (this.now() - Date.parse(event.time)) / 1000));
     return true;

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { RedisRecordHash } from '../state/record-hash.js';
 import { guarded } from '../state/redis-client.js';
 import type { ChangeEvent, DeadLetter, EventStore, LogEntry, StoredWebhook } from './store.js';
 
@@ -49,6 +50,7 @@ const deadKey = (subscription: string) => `events:dead:${subscription}`;
 export class RedisEventStore implements EventStore {
   readonly durable = true;
   private readonly redis: Redis & Scripts;
+  readonly webhooks: RedisRecordHash<StoredWebhook>;
 
   constructor(
     redis: Redis,
@@ -58,6 +60,7 @@ export class RedisEventStore implements EventStore {
     redis.defineCommand('eventsRelease', { numberOfKeys: 1, lua: RELEASE });
     redis.defineCommand('eventsAppend', { numberOfKeys: 3, lua: APPEND });
     this.redis = redis as Redis & Scripts;
+    this.webhooks = new RedisRecordHash(redis, WEBHOOKS, GUARANTEE);
   }
 
   async holdLease(holder: string, ttlMs: number): Promise<string | undefined> {
@@ -102,24 +105,6 @@ export class RedisEventStore implements EventStore {
 
   async deleteOffset(subscription: string): Promise<void> {
     await guarded(GUARANTEE, () => this.redis.hdel(OFFSETS, subscription));
-  }
-
-  async putWebhook(webhook: StoredWebhook): Promise<void> {
-    await guarded(GUARANTEE, () => this.redis.hset(WEBHOOKS, webhook.id, JSON.stringify(webhook)));
-  }
-
-  async getWebhook(id: string): Promise<StoredWebhook | undefined> {
-    const text = await guarded(GUARANTEE, () => this.redis.hget(WEBHOOKS, id));
-    return text ? (JSON.parse(text) as StoredWebhook) : undefined;
-  }
-
-  async listWebhooks(): Promise<StoredWebhook[]> {
-    const all = await guarded(GUARANTEE, () => this.redis.hvals(WEBHOOKS));
-    return all.map((text) => JSON.parse(text) as StoredWebhook).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  }
-
-  async deleteWebhook(id: string): Promise<boolean> {
-    return (await guarded(GUARANTEE, () => this.redis.hdel(WEBHOOKS, id))) === 1;
   }
 
   async putDeadLetter(subscription: string, letter: DeadLetter, max: number): Promise<void> {

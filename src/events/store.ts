@@ -1,3 +1,4 @@
+import { MemoryRecordHash, type RecordHash } from '../state/record-hash.js';
 import type { EventType } from './settings.js';
 
 /**
@@ -75,10 +76,8 @@ export interface EventStore {
   getOffset(subscription: string): Promise<string | undefined>;
   setOffset(subscription: string, seq: string): Promise<void>;
   deleteOffset(subscription: string): Promise<void>;
-  putWebhook(webhook: StoredWebhook): Promise<void>;
-  getWebhook(id: string): Promise<StoredWebhook | undefined>;
-  listWebhooks(): Promise<StoredWebhook[]>;
-  deleteWebhook(id: string): Promise<boolean>;
+  /** Webhooks created through the API, by id. */
+  readonly webhooks: RecordHash<StoredWebhook>;
   putDeadLetter(subscription: string, letter: DeadLetter, max: number): Promise<void>;
   listDeadLetters(subscription: string): Promise<DeadLetter[]>;
   deleteDeadLetter(subscription: string, id: string): Promise<void>;
@@ -101,7 +100,7 @@ export class MemoryEventStore implements EventStore {
   private log: LogEntry[] = [];
   private nextSeq = 1;
   private readonly offsets = new Map<string, string>();
-  private readonly webhooks = new Map<string, StoredWebhook>();
+  readonly webhooks = new MemoryRecordHash<StoredWebhook>();
   private readonly dead = new Map<string, Map<string, DeadLetter>>();
 
   constructor(
@@ -157,23 +156,6 @@ export class MemoryEventStore implements EventStore {
 
   async deleteOffset(subscription: string): Promise<void> {
     this.offsets.delete(subscription);
-  }
-
-  async putWebhook(webhook: StoredWebhook): Promise<void> {
-    this.webhooks.set(webhook.id, structuredClone(webhook));
-  }
-
-  async getWebhook(id: string): Promise<StoredWebhook | undefined> {
-    const found = this.webhooks.get(id);
-    return found && structuredClone(found);
-  }
-
-  async listWebhooks(): Promise<StoredWebhook[]> {
-    return structuredClone([...this.webhooks.values()]);
-  }
-
-  async deleteWebhook(id: string): Promise<boolean> {
-    return this.webhooks.delete(id);
   }
 
   async putDeadLetter(subscription: string, letter: DeadLetter, max: number): Promise<void> {

@@ -1,4 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Deliverer } from '../dci/delivery.js';
+import type { EventReceiver } from './dispatcher.js';
+import type { EventType } from './settings.js';
 import type { ChangeEvent } from './store.js';
 
 /**
@@ -22,6 +25,27 @@ export interface CloudEvent {
   time: string;
   datacontenttype: 'application/json';
   data: Record<string, unknown>;
+}
+
+/** A webhook receiver, declared in YAML or created through the API. */
+export interface WebhookSubscription {
+  id: string;
+  url: string;
+  secret: string;
+  types?: readonly EventType[];
+  payload: 'full' | 'ids';
+}
+
+/** A webhook as the dispatcher's receiver: the events of its types, as signed CloudEvents (signed at each attempt). */
+export function webhookReceiver(subscription: WebhookSubscription, deliver: Deliverer, source: string, now: () => number = Date.now): EventReceiver {
+  const send = (event: ChangeEvent) => () => {
+    const body = JSON.stringify(cloudEvent(event, source, subscription.payload));
+    return deliver(subscription.url, body, signedHeaders(subscription.secret, event.id, body, now()));
+  };
+  return {
+    id: subscription.id,
+    prepare: async (events) => events.map((event) => (!subscription.types || subscription.types.includes(event.type) ? send(event) : undefined)),
+  };
 }
 
 export function cloudEvent(event: ChangeEvent, source: string, payload: 'full' | 'ids'): CloudEvent {

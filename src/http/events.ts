@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLE_POST } from '../config/auth.js';
 import { resolveCallbackBase } from '../dci/callback-url.js';
-import type { WebhookSubscription } from '../events/dispatcher.js';
+import type { WebhookSubscription } from '../events/webhooks.js';
 import { EVENT_TYPES } from '../events/settings.js';
 import type { StoredWebhook } from '../events/store.js';
 import { cloudEvent, newWebhookSecret } from '../events/webhooks.js';
@@ -48,7 +48,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
   const { events } = app.services;
   if (!events) return;
   const settings = app.config.events;
-  const { store, dispatcher, declared } = events;
+  const { store, dispatcher, declared, receivers, source } = events;
   const declaredIds = new Set(declared.map((s) => s.id));
 
   const shown = (webhook: WebhookSubscription & { createdAt?: string }, origin: 'config' | 'api') => ({
@@ -60,7 +60,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
     created_at: webhook.createdAt ?? null,
   });
   const find = async (id: string): Promise<WebhookSubscription> => {
-    const found = declared.find((w) => w.id === id) ?? (await store.getWebhook(id));
+    const found = declared.find((w) => w.id === id) ?? (await store.webhooks.get(id));
     if (!found) throw new HttpProblem({ status: 404, title: 'Not Found', detail: `No webhook "${id}".` });
     return found;
   };
@@ -74,7 +74,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
         config: { access: ROLE_POST },
         schema: { tags, summary: 'Webhook subscriptions (declared in the configuration and created here); secrets are never shown', response: responses({ 200: z.object({ items: z.array(webhookOutput) }) }) },
         handler: async () => ({
-          items: [...declared.map((w) => shown(w, 'config')), ...(await store.listWebhooks()).filter((w) => !declaredIds.has(w.id)).map((w) => shown(w, 'api'))],
+          items: [...declared.map((w) => shown(w, 'config')), ...(await store.webhooks.list()).filter((w) => !declaredIds.has(w.id)).map((w) => shown(w, 'api'))],
         }),
       });
       r.post('/webhooks', {
@@ -96,14 +96,13 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
               errors: [{ field: 'body.url', message: 'not under events.webhooks.allowedTargets' }],
             });
           }
-          if ((await store.listWebhooks()).length >= settings.webhooks.maxSubscriptions) {
+          if ((await store.webhooks.list()).length >= settings.webhooks.maxSubscriptions) {
             throw new HttpProblem({ status: 409, title: 'Conflict', detail: `At most ${settings.webhooks.maxSubscriptions} webhooks may be created; delete one first.` });
           }
           const webhook: StoredWebhook = { id: randomUUID(), url, secret: newWebhookSecret(), ...(types ? { types: [...new Set(types)] } : {}), payload, createdAt: new Date().toISOString() };
           // Its queue starts after the newest event now: it receives the changes from its creation on.
-          const head = await store.head();
-          await store.setOffset(webhook.id, head ?? '0');
-          await store.putWebhook(webhook);
+          await receivers.startAtHead(webhook.id);
+          await store.webhooks.put(webhook.id, webhook);
           reply.header('location', `${prefix}/webhooks/${webhook.id}`);
           return reply.code(201).send({ ...shown(webhook, 'api'), secret: webhook.secret });
         },
@@ -122,9 +121,8 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
         handler: async (request, reply) => {
           const { id } = request.params;
           if (declaredIds.has(id)) throw new HttpProblem({ status: 409, title: 'Conflict', detail: `Webhook "${id}" is declared in the configuration; remove it there.` });
-          if (!(await store.deleteWebhook(id))) throw new HttpProblem({ status: 404, title: 'Not Found', detail: `No webhook "${id}".` });
-          await store.deleteOffset(id);
-          await store.deleteDeadLetters(id);
+          if (!(await store.webhooks.delete(id))) throw new HttpProblem({ status: 404, title: 'Not Found', detail: `No webhook "${id}".` });
+          await receivers.forget(id);
           return reply.code(204).send(null);
         },
       });
@@ -143,7 +141,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
               last_error: letter.lastError,
               failed_at: letter.failedAt,
               replay_pending: letter.replay,
-              event: cloudEvent(letter.event, `urn:g2p-gateway:${app.config.dci.registryId}`, webhook.payload) as unknown as Record<string, unknown>,
+              event: cloudEvent(letter.event, source, webhook.payload) as unknown as Record<string, unknown>,
             })),
           };
         },

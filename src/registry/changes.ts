@@ -23,6 +23,8 @@ export interface RecordChange {
   id: number;
   /** Odoo's write_date of the version read (UTC, `YYYY-MM-DD HH:MM:SS`). */
   writeDate: string;
+  /** Odoo's create_date (same form). */
+  createDate: string;
   /** The record as the REST API shows it. */
   data: Record<string, unknown>;
 }
@@ -45,13 +47,33 @@ function compile(feed: ChangeFeed, cursor: Cursor | undefined, settleMs: number,
 }
 
 /**
- * Whether the record is new since `since` (where the previous read ended): created in a later
- * second, or in that second without having been returned. It is reported as registered (or
- * added) with its current version, even when it changed again before this read.
+ * Records created shortly before the feed's position, with the ids among them already read:
+ * a creation can become visible after the cursor passed its second (its transaction committed
+ * late, or another record's later write moved the cursor first), so "created after the
+ * cursor" alone would announce it as updated. Kept with the cursor, in the same atomic step.
  */
-function isNew(id: number, createDate: string, cursor: Cursor): boolean {
+export interface RecentCreations {
+  /** How far behind the position a creation still counts as new (s): about settle + poll interval. */
+  graceSeconds: number;
+  /** Ids read (announced) whose create_date is within the grace window. */
+  readIds: ReadonlySet<number>;
+}
+
+/**
+ * Whether the record is new since `since` (where the previous read ended): created in a later
+ * second, or in that second without having been returned, or within `recent.graceSeconds`
+ * before it without having been read since. It is reported as registered (or added) with its
+ * current version, even when it changed again before this read.
+ */
+function isNew(id: number, createDate: string, cursor: Cursor, recent?: RecentCreations): boolean {
   if (cursor.order !== 'updated_at') return false;
-  return createDate > cursor.writeDate || (createDate === cursor.writeDate && !cursor.seen.includes(id));
+  if (createDate > cursor.writeDate || (createDate === cursor.writeDate && !cursor.seen.includes(id))) return true;
+  return recent !== undefined && !recent.readIds.has(id) && !cursor.seen.includes(id) && createDate >= shiftSeconds(cursor.writeDate, -recent.graceSeconds);
+}
+
+/** An Odoo datetime text moved by `seconds`. */
+export function shiftSeconds(odooDatetime: string, seconds: number): string {
+  return new Date(Date.parse(`${odooDatetime.replace(' ', 'T')}Z`) + seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 export interface ChangePage {
@@ -73,6 +95,8 @@ export async function readChanges(
     customFields: readonly CustomField[];
     /** Records created after this position are new (default `cursor`): the position a series of pages started from. */
     newSince?: Cursor;
+    /** Creations shortly before that position not yet read are new as well. */
+    recent?: RecentCreations;
     now?: () => number;
   },
 ): Promise<ChangePage> {
@@ -87,7 +111,7 @@ export async function readChanges(
   const changes = records.map((record): RecordChange => {
     const writeDate = String(record.write_date).slice(0, 19);
     const createDate = String(record.create_date).slice(0, 19);
-    const created = isNew(record.id, createDate, options.newSince ?? cursor);
+    const created = isNew(record.id, createDate, options.newSince ?? cursor, options.recent);
     const data =
       feed === 'individual'
         ? (toIndividual(record, options.customFields) as unknown as Record<string, unknown>)
@@ -97,7 +121,7 @@ export async function readChanges(
     let kind: ChangeKind;
     if (feed === 'membership') kind = data.is_ended === true ? 'ended' : created ? 'added' : 'updated';
     else kind = record.active === false ? 'archived' : created ? 'registered' : 'updated';
-    return { feed, kind, id: record.id, writeDate, data };
+    return { feed, kind, id: record.id, writeDate, createDate, data };
   });
   return { changes, cursor: cursorAfter(compiled, records) ?? cursor, more: length > records.length };
 }

@@ -129,7 +129,9 @@ t.test('token endpoint: rate limit per client address, unknown clients cost as m
     wrong.push(await timed('c1', 'wrong-secret'));
     unknown.push(await timed(`nobody-${i}`, 'wrong-secret'));
   }
-  t.ok(median(unknown) > median(wrong) * 0.5, `unknown client ${median(unknown).toFixed(1)} ms vs wrong secret ${median(wrong).toFixed(1)} ms: both pay for scrypt`);
+  // The fastest of each is its own cost: a busy machine only ever adds to a sample.
+  const fastest = (xs: number[]) => Math.min(...xs);
+  t.ok(fastest(unknown) > fastest(wrong) * 0.5, `unknown client ${fastest(unknown).toFixed(1)} ms vs wrong secret ${fastest(wrong).toFixed(1)} ms (fastest of 5): both pay for scrypt`);
   t.comment(`timing: unknown client median ${median(unknown).toFixed(1)} ms, wrong secret median ${median(wrong).toFixed(1)} ms`);
   const good = await ask('c1', secret);
   t.equal(good.statusCode, 200);

@@ -146,7 +146,7 @@ t.test('token, async search, ACK, signed callback, status: one full exchange', a
   t.equal(tokenAnswer.status, 200);
   t.same(responseProblems('authz', '/oauth2/client/token', 200, tokenAnswer.body), [], 'token answer conforms to the authz schema');
   t.same(requestProblems('authz', '/oauth2/client/token', { grant_type: 'client_credentials', client_id: SENDER, client_secret: SECRET }, 'application/x-www-form-urlencoded'), [], 'token request conforms');
-  t.match(tokenAnswer.body, { token_type: 'Bearer', expires_in: '120', scope: 'registry.search registry.status' });
+  t.match(tokenAnswer.body, { token_type: 'Bearer', expires_in: '120', scope: 'registry.search registry.status registry.subscribe' });
   t.equal(tokenAnswer.headers.get('cache-control'), 'no-store');
   const bearer: string = tokenAnswer.body.access_token;
   const header = JSON.parse(Buffer.from(bearer.split('.')[0]!, 'base64url').toString());

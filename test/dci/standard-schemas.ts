@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { sharedPath } from '../support/shared.js';
 
 type Node = Record<string, unknown>;
-const DOCS = { social: 'social_api_v1.0.0.yaml', authz: 'authz_core_api_v1.0.0.yaml', jwks: 'jwks_core_api_v1.0.0.yaml' } as const;
+const DOCS = { social: 'social_api_v1.0.0.yaml', registry: 'registry_core_api_v1.0.0.yaml', authz: 'authz_core_api_v1.0.0.yaml', jwks: 'jwks_core_api_v1.0.0.yaml' } as const;
 export type DciDocument = keyof typeof DOCS;
 
 const escape = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');

@@ -6,6 +6,7 @@ import type { ErrorCode, HttpErrorBody } from '../../dci/envelope.js';
 import { DciMessageError } from '../../dci/search.js';
 import { problemHandler, UnexpectedFailure, type ProblemFormatter } from '../errors.js';
 import { HttpProblem } from '../problem.js';
+import { dciSubscriptionRoutes } from './subscriptions.js';
 
 export const DCI_SEARCH_PATH = '/registry/sync/search';
 export const DCI_ASYNC_SEARCH_PATH = '/registry/search';
@@ -50,6 +51,7 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
       [DCI_ASYNC_SEARCH_PATH, (request) => (refuseBasic(request), asyncService.acceptSearch(request.body, callerSender(request, DCI_SCOPE_SEARCH)))],
       [DCI_STATUS_PATH, (request) => (refuseBasic(request), asyncService.acceptStatus(request.body, callerSender(request, DCI_SCOPE_STATUS)))],
       [DCI_SYNC_STATUS_PATH, (request) => asyncService.status(request.body, callerSender(request, DCI_SCOPE_STATUS))],
+      ...dciSubscriptionRoutes(dci.subscriptions?.service, { callerSender, refuseBasic }),
     ];
     for (const [path, handle] of routes) {
       for (const url of new Set([path, `${settings.prefix}${path}`])) {

@@ -1,0 +1,28 @@
+import type { RecordHash } from '../state/record-hash.js';
+import type { Entity } from './attributes.js';
+
+/** The DCI event types a subscription names in `reg_event_type` (see subscriptions.ts for what each covers). */
+export const DCI_EVENT_TYPES = ['registered', 'updated', 'archived', 'membership_changed'] as const;
+export type DciEventType = (typeof DCI_EVENT_TYPES)[number];
+
+/** One accepted subscription item: who asked, what for, and where its notifications go. */
+export interface DciSubscription {
+  /** The SubscriptionCode returned in on-subscribe and named by unsubscribe. */
+  code: string;
+  senderId: string;
+  transactionId: string;
+  referenceId: string;
+  eventType: DciEventType;
+  entity: Entity;
+  /** The criteria as the sender sent them (echoed in SubscriptionInfo; the filter is compiled again per batch). */
+  criteria: { reg_type?: string; reg_event_type: string; filter_type: string; filter: unknown; notify_record_type: string };
+  /** `{callback base}/registry/notify`, resolved and checked when the subscription was accepted. */
+  notifyUrl: string;
+  createdAt: string;
+}
+
+/** Subscriptions by code: in Redis (durable, shared by replicas) when `redis.url` is set, else in memory. */
+export type DciSubscriptionStore = RecordHash<DciSubscription>;
+
+/** Where subscriptions are kept in Redis (under `redis.keyPrefix`). */
+export const SUBSCRIPTIONS_KEY = 'dci:subscriptions';

@@ -1,0 +1,317 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { EventReceiver, EventSend } from '../events/dispatcher.js';
+import type { ChangeEvent } from '../events/store.js';
+import type { OdooClient, OdooDomain, OdooRecord } from '../odoo/types.js';
+import type { DciAsyncService } from './async.js';
+import { AttributeCatalog, type Entity } from './attributes.js';
+import type { Deliverer } from './delivery.js';
+import { compileSearchDomain } from './domain.js';
+import { envelopeOf, requestItemSchema, type Ack } from './envelope.js';
+import { odooLookups } from './lookups.js';
+import { fetchPage } from './page.js';
+import { isPlainObject, parseSearch } from './query.js';
+import { RecordMapper } from './records.js';
+import { SearchRejection } from './rejection.js';
+import type { DciSearchService } from './search.js';
+import type { DciSettings } from './settings.js';
+import { DCI_EVENT_TYPES, type DciEventType, type DciSubscription, type DciSubscriptionStore } from './subscription-store.js';
+
+export const ON_SUBSCRIBE_PATH = '/registry/on-subscribe';
+export const ON_UNSUBSCRIBE_PATH = '/registry/on-unsubscribe';
+export const NOTIFY_PATH = '/registry/notify';
+
+/** SubscribeRequest; items stay `unknown` so one bad item is rejected on its own. */
+export const subscribeEnvelopeSchema = envelopeOf(
+  z.object({
+    transaction_id: z.string().max(99),
+    subscribe_request: z.array(z.unknown()).min(1),
+  }),
+);
+
+/** UnSubscribeRequest (the standard's `timestamp`; its schema's misspelt member names are not required). */
+export const unsubscribeEnvelopeSchema = envelopeOf(
+  z.object({
+    transaction_id: z.string().max(99),
+    timestamp: z.string().optional(),
+    subscription_codes: z.array(z.string().min(1).max(99)).min(1).max(1000),
+  }),
+);
+
+const subscribeItemSchema = requestItemSchema.extend({
+  subscribe_criteria: z.object({
+    version: z.string().optional(),
+    reg_type: z.string().optional(),
+    reg_event_type: z.string(),
+    frequency: z.unknown().optional(),
+    filter_type: z.string(),
+    filter: z.unknown(),
+    notify_record_type: z.string(),
+    authorize: z.unknown().optional(),
+  }),
+});
+
+/**
+ * Which change events each DCI event type covers, for the record type notified:
+ * `registered`, `updated`, `archived` are the registrant's own (individual.* for Member,
+ * group.* for Group); `membership_changed` is a membership added, changed or ended, notified
+ * as the group (Group) or the individual (Member) it belongs to.
+ */
+const CHANGE_TYPES: Record<DciEventType, readonly ChangeEvent['type'][]> = {
+  registered: ['individual.registered', 'group.registered'],
+  updated: ['individual.updated', 'group.updated'],
+  archived: ['individual.archived', 'group.archived'],
+  membership_changed: ['membership.added', 'membership.updated', 'membership.ended'],
+};
+
+/** The registrant a change event is about, as the subscription's record type sees it (none: not for this type). */
+function registrantOf(event: ChangeEvent, entity: Entity): number | undefined {
+  if (event.type.startsWith('individual.')) return entity === 'Member' ? event.recordId : undefined;
+  if (event.type.startsWith('group.')) return entity === 'Group' ? event.recordId : undefined;
+  const side = event.data[entity === 'Group' ? 'group' : 'individual'];
+  return isPlainObject(side) && typeof side.id === 'number' ? side.id : undefined;
+}
+
+type SubscribeReason = 'rjct.reference_id.invalid' | 'rjct.reference_id.duplicate' | 'rjct.timestamp.invalid' | 'rjct.notify_types.invalid' | 'rjct.notify_details.invalid' | 'rjct.event.already_subscribed';
+type UnsubscribeReason = 'rjct.subscription_code.invalid' | 'rjct.requester.invalid';
+
+class SubscribeRejection extends Error {
+  constructor(
+    readonly code: SubscribeReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface DciSubscriptionOptions {
+  settings: DciSettings;
+  service: DciSearchService;
+  /** Callbacks (on-subscribe, on-unsubscribe) go through its delivery queue, like async search answers. */
+  callbacks: DciAsyncService;
+  store: DciSubscriptionStore;
+  /** The Odoo account filters are checked and records read as. */
+  odoo: () => OdooClient;
+  /** Posts notify messages (the events dispatcher retries them). */
+  deliver: Deliverer;
+  /** The dispatcher's queue for a new subscription starts after the newest event; a removed one's queue goes. */
+  queues: { startAtHead(id: string): Promise<void>; forget(id: string): Promise<void>; wake(): void };
+  now?: () => number;
+}
+
+/**
+ * DCI subscriptions: `/registry/subscribe` and `/registry/unsubscribe` acknowledged at once,
+ * answered on the sender's `on-subscribe` / `on-unsubscribe` callbacks; each subscription a
+ * receiver of the events dispatcher, so its notifications ride its own ordered queue (retries,
+ * backoff, at-least-once). A subscription's filter is the DCI search's query language, parsed
+ * and compiled by the search's own code; which changed records pass it is asked of Odoo, one
+ * call per batch of events: the records' current versions, filtered by the compiled domain.
+ */
+export class DciSubscriptionService {
+  private readonly catalog: AttributeCatalog;
+  private readonly mapper: RecordMapper;
+  private readonly now: () => number;
+
+  constructor(private readonly options: DciSubscriptionOptions) {
+    this.catalog = new AttributeCatalog(options.settings);
+    this.mapper = new RecordMapper(options.settings);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** `POST /registry/subscribe`. */
+  async subscribe(body: unknown, expectedSender?: string): Promise<Ack> {
+    const { service, callbacks } = this.options;
+    const { header, message, base, correlationId } = await this.admit(body, subscribeEnvelopeSchema, 'subscribe', expectedSender);
+    const held = (await this.options.store.list()).filter((s) => s.senderId === header.sender_id);
+    const seen = new Set<string>();
+    const answers = [];
+    for (const raw of message.subscribe_request) {
+      const referenceId = isPlainObject(raw) && typeof raw.reference_id === 'string' ? raw.reference_id : '';
+      const timestamp = new Date(this.now()).toISOString();
+      try {
+        if (referenceId !== '' && seen.has(referenceId)) throw new SubscribeRejection('rjct.reference_id.duplicate', `reference_id ${referenceId} appears more than once in this message.`);
+        seen.add(referenceId);
+        const subscription = await this.accepted(raw, { senderId: header.sender_id, transactionId: message.transaction_id, notifyUrl: `${base}${NOTIFY_PATH}` }, held);
+        // The queue starts before the subscription is listed: no event between the two is missed.
+        await this.options.queues.startAtHead(receiverId(subscription.code));
+        await this.options.store.put(subscription.code, subscription);
+        held.push(subscription);
+        answers.push({ reference_id: referenceId, timestamp, status: 'succ' as const, subscriptions: [subscriptionInfo(subscription)] });
+      } catch (err) {
+        if (!(err instanceof SubscribeRejection)) throw err;
+        answers.push({ reference_id: referenceId, timestamp, status: 'rjct' as const, status_reason_code: err.code, status_reason_message: err.message.slice(0, 999) });
+      }
+    }
+    this.options.queues.wake();
+    const succeeded = answers.filter((answer) => answer.status === 'succ').length;
+    await callbacks.deliverLater(`${base}${ON_SUBSCRIBE_PATH}`, {
+      header: service.responseHeader(header, 'on-subscribe', { status: succeeded > 0 ? 'succ' : 'rjct', total_count: answers.length, completed_count: answers.length }),
+      message: { transaction_id: message.transaction_id, correlation_id: correlationId, subscribe_response: answers },
+    });
+    return callbacks.ack('ACK', correlationId);
+  }
+
+  /** `POST /registry/unsubscribe`: a sender removes its own subscriptions; unknown codes and others' are refused. */
+  async unsubscribe(body: unknown, expectedSender?: string): Promise<Ack> {
+    const { service, callbacks, store } = this.options;
+    const { header, message, base, correlationId } = await this.admit(body, unsubscribeEnvelopeSchema, 'unsubscribe', expectedSender);
+    const removed: string[] = [];
+    const refused: Array<{ code: string; reason: UnsubscribeReason }> = [];
+    for (const code of new Set(message.subscription_codes)) {
+      const subscription = await store.get(code);
+      if (!subscription) refused.push({ code, reason: 'rjct.subscription_code.invalid' });
+      else if (subscription.senderId !== header.sender_id) refused.push({ code, reason: 'rjct.requester.invalid' });
+      else {
+        await store.delete(code);
+        await this.options.queues.forget(receiverId(code));
+        removed.push(code);
+      }
+    }
+    const first = refused[0];
+    await callbacks.deliverLater(`${base}${ON_UNSUBSCRIBE_PATH}`, {
+      header: service.responseHeader(header, 'on-unsubscribe', { status: first ? 'rjct' : 'succ', total_count: removed.length + refused.length, completed_count: removed.length + refused.length }),
+      message: {
+        transaction_id: message.transaction_id,
+        correlation_id: correlationId,
+        timestamp: new Date(this.now()).toISOString(),
+        status: first ? 'rjct' : 'succ',
+        ...(first
+          ? {
+              status_reason_code: first.reason,
+              status_reason_message: refused
+                .map((r) => `${r.code}: ${r.reason === 'rjct.requester.invalid' ? 'held by another sender' : 'no such subscription'}`)
+                .join('; ')
+                .slice(0, 999),
+            }
+          : {}),
+        subscription_status: removed.map((code) => ({ code, status: 'unsubscribe' as const })),
+      },
+    });
+    return callbacks.ack('ACK', correlationId);
+  }
+
+  /**
+   * The checks of the async search, in its order: envelope, sender, signature; the callback
+   * under the sender's registered URL; room in the delivery queue; version, action, counts and
+   * a fresh message_id. Refusals throw DciMessageError (an ERR acknowledgement).
+   */
+  private async admit<S extends typeof subscribeEnvelopeSchema | typeof unsubscribeEnvelopeSchema>(body: unknown, schema: S, action: 'subscribe' | 'unsubscribe', expectedSender?: string) {
+    const { service, callbacks } = this.options;
+    const envelope = service.accept(body, schema, expectedSender) as z.output<S>;
+    const base = callbacks.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
+    await callbacks.ensureRoom();
+    await callbacks.refuseHeader(envelope, action);
+    return { header: envelope.header, message: envelope.message as z.output<S>['message'], base, correlationId: randomUUID() };
+  }
+
+  /** Every subscription as a receiver of the events dispatcher. */
+  async receivers(): Promise<EventReceiver[]> {
+    return (await this.options.store.list()).map((subscription) => ({ id: receiverId(subscription.code), prepare: (events) => this.prepare(subscription, events) }));
+  }
+
+  /** Checks one subscribe item; the subscription it makes, or a SubscribeRejection. */
+  private async accepted(raw: unknown, given: Pick<DciSubscription, 'senderId' | 'transactionId' | 'notifyUrl'>, held: DciSubscription[]): Promise<DciSubscription> {
+    const parsed = subscribeItemSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = String(issue?.path[0] ?? '');
+      const code = field === 'reference_id' ? 'rjct.reference_id.invalid' : field === 'timestamp' ? 'rjct.timestamp.invalid' : issue?.path[1] === 'reg_event_type' ? 'rjct.notify_types.invalid' : 'rjct.notify_details.invalid';
+      throw new SubscribeRejection(code, `${issue?.path.join('.') || 'subscribe_request'}: ${issue?.message ?? 'invalid'}`);
+    }
+    const item = parsed.data;
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(item.timestamp) || Number.isNaN(Date.parse(item.timestamp))) throw new SubscribeRejection('rjct.timestamp.invalid', 'timestamp must be an ISO 8601 date-time.');
+    const criteria = item.subscribe_criteria;
+    const eventType = DCI_EVENT_TYPES.find((type) => type === criteria.reg_event_type);
+    if (!eventType) throw new SubscribeRejection('rjct.notify_types.invalid', `reg_event_type "${criteria.reg_event_type}" is not known to this registry (${DCI_EVENT_TYPES.join(', ')}).`);
+    if (criteria.frequency !== undefined) throw new SubscribeRejection('rjct.notify_details.invalid', 'frequency: this registry notifies each change as it happens; scheduled notification is not offered.');
+    let entity: Entity;
+    try {
+      const search = parseSearch({ query_type: criteria.filter_type, query: criteria.filter, response_entity: criteria.notify_record_type }, this.catalog, this.options.settings);
+      entity = search.entity;
+      // Compiled once now (identifier values are looked up in Odoo), so a filter that cannot run is refused here, not at the first change.
+      await this.domain(search.entity, search.condition, this.options.odoo());
+    } catch (err) {
+      if (err instanceof SearchRejection) throw new SubscribeRejection('rjct.notify_details.invalid', `filter: ${err.message}`);
+      throw err;
+    }
+    const stored = { reg_event_type: criteria.reg_event_type, filter_type: criteria.filter_type, filter: criteria.filter, notify_record_type: criteria.notify_record_type, ...(criteria.reg_type ? { reg_type: criteria.reg_type } : {}) };
+    const same = held.find((s) => s.eventType === eventType && s.entity === entity && JSON.stringify([s.criteria.filter_type, s.criteria.filter]) === JSON.stringify([stored.filter_type, stored.filter]));
+    if (same) throw new SubscribeRejection('rjct.event.already_subscribed', `This sender already holds subscription ${same.code} with these criteria.`);
+    if (held.length >= this.options.settings.subscriptions.maxPerSender) {
+      throw new SubscribeRejection('rjct.notify_details.invalid', `A sender may hold at most ${this.options.settings.subscriptions.maxPerSender} subscriptions; unsubscribe from one first.`);
+    }
+    return { code: randomUUID(), ...given, referenceId: item.reference_id, eventType, entity, criteria: stored, createdAt: new Date(this.now()).toISOString() };
+  }
+
+  private async domain(entity: Entity, condition: ReturnType<typeof parseSearch>['condition'], client: OdooClient): Promise<OdooDomain> {
+    return compileSearchDomain(entity, condition, { lookups: odooLookups(client), settings: this.options.settings, today: new Date(this.now()).toISOString().slice(0, 10) });
+  }
+
+  /**
+   * The batch's events of this subscription's types whose registrant passes its filter now:
+   * one Odoo call for the batch (plus one per identifier condition of the filter), which
+   * also reads the records notified. Archived registrants are included (an `archived` event
+   * is about one); a record changed since the event is notified as it is now.
+   */
+  private async prepare(subscription: DciSubscription, events: ChangeEvent[]): Promise<Array<EventSend | undefined>> {
+    const types = CHANGE_TYPES[subscription.eventType];
+    const targets = events.map((event) => (types.includes(event.type) ? registrantOf(event, subscription.entity) : undefined));
+    const ids = [...new Set(targets.filter((id): id is number => id !== undefined))];
+    if (ids.length === 0) return targets.map(() => undefined);
+    const client = this.options.odoo();
+    let filter: OdooDomain;
+    try {
+      const search = parseSearch({ query_type: subscription.criteria.filter_type, query: subscription.criteria.filter, response_entity: subscription.criteria.notify_record_type }, this.catalog, this.options.settings);
+      filter = await this.domain(subscription.entity, search.condition, client);
+    } catch (err) {
+      // Accepted when made, refused now: the configuration changed (an attribute or ID type
+      // removed). Nothing passes such a filter; retrying the batch would stall the queue forever.
+      if (err instanceof SearchRejection) return targets.map(() => undefined);
+      throw err;
+    }
+    const domain: OdooDomain = [['id', 'in', ids], ['active', 'in', [true, false]], ...filter];
+    const { records } = await fetchPage(client, subscription.entity, domain, { offset: 0, limit: ids.length, order: 'id' });
+    const byId = new Map(records.map((record) => [record.id as number, record]));
+    return events.map((event, index) => {
+      const record = byId.get(targets[index] ?? 0);
+      return record ? () => this.notify(subscription, event, record) : undefined;
+    });
+  }
+
+  /** One signed notify message (signed at each attempt) to the subscriber's callback. */
+  private notify(subscription: DciSubscription, event: ChangeEvent, record: OdooRecord) {
+    const { service } = this.options;
+    // Stable across retries and restarts, distinct per subscription: the subscriber de-duplicates on it.
+    const messageId = createHash('sha256').update(`${subscription.code}|${event.id}`).digest('base64url').slice(0, 32);
+    const header = service.responseHeader({ message_id: messageId, sender_id: subscription.senderId }, 'notify', { status: 'succ', total_count: 1, completed_count: 1 });
+    const message = {
+      transaction_id: subscription.transactionId,
+      notify_event: [
+        {
+          reference_id: subscription.referenceId,
+          timestamp: event.time,
+          data: {
+            version: '1.0.0',
+            ...(subscription.criteria.reg_type ? { reg_type: subscription.criteria.reg_type } : {}),
+            reg_event_type: subscription.criteria.reg_event_type,
+            reg_record_type: subscription.criteria.notify_record_type,
+            reg_records: this.mapper.toRecord(subscription.entity, record),
+          },
+        },
+      ],
+    };
+    return this.options.deliver(subscription.notifyUrl, service.signed({ header, message }));
+  }
+}
+
+/** The dispatcher's id of a subscription's queue (letters, digits, `-`: the webhook ids' alphabet). */
+export const receiverId = (code: string): string => `dci-${code}`;
+
+/**
+ * SubscriptionInfo. The standard's schema lists `code` and the criteria as properties but
+ * requires `subscription_code` and `subscribe_criteria`: both spellings are sent.
+ */
+function subscriptionInfo(subscription: DciSubscription) {
+  const { code, createdAt, criteria } = subscription;
+  return { version: '1.0.0', code, subscription_code: code, status: 'subscribe' as const, timestamp: createdAt, ...criteria, subscribe_criteria: criteria };
+}
