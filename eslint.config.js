@@ -36,6 +36,8 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       // Odoo's wire values are untyped: turning one into text with String() is deliberate.
       '@typescript-eslint/no-base-to-string': 'off',
+      // A `let` a closure reads before its one assignment (a teardown registered first) stays a `let`.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
   {

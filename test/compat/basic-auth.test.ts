@@ -8,9 +8,8 @@ import { authHeaders } from '../support/tokens.js';
 
 let stack: CompatStack;
 t.before(async () => {
-  stack = await startCompatStack();
+  stack = await startCompatStack(t);
 });
-t.teardown(() => stack?.close());
 
 const sim = () => stack.sim!;
 const authenticateCalls = () => sim().calls.filter((c) => c.service === 'common' && c.method === 'authenticate');
@@ -63,8 +62,7 @@ t.test('an Odoo API key, made in a web session, works as the Basic password; exe
 });
 
 simOnly(t, () => stack, 'the Odoo check and the role lookup are paid once, then cached (simulator: call counts)', async (t) => {
-  const fresh = await startCompatStack();
-  t.teardown(() => fresh.close());
+  const fresh = await startCompatStack(t);
   fresh.sim!.resetCalls();
   t.equal((await fetch(`${fresh.base}${IDS}`, { headers: { authorization: basic(CLERK) } })).status, 200);
   const calls = () => fresh.sim!.calls;
@@ -215,8 +213,7 @@ simOnly(t, () => stack, 'the authenticator: cache expiry and the shorter roles c
 });
 
 t.test('compat.basicAuth.enabled: false refuses Basic', async (t) => {
-  const off = await startCompatStack({ compat: { basicAuth: { enabled: false } } });
-  t.teardown(() => off.close());
+  const off = await startCompatStack(t, { compat: { basicAuth: { enabled: false } } });
   off.sim?.resetCalls();
   const response = await fetch(`${off.base}/individual/1`, { headers: { authorization: basic(CLERK) } });
   t.equal(response.status, 401);

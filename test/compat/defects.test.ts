@@ -14,11 +14,10 @@ let tag: string;
 const auth = { authorization: basic(CLERK) };
 
 t.before(async () => {
-  stack = await startCompatStack();
+  stack = await startCompatStack(t);
   odoo = stack.odoo;
   tag = stack.runTag.toUpperCase();
 });
-t.teardown(() => stack?.close());
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string; json: () => any }> {
   const response = await fetch(`${stack.base}${path}`, {
@@ -218,8 +217,7 @@ t.test('the compatibility routes stay out of the gateway\'s own OpenAPI document
 });
 
 t.test('compat.enabled: false serves none of the routes', async (t) => {
-  const off = await startCompatStack({ compat: { enabled: false } });
-  t.teardown(() => off.close());
+  const off = await startCompatStack(t, { compat: { enabled: false } });
   const response = await fetch(`${off.base}/individual/1`, { headers: auth });
   t.equal(response.status, 404);
   t.match(response.headers.get('content-type'), /problem\+json/, 'the gateway\'s own 404');

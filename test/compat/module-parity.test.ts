@@ -74,11 +74,10 @@ async function parity(settings: NonNullable<ReturnType<typeof realOdooSettings>>
   const admin = basic(settings.login, settings.password);
 
   t.before(async () => {
-    stack = await startCompatStack();
+    stack = await startCompatStack(t);
     odoo = stack.odoo;
     tag = stack.runTag.toUpperCase();
   });
-  t.teardown(() => stack?.close());
 
   /** Every exchange, for the closing table: route, the module's status, the gateway's. */
   const seen = new Map<string, { module: Set<number>; gateway: Set<number> }>();

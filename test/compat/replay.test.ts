@@ -63,8 +63,7 @@ const doc = openApiDocument();
 
 for (const protocol of ['jsonrpc', 'xmlrpc'] as const) {
   t.test(`recorded successes over ${protocol}`, async (t) => {
-    const stack = await startCompatStack({ protocol });
-    t.teardown(() => stack.close());
+    const stack = await startCompatStack(t, { protocol });
     const fixture = await createFixture(stack);
     const prefix = (doc.servers as Array<{ url: string }>)[0]!.url;
     t.equal(stack.app.config.compat.prefix, prefix, 'served under the module\'s own prefix');

@@ -15,11 +15,10 @@ let tag: string;
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==';
 
 t.before(async () => {
-  stack = await startCompatStack();
+  stack = await startCompatStack(t);
   odoo = stack.odoo;
   tag = stack.runTag.toUpperCase();
 });
-t.teardown(() => stack?.close());
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const response = await fetch(`${stack.base}${path}`, {

@@ -4,14 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { buildApp } from '../../src/app.js';
 import { authSchema, ROLE_GET, ROLE_POST, type Role } from '../../src/config/auth.js';
 import { loadConfig } from '../../src/config/load.js';
 import { parseRolesFile, type RoleMapping } from '../../src/config/roles.js';
 import { ConfigError } from '../../src/config/yaml.js';
 import { claimValues, rolesFromClaims } from '../../src/http/auth/claims.js';
 import { loadOrCreateSandboxSecret, sandboxIssuer, signSandboxToken } from '../../src/http/auth/sandbox.js';
-import { testConfig } from '../support/config.js';
+import { startGateway, UNREACHABLE_ODOO } from '../support/gateway.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const tsxLoader = import.meta.resolve('tsx');
@@ -154,20 +153,18 @@ t.test('sandbox secret and npm run token', async (t) => {
   t.equal(Number(claims.exp) - Number(claims.iat), 7200);
 
   // The printed token is accepted by a gateway trusting the sandbox issuer, for exactly its role.
-  const app = buildApp(
-    testConfig({
-      odoo: { url: 'http://127.0.0.1:9', db: 'g2p', accounts: { default: { login: 'a', password: 'a' } } },
-      server: { underPressure: { enabled: false } },
-      auth: { issuers: [sandboxIssuer(secret)] },
-    }),
-  );
-  t.teardown(() => app.close());
-  app.register(async (scope) => {
-    scope.post('/w', { config: { access: ROLE_POST } }, async (request) => ({ sub: request.principal?.sub }));
-    scope.get('/r', { config: { access: ROLE_GET } }, async () => ({ ok: true }));
+  const gateway = await startGateway(t, {
+    odoo: UNREACHABLE_ODOO,
+    listen: true,
+    config: { auth: { issuers: [sandboxIssuer(secret)] } },
+    before: (app) => {
+      app.register(async (scope) => {
+        scope.post('/w', { config: { access: ROLE_POST } }, async (request) => ({ sub: request.principal?.sub }));
+        scope.get('/r', { config: { access: ROLE_GET } }, async () => ({ ok: true }));
+      });
+    },
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const base = gateway.origin;
   const write = await fetch(`${base}/w`, { method: 'POST', headers: { authorization: `Bearer ${jwt}` } });
   t.equal(write.status, 200);
   t.same(await write.json(), { sub: 'tester' });

@@ -3,15 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
-import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { resolveCallbackBase } from '../../src/dci/callback-url.js';
 import { InMemoryTransactionStore } from '../../src/dci/transactions.js';
 import { hashSecret, parseSecretHash, secretMatches } from '../../src/http/auth/secret-hash.js';
 import { simulatorOnly, type OdooTarget } from '../support/odoo-target.js';
-import { testConfig } from '../support/config.js';
+import { startGateway } from '../support/gateway.js';
 import { DciClientStandIn } from './client-stand-in.js';
-import { expression, message, startGateway, startSim, type DciGateway } from './harness.js';
+import { expression, message, startDciGateway, startSim, type DciGateway } from './harness.js';
 import { requestProblems } from './standard-schemas.js';
 
 /**
@@ -27,7 +26,7 @@ let gw: DciGateway;
 t.before(async () => {
   sim = await startSim(10);
   await receiver.start();
-  gw = await startGateway(sim, {
+  gw = await startDciGateway(t, sim, {
     senders: { 'async-spmis': { requireSignature: false, callbackUrl: `${receiver.origin}/cb` } },
     async: { retryBaseMs: 100, retryMaxMs: 200, searchAttempts: 3, deliveryAttempts: 2 },
   });
@@ -105,21 +104,16 @@ t.test('the in-memory store leases jobs, drops finished transactions after reten
 
 t.test('token endpoint: rate limit per client address, unknown clients cost as much as wrong secrets', async (t) => {
   const secret = 'a-long-enough-client-secret';
-  const app = buildApp(
-    testConfig({
-      odoo: { url: sim.url, db: sim.db, accounts: { default: { login: sim.login, password: sim.password } } },
-      metrics: { enabled: false },
-      server: { underPressure: { enabled: false } },
-      auth: { clientCredentials: { clients: { c1: { secretHash: await hashSecret(secret), roles: ['Rest API GET'] } }, rateLimit: { max: 11, windowMs: 60_000 } } },
-    }),
-  );
-  t.teardown(() => app.close());
+  const gateway = await startGateway(t, {
+    odoo: sim,
+    config: { auth: { clientCredentials: { clients: { c1: { secretHash: await hashSecret(secret), roles: ['Rest API GET'] } }, rateLimit: { max: 11, windowMs: 60_000 } } } },
+  });
   const ask = (id: string, s: string) =>
-    app.inject({ method: 'POST', url: '/oauth2/client/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: id, client_secret: s }).toString() });
+    gateway.request('POST', '/oauth2/client/token', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: id, client_secret: s }).toString() });
   const timed = async (id: string, s: string) => {
     const started = performance.now();
     const answer = await ask(id, s);
-    t.equal(answer.statusCode, 401);
+    t.equal(answer.status, 401);
     return performance.now() - started;
   };
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -134,16 +128,16 @@ t.test('token endpoint: rate limit per client address, unknown clients cost as m
   t.ok(fastest(unknown) > fastest(wrong) * 0.5, `unknown client ${fastest(unknown).toFixed(1)} ms vs wrong secret ${fastest(wrong).toFixed(1)} ms (fastest of 5): both pay for scrypt`);
   t.comment(`timing: unknown client median ${median(unknown).toFixed(1)} ms, wrong secret median ${median(wrong).toFixed(1)} ms`);
   const good = await ask('c1', secret);
-  t.equal(good.statusCode, 200);
+  t.equal(good.status, 200);
   const throttled = await ask('c1', secret);
-  t.equal(throttled.statusCode, 429, 'the 12th request in the window (max 11) is refused');
-  t.equal(throttled.json().error, 'temporarily_unavailable');
-  t.ok(Number(throttled.headers['retry-after']) > 0, 'Retry-After');
+  t.equal(throttled.status, 429, 'the 12th request in the window (max 11) is refused');
+  t.equal(throttled.body.error, 'temporarily_unavailable');
+  t.ok(Number(throttled.headers.get('retry-after')) > 0, 'Retry-After');
   // The token works on the API, with its role (reading) and nothing more.
-  const bearer = good.json().access_token;
-  t.equal((await app.inject({ method: 'GET', url: '/api/v1/id-types', headers: { authorization: `Bearer ${bearer}` } })).statusCode, 200);
-  t.equal((await app.inject({ method: 'POST', url: '/api/v1/individuals', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, payload: '{}' })).statusCode, 403);
-  const jwks = (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json();
+  const bearer = good.body.access_token;
+  t.equal((await gateway.request('GET', '/api/v1/id-types', { token: bearer })).status, 200);
+  t.equal((await gateway.request('POST', '/api/v1/individuals', { token: bearer, body: '{}' })).status, 403);
+  const jwks = (await gateway.request('GET', '/.well-known/jwks.json')).body;
   t.match(jwks.keys, [{ kty: 'OKP', crv: 'Ed25519', kid: /^ephemeral-/, use: 'sig', alg: 'EdDSA' }], 'without signingKeys: a key made at start-up');
 });
 
@@ -156,7 +150,7 @@ t.test('client credentials configuration: production needs a persistent key; has
   const config = loadConfig({ cwd: dir, env: { G2P_CONFIG: 'gw.yaml' } });
   t.equal(config.auth.clientCredentials.clients['spmis-1']?.roles[0], 'Rest API GET');
   const bad = { ...config, auth: { ...config.auth, clientCredentials: { ...config.auth.clientCredentials, clients: { x: { secretHash: 'scrypt$1$2$3$abc$def', roles: ['Rest API GET' as const], scopes: [] } } } } };
-  t.throws(() => buildApp(bad), /not a hash written by `npm run hash-secret`/);
+  await t.rejects(startGateway(t, { fullConfig: bad }), /not a hash written by `npm run hash-secret`/);
 });
 
 t.test('npm run hash-secret hashes a secret read on standard input', async (t) => {

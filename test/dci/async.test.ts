@@ -26,9 +26,10 @@ let stack: Stack;
 let tag: string;
 let surname: string;
 
+t.teardown(() => receiver.stop());
 t.before(async () => {
   await receiver.start();
-  stack = await startStack({
+  stack = await startStack(t, {
     protocol: 'jsonrpc',
     logLevel: 'info',
     dci: {
@@ -54,6 +55,11 @@ t.before(async () => {
   });
   tag = stack.runTag;
   surname = `Async${tag}`;
+  // Before the stack closes (teardowns run last registered first).
+  t.teardown(async () => {
+    const mine = await stack.odoo.search('res.partner', [['name', 'ilike', tag]], { context: { active_test: false } });
+    if (mine.length) await stack.odoo.write('res.partner', mine, { active: false });
+  });
   // One registrant to find, made through the gateway's own REST API (the same on both servers).
   const created = await fetch(`${stack.api}/individuals`, {
     method: 'POST',
@@ -62,13 +68,6 @@ t.before(async () => {
   });
   if (created.status !== 201) throw new Error(`fixture: ${created.status} ${await created.text()}`);
   await receiver.trust(`${stack.origin}/.well-known/jwks.json`);
-});
-
-t.teardown(async () => {
-  const mine = await stack?.odoo.search('res.partner', [['name', 'ilike', tag]], { context: { active_test: false } });
-  if (mine?.length) await stack.odoo.write('res.partner', mine, { active: false });
-  await stack?.close();
-  await receiver.stop();
 });
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();

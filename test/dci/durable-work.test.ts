@@ -5,14 +5,13 @@
  * the standard's HttpErrorResponse shape, and the work accepted before resumes once it is back.
  */
 import t from 'tap';
-import { buildApp } from '../../src/app.js';
-import { testConfig } from '../support/config.js';
+import { startGateway } from '../support/gateway.js';
 import { captureLogs } from '../support/stack.js';
 import type { OdooTarget } from '../support/odoo-target.js';
 import { redisServerMissing, startRedis, type RedisServer } from '../support/redis.js';
 import { requestProblems, responseProblems } from './standard-schemas.js';
 import { DciClientStandIn } from './client-stand-in.js';
-import { ed25519Pair, expression, message, startGateway, startSim, type DciGateway } from './harness.js';
+import { ed25519Pair, expression, message, startDciGateway, startSim, type DciGateway } from './harness.js';
 
 const skip = redisServerMissing();
 const SENDER = 'durable-spmis';
@@ -36,7 +35,8 @@ const receiverDown = async () => {
 };
 
 const gateway = async (keyPrefix: string, server: RedisServer = redis): Promise<DciGateway> => {
-  const gw = await startGateway(
+  const gw = await startDciGateway(
+    t,
     sim,
     {
       signingKey,
@@ -148,18 +148,15 @@ t.test('Redis down: async routes answer 503 (HttpErrorResponse); accepted work r
 
 t.test('with Redis the gateway does not warn that pending work is kept in memory; without, it does', { skip }, async (t) => {
   const startUpLines = async (withRedis: boolean) => {
-    const app = buildApp(
-      testConfig({
-        log: { level: 'warn' },
-        odoo: { url: sim.url, db: sim.db, accounts: { default: { login: sim.login, password: sim.password } } },
-        metrics: { enabled: false },
-        server: { underPressure: { enabled: false } },
-        ...(withRedis ? { redis: { url: redis.url, keyPrefix: `warn-${++prefixCounter}:` } } : {}),
-      }),
-    );
-    const logs = captureLogs(app);
-    await app.ready();
-    await app.close();
+    let logs!: ReturnType<typeof captureLogs>;
+    const gateway = await startGateway(t, {
+      odoo: sim,
+      config: { log: { level: 'warn' }, ...(withRedis ? { redis: { url: redis.url, keyPrefix: `warn-${++prefixCounter}:` } } : {}) },
+      before: (app) => {
+        logs = captureLogs(app);
+      },
+    });
+    await gateway.close();
     return logs.logLines().filter((line) => line.includes('pending work is lost if the gateway restarts'));
   };
   t.same(await startUpLines(true), [], 'Redis: no warning');

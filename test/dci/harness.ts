@@ -1,46 +1,22 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import type { Test } from 'tap';
 import type { DciSettingsInput } from '../../src/dci/settings.js';
+import { startGateway, type Answer, type ListeningGateway, type OdooEndpoint } from '../support/gateway.js';
 import { startOdooTarget, type OdooTarget } from '../support/odoo-target.js';
-import { testConfig } from '../support/config.js';
 import { authHeaders, type TokenKind } from '../support/tokens.js';
 
-/** A gateway on a real port in front of an Odoo (simulator or real: odoo-target.ts), with DCI settings of the test's choosing. */
-export interface DciGateway {
-  origin: string;
-  app: FastifyInstance;
-  post(path: string, body: unknown, options?: { token?: TokenKind; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
-  close(): Promise<void>;
+/** A test gateway in front of an Odoo (simulator or real: odoo-target.ts), with DCI settings of the test's choosing. */
+export interface DciGateway extends ListeningGateway {
+  /** A DCI message (an object as JSON, a string as it is) with a token of the given kind (default: reading). */
+  post(path: string, body: unknown, options?: { token?: TokenKind; headers?: Record<string, string> }): Promise<Answer>;
 }
 
-/** `redis`: the gateway's shared state (and async DCI work) in that Redis, under `keyPrefix`. */
-export async function startGateway(odoo: Pick<OdooTarget, 'url' | 'db' | 'login' | 'password'>, dci: DciSettingsInput = {}, redis?: { url: string; keyPrefix: string }): Promise<DciGateway> {
-  const config = testConfig({
-    ...(redis ? { redis } : {}),
-    odoo: { url: odoo.url, db: odoo.db, protocol: 'jsonrpc', accounts: { default: { login: odoo.login, password: odoo.password } } },
-    rateLimit: { enabled: false },
-    server: { underPressure: { enabled: false } },
-    metrics: { enabled: false },
-    dci,
-  });
-  const app = buildApp(config);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+/** `redis`: the gateway's shared state (and async DCI work) in that Redis, under `keyPrefix`. Listens: DCI callbacks and clients reach it over HTTP. */
+export async function startDciGateway(t: Test, odoo: OdooEndpoint, dci: DciSettingsInput = {}, redis?: { url: string; keyPrefix: string }): Promise<DciGateway> {
+  const gateway = await startGateway(t, { odoo, protocol: 'jsonrpc', listen: true, config: { ...(redis ? { redis } : {}), dci } });
   return {
-    origin,
-    app,
-    async post(path, body, options = {}) {
-      const response = await fetch(`${origin}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...authHeaders(options.token ?? 'get'), ...options.headers },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
-    },
-    close: () => app.close(),
+    ...gateway,
+    post: (path, body, options = {}) => gateway.request('POST', path, { body, headers: { 'content-type': 'application/json', ...authHeaders(options.token ?? 'get'), ...options.headers } }),
   };
 }
 

@@ -3,7 +3,7 @@ import { ackSchema, responseEnvelopeSchema, httpErrorSchema } from '../../src/dc
 import { watchGatewayCalls } from '../support/call-shapes.js';
 import { simulatorOnly, type OdooTarget } from '../support/odoo-target.js';
 import { OdooFaultServer, odooLike } from '../support/odoo-fault-server.js';
-import { expression, message, startGateway, startSim, uniqueId, type DciGateway } from './harness.js';
+import { expression, message, startDciGateway, startSim, uniqueId, type DciGateway } from './harness.js';
 
 /**
  * The DCI sync search against a seeded registry (the simulator's, or a demo registry made on
@@ -42,7 +42,7 @@ async function search(t: Test, criteria: Array<Record<string, unknown>>, header:
 
 t.before(async () => {
   target = await startSim();
-  gw = await startGateway(target, { maxPageSize: 25 });
+  gw = await startDciGateway(t, target, { maxPageSize: 25 });
   for (const [model, name] of [['g2p.id.type', 'National ID'], ['g2p.id.type', 'Passport'], ['g2p.group.kind', 'Household'], ['g2p.group.membership.kind', 'Head'], ['g2p.group.membership.kind', 'Child'], ['g2p.group.membership.kind', 'Member']]) {
     kinds[name!] = (await target.admin.search(model!, [['name', '=', name]], { limit: 1 }))[0]!;
   }
@@ -248,8 +248,7 @@ t.test('each rejection reason, with the other items of the message still answere
   t.equal(response.body.message.search_response[0].pagination.total_count, await db.count([...GROUPS, ['registration_date', '>=', '2015-01-01']]));
   for (const item of response.body.message.search_response.slice(1)) t.type(item.status_reason_message, 'string');
 
-  const strict = await startGateway(target, { maxTotalCount: 5 });
-  t.teardown(() => strict.close());
+  const strict = await startDciGateway(t, target, { maxTotalCount: 5 });
   const many = await search(t, [expression('Member', { sex: 'female' }), expression('Member', { surname: { $eq: 'Nobody-Has-This' } })], {}, strict);
   t.equal(many.items[0].status_reason_code, 'rjct.search.too_many_records_found');
   t.equal(many.items[1].status, 'succ');
@@ -345,8 +344,7 @@ t.test('servers without web_search_read (Odoo 15/16) get the same records from b
       }
     },
   });
-  const old = await startGateway({ url: odoo16.url, db: 'g2p', login: 'admin', password: 'admin' }, { maxPageSize: 25 });
-  t.teardown(() => old.close());
+  const old = await startDciGateway(t, { url: odoo16.url, db: 'g2p', login: 'admin', password: 'admin' }, { maxPageSize: 25 });
 
   const criteria = (pageSize: number) => [
     expression('Group', { group_size: { $gte: 2 } }, { sort: [{ attribute_name: 'registration_date', sort_order: 'desc' }], pagination: { page_size: pageSize, page_number: 2 } }),
@@ -370,7 +368,7 @@ t.test('servers without web_search_read (Odoo 15/16) get the same records from b
 
 t.test('an Odoo failure answers err.service.unavailable, and the retried message is not a duplicate (simulator: fault injection)', { skip: simulatorOnly() }, async (t) => {
   const sim = target.sim!;
-  const own = await startGateway(target); // its own Odoo connection and circuit breaker
+  const own = await startDciGateway(t, target); // its own Odoo connection and circuit breaker
   t.teardown(async () => {
     await sim.faults.clear();
     await own.close();

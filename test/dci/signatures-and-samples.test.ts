@@ -5,7 +5,7 @@ import { ackSchema, responseEnvelopeSchema } from '../../src/dci/envelope.js';
 import { digestOf } from '../../src/dci/signature.js';
 import type { OdooTarget } from '../support/odoo-target.js';
 import { sharedPath } from '../support/shared.js';
-import { ed25519Pair, expression, message, pythonJson, signEnvelope, startGateway, startSim, type DciGateway } from './harness.js';
+import { ed25519Pair, expression, message, pythonJson, signEnvelope, startDciGateway, startSim, type DciGateway } from './harness.js';
 
 /**
  * Message signatures (Ed25519 over created/expires/digest, per sender and key), the gateway's
@@ -28,8 +28,8 @@ t.before(async () => {
     'signed-spmis': { publicKeys: { k1: spmis.publicPem }, requireSignature: true },
     'optional-spmis': { publicKeys: { k1: optional.publicPem }, requireSignature: false },
   };
-  gw = await startGateway(sim, { senders, signingKey: gatewayKey.privatePem, keyId: 'gw-1', registryId: 'test-registry' });
-  strict = await startGateway(sim, { senders, requireSignatureByDefault: true });
+  gw = await startDciGateway(t, sim, { senders, signingKey: gatewayKey.privatePem, keyId: 'gw-1', registryId: 'test-registry' });
+  strict = await startDciGateway(t, sim, { senders, requireSignatureByDefault: true });
 });
 t.teardown(async () => {
   await gw?.close();

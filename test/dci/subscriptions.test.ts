@@ -8,11 +8,9 @@
  * restart. Figures are printed as `# figures: ...`.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
-import { buildApp } from '../../src/app.js';
 import { hashSecret } from '../../src/http/auth/secret-hash.js';
-import { testConfig } from '../support/config.js';
+import { startGateway, type ListeningGateway } from '../support/gateway.js';
 import { redisServerMissing, startRedis, type RedisServer } from '../support/redis.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { DciClientStandIn, type ReceivedCallback } from './client-stand-in.js';
@@ -37,18 +35,17 @@ const receiver = new DciClientStandIn();
 const otherReceiver = new DciClientStandIn();
 let stack: Stack;
 let redis: RedisServer | undefined;
-let gateway: FastifyInstance;
+let gateway: ListeningGateway;
 let origin: string;
 let surname: string;
 
-async function startGateway(): Promise<FastifyInstance> {
-  const app = buildApp(
-    testConfig({
-      odoo: { url: stack.target.url, db: stack.target.db, protocol: 'jsonrpc', accounts: { default: { login: stack.target.login, password: stack.target.password } } },
+async function startSubscriptionGateway(): Promise<ListeningGateway> {
+  const started = await startGateway(t, {
+    odoo: stack.target,
+    protocol: 'jsonrpc',
+    listen: true,
+    config: {
       ...(redis ? { redis: { url: redis.url } } : {}),
-      rateLimit: { enabled: false },
-      server: { underPressure: { enabled: false } },
-      metrics: { enabled: false },
       api: { syncSettleMs: 1000 },
       events: { enabled: true, pollIntervalMs: 100, leaseMs: 1_500, delivery: { attempts: 12, retryBaseMs: 50, retryMaxMs: 500, timeoutMs: 2_000 } },
       dci: {
@@ -70,38 +67,33 @@ async function startGateway(): Promise<FastifyInstance> {
           signingKeys: [{ kid: 'tok-sub', privateKey: tokenKey.privatePem }],
         },
       },
-    }),
-  );
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  for (let i = 0; !app.changeDetector?.leading; i++) {
+    },
+  });
+  for (let i = 0; !started.app.changeDetector?.leading; i++) {
     if (i > 200) throw new Error('the detector never took the lease');
     await sleep(25);
   }
-  return app;
+  return started;
 }
-
-const addressOf = (app: FastifyInstance) => {
-  const address = app.server.address() as { port: number };
-  return `http://127.0.0.1:${address.port}`;
-};
 
 t.before(async () => {
   await receiver.start();
   await otherReceiver.start();
-  stack = await startStack({ protocol: 'jsonrpc', households: 2 });
+  stack = await startStack(t, { protocol: 'jsonrpc', households: 2 });
+  // Before the stack closes (teardowns run last registered first).
+  t.teardown(async () => {
+    const mine = await stack.odoo.search('res.partner', [['name', 'ilike', stack.runTag]], { context: { active_test: false } });
+    if (mine.length) await stack.odoo.write('res.partner', mine, { active: false });
+  });
   if (!redisMissing) redis = await startRedis();
   surname = `Subscribed${stack.runTag}`;
-  gateway = await startGateway();
-  origin = addressOf(gateway);
+  gateway = await startSubscriptionGateway();
+  origin = gateway.origin;
   await receiver.trust(`${origin}/.well-known/jwks.json`);
   await otherReceiver.trust(`${origin}/.well-known/jwks.json`);
 });
 
 t.teardown(async () => {
-  const mine = await stack?.odoo.search('res.partner', [['name', 'ilike', stack.runTag]], { context: { active_test: false } });
-  if (mine?.length) await stack.odoo.write('res.partner', mine, { active: false });
-  await gateway?.close();
-  await stack?.close();
   await redis?.stop();
   await receiver.stop();
   await otherReceiver.stop();
@@ -266,8 +258,8 @@ t.test('a subscription survives a gateway restart on Redis', { skip: redisMissin
   const { callback } = await subscribe([criteria('updated', surnameIs(surname))], bearer);
   t.equal(callback.body.header.status, 'succ');
   await gateway.close();
-  gateway = await startGateway();
-  origin = addressOf(gateway);
+  gateway = await startSubscriptionGateway();
+  origin = gateway.origin;
   await receiver.trust(`${origin}/.well-known/jwks.json`);
   await otherReceiver.trust(`${origin}/.well-known/jwks.json`);
   const writtenAt = Date.now();

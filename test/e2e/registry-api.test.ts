@@ -38,7 +38,7 @@ const SIM_ONLY = "needs the simulator's fault injection";
 
 for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
   t.test(`registry API over ${protocol}`, async (t) => {
-    const stack = await startStack({
+    const stack = await startStack(t, {
       protocol,
       households: 30,
       api: {

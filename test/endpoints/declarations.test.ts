@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { buildApp } from '../../src/app.js';
 import { loadConfig, loadEndpointsFile } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/yaml.js';
 import { checkConfiguration } from '../../src/http/ops/config-check.js';
 import { createOdooConnection } from '../../src/odoo/index.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
 import { testConfig } from '../support/config.js';
+import { startGateway } from '../support/gateway.js';
 import { realOdooSettings } from '../support/stack.js';
 import { ensureEnrolmentStatusField, exampleEndpoints, EXAMPLES_FILE } from './examples.js';
 
@@ -40,15 +40,13 @@ const odooSettings = () => ({ url: odoo.url, db: odoo.db, accounts: { default: {
 /** Starts a gateway with the declarations of a YAML file; resolves to its start-up problems ([] when it started). */
 async function startupProblems(file: string): Promise<string[]> {
   const { endpoints, sources } = loadEndpointsFile('endpoints.yaml', file);
-  const app = buildApp({ ...testConfig({ odoo: odooSettings(), metrics: { enabled: false } }), endpoints, endpointSources: sources });
   try {
-    await app.ready();
+    const gateway = await startGateway(t, { fullConfig: { ...testConfig({ odoo: odooSettings(), metrics: { enabled: false } }), endpoints, endpointSources: sources } });
+    await gateway.close();
     return [];
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;
-  } finally {
-    await app.close();
   }
 }
 
@@ -314,10 +312,9 @@ t.test('the shipped examples start, from endpointsFile named in the configuratio
   const config = loadConfig({ env: { G2P_CONFIG: configFile }, cwd: dir });
   t.equal(config.endpoints.length, exampleEndpoints().length, 'the declarations of the file');
   t.equal(config.endpointSources?.[0]?.file, EXAMPLES_FILE);
-  const app = buildApp(config);
-  await app.ready();
+  const { app, close } = await startGateway(t, { fullConfig: config });
   t.ok(app.hasRoute({ method: 'GET', url: '/api/v1/custom/villages/:village/households' }), 'its routes are registered');
-  await app.close();
+  await close();
 
   const lines: string[] = [];
   t.ok(await checkConfiguration(config, (line) => lines.push(line)), 'check-config passes');

@@ -90,7 +90,7 @@ async function createFixtures(stack: Stack): Promise<Fixtures> {
 }
 
 for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) t.test(`declared endpoints end to end over ${protocol}`, async (t) => {
-  const stack = await startStack({ protocol, households: 10, endpoints: [...exampleEndpoints(), ...MORE], prepare: ensureEnrolmentStatusField, api: { syncSettleMs: 0 } });
+  const stack = await startStack(t, { protocol, households: 10, endpoints: [...exampleEndpoints(), ...MORE], prepare: ensureEnrolmentStatusField, api: { syncSettleMs: 0 } });
   t.teardown(async () => {
     // Leave a real database usable: archive what this run created (nothing is destroyed). One
     // record a write: OpenG2P's one-Head check counts Heads across all the groups of a write.

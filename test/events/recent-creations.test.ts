@@ -13,8 +13,7 @@ import { startStack } from '../support/stack.js';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 t.test('a creation behind the cursor is still registered, once', async (t) => {
-  const stack = await startStack({ protocol: 'jsonrpc', households: 1 });
-  t.teardown(() => stack.close());
+  const stack = await startStack(t, { protocol: 'jsonrpc', households: 1 });
   const tag = stack.runTag;
   const id = await stack.odoo.create('res.partner', { name: `${tag}, Late`, given_name: 'Late', family_name: tag, is_registrant: true, is_group: false });
   t.teardown(() => stack.odoo.write('res.partner', [id], { active: false }));

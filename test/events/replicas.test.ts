@@ -4,11 +4,9 @@
  * cursor kept in Redis, and the receiver (de-duplicating by event id) sees every change.
  * Changes are made directly in Odoo. Figures are printed as `# figures: ...`.
  */
-import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
-import { buildApp } from '../../src/app.js';
 import { RedisEventStore } from '../../src/events/redis-store.js';
-import { testConfig } from '../support/config.js';
+import { startGateway, type Gateway } from '../support/gateway.js';
 import { redisServerMissing, startRedis } from '../support/redis.js';
 import { startReplicas, stopReplicas } from '../support/replicas.js';
 import { startStack } from '../support/stack.js';
@@ -22,21 +20,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 t.test('change detectors sharing one Redis', { skip, timeout: 240_000 }, async (t) => {
   const receiver = await startReceiver(SECRET);
   t.teardown(() => receiver.close());
-  const stack = await startStack({ protocol: 'jsonrpc', households: 3 });
-  t.teardown(() => stack.close());
+  const stack = await startStack(t, { protocol: 'jsonrpc', households: 3 });
   const redis = await startRedis();
   t.teardown(() => redis.stop());
-  const running = new Set<FastifyInstance>();
-  t.teardown(() => Promise.all([...running].map((app) => app.close())));
+  const running = new Set<Gateway>();
 
-  const gateway = async (): Promise<FastifyInstance> => {
-    const app = buildApp(
-      testConfig({
-        odoo: { url: stack.target.url, db: stack.target.db, protocol: 'jsonrpc', accounts: { default: { login: stack.target.login, password: stack.target.password } } },
+  const gateway = async (): Promise<Gateway> => {
+    const started = await startGateway(t, {
+      odoo: stack.target,
+      protocol: 'jsonrpc',
+      config: {
         redis: { url: redis.url },
-        rateLimit: { enabled: false },
-        server: { underPressure: { enabled: false } },
-        metrics: { enabled: false },
         api: { syncSettleMs: 1000 },
         events: {
           enabled: true,
@@ -47,17 +41,16 @@ t.test('change detectors sharing one Redis', { skip, timeout: 240_000 }, async (
           delivery: { attempts: 20, retryBaseMs: 50, retryMaxMs: 500 },
           webhooks: { subscriptions: [{ id: 'replicas', url: receiver.url, secret: SECRET }] },
         },
-      }),
-    );
-    await app.ready();
-    running.add(app);
-    return app;
+      },
+    });
+    running.add(started);
+    return started;
   };
-  const stop = async (app: FastifyInstance) => {
-    running.delete(app);
-    await app.close();
+  const stop = async (gateway: Gateway) => {
+    running.delete(gateway);
+    await gateway.close();
   };
-  const leaders = () => [...running].filter((app) => app.changeDetector!.leading);
+  const leaders = () => [...running].filter((gateway) => gateway.app.changeDetector!.leading);
   const waitForLeader = async () => {
     for (let i = 0; i < 200; i++) {
       if (leaders().length === 1) return leaders()[0]!;

@@ -33,7 +33,7 @@ t.test('webhooks fed by the change detector', async (t) => {
   t.teardown(async () => {
     await Promise.all([all.close(), idsOnly.close(), viaApi.close()]);
   });
-  const stack = await startStack({
+  const stack = await startStack(t, {
     protocol: 'jsonrpc',
     households: 3,
     api: { syncSettleMs: 1000 },
@@ -51,7 +51,6 @@ t.test('webhooks fed by the change detector', async (t) => {
       },
     },
   });
-  t.teardown(() => stack.close());
   const writer = stack.token('writer');
   const reader = stack.token('reader');
   const tag = stack.runTag;

@@ -1,15 +1,12 @@
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import t from 'tap';
-import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { buildApp } from '../../src/app.js';
 import { ROLE_GET, ROLE_POST } from '../../src/config/auth.js';
 import type { RouteAccess } from '../../src/http/principal.js';
 import { registryPlugin } from '../../src/http/routes/index.js';
 import { watchGatewayCalls } from '../support/call-shapes.js';
-import { startOdooTarget, type OdooTarget } from '../support/odoo-target.js';
-import { testConfig } from '../support/config.js';
+import { startGateway, startOdoo, type ListeningGateway } from '../support/gateway.js';
+import type { OdooTarget } from '../support/odoo-target.js';
 import { authHeaders, testToken, type TokenKind } from '../support/tokens.js';
 
 interface CollectedRoute {
@@ -23,53 +20,46 @@ const ROLES_OF: Record<TokenKind, string[]> = { none: [], get: [ROLE_GET], post:
 
 let target: OdooTarget;
 const gatewayCalls = watchGatewayCalls();
-let app: FastifyInstance;
+t.teardown(() => gatewayCalls.stop());
+let gateway: ListeningGateway;
 let base: string;
 const routes: CollectedRoute[] = [];
 const auditLines: Array<Record<string, unknown>> = [];
 
 t.before(async () => {
-  target = await startOdooTarget({ households: 3, seed: 1 });
-  app = buildApp(
-    testConfig({
-      odoo: { url: target.url, db: target.db, accounts: { default: { login: target.login, password: target.password } } },
-      server: { underPressure: { enabled: false } },
-      rateLimit: { enabled: false },
-      metrics: { enabled: false },
-      log: { level: 'info' },
-    }),
-  );
-  // Collect every route the app ends up with, so new API routes join the matrix by themselves.
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') routes.push({ method, url: route.url, access: (route.config as { access: RouteAccess }).access });
-    }
-  });
-  // The audit hook logs through request.log, a child of app.log: send the app's log lines to a
-  // capture (pino children write to their root's stream).
-  const capture = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) auditLines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
+  target = await startOdoo(t, { households: 3, seed: 1 });
+  gateway = await startGateway(t, {
+    odoo: target,
+    listen: true,
+    config: { log: { level: 'info' } },
+    before: async (app) => {
+      // Collect every route the app ends up with, so new API routes join the matrix by themselves.
+      app.addHook('onRoute', (route) => {
+        for (const method of [route.method].flat()) {
+          if (method !== 'HEAD') routes.push({ method, url: route.url, access: (route.config as { access: RouteAccess }).access });
+        }
+      });
+      // The audit hook logs through request.log, a child of app.log: send the app's log lines to a
+      // capture (pino children write to their root's stream).
+      const capture = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          for (const line of chunk.toString().split('\n').filter(Boolean)) auditLines.push(JSON.parse(line) as Record<string, unknown>);
+          done();
+        },
+      });
+      (app.log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] = capture;
+      await app.after();
+      if (!app.hasPlugin('registry-routes')) app.register(registryPlugin);
+      // Test routes of each access level, one of them reporting the record ids it touched.
+      app.get('/t/public', { config: { access: 'public' } }, async () => ({ ok: true }));
+      app.get('/t/read/:id', { config: { access: ROLE_GET } }, async (request) => {
+        request.auditIds = [Number((request.params as { id: string }).id)];
+        return { ok: true };
+      });
+      app.post('/t/write', { config: { access: ROLE_POST } }, async () => ({ ok: true }));
     },
   });
-  (app.log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] = capture;
-  await app.after();
-  if (!app.hasPlugin('registry-routes')) app.register(registryPlugin);
-  // Test routes of each access level, one of them reporting the record ids it touched.
-  app.get('/t/public', { config: { access: 'public' } }, async () => ({ ok: true }));
-  app.get('/t/read/:id', { config: { access: ROLE_GET } }, async (request) => {
-    request.auditIds = [Number((request.params as { id: string }).id)];
-    return { ok: true };
-  });
-  app.post('/t/write', { config: { access: ROLE_POST } }, async () => ({ ok: true }));
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-});
-t.teardown(async () => {
-  await app?.close();
-  gatewayCalls.stop();
-  await target?.close();
+  base = gateway.origin;
 });
 
 function concreteUrl(url: string): string {
@@ -78,19 +68,9 @@ function concreteUrl(url: string): string {
 
 async function call(route: CollectedRoute, kind: TokenKind): Promise<{ status: number; body: Record<string, unknown> }> {
   const withBody = route.method === 'POST' || route.method === 'PUT' || route.method === 'PATCH';
-  const response = await fetch(`${base}${concreteUrl(route.url)}`, {
-    method: route.method,
-    headers: { ...authHeaders(kind), ...(withBody ? { 'content-type': 'application/json' } : {}) },
-    ...(withBody ? { body: '{}' } : {}),
-  });
-  const text = await response.text();
-  let body: Record<string, unknown> = {};
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // Not JSON (metrics, docs): only the status matters here.
-  }
-  return { status: response.status, body };
+  const answer = await gateway.request(route.method, concreteUrl(route.url), { headers: authHeaders(kind), ...(withBody ? { body: '{}' } : {}) });
+  // Not JSON (metrics, docs): only the status matters here.
+  return { status: answer.status, body: (answer.body ?? {}) as Record<string, unknown> };
 }
 
 t.test('the role matrix over every route', async (t) => {
@@ -183,27 +163,36 @@ t.test('one audit line per request, without personal data or token', async (t) =
 });
 
 t.test('a route without a declared access level stops start-up', async (t) => {
-  const odoo = { url: target.url, db: target.db, accounts: { default: { login: target.login, password: target.password } } };
-  const broken = buildApp(testConfig({ odoo }));
-  broken.register(async (scope) => {
-    scope.get('/undeclared', async () => ({ ok: true }));
+  const undeclared = startGateway(t, {
+    odoo: target,
+    testDefaults: false,
+    before: (app) => {
+      app.register(async (scope) => {
+        scope.get('/undeclared', async () => ({ ok: true }));
+      });
+    },
   });
-  await t.rejects(Promise.resolve().then(() => broken.ready()), /route GET \/undeclared declares no access level/);
-  await broken.close().catch(() => undefined);
+  await t.rejects(undeclared, /route GET \/undeclared declares no access level/);
 
-  const typo = buildApp(testConfig({ odoo }));
-  typo.register(async (scope) => {
-    scope.post('/typo', { config: { access: 'Rest API PUT' as never } }, async () => ({ ok: true }));
+  const typo = startGateway(t, {
+    odoo: target,
+    testDefaults: false,
+    before: (app) => {
+      app.register(async (scope) => {
+        scope.post('/typo', { config: { access: 'Rest API PUT' as never } }, async () => ({ ok: true }));
+      });
+    },
   });
-  await t.rejects(Promise.resolve().then(() => typo.ready()), /route POST \/typo declares no access level/);
-  await typo.close().catch(() => undefined);
+  await t.rejects(typo, /route POST \/typo declares no access level/);
 
   // A route added at the root before the plugins load escapes onRoute; it fails closed instead.
-  const early = buildApp(testConfig({ odoo, server: { underPressure: { enabled: false } } }));
-  early.get('/early', async () => ({ ok: true }));
-  await early.ready();
-  const response = await early.inject({ method: 'GET', url: '/early', headers: authHeaders('both') });
-  t.equal(response.statusCode, 500);
-  t.notOk(response.body.includes('"ok"'), 'the handler did not run');
-  await early.close();
+  const early = await startGateway(t, {
+    odoo: target,
+    before: (app) => {
+      app.get('/early', async () => ({ ok: true }));
+    },
+  });
+  const response = await early.request('GET', '/early', { headers: authHeaders('both') });
+  t.equal(response.status, 500);
+  t.notOk(response.text.includes('"ok"'), 'the handler did not run');
 });

@@ -1,10 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
 import { JwksKeyStore } from '../../src/http/auth/jwks.js';
-import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, testConfig } from '../support/config.js';
+import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from '../support/config.js';
+import { startGateway, UNREACHABLE_ODOO, type Answer as GatewayAnswer } from '../support/gateway.js';
 import { startJwksServer, type JwksServer } from '../support/jwks-server.js';
 import { nowSeconds, signJwt, standardClaims } from '../support/tokens.js';
 
@@ -20,54 +18,40 @@ const rsaPublicPem = rsa.publicKey.export({ type: 'spki', format: 'pem' }).toStr
 
 const reader = { realm_access: { roles: ['registry-reader'] } };
 
-interface Answer {
-  status: number;
-  challenge: string | null;
-  contentType: string | null;
-  body: Record<string, unknown>;
-  text: string;
-}
+/** The gateway's answer with its WWW-Authenticate challenge. */
+type Answer = GatewayAnswer & { challenge: string | null };
 
-async function startApp(jwksUrl: string, minRefetchIntervalMs: number): Promise<{ app: FastifyInstance; get: (token?: string, raw?: string) => Promise<Answer> }> {
-  const config = testConfig({
+async function startApp(t: Test, jwksUrl: string, minRefetchIntervalMs: number): Promise<{ get: (token?: string, raw?: string) => Promise<Answer> }> {
+  const gateway = await startGateway(t, {
     // Never contacted: these tests stop at the auth layer or at routes that do not call Odoo.
-    odoo: { url: 'http://127.0.0.1:9', db: 'g2p', accounts: { default: { login: 'admin', password: 'admin' } } },
-    // Key generation blocks the event loop; load shedding would answer 503 to the next requests.
-    server: { underPressure: { enabled: false } },
-    rateLimit: { enabled: false },
-    metrics: { enabled: false },
-    auth: {
-      clockSkewSeconds: SKEW,
-      jwksMinRefetchIntervalMs: minRefetchIntervalMs,
-      issuers: [
-        { issuer: TEST_ISSUER, audience: [TEST_AUDIENCE], algorithms: ['HS256'], secret: TEST_JWT_SECRET },
-        {
-          issuer: RSA_ISSUER,
-          audience: [TEST_AUDIENCE],
-          algorithms: ['RS256'],
-          publicKeys: [rsaPublicPem, rsaSecond.publicKey.export({ type: 'spki', format: 'pem' }).toString()],
-        },
-        { issuer: JWKS_ISSUER, audience: [TEST_AUDIENCE, 'other-client'], algorithms: ['ES256', 'RS256'], jwksUrl },
-      ],
+    odoo: UNREACHABLE_ODOO,
+    listen: true,
+    config: {
+      auth: {
+        clockSkewSeconds: SKEW,
+        jwksMinRefetchIntervalMs: minRefetchIntervalMs,
+        issuers: [
+          { issuer: TEST_ISSUER, audience: [TEST_AUDIENCE], algorithms: ['HS256'], secret: TEST_JWT_SECRET },
+          {
+            issuer: RSA_ISSUER,
+            audience: [TEST_AUDIENCE],
+            algorithms: ['RS256'],
+            publicKeys: [rsaPublicPem, rsaSecond.publicKey.export({ type: 'spki', format: 'pem' }).toString()],
+          },
+          { issuer: JWKS_ISSUER, audience: [TEST_AUDIENCE, 'other-client'], algorithms: ['ES256', 'RS256'], jwksUrl },
+        ],
+      },
+    },
+    before: (app) => {
+      app.get('/t/read', { config: { access: 'Rest API GET' } }, async (request) => ({ sub: request.principal?.sub, roles: [...(request.principal?.roles ?? [])] }));
     },
   });
-  const app = buildApp(config);
-  app.get('/t/read', { config: { access: 'Rest API GET' } }, async (request) => ({ sub: request.principal?.sub, roles: [...(request.principal?.roles ?? [])] }));
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const get = async (token?: string, raw?: string): Promise<Answer> => {
     const authorization = raw ?? (token !== undefined ? `Bearer ${token}` : undefined);
-    const response = await fetch(`${base}/t/read`, { headers: authorization !== undefined ? { authorization } : {} });
-    const text = await response.text();
-    return {
-      status: response.status,
-      challenge: response.headers.get('www-authenticate'),
-      contentType: response.headers.get('content-type'),
-      body: JSON.parse(text) as Record<string, unknown>,
-      text,
-    };
+    const answer = await gateway.request('GET', '/t/read', { headers: authorization !== undefined ? { authorization } : {} });
+    return { ...answer, challenge: answer.headers.get('www-authenticate') };
   };
-  return { app, get };
+  return { get };
 }
 
 let jwks: JwksServer;
@@ -75,12 +59,9 @@ let server: Awaited<ReturnType<typeof startApp>>;
 
 t.before(async () => {
   jwks = await startJwksServer([{ kid: 'ec-1', publicKey: ec1.publicKey, alg: 'ES256' }]);
-  server = await startApp(jwks.url, 0);
+  server = await startApp(t, jwks.url, 0);
 });
-t.teardown(async () => {
-  await server?.app.close();
-  await jwks?.close();
-});
+t.teardown(() => jwks?.close());
 
 /** Asserts an RFC 6750 invalid_token refusal that does not echo the token. */
 function assertInvalidToken(t: Test, answer: Answer, token: string, reason: RegExp): void {
@@ -202,8 +183,7 @@ t.test('key rotation: a new kid in the JWKS is accepted after exactly one refetc
 });
 
 t.test('unknown kids refetch at most once per interval', async (t) => {
-  const limited = await startApp(jwks.url, 60_000);
-  t.teardown(() => limited.app.close());
+  const limited = await startApp(t, jwks.url, 60_000);
   const token = (kid: string) => signJwt(standardClaims({ ...reader, iss: JWKS_ISSUER }), { alg: 'ES256', key: ec1.privateKey, kid });
   t.equal((await limited.get(token('ec-1'))).status, 200);
   const before = jwks.requests;

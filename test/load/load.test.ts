@@ -73,8 +73,7 @@ t.test(`mixed reads and writes, ${CONNECTIONS} connections, ${SECONDS} s per run
   // Saturation on purpose: on a shared 2-core CI runner an Odoo call can queue for seconds behind
   // 200 connections, so the Odoo deadline is raised well above that queueing; what this run looks
   // for is 5xx the gateway causes, not the timeout doing its job (the fault suites cover that).
-  const stack = await startStack({ protocol: 'jsonrpc', households: 60, demoOnRealServer: true, logLevel: 'info', captureLogs: false, gateway: { timeoutMs: 60_000 } });
-  t.teardown(() => stack.close());
+  const stack = await startStack(t, { protocol: 'jsonrpc', households: 60, demoOnRealServer: true, logLevel: 'info', captureLogs: false, gateway: { timeoutMs: 60_000 } });
   // The simulator records every RPC for call-count tests; emptied as the run goes, so that
   // record does not pass for the gateway's memory.
   const forgetCalls = setInterval(() => stack.resetCalls(), 1_000);

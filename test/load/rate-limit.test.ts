@@ -24,8 +24,7 @@ interface Refusal {
 }
 
 t.test('one noisy caller does not starve another', async (t) => {
-  const stack = await startStack({ protocol: 'jsonrpc', households: 20, rateLimit: { enabled: true, max: MAX, windowMs: WINDOW_MS }, logLevel: 'info', captureLogs: false });
-  t.teardown(() => stack.close());
+  const stack = await startStack(t, { protocol: 'jsonrpc', households: 20, rateLimit: { enabled: true, max: MAX, windowMs: WINDOW_MS }, logLevel: 'info', captureLogs: false });
   const noisyToken = testToken('get', { sub: 'noisy-caller' });
   const quietToken = testToken('get', { sub: 'quiet-caller' });
   const path = `${new URL(stack.api).pathname}/individuals?limit=5`;

@@ -11,10 +11,9 @@ import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { parseAllDocuments } from 'yaml';
-import { buildApp } from '../../src/app.js';
 import { ENV_OVERRIDES, loadConfig } from '../../src/config/load.js';
 import { HEALTH_PATH, READY_PATH } from '../../src/http/ops/health.js';
-import { testConfig } from '../support/config.js';
+import { startGateway, UNREACHABLE_ODOO } from '../support/gateway.js';
 
 const dir = fileURLToPath(new URL('../../deploy/kubernetes/', import.meta.url));
 
@@ -96,11 +95,10 @@ t.test('probes use paths the app serves, on its port', async (t) => {
   t.equal(container.readinessProbe.httpGet.path, READY_PATH);
   const http = container.ports.find((p: any) => p.name === container.readinessProbe.httpGet.port);
   t.equal(String(http.containerPort), env.get('PORT'), 'the probed port is the one PORT makes the gateway listen on');
-  const app = buildApp(testConfig({ odoo: { url: 'http://127.0.0.1:9', db: 'x', accounts: { default: { login: 'a', password: 'b' } } }, readiness: { timeoutMs: 200 } }));
-  t.teardown(() => app.close());
+  const gateway = await startGateway(t, { odoo: UNREACHABLE_ODOO, config: { readiness: { timeoutMs: 200 } } });
   for (const probe of [container.livenessProbe, container.readinessProbe]) {
-    const response = await app.inject({ method: 'GET', url: probe.httpGet.path });
-    t.not(response.statusCode, 404, `${probe.httpGet.path} is a route of the app (${response.statusCode})`);
+    const response = await gateway.request('GET', probe.httpGet.path);
+    t.not(response.status, 404, `${probe.httpGet.path} is a route of the app (${response.status})`);
   }
 });
 

@@ -1,22 +1,15 @@
 import { createHmac } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
-import { buildApp } from '../../src/app.js';
-import type { FileConfig } from '../../src/config/schema.js';
 import { closeGracefully } from '../../src/http/ops/shutdown.js';
 import { startSimulator } from '../../src/sim/index.js';
-import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, testConfig } from '../support/config.js';
+import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from '../support/config.js';
+import { startGateway, type ConfiguredGatewayOptions, type OdooEndpoint } from '../support/gateway.js';
 
 const simulator = await startSimulator({ households: 3 });
 t.teardown(() => simulator.close());
 
-const odooAt = (url: string, password = 'registrar') => ({
-  url,
-  db: simulator.database.name,
-  readRetries: 0,
-  accounts: { default: { login: 'registrar', password } },
-});
+const odooAt = (url: string, password = 'registrar'): OdooEndpoint => ({ url, db: simulator.database.name, login: 'registrar', password });
 
 /** An HS256 token from the test issuer, granting the roles TEST_ROLES maps from `realm_access.roles`. */
 function token(sub: string, realmRoles: string[] = ['registry-reader']): string {
@@ -26,13 +19,21 @@ function token(sub: string, realmRoles: string[] = ['registry-reader']): string 
   return `${body}.${createHmac('sha256', TEST_JWT_SECRET).update(body).digest('base64url')}`;
 }
 
-/** The gateway listening on a real port; `extra` routes (registered as a plugin, so the rate limit sees them) stand in for slow or simple API calls. */
-async function serve(t: Test, config: FileConfig, extra?: (app: FastifyInstance) => void): Promise<{ app: FastifyInstance; base: string }> {
-  const app = buildApp(testConfig(config));
-  if (extra) app.register(async (scope) => extra(scope));
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  t.teardown(() => app.close());
-  return { app, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+/**
+ * The gateway listening on a real port, with the shipped rate limit, load shedding and metrics;
+ * `extra` routes (registered as a plugin, so the rate limit sees them) stand in for slow or simple API calls.
+ */
+async function serve(t: Test, odoo: OdooEndpoint, config: ConfiguredGatewayOptions['config'] = {}, extra?: (app: FastifyInstance) => void): Promise<{ app: FastifyInstance; base: string }> {
+  const gateway = await startGateway(t, {
+    odoo,
+    testDefaults: false,
+    listen: true,
+    config: { ...config, odoo: { readRetries: 0, ...config.odoo } },
+    before: (app) => {
+      if (extra) app.register(async (scope) => extra(scope));
+    },
+  });
+  return { app: gateway.app, base: gateway.origin };
 }
 
 const problemOf = async (t: Test, res: Response) => {
@@ -41,7 +42,7 @@ const problemOf = async (t: Test, res: Response) => {
 };
 
 t.test('probes: /healthz always, /readyz follows Odoo and the login; request ids are echoed', async (t) => {
-  const { base } = await serve(t, { odoo: odooAt(simulator.url), readiness: { cacheMs: 0 } });
+  const { base } = await serve(t, odooAt(simulator.url), { readiness: { cacheMs: 0 } });
 
   const health = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'probe-1' } });
   t.equal(health.status, 200);
@@ -56,7 +57,7 @@ t.test('probes: /healthz always, /readyz follows Odoo and the login; request ids
   const text = JSON.stringify(await (await fetch(`${base}/readyz`)).json());
   t.notMatch(text, /registrar|17\.0|version/i, 'no login or version leaks');
 
-  const wrong = await serve(t, { odoo: odooAt(simulator.url, 'not-the-password'), readiness: { cacheMs: 0 } });
+  const wrong = await serve(t, odooAt(simulator.url, 'not-the-password'), { readiness: { cacheMs: 0 } });
   const refused = await fetch(`${wrong.base}/readyz`, { headers: { 'x-request-id': 'probe-2' } });
   t.equal(refused.status, 503);
   t.ok(refused.headers.get('retry-after'));
@@ -69,7 +70,7 @@ t.test('probes: /healthz always, /readyz follows Odoo and the login; request ids
 t.test('/readyz fails while Odoo is down and recovers when it is back', async (t) => {
   const own = await startSimulator({ households: 1 });
   const port = own.port;
-  const { app, base } = await serve(t, { odoo: { ...odooAt(own.url), breaker: { failureThreshold: 100, resetAfterMs: 1 } }, readiness: { cacheMs: 0 } });
+  const { app, base } = await serve(t, odooAt(own.url), { odoo: { breaker: { failureThreshold: 100, resetAfterMs: 1 } }, readiness: { cacheMs: 0 } });
   t.equal((await fetch(`${base}/readyz`)).status, 200);
   await own.close();
   const down = await fetch(`${base}/readyz`);
@@ -84,7 +85,7 @@ t.test('/readyz fails while Odoo is down and recovers when it is back', async (t
 });
 
 t.test('metrics on the API port need the token and describe requests and Odoo calls', async (t) => {
-  const { base } = await serve(t, { odoo: odooAt(simulator.url), metrics: { token: 'scrape-secret' } }, (app) => {
+  const { base } = await serve(t, odooAt(simulator.url), { metrics: { token: 'scrape-secret' } }, (app) => {
     app.get('/ops-test/partners', { config: { access: 'Rest API GET' } }, async () => {
       // A call the gateway itself makes (reference data), so the test adds no call shape of its own.
       const genders = await app.odoo.as({ login: 'registrar', secret: 'registrar' }).searchRead('gender.type', [], ['value'], { order: 'id' });
@@ -118,7 +119,7 @@ t.test('metrics on the API port need the token and describe requests and Odoo ca
   t.match(text, /g2p_process_cpu_seconds_total/);
 
   // An unreachable Odoo: the failed login is counted by outcome and the breaker shows open.
-  const dead = await serve(t, { odoo: { ...odooAt('http://127.0.0.1:1'), breaker: { failureThreshold: 1, resetAfterMs: 600_000 } }, metrics: { token: 'm' } });
+  const dead = await serve(t, odooAt('http://127.0.0.1:1'), { odoo: { breaker: { failureThreshold: 1, resetAfterMs: 600_000 } }, metrics: { token: 'm' } });
   t.equal((await fetch(`${dead.base}/readyz`)).status, 503);
   const deadText = await (await fetch(`${dead.base}/metrics`, { headers: { authorization: 'Bearer m' } })).text();
   t.match(deadText, /g2p_odoo_circuit_breaker_state 2/);
@@ -126,7 +127,7 @@ t.test('metrics on the API port need the token and describe requests and Odoo ca
 });
 
 t.test('metrics on a separate port, and not served at all without token or port', async (t) => {
-  const { app, base } = await serve(t, { odoo: odooAt(simulator.url), metrics: { port: 0 } });
+  const { app, base } = await serve(t, odooAt(simulator.url), { metrics: { port: 0 } });
   const address = app.metricsAddress();
   t.ok(address, 'the metrics listener is up once the app is ready');
   const scrape = await fetch(`http://127.0.0.1:${address!.port}/metrics`);
@@ -135,7 +136,7 @@ t.test('metrics on a separate port, and not served at all without token or port'
   t.equal((await fetch(`http://127.0.0.1:${address!.port}/other`)).status, 404);
   t.equal((await fetch(`${base}/metrics`)).status, 404, 'not on the API port');
 
-  const hidden = await serve(t, { odoo: odooAt(simulator.url) });
+  const hidden = await serve(t, odooAt(simulator.url));
   t.equal((await fetch(`${hidden.base}/metrics`)).status, 404);
   t.equal(hidden.app.metricsAddress(), undefined);
 
@@ -144,7 +145,7 @@ t.test('metrics on a separate port, and not served at all without token or port'
 });
 
 t.test('rate limit per caller: 429 problem with Retry-After for one, the other unaffected', async (t) => {
-  const { base } = await serve(t, { odoo: odooAt(simulator.url), rateLimit: { max: 3, windowMs: 60_000 }, metrics: { token: 'm' } }, (app) => {
+  const { base } = await serve(t, odooAt(simulator.url), { rateLimit: { max: 3, windowMs: 60_000 }, metrics: { token: 'm' } }, (app) => {
     app.get('/ops-test/ping', { config: { access: 'Rest API GET' } }, async () => ({ pong: true }));
   });
   const as = (who: string) => ({ headers: { authorization: `Bearer ${token(who)}` } });
@@ -164,7 +165,8 @@ t.test('rate limit per caller: 429 problem with Retry-After for one, the other u
 t.test('load shedding: 503 problem with Retry-After while the event loop is saturated', async (t) => {
   const { base } = await serve(
     t,
-    { odoo: odooAt(simulator.url), server: { underPressure: { maxEventLoopDelayMs: 50, sampleIntervalMs: 200, retryAfterSeconds: 7 } } },
+    odooAt(simulator.url),
+    { server: { underPressure: { maxEventLoopDelayMs: 50, sampleIntervalMs: 200, retryAfterSeconds: 7 } } },
     (app) => app.get('/ops-test/ping', { config: { access: 'Rest API GET' } }, async () => ({ pong: true })),
   );
   const auth = { headers: { authorization: `Bearer ${token('carol')}` } };
@@ -204,7 +206,7 @@ t.test('graceful shutdown lets an in-flight request finish and refuses new conne
   const inHandler = new Promise<void>((r) => (arrived = r));
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
-  const { app, base } = await serve(t, { odoo: odooAt(simulator.url) }, (scope) => {
+  const { app, base } = await serve(t, odooAt(simulator.url), {}, (scope) => {
     scope.get('/ops-test/slow', { config: { access: 'public' } }, async () => {
       arrived();
       await released;
@@ -226,7 +228,7 @@ t.test('graceful shutdown lets an in-flight request finish and refuses new conne
 t.test('graceful shutdown cuts a request that outlives the grace period', async (t) => {
   let arrived!: () => void;
   const inHandler = new Promise<void>((r) => (arrived = r));
-  const { app, base } = await serve(t, { odoo: odooAt(simulator.url) }, (scope) => {
+  const { app, base } = await serve(t, odooAt(simulator.url), {}, (scope) => {
     scope.get('/ops-test/stuck', { config: { access: 'public' } }, () => {
       arrived();
       return new Promise(() => undefined);

@@ -8,12 +8,12 @@ import { startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
 t.before(async () => {
-  stack = await startStack({ protocol: 'jsonrpc', households: 2 });
-});
-t.teardown(async () => {
-  const mine = await stack.odoo.search('res.partner', [['name', 'ilike', stack.runTag]], { context: { active_test: false } });
-  if (mine.length) await stack.odoo.write('res.partner', mine, { active: false });
-  await stack.close();
+  stack = await startStack(t, { protocol: 'jsonrpc', households: 2 });
+  // Before the stack closes (teardowns run last registered first).
+  t.teardown(async () => {
+    const mine = await stack.odoo.search('res.partner', [['name', 'ilike', stack.runTag]], { context: { active_test: false } });
+    if (mine.length) await stack.odoo.write('res.partner', mine, { active: false });
+  });
 });
 
 async function send(method: string, path: string, body: unknown): Promise<{ status: number; body: any }> {

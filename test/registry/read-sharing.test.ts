@@ -17,7 +17,7 @@ async function get(stack: Stack, path: string, token: string | null, headers: Re
 }
 
 t.test('identical reads share Odoo calls; If-None-Match answers 304', async (t) => {
-  const stack = await startStack({
+  const stack = await startStack(t, {
     protocol: 'jsonrpc',
     households: 5,
     api: { customFields: [{ name: 'tax_number', odooField: 'vat', type: 'string', readRole: 'Rest API POST' }] },

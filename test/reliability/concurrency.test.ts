@@ -12,8 +12,7 @@ import { countInOdoo, person, startHarness, type Answer, type Harness } from '..
 const WRITERS = 8;
 
 t.test('concurrent writers', async (t) => {
-  const h: Harness = await startHarness({ protocol: 'jsonrpc', resilience: { timeoutMs: 10_000 } });
-  t.teardown(() => h.close());
+  const h: Harness = await startHarness(t, { protocol: 'jsonrpc', resilience: { timeoutMs: 10_000 } });
   const gw = h.gateway;
   // The real server needs no added latency: its calls take tens of milliseconds by themselves.
   const faults = h.sim?.faults;

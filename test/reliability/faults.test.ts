@@ -44,9 +44,8 @@ const FAULT_STATUSES: Record<string, number[]> = {
 
 for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
   t.test(`Odoo faults over ${protocol} (simulator: fault injection)`, { skip: simulatorOnly() }, async (t) => {
-    const h: Harness = await startHarness({ protocol, resilience: RESILIENCE });
+    const h: Harness = await startHarness(t, { protocol, resilience: RESILIENCE });
     const sim = h.sim!;
-    t.teardown(() => h.close());
     const tally = new FaultTally();
     const gw = h.gateway;
     const faults = sim.faults;

@@ -84,7 +84,7 @@ const createOn = (model: string) => (path: string, body: string) =>
 for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
   t.test(`a reply lost after Odoo committed, over ${protocol}: the retry answers what the first attempt made`, async (t) => {
     const proxy = await DroppingProxy.start();
-    const h: Harness = await startHarness({
+    const h: Harness = await startHarness(t, {
       protocol,
       resilience: { timeoutMs: 20_000, readRetries: 1, failureThreshold: 50 },
       odooUrlFor: (url) => {

@@ -12,9 +12,8 @@ const TIMEOUT_MS = 600;
 
 for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
   t.test(`lost create replies over ${protocol} (simulator: fault injection)`, { skip: simulatorOnly() }, async (t) => {
-    const h: Harness = await startHarness({ protocol, resilience: { timeoutMs: TIMEOUT_MS, readRetries: 1, failureThreshold: 50 } });
+    const h: Harness = await startHarness(t, { protocol, resilience: { timeoutMs: TIMEOUT_MS, readRetries: 1, failureThreshold: 50 } });
     const sim = h.sim!;
-    t.teardown(() => h.close());
     const gw = h.gateway;
     const faults = sim.faults;
     t.afterEach(() => faults.clear());

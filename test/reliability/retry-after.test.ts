@@ -49,8 +49,7 @@ t.test('the breaker: Retry-After is the remaining open time, rounded up, at leas
 
 t.test('over HTTP: the 503 of an open breaker carries its remaining wait (simulator: fault injection)', { skip: simulatorOnly() }, async (t) => {
   const resetAfterMs = 20_000;
-  const h = await startHarness({ protocol: 'jsonrpc', resilience: { failureThreshold: 1, resetAfterMs, readRetries: 0, timeoutMs: 2_000 } });
-  t.teardown(() => h.close());
+  const h = await startHarness(t, { protocol: 'jsonrpc', resilience: { failureThreshold: 1, resetAfterMs, readRetries: 0, timeoutMs: 2_000 } });
   const gw = h.gateway;
   const created = await gw.call('POST', '/individuals', { body: person(h.tag, 'RetryAfter') });
   t.equal(created.status, 201, 'fixture created (and logged in)');

@@ -14,8 +14,7 @@ const skip = redisServerMissing();
 const figures = (t: Test, text: string) => t.comment(`figures: ${text}`);
 
 t.test('three replicas, one Odoo, one Redis', { skip }, async (t) => {
-  const stack = await startStack({ protocol: 'jsonrpc', households: 3 });
-  t.teardown(() => stack.close());
+  const stack = await startStack(t, { protocol: 'jsonrpc', households: 3 });
   const redis = await startRedis();
   t.teardown(() => redis.stop());
   const RATE_MAX = 12;

@@ -30,8 +30,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20
 }
 
 t.test('Redis faults', { skip }, async (t) => {
-  const stack = await startStack({ protocol: 'jsonrpc', households: 3 });
-  t.teardown(() => stack.close());
+  const stack = await startStack(t, { protocol: 'jsonrpc', households: 3 });
   const tag = stack.runTag;
   const person = (given: string) => ({ given_name: given, family_name: tag });
   const countInOdoo = (given: string) => stack.odoo.searchCount('res.partner', [['family_name', '=', tag], ['given_name', '=', given], ['is_registrant', '=', true]]);

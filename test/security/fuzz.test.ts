@@ -26,14 +26,12 @@ let knownIds: number[] = [];
 t.before(async () => {
   // XML-RPC: the stricter wire (XML 1.0 cannot carry most control characters), so text the
   // gateway lets through unchecked shows up as Odoo faults here.
-  gateway = await startSecurityGateway({ protocol: 'xmlrpc', households: 4 });
+  gateway = await startSecurityGateway(t, { protocol: 'xmlrpc', households: 4 });
   // Real ids (individuals, groups, memberships), so generated requests also reach existing records.
-  const headers = { authorization: `Bearer ${gateway.fullToken}` };
-  const individuals = (await gateway.app.inject({ url: '/api/v1/individuals?limit=4', headers })).json() as { items: Array<{ id: number }> };
-  const groups = (await gateway.app.inject({ url: '/api/v1/groups?limit=3&expand=members', headers })).json() as { items: Array<{ id: number; members?: Array<{ id: number }> }> };
+  const individuals = (await gateway.request('GET', '/api/v1/individuals?limit=4')).body as { items: Array<{ id: number }> };
+  const groups = (await gateway.request('GET', '/api/v1/groups?limit=3&expand=members')).body as { items: Array<{ id: number; members?: Array<{ id: number }> }> };
   knownIds = [...individuals.items.map((i) => i.id), ...groups.items.flatMap((g) => [g.id, ...(g.members ?? []).map((m) => m.id)])];
 });
-t.teardown(() => gateway?.close());
 
 function bodySchemaOf(route: AppRoute): JsonSchema | undefined {
   return Object.values(route.operation?.requestBody?.content ?? {})[0]?.schema;

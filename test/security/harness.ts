@@ -1,19 +1,17 @@
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import type { Test } from 'tap';
 import type { RouteAccess } from '../../src/http/principal.js';
 import { hashSecret } from '../../src/http/auth/secret-hash.js';
 import { TOKEN_PATH } from '../../src/http/auth/token-route.js';
 import { DCI_ASYNC_SEARCH_PATH, DCI_SEARCH_PATH, DCI_STATUS_PATH, DCI_SYNC_STATUS_PATH } from '../../src/http/dci/index.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
-import { testConfig } from '../support/config.js';
+import { startGateway, type Answer, type Gateway } from '../support/gateway.js';
 import { testToken } from '../support/tokens.js';
 import { createOdooConnection } from '../../src/odoo/index.js';
 import { ensureEnrolmentStatusField, exampleEndpoints } from '../endpoints/examples.js';
 import { WireRecorder } from './wire-recorder.js';
 
 /**
- * A gateway on a real port, in front of the simulator through a WireRecorder, with the list of
+ * A gateway (startGateway) in front of the simulator through a WireRecorder, with the list of
  * every route the app registered (its route table, joined with the OpenAPI document where the
  * route is documented). Suites iterate that list, so a route added later is covered by itself.
  */
@@ -56,15 +54,13 @@ export interface AppRoute {
   operation?: OpenApiOperation;
 }
 
-export interface SecurityGateway {
-  app: FastifyInstance;
-  origin: string;
+/** A test gateway (requests carry `fullToken` unless they name another) with the suite's view of it. */
+export interface SecurityGateway extends Gateway {
   sim: RunningSimulator;
   wire: WireRecorder;
   routes: AppRoute[];
   /** A token with both API roles: gets past authentication to validation and Odoo. */
   fullToken: string;
-  close(): Promise<void>;
 }
 
 export function errorShapeOf(url: string): ErrorShape {
@@ -92,71 +88,50 @@ export const SECURITY_CLIENT_SECRET = 'security-suite-client-secret';
 /** RFC 6749 §5.2 error codes the token endpoint may answer with. */
 const OAUTH_ERRORS = ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'temporarily_unavailable'];
 
-export async function startSecurityGateway(options: { protocol?: 'jsonrpc' | 'xmlrpc'; households?: number; seed?: number } = {}): Promise<SecurityGateway> {
+/** `listen`: on a real port as well (suites that call over the socket); inject only by default. */
+export async function startSecurityGateway(
+  t: Test,
+  options: { protocol?: 'jsonrpc' | 'xmlrpc'; households?: number; seed?: number; listen?: boolean } = {},
+): Promise<SecurityGateway> {
   const sim = await startSimulator({ households: options.households ?? 4, seed: options.seed ?? 3 });
+  t.teardown(() => sim.close());
   // The shipped example endpoints are routes like the others: every suite on this harness covers them.
   const setup = createOdooConnection({ url: sim.url, db: 'g2p', protocol: 'jsonrpc' });
   await ensureEnrolmentStatusField(setup.as({ login: 'admin', secret: 'admin' }));
   await setup.close();
   const wire = await WireRecorder.start(sim.url);
-  const app = buildApp(
-    testConfig({
-      odoo: { url: wire.url, db: 'g2p', protocol: options.protocol ?? 'jsonrpc', accounts: { default: { login: 'admin', password: 'admin' } } },
-      server: { underPressure: { enabled: false } },
-      rateLimit: { enabled: false },
-      metrics: { enabled: false },
-      log: { level: 'silent' },
+  t.teardown(() => wire.close());
+  const fullToken = testToken('both');
+  const collected: Array<Omit<AppRoute, 'operation' | 'errorShape'>> = [];
+  const gateway = await startGateway(t, {
+    odoo: { url: wire.url, db: 'g2p', login: 'admin', password: 'admin' },
+    protocol: options.protocol ?? 'jsonrpc',
+    listen: options.listen ?? false,
+    token: fullToken,
+    config: {
       // The token endpoint is among the routes probed (its own limit set out of the way).
       auth: { clientCredentials: { clients: { 'fuzz-client': { secretHash: await hashSecret(SECURITY_CLIENT_SECRET), roles: ['Rest API GET'] } }, rateLimit: { max: 1_000_000 } } },
       endpoints: exampleEndpoints(),
-    }),
-  );
-  const collected: Array<Omit<AppRoute, 'operation' | 'errorShape'>> = [];
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) {
-      if (method === 'HEAD' || isDocsAsset(route.url)) continue;
-      collected.push({ method, url: route.url, access: (route.config as { access: RouteAccess }).access });
-    }
+    },
+    before: (app) => {
+      app.addHook('onRoute', (route) => {
+        for (const method of [route.method].flat()) {
+          if (method === 'HEAD' || isDocsAsset(route.url)) continue;
+          collected.push({ method, url: route.url, access: (route.config as { access: RouteAccess }).access });
+        }
+      });
+    },
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, OpenApiOperation>> };
+  const document = (await gateway.request('GET', '/openapi.json', { token: null })).body as { paths: Record<string, Record<string, OpenApiOperation>> };
   const routes = collected.map((route) => ({
     ...route,
     errorShape: errorShapeOf(route.url),
     operation: document.paths[openApiPath(route.url)]?.[route.method.toLowerCase()],
   }));
-  return {
-    app,
-    origin,
-    sim,
-    wire,
-    routes,
-    fullToken: testToken('both'),
-    close: async () => {
-      await app.close();
-      await wire.close();
-      await sim.close();
-    },
-  };
+  return { ...gateway, sim, wire, routes, fullToken };
 }
 
-export interface Answer {
-  status: number;
-  contentType: string;
-  text: string;
-  json: unknown;
-}
-
-export function parseAnswer(status: number, contentType: string | undefined, text: string): Answer {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status, contentType: contentType ?? '', text, json };
-}
+export type { Answer };
 
 /**
  * What is wrong with an error answer for its route's error shape (empty when nothing). A 400 or
@@ -164,7 +139,7 @@ export function parseAnswer(status: number, contentType: string | undefined, tex
  */
 export function errorShapeFindings(shape: ErrorShape, answer: Answer): string[] {
   const findings: string[] = [];
-  const body = answer.json as Record<string, unknown> | undefined;
+  const body = answer.body as Record<string, unknown> | undefined;
   if (!body || typeof body !== 'object') return [`the body is not JSON: ${answer.text.slice(0, 120)}`];
   switch (shape) {
     case 'problem': {

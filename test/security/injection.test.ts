@@ -13,7 +13,7 @@ import t, { type Test } from 'tap';
 import { message, expression } from '../dci/harness.js';
 import { TEST_JWT_SECRET } from '../support/config.js';
 import { signJwt, standardClaims, REALM_ROLES } from '../support/tokens.js';
-import { parseAnswer, startSecurityGateway, type Answer, type SecurityGateway } from './harness.js';
+import { startSecurityGateway, type Answer, type SecurityGateway } from './harness.js';
 import type { WireCall } from './wire-recorder.js';
 
 /** Hostile text, none of it equal to a token of the calls' structure ('|', '=', field names). */
@@ -79,18 +79,12 @@ interface Probe {
 
 const token = signJwt(standardClaims({ realm_access: { roles: REALM_ROLES.both } }), { alg: 'HS256', key: TEST_JWT_SECRET });
 
-async function request(gateway: SecurityGateway, method: string, url: string, body?: unknown): Promise<Answer> {
-  const response = await gateway.app.inject({
-    method: method as 'GET',
-    url,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-  });
-  return parseAnswer(response.statusCode, String(response.headers['content-type'] ?? ''), response.body);
+function request(gateway: SecurityGateway, method: string, url: string, body?: unknown): Promise<Answer> {
+  return gateway.request(method, url, { token, ...(body !== undefined ? { body } : {}) });
 }
 
 const q = (value: string) => encodeURIComponent(value);
-const idOf = (answer: Answer) => (answer.json as { id?: number } | undefined)?.id;
+const idOf = (answer: Answer) => (answer.body as { id?: number } | undefined)?.id;
 
 function probes(individualId: number): Probe[] {
   const listFilter = (path: string, name: string): Probe => ({ label: `GET ${path}?${name}=`, send: (g, v) => request(g, 'GET', `/api/v1/${path}?${name}=${q(v)}`) });
@@ -172,9 +166,8 @@ async function compare(t: Test, gateway: SecurityGateway, probe: Probe): Promise
 
 for (const protocol of ['jsonrpc', 'xmlrpc'] as const) {
   t.test(`hostile values leave the Odoo calls unchanged (${protocol})`, async (t) => {
-    const gateway = await startSecurityGateway({ protocol, households: 3 });
-    t.teardown(() => gateway.close());
-    const list = (await request(gateway, 'GET', '/api/v1/individuals?limit=1')).json as { items: Array<{ id: number }> };
+    const gateway = await startSecurityGateway(t, { protocol, households: 3 });
+    const list = (await request(gateway, 'GET', '/api/v1/individuals?limit=1')).body as { items: Array<{ id: number }> };
     const all = probes(list.items[0]!.id);
     let tried = 0;
     for (const probe of all) tried += await compare(t, gateway, probe);
@@ -183,31 +176,23 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as const) {
 }
 
 t.test('hostile values are stored and returned exactly as sent', async (t) => {
-  const gateway = await startSecurityGateway({ protocol: 'xmlrpc', households: 1 });
-  t.teardown(() => gateway.close());
+  const gateway = await startSecurityGateway(t, { protocol: 'xmlrpc', households: 1 });
   for (const hostile of HOSTILE) {
     const created = await request(gateway, 'POST', '/api/v1/individuals', { name: 'Stored Probe', occupation: hostile, reg_ids: [{ id_type: 'Birth Certificate', value: hostile }] });
     t.equal(created.status, 201, JSON.stringify(hostile).slice(0, 60));
     const id = idOf(created)!;
-    const read = (await request(gateway, 'GET', `/api/v1/individuals/${id}`)).json as { occupation: string; reg_ids: Array<{ value: string }> };
+    const read = (await request(gateway, 'GET', `/api/v1/individuals/${id}`)).body as { occupation: string; reg_ids: Array<{ value: string }> };
     t.equal(read.occupation, hostile, 'occupation round-trips through XML-RPC unchanged');
     t.equal(read.reg_ids[0]?.value, hostile, 'and so does the nested ID value');
-    const found = (await request(gateway, 'GET', `/api/v1/individuals/by-reg-id/Birth%20Certificate/${q(hostile)}`)).json as { id?: number };
+    const found = (await request(gateway, 'GET', `/api/v1/individuals/by-reg-id/Birth%20Certificate/${q(hostile)}`)).body as { id?: number };
     t.equal(found.id, id, 'the lookup by that value finds exactly that registrant');
   }
 });
 
 t.test('prototype-pollution keys are refused before Odoo and pollute nothing', async (t) => {
-  const gateway = await startSecurityGateway({ households: 1 });
-  t.teardown(() => gateway.close());
-  const raw = async (method: string, url: string, payload?: string) => {
-    const response = await gateway.app.inject({
-      method: method as 'GET',
-      url,
-      headers: { authorization: `Bearer ${token}`, ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(payload !== undefined ? { payload } : {}),
-    });
-    return parseAnswer(response.statusCode, String(response.headers['content-type'] ?? ''), response.body);
+  const gateway = await startSecurityGateway(t, { households: 1 });
+  const raw = (method: string, url: string, payload?: string) => {
+    return gateway.request(method, url, { token, ...(payload !== undefined ? { payload, headers: { 'content-type': 'application/json' } } : {}) });
   };
   const bodies = [
     '{"name":"P","__proto__":{"is_group":true}}',
@@ -242,7 +227,7 @@ t.test('prototype-pollution keys are refused before Odoo and pollute nothing', a
   ] as const) {
     const answer = await raw('POST', '/registry/sync/search', JSON.stringify(message([criteria as Record<string, unknown>])));
     t.equal(answer.status, 200, `DCI ${label}: answered`);
-    const item = (answer.json as { message: { search_response: Array<{ status: string; status_reason_code?: string }> } }).message.search_response[0];
+    const item = (answer.body as { message: { search_response: Array<{ status: string; status_reason_code?: string }> } }).message.search_response[0];
     t.match(item, { status: 'rjct', status_reason_code: 'rjct.filter.invalid' }, `DCI ${label}: that search request is rejected as an invalid filter`);
   }
   t.same(gateway.wire.calls, [], 'and no search reached Odoo for them');

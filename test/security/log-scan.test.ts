@@ -20,10 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { buildApp } from '../../src/app.js';
 import { redactOdooDebug } from '../../src/logging.js';
 import { SimDatabase } from '../../src/sim/index.js';
-import { testConfig } from '../support/config.js';
+import { startGateway } from '../support/gateway.js';
 import { OdooFaultServer, odooLike, type FakeAnswer } from '../support/odoo-fault-server.js';
 import { signJwt, standardClaims, testToken } from '../support/tokens.js';
 import { captureLogs, startStack, watchFileOf, type Protocol, type Stack, type WatchedValue } from '../support/stack.js';
@@ -302,8 +301,7 @@ async function focusedScenario(t: Test, stack: Stack): Promise<{ personal: strin
 
 for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
   t.test(`DCI, refusals and Odoo faults over ${protocol}: no secret, no personal value logged`, async (t) => {
-    const stack = await startStack({ protocol, households: 5 });
-    t.teardown(() => stack.close());
+    const stack = await startStack(t, { protocol, households: 5 });
     const sent = await focusedScenario(t, stack);
     const recorded = new Set(stack.personalValues());
     const unrecorded = sent.personal.filter((value) => !recorded.has(value) && !/^(Malformed|Nick)/.test(value));
@@ -359,33 +357,26 @@ t.test('Odoo faults quoting personal values', async (t) => {
   ];
 
   for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
-    const app = buildApp(
-      testConfig({
-        log: { level: 'debug' },
-        odoo: { url: fake.url, db: 'g2p', protocol, readRetries: 0, accounts: { default: { login: 'admin', password } } },
-        rateLimit: { enabled: false },
-        server: { underPressure: { enabled: false } },
-        metrics: { enabled: false },
-      }),
-    );
-    const logs = captureLogs(app);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    let logs!: ReturnType<typeof captureLogs>;
+    const gateway = await startGateway(t, {
+      odoo: { url: fake.url, db: 'g2p', login: 'admin', password },
+      protocol,
+      listen: true,
+      token,
+      config: { log: { level: 'debug' }, odoo: { readRetries: 0 } },
+      before: (app) => {
+        logs = captureLogs(app);
+      },
+    });
     try {
       const person = { given_name: given, family_name: 'Faultless', birthdate: '1979-11-23', gender: 'Female', reg_ids: [{ id_type: 'National ID', value: nid }] };
       for (const [what, status, answer] of faults) {
         fault = answer(protocol);
-        const response = await fetch(`${origin}/api/v1/individuals`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify(person),
-        });
-        await response.arrayBuffer();
+        const response = await gateway.request('POST', '/api/v1/individuals', { body: person });
         t.equal(response.status, status, `${protocol}, ${what}: ${status}`);
       }
     } finally {
-      await app.close();
+      await gateway.close();
     }
     const lines = logs.logLines();
     t.ok(lines.some((line) => line.includes('"debug":"Traceback')), `${protocol}: the traceback is still logged, for operators`);

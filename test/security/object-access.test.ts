@@ -9,7 +9,7 @@
 import t, { type Test } from 'tap';
 import { createOdooConnection, type OdooClient, type OdooConnection } from '../../src/odoo/index.js';
 import { expression, message } from '../dci/harness.js';
-import { parseAnswer, pathParamNames, startSecurityGateway, type Answer, type AppRoute, type SecurityGateway } from './harness.js';
+import { pathParamNames, startSecurityGateway, type Answer, type AppRoute, type SecurityGateway } from './harness.js';
 import { urlOf } from './requests.js';
 
 let gateway: SecurityGateway;
@@ -32,7 +32,7 @@ let otherMembershipId = 0;
 const LEAKED_ID_VALUE = 'NON-REGISTRANT-ID-4711';
 
 t.before(async () => {
-  gateway = await startSecurityGateway({ households: 3 });
+  gateway = await startSecurityGateway(t, { households: 3 });
   connection = createOdooConnection({ url: gateway.sim.url, db: 'g2p', protocol: 'jsonrpc', timeoutMs: 30_000 });
   odoo = connection.as({ login: 'admin', secret: 'admin' });
   const everything = { context: { active_test: false } };
@@ -73,15 +73,10 @@ function bodyFor(route: AppRoute): unknown {
   return {};
 }
 
-async function send(route: AppRoute, params: Record<string, string>, body?: unknown): Promise<Answer> {
+function send(route: AppRoute, params: Record<string, string>, body?: unknown): Promise<Answer> {
   const withBody = ['POST', 'PUT', 'PATCH'].includes(route.method);
-  const response = await gateway.app.inject({
-    method: route.method as 'GET',
-    url: urlOf(route, { params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, { text: v }])), query: [], headers: {} }),
-    headers: { authorization: `Bearer ${gateway.fullToken}`, ...(withBody ? { 'content-type': 'application/json' } : {}) },
-    ...(withBody ? { payload: JSON.stringify(body ?? bodyFor(route)) } : {}),
-  });
-  return parseAnswer(response.statusCode, String(response.headers['content-type'] ?? ''), response.body);
+  const url = urlOf(route, { params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, { text: v }])), query: [], headers: {} });
+  return gateway.request(route.method, url, withBody ? { body: body ?? bodyFor(route) } : {});
 }
 
 /** Route parameters naming a record (`id`, `membership_id`, the compat routes' `_id`). */
@@ -140,15 +135,15 @@ t.test('a non-registrant cannot be made a member, and is not found through filte
     t.ok(added.status === 404 || added.status === 422, `adding ${who.label} as a member is refused (${added.status})`);
     const created = await send(route('POST', '/api/v1/groups'), {}, { name: 'Probe Household', members: [{ individual: who.id }] });
     t.ok(created.status === 404 || created.status === 422, `creating a group with ${who.label} as member is refused (${created.status})`);
-    const filtered = await gateway.app.inject({ url: `/api/v1/groups?member=${who.id}`, headers: { authorization: `Bearer ${gateway.fullToken}` } });
-    t.same(filtered.json().items, [], `?member=${who.id} (${who.label}) lists nothing`);
+    const filtered = await gateway.request('GET', `/api/v1/groups?member=${who.id}`);
+    t.same(filtered.body.items, [], `?member=${who.id} (${who.label}) lists nothing`);
   }
   t.same(gateway.wire.acceptedWrites(), [], 'nothing was written');
 
-  const byRegId = await gateway.app.inject({ url: `/api/v1/individuals/by-reg-id/National%20ID/${LEAKED_ID_VALUE}`, headers: { authorization: `Bearer ${gateway.fullToken}` } });
-  t.equal(byRegId.statusCode, 404, "an ID held by a user's partner is not found by the lookup");
-  const listed = await gateway.app.inject({ url: `/api/v1/individuals?id_value=${LEAKED_ID_VALUE}`, headers: { authorization: `Bearer ${gateway.fullToken}` } });
-  t.same(listed.json().items, [], 'nor by the list filter');
+  const byRegId = await gateway.request('GET', `/api/v1/individuals/by-reg-id/National%20ID/${LEAKED_ID_VALUE}`);
+  t.equal(byRegId.status, 404, "an ID held by a user's partner is not found by the lookup");
+  const listed = await gateway.request('GET', `/api/v1/individuals?id_value=${LEAKED_ID_VALUE}`);
+  t.same(listed.body.items, [], 'nor by the list filter');
 
   const names = foreign.flatMap((f) => f.secrets).filter((s) => s.length >= 4);
   for (const dci of [
@@ -156,16 +151,11 @@ t.test('a non-registrant cannot be made a member, and is not found through filte
     expression('Member', { UIN: { $eq: LEAKED_ID_VALUE } }),
     ...['Member', 'Group'].map((entity) => expression(entity, { name: { $in: names } })),
   ]) {
-    const response = await gateway.app.inject({
-      method: 'POST',
-      url: '/registry/sync/search',
-      headers: { authorization: `Bearer ${gateway.fullToken}`, 'content-type': 'application/json' },
-      payload: JSON.stringify(message([dci])),
-    });
-    t.equal(response.statusCode, 200);
-    const item = response.json().message.search_response[0];
+    const response = await gateway.request('POST', '/registry/sync/search', { body: message([dci]) });
+    t.equal(response.status, 200);
+    const item = response.body.message.search_response[0];
     t.equal(item.status, 'succ', `DCI ${dci.query_type} ${JSON.stringify(dci.query).slice(0, 60)}: answered`);
     t.same(item.data?.reg_records ?? [], [], '...with no records');
-    for (const secret of names) t.notOk(response.body.includes(secret), `...and without "${secret}"`);
+    for (const secret of names) t.notOk(response.text.includes(secret), `...and without "${secret}"`);
   }
 });

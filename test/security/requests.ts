@@ -1,5 +1,5 @@
 import type { PathValue } from './arbitraries.js';
-import { errorShapeFindings, parseAnswer, pathParamNames, type Answer, type AppRoute, type SecurityGateway } from './harness.js';
+import { errorShapeFindings, pathParamNames, type Answer, type AppRoute, type SecurityGateway } from './harness.js';
 
 /** One request a security suite sends: everything a caller controls, before encoding. */
 export interface CraftedRequest {
@@ -31,16 +31,10 @@ export function urlOf(route: AppRoute, request: CraftedRequest): string {
 }
 
 /** Sends through the whole Fastify pipeline (parsers, validation, hooks, handlers) and on to Odoo over real sockets. */
-export async function send(gateway: SecurityGateway, route: AppRoute, request: CraftedRequest): Promise<Answer> {
-  const headers: Record<string, string> = { authorization: `Bearer ${gateway.fullToken}`, ...request.headers };
+export function send(gateway: SecurityGateway, route: AppRoute, request: CraftedRequest): Promise<Answer> {
+  const headers: Record<string, string> = { ...request.headers };
   if (request.body?.contentType !== undefined) headers['content-type'] = request.body.contentType;
-  const response = await gateway.app.inject({
-    method: route.method as 'GET',
-    url: urlOf(route, request),
-    headers,
-    ...(request.body ? { payload: request.body.payload } : {}),
-  });
-  return parseAnswer(response.statusCode, String(response.headers['content-type'] ?? ''), response.body);
+  return gateway.request(route.method, urlOf(route, request), { headers, ...(request.body ? { payload: request.body.payload } : {}) });
 }
 
 const LOCATIONS = ['body', 'querystring', 'query', 'params', 'headers', 'header'];
@@ -87,7 +81,7 @@ export function findings(route: AppRoute, request: CraftedRequest, answer: Answe
   if (answer.status >= 400) {
     found.push(...errorShapeFindings(route.errorShape, answer));
     if (route.errorShape === 'problem' && (answer.status === 400 || answer.status === 422)) {
-      const errors = (answer.json as { errors?: Array<{ field?: unknown }> }).errors ?? [];
+      const errors = (answer.body as { errors?: Array<{ field?: unknown }> }).errors ?? [];
       for (const e of errors) if (typeof e.field === 'string' && !namesAField(e.field, route, request)) found.push(`errors[].field "${e.field}" names nothing the request has`);
     }
     const writes = gateway.wire.acceptedWrites(callsBefore);

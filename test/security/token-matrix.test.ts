@@ -10,7 +10,7 @@
 import t from 'tap';
 import { TEST_JWT_SECRET } from '../support/config.js';
 import { nowSeconds, REALM_ROLES, signJwt, standardClaims } from '../support/tokens.js';
-import { concreteUrl, errorShapeFindings, parseAnswer, startSecurityGateway, type SecurityGateway } from './harness.js';
+import { concreteUrl, errorShapeFindings, startSecurityGateway, type SecurityGateway } from './harness.js';
 
 /** Claims that would carry both roles: only the forgery itself may make them fail. */
 const allRoles = { realm_access: { roles: REALM_ROLES.both } };
@@ -36,9 +36,8 @@ const FORGERIES: Record<string, () => string> = {
 
 let gateway: SecurityGateway;
 t.before(async () => {
-  gateway = await startSecurityGateway();
+  gateway = await startSecurityGateway(t, { listen: true });
 });
-t.teardown(() => gateway?.close());
 
 t.test('every guarded route refuses every forged token, and Odoo hears nothing', async (t) => {
   const guarded = gateway.routes.filter((route) => route.access !== 'public');
@@ -50,15 +49,10 @@ t.test('every guarded route refuses every forged token, and Odoo hears nothing',
   for (const route of guarded) {
     for (const [kind, forge] of Object.entries(FORGERIES)) {
       const withBody = ['POST', 'PUT', 'PATCH'].includes(route.method);
-      const response = await fetch(`${gateway.origin}${concreteUrl(route.url, {})}`, {
-        method: route.method,
-        headers: { authorization: `Bearer ${forge()}`, ...(withBody ? { 'content-type': 'application/json' } : {}) },
-        ...(withBody ? { body: '{}' } : {}),
-      });
-      const answer = parseAnswer(response.status, response.headers.get('content-type') ?? undefined, await response.text());
+      const answer = await gateway.request(route.method, concreteUrl(route.url, {}), { token: forge(), ...(withBody ? { body: '{}' } : {}) });
       const label = `${route.method} ${route.url} with a token ${kind}`;
       t.equal(answer.status, 401, label);
-      t.ok(response.headers.get('www-authenticate'), `${label}: a challenge`);
+      t.ok(answer.headers.get('www-authenticate'), `${label}: a challenge`);
       t.same(errorShapeFindings(route.errorShape, answer), [], `${label}: ${route.errorShape} error shape`);
       checked++;
     }
@@ -72,12 +66,7 @@ t.test('the same routes do answer a valid token (the refusals above are the toke
   const guarded = gateway.routes.filter((route) => route.access !== 'public');
   for (const route of guarded) {
     const withBody = ['POST', 'PUT', 'PATCH'].includes(route.method);
-    const response = await fetch(`${gateway.origin}${concreteUrl(route.url, {})}`, {
-      method: route.method,
-      headers: { authorization: `Bearer ${gateway.fullToken}`, ...(withBody ? { 'content-type': 'application/json' } : {}) },
-      ...(withBody ? { body: '{}' } : {}),
-    });
-    await response.arrayBuffer();
+    const response = await gateway.request(route.method, concreteUrl(route.url, {}), withBody ? { body: '{}' } : {});
     t.not(response.status, 401, `${route.method} ${route.url}`);
     t.not(response.status, 403, `${route.method} ${route.url}`);
     t.ok(response.status < 500, `${route.method} ${route.url}: no 5xx`);

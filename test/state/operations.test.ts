@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/yaml.js';
 import { checkConfiguration } from '../../src/http/ops/config-check.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { testConfig } from '../support/config.js';
+import { startGateway } from '../support/gateway.js';
 import { redisServerMissing, startRedis } from '../support/redis.js';
 
 const skip = redisServerMissing();
@@ -44,7 +44,8 @@ t.test('check-config and /readyz with Redis', { skip }, async (t) => {
   t.teardown(() => redis.stop());
   const sim = await startSimulator({ households: 2, seed: 3 });
   t.teardown(() => sim.close());
-  const odoo = { url: sim.url, db: 'g2p', accounts: { default: { login: 'admin', password: 'admin' } } };
+  const endpoint = { url: sim.url, db: 'g2p', login: 'admin', password: 'admin' };
+  const odoo = { url: endpoint.url, db: endpoint.db, accounts: { default: { login: endpoint.login, password: endpoint.password } } };
 
   const lines: string[] = [];
   t.equal(await checkConfiguration(testConfig({ odoo, redis: { url: redis.url } }), (line) => lines.push(line)), true, 'check-config passes with Redis up');
@@ -56,13 +57,12 @@ t.test('check-config and /readyz with Redis', { skip }, async (t) => {
   t.notOk(down.join('\n').includes(deadUrl), 'the URL is not printed');
 
   const ready = async (redisSettings: Record<string, unknown>) => {
-    const app = buildApp(testConfig({ odoo, redis: redisSettings, readiness: { cacheMs: 0 } }));
-    t.teardown(() => app.close());
+    const { app, request } = await startGateway(t, { odoo: endpoint, testDefaults: false, config: { redis: redisSettings, readiness: { cacheMs: 0 } } });
     // Wait for the connection when Redis is up (a fresh client connects in a few ms).
     const expectUp = redisSettings.url !== deadUrl;
     for (let i = 0; i < 100 && (await app.state.health()).up !== expectUp; i++) await new Promise((r) => setTimeout(r, 20));
-    const response = await app.inject({ method: 'GET', url: '/readyz' });
-    return { status: response.statusCode, body: response.json() };
+    const { status, body } = await request('GET', '/readyz');
+    return { status, body };
   };
   t.same(await ready({ url: redis.url }), { status: 200, body: { status: 'ready', shared_state: 'up' } }, 'Redis up: ready, shared_state up');
   t.same(await ready({ url: deadUrl }), { status: 200, body: { status: 'ready', shared_state: 'down' } }, 'Redis down: still ready by default (reads go on)');
@@ -72,11 +72,10 @@ t.test('check-config and /readyz with Redis', { skip }, async (t) => {
   t.same(await ready({}), { status: 200, body: { status: 'ready' } }, 'without Redis: as before');
 
   const scraped = async (url: string) => {
-    const app = buildApp(testConfig({ odoo, redis: { url }, metrics: { token: 'metrics-token-for-tests' } }));
-    t.teardown(() => app.close());
+    const { app, request } = await startGateway(t, { odoo: endpoint, testDefaults: false, config: { redis: { url }, metrics: { token: 'metrics-token-for-tests' } } });
     for (let i = 0; i < 100 && url === redis.url && !app.state.connected; i++) await new Promise((r) => setTimeout(r, 20));
-    const response = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-token-for-tests' } });
-    return /^g2p_shared_state_up (\d)$/m.exec(response.body)?.[1];
+    const response = await request('GET', '/metrics', { token: 'metrics-token-for-tests' });
+    return /^g2p_shared_state_up (\d)$/m.exec(response.text)?.[1];
   };
   t.equal(await scraped(redis.url), '1', 'metrics: g2p_shared_state_up 1 while connected');
   t.equal(await scraped(deadUrl), '0', 'and 0 while Redis is down');

@@ -9,15 +9,13 @@
  * `stack.sim` and say so in their test names; `simOnly` registers them.
  */
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
-import { buildApp } from '../../src/app.js';
 import type { FileConfig } from '../../src/config/schema.js';
 import { createOdooConnection, type OdooClient } from '../../src/odoo/index.js';
 import type { RunningSimulator } from '../../src/sim/index.js';
-import { testConfig } from './config.js';
-import { archiveRegistrants, GROUP, realOdooSettings, startOdooTarget, type OdooTarget } from './odoo-target.js';
+import { startGateway, startOdoo, type ListeningGateway } from './gateway.js';
+import { archiveRegistrants, GROUP, realOdooSettings, type OdooTarget } from './odoo-target.js';
 
 const { restGet: REST_GET, restPost: REST_POST, registrar: REGISTRAR } = GROUP;
 
@@ -73,52 +71,42 @@ export interface CompatStackOptions {
   households?: number;
 }
 
-export async function startCompatStack(options: CompatStackOptions = {}): Promise<CompatStack> {
-  const target: OdooTarget = await startOdooTarget({ households: options.households ?? 3, seed: 5 });
+export async function startCompatStack(t: Test, options: CompatStackOptions = {}): Promise<CompatStack> {
+  const target: OdooTarget = await startOdoo(t, { households: options.households ?? 3, seed: 5 });
   const { sim } = target;
   const protocol = options.protocol ?? 'jsonrpc';
   const connection = createOdooConnection({ url: target.url, db: target.db, protocol, timeoutMs: 30_000 });
   const odoo = connection.as({ login: target.login, secret: target.password });
-  try {
-    for (const user of Object.values(USERS)) await target.ensureUser(user.login, [...user.groups]);
-    const reference = await ensureReference(odoo);
-    const app = buildApp(
-      testConfig({
-        odoo: { url: target.url, db: target.db, protocol, accounts: { default: { login: target.login, password: target.password } } },
-        server: { underPressure: { enabled: false } },
-        rateLimit: { enabled: false },
-        metrics: { enabled: false },
-        compat: options.compat ?? {},
-      }),
-    );
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const runTag = randomBytes(4).toString('hex');
-    return {
-      base: `${origin}${app.config.compat.prefix}`,
-      origin,
-      app,
-      sim,
-      odooUrl: target.url,
-      db: target.db,
-      odoo,
-      odooAs: (login, password = login) => connection.as({ login, secret: password }),
-      runTag,
-      reference,
-      target,
-      close: async () => {
-        await app.close();
-        // Leave a real database as usable as it was: archive what this run made (nothing is destroyed).
-        if (!sim) await archiveRegistrants(odoo, [['name', 'ilike', runTag.slice(0, 6)]]);
-        await connection.close();
-        await target.close();
-      },
-    };
-  } catch (err) {
-    await connection.close();
-    await target.close();
-    throw err;
-  }
+  const runTag = randomBytes(4).toString('hex');
+  let gateway: ListeningGateway | undefined;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await gateway?.close();
+      // Leave a real database as usable as it was: archive what this run made (nothing is destroyed).
+      if (gateway && !sim) await archiveRegistrants(odoo, [['name', 'ilike', runTag.slice(0, 6)]]);
+      await connection.close();
+      await target.close();
+    })());
+  t.teardown(close);
+  for (const user of Object.values(USERS)) await target.ensureUser(user.login, [...user.groups]);
+  const reference = await ensureReference(odoo);
+  gateway = await startGateway(t, { odoo: target, protocol, listen: true, config: { compat: options.compat ?? {} } });
+  const { app, origin } = gateway;
+  return {
+    base: `${origin}${app.config.compat.prefix}`,
+    origin,
+    app,
+    sim,
+    odooUrl: target.url,
+    db: target.db,
+    odoo,
+    odooAs: (login, password = login) => connection.as({ login, secret: password }),
+    runTag,
+    reference,
+    target,
+    close,
+  };
 }
 
 /** National ID, Tax ID, Household and Head: the simulator seeds them; a real server may lack Tax ID. */

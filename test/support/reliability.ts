@@ -7,11 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createSigner } from 'fast-jwt';
-import { buildApp } from '../../src/app.js';
+import type { Test } from 'tap';
 import { createOdooConnection, type OdooClient, type OdooConnection } from '../../src/odoo/index.js';
 import type { RunningSimulator } from '../../src/sim/index.js';
-import { startOdooTarget } from './odoo-target.js';
-import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, testConfig } from './config.js';
+import { startGateway as startTestGateway, startOdoo, type Answer, type RequestOptions } from './gateway.js';
+import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './config.js';
+
+export type { Answer };
 
 export type Protocol = 'jsonrpc' | 'xmlrpc';
 
@@ -33,19 +35,7 @@ export const DEFAULT_RESILIENCE: Resilience = {
   maxConcurrent: 16,
 };
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  body: any;
-  contentType: string;
-  /** Wall time from sending to the whole body, in ms. */
-  ms: number;
-}
-
-export interface CallOptions {
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+export type CallOptions = Pick<RequestOptions, 'body' | 'headers'>;
 
 export interface Gateway {
   api: string;
@@ -74,15 +64,18 @@ export interface Harness {
 const signer = createSigner({ key: TEST_JWT_SECRET, algorithm: 'HS256', iss: TEST_ISSUER, aud: TEST_AUDIENCE, expiresIn: 3_600_000 });
 export const writerToken = signer({ sub: 'reliability-writer', realm_access: { roles: ['registry-reader', 'registry-writer'] } });
 
-export async function startHarness(options: {
-  protocol: Protocol;
-  resilience?: Partial<Resilience>;
-  households?: number;
-  seed?: number;
-  /** Where the gateways reach Odoo, given its URL (a proxy in front of it); Odoo itself by default. */
-  odooUrlFor?: (url: string) => string;
-}): Promise<Harness> {
-  const target = await startOdooTarget({ households: options.households ?? 5, seed: options.seed ?? 11 });
+export async function startHarness(
+  t: Test,
+  options: {
+    protocol: Protocol;
+    resilience?: Partial<Resilience>;
+    households?: number;
+    seed?: number;
+    /** Where the gateways reach Odoo, given its URL (a proxy in front of it); Odoo itself by default. */
+    odooUrlFor?: (url: string) => string;
+  },
+): Promise<Harness> {
+  const target = await startOdoo(t, { households: options.households ?? 5, seed: options.seed ?? 11 });
   const { sim } = target;
   const gateways = new Set<Gateway>();
   const directConnection = createOdooConnection({ url: target.url, db: target.db, protocol: options.protocol, timeoutMs: 30_000 });
@@ -90,35 +83,31 @@ export async function startHarness(options: {
 
   const startGateway = async (overrides: Partial<Resilience> = {}): Promise<Gateway> => {
     const r = { ...DEFAULT_RESILIENCE, ...options.resilience, ...overrides };
-    const config = testConfig({
-      odoo: {
-        url: options.odooUrlFor?.(target.url) ?? target.url,
-        db: target.db,
-        protocol: options.protocol,
-        timeoutMs: r.timeoutMs,
-        readRetries: r.readRetries,
-        retryBaseDelayMs: r.retryBaseDelayMs,
-        maxConcurrent: r.maxConcurrent,
-        breaker: { failureThreshold: r.failureThreshold, resetAfterMs: r.resetAfterMs },
-        accounts: { default: { login: target.login, password: target.password } },
+    const started = await startTestGateway(t, {
+      odoo: { ...target, url: options.odooUrlFor?.(target.url) ?? target.url },
+      protocol: options.protocol,
+      listen: true,
+      token: writerToken,
+      config: {
+        odoo: {
+          timeoutMs: r.timeoutMs,
+          readRetries: r.readRetries,
+          retryBaseDelayMs: r.retryBaseDelayMs,
+          maxConcurrent: r.maxConcurrent,
+          breaker: { failureThreshold: r.failureThreshold, resetAfterMs: r.resetAfterMs },
+        },
       },
-      rateLimit: { enabled: false },
-      server: { underPressure: { enabled: false } },
-      metrics: { enabled: false },
     });
-    const app = buildApp(config);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    const api = `http://127.0.0.1:${port}${config.api.prefix}`;
+    const { app } = started;
+    const prefix = started.config.api.prefix;
     const gateway: Gateway = {
-      api,
+      api: `${started.origin}${prefix}`,
       app,
       odoo: app.odoo,
-      call: (method, path, callOptions) => send(api, method, path, callOptions),
+      call: (method, path, callOptions) => started.request(method, `${prefix}${path}`, callOptions),
       close: async () => {
         gateways.delete(gateway);
-        await app.close();
+        await started.close();
       },
     };
     gateways.add(gateway);
@@ -126,6 +115,15 @@ export async function startHarness(options: {
   };
 
   const gateway = await startGateway();
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await sim?.faults.clear();
+      for (const g of [...gateways]) await g.close();
+      await directConnection.close();
+      await target.close();
+    })());
+  t.teardown(close);
   return {
     sim,
     protocol: options.protocol,
@@ -133,29 +131,8 @@ export async function startHarness(options: {
     tag: `REL${randomBytes(3).toString('hex')}`,
     gateway,
     startGateway,
-    close: async () => {
-      await sim?.faults.clear();
-      for (const g of [...gateways]) await g.close();
-      await directConnection.close();
-      await target.close();
-    },
+    close,
   };
-}
-
-async function send(api: string, method: string, path: string, options: CallOptions = {}): Promise<Answer> {
-  const started = performance.now();
-  const response = await fetch(`${api}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${writerToken}`,
-      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...options.headers,
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  const contentType = response.headers.get('content-type') ?? '';
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined, contentType, ms: performance.now() - started };
 }
 
 /** An individual's create body; `tag` keeps a run's records apart. */

@@ -16,13 +16,14 @@ import { appendFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createSigner } from 'fast-jwt';
 import { symbols as pinoSymbols, type LevelWithSilent } from 'pino';
-import { buildApp } from '../../src/app.js';
+import type { Test } from 'tap';
 import type { FileConfig } from '../../src/config/schema.js';
 import type { OdooCallMessage, OdooClient } from '../../src/odoo/index.js';
 import type { RunningSimulator } from '../../src/sim/index.js';
 import { watchGatewayCalls } from './call-shapes.js';
-import { realOdooSettings, startOdooTarget, type TargetReference } from './odoo-target.js';
-import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, testConfig } from './config.js';
+import { startGateway, startOdoo } from './gateway.js';
+import { realOdooSettings, type TargetReference } from './odoo-target.js';
+import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './config.js';
 
 export type Protocol = 'jsonrpc' | 'xmlrpc';
 
@@ -221,8 +222,8 @@ function watchSessionIds(odooOrigin: string, onSessionId: (id: string) => void):
   return () => unsubscribe(channel, listener);
 }
 
-export async function startStack(options: StackOptions): Promise<Stack> {
-  const odooTarget = await startOdooTarget({ households: options.households ?? 30, seed: options.seed ?? 7, demoOnRealServer: options.demoOnRealServer });
+export async function startStack(t: Test, options: StackOptions): Promise<Stack> {
+  const odooTarget = await startOdoo(t, { households: options.households ?? 30, seed: options.seed ?? 7, demoOnRealServer: options.demoOnRealServer });
   const { sim } = odooTarget;
   const target = { url: odooTarget.url, db: odooTarget.db, login: odooTarget.login, password: odooTarget.password };
   const watch = new LogWatch(options.captureLogs ?? true);
@@ -232,41 +233,37 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   watchedPassword(target.login, target.password);
   const stopWatchingSessions = watchSessionIds(new URL(target.url).origin, (id) => watch.secret(id));
-  const gatewayConfig = (overrides: GatewayOverrides = {}) =>
-    testConfig({
-      log: { level: options.logLevel ?? 'debug' },
-      odoo: {
-        url: target.url,
-        db: target.db,
-        protocol: options.protocol,
-        ...(overrides.timeoutMs !== undefined ? { timeoutMs: overrides.timeoutMs } : {}),
-        ...(overrides.readRetries !== undefined ? { readRetries: overrides.readRetries } : {}),
-        accounts: { default: { login: overrides.login ?? target.login, password: overrides.password ?? target.password } },
+  const gatewayCalls = watchGatewayCalls();
+  t.teardown(() => {
+    gatewayCalls.stop();
+    stopWatchingSessions();
+  });
+  const listening = (overrides: GatewayOverrides = {}) =>
+    startGateway(t, {
+      odoo: { ...target, login: overrides.login ?? target.login, password: overrides.password ?? target.password },
+      protocol: options.protocol,
+      listen: true,
+      before: (app) => logInto(app, watch),
+      config: {
+        log: { level: options.logLevel ?? 'debug' },
+        odoo: {
+          ...(overrides.timeoutMs !== undefined ? { timeoutMs: overrides.timeoutMs } : {}),
+          ...(overrides.readRetries !== undefined ? { readRetries: overrides.readRetries } : {}),
+        },
+        ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+        api: options.api ?? {},
+        ...(options.dci ? { dci: options.dci } : {}),
+        ...(options.auth ? { auth: options.auth } : {}),
+        ...(options.events ? { events: options.events } : {}),
+        ...(options.redis ? { redis: options.redis } : {}),
+        endpoints: overrides.endpoints ?? options.endpoints ?? [],
       },
-      rateLimit: options.rateLimit ?? { enabled: false },
-      server: { underPressure: { enabled: false } },
-      metrics: { enabled: false },
-      api: options.api ?? {},
-      ...(options.dci ? { dci: options.dci } : {}),
-      ...(options.auth ? { auth: options.auth } : {}),
-      ...(options.events ? { events: options.events } : {}),
-      ...(options.redis ? { redis: options.redis } : {}),
-      endpoints: overrides.endpoints ?? options.endpoints ?? [],
     });
-  const listening = async (config: ReturnType<typeof gatewayConfig>) => {
-    const app = buildApp(config);
-    logInto(app, watch);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    return { app, origin: `http://127.0.0.1:${port}` };
-  };
-  const config = gatewayConfig(options.gateway);
   const odoo = odooTarget.admin;
   const reference = odooTarget.reference;
-  const gatewayCalls = watchGatewayCalls();
   await options.prepare?.(odoo);
-  const { app, origin } = await listening(config);
+  const gateway = await listening(options.gateway);
+  const { app, origin, config } = gateway;
   return {
     api: `${origin}${config.api.prefix}`,
     origin,
@@ -292,14 +289,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     extraGateway: async (overrides) => {
       if (overrides.password !== undefined) watchedPassword(overrides.login ?? target.login, overrides.password);
-      const extra = await listening(gatewayConfig(overrides));
-      return { api: `${extra.origin}${config.api.prefix}`, close: () => extra.app.close() };
+      const extra = await listening(overrides);
+      return { api: `${extra.origin}${config.api.prefix}`, close: extra.close };
     },
     logLines: () => [...watch.lines],
     secrets: () => [...watch.secrets],
     personalValues: () => [...watch.personal],
     close: async () => {
-      await app.close();
+      await gateway.close();
       gatewayCalls.stop();
       stopWatchingSessions();
       await odooTarget.close();
