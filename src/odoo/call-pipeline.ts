@@ -42,10 +42,6 @@ export class CallPipeline {
     return this.limit.queued;
   }
 
-  retryAfterSeconds(): number {
-    return this.breaker.retryAfterSeconds();
-  }
-
   /** `call`'s value alone. */
   async invoke(service: OdooService, method: string, args: unknown[], options: InvokeOptions): Promise<unknown> {
     const result = await this.call(service, method, args, options);
@@ -93,7 +89,7 @@ export class CallPipeline {
         this.report(label, options.model, started, kindOf(err));
         if (outcome !== 'failure' || attempt >= retries || options.signal?.aborted) {
           this.logFailure(err, label, options.model);
-          throw err;
+          throw this.withBreakerWait(err);
         }
         this.hooks.logger?.warn({ model: options.model, method: label, attempt: attempt + 1, kind: kindOf(err) }, 'odoo call failed in transport, retrying');
         await sleep(backoffDelay(attempt, this.settings.retryBaseDelayMs), options.signal);
@@ -116,8 +112,15 @@ export class CallPipeline {
     } catch (err) {
       admit(outcomeOf(err));
       this.report(label, undefined, started, kindOf(err));
-      throw err;
+      throw this.withBreakerWait(err);
     }
+  }
+
+  /** A failure that left the breaker open tells its caller when Odoo will be tried again, as the refusals after it do. */
+  private withBreakerWait(err: unknown): unknown {
+    const waitMs = this.breaker.remainingOpenMs();
+    if (err instanceof OdooError && err.isTransport && err.retryAfterMs === undefined && waitMs > 0) err.retryAfterMs = waitMs;
+    return err;
   }
 
   /** Breaker admission; a fast failure while open is reported to `onCall` like any other outcome. */

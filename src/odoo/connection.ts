@@ -34,7 +34,6 @@ export function createOdooConnection(options: OdooConnectionOptions): OdooConnec
     get queued() {
       return pipeline.queued;
     },
-    retryAfterSeconds: () => pipeline.retryAfterSeconds(),
     close: () => http.close(),
   };
 }

@@ -39,10 +39,11 @@ export class OdooError extends Error {
   /** HTTP status of the response, when a response came back at all. */
   readonly httpStatus: number | undefined;
   /**
-   * For `unavailable` refused by the open circuit breaker: how long until it lets a call
-   * through again (the source of the caller's `Retry-After`). Absent when nobody knows.
+   * How long until the circuit breaker lets a call through again (the source of the caller's
+   * `Retry-After`): on a call the open breaker refused, and on the transport failure that left
+   * it open (set by the call pipeline). Absent when nobody knows.
    */
-  readonly retryAfterMs: number | undefined;
+  retryAfterMs: number | undefined;
 
   constructor(init: OdooErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });

@@ -46,11 +46,6 @@ export class CircuitBreaker {
     return Math.max(0, this.openedAt + this.resetAfterMs - this.now());
   }
 
-  /** Seconds until the next probe may go out, for a `Retry-After` header. */
-  retryAfterSeconds(): number {
-    return Math.ceil(this.remainingOpenMs() / 1000);
-  }
-
   private recordFailure(wasProbe: boolean): void {
     this.consecutiveFailures++;
     if (wasProbe || this.consecutiveFailures >= this.failureThreshold) {

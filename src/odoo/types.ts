@@ -83,8 +83,6 @@ export interface OdooConnection {
   readonly inFlight: number;
   /** Calls waiting for a free slot under `maxConcurrent`. */
   readonly queued: number;
-  /** Seconds until the open breaker lets the next probe through (0 when closed). */
-  retryAfterSeconds(): number;
   /** Closes the HTTP connection (the given one too, when `http` was passed). */
   close(): Promise<void>;
 }

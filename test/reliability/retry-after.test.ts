@@ -61,6 +61,7 @@ t.test('over HTTP: the 503 of an open breaker carries its remaining wait (simula
   const openedBy = Date.now();
   t.equal(opening.status, 503, 'the refused connection: 503');
   t.equal(gw.odoo.breakerState, 'open', 'and the breaker opened');
+  t.equal(opening.headers.get('retry-after'), String(resetAfterMs / 1000), 'the failure that opened it already carries the whole open time');
 
   /** The Retry-After an answer between `from` and `to` may carry, given when the breaker opened. */
   const window = (from: number, to: number) => ({
