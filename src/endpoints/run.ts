@@ -91,11 +91,12 @@ export class CustomEndpoints {
 
   async update(actor: Actor, endpoint: CompiledEndpoint, params: Record<string, unknown>, body: Record<string, unknown>, ifMatch?: string[]): Promise<Versioned<Answer>> {
     const id = params[endpoint.idParam!] as number;
-    return this.core.lockedWrite(`${endpoint.model}:${id}`, () => this.get(actor, endpoint, params), ifMatch, async (current) => {
+    return this.core.lockedWrite(`${endpoint.model}:${id}`, () => this.get(actor, endpoint, params), ifMatch, async (current, lease) => {
       const vals: Record<string, unknown> = {};
       for (const write of endpoint.writes) if (body[write.name] !== undefined) vals[write.odoo] = body[write.name] === null ? false : body[write.name];
       if (Object.keys(vals).length === 0) return current;
-      await actor.client.write(endpoint.model, [id], vals);
+      // Fenced like the built-in writes: a replica whose lease was taken over sends nothing.
+      await actor.client.write(endpoint.model, [id], vals, await lease.fence());
       return this.get(actor, endpoint, params);
     });
   }
