@@ -6,6 +6,7 @@
 import t from 'tap';
 import { createOdooConnection, OdooError, type OdooConnection } from '../../src/odoo/index.js';
 import { OdooFaultServer, odooLike, type FakeAnswer, type FakeHandler, type FakeRequest } from '../support/odoo-fault-server.js';
+import { rejectionOf } from '../support/thrown.js';
 
 type Protocol = 'jsonrpc' | 'xmlrpc' | 'call_kw';
 const RPC_PROTOCOLS: Protocol[] = ['jsonrpc', 'xmlrpc'];
@@ -46,15 +47,7 @@ async function setup(
 
 const admin = { login: 'admin', secret: 'secret' };
 
-async function rejection(promise: Promise<unknown>): Promise<OdooError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof OdooError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to reject');
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, OdooError);
 
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));

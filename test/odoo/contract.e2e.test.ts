@@ -9,17 +9,10 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { createOdooConnection, OdooError, type OdooClient } from '../../src/odoo/index.js';
 import { backendName, startOdooTarget, type OdooTarget } from '../support/odoo-target.js';
+import { rejectionOf } from '../support/thrown.js';
 
 
-async function rejection(promise: Promise<unknown>): Promise<OdooError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof OdooError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to reject');
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, OdooError);
 
 let target: OdooTarget;
 t.before(async () => {

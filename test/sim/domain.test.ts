@@ -1,6 +1,7 @@
 import t from 'tap';
 import { SimDatabase } from '../../src/sim/orm/database.js';
 import { OdooSimError } from '../../src/sim/exceptions.js';
+import { thrownBy } from '../support/thrown.js';
 
 /** The four individuals of the recorded domain cases (xmlrpc-2.json search_op_*). */
 function fixture() {
@@ -19,15 +20,7 @@ function fixture() {
   return { db, run, search, alpha: alpha!, bravo: bravo!, charlie: charlie!, delta: delta! };
 }
 
-const failure = (fn: () => unknown): OdooSimError => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof OdooSimError) return error;
-    throw error;
-  }
-  throw new Error('expected an OdooSimError');
-};
+const failure = (fn: () => unknown) => thrownBy(fn, OdooSimError);
 
 t.test('comparison operators behave as the recorded server', async (t) => {
   const { search, alpha, bravo, charlie, delta } = fixture();

@@ -4,6 +4,7 @@ import { SimDatabase } from '../../src/sim/orm/database.js';
 import { OdooSimError } from '../../src/sim/exceptions.js';
 import { PyFloat } from '../../src/sim/pyvalues.js';
 import { sharedPath } from '../support/shared.js';
+import { thrownBy } from '../support/thrown.js';
 
 type Kw = Record<string, unknown>;
 
@@ -15,15 +16,7 @@ function setup() {
   return { db, as, run, person };
 }
 
-const failure = (fn: () => unknown): OdooSimError => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof OdooSimError) return error;
-    throw error;
-  }
-  throw new Error('expected an OdooSimError');
-};
+const failure = (fn: () => unknown) => thrownBy(fn, OdooSimError);
 
 /** JSON form of a value (PyFloat as its number), to compare with recordings. */
 const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
