@@ -188,22 +188,27 @@ function dciServices(
   const settings = config.dci;
   const search = new DciSearchService({ settings, replayGuard: state.replay, ...(signer ? { signer } : {}) });
   const store = given ?? durableDciStore(config, state) ?? new InMemoryTransactionStore(settings.async.retentionSeconds * 1000);
+  const subscriptionStore: DciSubscriptionStore | undefined = !receivers
+    ? undefined
+    : state instanceof RedisStateStore
+      ? new RedisRecordHash<DciSubscription>(state.redis, SUBSCRIPTIONS_KEY, 'DCI subscriptions')
+      : new MemoryRecordHash<DciSubscription>();
   const async = new DciAsyncService({
     settings,
     service: search,
     store,
+    ...(subscriptionStore ? { subscriptions: subscriptionStore } : {}),
     odoo: readAccount,
     deliver: httpDeliverer(settings.async.deliveryTimeoutMs, `g2p-gateway (${settings.registryId})`),
     log: log.child({ component: 'dci-async' }),
   });
-  if (!receivers) return { search, async, store };
-  const subscriptionStore: DciSubscriptionStore =
-    state instanceof RedisStateStore ? new RedisRecordHash<DciSubscription>(state.redis, SUBSCRIPTIONS_KEY, 'DCI subscriptions') : new MemoryRecordHash<DciSubscription>();
+  if (!receivers || !subscriptionStore) return { search, async, store };
   const subscriptions = new DciSubscriptionService({
     settings,
     service: search,
     callbacks: async,
     store: subscriptionStore,
+    transactions: store,
     odoo: readAccount,
     deliver: httpDeliverer(config.events.delivery.timeoutMs, `g2p-gateway (${settings.registryId})`),
     queues: receivers,

@@ -6,6 +6,7 @@ import { requestEnvelopeSchema, txnStatusEnvelopeSchema, type Ack, type Response
 import type { Deliverer } from './delivery.js';
 import { DciMessageError, type DciSearchService } from './search.js';
 import type { DciSettings } from './settings.js';
+import type { DciSubscriptionStore } from './subscription-store.js';
 import type { ClaimedJob, DciTransactionStore, DeliveryJob, SearchJob } from './transactions.js';
 import { transactionStatus } from './txn-status.js';
 
@@ -29,6 +30,8 @@ export interface DciAsyncOptions {
   odoo: () => OdooClient;
   deliver: Deliverer;
   log: Logger;
+  /** Subscriptions, when offered: a status request by subscription_code_list reads them. */
+  subscriptions?: DciSubscriptionStore;
   now?: () => number;
 }
 
@@ -97,7 +100,7 @@ export class DciAsyncService {
     await this.ensureRoom();
     await this.refuseHeader(envelope, 'txn-status');
     const correlationId = randomUUID();
-    const answer = await transactionStatus(envelope, this.store, this.service, correlationId);
+    const answer = await transactionStatus(envelope, this.store, this.service, correlationId, this.options.subscriptions);
     const { header, message } = answer;
     await this.deliverLater(`${callbackBase}${ON_STATUS_PATH}`, { header, message });
     return this.ack('ACK', correlationId);
@@ -111,10 +114,10 @@ export class DciAsyncService {
       const header = this.service.responseHeader(envelope.header, 'txn-on-status', { status: 'rjct', status_reason_code: rejection.code, status_reason_message: rejection.message, total_count: 1, completed_count: 0 });
       return this.service.signed({
         header,
-        message: { transaction_id: envelope.message.transaction_id, correlation_id: randomUUID(), txnstatus_response: { txn_type: 'search' as const, txn_status: { transaction_id: '', correlation_id: '', search_response: [] } } },
+        message: { transaction_id: envelope.message.transaction_id, correlation_id: randomUUID(), txnstatus_response: rejectedStatus(envelope.message.txnstatus_request.txn_type, header.message_ts) },
       });
     }
-    return transactionStatus(envelope, this.store, this.service);
+    return transactionStatus(envelope, this.store, this.service, randomUUID(), this.options.subscriptions);
   }
 
   ack(status: Ack['message']['ack_status'], correlationId: string = randomUUID(), error?: { code: NonNullable<Ack['message']['error']>['code']; message: string }): Ack {
@@ -123,10 +126,11 @@ export class DciAsyncService {
 
   /**
    * Queues a message for a sender's callback: signed at each attempt, retried with backoff
-   * like the answers of async searches (and kept with them in the store).
+   * like the answers of async searches (and kept with them in the store). With `correlationId`,
+   * the delivery's progress is recorded on that transaction.
    */
-  async deliverLater(url: string, body: { header: unknown; message: unknown }): Promise<void> {
-    await this.store.enqueue({ id: randomUUID(), kind: 'deliver', url, body, attempts: 0, dueAt: this.now() });
+  async deliverLater(url: string, body: { header: unknown; message: unknown }, correlationId?: string): Promise<void> {
+    await this.store.enqueue({ id: randomUUID(), kind: 'deliver', ...(correlationId ? { correlationId } : {}), url, body, attempts: 0, dueAt: this.now() });
     this.kick();
   }
 
@@ -258,4 +262,11 @@ export class DciAsyncService {
     if (final) await this.store.complete(job);
     else await this.store.reschedule({ ...job, attempts, dueAt: this.now() + this.backoff(attempts) });
   }
+}
+
+/** The empty txnstatus_response of a refused status request, in the shape of the type asked about. */
+function rejectedStatus(txnType: 'search' | 'subscribe' | 'unsubscribe', timestamp: string) {
+  if (txnType === 'search') return { txn_type: 'search' as const, txn_status: { transaction_id: '', correlation_id: '', search_response: [] } };
+  if (txnType === 'subscribe') return { txn_type: 'on-subscribe' as const, txn_status: { transaction_id: '', correlation_id: '', subscribe_response: [] } };
+  return { txn_type: 'on-unsubscribe' as const, txn_status: { transaction_id: '', correlation_id: '', timestamp, status: 'rjct', subscription_status: [] } };
 }

@@ -43,15 +43,15 @@ export const requestEnvelopeSchema = envelopeOf(
 
 export type RequestEnvelope = z.output<typeof requestEnvelopeSchema>;
 
-export const TXN_ATTRIBUTE_TYPES = ['transaction_id', 'reference_id_list', 'correlation_id'] as const;
+export const TXN_ATTRIBUTE_TYPES = ['transaction_id', 'reference_id_list', 'correlation_id', 'subscription_code_list'] as const;
 
-/** TxnStatusRequest: the status of earlier transactions, by transaction id, reference ids or correlation id. */
+/** TxnStatusRequest: the status of earlier searches, subscribes and unsubscribes, by transaction id, reference ids, correlation id or subscription codes. */
 export const txnStatusEnvelopeSchema = envelopeOf(
   z.object({
     transaction_id: z.string().max(99),
     txnstatus_request: z.object({
       reference_id: z.string(),
-      txn_type: z.enum(['search'], { error: 'txn_type: this registry keeps the status of searches only ("search")' }),
+      txn_type: z.enum(['search', 'subscribe', 'unsubscribe'], { error: 'txn_type: one of "search", "subscribe", "unsubscribe"' }),
       attribute_type: z.enum(TXN_ATTRIBUTE_TYPES),
       attribute_value: z.union([z.string().min(1).max(99), z.array(z.string().min(1).max(99)).min(1).max(1000)]),
       locale: z.string().optional(),
@@ -222,10 +222,14 @@ export const txnStatusResponseEnvelopeSchema = z.object({
   message: z.object({
     transaction_id: z.string().max(99),
     correlation_id: z.string().max(99),
-    txnstatus_response: z.object({
-      txn_type: z.literal('search'),
-      txn_status: z.object({ transaction_id: z.string().max(99), correlation_id: z.string().max(99), search_response: z.array(txnStatusItemSchema) }),
-    }),
+    txnstatus_response: z.union([
+      z.object({
+        txn_type: z.literal('search'),
+        txn_status: z.object({ transaction_id: z.string().max(99), correlation_id: z.string().max(99), search_response: z.array(txnStatusItemSchema) }),
+      }),
+      // SubscribeResponse / UnSubscribeResponse: the callback's message as it was sent (see subscriptions.ts).
+      z.object({ txn_type: z.enum(['on-subscribe', 'on-unsubscribe']), txn_status: z.record(z.string(), z.unknown()) }),
+    ]),
   }),
 });
 export type TxnStatusResponseEnvelope = z.output<typeof txnStatusResponseEnvelopeSchema>;

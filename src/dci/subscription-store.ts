@@ -26,3 +26,12 @@ export type DciSubscriptionStore = RecordHash<DciSubscription>;
 
 /** Where subscriptions are kept in Redis (under `redis.keyPrefix`). */
 export const SUBSCRIPTIONS_KEY = 'dci:subscriptions';
+
+/**
+ * SubscriptionInfo. The standard's schema lists `code` and the criteria as properties but
+ * requires `subscription_code` and `subscribe_criteria`: both spellings are sent.
+ */
+export function subscriptionInfo(subscription: DciSubscription) {
+  const { code, createdAt, criteria } = subscription;
+  return { version: '1.0.0', code, subscription_code: code, status: 'subscribe' as const, timestamp: createdAt, ...criteria, subscribe_criteria: criteria };
+}

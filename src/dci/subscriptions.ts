@@ -15,7 +15,8 @@ import { RecordMapper } from './records.js';
 import { SearchRejection } from './rejection.js';
 import type { DciSearchService } from './search.js';
 import type { DciSettings } from './settings.js';
-import { DCI_EVENT_TYPES, type DciEventType, type DciSubscription, type DciSubscriptionStore } from './subscription-store.js';
+import { DCI_EVENT_TYPES, subscriptionInfo, type DciEventType, type DciSubscription, type DciSubscriptionStore } from './subscription-store.js';
+import type { DciTransaction, DciTransactionStore } from './transactions.js';
 
 export const ON_SUBSCRIBE_PATH = '/registry/on-subscribe';
 export const ON_UNSUBSCRIBE_PATH = '/registry/on-unsubscribe';
@@ -90,6 +91,8 @@ export interface DciSubscriptionOptions {
   /** Callbacks (on-subscribe, on-unsubscribe) go through its delivery queue, like async search answers. */
   callbacks: DciAsyncService;
   store: DciSubscriptionStore;
+  /** Where each subscribe / unsubscribe message's answer is kept for TxnStatusRequests (the async searches' store). */
+  transactions: DciTransactionStore;
   /** The Odoo account filters are checked and records read as. */
   odoo: () => OdooClient;
   /** Posts notify messages (the events dispatcher retries them). */
@@ -144,10 +147,16 @@ export class DciSubscriptionService {
     }
     this.options.queues.wake();
     const succeeded = answers.filter((answer) => answer.status === 'succ').length;
-    await callbacks.deliverLater(`${base}${ON_SUBSCRIBE_PATH}`, {
-      header: service.responseHeader(header, 'on-subscribe', { status: succeeded > 0 ? 'succ' : 'rjct', total_count: answers.length, completed_count: answers.length }),
-      message: { transaction_id: message.transaction_id, correlation_id: correlationId, subscribe_response: answers },
-    });
+    const status = succeeded > 0 ? 'succ' : 'rjct';
+    const answer = { transaction_id: message.transaction_id, correlation_id: correlationId, subscribe_response: answers };
+    // Kept for lookups by reference_id (the answer itself holds the reasons).
+    const items = answers.map(({ reference_id, timestamp, status }) => ({ reference_id, timestamp, status }));
+    await this.record('subscribe', header, message.transaction_id, correlationId, { status, items, answer, callbackUrl: `${base}${ON_SUBSCRIBE_PATH}` });
+    await callbacks.deliverLater(
+      `${base}${ON_SUBSCRIBE_PATH}`,
+      { header: service.responseHeader(header, 'on-subscribe', { status, total_count: answers.length, completed_count: answers.length }), message: answer },
+      correlationId,
+    );
     return callbacks.ack('ACK', correlationId);
   }
 
@@ -168,26 +177,55 @@ export class DciSubscriptionService {
       }
     }
     const first = refused[0];
-    await callbacks.deliverLater(`${base}${ON_UNSUBSCRIBE_PATH}`, {
-      header: service.responseHeader(header, 'on-unsubscribe', { status: first ? 'rjct' : 'succ', total_count: removed.length + refused.length, completed_count: removed.length + refused.length }),
-      message: {
-        transaction_id: message.transaction_id,
-        correlation_id: correlationId,
-        timestamp: new Date(this.now()).toISOString(),
-        status: first ? 'rjct' : 'succ',
-        ...(first
-          ? {
-              status_reason_code: first.reason,
-              status_reason_message: refused
-                .map((r) => `${r.code}: ${r.reason === 'rjct.requester.invalid' ? 'held by another sender' : 'no such subscription'}`)
-                .join('; ')
-                .slice(0, 999),
-            }
-          : {}),
-        subscription_status: removed.map((code) => ({ code, status: 'unsubscribe' as const })),
-      },
-    });
+    const status = first ? 'rjct' : 'succ';
+    const answer = {
+      transaction_id: message.transaction_id,
+      correlation_id: correlationId,
+      timestamp: new Date(this.now()).toISOString(),
+      status,
+      ...(first
+        ? {
+            status_reason_code: first.reason,
+            status_reason_message: refused
+              .map((r) => `${r.code}: ${r.reason === 'rjct.requester.invalid' ? 'held by another sender' : 'no such subscription'}`)
+              .join('; ')
+              .slice(0, 999),
+          }
+        : {}),
+      subscription_status: removed.map((code) => ({ code, status: 'unsubscribe' as const })),
+    };
+    await this.record('unsubscribe', header, message.transaction_id, correlationId, { status, items: [], answer, callbackUrl: `${base}${ON_UNSUBSCRIBE_PATH}` });
+    await callbacks.deliverLater(
+      `${base}${ON_UNSUBSCRIBE_PATH}`,
+      { header: service.responseHeader(header, 'on-unsubscribe', { status, total_count: removed.length + refused.length, completed_count: removed.length + refused.length }), message: answer },
+      correlationId,
+    );
     return callbacks.ack('ACK', correlationId);
+  }
+
+  /**
+   * Keeps the message's answer in the DCI transaction store (retention, sender scoping and
+   * delivery tracking of async searches), where a TxnStatusRequest finds it.
+   */
+  private async record(
+    kind: 'subscribe' | 'unsubscribe',
+    header: { sender_id: string; message_id: string },
+    transactionId: string,
+    correlationId: string,
+    outcome: Pick<DciTransaction, 'status' | 'items' | 'answer' | 'callbackUrl'>,
+  ): Promise<void> {
+    const at = new Date(this.now()).toISOString();
+    await this.options.transactions.putTransaction({
+      correlationId,
+      kind,
+      senderId: header.sender_id,
+      transactionId,
+      messageId: header.message_id,
+      receivedAt: at,
+      updatedAt: at,
+      ...outcome,
+      delivery: { state: 'pending', attempts: 0 },
+    });
   }
 
   /**
@@ -306,12 +344,3 @@ export class DciSubscriptionService {
 
 /** The dispatcher's id of a subscription's queue (letters, digits, `-`: the webhook ids' alphabet). */
 export const receiverId = (code: string): string => `dci-${code}`;
-
-/**
- * SubscriptionInfo. The standard's schema lists `code` and the criteria as properties but
- * requires `subscription_code` and `subscribe_criteria`: both spellings are sent.
- */
-function subscriptionInfo(subscription: DciSubscription) {
-  const { code, createdAt, criteria } = subscription;
-  return { version: '1.0.0', code, subscription_code: code, status: 'subscribe' as const, timestamp: createdAt, ...criteria, subscribe_criteria: criteria };
-}

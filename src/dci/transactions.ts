@@ -10,6 +10,8 @@ import type { HeaderReasonCode, TxnStatusItem } from './envelope.js';
  */
 
 export type TxnStatus = 'rcvd' | 'pdng' | 'succ' | 'rjct';
+/** What a transaction was: an async search (the default, and all records written before subscriptions were kept), a subscribe or an unsubscribe message. */
+export type DciTxnKind = 'search' | 'subscribe' | 'unsubscribe';
 export type DeliveryState = 'pending' | 'delivered' | 'failed';
 
 export interface DeliveryRecord {
@@ -31,8 +33,12 @@ export interface DciTransaction {
   status: TxnStatus;
   statusReasonCode?: HeaderReasonCode;
   statusReasonMessage?: string;
-  /** One per search request, in the request's order. */
+  /** Absent: a search. */
+  kind?: Exclude<DciTxnKind, 'search'>;
+  /** One per search (or subscribe) request item, in the request's order. */
   items: TxnStatusItem[];
+  /** A subscribe / unsubscribe transaction: the message of its on-subscribe / on-unsubscribe callback, as sent (a status request is answered with it). */
+  answer?: Record<string, unknown>;
   /** The on-search callback (never a URL outside the sender's registered callback URL). */
   callbackUrl: string;
   delivery?: DeliveryRecord;
@@ -70,9 +76,20 @@ export type DciJob = SearchJob | DeliveryJob;
 export type ClaimedJob<J extends DciJob = DciJob> = J & { lease: string };
 
 export interface TransactionQuery {
+  /** Only transactions of this kind; searches when absent. */
+  kind?: DciTxnKind;
   transactionId?: string;
   correlationId?: string;
   referenceIds?: readonly string[];
+}
+
+/** Whether a sender's transaction answers the query (both stores filter with it). */
+export function matchesQuery(txn: DciTransaction, query: TransactionQuery): boolean {
+  if ((txn.kind ?? 'search') !== (query.kind ?? 'search')) return false;
+  if (query.transactionId !== undefined && txn.transactionId !== query.transactionId) return false;
+  if (query.correlationId !== undefined && txn.correlationId !== query.correlationId) return false;
+  if (query.referenceIds !== undefined && !txn.items.some((item) => query.referenceIds!.includes(item.reference_id))) return false;
+  return true;
 }
 
 export interface DciTransactionStore {
@@ -131,10 +148,7 @@ export class InMemoryTransactionStore implements DciTransactionStore {
     this.prune();
     const found: DciTransaction[] = [];
     for (const txn of this.transactions.values()) {
-      if (txn.senderId !== senderId) continue;
-      if (query.transactionId !== undefined && txn.transactionId !== query.transactionId) continue;
-      if (query.correlationId !== undefined && txn.correlationId !== query.correlationId) continue;
-      if (query.referenceIds !== undefined && !txn.items.some((item) => query.referenceIds!.includes(item.reference_id))) continue;
+      if (txn.senderId !== senderId || !matchesQuery(txn, query)) continue;
       found.push(structuredClone(txn));
     }
     // Insertion order is arrival order.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { ClaimedJob, DciJob, DciTransaction, DciTransactionStore, TransactionQuery } from '../dci/transactions.js';
+import { matchesQuery, type ClaimedJob, type DciJob, type DciTransaction, type DciTransactionStore, type TransactionQuery } from '../dci/transactions.js';
 import { guarded } from './redis-client.js';
 
 const GUARANTEE = 'the async DCI transaction';
@@ -118,10 +118,7 @@ export class RedisTransactionStore implements DciTransactionStore {
       values.forEach((raw, i) => {
         if (raw === null) return void expired.push(batch[i]!);
         const txn = JSON.parse(raw) as DciTransaction;
-        if (query.transactionId !== undefined && txn.transactionId !== query.transactionId) return;
-        if (query.correlationId !== undefined && txn.correlationId !== query.correlationId) return;
-        if (query.referenceIds !== undefined && !txn.items.some((item) => query.referenceIds!.includes(item.reference_id))) return;
-        found.push(txn);
+        if (matchesQuery(txn, query)) found.push(txn);
       });
     }
     // Entries of expired transactions are dropped when met; failing to drop them costs nothing.

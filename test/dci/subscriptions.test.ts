@@ -157,6 +157,8 @@ const notifies = () => receiver.received.filter((c) => c.path === '/spmis/regist
 const registrationSeen = () => sleep(3_000);
 
 let subscriptionCode = '';
+/** The first subscribe's on-subscribe callback body: its status must show this answer. */
+let firstOnSubscribe: any;
 let watched = 0;
 let unwatched = 0;
 
@@ -175,6 +177,7 @@ t.test('subscribe, then a change made in Odoo reaches the subscriber as a signed
     message: { correlation_id: ack.message.correlation_id, subscribe_response: [{ reference_id: item.reference_id, status: 'succ', subscriptions: [{ status: 'subscribe', reg_event_type: 'updated', notify_record_type: 'Member' }] }] },
   });
   subscriptionCode = callback.body.message.subscribe_response[0].subscriptions[0].code;
+  firstOnSubscribe = callback.body;
   t.match(subscriptionCode, /^[0-9a-f-]{36}$/);
   await registrationSeen();
 
@@ -228,6 +231,56 @@ t.test('bad subscriptions are refused in the standard\'s shapes', async (t) => {
   t.same(responseProblems('registry', '/registry/subscribe', 401, await noToken.json()), []);
 });
 
+function statusMessage(txnType: 'subscribe' | 'unsubscribe', attributeType: string, value: string | string[], sender = SENDER) {
+  return signed('txn-status', { transaction_id: uniqueId('txn-status'), txnstatus_request: { reference_id: uniqueId('status-ref'), txn_type: txnType, attribute_type: attributeType, attribute_value: value } }, {}, sender);
+}
+
+/** A status asked on the sync route, held to the standard's request and response schemas. */
+async function syncStatus(t: Test, request: ReturnType<typeof statusMessage>, bearer: string) {
+  t.same(requestProblems('registry', '/registry/sync/txn/status', request), [], 'the status request conforms');
+  const answer = await post('/registry/sync/txn/status', request, bearer);
+  t.equal(answer.status, 200);
+  t.same(responseProblems('registry', '/registry/sync/txn/status', 200, answer.body), [], 'the status answer conforms');
+  return answer.body;
+}
+
+t.test('the status of a subscribe: its on-subscribe answer, to its sender only', async (t) => {
+  const bearer = await token();
+  const { transaction_id: transactionId, correlation_id: correlationId } = firstOnSubscribe.message;
+  const byTransaction = await syncStatus(t, statusMessage('subscribe', 'transaction_id', transactionId), bearer);
+  t.match(byTransaction.header, { action: 'txn-on-status', status: 'succ', meta: { delivery: { state: 'delivered', attempts: 1, correlation_id: correlationId } } }, 'the callback is reported delivered');
+  t.equal(byTransaction.message.txnstatus_response.txn_type, 'on-subscribe');
+  t.same(byTransaction.message.txnstatus_response.txn_status, firstOnSubscribe.message, 'by transaction_id: the on-subscribe message as it was sent');
+  const byCorrelation = await syncStatus(t, statusMessage('subscribe', 'correlation_id', correlationId), bearer);
+  t.same(byCorrelation.message.txnstatus_response.txn_status, firstOnSubscribe.message, 'by correlation_id: the same');
+  const referenceId = firstOnSubscribe.message.subscribe_response[0].reference_id;
+  const byReference = await syncStatus(t, statusMessage('subscribe', 'reference_id_list', [referenceId, 'ref-nobody-sent']), bearer);
+  t.match(byReference.message.txnstatus_response.txn_status.subscribe_response, [
+    { reference_id: referenceId, status: 'succ', subscriptions: [{ code: subscriptionCode }] },
+    { reference_id: 'ref-nobody-sent', status: 'rjct', status_reason_code: 'rjct.reference_id.invalid' },
+  ]);
+
+  const byCode = await syncStatus(t, statusMessage('subscribe', 'subscription_code_list', [subscriptionCode, 'no-such-code']), bearer);
+  t.equal(byCode.header.status, 'succ');
+  t.match(byCode.message.txnstatus_response, {
+    txn_type: 'on-subscribe',
+    txn_status: {
+      subscribe_response: [
+        { reference_id: referenceId, status: 'succ', subscriptions: [{ code: subscriptionCode, status: 'subscribe', reg_event_type: 'updated' }] },
+        { reference_id: 'no-such-code', status: 'rjct', status_reason_code: 'rjct.reference_id.invalid' },
+      ],
+    },
+  }, 'subscription_code_list: held now; an unknown code rejected on its own');
+
+  const otherBearer = await token(OTHER, OTHER_SECRET);
+  for (const [attributeType, value] of [['transaction_id', transactionId], ['correlation_id', correlationId], ['subscription_code_list', [subscriptionCode]]] as const) {
+    const stranger = await syncStatus(t, statusMessage('subscribe', attributeType, value, OTHER), otherBearer);
+    t.equal(stranger.header.status, 'rjct', `another sender sees nothing by ${attributeType}`);
+    t.notOk(JSON.stringify(stranger).includes(surname), `nothing of the subscription leaks by ${attributeType}`);
+    t.notOk(stranger.header.meta, 'nor its delivery');
+  }
+});
+
 t.test('unsubscribe: only the holder can, and notifications stop', async (t) => {
   const otherBearer = await token(OTHER, OTHER_SECRET);
   const stranger = signed('unsubscribe', { transaction_id: uniqueId('txn'), timestamp: new Date().toISOString(), subscription_codes: [subscriptionCode] }, {}, OTHER);
@@ -251,6 +304,33 @@ t.test('unsubscribe: only the holder can, and notifications stop', async (t) => 
   // Long enough for the change to be detected (settle 1 s, poll 100 ms) and delivered had the subscription remained.
   await sleep(5_000);
   t.equal(notifies().length, before, 'no notify after unsubscribing');
+});
+
+t.test('after unsubscribe: the code shows unsubscribed, and the unsubscribe\'s own status (sync and async)', async (t) => {
+  const bearer = await token();
+  const byCode = await syncStatus(t, statusMessage('subscribe', 'subscription_code_list', [subscriptionCode]), bearer);
+  t.match(byCode.message.txnstatus_response.txn_status.subscribe_response, [{ status: 'succ', subscriptions: [{ code: subscriptionCode, status: 'unsubscribe', reg_event_type: 'updated' }] }], 'unsubscribed now');
+  const asUnsubscribe = await syncStatus(t, statusMessage('unsubscribe', 'subscription_code_list', [subscriptionCode, 'no-such-code']), bearer);
+  t.match(asUnsubscribe.message.txnstatus_response, {
+    txn_type: 'on-unsubscribe',
+    txn_status: { status: 'rjct', status_reason_code: 'rjct.subscription_code.invalid', subscription_status: [{ code: subscriptionCode, status: 'unsubscribe' }] },
+  });
+  const otherBearer = await token(OTHER, OTHER_SECRET);
+  const stranger = await syncStatus(t, statusMessage('unsubscribe', 'subscription_code_list', [subscriptionCode], OTHER), otherBearer);
+  t.match(stranger.message.txnstatus_response.txn_status, { status: 'rjct', subscription_status: [] }, 'another sender does not learn the code was unsubscribed');
+
+  const onUnsubscribe = receiver.received.filter((c) => c.path === '/spmis/registry/on-unsubscribe').at(-1)!;
+  const request = statusMessage('unsubscribe', 'transaction_id', onUnsubscribe.body.message.transaction_id);
+  t.same(requestProblems('registry', '/registry/txn/status', request), []);
+  const ack = await post('/registry/txn/status', request, bearer);
+  t.equal(ack.status, 200);
+  t.same(responseProblems('registry', '/registry/txn/status', 200, ack.body), []);
+  const onStatus = await receiver.waitFor('/spmis/registry/txn/on-status', (c) => c.body?.message?.correlation_id === ack.body.message.correlation_id);
+  t.ok(onStatus.signatureValid, 'txn-on-status signed');
+  t.same(requestProblems('registry', '/registry/txn/on-status', onStatus.body), [], 'txn-on-status conforms');
+  t.match(onStatus.body.header, { action: 'txn-on-status', status: 'succ', meta: { delivery: { state: 'delivered' } } });
+  t.equal(onStatus.body.message.txnstatus_response.txn_type, 'on-unsubscribe');
+  t.same(onStatus.body.message.txnstatus_response.txn_status, onUnsubscribe.body.message, 'the on-unsubscribe message as it was sent');
 });
 
 t.test('a subscription survives a gateway restart on Redis', { skip: redisMissing }, async (t) => {
