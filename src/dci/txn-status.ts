@@ -132,7 +132,10 @@ async function subscriptionStatus(
       break;
     }
   }
-  const reason = `No ${kind} message of sender ${sender} matches ${request.attribute_type} ${values.join(', ').slice(0, 200)}.`;
+  const reason =
+    kind === 'unsubscribe' && request.attribute_type === 'reference_id_list'
+      ? 'An unsubscribe message has no reference ids: ask by transaction_id, correlation_id or subscription_code_list.'
+      : `No ${kind} message of sender ${sender} matches ${request.attribute_type} ${values.join(', ').slice(0, 200)}.`;
   const status = known > 0 ? { status: 'succ' as const, completed_count: 1 } : { status: 'rjct' as const, status_reason_message: reason, completed_count: 0 };
   const responseHeader = service.responseHeader(header, 'txn-on-status', { ...status, total_count: 1, ...(txn ? { meta: { delivery: deliveryMeta(txn) } } : {}) });
   const empty =

@@ -315,6 +315,8 @@ t.test('after unsubscribe: the code shows unsubscribed, and the unsubscribe\'s o
     txn_type: 'on-unsubscribe',
     txn_status: { status: 'rjct', status_reason_code: 'rjct.subscription_code.invalid', subscription_status: [{ code: subscriptionCode, status: 'unsubscribe' }] },
   });
+  const byReference = await syncStatus(t, statusMessage('unsubscribe', 'reference_id_list', ['ref-1']), bearer);
+  t.match(byReference.header, { status: 'rjct', status_reason_message: /no reference ids/ }, 'an unsubscribe has no reference ids to ask by');
   const otherBearer = await token(OTHER, OTHER_SECRET);
   const stranger = await syncStatus(t, statusMessage('unsubscribe', 'subscription_code_list', [subscriptionCode], OTHER), otherBearer);
   t.match(stranger.message.txnstatus_response.txn_status, { status: 'rjct', subscription_status: [] }, 'another sender does not learn the code was unsubscribed');
