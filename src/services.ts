@@ -231,7 +231,6 @@ function eventServices(
   const log = parentLog.child({ component: 'events' });
   const declared: WebhookSubscription[] = settings.webhooks.subscriptions;
   const declaredIds = new Set(declared.map((s) => s.id));
-  let dispatcher: EventDispatcher | undefined = undefined;
   const detector = new ChangeDetector({
     settings,
     store,
@@ -241,7 +240,8 @@ function eventServices(
     log,
     onEvents: (events) => {
       for (const event of events) metrics.events.detected(event.type, 1);
-      dispatcher?.wake();
+      // Called only once polling runs (after start), when the dispatcher below exists.
+      dispatcher.wake();
     },
     onPoll: (outcome) => metrics.events.polled(outcome),
   });
@@ -250,7 +250,7 @@ function eventServices(
   const sources: Array<() => Promise<EventReceiver[]>> = [
     async () => [...declared, ...(await store.webhooks.list()).filter((w) => !declaredIds.has(w.id))].map((w) => webhookReceiver(w, deliver, source)),
   ];
-  const running = new EventDispatcher({
+  const dispatcher = new EventDispatcher({
     settings,
     store,
     leading: () => detector.leading,
@@ -258,7 +258,6 @@ function eventServices(
     metrics: metrics.events,
     log,
   });
-  dispatcher = running;
   const receivers: EventReceivers = {
     addSource: (list) => void sources.push(list),
     startAtHead: async (id) => store.setOffset(id, (await store.head()) ?? '0'),
@@ -266,22 +265,22 @@ function eventServices(
       await store.deleteOffset(id);
       await store.deleteDeadLetters(id);
     },
-    wake: () => running.wake(),
+    wake: () => dispatcher.wake(),
   };
   return {
     store,
     detector,
-    dispatcher: running,
+    dispatcher,
     declared,
     receivers,
     source,
     start() {
       if (!store.durable) log.warn('events: the change cursor, event log and webhook queues are kept in memory: a restart starts again from now and loses undelivered events; set redis.url to keep them');
       detector.start();
-      running.start();
+      dispatcher.start();
     },
     async stop() {
-      await running.stop();
+      await dispatcher.stop();
       await detector.stop();
     },
   };
