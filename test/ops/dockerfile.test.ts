@@ -41,9 +41,9 @@ function parseStages(text: string): Stage[] {
 const stages = parseStages(dockerfile);
 const [build, runtime] = stages;
 
-t.test('two stages on node:20-slim: build with CI steps, slim runtime as non-root', async (t) => {
+t.test('two stages on node:24-slim: build with CI steps, slim runtime as non-root', async (t) => {
   t.equal(stages.length, 2);
-  for (const stage of stages) t.match(stage.instructions[0]!.args, /^node:20-slim\b/);
+  for (const stage of stages) t.match(stage.instructions[0]!.args, /^node:24-slim\b/);
   const runs = (stage: Stage) => stage.instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
   t.ok(runs(build!).some((r) => /\bnpm ci\b/.test(r) && !/--omit=dev/.test(r)), 'build stage: npm ci');
   t.ok(runs(build!).some((r) => /\bnpm run build\b/.test(r)), 'build stage: npm run build');
