@@ -12,7 +12,10 @@ import { startSimulator } from '../../src/sim/index.js';
  * nothing (the sandbox secret) is written into the checkout.
  */
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const TSX_CLI = join(repo, 'node_modules/tsx/dist/cli.mjs');
+// tsx as a loader inside the server's own process, not its CLI: the CLI is a second process that
+// relays SIGTERM and force-kills the server when the relay is not acknowledged within 30 ms,
+// which a loaded machine misses.
+const TSX_LOADER = import.meta.resolve('tsx');
 const SERVER = join(repo, 'src/server.ts');
 
 interface Running {
@@ -23,7 +26,7 @@ interface Running {
 }
 
 function startServer(cwd: string, env: Record<string, string>, args: string[] = []): Running {
-  const child = spawn(process.execPath, [TSX_CLI, SERVER, ...args], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, SERVER, ...args], {
     cwd,
     // Only what the test sets, so a developer's ODOO_URL or PORT cannot leak in.
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
