@@ -19,8 +19,8 @@ import { isPlainObject, parseSearch } from './query.js';
 import { fetchPage } from './page.js';
 import { RecordMapper } from './records.js';
 import { SearchRejection } from './rejection.js';
-import { MemoryReplayGuard, type MessageReplayGuard } from './replay-guard.js';
-import type { DciSettings } from './settings.js';
+import { MemoryReplayGuard, type MessageReplayGuard } from '../state/replay-guard.js';
+import type { DciSettings } from '../config/dci.js';
 import { createMessageSigner, loadPublicKeys, verifyMessageSignature, type Signer } from './signature.js';
 
 /** A message refused as a whole before any work (envelope, sender, signature): answered with an ERR acknowledgement. */

@@ -5,7 +5,7 @@ import type { ChangeEvent } from '../events/store.js';
 import type { OdooClient, OdooDomain, OdooRecord } from '../odoo/types.js';
 import type { DciAsyncService } from './async.js';
 import { AttributeCatalog, type Entity } from './attributes.js';
-import type { Deliverer } from './delivery.js';
+import type { Deliverer } from '../outbound/delivery.js';
 import { compileSearchDomain } from './domain.js';
 import { envelopeOf, requestItemSchema, type Ack } from './envelope.js';
 import { odooLookups } from './lookups.js';
@@ -14,7 +14,7 @@ import { isPlainObject, parseSearch } from './query.js';
 import { RecordMapper } from './records.js';
 import { SearchRejection } from './rejection.js';
 import type { DciSearchService } from './search.js';
-import type { DciSettings } from './settings.js';
+import type { DciSettings } from '../config/dci.js';
 import { DCI_EVENT_TYPES, subscriptionInfo, type DciEventType, type DciSubscription, type DciSubscriptionStore } from './subscription-store.js';
 import type { DciTransaction, DciTransactionStore } from './transactions.js';
 

@@ -35,13 +35,13 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
     const issuer = tokenIssuer;
     if (!principal || !issuer || principal.issuer !== issuer.issuer) return undefined;
     if (!principal.scopes?.has(scope)) {
-      throw new HttpProblem({ status: 403, title: 'Forbidden', detail: `This token lacks the DCI scope ${scope}.` });
+      throw new HttpProblem({ status: 403, detail: `This token lacks the DCI scope ${scope}.` });
     }
     return issuer.senderOf(principal.clientId ?? principal.sub);
   };
   const refuseBasic = (request: FastifyRequest) => {
     // Their Odoo password would have to be kept until the search runs; it never is.
-    if (request.principal?.odooCredentials) throw new HttpProblem({ status: 403, title: 'Forbidden', detail: 'The async DCI routes need a bearer token, not HTTP Basic.' });
+    if (request.principal?.odooCredentials) throw new HttpProblem({ status: 403, detail: 'The async DCI routes need a bearer token, not HTTP Basic.' });
   };
 
   await app.register(async (scope) => {
