@@ -18,7 +18,7 @@ const WEBHOOKS = 4;
 /** Async requests in flight from the bench at once (spread over the replicas). */
 const CLIENT_CONCURRENCY = 16;
 /** Deliveries have ended when none arrived for this long. */
-const QUIET_MS = 2_000;
+const QUIET_MS = 5_000;
 
 /** Counts what reaches it: POSTs per path, the first and last arrival, and repeats of an id. */
 class Receiver {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PollLoop, retryDelay } from '../background.js';
 import type { OdooClient } from '../odoo/types.js';
+import { isStateUnavailable } from '../state/errors.js';
 import { resolveCallbackBase } from './callback-url.js';
 import { requestEnvelopeSchema, txnStatusEnvelopeSchema, type Ack, type ResponseEnvelope, type TxnStatusItem } from './envelope.js';
 import type { Deliverer } from '../outbound/delivery.js';
@@ -54,6 +55,12 @@ export class DciAsyncService {
   );
   private storeDown = false;
   private readonly leaseMs: number;
+  /**
+   * How jobs that were worked end (reschedule or complete, with their transaction's update),
+   * when the store failed as they ended: tried again first in every round, so work done while
+   * Redis went away is settled as soon as it is back, not left leased until the lease runs out.
+   */
+  private readonly unsettled: Array<() => Promise<unknown>> = [];
 
   constructor(private readonly options: DciAsyncOptions) {
     this.settings = options.settings;
@@ -176,6 +183,10 @@ export class DciAsyncService {
     while (!this.loop.stopped) {
       let jobs: ClaimedJob[];
       try {
+        while (this.unsettled.length > 0) {
+          await this.unsettled[0]!();
+          this.unsettled.shift();
+        }
         jobs = await this.store.claimDue(this.now(), this.leaseMs, this.settings.async.concurrency);
       } catch (err) {
         // Polled again shortly; jobs stay in the store. One line per outage, not one per poll.
@@ -195,7 +206,20 @@ export class DciAsyncService {
       if (job.kind === 'search') await this.runSearch(job);
       else await this.runDelivery(job);
     } catch (err) {
+      // The store went away before the job could end: it goes back as it was once the store is
+      // back (a no-op when its end was already written, or kept to be written, under this lease).
+      if (isStateUnavailable(err)) this.unsettled.push(() => this.store.reschedule(job));
       this.options.log.error({ err, dci: { job: job.kind, correlation_id: job.correlationId } }, 'dci async job failed');
+    }
+  }
+
+  /** Ends a job (`end` writes its outcome); if the store fails meanwhile, `end` is kept and tried again in the next rounds. */
+  private async settle(end: () => Promise<unknown>): Promise<void> {
+    try {
+      await end();
+    } catch (err) {
+      if (isStateUnavailable(err)) this.unsettled.push(end);
+      throw err;
     }
   }
 
@@ -219,7 +243,8 @@ export class DciAsyncService {
       const attempts = job.attempts + 1;
       if (attempts < this.settings.async.searchAttempts) {
         this.options.log.warn({ err, dci: { correlation_id: job.correlationId, attempts } }, 'dci async search failed; retrying');
-        await this.store.reschedule({ ...job, attempts, dueAt: this.now() + this.backoff(attempts) });
+        const retry = { ...job, attempts, dueAt: this.now() + this.backoff(attempts) };
+        await this.settle(() => this.store.reschedule(retry));
         return;
       }
       this.options.log.error({ err, dci: { correlation_id: job.correlationId, attempts } }, 'dci async search failed; giving up');
@@ -231,17 +256,22 @@ export class DciAsyncService {
       });
     }
     const items: TxnStatusItem[] = (answer.message?.search_response ?? []).map(({ data: _data, pagination: _pagination, ...item }) => item);
-    await this.store.updateTransaction(job.correlationId, {
+    const answered = {
       status: answer.header.status,
       ...(answer.header.status_reason_code ? { statusReasonCode: answer.header.status_reason_code } : {}),
       ...(answer.header.status_reason_message ? { statusReasonMessage: answer.header.status_reason_message } : {}),
       items,
       updatedAt: touched(),
-      delivery: { state: 'pending', attempts: 0 },
+      delivery: { state: 'pending' as const, attempts: 0 },
+    };
+    // One id whenever this is tried again: the delivery is queued once.
+    const delivery: DeliveryJob = { id: randomUUID(), kind: 'deliver', correlationId: job.correlationId, url: txn.callbackUrl, body: { header: answer.header, message: answer.message }, attempts: 0, dueAt: this.now() };
+    await this.settle(async () => {
+      await this.store.updateTransaction(job.correlationId, answered);
+      // The delivery job is queued before the search job is done: a crash in between delivers twice, never not at all.
+      await this.store.enqueue(delivery);
+      await this.store.complete(job);
     });
-    // The delivery job is queued before the search job is done: a crash in between delivers twice, never not at all.
-    await this.store.enqueue({ id: randomUUID(), kind: 'deliver', correlationId: job.correlationId, url: txn.callbackUrl, body: { header: answer.header, message: answer.message }, attempts: 0, dueAt: this.now() });
-    await this.store.complete(job);
   }
 
   private async runDelivery(job: ClaimedJob<DeliveryJob>): Promise<void> {
@@ -250,17 +280,23 @@ export class DciAsyncService {
     const attempts = job.attempts + 1;
     const at = new Date(this.now()).toISOString();
     const log = { correlation_id: job.correlationId, url: job.url, attempts };
+    const { correlationId } = job;
     if (outcome.ok) {
       this.options.log.info({ dci: { ...log, status: outcome.status } }, 'dci callback delivered');
-      if (job.correlationId) await this.store.updateTransaction(job.correlationId, { delivery: { state: 'delivered', attempts, deliveredAt: at }, updatedAt: at });
-      await this.store.complete(job);
+      await this.settle(async () => {
+        if (correlationId) await this.store.updateTransaction(correlationId, { delivery: { state: 'delivered', attempts, deliveredAt: at }, updatedAt: at });
+        await this.store.complete(job);
+      });
       return;
     }
     const final = attempts >= this.settings.async.deliveryAttempts;
     this.options.log.warn({ dci: { ...log, error: outcome.error, final } }, final ? 'dci callback failed; giving up' : 'dci callback failed; retrying');
-    if (job.correlationId) await this.store.updateTransaction(job.correlationId, { delivery: { state: final ? 'failed' : 'pending', attempts, lastError: outcome.error }, updatedAt: at });
-    if (final) await this.store.complete(job);
-    else await this.store.reschedule({ ...job, attempts, dueAt: this.now() + this.backoff(attempts) });
+    const retry = { ...job, attempts, dueAt: this.now() + this.backoff(attempts) };
+    await this.settle(async () => {
+      if (correlationId) await this.store.updateTransaction(correlationId, { delivery: { state: final ? 'failed' : 'pending', attempts, lastError: outcome.error }, updatedAt: at });
+      if (final) await this.store.complete(job);
+      else await this.store.reschedule(retry);
+    });
   }
 }
 
