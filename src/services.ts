@@ -2,7 +2,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config/load.js';
 import { DciAsyncService } from './dci/async.js';
 import { httpDeliverer } from './outbound/delivery.js';
-import { dciSigner, DciSearchService } from './dci/search.js';
+import { dciSigner, DciMessages } from './dci/messages.js';
+import { DciQueryRunner } from './dci/query-runner.js';
+import { DciSearchService } from './dci/search.js';
 import { publicJwk, type Signer } from './dci/signature.js';
 import { RedisTransactionStore } from './dci/redis-transactions.js';
 import { InMemoryTransactionStore, type DciTransactionStore } from './dci/transactions.js';
@@ -33,6 +35,8 @@ export interface AppDependencies {
 
 /** The DCI Social Registry's services, when `dci.enabled`. */
 export interface DciServices {
+  /** Envelopes, signatures, the replay guard, response headers and acknowledgements of every DCI message. */
+  messages: DciMessages;
   search: DciSearchService;
   async: DciAsyncService;
   /** Where async transactions and their pending work are kept. */
@@ -186,12 +190,15 @@ function dciServices(
   receivers: EventReceivers | undefined,
 ): DciServices {
   const settings = config.dci;
-  const search = new DciSearchService({ settings, replayGuard: state.replay, ...(signer ? { signer } : {}) });
+  const messages = new DciMessages({ settings, replayGuard: state.replay, ...(signer ? { signer } : {}) });
+  const runner = new DciQueryRunner(settings);
+  const search = new DciSearchService({ settings, messages, runner });
   const retentionMs = settings.async.retentionSeconds * 1000;
   const store = given ?? state.storeFor<DciTransactionStore>({ memory: () => new InMemoryTransactionStore(retentionMs), redis: (redis) => new RedisTransactionStore(redis, retentionMs) });
   const subscriptionStore: DciSubscriptionStore | undefined = receivers ? state.recordHash<DciSubscription>(SUBSCRIPTIONS_KEY, 'DCI subscriptions') : undefined;
   const async = new DciAsyncService({
     settings,
+    messages,
     service: search,
     store,
     ...(subscriptionStore ? { subscriptions: subscriptionStore } : {}),
@@ -199,10 +206,11 @@ function dciServices(
     deliver: httpDeliverer(settings.async.deliveryTimeoutMs, `g2p-gateway (${settings.registryId})`),
     log: log.child({ component: 'dci-async' }),
   });
-  if (!receivers || !subscriptionStore) return { search, async, store };
+  if (!receivers || !subscriptionStore) return { messages, search, async, store };
   const subscriptions = new DciSubscriptionService({
     settings,
-    service: search,
+    messages,
+    runner,
     callbacks: async,
     store: subscriptionStore,
     transactions: store,
@@ -211,7 +219,7 @@ function dciServices(
     queues: receivers,
   });
   receivers.addSource(() => subscriptions.receivers());
-  return { search, async, store, subscriptions: { service: subscriptions, store: subscriptionStore } };
+  return { messages, search, async, store, subscriptions: { service: subscriptions, store: subscriptionStore } };
 }
 
 function eventServices(

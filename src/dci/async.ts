@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { PollLoop, retryDelay } from '../background.js';
 import type { OdooClient } from '../odoo/types.js';
 import { isStateUnavailable } from '../state/errors.js';
-import { resolveCallbackBase } from './callback-url.js';
 import { requestEnvelopeSchema, txnStatusEnvelopeSchema, type Ack, type ResponseEnvelope, type TxnStatusItem } from './envelope.js';
+import type { DciMessages } from './messages.js';
 import type { Deliverer } from '../outbound/delivery.js';
-import { DciMessageError, type DciSearchService } from './search.js';
+import type { DciSearchService } from './search.js';
 import type { DciSettings } from '../config/dci.js';
 import type { DciSubscriptionStore } from './subscription-store.js';
 import type { ClaimedJob, DciTransactionStore, DeliveryJob, SearchJob } from './transactions.js';
@@ -25,6 +25,7 @@ export class DciBusyError extends Error {}
 
 export interface DciAsyncOptions {
   settings: DciSettings;
+  messages: DciMessages;
   service: DciSearchService;
   store: DciTransactionStore;
   /** The Odoo account searches run as (the caller is gone by then). */
@@ -45,6 +46,7 @@ export interface DciAsyncOptions {
  */
 export class DciAsyncService {
   private readonly settings: DciSettings;
+  private readonly messages: DciMessages;
   private readonly service: DciSearchService;
   private readonly store: DciTransactionStore;
   private readonly now: () => number;
@@ -64,6 +66,7 @@ export class DciAsyncService {
 
   constructor(private readonly options: DciAsyncOptions) {
     this.settings = options.settings;
+    this.messages = options.messages;
     this.service = options.service;
     this.store = options.store;
     this.now = options.now ?? Date.now;
@@ -72,10 +75,10 @@ export class DciAsyncService {
 
   /** `POST /registry/search`: the checks of the sync route, then an ACK whose correlation_id the callback will carry. */
   async acceptSearch(body: unknown, expectedSender?: string): Promise<Ack> {
-    const envelope = this.service.accept(body, requestEnvelopeSchema, expectedSender);
-    const callbackBase = this.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
+    const envelope = this.messages.accept(body, requestEnvelopeSchema, expectedSender);
+    const callbackBase = this.messages.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
     await this.ensureRoom();
-    await this.refuseHeader(envelope, 'search');
+    await this.messages.refuseHeader(envelope, 'search');
     const correlationId = randomUUID();
     const receivedAt = new Date(this.now()).toISOString();
     const items: TxnStatusItem[] = envelope.message.search_request.map((item) => ({
@@ -97,38 +100,34 @@ export class DciAsyncService {
     const raw = body as { header: unknown; message: unknown };
     await this.store.enqueue({ id: randomUUID(), kind: 'search', correlationId, request: { header: raw.header, message: raw.message }, attempts: 0, dueAt: this.now() });
     this.kick();
-    return this.ack('ACK', correlationId);
+    return this.messages.ack('ACK', correlationId);
   }
 
   /** `POST /registry/txn/status`: answered on `{callback}/registry/txn/on-status`. */
   async acceptStatus(body: unknown, expectedSender?: string): Promise<Ack> {
-    const envelope = this.service.accept(body, txnStatusEnvelopeSchema, expectedSender);
-    const callbackBase = this.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
+    const envelope = this.messages.accept(body, txnStatusEnvelopeSchema, expectedSender);
+    const callbackBase = this.messages.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
     await this.ensureRoom();
-    await this.refuseHeader(envelope, 'txn-status');
+    await this.messages.refuseHeader(envelope, 'txn-status');
     const correlationId = randomUUID();
-    const answer = await transactionStatus(envelope, this.store, this.service, correlationId, this.options.subscriptions);
+    const answer = await transactionStatus(envelope, this.store, this.messages, correlationId, this.options.subscriptions);
     const { header, message } = answer;
     await this.deliverLater(`${callbackBase}${ON_STATUS_PATH}`, { header, message });
-    return this.ack('ACK', correlationId);
+    return this.messages.ack('ACK', correlationId);
   }
 
   /** `POST /registry/sync/txn/status`: the same answer, in the HTTP response. */
   async status(body: unknown, expectedSender?: string) {
-    const envelope = this.service.accept(body, txnStatusEnvelopeSchema, expectedSender);
-    const rejection = await this.service.headerRejection(envelope, 'txn-status');
+    const envelope = this.messages.accept(body, txnStatusEnvelopeSchema, expectedSender);
+    const rejection = await this.messages.headerRejection(envelope, 'txn-status');
     if (rejection) {
-      const header = this.service.responseHeader(envelope.header, 'txn-on-status', { status: 'rjct', status_reason_code: rejection.code, status_reason_message: rejection.message, total_count: 1, completed_count: 0 });
-      return this.service.signed({
+      const header = this.messages.responseHeader(envelope.header, 'txn-on-status', { status: 'rjct', status_reason_code: rejection.code, status_reason_message: rejection.message, total_count: 1, completed_count: 0 });
+      return this.messages.signed({
         header,
         message: { transaction_id: envelope.message.transaction_id, correlation_id: randomUUID(), txnstatus_response: rejectedStatus(envelope.message.txnstatus_request.txn_type, header.message_ts) },
       });
     }
-    return transactionStatus(envelope, this.store, this.service, randomUUID(), this.options.subscriptions);
-  }
-
-  ack(status: Ack['message']['ack_status'], correlationId: string = randomUUID(), error?: { code: NonNullable<Ack['message']['error']>['code']; message: string }): Ack {
-    return { message: { ack_status: status, timestamp: new Date(this.now()).toISOString(), ...(error ? { error: { code: error.code, message: error.message.slice(0, 999) } } : {}), correlation_id: correlationId } };
+    return transactionStatus(envelope, this.store, this.messages, randomUUID(), this.options.subscriptions);
   }
 
   /**
@@ -139,23 +138,6 @@ export class DciAsyncService {
   async deliverLater(url: string, body: { header: unknown; message: unknown }, correlationId?: string): Promise<void> {
     await this.store.enqueue({ id: randomUUID(), kind: 'deliver', ...(correlationId ? { correlationId } : {}), url, body, attempts: 0, dueAt: this.now() });
     this.kick();
-  }
-
-  /** Where callbacks to this sender go: its `sender_uri` when under its configured callback URL (else err.sender_uri.invalid). */
-  senderCallbackBase(senderId: string, senderUri: string | undefined): string {
-    const resolution = resolveCallbackBase(senderUri, this.settings.senders[senderId]?.callbackUrl);
-    if (!resolution.ok) throw new DciMessageError('err.sender_uri.invalid', resolution.reason);
-    return resolution.base;
-  }
-
-  /**
-   * Header-level refusals (version, action, counts, a message_id seen before) are answered in
-   * the acknowledgement: nothing is queued, no callback follows, and a replayed message cannot
-   * mask the status of the transaction it copies.
-   */
-  async refuseHeader(envelope: Parameters<DciSearchService['headerRejection']>[0], action: Parameters<DciSearchService['headerRejection']>[1]): Promise<void> {
-    const rejection = await this.service.headerRejection(envelope, action);
-    if (rejection) throw new DciMessageError('err.request.bad', `${rejection.code}: ${rejection.message}`);
   }
 
   /** Refuses new async messages (503) while too much work waits. */
@@ -250,8 +232,8 @@ export class DciAsyncService {
       this.options.log.error({ err, dci: { correlation_id: job.correlationId, attempts } }, 'dci async search failed; giving up');
       const reason = 'The registry could not be reached to run this search; send it again later.';
       const items = txn.items.map((item) => ({ ...item, timestamp: touched(), status: 'rjct' as const, status_reason_message: reason }));
-      answer = this.service.signed({
-        header: this.service.responseHeader(envelope.header, 'on-search', { status: 'rjct', status_reason_message: reason, total_count: items.length, completed_count: 0 }),
+      answer = this.messages.signed({
+        header: this.messages.responseHeader(envelope.header, 'on-search', { status: 'rjct', status_reason_message: reason, total_count: items.length, completed_count: 0 }),
         message: { transaction_id: envelope.message.transaction_id, correlation_id: job.correlationId, search_response: items },
       });
     }
@@ -276,7 +258,7 @@ export class DciAsyncService {
 
   private async runDelivery(job: ClaimedJob<DeliveryJob>): Promise<void> {
     // Signed at each attempt: a retry an hour later must not carry an expired signature.
-    const outcome = await this.options.deliver(job.url, this.service.signed(job.body as { header: unknown; message: unknown }));
+    const outcome = await this.options.deliver(job.url, this.messages.signed(job.body as { header: unknown; message: unknown }));
     const attempts = job.attempts + 1;
     const at = new Date(this.now()).toISOString();
     const log = { correlation_id: job.correlationId, url: job.url, attempts };
