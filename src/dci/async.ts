@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { PollLoop, retryDelay } from '../background.js';
 import type { OdooClient } from '../odoo/types.js';
 import { isStateUnavailable } from '../state/errors.js';
-import { requestEnvelopeSchema, txnStatusEnvelopeSchema, type Ack, type ResponseEnvelope, type TxnStatusItem } from './envelope.js';
-import type { DciMessages } from './messages.js';
+import type { z } from 'zod';
+import { requestEnvelopeSchema, txnStatusEnvelopeSchema, type Ack, type RequestHeader, type ResponseEnvelope, type TxnStatusItem } from './envelope.js';
+import type { DciMessages, MessageAction } from './messages.js';
 import type { Deliverer } from '../outbound/delivery.js';
 import type { DciSearchService } from './search.js';
 import type { DciSettings } from '../config/dci.js';
@@ -75,10 +76,7 @@ export class DciAsyncService {
 
   /** `POST /registry/search`: the checks of the sync route, then an ACK whose correlation_id the callback will carry. */
   async acceptSearch(body: unknown, expectedSender?: string): Promise<Ack> {
-    const envelope = this.messages.accept(body, requestEnvelopeSchema, expectedSender);
-    const callbackBase = this.messages.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
-    await this.ensureRoom();
-    await this.messages.refuseHeader(envelope, 'search');
+    const { envelope, callbackBase } = await this.admit(body, requestEnvelopeSchema, 'search', expectedSender);
     const correlationId = randomUUID();
     const receivedAt = new Date(this.now()).toISOString();
     const items: TxnStatusItem[] = envelope.message.search_request.map((item) => ({
@@ -105,10 +103,7 @@ export class DciAsyncService {
 
   /** `POST /registry/txn/status`: answered on `{callback}/registry/txn/on-status`. */
   async acceptStatus(body: unknown, expectedSender?: string): Promise<Ack> {
-    const envelope = this.messages.accept(body, txnStatusEnvelopeSchema, expectedSender);
-    const callbackBase = this.messages.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
-    await this.ensureRoom();
-    await this.messages.refuseHeader(envelope, 'txn-status');
+    const { envelope, callbackBase } = await this.admit(body, txnStatusEnvelopeSchema, 'txn-status', expectedSender);
     const correlationId = randomUUID();
     const answer = await transactionStatus(envelope, this.store, this.messages, correlationId, this.options.subscriptions);
     const { header, message } = answer;
@@ -138,6 +133,24 @@ export class DciAsyncService {
   async deliverLater(url: string, body: { header: unknown; message: unknown }, correlationId?: string): Promise<void> {
     await this.store.enqueue({ id: randomUUID(), kind: 'deliver', ...(correlationId ? { correlationId } : {}), url, body, attempts: 0, dueAt: this.now() });
     this.kick();
+  }
+
+  /**
+   * The checks of every async message, in order: envelope, sender, signature; the callback under
+   * the sender's registered URL; room in the queue; version, action, counts and a fresh
+   * message_id. Refusals throw DciMessageError (an ERR acknowledgement) or DciBusyError (503).
+   */
+  async admit<S extends z.ZodType<{ signature?: string | undefined; header: RequestHeader }>>(
+    body: unknown,
+    schema: S,
+    action: MessageAction,
+    expectedSender?: string,
+  ): Promise<{ envelope: z.output<S>; callbackBase: string }> {
+    const envelope = this.messages.accept(body, schema, expectedSender);
+    const callbackBase = this.messages.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
+    await this.ensureRoom();
+    await this.messages.refuseHeader(envelope as { header: RequestHeader; message: unknown }, action);
+    return { envelope, callbackBase };
   }
 
   /** Refuses new async messages (503) while too much work waits. */

@@ -222,18 +222,12 @@ export class DciSubscriptionService {
     });
   }
 
-  /**
-   * The checks of the async search, in its order: envelope, sender, signature; the callback
-   * under the sender's registered URL; room in the delivery queue; version, action, counts and
-   * a fresh message_id. Refusals throw DciMessageError (an ERR acknowledgement).
-   */
+  /** The checks of every async message (DciAsyncService.admit); a correlation id for the answer. */
   private async admit<S extends typeof subscribeEnvelopeSchema | typeof unsubscribeEnvelopeSchema>(body: unknown, schema: S, action: 'subscribe' | 'unsubscribe', expectedSender?: string) {
-    const { messages, callbacks } = this.options;
-    const envelope = messages.accept(body, schema, expectedSender) as z.output<S>;
-    const base = messages.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
-    await callbacks.ensureRoom();
-    await messages.refuseHeader(envelope, action);
-    return { header: envelope.header, message: envelope.message as z.output<S>['message'], base, correlationId: randomUUID() };
+    const admitted = await this.options.callbacks.admit(body, schema, action, expectedSender);
+    const envelope = admitted.envelope as z.output<S>;
+    const callbackBase = admitted.callbackBase;
+    return { header: envelope.header, message: envelope.message as z.output<S>['message'], base: callbackBase, correlationId: randomUUID() };
   }
 
   /** Every subscription as a receiver of the events dispatcher. */
