@@ -4,7 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { BenchOdoo } from './support.js';
+import type { BenchOdoo, BenchSections } from './support.js';
 
 export type ChildRequest = { type: 'usage'; collectGarbage: boolean } | { type: 'stop' };
 export type ChildReply =
@@ -32,9 +32,12 @@ const script = fileURLToPath(new URL('./gateway-process.ts', import.meta.url));
  */
 const extraNodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-/** `odoo`: the simulator's URL, or a real Odoo's settings; `redisUrl`: the gateway keeps its shared state (idempotency keys, record leases) there. */
-export async function startGatewayChild(odoo: string | BenchOdoo, redisUrl?: string): Promise<GatewayChild> {
-  const child = fork(script, redisUrl ? [JSON.stringify(odoo), redisUrl] : [JSON.stringify(odoo)], {
+/**
+ * `odoo`: the simulator's URL, or a real Odoo's settings; `redisUrl`: the gateway keeps its shared
+ * state (idempotency keys, record leases) there; `sections`: configuration added to the bench's.
+ */
+export async function startGatewayChild(odoo: string | BenchOdoo, redisUrl?: string, sections: BenchSections = {}): Promise<GatewayChild> {
+  const child = fork(script, [JSON.stringify(odoo), redisUrl ?? '', JSON.stringify(sections)], {
     execArgv: ['--import', import.meta.resolve('tsx'), '--expose-gc', ...extraNodeArgs],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -1,15 +1,16 @@
 /**
  * The gateway alone in its own process, so the bench measures it the way it is deployed (its
  * own event loop and core, apart from Odoo and the load generator) and its resident memory is
- * its own. Started by gateway-child.ts with its Odoo as the first argument (JSON) and, for
- * shared state, a Redis URL as the second; speaks over the IPC channel only.
+ * its own. Started by gateway-child.ts with its Odoo as the first argument (JSON), a Redis URL
+ * for shared state as the second (empty: none) and configuration sections to add as the third
+ * (JSON); speaks over the IPC channel only.
  */
 import type { AddressInfo } from 'node:net';
 import { buildApp } from '../src/app.js';
 import type { ChildReply, ChildRequest } from './gateway-child.js';
-import { benchConfig, type BenchOdoo } from './support.js';
+import { benchConfig, type BenchOdoo, type BenchSections } from './support.js';
 
-const [odooArg, redisUrl] = process.argv.slice(2);
+const [odooArg, redisUrl, sectionsArg] = process.argv.slice(2);
 if (!odooArg || !process.send) {
   console.error('gateway-process.ts is started by bench/gateway-child.ts (IPC) with the Odoo (JSON: a URL or settings) as argument');
   process.exit(2);
@@ -21,7 +22,7 @@ const send = (reply: ChildReply) => process.send!(reply);
 // production rather than a source-map lookup each.
 process.setSourceMapsEnabled(false);
 
-const app = buildApp(benchConfig(JSON.parse(odooArg) as string | BenchOdoo, redisUrl));
+const app = buildApp(benchConfig(JSON.parse(odooArg) as string | BenchOdoo, redisUrl || undefined, sectionsArg ? (JSON.parse(sectionsArg) as BenchSections) : {}));
 await app.listen({ host: '127.0.0.1', port: 0 });
 const { port } = app.server.address() as AddressInfo;
 

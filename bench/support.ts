@@ -40,10 +40,11 @@ export const simulatorOdoo = (url: string): BenchOdoo => ({ url, db: SIM_DB, log
  * off: rate limiting (it would answer 429 under load), load shedding (503 on a busy shared
  * machine) and metrics. With `redisUrl` the gateway keeps its shared state there, as replicas do.
  */
-export function benchConfig(target: string | BenchOdoo, redisUrl?: string): Config {
+export function benchConfig(target: string | BenchOdoo, redisUrl?: string, sections: BenchSections = {}): Config {
   const odoo = typeof target === 'string' ? simulatorOdoo(target) : target;
   const parsed = configSchema.parse({
-    ...(redisUrl ? { redis: { url: redisUrl } } : {}),
+    ...sections,
+    ...(redisUrl ? { redis: { url: redisUrl, ...sections.redis } } : {}),
     log: { level: 'silent' },
     auth: {
       issuers: [{ issuer: BENCH_ISSUER, audience: [BENCH_AUDIENCE], algorithms: ['HS256'], secret: BENCH_JWT_SECRET }],
@@ -60,6 +61,9 @@ export function benchConfig(target: string | BenchOdoo, redisUrl?: string): Conf
   });
   return { ...parsed, nodeEnv: 'development', configFile: '(bench)', roles: BENCH_ROLES, sandboxMode: false };
 }
+
+/** Configuration sections a scenario adds to the bench defaults (`dci`, `events`; `redis` beside the URL, e.g. its key prefix). */
+export type BenchSections = Record<string, unknown> & { redis?: Record<string, unknown> };
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 

@@ -1,9 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config/load.js';
 import { DciAsyncService } from './dci/async.js';
-import { httpDeliverer } from './dci/delivery.js';
-import { dciSigner, DciSearchService } from './dci/search.js';
+import { httpDeliverer } from './outbound/delivery.js';
+import { dciSigner, DciMessages } from './dci/messages.js';
+import { DciQueryRunner } from './dci/query-runner.js';
+import { DciSearchService } from './dci/search.js';
 import { publicJwk, type Signer } from './dci/signature.js';
+import { RedisTransactionStore } from './dci/redis-transactions.js';
 import { InMemoryTransactionStore, type DciTransactionStore } from './dci/transactions.js';
 import { CustomEndpoints } from './endpoints/index.js';
 import { ChangeDetector } from './events/detector.js';
@@ -21,8 +24,7 @@ import { createMetrics, metricsAreServed, type GatewayMetrics } from './metrics.
 import { createOdooConnection, type OdooConnection } from './odoo/index.js';
 import type { OdooClient } from './odoo/types.js';
 import { createRegistry, type Registry } from './registry/index.js';
-import { createStateStore, durableDciStore, RedisStateStore, type StateStore } from './state/index.js';
-import { MemoryRecordHash, RedisRecordHash } from './state/record-hash.js';
+import { createStateStore, type StateStore } from './state/index.js';
 
 export interface AppDependencies {
   /** An existing Odoo connection (tests share one); otherwise one is made from `config.odoo`. */
@@ -33,6 +35,8 @@ export interface AppDependencies {
 
 /** The DCI Social Registry's services, when `dci.enabled`. */
 export interface DciServices {
+  /** Envelopes, signatures, the replay guard, response headers and acknowledgements of every DCI message. */
+  messages: DciMessages;
   search: DciSearchService;
   async: DciAsyncService;
   /** Where async transactions and their pending work are kept. */
@@ -112,7 +116,7 @@ function withClientTokens(config: Config): { config: Config; tokenIssuer?: Clien
   return { config: { ...config, auth: { ...config.auth, issuers: [...config.auth.issuers, tokenIssuer.issuerConfig()] } }, tokenIssuer };
 }
 
-const noAccount = () => new HttpProblem({ status: 503, title: 'Service Unavailable', detail: 'No Odoo account is configured.' });
+const noAccount = () => new HttpProblem({ status: 503, detail: 'No Odoo account is configured.' });
 
 /** Builds the gateway's services from the configuration; nothing listens or polls until `start`. */
 export function createServices(fileConfig: Config, deps: AppDependencies, log: FastifyBaseLogger): GatewayServices {
@@ -186,15 +190,15 @@ function dciServices(
   receivers: EventReceivers | undefined,
 ): DciServices {
   const settings = config.dci;
-  const search = new DciSearchService({ settings, replayGuard: state.replay, ...(signer ? { signer } : {}) });
-  const store = given ?? durableDciStore(config, state) ?? new InMemoryTransactionStore(settings.async.retentionSeconds * 1000);
-  const subscriptionStore: DciSubscriptionStore | undefined = !receivers
-    ? undefined
-    : state instanceof RedisStateStore
-      ? new RedisRecordHash<DciSubscription>(state.redis, SUBSCRIPTIONS_KEY, 'DCI subscriptions')
-      : new MemoryRecordHash<DciSubscription>();
+  const messages = new DciMessages({ settings, replayGuard: state.replay, ...(signer ? { signer } : {}) });
+  const runner = new DciQueryRunner(settings);
+  const search = new DciSearchService({ settings, messages, runner });
+  const retentionMs = settings.async.retentionSeconds * 1000;
+  const store = given ?? state.storeFor<DciTransactionStore>({ memory: () => new InMemoryTransactionStore(retentionMs), redis: (redis) => new RedisTransactionStore(redis, retentionMs) });
+  const subscriptionStore: DciSubscriptionStore | undefined = receivers ? state.recordHash<DciSubscription>(SUBSCRIPTIONS_KEY, 'DCI subscriptions') : undefined;
   const async = new DciAsyncService({
     settings,
+    messages,
     service: search,
     store,
     ...(subscriptionStore ? { subscriptions: subscriptionStore } : {}),
@@ -202,10 +206,11 @@ function dciServices(
     deliver: httpDeliverer(settings.async.deliveryTimeoutMs, `g2p-gateway (${settings.registryId})`),
     log: log.child({ component: 'dci-async' }),
   });
-  if (!receivers || !subscriptionStore) return { search, async, store };
+  if (!receivers || !subscriptionStore) return { messages, search, async, store };
   const subscriptions = new DciSubscriptionService({
     settings,
-    service: search,
+    messages,
+    runner,
     callbacks: async,
     store: subscriptionStore,
     transactions: store,
@@ -214,7 +219,7 @@ function dciServices(
     queues: receivers,
   });
   receivers.addSource(() => subscriptions.receivers());
-  return { search, async, store, subscriptions: { service: subscriptions, store: subscriptionStore } };
+  return { messages, search, async, store, subscriptions: { service: subscriptions, store: subscriptionStore } };
 }
 
 function eventServices(
@@ -227,7 +232,7 @@ function eventServices(
 ): EventServices {
   const settings = config.events;
   if (!hasReadAccount) throw new Error('events.enabled needs an Odoo account (odoo.accounts.read or default) to read changes as');
-  const store: EventStore = state instanceof RedisStateStore ? new RedisEventStore(state.redis, settings.maxLogEvents) : new MemoryEventStore(settings.maxLogEvents);
+  const store = state.storeFor<EventStore>({ memory: () => new MemoryEventStore(settings.maxLogEvents), redis: (redis) => new RedisEventStore(redis, settings.maxLogEvents) });
   const log = parentLog.child({ component: 'events' });
   const declared: WebhookSubscription[] = settings.webhooks.subscriptions;
   const declaredIds = new Set(declared.map((s) => s.id));

@@ -1,8 +1,8 @@
-import { eventsSettingsSchema } from '../events/settings.js';
+import { eventsSettingsSchema } from './events.js';
 import { z } from 'zod';
 import { authSchema } from './auth.js';
 import { secretSchema } from './secret.js';
-import { dciSettingsSchema } from '../dci/settings.js';
+import { dciSettingsSchema } from './dci.js';
 import { endpointListSchema } from '../endpoints/declaration.js';
 import { odooSettingsSchema } from '../odoo/settings.js';
 
@@ -135,9 +135,9 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    /** The DCI Social Registry search API (`POST /registry/sync/search`), see src/dci/settings.ts. */
+    /** The DCI Social Registry search API (`POST /registry/sync/search`), see src/config/dci.ts. */
     dci: dciSettingsSchema.prefault({}),
-    /** Registry change events: the change detector and webhooks, see src/events/settings.ts. */
+    /** Registry change events: the change detector and webhooks, see src/config/events.ts. */
     events: eventsSettingsSchema.prefault({}),
     /** Custom endpoints declared in YAML (see src/endpoints and config/endpoints.example.yaml). */
     endpoints: endpointListSchema.default([]),

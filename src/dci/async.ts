@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { PollLoop, retryDelay } from '../background.js';
 import type { OdooClient } from '../odoo/types.js';
-import { resolveCallbackBase } from './callback-url.js';
-import { requestEnvelopeSchema, txnStatusEnvelopeSchema, type Ack, type ResponseEnvelope, type TxnStatusItem } from './envelope.js';
-import type { Deliverer } from './delivery.js';
-import { DciMessageError, type DciSearchService } from './search.js';
-import type { DciSettings } from './settings.js';
+import { isStateUnavailable } from '../state/errors.js';
+import type { z } from 'zod';
+import { requestEnvelopeSchema, txnStatusEnvelopeSchema, type Ack, type RequestHeader, type ResponseEnvelope, type TxnStatusItem } from './envelope.js';
+import type { DciMessages, MessageAction } from './messages.js';
+import type { Deliverer } from '../outbound/delivery.js';
+import type { DciSearchService } from './search.js';
+import type { DciSettings } from '../config/dci.js';
 import type { DciSubscriptionStore } from './subscription-store.js';
 import type { ClaimedJob, DciTransactionStore, DeliveryJob, SearchJob } from './transactions.js';
 import { transactionStatus } from './txn-status.js';
@@ -24,6 +26,7 @@ export class DciBusyError extends Error {}
 
 export interface DciAsyncOptions {
   settings: DciSettings;
+  messages: DciMessages;
   service: DciSearchService;
   store: DciTransactionStore;
   /** The Odoo account searches run as (the caller is gone by then). */
@@ -44,6 +47,7 @@ export interface DciAsyncOptions {
  */
 export class DciAsyncService {
   private readonly settings: DciSettings;
+  private readonly messages: DciMessages;
   private readonly service: DciSearchService;
   private readonly store: DciTransactionStore;
   private readonly now: () => number;
@@ -54,9 +58,16 @@ export class DciAsyncService {
   );
   private storeDown = false;
   private readonly leaseMs: number;
+  /**
+   * How jobs that were worked end (reschedule or complete, with their transaction's update),
+   * when the store failed as they ended: tried again first in every round, so work done while
+   * Redis went away is settled as soon as it is back, not left leased until the lease runs out.
+   */
+  private readonly unsettled: Array<() => Promise<unknown>> = [];
 
   constructor(private readonly options: DciAsyncOptions) {
     this.settings = options.settings;
+    this.messages = options.messages;
     this.service = options.service;
     this.store = options.store;
     this.now = options.now ?? Date.now;
@@ -65,10 +76,7 @@ export class DciAsyncService {
 
   /** `POST /registry/search`: the checks of the sync route, then an ACK whose correlation_id the callback will carry. */
   async acceptSearch(body: unknown, expectedSender?: string): Promise<Ack> {
-    const envelope = this.service.accept(body, requestEnvelopeSchema, expectedSender);
-    const callbackBase = this.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
-    await this.ensureRoom();
-    await this.refuseHeader(envelope, 'search');
+    const { envelope, callbackBase } = await this.admit(body, requestEnvelopeSchema, 'search', expectedSender);
     const correlationId = randomUUID();
     const receivedAt = new Date(this.now()).toISOString();
     const items: TxnStatusItem[] = envelope.message.search_request.map((item) => ({
@@ -90,38 +98,31 @@ export class DciAsyncService {
     const raw = body as { header: unknown; message: unknown };
     await this.store.enqueue({ id: randomUUID(), kind: 'search', correlationId, request: { header: raw.header, message: raw.message }, attempts: 0, dueAt: this.now() });
     this.kick();
-    return this.ack('ACK', correlationId);
+    return this.messages.ack('ACK', correlationId);
   }
 
   /** `POST /registry/txn/status`: answered on `{callback}/registry/txn/on-status`. */
   async acceptStatus(body: unknown, expectedSender?: string): Promise<Ack> {
-    const envelope = this.service.accept(body, txnStatusEnvelopeSchema, expectedSender);
-    const callbackBase = this.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
-    await this.ensureRoom();
-    await this.refuseHeader(envelope, 'txn-status');
+    const { envelope, callbackBase } = await this.admit(body, txnStatusEnvelopeSchema, 'txn-status', expectedSender);
     const correlationId = randomUUID();
-    const answer = await transactionStatus(envelope, this.store, this.service, correlationId, this.options.subscriptions);
+    const answer = await transactionStatus(envelope, this.store, this.messages, correlationId, this.options.subscriptions);
     const { header, message } = answer;
     await this.deliverLater(`${callbackBase}${ON_STATUS_PATH}`, { header, message });
-    return this.ack('ACK', correlationId);
+    return this.messages.ack('ACK', correlationId);
   }
 
   /** `POST /registry/sync/txn/status`: the same answer, in the HTTP response. */
   async status(body: unknown, expectedSender?: string) {
-    const envelope = this.service.accept(body, txnStatusEnvelopeSchema, expectedSender);
-    const rejection = await this.service.headerRejection(envelope, 'txn-status');
+    const envelope = this.messages.accept(body, txnStatusEnvelopeSchema, expectedSender);
+    const rejection = await this.messages.headerRejection(envelope, 'txn-status');
     if (rejection) {
-      const header = this.service.responseHeader(envelope.header, 'txn-on-status', { status: 'rjct', status_reason_code: rejection.code, status_reason_message: rejection.message, total_count: 1, completed_count: 0 });
-      return this.service.signed({
+      const header = this.messages.responseHeader(envelope.header, 'txn-on-status', { status: 'rjct', status_reason_code: rejection.code, status_reason_message: rejection.message, total_count: 1, completed_count: 0 });
+      return this.messages.signed({
         header,
         message: { transaction_id: envelope.message.transaction_id, correlation_id: randomUUID(), txnstatus_response: rejectedStatus(envelope.message.txnstatus_request.txn_type, header.message_ts) },
       });
     }
-    return transactionStatus(envelope, this.store, this.service, randomUUID(), this.options.subscriptions);
-  }
-
-  ack(status: Ack['message']['ack_status'], correlationId: string = randomUUID(), error?: { code: NonNullable<Ack['message']['error']>['code']; message: string }): Ack {
-    return { message: { ack_status: status, timestamp: new Date(this.now()).toISOString(), ...(error ? { error: { code: error.code, message: error.message.slice(0, 999) } } : {}), correlation_id: correlationId } };
+    return transactionStatus(envelope, this.store, this.messages, randomUUID(), this.options.subscriptions);
   }
 
   /**
@@ -134,21 +135,22 @@ export class DciAsyncService {
     this.kick();
   }
 
-  /** Where callbacks to this sender go: its `sender_uri` when under its configured callback URL (else err.sender_uri.invalid). */
-  senderCallbackBase(senderId: string, senderUri: string | undefined): string {
-    const resolution = resolveCallbackBase(senderUri, this.settings.senders[senderId]?.callbackUrl);
-    if (!resolution.ok) throw new DciMessageError('err.sender_uri.invalid', resolution.reason);
-    return resolution.base;
-  }
-
   /**
-   * Header-level refusals (version, action, counts, a message_id seen before) are answered in
-   * the acknowledgement: nothing is queued, no callback follows, and a replayed message cannot
-   * mask the status of the transaction it copies.
+   * The checks of every async message, in order: envelope, sender, signature; the callback under
+   * the sender's registered URL; room in the queue; version, action, counts and a fresh
+   * message_id. Refusals throw DciMessageError (an ERR acknowledgement) or DciBusyError (503).
    */
-  async refuseHeader(envelope: Parameters<DciSearchService['headerRejection']>[0], action: Parameters<DciSearchService['headerRejection']>[1]): Promise<void> {
-    const rejection = await this.service.headerRejection(envelope, action);
-    if (rejection) throw new DciMessageError('err.request.bad', `${rejection.code}: ${rejection.message}`);
+  async admit<S extends z.ZodType<{ signature?: string | undefined; header: RequestHeader }>>(
+    body: unknown,
+    schema: S,
+    action: MessageAction,
+    expectedSender?: string,
+  ): Promise<{ envelope: z.output<S>; callbackBase: string }> {
+    const envelope = this.messages.accept(body, schema, expectedSender);
+    const callbackBase = this.messages.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
+    await this.ensureRoom();
+    await this.messages.refuseHeader(envelope as { header: RequestHeader; message: unknown }, action);
+    return { envelope, callbackBase };
   }
 
   /** Refuses new async messages (503) while too much work waits. */
@@ -176,6 +178,10 @@ export class DciAsyncService {
     while (!this.loop.stopped) {
       let jobs: ClaimedJob[];
       try {
+        while (this.unsettled.length > 0) {
+          await this.unsettled[0]!();
+          this.unsettled.shift();
+        }
         jobs = await this.store.claimDue(this.now(), this.leaseMs, this.settings.async.concurrency);
       } catch (err) {
         // Polled again shortly; jobs stay in the store. One line per outage, not one per poll.
@@ -195,7 +201,20 @@ export class DciAsyncService {
       if (job.kind === 'search') await this.runSearch(job);
       else await this.runDelivery(job);
     } catch (err) {
+      // The store went away before the job could end: it goes back as it was once the store is
+      // back (a no-op when its end was already written, or kept to be written, under this lease).
+      if (isStateUnavailable(err)) this.unsettled.push(() => this.store.reschedule(job));
       this.options.log.error({ err, dci: { job: job.kind, correlation_id: job.correlationId } }, 'dci async job failed');
+    }
+  }
+
+  /** Ends a job (`end` writes its outcome); if the store fails meanwhile, `end` is kept and tried again in the next rounds. */
+  private async settle(end: () => Promise<unknown>): Promise<void> {
+    try {
+      await end();
+    } catch (err) {
+      if (isStateUnavailable(err)) this.unsettled.push(end);
+      throw err;
     }
   }
 
@@ -219,48 +238,60 @@ export class DciAsyncService {
       const attempts = job.attempts + 1;
       if (attempts < this.settings.async.searchAttempts) {
         this.options.log.warn({ err, dci: { correlation_id: job.correlationId, attempts } }, 'dci async search failed; retrying');
-        await this.store.reschedule({ ...job, attempts, dueAt: this.now() + this.backoff(attempts) });
+        const retry = { ...job, attempts, dueAt: this.now() + this.backoff(attempts) };
+        await this.settle(() => this.store.reschedule(retry));
         return;
       }
       this.options.log.error({ err, dci: { correlation_id: job.correlationId, attempts } }, 'dci async search failed; giving up');
       const reason = 'The registry could not be reached to run this search; send it again later.';
       const items = txn.items.map((item) => ({ ...item, timestamp: touched(), status: 'rjct' as const, status_reason_message: reason }));
-      answer = this.service.signed({
-        header: this.service.responseHeader(envelope.header, 'on-search', { status: 'rjct', status_reason_message: reason, total_count: items.length, completed_count: 0 }),
+      answer = this.messages.signed({
+        header: this.messages.responseHeader(envelope.header, 'on-search', { status: 'rjct', status_reason_message: reason, total_count: items.length, completed_count: 0 }),
         message: { transaction_id: envelope.message.transaction_id, correlation_id: job.correlationId, search_response: items },
       });
     }
     const items: TxnStatusItem[] = (answer.message?.search_response ?? []).map(({ data: _data, pagination: _pagination, ...item }) => item);
-    await this.store.updateTransaction(job.correlationId, {
+    const answered = {
       status: answer.header.status,
       ...(answer.header.status_reason_code ? { statusReasonCode: answer.header.status_reason_code } : {}),
       ...(answer.header.status_reason_message ? { statusReasonMessage: answer.header.status_reason_message } : {}),
       items,
       updatedAt: touched(),
-      delivery: { state: 'pending', attempts: 0 },
+      delivery: { state: 'pending' as const, attempts: 0 },
+    };
+    // One id whenever this is tried again: the delivery is queued once.
+    const delivery: DeliveryJob = { id: randomUUID(), kind: 'deliver', correlationId: job.correlationId, url: txn.callbackUrl, body: { header: answer.header, message: answer.message }, attempts: 0, dueAt: this.now() };
+    await this.settle(async () => {
+      await this.store.updateTransaction(job.correlationId, answered);
+      // The delivery job is queued before the search job is done: a crash in between delivers twice, never not at all.
+      await this.store.enqueue(delivery);
+      await this.store.complete(job);
     });
-    // The delivery job is queued before the search job is done: a crash in between delivers twice, never not at all.
-    await this.store.enqueue({ id: randomUUID(), kind: 'deliver', correlationId: job.correlationId, url: txn.callbackUrl, body: { header: answer.header, message: answer.message }, attempts: 0, dueAt: this.now() });
-    await this.store.complete(job);
   }
 
   private async runDelivery(job: ClaimedJob<DeliveryJob>): Promise<void> {
     // Signed at each attempt: a retry an hour later must not carry an expired signature.
-    const outcome = await this.options.deliver(job.url, this.service.signed(job.body as { header: unknown; message: unknown }));
+    const outcome = await this.options.deliver(job.url, this.messages.signed(job.body as { header: unknown; message: unknown }));
     const attempts = job.attempts + 1;
     const at = new Date(this.now()).toISOString();
     const log = { correlation_id: job.correlationId, url: job.url, attempts };
+    const { correlationId } = job;
     if (outcome.ok) {
       this.options.log.info({ dci: { ...log, status: outcome.status } }, 'dci callback delivered');
-      if (job.correlationId) await this.store.updateTransaction(job.correlationId, { delivery: { state: 'delivered', attempts, deliveredAt: at }, updatedAt: at });
-      await this.store.complete(job);
+      await this.settle(async () => {
+        if (correlationId) await this.store.updateTransaction(correlationId, { delivery: { state: 'delivered', attempts, deliveredAt: at }, updatedAt: at });
+        await this.store.complete(job);
+      });
       return;
     }
     const final = attempts >= this.settings.async.deliveryAttempts;
     this.options.log.warn({ dci: { ...log, error: outcome.error, final } }, final ? 'dci callback failed; giving up' : 'dci callback failed; retrying');
-    if (job.correlationId) await this.store.updateTransaction(job.correlationId, { delivery: { state: final ? 'failed' : 'pending', attempts, lastError: outcome.error }, updatedAt: at });
-    if (final) await this.store.complete(job);
-    else await this.store.reschedule({ ...job, attempts, dueAt: this.now() + this.backoff(attempts) });
+    const retry = { ...job, attempts, dueAt: this.now() + this.backoff(attempts) };
+    await this.settle(async () => {
+      if (correlationId) await this.store.updateTransaction(correlationId, { delivery: { state: final ? 'failed' : 'pending', attempts, lastError: outcome.error }, updatedAt: at });
+      if (final) await this.store.complete(job);
+      else await this.store.reschedule(retry);
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import type { DciSettings } from './settings.js';
+import type { DciSettings } from '../config/dci.js';
 
 export type Entity = 'Group' | 'Member';
 

@@ -4,7 +4,7 @@ import type { Condition, Operator } from './query.js';
 import { integerOf } from './query.js';
 import { rejectFilter } from './rejection.js';
 import { isStorableText } from '../registry/text.js';
-import type { DciSettings } from './settings.js';
+import type { DciSettings } from '../config/dci.js';
 
 /**
  * Condition tree -> Odoo domain (prefix notation). Every leaf becomes terms built here from

@@ -1,7 +1,7 @@
 import type { Attribute, AttributeCatalog, Entity } from './attributes.js';
 import { predicateSchema, type Predicate, type PredicateExpression, type SearchItem } from './envelope.js';
 import { rejectCriteria, rejectFilter, SearchRejection } from './rejection.js';
-import type { DciSettings } from './settings.js';
+import type { DciSettings } from '../config/dci.js';
 
 /**
  * The three DCI query types read into one small condition tree over whitelisted attributes.

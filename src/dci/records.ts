@@ -1,6 +1,6 @@
 import type { OdooRecord, WebSpecification } from '../odoo/types.js';
 import type { Entity } from './attributes.js';
-import type { DciSettings } from './settings.js';
+import type { DciSettings } from '../config/dci.js';
 
 /**
  * OpenG2P registrants in the DCI Social Registry record shapes (Group, Member with an SRPerson

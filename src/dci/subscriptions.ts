@@ -4,17 +4,14 @@ import type { EventReceiver, EventSend } from '../events/dispatcher.js';
 import type { ChangeEvent } from '../events/store.js';
 import type { OdooClient, OdooDomain, OdooRecord } from '../odoo/types.js';
 import type { DciAsyncService } from './async.js';
-import { AttributeCatalog, type Entity } from './attributes.js';
-import type { Deliverer } from './delivery.js';
-import { compileSearchDomain } from './domain.js';
+import type { Entity } from './attributes.js';
+import type { Deliverer } from '../outbound/delivery.js';
 import { envelopeOf, requestItemSchema, type Ack } from './envelope.js';
-import { odooLookups } from './lookups.js';
-import { fetchPage } from './page.js';
-import { isPlainObject, parseSearch } from './query.js';
-import { RecordMapper } from './records.js';
+import { isItemTimestamp, itemRejection, type DciMessages } from './messages.js';
+import { isPlainObject } from './query.js';
+import type { DciQueryRunner } from './query-runner.js';
 import { SearchRejection } from './rejection.js';
-import type { DciSearchService } from './search.js';
-import type { DciSettings } from './settings.js';
+import type { DciSettings } from '../config/dci.js';
 import { DCI_EVENT_TYPES, subscriptionInfo, type DciEventType, type DciSubscription, type DciSubscriptionStore } from './subscription-store.js';
 import type { DciTransaction, DciTransactionStore } from './transactions.js';
 
@@ -87,7 +84,8 @@ class SubscribeRejection extends Error {
 
 export interface DciSubscriptionOptions {
   settings: DciSettings;
-  service: DciSearchService;
+  messages: DciMessages;
+  runner: DciQueryRunner;
   /** Callbacks (on-subscribe, on-unsubscribe) go through its delivery queue, like async search answers. */
   callbacks: DciAsyncService;
   store: DciSubscriptionStore;
@@ -111,19 +109,15 @@ export interface DciSubscriptionOptions {
  * call per batch of events: the records' current versions, filtered by the compiled domain.
  */
 export class DciSubscriptionService {
-  private readonly catalog: AttributeCatalog;
-  private readonly mapper: RecordMapper;
   private readonly now: () => number;
 
   constructor(private readonly options: DciSubscriptionOptions) {
-    this.catalog = new AttributeCatalog(options.settings);
-    this.mapper = new RecordMapper(options.settings);
     this.now = options.now ?? Date.now;
   }
 
   /** `POST /registry/subscribe`. */
   async subscribe(body: unknown, expectedSender?: string): Promise<Ack> {
-    const { service, callbacks } = this.options;
+    const { messages, callbacks } = this.options;
     const { header, message, base, correlationId } = await this.admit(body, subscribeEnvelopeSchema, 'subscribe', expectedSender);
     const held = (await this.options.store.list()).filter((s) => s.senderId === header.sender_id);
     const seen = new Set<string>();
@@ -154,15 +148,15 @@ export class DciSubscriptionService {
     await this.record('subscribe', header, message.transaction_id, correlationId, { status, items, answer, callbackUrl: `${base}${ON_SUBSCRIBE_PATH}` });
     await callbacks.deliverLater(
       `${base}${ON_SUBSCRIBE_PATH}`,
-      { header: service.responseHeader(header, 'on-subscribe', { status, total_count: answers.length, completed_count: answers.length }), message: answer },
+      { header: messages.responseHeader(header, 'on-subscribe', { status, total_count: answers.length, completed_count: answers.length }), message: answer },
       correlationId,
     );
-    return callbacks.ack('ACK', correlationId);
+    return messages.ack('ACK', correlationId);
   }
 
   /** `POST /registry/unsubscribe`: a sender removes its own subscriptions; unknown codes and others' are refused. */
   async unsubscribe(body: unknown, expectedSender?: string): Promise<Ack> {
-    const { service, callbacks, store } = this.options;
+    const { messages, callbacks, store } = this.options;
     const { header, message, base, correlationId } = await this.admit(body, unsubscribeEnvelopeSchema, 'unsubscribe', expectedSender);
     const removed: string[] = [];
     const refused: Array<{ code: string; reason: UnsubscribeReason }> = [];
@@ -197,10 +191,10 @@ export class DciSubscriptionService {
     await this.record('unsubscribe', header, message.transaction_id, correlationId, { status, items: [], answer, callbackUrl: `${base}${ON_UNSUBSCRIBE_PATH}` });
     await callbacks.deliverLater(
       `${base}${ON_UNSUBSCRIBE_PATH}`,
-      { header: service.responseHeader(header, 'on-unsubscribe', { status, total_count: removed.length + refused.length, completed_count: removed.length + refused.length }), message: answer },
+      { header: messages.responseHeader(header, 'on-unsubscribe', { status, total_count: removed.length + refused.length, completed_count: removed.length + refused.length }), message: answer },
       correlationId,
     );
-    return callbacks.ack('ACK', correlationId);
+    return messages.ack('ACK', correlationId);
   }
 
   /**
@@ -228,18 +222,12 @@ export class DciSubscriptionService {
     });
   }
 
-  /**
-   * The checks of the async search, in its order: envelope, sender, signature; the callback
-   * under the sender's registered URL; room in the delivery queue; version, action, counts and
-   * a fresh message_id. Refusals throw DciMessageError (an ERR acknowledgement).
-   */
+  /** The checks of every async message (DciAsyncService.admit); a correlation id for the answer. */
   private async admit<S extends typeof subscribeEnvelopeSchema | typeof unsubscribeEnvelopeSchema>(body: unknown, schema: S, action: 'subscribe' | 'unsubscribe', expectedSender?: string) {
-    const { service, callbacks } = this.options;
-    const envelope = service.accept(body, schema, expectedSender) as z.output<S>;
-    const base = callbacks.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
-    await callbacks.ensureRoom();
-    await callbacks.refuseHeader(envelope, action);
-    return { header: envelope.header, message: envelope.message as z.output<S>['message'], base, correlationId: randomUUID() };
+    const admitted = await this.options.callbacks.admit(body, schema, action, expectedSender);
+    const envelope = admitted.envelope as z.output<S>;
+    const callbackBase = admitted.callbackBase;
+    return { header: envelope.header, message: envelope.message as z.output<S>['message'], base: callbackBase, correlationId: randomUUID() };
   }
 
   /** Every subscription as a receiver of the events dispatcher. */
@@ -251,23 +239,19 @@ export class DciSubscriptionService {
   private async accepted(raw: unknown, given: Pick<DciSubscription, 'senderId' | 'transactionId' | 'notifyUrl'>, held: DciSubscription[]): Promise<DciSubscription> {
     const parsed = subscribeItemSchema.safeParse(raw);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = String(issue?.path[0] ?? '');
-      const code = field === 'reference_id' ? 'rjct.reference_id.invalid' : field === 'timestamp' ? 'rjct.timestamp.invalid' : issue?.path[1] === 'reg_event_type' ? 'rjct.notify_types.invalid' : 'rjct.notify_details.invalid';
-      throw new SubscribeRejection(code, `${issue?.path.join('.') || 'subscribe_request'}: ${issue?.message ?? 'invalid'}`);
+      const { code, message } = itemRejection(parsed.error, 'subscribe_request', (issue) => (issue?.path[1] === 'reg_event_type' ? 'rjct.notify_types.invalid' : 'rjct.notify_details.invalid'));
+      throw new SubscribeRejection(code, message);
     }
     const item = parsed.data;
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(item.timestamp) || Number.isNaN(Date.parse(item.timestamp))) throw new SubscribeRejection('rjct.timestamp.invalid', 'timestamp must be an ISO 8601 date-time.');
+    if (!isItemTimestamp(item.timestamp)) throw new SubscribeRejection('rjct.timestamp.invalid', 'timestamp must be an ISO 8601 date-time.');
     const criteria = item.subscribe_criteria;
     const eventType = DCI_EVENT_TYPES.find((type) => type === criteria.reg_event_type);
     if (!eventType) throw new SubscribeRejection('rjct.notify_types.invalid', `reg_event_type "${criteria.reg_event_type}" is not known to this registry (${DCI_EVENT_TYPES.join(', ')}).`);
     if (criteria.frequency !== undefined) throw new SubscribeRejection('rjct.notify_details.invalid', 'frequency: this registry notifies each change as it happens; scheduled notification is not offered.');
     let entity: Entity;
     try {
-      const search = parseSearch({ query_type: criteria.filter_type, query: criteria.filter, response_entity: criteria.notify_record_type }, this.catalog, this.options.settings);
-      entity = search.entity;
       // Compiled once now (identifier values are looked up in Odoo), so a filter that cannot run is refused here, not at the first change.
-      await this.domain(search.entity, search.condition, this.options.odoo());
+      entity = (await this.options.runner.compile(filterCriteria(criteria), this.options.odoo())).search.entity;
     } catch (err) {
       if (err instanceof SearchRejection) throw new SubscribeRejection('rjct.notify_details.invalid', `filter: ${err.message}`);
       throw err;
@@ -279,10 +263,6 @@ export class DciSubscriptionService {
       throw new SubscribeRejection('rjct.notify_details.invalid', `A sender may hold at most ${this.options.settings.subscriptions.maxPerSender} subscriptions; unsubscribe from one first.`);
     }
     return { code: randomUUID(), ...given, referenceId: item.reference_id, eventType, entity, criteria: stored, createdAt: new Date(this.now()).toISOString() };
-  }
-
-  private async domain(entity: Entity, condition: ReturnType<typeof parseSearch>['condition'], client: OdooClient): Promise<OdooDomain> {
-    return compileSearchDomain(entity, condition, { lookups: odooLookups(client), settings: this.options.settings, today: new Date(this.now()).toISOString().slice(0, 10) });
   }
 
   /**
@@ -299,8 +279,7 @@ export class DciSubscriptionService {
     const client = this.options.odoo();
     let filter: OdooDomain;
     try {
-      const search = parseSearch({ query_type: subscription.criteria.filter_type, query: subscription.criteria.filter, response_entity: subscription.criteria.notify_record_type }, this.catalog, this.options.settings);
-      filter = await this.domain(subscription.entity, search.condition, client);
+      filter = (await this.options.runner.compile(filterCriteria(subscription.criteria), client)).domain;
     } catch (err) {
       // Accepted when made, refused now: the configuration changed (an attribute or ID type
       // removed). Nothing passes such a filter; retrying the batch would stall the queue forever.
@@ -308,7 +287,7 @@ export class DciSubscriptionService {
       throw err;
     }
     const domain: OdooDomain = [['id', 'in', ids], ['active', 'in', [true, false]], ...filter];
-    const { records } = await fetchPage(client, subscription.entity, domain, { offset: 0, limit: ids.length, order: 'id' });
+    const { records } = await this.options.runner.fetch(client, subscription.entity, domain, { offset: 0, limit: ids.length, order: 'id' });
     const byId = new Map(records.map((record) => [record.id as number, record]));
     return events.map((event, index) => {
       const record = byId.get(targets[index] ?? 0);
@@ -318,10 +297,10 @@ export class DciSubscriptionService {
 
   /** One signed notify message (signed at each attempt) to the subscriber's callback. */
   private notify(subscription: DciSubscription, event: ChangeEvent, record: OdooRecord) {
-    const { service } = this.options;
+    const { messages, runner } = this.options;
     // Stable across retries and restarts, distinct per subscription: the subscriber de-duplicates on it.
     const messageId = createHash('sha256').update(`${subscription.code}|${event.id}`).digest('base64url').slice(0, 32);
-    const header = service.responseHeader({ message_id: messageId, sender_id: subscription.senderId }, 'notify', { status: 'succ', total_count: 1, completed_count: 1 });
+    const header = messages.responseHeader({ message_id: messageId, sender_id: subscription.senderId }, 'notify', { status: 'succ', total_count: 1, completed_count: 1 });
     const message = {
       transaction_id: subscription.transactionId,
       notify_event: [
@@ -333,14 +312,21 @@ export class DciSubscriptionService {
             ...(subscription.criteria.reg_type ? { reg_type: subscription.criteria.reg_type } : {}),
             reg_event_type: subscription.criteria.reg_event_type,
             reg_record_type: subscription.criteria.notify_record_type,
-            reg_records: this.mapper.toRecord(subscription.entity, record),
+            reg_records: runner.toRecord(subscription.entity, record),
           },
         },
       ],
     };
-    return this.options.deliver(subscription.notifyUrl, service.signed({ header, message }));
+    return this.options.deliver(subscription.notifyUrl, messages.signed({ header, message }));
   }
 }
+
+/** A subscription's filter as the search criteria it is parsed and compiled as. */
+const filterCriteria = (criteria: Pick<DciSubscription['criteria'], 'filter_type' | 'filter' | 'notify_record_type'>) => ({
+  query_type: criteria.filter_type,
+  query: criteria.filter,
+  response_entity: criteria.notify_record_type,
+});
 
 /** The dispatcher's id of a subscription's queue (letters, digits, `-`: the webhook ids' alphabet). */
 export const receiverId = (code: string): string => `dci-${code}`;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TxnStatusEnvelope, TxnStatusItem, TxnStatusResponseEnvelope } from './envelope.js';
-import type { DciSearchService } from './search.js';
+import type { DciMessages } from './messages.js';
 import { subscriptionInfo, type DciSubscriptionStore } from './subscription-store.js';
 import type { DciTransaction, DciTransactionStore } from './transactions.js';
 
@@ -14,7 +14,7 @@ import type { DciTransaction, DciTransactionStore } from './transactions.js';
 export async function transactionStatus(
   envelope: TxnStatusEnvelope,
   store: DciTransactionStore,
-  service: DciSearchService,
+  service: DciMessages,
   correlationId: string = randomUUID(),
   subscriptions?: DciSubscriptionStore,
 ): Promise<TxnStatusResponseEnvelope> {
@@ -84,7 +84,7 @@ async function subscriptionStatus(
   envelope: TxnStatusEnvelope,
   values: string[],
   store: DciTransactionStore,
-  service: DciSearchService,
+  service: DciMessages,
   correlationId: string,
   subscriptions: DciSubscriptionStore | undefined,
 ): Promise<TxnStatusResponseEnvelope> {

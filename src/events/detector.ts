@@ -4,7 +4,7 @@ import type { OdooClient } from '../odoo/types.js';
 import { CHANGE_FEEDS, initialCursor, readChanges, shiftSeconds, type ChangeFeed, type RecordChange } from '../registry/changes.js';
 import { decodeCursor, encodeCursor, type Cursor } from '../registry/cursor.js';
 import type { CustomField } from '../registry/custom-fields.js';
-import type { EventType, EventsSettings } from './settings.js';
+import type { EventType, EventsSettings } from '../config/events.js';
 import type { ChangeEvent, EventStore } from './store.js';
 
 interface Logger {

@@ -1,6 +1,6 @@
-import type { DeliveryOutcome } from '../dci/delivery.js';
+import type { DeliveryOutcome } from '../outbound/delivery.js';
 import { PollLoop, retryDelay } from '../background.js';
-import type { EventsSettings } from './settings.js';
+import type { EventsSettings } from '../config/events.js';
 import type { ChangeEvent, DeadLetter, EventStore } from './store.js';
 
 interface Logger {

@@ -1,5 +1,5 @@
 import { MemoryRecordHash, type RecordHash } from '../state/record-hash.js';
-import type { EventType } from './settings.js';
+import type { EventType } from '../config/events.js';
 
 /**
  * One registry change as subscribers receive it. `id` is derived from the record and the

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Deliverer } from '../dci/delivery.js';
+import type { Deliverer } from '../outbound/delivery.js';
 import type { EventReceiver } from './dispatcher.js';
-import type { EventType } from './settings.js';
+import type { EventType } from '../config/events.js';
 import type { ChangeEvent } from './store.js';
 
 /**

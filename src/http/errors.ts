@@ -8,7 +8,7 @@ import { HttpProblem, sendProblem, type FieldError } from './problem.js';
  */
 export class UnexpectedFailure extends HttpProblem {
   constructor() {
-    super({ status: 500, title: 'Internal Server Error', detail: 'The gateway failed to process the request.' });
+    super({ status: 500, detail: 'The gateway failed to process the request.' });
   }
 }
 
@@ -51,7 +51,7 @@ const problemJson: ProblemFormatter = (problem, _request, reply) => sendProblem(
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(problemHandler(problemJson));
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, new HttpProblem({ status: 404, title: 'Not Found', detail: `No route ${request.method} ${request.url.split('?')[0]}` })),
+    sendProblem(reply, new HttpProblem({ status: 404, detail: `No route ${request.method} ${request.url.split('?')[0]}` })),
   );
 }
 
@@ -75,18 +75,18 @@ function frameworkProblem(err: FastifyError): HttpProblem | undefined {
       }
       return [{ field: fieldName(context, v.instancePath), message: v.message ?? 'is invalid' }];
     });
-    return new HttpProblem({ status: 400, title: 'Bad Request', detail: describe(errors), errors });
+    return new HttpProblem({ status: 400, detail: describe(errors), errors });
   }
   const refusal = ROUTER_REFUSALS[err.code];
   if (refusal) {
     const errors = [{ field: 'params', message: refusal.message }];
-    return new HttpProblem({ status: refusal.status, title: titleFor(refusal.status), detail: `params: ${refusal.message}`, errors });
+    return new HttpProblem({ status: refusal.status, detail: `params: ${refusal.message}`, errors });
   }
   const status = err.statusCode;
   if (status && status >= 400 && status < 500) {
     // Fastify's own client errors (body too large, bad JSON, unsupported media type): their messages are safe.
     const field = FRAMEWORK_ERROR_FIELDS[err.code];
-    return new HttpProblem({ status, title: titleFor(status), detail: err.message, ...(field ? { errors: [{ field, message: err.message }] } : {}) });
+    return new HttpProblem({ status, detail: err.message, ...(field ? { errors: [{ field, message: err.message }] } : {}) });
   }
   return undefined;
 }
@@ -123,10 +123,4 @@ function describe(errors: FieldError[]): string {
   if (!first) return 'The request is invalid.';
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
   return `${first.field}: ${first.message}${more}`;
-}
-
-function titleFor(status: number): string {
-  return (
-    { 400: 'Bad Request', 404: 'Not Found', 414: 'URI Too Long', 405: 'Method Not Allowed', 406: 'Not Acceptable', 413: 'Content Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests' } as Record<number, string>
-  )[status] ?? 'Bad Request';
 }

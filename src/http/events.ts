@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ROLE_POST } from '../config/auth.js';
 import { resolveCallbackBase } from '../dci/callback-url.js';
 import type { WebhookSubscription } from '../events/webhooks.js';
-import { EVENT_TYPES } from '../events/settings.js';
+import { EVENT_TYPES } from '../config/events.js';
 import type { StoredWebhook } from '../events/store.js';
 import { cloudEvent, newWebhookSecret } from '../events/webhooks.js';
 import { HttpProblem } from './problem.js';
@@ -61,7 +61,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
   });
   const find = async (id: string): Promise<WebhookSubscription> => {
     const found = declared.find((w) => w.id === id) ?? (await store.webhooks.get(id));
-    if (!found) throw new HttpProblem({ status: 404, title: 'Not Found', detail: `No webhook "${id}".` });
+    if (!found) throw new HttpProblem({ status: 404, detail: `No webhook "${id}".` });
     return found;
   };
 
@@ -91,13 +91,12 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
           if (!allowed) {
             throw new HttpProblem({
               status: 400,
-              title: 'Bad Request',
               detail: settings.webhooks.allowedTargets.length === 0 ? 'Webhooks can only be declared in the configuration here (events.webhooks.allowedTargets is empty).' : 'The URL is not under any of the targets webhooks may point to.',
               errors: [{ field: 'body.url', message: 'not under events.webhooks.allowedTargets' }],
             });
           }
           if ((await store.webhooks.list()).length >= settings.webhooks.maxSubscriptions) {
-            throw new HttpProblem({ status: 409, title: 'Conflict', detail: `At most ${settings.webhooks.maxSubscriptions} webhooks may be created; delete one first.` });
+            throw new HttpProblem({ status: 409, detail: `At most ${settings.webhooks.maxSubscriptions} webhooks may be created; delete one first.` });
           }
           const webhook: StoredWebhook = { id: randomUUID(), url, secret: newWebhookSecret(), ...(types ? { types: [...new Set(types)] } : {}), payload, createdAt: new Date().toISOString() };
           // Its queue starts after the newest event now: it receives the changes from its creation on.
@@ -120,8 +119,8 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
         schema: { tags, summary: 'Delete a webhook created through the API (its queue and dead letters go with it)', params: webhookIdParam, response: responses({ 204: z.null().describe('No content') }) },
         handler: async (request, reply) => {
           const { id } = request.params;
-          if (declaredIds.has(id)) throw new HttpProblem({ status: 409, title: 'Conflict', detail: `Webhook "${id}" is declared in the configuration; remove it there.` });
-          if (!(await store.webhooks.delete(id))) throw new HttpProblem({ status: 404, title: 'Not Found', detail: `No webhook "${id}".` });
+          if (declaredIds.has(id)) throw new HttpProblem({ status: 409, detail: `Webhook "${id}" is declared in the configuration; remove it there.` });
+          if (!(await store.webhooks.delete(id))) throw new HttpProblem({ status: 404, detail: `No webhook "${id}".` });
           await receivers.forget(id);
           return reply.code(204).send(null);
         },
@@ -160,7 +159,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
           const wanted = request.body.ids ? new Set(request.body.ids) : undefined;
           const letters = (await store.listDeadLetters(webhook.id)).filter((letter) => !wanted || wanted.has(letter.id));
           const unknown = wanted ? [...wanted].filter((id) => !letters.some((letter) => letter.id === id)) : [];
-          if (unknown.length) throw new HttpProblem({ status: 404, title: 'Not Found', detail: `No dead letter ${unknown.slice(0, 5).join(', ')} for webhook "${webhook.id}".` });
+          if (unknown.length) throw new HttpProblem({ status: 404, detail: `No dead letter ${unknown.slice(0, 5).join(', ')} for webhook "${webhook.id}".` });
           for (const letter of letters) await store.putDeadLetter(webhook.id, { ...letter, replay: true }, settings.delivery.maxDeadLetters);
           dispatcher.wake();
           return reply.code(202).send({ replaying: letters.length });
@@ -177,7 +176,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
         handler: async (request, reply) => {
           const webhook = await find(request.params.id);
           if (!(await store.listDeadLetters(webhook.id)).some((l) => l.id === request.params.event_id)) {
-            throw new HttpProblem({ status: 404, title: 'Not Found', detail: `No dead letter ${request.params.event_id} for webhook "${webhook.id}".` });
+            throw new HttpProblem({ status: 404, detail: `No dead letter ${request.params.event_id} for webhook "${webhook.id}".` });
           }
           await store.deleteDeadLetter(webhook.id, request.params.event_id);
           return reply.code(204).send(null);

@@ -45,7 +45,7 @@ export const odooAccountPlugin = fp(
       getter(this: FastifyRequest): Actor {
         const actor = (this as WithActorSlot)[ACTOR];
         if (actor) return actor;
-        if (actor === undefined) throw new HttpProblem({ status: 503, title: 'Service Unavailable', detail: 'No Odoo account is configured.' });
+        if (actor === undefined) throw new HttpProblem({ status: 503, detail: 'No Odoo account is configured.' });
         throw new Error(`request.actor was read on ${this.method} ${this.routeOptions.url ?? this.url} before authentication set it (only a handler of a route that requires a role may read it)`);
       },
     });

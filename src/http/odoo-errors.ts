@@ -30,7 +30,7 @@ export function odooProblem(err: unknown): HttpProblem | undefined {
   if (isRegistryError(err)) return registryProblem(err);
   if (isOdooError(err)) return fromOdoo(err);
   if (isStateUnavailable(err)) {
-    return new HttpProblem({ status: 503, title: 'Service Unavailable', detail: err.message, headers: { 'retry-after': STATE_RETRY_AFTER_SECONDS }, type: '/problems/state-unavailable' });
+    return new HttpProblem({ status: 503, detail: err.message, headers: { 'retry-after': STATE_RETRY_AFTER_SECONDS }, type: '/problems/state-unavailable' });
   }
   return undefined;
 }
@@ -41,35 +41,33 @@ const STATE_RETRY_AFTER_SECONDS = '2';
 function fromOdoo(err: OdooError): HttpProblem {
   switch (err.kind) {
     case 'access_denied':
-      return new HttpProblem({ status: 502, title: 'Bad Gateway', detail: 'The gateway could not sign in to the registry (its Odoo credentials were refused).' });
+      return new HttpProblem({ status: 502, detail: 'The gateway could not sign in to the registry (its Odoo credentials were refused).' });
     case 'access_error':
       return new HttpProblem({
         status: 403,
-        title: 'Forbidden',
         detail: `Odoo refused the operation for the gateway's Odoo account: ${firstLine(err.message)}`,
         type: '/problems/odoo-access-error',
       });
     case 'missing':
-      return new HttpProblem({ status: 404, title: 'Not Found', detail: 'The record does not exist or has been deleted.' });
+      return new HttpProblem({ status: 404, detail: 'The record does not exist or has been deleted.' });
     case 'validation':
     case 'user_error': {
       const message = firstLine(err.message) || 'Odoo refused the values.';
-      if (DUPLICATE.test(message)) return new HttpProblem({ status: 409, title: 'Conflict', detail: message });
-      return new HttpProblem({ status: 422, title: 'Unprocessable Content', detail: message, businessRefusal: true });
+      if (DUPLICATE.test(message)) return new HttpProblem({ status: 409, detail: message });
+      return new HttpProblem({ status: 422, detail: message, businessRefusal: true });
     }
     case 'timeout':
-      return new HttpProblem({ status: 504, title: 'Gateway Timeout', detail: 'The registry did not answer in time. A create may or may not have happened: retry with the same Idempotency-Key.' });
+      return new HttpProblem({ status: 504, detail: 'The registry did not answer in time. A create may or may not have happened: retry with the same Idempotency-Key.' });
     case 'unavailable':
       return new HttpProblem({
         status: 503,
-        title: 'Service Unavailable',
         detail: 'The registry is unreachable; retry later.',
         headers: { 'retry-after': odooRetryAfter(err) },
       });
     case 'session_expired':
     case 'server_error':
     case 'bad_response':
-      return new HttpProblem({ status: 502, title: 'Bad Gateway', detail: 'The registry failed to process the request.' });
+      return new HttpProblem({ status: 502, detail: 'The registry failed to process the request.' });
   }
 }
 
@@ -77,19 +75,19 @@ function registryProblem(err: RegistryError): HttpProblem {
   const extensions = err.extensions;
   switch (err.kind) {
     case 'not_found':
-      return new HttpProblem({ status: 404, title: 'Not Found', detail: err.message, extensions });
+      return new HttpProblem({ status: 404, detail: err.message, extensions });
     case 'conflict':
-      return new HttpProblem({ status: 409, title: 'Conflict', detail: err.message, errors: err.errors, extensions });
+      return new HttpProblem({ status: 409, detail: err.message, errors: err.errors, extensions });
     case 'invalid':
-      return new HttpProblem({ status: 422, title: 'Unprocessable Content', detail: err.message, errors: err.errors, extensions, businessRefusal: true });
+      return new HttpProblem({ status: 422, detail: err.message, errors: err.errors, extensions, businessRefusal: true });
     case 'stale':
-      return new HttpProblem({ status: 412, title: 'Precondition Failed', detail: err.message });
+      return new HttpProblem({ status: 412, detail: err.message });
     case 'bad_cursor':
-      return new HttpProblem({ status: 400, title: 'Bad Request', detail: err.message, errors: [{ field: 'query.cursor', message: err.message }] });
+      return new HttpProblem({ status: 400, detail: err.message, errors: [{ field: 'query.cursor', message: err.message }] });
     case 'idempotency_mismatch':
-      return new HttpProblem({ status: 422, title: 'Unprocessable Content', detail: err.message, errors: [{ field: 'header.idempotency-key', message: err.message }] });
+      return new HttpProblem({ status: 422, detail: err.message, errors: [{ field: 'header.idempotency-key', message: err.message }] });
     case 'in_flight':
-      return new HttpProblem({ status: 409, title: 'Conflict', detail: err.message, headers: { 'retry-after': '1' } });
+      return new HttpProblem({ status: 409, detail: err.message, headers: { 'retry-after': '1' } });
   }
 }
 

@@ -29,7 +29,8 @@ export class HttpProblem extends Error {
 
   constructor(init: {
     status: number;
-    title: string;
+    /** The status's own title (the table below) unless given. */
+    title?: string;
     detail?: string;
     type?: string;
     errors?: FieldError[];
@@ -37,10 +38,11 @@ export class HttpProblem extends Error {
     extensions?: Record<string, unknown>;
     businessRefusal?: boolean;
   }) {
-    super(init.detail ?? init.title);
+    const title = init.title ?? problemTitle(init.status);
+    super(init.detail ?? title);
     this.name = 'HttpProblem';
     this.status = init.status;
-    this.title = init.title;
+    this.title = title;
     this.detail = init.detail;
     this.type = init.type ?? problemType(init.status);
     this.errors = init.errors;
@@ -50,30 +52,36 @@ export class HttpProblem extends Error {
   }
 }
 
-const TYPE_BY_STATUS: Record<number, string> = {
-  400: 'bad-request',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not-found',
-  405: 'method-not-allowed',
-  406: 'not-acceptable',
-  409: 'conflict',
-  412: 'precondition-failed',
-  413: 'payload-too-large',
-  414: 'uri-too-long',
-  415: 'unsupported-media-type',
-  422: 'unprocessable-content',
-  428: 'precondition-required',
-  429: 'too-many-requests',
-  500: 'internal-error',
-  502: 'bad-gateway',
-  503: 'service-unavailable',
-  504: 'gateway-timeout',
+/** Each status the gateway answers with: its problem title (RFC 9110's reason phrase) and type. */
+const PROBLEMS: Record<number, { title: string; type: string }> = {
+  400: { title: 'Bad Request', type: 'bad-request' },
+  401: { title: 'Unauthorized', type: 'unauthorized' },
+  403: { title: 'Forbidden', type: 'forbidden' },
+  404: { title: 'Not Found', type: 'not-found' },
+  405: { title: 'Method Not Allowed', type: 'method-not-allowed' },
+  406: { title: 'Not Acceptable', type: 'not-acceptable' },
+  409: { title: 'Conflict', type: 'conflict' },
+  412: { title: 'Precondition Failed', type: 'precondition-failed' },
+  413: { title: 'Content Too Large', type: 'payload-too-large' },
+  414: { title: 'URI Too Long', type: 'uri-too-long' },
+  415: { title: 'Unsupported Media Type', type: 'unsupported-media-type' },
+  422: { title: 'Unprocessable Content', type: 'unprocessable-content' },
+  428: { title: 'Precondition Required', type: 'precondition-required' },
+  429: { title: 'Too Many Requests', type: 'too-many-requests' },
+  500: { title: 'Internal Server Error', type: 'internal-error' },
+  502: { title: 'Bad Gateway', type: 'bad-gateway' },
+  503: { title: 'Service Unavailable', type: 'service-unavailable' },
+  504: { title: 'Gateway Timeout', type: 'gateway-timeout' },
 };
 
 /** Problem type URIs are relative references, stable across deployments (RFC 9457 §3.1.1). */
 export function problemType(status: number): string {
-  return `/problems/${TYPE_BY_STATUS[status] ?? 'error'}`;
+  return `/problems/${PROBLEMS[status]?.type ?? 'error'}`;
+}
+
+/** The problem title of a status (a client error the table lacks reads as a bad request, a server error as an internal one). */
+export function problemTitle(status: number): string {
+  return PROBLEMS[status]?.title ?? (status < 500 ? 'Bad Request' : 'Internal Server Error');
 }
 
 export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyReply {
@@ -91,11 +99,11 @@ export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyR
 }
 
 export const badRequest = (detail: string, errors?: FieldError[]) =>
-  new HttpProblem({ status: 400, title: 'Bad Request', detail, errors });
-export const notFound = (detail: string) => new HttpProblem({ status: 404, title: 'Not Found', detail });
+  new HttpProblem({ status: 400, detail, errors });
+export const notFound = (detail: string) => new HttpProblem({ status: 404, detail });
 export const conflict = (detail: string, errors?: FieldError[]) =>
-  new HttpProblem({ status: 409, title: 'Conflict', detail, errors });
+  new HttpProblem({ status: 409, detail, errors });
 export const preconditionFailed = (detail: string) =>
-  new HttpProblem({ status: 412, title: 'Precondition Failed', detail });
+  new HttpProblem({ status: 412, detail });
 export const unprocessable = (detail: string, errors?: FieldError[]) =>
-  new HttpProblem({ status: 422, title: 'Unprocessable Content', detail, errors });
+  new HttpProblem({ status: 422, detail, errors });

@@ -1,17 +1,17 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/load.js';
-import { MemoryReplayGuard } from '../dci/replay-guard.js';
 import { MemoryIdempotencyStore } from '../registry/idempotency.js';
 import { MemoryRecordLocks } from '../registry/record-locks.js';
-import type { DciTransactionStore } from '../dci/transactions.js';
-import { RedisTransactionStore } from './redis-dci.js';
+import { MemoryReplayGuard } from './replay-guard.js';
+import { MemoryRecordHash, type RecordHash } from './record-hash.js';
 import { RedisStateStore } from './redis.js';
-import type { StateStore } from './types.js';
+import type { StateStore, StoreBuilders } from './types.js';
 
 export { isStateUnavailable, StateUnavailableError } from './errors.js';
-export { RedisTransactionStore } from './redis-dci.js';
 export { RedisStateStore } from './redis.js';
-export type { StateHealth, StateStore } from './types.js';
+export type { RecordHash } from './record-hash.js';
+export type { MessageReplayGuard } from './replay-guard.js';
+export type { StateHealth, StateStore, StoreBuilders } from './types.js';
 
 /** odoo.timeoutMs's default, for a gateway without an `odoo` section (sandbox). */
 const DEFAULT_WRITE_TIMEOUT_MS = 15_000;
@@ -27,6 +27,14 @@ export class MemoryStateStore implements StateStore {
   constructor(idempotencyTtlMs: number, replayWindowMs: number) {
     this.idempotency = new MemoryIdempotencyStore(idempotencyTtlMs);
     this.replay = new MemoryReplayGuard(replayWindowMs);
+  }
+
+  storeFor<T>(builders: StoreBuilders<T>): T {
+    return builders.memory();
+  }
+
+  recordHash<T extends { createdAt: string }>(_key: string, _guarantee: string): RecordHash<T> {
+    return new MemoryRecordHash<T>();
   }
 
   async health() {
@@ -58,13 +66,4 @@ export function createStateStore(config: Config, log: FastifyBaseLogger): StateS
     },
     log,
   );
-}
-
-/**
- * Where async DCI transactions and their pending work are kept: in the state store's Redis
- * (on its connection) when there is one, so they survive a restart and every replica works
- * on them; undefined otherwise (the DCI plugin then keeps them in memory and warns).
- */
-export function durableDciStore(config: Config, state: StateStore): DciTransactionStore | undefined {
-  return state instanceof RedisStateStore ? new RedisTransactionStore(state.redis, config.dci.async.retentionSeconds * 1000) : undefined;
 }

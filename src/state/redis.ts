@@ -1,10 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { replayKey, type MessageReplayGuard } from '../dci/replay-guard.js';
+import { replayKey, type MessageReplayGuard } from './replay-guard.js';
 import { connectRedis, guarded, type RedisSettings } from './redis-client.js';
 import { RedisIdempotencyStore } from './redis-idempotency.js';
 import { RedisRecordLocks, type RedisLockSettings } from './redis-locks.js';
-import type { StateHealth, StateStore } from './types.js';
+import { RedisRecordHash, type RecordHash } from './record-hash.js';
+import type { StateHealth, StateStore, StoreBuilders } from './types.js';
 
 export interface RedisStateSettings extends RedisSettings, RedisLockSettings {
   idempotencyTtlMs: number;
@@ -33,7 +34,6 @@ const keyOf = (senderId: string, messageId: string): string => `dci:${Buffer.fro
 /** Every guarantee that must hold across replicas, kept in one Redis (see StateStore). */
 export class RedisStateStore implements StateStore {
   readonly kind = 'redis';
-  /** Also the rate limiter's (its own Redis store, sharing this connection). */
   readonly redis: Redis;
   readonly idempotency: RedisIdempotencyStore;
   readonly locks: RedisRecordLocks;
@@ -44,6 +44,14 @@ export class RedisStateStore implements StateStore {
     this.idempotency = new RedisIdempotencyStore(this.redis, settings.idempotencyTtlMs, settings.leaseMs);
     this.locks = new RedisRecordLocks(this.redis, settings);
     this.replay = new RedisReplayGuard(this.redis, settings.replayWindowMs);
+  }
+
+  storeFor<T>(builders: StoreBuilders<T>): T {
+    return builders.redis(this.redis);
+  }
+
+  recordHash<T extends { createdAt: string }>(key: string, guarantee: string): RecordHash<T> {
+    return new RedisRecordHash<T>(this.redis, key, guarantee);
   }
 
   get connected(): boolean {

@@ -1,6 +1,15 @@
-import type { MessageReplayGuard } from '../dci/replay-guard.js';
+import type { Redis } from 'ioredis';
+import type { RecordHash } from './record-hash.js';
+import type { MessageReplayGuard } from './replay-guard.js';
 import type { IdempotencyStore } from '../registry/idempotency.js';
 import type { RecordLocks } from '../registry/record-locks.js';
+
+/** How a feature builds its store on each backend; the state store calls the one that is its own. */
+export interface StoreBuilders<T> {
+  memory(): T;
+  /** On the state store's Redis connection (key prefix and timeouts included). */
+  redis(redis: Redis): T;
+}
 
 export type StateHealth = { up: true } | { up: false; reason: string };
 
@@ -15,6 +24,10 @@ export interface StateStore {
   readonly idempotency: IdempotencyStore;
   readonly locks: RecordLocks;
   readonly replay: MessageReplayGuard;
+  /** A feature's store on this backend (the DCI transactions, the event log, the outbound queues): memory or this store's Redis. */
+  storeFor<T>(builders: StoreBuilders<T>): T;
+  /** Records by id on this backend (webhooks, DCI subscriptions); `guarantee` names them in errors when Redis is down. */
+  recordHash<T extends { createdAt: string }>(key: string, guarantee: string): RecordHash<T>;
   /** Connected now, without a round trip (metrics). Always true in memory. */
   readonly connected: boolean;
   /** Whether the store answers now (readiness, check-config). Always up in memory. */

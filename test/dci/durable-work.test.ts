@@ -4,6 +4,8 @@
  * on one Redis deliver each callback once; while Redis is down the async routes answer 503 in
  * the standard's HttpErrorResponse shape, and the work accepted before resumes once it is back.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { startGateway } from '../support/gateway.js';
 import { captureLogs } from '../support/stack.js';
@@ -144,6 +146,49 @@ t.test('Redis down: async routes answer 503 (HttpErrorResponse); accepted work r
   const callback = await receiver.waitFor('/cb/registry/on-search', (c) => c.body.message.correlation_id === correlationId);
   t.equal(callback.body.header.status, 'succ', 'delivered after Redis came back');
   t.ok(callback.signatureValid);
+});
+
+t.test('Redis gone while a callback is in flight: the attempt is settled once it is back, not left leased', { skip }, async (t) => {
+  // The receiver holds the first callback until Redis has been killed, then refuses it: the
+  // worker's reschedule meets a dead Redis every time, not by chance of timing.
+  const server = await startRedis({ appendonly: true });
+  t.teardown(() => server.stop());
+  let release: (() => void) | undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let inFlight: (() => void) | undefined;
+  const arrived = new Promise<void>((resolve) => (inFlight = resolve));
+  const answered: number[] = [];
+  const hook = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      const first = answered.length === 0;
+      answered.push(first ? 503 : 200);
+      if (!first) return void response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      inFlight!();
+      void held.then(() => response.writeHead(503).end());
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => hook.close(() => resolve())));
+  const origin = `http://127.0.0.1:${(hook.address() as AddressInfo).port}`;
+  const gw = await startDciGateway(
+    t,
+    sim,
+    { signingKey, senders: { [SENDER]: { requireSignature: false, callbackUrl: origin } }, async: { retryBaseMs: 50, retryMaxMs: 200, deliveryAttempts: 20 } },
+    { url: server.url, keyPrefix: `in-flight-${++prefixCounter}:` },
+  );
+  gateways.push(gw);
+  while (!gw.app.state.connected) await sleep(20);
+  const ack = await gw.post('/registry/search', search());
+  t.equal(ack.body.message.ack_status, 'ACK');
+  await arrived;
+  await server.kill();
+  release!();
+  await sleep(300);
+  await server.start();
+  // Well within the job's lease (a minute): only a settled attempt is worked again this soon.
+  for (let i = 0; i < 200 && !answered.includes(200); i++) await sleep(50);
+  t.same(answered.slice(0, 2), [503, 200], 'the refused attempt is retried once Redis is back');
 });
 
 t.test('with Redis the gateway does not warn that pending work is kept in memory; without, it does', { skip }, async (t) => {

@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import type { Test } from 'tap';
-import type { DciSettingsInput } from '../../src/dci/settings.js';
+import type { DciSettingsInput } from '../../src/config/dci.js';
 import { startGateway, type Answer, type ListeningGateway, type OdooEndpoint } from '../support/gateway.js';
 import { startOdooTarget, type OdooTarget } from '../support/odoo-target.js';
 import { authHeaders, type TokenKind } from '../support/tokens.js';

@@ -9,7 +9,8 @@ import { pino } from 'pino';
 import t from 'tap';
 import type { DciTransaction, DciTransactionStore, DeliveryJob } from '../../src/dci/transactions.js';
 import { InMemoryTransactionStore } from '../../src/dci/transactions.js';
-import { isStateUnavailable, RedisStateStore, RedisTransactionStore } from '../../src/state/index.js';
+import { RedisTransactionStore } from '../../src/dci/redis-transactions.js';
+import { isStateUnavailable, RedisStateStore } from '../../src/state/index.js';
 import { redisServerMissing, startRedis, type RedisServer } from '../support/redis.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -41,7 +41,6 @@ const DEFAULT_MAX_ENTRIES = 10_000;
 export function basicRefused(reason: string): HttpProblem {
   return new HttpProblem({
     status: 401,
-    title: 'Unauthorized',
     detail: `The Odoo login and password were refused: ${reason}.`,
     headers: { 'www-authenticate': `Basic realm="${REALM}", charset="UTF-8"` },
   });
@@ -50,7 +49,6 @@ export function basicRefused(reason: string): HttpProblem {
 function odooUnreachable(err: OdooError): HttpProblem {
   return new HttpProblem({
     status: 503,
-    title: 'Service Unavailable',
     detail: 'The registry cannot be reached to check the Odoo login; retry later.',
     headers: { 'retry-after': odooRetryAfter(err) },
   });
@@ -154,5 +152,5 @@ function problemFor(err: unknown): HttpProblem {
     if (err.kind === 'access_denied') return basicRefused('wrong login or password');
     if (err.isTransport) return odooUnreachable(err);
   }
-  return new HttpProblem({ status: 502, title: 'Bad Gateway', detail: 'The registry failed to check the Odoo login.' });
+  return new HttpProblem({ status: 502, detail: 'The registry failed to check the Odoo login.' });
 }

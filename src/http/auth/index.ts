@@ -64,7 +64,7 @@ export const authPlugin = fp<AuthPluginOptions>(
       if (!ACCESS_LEVELS.includes(access as RouteAccess)) {
         // Fail closed: only a route added before this plugin loaded can get here unchecked.
         request.log.error({ route: request.routeOptions.url }, 'route declares no access level');
-        throw new HttpProblem({ status: 500, title: 'Internal Server Error', detail: 'This route declares no access level.' });
+        throw new HttpProblem({ status: 500, detail: 'This route declares no access level.' });
       }
       if (access === undefined) return;
       try {

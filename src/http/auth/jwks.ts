@@ -1,4 +1,6 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import { fetch } from 'undici';
+import { outboundDispatcher } from '../../outbound/http-agent.js';
 
 export interface JwksKeyStoreOptions {
   url: string;
@@ -72,6 +74,7 @@ export class JwksKeyStore {
     try {
       const response = await fetch(this.options.url, {
         headers: { accept: 'application/json' },
+        dispatcher: outboundDispatcher(),
         signal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? 5000),
       });
       if (!response.ok) throw new JwksFetchError(`JWKS ${this.options.url} answered HTTP ${response.status}`);

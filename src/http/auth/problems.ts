@@ -12,7 +12,6 @@ function quoted(text: string): string {
 export function credentialsMissing(schemes: string[]): HttpProblem {
   return new HttpProblem({
     status: 401,
-    title: 'Unauthorized',
     detail: 'This operation needs a bearer token: send "Authorization: Bearer <token>".',
     headers: { 'www-authenticate': schemes.map((s) => `${s} realm="${REALM}"`).join(', ') },
   });
@@ -22,7 +21,6 @@ export function credentialsMissing(schemes: string[]): HttpProblem {
 export function invalidToken(reason: string): HttpProblem {
   return new HttpProblem({
     status: 401,
-    title: 'Unauthorized',
     detail: `The bearer token was refused: ${reason}.`,
     headers: { 'www-authenticate': `Bearer realm="${REALM}", error="invalid_token", error_description=${quoted(reason)}` },
   });
@@ -32,7 +30,6 @@ export function invalidToken(reason: string): HttpProblem {
 export function roleMissing(role: Role, bearer: boolean): HttpProblem {
   return new HttpProblem({
     status: 403,
-    title: 'Forbidden',
     detail: `This operation needs the role "${role}", which the caller does not have.`,
     extensions: { missing_role: role },
     ...(bearer ? { headers: { 'www-authenticate': `Bearer realm="${REALM}", error="insufficient_scope", error_description=${quoted(`needs ${role}`)}` } } : {}),
@@ -43,7 +40,6 @@ export function roleMissing(role: Role, bearer: boolean): HttpProblem {
 export function issuerKeysUnavailable(): HttpProblem {
   return new HttpProblem({
     status: 503,
-    title: 'Service Unavailable',
     detail: "The token issuer's signing keys cannot be fetched right now; retry later.",
     headers: { 'retry-after': '5' },
   });

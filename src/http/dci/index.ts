@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { DCI_SCOPE_SEARCH, DCI_SCOPE_STATUS, ROLE_GET } from '../../config/auth.js';
-import { DciBusyError, type DciAsyncService } from '../../dci/async.js';
+import { DciBusyError } from '../../dci/async.js';
 import type { ErrorCode, HttpErrorBody } from '../../dci/envelope.js';
-import { DciMessageError } from '../../dci/search.js';
+import { DciMessageError, type DciMessages } from '../../dci/messages.js';
 import { problemHandler, UnexpectedFailure, type ProblemFormatter } from '../errors.js';
 import { HttpProblem } from '../problem.js';
 import { dciSubscriptionRoutes } from './subscriptions.js';
@@ -35,17 +35,17 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
     const issuer = tokenIssuer;
     if (!principal || !issuer || principal.issuer !== issuer.issuer) return undefined;
     if (!principal.scopes?.has(scope)) {
-      throw new HttpProblem({ status: 403, title: 'Forbidden', detail: `This token lacks the DCI scope ${scope}.` });
+      throw new HttpProblem({ status: 403, detail: `This token lacks the DCI scope ${scope}.` });
     }
     return issuer.senderOf(principal.clientId ?? principal.sub);
   };
   const refuseBasic = (request: FastifyRequest) => {
     // Their Odoo password would have to be kept until the search runs; it never is.
-    if (request.principal?.odooCredentials) throw new HttpProblem({ status: 403, title: 'Forbidden', detail: 'The async DCI routes need a bearer token, not HTTP Basic.' });
+    if (request.principal?.odooCredentials) throw new HttpProblem({ status: 403, detail: 'The async DCI routes need a bearer token, not HTTP Basic.' });
   };
 
   await app.register(async (scope) => {
-    scope.setErrorHandler(dciErrorHandler(asyncService));
+    scope.setErrorHandler(dciErrorHandler(dci.messages));
     const routes: Array<[string, (request: FastifyRequest) => Promise<unknown>]> = [
       [DCI_SEARCH_PATH, (request) => service.search(request.body, () => request.actor.client, { expectedSender: callerSender(request, DCI_SCOPE_SEARCH) })],
       [DCI_ASYNC_SEARCH_PATH, (request) => (refuseBasic(request), asyncService.acceptSearch(request.body, callerSender(request, DCI_SCOPE_SEARCH)))],
@@ -85,7 +85,7 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 const isTransportStatus = (status: number) => status === 401 || status === 403 || status >= 500;
 
 /** DCI's own refusals keep their codes; every other failure is classified once and written in the standard's shapes. */
-function dciErrorHandler(acks: DciAsyncService): (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+function dciErrorHandler(acks: DciMessages): (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
   const format: ProblemFormatter = (problem, _request, reply) => {
     for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
     const code = CODE_BY_STATUS[problem.status] ?? (problem.status >= 500 ? 'err.service.unavailable' : 'err.request.bad');

@@ -32,6 +32,6 @@ export function registerHealthRoutes(app: FastifyInstance): void {
     if (result.ready) return { status: 'ready', ...sharedState };
     request.log.warn({ reason: result.reason }, 'not ready');
     const retryAfter = String(Math.max(1, Math.ceil(config.readiness.cacheMs / 1000)));
-    return sendProblem(reply, new HttpProblem({ status: 503, title: 'Service Unavailable', detail: `Not ready: ${result.reason}.`, headers: { 'retry-after': retryAfter } }));
+    return sendProblem(reply, new HttpProblem({ status: 503, detail: `Not ready: ${result.reason}.`, headers: { 'retry-after': retryAfter } }));
   });
 }

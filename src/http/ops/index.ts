@@ -4,7 +4,6 @@ import { metricsAreServed, type GatewayMetrics } from '../../metrics.js';
 import { registerHealthRoutes } from './health.js';
 import { registerLoadShedding } from './load-shedding.js';
 import { registerMetricsRoute, serveMetricsSeparately } from './metrics-endpoint.js';
-import { RedisStateStore } from '../../state/index.js';
 import { registerRateLimit } from './rate-limit.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { installConnectionDraining } from './shutdown.js';
@@ -27,7 +26,8 @@ export const opsPlugin = fp(
     const { config, metrics } = app;
     if (config.server.underPressure.enabled) await registerLoadShedding(app, config.server.underPressure);
     if (config.rateLimit.enabled) {
-      const redis = app.state instanceof RedisStateStore ? app.state.redis : undefined;
+      // Counters shared by replicas when the state store is Redis: the limiter keeps them on its connection.
+      const redis = app.state.storeFor({ memory: () => undefined, redis: (client) => client });
       await registerRateLimit(app, { ...config.rateLimit, redis }, metrics);
     }
     installConnectionDraining(app);

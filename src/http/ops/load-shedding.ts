@@ -31,7 +31,7 @@ export async function registerLoadShedding(app: FastifyInstance, options: LoadSh
       request.log.warn({ pressure: type }, 'shedding load');
       // A rejection reaches the error handler, which renders the problem with its headers.
       return Promise.reject(
-        new HttpProblem({ status: 503, title: 'Service Unavailable', detail: 'The gateway is overloaded; retry later.', headers: { 'retry-after': retryAfter } }),
+        new HttpProblem({ status: 503, detail: 'The gateway is overloaded; retry later.', headers: { 'retry-after': retryAfter } }),
       );
     },
   });

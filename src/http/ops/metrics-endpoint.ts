@@ -21,7 +21,7 @@ export function registerMetricsRoute(app: FastifyInstance, metrics: GatewayMetri
     if (!hasMetricsToken(request.headers, token)) {
       return sendProblem(
         reply,
-        new HttpProblem({ status: 401, title: 'Unauthorized', detail: 'The metrics token is missing or wrong.', headers: { 'www-authenticate': 'Bearer realm="metrics"' } }),
+        new HttpProblem({ status: 401, detail: 'The metrics token is missing or wrong.', headers: { 'www-authenticate': 'Bearer realm="metrics"' } }),
       );
     }
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());

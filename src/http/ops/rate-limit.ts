@@ -45,7 +45,6 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
       const retryAfter = String(Math.max(1, Math.ceil(context.ttl / 1000)));
       return new HttpProblem({
         status: 429,
-        title: 'Too Many Requests',
         detail: `Rate limit of ${context.max} requests per ${context.after} exceeded; retry in ${retryAfter} s.`,
         headers: { 'retry-after': retryAfter },
       });

@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { outboundDispatcher } from './http-agent.js';
 
 /** The outcome of one delivery attempt: delivered, or why not (status, timeout, network error; never the body). */
 export type DeliveryOutcome = { ok: true; status: number } | { ok: false; error: string };
@@ -16,6 +17,7 @@ export function httpDeliverer(timeoutMs: number, userAgent: string): Deliverer {
     try {
       const response = await request(url, {
         method: 'POST',
+        dispatcher: outboundDispatcher(),
         headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': userAgent, ...headers },
         body: typeof body === 'string' ? body : JSON.stringify(body),
         headersTimeout: timeoutMs,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { matchesQuery, type ClaimedJob, type DciJob, type DciTransaction, type DciTransactionStore, type TransactionQuery } from '../dci/transactions.js';
-import { guarded } from './redis-client.js';
+import { matchesQuery, type ClaimedJob, type DciJob, type DciTransaction, type DciTransactionStore, type TransactionQuery } from './transactions.js';
+import { guarded } from '../state/redis-client.js';
 
 const GUARANTEE = 'the async DCI transaction';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { secretSchema } from '../config/secret.js';
+import { secretSchema } from './secret.js';
 
 /** One DCI sender (an SP-MIS or another registry) the gateway knows by its `header.sender_id`. */
 const senderSchema = z

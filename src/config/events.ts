@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { secretSchema } from '../config/secret.js';
+import { secretSchema } from './secret.js';
 
 /** Event types a subscription can ask for (CloudEvents `type` is `org.openg2p.registry.` + one of these). */
 export const EVENT_TYPES = [

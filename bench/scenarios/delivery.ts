@@ -1,0 +1,220 @@
+/**
+ * Scenario 9, delivery: how fast the gateway delivers what it sends out, with one gateway
+ * process and with three sharing one Redis. DCI callbacks: asynchronous transaction-status
+ * requests (answered from the transaction store, no Odoo search), each acknowledged at once and
+ * answered on the sender's `on-status` callback. Webhooks: the change detector reads a fresh
+ * registry from the beginning and every event goes to each of several webhooks. Both receivers
+ * run in the bench process and answer 200 at once, so the figures are the gateway's own.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startRedis } from '../../test/support/redis.js';
+import { startSimulator } from '../../src/sim/index.js';
+import { startGatewayChild, type GatewayChild } from '../gateway-child.js';
+import { benchToken, fixed, sleep, type BenchOptions, type ScenarioReport } from '../support.js';
+
+const SENDER = 'bench-spmis';
+const WEBHOOKS = 4;
+/** Async requests in flight from the bench at once (spread over the replicas). */
+const CLIENT_CONCURRENCY = 16;
+/** Deliveries have ended when none arrived for this long. */
+const QUIET_MS = 5_000;
+
+/** Counts what reaches it: POSTs per path, the first and last arrival, and repeats of an id. */
+class Receiver {
+  private server: Server | undefined;
+  origin = '';
+  arrivals: number[] = [];
+  private readonly ids = new Set<string>();
+  repeats = 0;
+
+  async start(): Promise<void> {
+    this.server = createServer((request: IncomingMessage, response: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        this.arrivals.push(performance.now());
+        // An event goes to every webhook with the same id: a repeat is the same id on the same path.
+        const id = request.headers['webhook-id'] ?? messageIdOf(Buffer.concat(chunks).toString('utf8'));
+        const key = `${request.url} ${String(id)}`;
+        if (id && this.ids.has(key)) this.repeats++;
+        if (id) this.ids.add(key);
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    this.server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  reset(): void {
+    this.arrivals = [];
+    this.ids.clear();
+    this.repeats = 0;
+  }
+
+  /** Waits until `expected` arrived (or, without a number, until arrivals stop), within `limitMs`. */
+  async settle(limitMs: number, expected?: number): Promise<void> {
+    const deadline = performance.now() + limitMs;
+    while (performance.now() < deadline) {
+      if (expected !== undefined && this.arrivals.length >= expected) return;
+      const last = this.arrivals.at(-1);
+      if (expected === undefined && last !== undefined && performance.now() - last > QUIET_MS) return;
+      await sleep(50);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+function messageIdOf(body: string): string | undefined {
+  try {
+    return (JSON.parse(body) as { header?: { message_id?: string } }).header?.message_id;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Rate {
+  delivered: number;
+  perSecond: number;
+  repeats: number;
+}
+
+export async function deliveryScenario(options: BenchOptions): Promise<ScenarioReport> {
+  const callbacks = options.quick ? 400 : 2_000;
+  const redis = await startRedis();
+  const sim = await startSimulator({ households: options.quick ? 40 : 150, seed: 9 });
+  const receiver = new Receiver();
+  await receiver.start();
+  const children: GatewayChild[] = [];
+  let run = 0;
+  const startReplicas = async (count: number, events: boolean): Promise<GatewayChild[]> => {
+    // A key prefix per run: every run starts from an empty queue, log and detector cursor.
+    const prefix = `bench-delivery-${++run}:`;
+    const sections = {
+      redis: { keyPrefix: prefix },
+      dci: {
+        senders: { [SENDER]: { requireSignature: false, callbackUrl: `${receiver.origin}/dci` } },
+        async: { maxPending: 1_000_000 },
+      },
+      events: {
+        enabled: events,
+        pollIntervalMs: 100,
+        startFrom: 'beginning',
+        webhooks: {
+          subscriptions: Array.from({ length: WEBHOOKS }, (_, i) => ({ id: `bench-${i}`, url: `${receiver.origin}/hooks/${i}`, secret: 'bench-webhook-secret-0123456789abcdef' })),
+        },
+      },
+    };
+    const started = await Promise.all(Array.from({ length: count }, () => startGatewayChild(sim.url, redis.url, sections)));
+    children.push(...started);
+    return started;
+  };
+  const stopAll = async () => {
+    for (const child of children.splice(0)) await child.stop();
+  };
+  const headers = { authorization: `Bearer ${benchToken()}`, 'content-type': 'application/json' };
+
+  /** `count` async txn/status requests over the replicas; callbacks/s from the first request to the last callback. */
+  const callbackRate = async (replicas: GatewayChild[], count: number): Promise<Rate> => {
+    receiver.reset();
+    let next = 0;
+    const started = performance.now();
+    const client = async (lane: number) => {
+      for (let i = next++; i < count; i = next++) {
+        const origin = replicas[(lane + i) % replicas.length]!.origin;
+        const response = await fetch(`${origin}/registry/txn/status`, { method: 'POST', headers, body: JSON.stringify(statusRequest(i)) });
+        const ack = (await response.json()) as { message?: { ack_status?: string } };
+        if (response.status !== 200 || ack.message?.ack_status !== 'ACK') throw new Error(`txn/status answered ${response.status}: ${JSON.stringify(ack)}`);
+      }
+    };
+    await Promise.all(Array.from({ length: CLIENT_CONCURRENCY }, (_, lane) => client(lane)));
+    await receiver.settle(120_000, count);
+    const delivered = receiver.arrivals.length;
+    const lastAt = receiver.arrivals.at(-1) ?? performance.now();
+    return { delivered, perSecond: delivered / ((lastAt - started) / 1000), repeats: receiver.repeats };
+  };
+
+  /** Every event of a registry read from the beginning, to each webhook; deliveries/s from the first delivery to the last. */
+  const webhookRate = async (): Promise<Rate> => {
+    await receiver.settle(180_000);
+    const delivered = receiver.arrivals.length;
+    const first = receiver.arrivals[0] ?? 0;
+    const last = receiver.arrivals.at(-1) ?? 0;
+    return { delivered, perSecond: delivered > 1 ? (delivered - 1) / ((last - first) / 1000) : 0, repeats: receiver.repeats };
+  };
+
+  try {
+    const rates: Record<string, Rate> = {};
+    for (const count of [1, 3]) {
+      const replicas = await startReplicas(count, false);
+      await callbackRate(replicas, Math.min(100, callbacks)); // warm-up: JIT, connections
+      rates[`callbacks ${count}`] = await callbackRate(replicas, callbacks);
+      await stopAll();
+      receiver.reset();
+      await startReplicas(count, true);
+      rates[`webhooks ${count}`] = await webhookRate();
+      await stopAll();
+    }
+    const row = (label: string, rate: Rate) => [label, String(rate.delivered), fixed(rate.perSecond, 0), String(rate.repeats)];
+    const callbackScaling = rates['callbacks 3']!.perSecond / rates['callbacks 1']!.perSecond;
+    const webhookScaling = rates['webhooks 3']!.perSecond / rates['webhooks 1']!.perSecond;
+    return {
+      title: '9. Delivery: DCI callbacks and webhook deliveries per second, one and three gateway processes on one Redis',
+      method:
+        `Gateways in their own processes with Redis (a key prefix per run), one simulator, receivers in the bench process answering 200 at once. ` +
+        `Callbacks: ${callbacks} async POST /registry/txn/status (${CLIENT_CONCURRENCY} at a time, spread over the replicas, after 100 to warm up), ` +
+        `rate from the first request to the last on-status callback. Webhooks: the detector reads the whole registry from the beginning and every event goes to ${WEBHOOKS} webhooks; ` +
+        `rate from the first delivery to the last (until none for ${QUIET_MS / 1000} s). Repeats: deliveries of a message or event id already received on the same path.`,
+      tables: [
+        [
+          ['what, replicas', 'delivered', 'per second', 'repeats'],
+          row('DCI callbacks, 1', rates['callbacks 1']!),
+          row('DCI callbacks, 3', rates['callbacks 3']!),
+          row('webhook deliveries, 1', rates['webhooks 1']!),
+          row('webhook deliveries, 3', rates['webhooks 3']!),
+        ],
+      ],
+      verdicts: [
+        {
+          target: 'every DCI callback is delivered, with one replica and with three',
+          met: rates['callbacks 1']!.delivered >= callbacks && rates['callbacks 3']!.delivered >= callbacks,
+          evidence: `${rates['callbacks 1']!.delivered} and ${rates['callbacks 3']!.delivered} of ${callbacks}`,
+        },
+        {
+          target: 'three replicas deliver every webhook event as one does (the same number of deliveries)',
+          met: rates['webhooks 3']!.delivered === rates['webhooks 1']!.delivered,
+          evidence: `${rates['webhooks 1']!.delivered} with one, ${rates['webhooks 3']!.delivered} with three; throughput 3 ÷ 1: callbacks ${fixed(callbackScaling, 2)}×, webhooks ${fixed(webhookScaling, 2)}×`,
+        },
+      ],
+      notes: ['On a 2-core machine the gateway processes, the simulator, Redis and the bench share two cores: three replicas add no CPU.'],
+    };
+  } finally {
+    await stopAll();
+    await receiver.stop();
+    await sim.close();
+    await redis.stop().catch(() => undefined);
+  }
+}
+
+/** A transaction-status request about a transaction that does not exist: answered from the store alone. */
+function statusRequest(i: number) {
+  const id = `bench-${process.pid}-${Date.now()}-${i}`;
+  return {
+    header: {
+      version: '1.0.0',
+      message_id: `msg-${id}`,
+      message_ts: new Date().toISOString(),
+      action: 'txn-status',
+      sender_id: SENDER,
+      receiver_id: 'g2p-social-registry',
+      total_count: 1,
+      is_msg_encrypted: false,
+    },
+    message: { transaction_id: `txn-${id}`, txnstatus_request: { reference_id: `ref-${id}`, txn_type: 'search', attribute_type: 'transaction_id', attribute_value: `none-${id}` } },
+  };
+}
