@@ -198,7 +198,7 @@ export class DciSearchService {
     try {
       const search = parseSearch(item.search_criteria, this.catalog, this.settings);
       const today = this.now().toISOString().slice(0, 10);
-      const domain = await compileSearchDomain(search.entity, search.condition, { lookups: odooLookups(client, signal), settings: this.settings, today });
+      const domain = await compileSearchDomain(search.entity, search.condition, { lookups: odooLookups(client, this.settings.maxLookupRows, signal), settings: this.settings, today });
       const offset = (search.pageNumber - 1) * search.pageSize;
       const { total, records } = await fetchPage(client, search.entity, domain, { offset, limit: search.pageSize, order: search.order, ...(signal ? { signal } : {}) });
       if (total > this.settings.maxTotalCount) {

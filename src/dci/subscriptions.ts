@@ -282,7 +282,7 @@ export class DciSubscriptionService {
   }
 
   private async domain(entity: Entity, condition: ReturnType<typeof parseSearch>['condition'], client: OdooClient): Promise<OdooDomain> {
-    return compileSearchDomain(entity, condition, { lookups: odooLookups(client), settings: this.options.settings, today: new Date(this.now()).toISOString().slice(0, 10) });
+    return compileSearchDomain(entity, condition, { lookups: odooLookups(client, this.options.settings.maxLookupRows), settings: this.options.settings, today: new Date(this.now()).toISOString().slice(0, 10) });
   }
 
   /**
