@@ -8,6 +8,7 @@ import { compatPlugin } from './http/compat/index.js';
 import { dciPlugin } from './http/dci/index.js';
 import { tokenRoutePlugin } from './http/auth/token-route.js';
 import { jwksPlugin } from './http/jwks.js';
+import { installJsonBodyParser } from './http/json-body.js';
 import { odooAccountPlugin } from './http/odoo-account.js';
 import { opsPlugin } from './http/ops/index.js';
 import { openApiPlugin } from './http/openapi.js';
@@ -75,6 +76,7 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
     frameworkErrors,
   });
   const services = createServices(fileConfig, deps, app.log);
+  installJsonBodyParser(app, fileConfig.server.maxJsonDepth);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler);
 

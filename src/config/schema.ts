@@ -28,6 +28,8 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(3000),
         bodyLimitBytes: z.number().int().positive().default(1_048_576),
+        /** JSON bodies nesting objects/arrays deeper than this are refused (400) before they are parsed. */
+        maxJsonDepth: z.number().int().min(2).max(1000).default(64),
         requestTimeoutMs: z.number().int().positive().default(30_000),
         shutdownGraceMs: z.number().int().positive().default(10_000),
         trustProxy: z.boolean().default(false),
