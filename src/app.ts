@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config/load.js';
 import { frameworkErrors, installErrorHandling } from './http/errors.js';
@@ -61,10 +61,14 @@ export function withServices(app: FastifyInstance, services: GatewayServices): v
  * them in a wrong order stops start-up with the name of what is missing.
  */
 export function buildApp(fileConfig: Config, deps: AppDependencies = {}): FastifyInstance {
+  // Made with the services below; until then (no request is served before) nothing is quiet.
+  let quietRequest = (_request: { ip: string }): boolean => false;
   const app = Fastify({
     logger: loggerOptions(fileConfig.log.level),
     genReqId: requestIdFor,
     requestIdHeader: false,
+    // Refused requests are logged a few per address and window, the rest summed up (RefusalLog).
+    logController: new LogController({ disableRequestLogging: (request) => quietRequest(request) }),
     bodyLimit: fileConfig.server.bodyLimitBytes,
     requestTimeout: fileConfig.server.requestTimeoutMs,
     trustProxy: fileConfig.server.trustProxy,
@@ -76,6 +80,7 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
     frameworkErrors,
   });
   const services = createServices(fileConfig, deps, app.log);
+  quietRequest = (request) => services.refusals.quietRequest(request);
   installJsonBodyParser(app, fileConfig.server.maxJsonDepth);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler);

@@ -48,7 +48,14 @@ export const configSchema = z
       .strict()
       .prefault({}),
     log: z
-      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** Refused requests (failed authentication) per client address: the first `linesPerWindow` logged in full, the rest summed up per window. */
+        refusals: z
+          .object({ windowMs: z.number().int().positive().default(60_000), linesPerWindow: z.number().int().min(0).default(20) })
+          .strict()
+          .prefault({}),
+      })
       .strict()
       .prefault({}),
     /** Absent: sandbox mode (the bundled simulator with demo data). */
@@ -83,6 +90,21 @@ export const configSchema = z
         windowMs: z.number().int().positive().default(60_000),
         /** With Redis: when its counters cannot be reached, let requests through (`allow`) or refuse them with 503 (`refuse`). */
         whenStoreDown: z.enum(['allow', 'refuse']).default('allow'),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * The failed-authentication budget: failed Basic logins, bearer tokens, token-endpoint client
+     * secrets and DCI signatures per client address and per identity tried (login, client id,
+     * sender) per window; past it 429 with Retry-After, and a Basic guess never reaches Odoo.
+     * Counted in Redis when `redis.url` is set (one budget across replicas).
+     */
+    failedAuth: z
+      .object({
+        enabled: z.boolean().default(true),
+        windowMs: z.number().int().positive().default(15 * 60_000),
+        maxPerAddress: z.number().int().positive().default(50),
+        maxPerIdentity: z.number().int().positive().default(10),
       })
       .strict()
       .prefault({}),

@@ -5,12 +5,14 @@ import { MemoryIdempotencyStore } from '../registry/idempotency.js';
 import { MemoryRecordLocks } from '../registry/record-locks.js';
 import type { DciTransactionStore } from '../dci/transactions.js';
 import { RedisTransactionStore } from './redis-dci.js';
+import { MemoryFailureCounter } from './failure-counter.js';
 import { RedisStateStore } from './redis.js';
 import type { StateStore } from './types.js';
 
 export { isStateUnavailable, StateUnavailableError } from './errors.js';
 export { RedisTransactionStore } from './redis-dci.js';
 export { RedisStateStore } from './redis.js';
+export type { FailureCount, FailureCounter } from './failure-counter.js';
 export type { StateHealth, StateStore } from './types.js';
 
 /** odoo.timeoutMs's default, for a gateway without an `odoo` section (sandbox). */
@@ -23,6 +25,7 @@ export class MemoryStateStore implements StateStore {
   readonly idempotency: MemoryIdempotencyStore;
   readonly locks = new MemoryRecordLocks();
   readonly replay: MemoryReplayGuard;
+  readonly authFailures = new MemoryFailureCounter();
 
   constructor(idempotencyTtlMs: number, replayWindowMs: number) {
     this.idempotency = new MemoryIdempotencyStore(idempotencyTtlMs);

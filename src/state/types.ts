@@ -1,6 +1,7 @@
 import type { MessageReplayGuard } from '../dci/replay-guard.js';
 import type { IdempotencyStore } from '../registry/idempotency.js';
 import type { RecordLocks } from '../registry/record-locks.js';
+import type { FailureCounter } from './failure-counter.js';
 
 export type StateHealth = { up: true } | { up: false; reason: string };
 
@@ -15,6 +16,8 @@ export interface StateStore {
   readonly idempotency: IdempotencyStore;
   readonly locks: RecordLocks;
   readonly replay: MessageReplayGuard;
+  /** Failed authentications per client address and per login (the failed-authentication budget). */
+  readonly authFailures: FailureCounter;
   /** Connected now, without a round trip (metrics). Always true in memory. */
   readonly connected: boolean;
   /** Whether the store answers now (readiness, check-config). Always up in memory. */
