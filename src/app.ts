@@ -54,6 +54,11 @@ export function withServices(app: FastifyInstance, services: GatewayServices): v
   app.addHook('onClose', () => services.close());
 }
 
+/** `server.trustProxy` as Fastify takes it: a hop count becomes proxy-addr's "the first n hops" (Fastify's types lack the number form). */
+function trustedProxies(setting: Config['server']['trustProxy']): boolean | string | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 /**
  * Builds the gateway without listening: `server.ts` listens, tests use `inject` or listen on port 0.
  * The services are made once (src/services.ts) and decorated here; each plugin declares the
@@ -71,7 +76,7 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
     logController: new LogController({ disableRequestLogging: (request) => quietRequest(request) }),
     bodyLimit: fileConfig.server.bodyLimitBytes,
     requestTimeout: fileConfig.server.requestTimeoutMs,
-    trustProxy: fileConfig.server.trustProxy,
+    trustProxy: trustedProxies(fileConfig.server.trustProxy),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // Path parameters are bounded by the route schemas (which name the field), not by the router's 100 characters.

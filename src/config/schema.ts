@@ -1,10 +1,35 @@
 import { eventsSettingsSchema } from '../events/settings.js';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { authSchema } from './auth.js';
 import { secretSchema } from './secret.js';
 import { dciSettingsSchema } from '../dci/settings.js';
 import { endpointListSchema } from '../endpoints/declaration.js';
 import { odooSettingsSchema } from '../odoo/settings.js';
+
+/** proxy-addr's names for address ranges (loopback, linklocal, uniquelocal), or an IPv4/IPv6 address with an optional /prefix. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+const proxyAddress = z.string().trim().refine(isProxyAddress, 'must be an IP address, an address/prefix (CIDR) or loopback, linklocal, uniquelocal');
+
+/**
+ * Which peers' X-Forwarded-For is believed: false (none), the number of proxy hops in front of
+ * the gateway, or the proxies' addresses/CIDRs. `true` (every peer) is refused: any client
+ * could then choose the address its rate limit and failed-authentication budget count against.
+ */
+const trustProxySchema = z.union([
+  z.literal(false),
+  z.literal(true).refine(() => false, 'true would trust every peer (clients could pick their own address): give the proxies\' addresses/CIDRs or the number of hops'),
+  z.number().int().min(1).max(10),
+  z.array(proxyAddress).min(1),
+  proxyAddress,
+]);
 
 const account = z.object({ login: z.string().min(1), password: secretSchema }).strict();
 
@@ -32,7 +57,7 @@ export const configSchema = z
         maxJsonDepth: z.number().int().min(2).max(1000).default(64),
         requestTimeoutMs: z.number().int().positive().default(30_000),
         shutdownGraceMs: z.number().int().positive().default(10_000),
-        trustProxy: z.boolean().default(false),
+        trustProxy: trustProxySchema.default(false),
         /** Load shedding: 503 with Retry-After while the event loop is saturated (0 disables a check). */
         underPressure: z
           .object({
