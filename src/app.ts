@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config/load.js';
 import { frameworkErrors, installErrorHandling } from './http/errors.js';
@@ -8,6 +8,7 @@ import { compatPlugin } from './http/compat/index.js';
 import { dciPlugin } from './http/dci/index.js';
 import { tokenRoutePlugin } from './http/auth/token-route.js';
 import { jwksPlugin } from './http/jwks.js';
+import { installJsonBodyParser } from './http/json-body.js';
 import { odooAccountPlugin } from './http/odoo-account.js';
 import { opsPlugin } from './http/ops/index.js';
 import { openApiPlugin } from './http/openapi.js';
@@ -53,6 +54,11 @@ export function withServices(app: FastifyInstance, services: GatewayServices): v
   app.addHook('onClose', () => services.close());
 }
 
+/** `server.trustProxy` as Fastify takes it: a hop count becomes proxy-addr's "the first n hops" (Fastify's types lack the number form). */
+function trustedProxies(setting: Config['server']['trustProxy']): boolean | string | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 /**
  * Builds the gateway without listening: `server.ts` listens, tests use `inject` or listen on port 0.
  * The services are made once (src/services.ts) and decorated here; each plugin declares the
@@ -60,13 +66,17 @@ export function withServices(app: FastifyInstance, services: GatewayServices): v
  * them in a wrong order stops start-up with the name of what is missing.
  */
 export function buildApp(fileConfig: Config, deps: AppDependencies = {}): FastifyInstance {
+  // Made with the services below; until then (no request is served before) nothing is quiet.
+  let quietRequest = (_request: { ip: string }): boolean => false;
   const app = Fastify({
     logger: loggerOptions(fileConfig.log.level),
     genReqId: requestIdFor,
     requestIdHeader: false,
+    // Refused requests are logged a few per address and window, the rest summed up (RefusalLog).
+    logController: new LogController({ disableRequestLogging: (request) => quietRequest(request) }),
     bodyLimit: fileConfig.server.bodyLimitBytes,
     requestTimeout: fileConfig.server.requestTimeoutMs,
-    trustProxy: fileConfig.server.trustProxy,
+    trustProxy: trustedProxies(fileConfig.server.trustProxy),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // Path parameters are bounded by the route schemas (which name the field), not by the router's 100 characters.
@@ -75,6 +85,8 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
     frameworkErrors,
   });
   const services = createServices(fileConfig, deps, app.log);
+  quietRequest = (request) => services.refusals.quietRequest(request);
+  installJsonBodyParser(app, fileConfig.server.maxJsonDepth);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler);
 

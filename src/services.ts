@@ -17,6 +17,8 @@ import { webhookReceiver, type WebhookSubscription } from './events/webhooks.js'
 import { SUBSCRIPTIONS_KEY, type DciSubscription, type DciSubscriptionStore } from './dci/subscription-store.js';
 import { DciSubscriptionService } from './dci/subscriptions.js';
 import { createBasicAuthenticator } from './http/auth/basic.js';
+import { FailedAuthBudget } from './http/auth/failure-budget.js';
+import { RefusalLog } from './http/auth/refusal-log.js';
 import { ClientTokenIssuer } from './http/auth/client-credentials.js';
 import type { Authenticator } from './http/auth/index.js';
 import { HttpProblem } from './http/problem.js';
@@ -90,6 +92,10 @@ export interface GatewayServices {
   tokenIssuer?: ClientTokenIssuer;
   /** Ways to authenticate besides bearer tokens (HTTP Basic against Odoo, when `compat.basicAuth.enabled`). */
   authenticators: Authenticator[];
+  /** Failed authentications per client address and identity (shared through the state store). */
+  failedAuth: FailedAuthBudget;
+  /** Refused requests, logged a few in full per address and window, the rest summed up. */
+  refusals: RefusalLog;
   /** Public keys served at the JWKS route: the DCI signing key and the token issuer's keys. */
   jwks: Array<Record<string, string>>;
   /** The Odoo account the gateway reads as on its own behalf (no caller): DCI async searches, change detection, endpoint checks. */
@@ -140,9 +146,19 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     if (!readCredentials) throw noAccount();
     return odoo.as({ login: readCredentials.login, secret: readCredentials.password });
   };
+  const authLog = log.child({ component: 'auth' });
+  const failedAuth = new FailedAuthBudget(config.failedAuth, state.authFailures, authLog);
+  const refusals = new RefusalLog(config.log.refusals, authLog);
   const { basicAuth } = config.compat;
   const authenticators = basicAuth.enabled
-    ? [createBasicAuthenticator(odoo, { cacheTtlMs: basicAuth.cacheTtlMs, rolesCacheTtlMs: basicAuth.rolesCacheTtlMs, postImpliesGet: config.auth.postImpliesGet })]
+    ? [
+        createBasicAuthenticator(odoo, {
+          cacheTtlMs: basicAuth.cacheTtlMs,
+          rolesCacheTtlMs: basicAuth.rolesCacheTtlMs,
+          postImpliesGet: config.auth.postImpliesGet,
+          beforeOdooCheck: (request, identity) => failedAuth.assertOpen(request, identity),
+        }),
+      ]
     : [];
   const signer = config.dci.enabled ? dciSigner(config.dci) : undefined;
   const jwks = [...(signer ? [publicJwk(signer.publicKey, signer.keyId)] : []), ...(tokenIssuer?.jwks() ?? [])];
@@ -158,11 +174,14 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     customEndpoints: new CustomEndpoints(registry.core),
     ...(tokenIssuer ? { tokenIssuer } : {}),
     authenticators,
+    failedAuth,
+    refusals,
     jwks,
     readAccount,
     ...(dci ? { dci } : {}),
     ...(events ? { events } : {}),
     start() {
+      refusals.start();
       events?.start();
       if (dci) {
         if (!dci.store.durable) log.warn('dci: async searches and their deliveries are kept in memory: pending work is lost if the gateway restarts');
@@ -175,6 +194,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
       await dci?.async.stop();
       await events?.stop();
       await state.close();
+      refusals.stop();
       if (!deps.odoo) await odoo.close();
     },
   };

@@ -70,6 +70,8 @@ export const dciSettingsSchema = z
     maxPageSize: z.number().int().positive().max(1000).default(100),
     /** A search matching more registrants than this is refused with rjct.search.too_many_records_found. */
     maxTotalCount: z.number().int().positive().default(10_000),
+    /** Rows a lookup behind one condition (identifier values, group sizes) may read; a condition needing more is refused. */
+    maxLookupRows: z.number().int().positive().default(50_000),
     /** Search requests one message may carry (beyond: rjct.total_count.limit_exceeded). */
     maxSearchRequests: z.number().int().positive().max(1000).default(20),
     /** A message_id seen from the same sender within this window is refused (rjct.message_id.duplicate). */

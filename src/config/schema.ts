@@ -1,10 +1,35 @@
 import { eventsSettingsSchema } from './events.js';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { authSchema } from './auth.js';
 import { secretSchema } from './secret.js';
 import { dciSettingsSchema } from './dci.js';
 import { endpointListSchema } from '../endpoints/declaration.js';
 import { odooSettingsSchema } from '../odoo/settings.js';
+
+/** proxy-addr's names for address ranges (loopback, linklocal, uniquelocal), or an IPv4/IPv6 address with an optional /prefix. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+const proxyAddress = z.string().trim().refine(isProxyAddress, 'must be an IP address, an address/prefix (CIDR) or loopback, linklocal, uniquelocal');
+
+/**
+ * Which peers' X-Forwarded-For is believed: false (none), the number of proxy hops in front of
+ * the gateway, or the proxies' addresses/CIDRs. `true` (every peer) is refused: any client
+ * could then choose the address its rate limit and failed-authentication budget count against.
+ */
+const trustProxySchema = z.union([
+  z.literal(false),
+  z.literal(true).refine(() => false, 'true would trust every peer (clients could pick their own address): give the proxies\' addresses/CIDRs or the number of hops'),
+  z.number().int().min(1).max(10),
+  z.array(proxyAddress).min(1),
+  proxyAddress,
+]);
 
 const account = z.object({ login: z.string().min(1), password: secretSchema }).strict();
 
@@ -28,9 +53,11 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(3000),
         bodyLimitBytes: z.number().int().positive().default(1_048_576),
+        /** JSON bodies nesting objects/arrays deeper than this are refused (400) before they are parsed. */
+        maxJsonDepth: z.number().int().min(2).max(1000).default(64),
         requestTimeoutMs: z.number().int().positive().default(30_000),
         shutdownGraceMs: z.number().int().positive().default(10_000),
-        trustProxy: z.boolean().default(false),
+        trustProxy: trustProxySchema.default(false),
         /** Load shedding: 503 with Retry-After while the event loop is saturated (0 disables a check). */
         underPressure: z
           .object({
@@ -46,7 +73,14 @@ export const configSchema = z
       .strict()
       .prefault({}),
     log: z
-      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** Refused requests (failed authentication) per client address: the first `linesPerWindow` logged in full, the rest summed up per window. */
+        refusals: z
+          .object({ windowMs: z.number().int().positive().default(60_000), linesPerWindow: z.number().int().min(0).default(20) })
+          .strict()
+          .prefault({}),
+      })
       .strict()
       .prefault({}),
     /** Absent: sandbox mode (the bundled simulator with demo data). */
@@ -81,6 +115,21 @@ export const configSchema = z
         windowMs: z.number().int().positive().default(60_000),
         /** With Redis: when its counters cannot be reached, let requests through (`allow`) or refuse them with 503 (`refuse`). */
         whenStoreDown: z.enum(['allow', 'refuse']).default('allow'),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * The failed-authentication budget: failed Basic logins, bearer tokens, token-endpoint client
+     * secrets and DCI signatures per client address and per identity tried (login, client id,
+     * sender) per window; past it 429 with Retry-After, and a Basic guess never reaches Odoo.
+     * Counted in Redis when `redis.url` is set (one budget across replicas).
+     */
+    failedAuth: z
+      .object({
+        enabled: z.boolean().default(true),
+        windowMs: z.number().int().positive().default(15 * 60_000),
+        maxPerAddress: z.number().int().positive().default(50),
+        maxPerIdentity: z.number().int().positive().default(10),
       })
       .strict()
       .prefault({}),

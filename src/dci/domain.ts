@@ -1,3 +1,4 @@
+import { likeLiteral } from '../odoo/index.js';
 import type { OdooDomain } from '../odoo/types.js';
 import type { Attribute, Entity } from './attributes.js';
 import type { Condition, Operator } from './query.js';
@@ -99,7 +100,7 @@ async function compileIdentifier(idTypeName: string, operator: Operator, value: 
       return [['id', operator === 'in' ? 'in' : 'not in', await lookups.registrantsWithId(idTypeName, 'in', listOf(value, name).map(text))]];
     case 'contains':
       if (typeof value !== 'string' || value.trim() === '') throw rejectFilter(`$contains on ${name} takes a non-empty string.`);
-      return [['id', 'in', await lookups.registrantsWithId(idTypeName, 'ilike', text(value))]];
+      return [['id', 'in', await lookups.registrantsWithId(idTypeName, 'ilike', likeLiteral(text(value)))]];
     default:
       throw rejectFilter(`${name} can only be compared for (in)equality or containment.`);
   }
@@ -172,7 +173,10 @@ async function compileGroupSize(operator: Operator, value: unknown, name: string
 
 function operandOf(operator: Operator, value: unknown, name: string, convert: (v: unknown) => unknown): unknown {
   if (operator === 'in' || operator === 'nin') return listOf(value, name).map(convert);
-  if (operator === 'contains' && (typeof value !== 'string' || value.trim() === '')) throw rejectFilter(`$contains on ${name} takes a non-empty string.`);
+  if (operator === 'contains') {
+    if (typeof value !== 'string' || value.trim() === '') throw rejectFilter(`$contains on ${name} takes a non-empty string.`);
+    return likeLiteral(convert(value) as string);
+  }
   return convert(value);
 }
 

@@ -1,3 +1,4 @@
+import { likeLiteral } from '../odoo/index.js';
 import type { WebSpecification } from '../odoo/types.js';
 import { RESERVED_ODOO_FIELDS } from '../registry/custom-fields.js';
 import { BUILT_IN_TARGETS, CATALOGS, forbiddenModel, valueTypeOf, type Catalog, type CatalogField, type RelationField, type ValueType } from './catalog.js';
@@ -123,6 +124,9 @@ const ODOO_OPERATOR: Record<Operator, string> = {
   eq: '=', ne: '!=', gt: '>', gte: '>=', lt: '<', lte: '<=', in: 'in', not_in: 'not in', contains: 'ilike', is_set: '!=', is_not_set: '=',
 };
 const VALUELESS: readonly Operator[] = ['is_set', 'is_not_set'];
+
+/** A `contains` operand matches its text literally (never as a LIKE pattern). */
+const operand = (op: Operator, value: unknown): unknown => (op === 'contains' && typeof value === 'string' ? likeLiteral(value) : value);
 
 /** A resolved path: the Odoo term it compiles to, and the type of its last field. */
 interface Resolved {
@@ -360,7 +364,7 @@ class EndpointCompiler {
         return undefined;
       }
     }
-    const odooValues = values.map((v) => odooLiteral(resolved.type, v));
+    const odooValues = values.map((v) => operand(c.op, odooLiteral(resolved.type, v)));
     return resolved.wrap([c.field, ODOO_OPERATOR[c.op], list ? odooValues : odooValues[0]]);
   }
 
@@ -404,7 +408,7 @@ class EndpointCompiler {
         values: resolved.values,
         description: p.description ?? `${field} ${p.op}${list ? ' (comma-separated values)' : ''}`,
         term: (value: unknown) => {
-          const odooValue = list ? (value as unknown[]).map((v) => odooLiteral(resolved.type, v)) : odooLiteral(resolved.type, value);
+          const odooValue = list ? (value as unknown[]).map((v) => odooLiteral(resolved.type, v)) : operand(p.op, odooLiteral(resolved.type, value));
           return [resolved.wrap([field, ODOO_OPERATOR[p.op], odooValue])];
         },
       });

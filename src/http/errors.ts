@@ -40,7 +40,8 @@ export function problemHandler(
     const problem = toProblem(err);
     if (problem instanceof UnexpectedFailure) request.log.error({ err }, 'unexpected error');
     else if (problem.status >= 500) request.log.error({ err }, 'request failed');
-    else request.log.info({ status: problem.status, reason: problem.title }, 'request rejected');
+    // A refused authentication counted rather than logged (RefusalLog) gets no line here either.
+    else if (!request.server.services?.refusals.unlogged(request)) request.log.info({ status: problem.status, reason: problem.title }, 'request rejected');
     return format(problem, request, reply, err);
   };
 }

@@ -8,5 +8,5 @@ export type { HttpConnection, HttpReply, PostOptions } from './http-connection.j
 export type { OdooProtocol } from './rpc-protocols.js';
 export type { BreakerState } from './resilience.js';
 export { OdooAccountClient } from './client.js';
-export { toOdooDatetime } from './wire-values.js';
+export { likeLiteral, toOdooDatetime } from './wire-values.js';
 export { ODOO_CALL_CHANNEL, type OdooCallMessage } from './diagnostics.js';

@@ -43,3 +43,12 @@ function copyKeys(record: Record<string, unknown>, keys: string[], end: number):
 export function toOdooDatetime(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');
 }
+
+/**
+ * Text a `like`/`ilike` term must match literally. Odoo wraps the operand in `%...%` and hands
+ * it to PostgreSQL's LIKE, whose escape character is the backslash: unescaped, a caller's `%` or
+ * `_` would be a wildcard (`%` alone matches every row).
+ */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
+}

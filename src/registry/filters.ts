@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { likeLiteral } from '../odoo/index.js';
 import type { OdooClient, OdooDomain } from '../odoo/types.js';
 import { decodeCursor, type Cursor } from './cursor.js';
 import type { FieldError } from './field-error.js';
@@ -58,7 +59,7 @@ export const registrantDomain = (isGroup: boolean): Term[] => [
 ];
 
 /** `name` contains the text, in any case (no term for an empty text). */
-export const nameTerms = (name: string | undefined): Term[] => (name ? [['name', 'ilike', name]] : []);
+export const nameTerms = (name: string | undefined): Term[] => (name ? [['name', 'ilike', likeLiteral(name)]] : []);
 
 /** Sync settings: see `api.syncSettleMs`. `now` is injectable for tests. */
 export interface SyncWindow {
@@ -69,8 +70,8 @@ export interface SyncWindow {
 export async function compileIndividualQuery(client: OdooClient, refs: ReferenceCache, q: IndividualQuery, sync: SyncWindow): Promise<CompiledQuery> {
   const terms: Term[] = [...registrantDomain(false), ...commonTerms(q)];
   const errors: FieldError[] = [];
-  if (q.given_name) terms.push(['given_name', 'ilike', q.given_name]);
-  if (q.family_name) terms.push(['family_name', 'ilike', q.family_name]);
+  if (q.given_name) terms.push(['given_name', 'ilike', likeLiteral(q.given_name)]);
+  if (q.family_name) terms.push(['family_name', 'ilike', likeLiteral(q.family_name)]);
   if (q.gender) {
     const gender = await refs.resolveInto(client, 'genders', q.gender, 'query.gender', errors);
     if (gender) terms.push(['gender', '=', gender.name]);
@@ -89,7 +90,7 @@ export async function compileIndividualQuery(client: OdooClient, refs: Reference
     if (q.id_value) sub.push(['value', '=', q.id_value]);
     terms.push(['reg_ids', 'any', sub]);
   }
-  if (q.phone) terms.push(['phone_number_ids', 'any', ['|', ['phone_no', 'ilike', q.phone], ['phone_sanitized', 'ilike', q.phone]]]);
+  if (q.phone) terms.push(['phone_number_ids', 'any', ['|', ['phone_no', 'ilike', likeLiteral(q.phone)], ['phone_sanitized', 'ilike', likeLiteral(q.phone)]]]);
   if (q.group_kind) {
     const kind = await refs.resolveInto(client, 'groupKinds', q.group_kind, 'query.group_kind', errors);
     if (kind) terms.push(['individual_membership_ids', 'any', [['group.kind', '=', kind.id], ['is_ended', '=', false]]]);

@@ -4,11 +4,13 @@ import { MemoryIdempotencyStore } from '../registry/idempotency.js';
 import { MemoryRecordLocks } from '../registry/record-locks.js';
 import { MemoryReplayGuard } from './replay-guard.js';
 import { MemoryRecordHash, type RecordHash } from './record-hash.js';
+import { MemoryFailureCounter } from './failure-counter.js';
 import { RedisStateStore } from './redis.js';
 import type { StateStore, StoreBuilders } from './types.js';
 
 export { isStateUnavailable, StateUnavailableError } from './errors.js';
 export { RedisStateStore } from './redis.js';
+export type { FailureCount, FailureCounter } from './failure-counter.js';
 export type { RecordHash } from './record-hash.js';
 export type { MessageReplayGuard } from './replay-guard.js';
 export type { StateHealth, StateStore, StoreBuilders } from './types.js';
@@ -23,6 +25,7 @@ export class MemoryStateStore implements StateStore {
   readonly idempotency: MemoryIdempotencyStore;
   readonly locks = new MemoryRecordLocks();
   readonly replay: MemoryReplayGuard;
+  readonly authFailures = new MemoryFailureCounter();
 
   constructor(idempotencyTtlMs: number, replayWindowMs: number) {
     this.idempotency = new MemoryIdempotencyStore(idempotencyTtlMs);

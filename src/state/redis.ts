@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import { replayKey, type MessageReplayGuard } from './replay-guard.js';
+import { RedisFailureCounter } from './failure-counter.js';
 import { connectRedis, guarded, type RedisSettings } from './redis-client.js';
 import { RedisIdempotencyStore } from './redis-idempotency.js';
 import { RedisRecordLocks, type RedisLockSettings } from './redis-locks.js';
@@ -38,12 +39,14 @@ export class RedisStateStore implements StateStore {
   readonly idempotency: RedisIdempotencyStore;
   readonly locks: RedisRecordLocks;
   readonly replay: MessageReplayGuard;
+  readonly authFailures: RedisFailureCounter;
 
   constructor(settings: RedisStateSettings, log: FastifyBaseLogger) {
     this.redis = connectRedis(settings, log);
     this.idempotency = new RedisIdempotencyStore(this.redis, settings.idempotencyTtlMs, settings.leaseMs);
     this.locks = new RedisRecordLocks(this.redis, settings);
     this.replay = new RedisReplayGuard(this.redis, settings.replayWindowMs);
+    this.authFailures = new RedisFailureCounter(this.redis);
   }
 
   storeFor<T>(builders: StoreBuilders<T>): T {

@@ -3,6 +3,7 @@ import type { RecordHash } from './record-hash.js';
 import type { MessageReplayGuard } from './replay-guard.js';
 import type { IdempotencyStore } from '../registry/idempotency.js';
 import type { RecordLocks } from '../registry/record-locks.js';
+import type { FailureCounter } from './failure-counter.js';
 
 /** How a feature builds its store on each backend; the state store calls the one that is its own. */
 export interface StoreBuilders<T> {
@@ -28,6 +29,8 @@ export interface StateStore {
   storeFor<T>(builders: StoreBuilders<T>): T;
   /** Records by id on this backend (webhooks, DCI subscriptions); `guarantee` names them in errors when Redis is down. */
   recordHash<T extends { createdAt: string }>(key: string, guarantee: string): RecordHash<T>;
+  /** Failed authentications per client address and per login (the failed-authentication budget). */
+  readonly authFailures: FailureCounter;
   /** Connected now, without a round trip (metrics). Always true in memory. */
   readonly connected: boolean;
   /** Whether the store answers now (readiness, check-config). Always up in memory. */

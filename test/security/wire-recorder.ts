@@ -28,6 +28,8 @@ export class WireRecorder {
   readonly calls: WireCall[] = [];
   /** Requests that were not ORM calls (logins, version); counted so "nothing reached Odoo" sees them too. */
   otherRequests = 0;
+  /** Login checks (common.authenticate / login, /web/session/authenticate): what a password guess costs Odoo. */
+  logins = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly target: URL;
@@ -77,6 +79,7 @@ export class WireRecorder {
   reset(): void {
     this.calls.length = 0;
     this.otherRequests = 0;
+    this.logins = 0;
   }
 
   /** Write calls Odoo accepted: what a rejected request must never have caused. */
@@ -90,6 +93,7 @@ export class WireRecorder {
   }
 
   private record(path: string, body: string, reply: string): void {
+    if (isLogin(path, body)) this.logins++;
     const call = decodeCall(path, body, reply);
     if (call) this.calls.push(call);
     else this.otherRequests++;
@@ -101,6 +105,16 @@ function forwardHeaders(headers: IncomingHttpHeaders, length: number): IncomingH
   delete out['transfer-encoding'];
   delete out.connection;
   return out;
+}
+
+function isLogin(path: string, body: string): boolean {
+  if (path === '/web/session/authenticate') return true;
+  if (path.startsWith('/xmlrpc/2/common')) return ['authenticate', 'login'].includes(parseMethodCall(body).methodName);
+  if (path === '/jsonrpc') {
+    const params = (JSON.parse(body) as { params: { service?: string; method?: string } }).params;
+    return params.service === 'common' && ['authenticate', 'login'].includes(params.method ?? '');
+  }
+  return false;
 }
 
 function decodeCall(path: string, body: string, reply: string): WireCall | undefined {

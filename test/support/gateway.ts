@@ -32,10 +32,12 @@ export const UNREACHABLE_ODOO: OdooEndpoint = { url: 'http://127.0.0.1:9', db: '
 
 /**
  * What every test gateway runs with unless its suite says otherwise: no per-caller rate limit,
+ * no failed-authentication budget (suites refuse credentials by the hundred from one address),
  * no load shedding (a busy 2-core test machine would shed requests), no metrics.
  */
 const TEST_DEFAULTS = {
   rateLimit: { enabled: false },
+  failedAuth: { enabled: false },
   server: { underPressure: { enabled: false } },
   metrics: { enabled: false },
 } as const satisfies FileConfig;

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { ROLE_GET, ROLE_POST, type Role } from '../../config/auth.js';
 import { isOdooError, type OdooError } from '../../odoo/errors.js';
 import type { OdooConnection, OdooCredentials } from '../../odoo/types.js';
@@ -24,7 +25,12 @@ export interface BasicAuthOptions {
   /** Most credentials remembered at once; the oldest are forgotten first. */
   maxEntries?: number;
   now?: () => number;
+  /** Runs before each Odoo login check (never for a remembered one): throws to refuse it (the failed-authentication budget). */
+  beforeOdooCheck?: (request: FastifyRequest, identity: string) => Promise<void>;
 }
+
+/** The identity a Basic guess is counted against in the failed-authentication budget. */
+export const basicIdentity = (login: string): string => `odoo-login:${login.toLowerCase()}`;
 
 interface Verified {
   expiresAt: number;
@@ -94,8 +100,9 @@ export function createBasicAuthenticator(odoo: OdooConnection, options: BasicAut
     return undefined;
   }
 
-  async function verify(key: string, credentials: OdooCredentials): Promise<void> {
+  async function verify(request: FastifyRequest, key: string, credentials: OdooCredentials): Promise<void> {
     if (fresh(verified, key)) return;
+    await options.beforeOdooCheck?.(request, basicIdentity(credentials.login));
     try {
       await odoo.authenticate(credentials);
     } catch (err) {
@@ -123,22 +130,33 @@ export function createBasicAuthenticator(odoo: OdooConnection, options: BasicAut
     return set;
   }
 
-  async function authenticate(key: string, credentials: OdooCredentials): Promise<Principal> {
-    await verify(key, credentials);
+  async function authenticate(request: FastifyRequest, key: string, credentials: OdooCredentials): Promise<Principal> {
+    await verify(request, key, credentials);
     const granted = await rolesOf(key, credentials);
     return { sub: credentials.login, roles: granted, via: 'basic', odooCredentials: credentials };
   }
 
   return {
     scheme: 'Basic',
-    async authenticate(_request, raw) {
+    identityOf(raw) {
+      const credentials = parseBasicCredentials(raw);
+      return credentials ? basicIdentity(credentials.login) : undefined;
+    },
+    known(raw) {
+      const credentials = parseBasicCredentials(raw);
+      if (!credentials) return undefined;
+      const key = keyOf(credentials);
+      const granted = fresh(verified, key) && fresh(roles, key);
+      return granted ? { sub: credentials.login, roles: granted.roles, via: 'basic', odooCredentials: credentials } : undefined;
+    },
+    async authenticate(request, raw) {
       const credentials = parseBasicCredentials(raw);
       if (!credentials) throw basicRefused('the credentials are not base64 of "login:password"');
       const key = keyOf(credentials);
       // Concurrent first calls with the same credentials share one Odoo check.
       let running = pending.get(key);
       if (!running) {
-        running = authenticate(key, credentials).finally(() => pending.delete(key));
+        running = authenticate(request, key, credentials).finally(() => pending.delete(key));
         pending.set(key, running);
       }
       return running;

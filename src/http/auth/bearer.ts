@@ -198,6 +198,7 @@ export async function createBearerAuthenticator(app: FastifyInstance, config: Co
   const verified = new VerifiedTokens(MAX_VERIFIED_TOKENS);
   return {
     scheme: 'Bearer',
+    known: (token) => verified.get(token),
     async authenticate(request, token): Promise<Principal> {
       const known = verified.get(token);
       if (known) return known;

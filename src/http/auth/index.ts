@@ -46,6 +46,8 @@ export const authPlugin = fp<AuthPluginOptions>(
     const bySchemes = new Map(authenticators.map((a) => [a.scheme.toLowerCase(), a]));
     const schemes = authenticators.map((a) => a.scheme);
 
+    const { failedAuth, refusals } = app.services;
+
     async function authenticate(request: FastifyRequest): Promise<void> {
       const header = request.headers.authorization;
       if (header === undefined || header.trim() === '') throw credentialsMissing(schemes);
@@ -55,7 +57,21 @@ export const authPlugin = fp<AuthPluginOptions>(
         // RFC 6750 §3.1: a request without credentials in an accepted scheme gets the bare challenge.
         throw credentialsMissing(schemes);
       }
-      request.principal = await authenticator.authenticate(request, parts.credentials);
+      // Credentials verified moments ago pass even while their address is blocked: others' failures must not lock them out.
+      const known = authenticator.known?.(parts.credentials);
+      if (known) {
+        request.principal = known;
+        return;
+      }
+      const identity = authenticator.identityOf?.(parts.credentials);
+      const blocked = failedAuth.knownBlocked(request, identity);
+      if (blocked) throw blocked;
+      try {
+        request.principal = await authenticator.authenticate(request, parts.credentials);
+      } catch (err) {
+        if (err instanceof HttpProblem && err.status === 401) await failedAuth.fail(request, identity);
+        throw err;
+      }
     }
 
     app.addHook('onRequest', async (request) => {
@@ -72,7 +88,7 @@ export const authPlugin = fp<AuthPluginOptions>(
       } catch (err) {
         if (err instanceof HttpProblem) {
           noteRefusal(request, err.detail ?? err.title);
-          request.log.info({ auth: { status: err.status, reason: err.detail } }, 'authentication refused');
+          if (refusals.noteRequest(request, `${err.status} ${err.detail ?? err.title}`)) request.log.info({ auth: { status: err.status, reason: err.detail } }, 'authentication refused');
         }
         throw err;
       }
@@ -85,8 +101,8 @@ export const authPlugin = fp<AuthPluginOptions>(
     });
 
     app.addHook('onResponse', async (request, reply) => {
-      request.log.info({ audit: auditRecord(request, reply) }, 'audit');
+      if (!refusals.unlogged(request)) request.log.info({ audit: auditRecord(request, reply) }, 'audit');
     });
   },
-  { name: 'g2p-auth', decorators: { fastify: ['config'] } },
+  { name: 'g2p-auth', decorators: { fastify: ['config', 'services'] } },
 );

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { problemHandler, type ProblemFormatter } from '../errors.js';
 import { noteRefusal } from './audit.js';
 import type { ClientTokenIssuer } from './client-credentials.js';
+import { HttpProblem } from '../problem.js';
 import { REALM } from './problems.js';
 
 export const TOKEN_PATH = '/oauth2/client/token';
@@ -25,6 +26,8 @@ class TokenError extends Error {
 
 function sendTokenError(request: FastifyRequest, reply: FastifyReply, error: TokenError): FastifyReply {
   noteRefusal(request, error.error);
+  // Refused client authentications are logged a few per address and window (the audit line with them), the rest summed up.
+  if (error.status === 401 || error.status === 429) request.server.services.refusals.noteRequest(request, `${error.status} ${error.error}`);
   return reply
     .code(error.status)
     .headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...error.headers })
@@ -77,6 +80,7 @@ function field(body: Record<string, unknown>, name: string): string | undefined 
  */
 async function tokenRoute(app: FastifyInstance, options: { issuer: ClientTokenIssuer; rateLimit: { max: number; windowMs: number } }): Promise<void> {
   const { issuer } = options;
+  const { failedAuth } = app.services;
   await app.register(formBody, { bodyLimit: 8192 });
   await app.register(rateLimit, { global: false });
   app.setErrorHandler(problemHandler(formatTokenError, (err, request, reply) => (err instanceof TokenError ? sendTokenError(request, reply, err) : undefined)));
@@ -117,8 +121,19 @@ async function tokenRoute(app: FastifyInstance, options: { issuer: ClientTokenIs
       if (id === undefined || id === '' || secret === undefined || secret === '') throw new TokenError(400, 'invalid_request', 'client_id and client_secret are required.');
       if (id.length > 256 || secret.length > 512) throw invalidClient();
       const scope = field(body, 'scope');
+      // The failed-authentication budget per address and per client id: past it, no secret is checked.
+      const identity = `oauth-client:${id}`;
+      try {
+        await failedAuth.assertOpen(request, identity);
+      } catch (err) {
+        if (err instanceof HttpProblem && err.status === 429) throw new TokenError(429, 'temporarily_unavailable', err.detail ?? err.title, err.headers);
+        throw err;
+      }
       const outcome = await issuer.issue(id, secret, scope);
-      if (outcome === 'invalid_client') throw invalidClient();
+      if (outcome === 'invalid_client') {
+        await failedAuth.fail(request, identity);
+        throw invalidClient();
+      }
       if (outcome === 'invalid_scope') throw new TokenError(400, 'invalid_scope', 'The requested scope is not granted to this client.');
       request.principal = { sub: id, clientId: id, roles: new Set(), via: 'jwt', issuer: issuer.issuer };
       return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(outcome);

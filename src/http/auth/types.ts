@@ -11,4 +11,8 @@ export interface Authenticator {
   /** The scheme as written in challenges (`Bearer`, `Basic`); matched case-insensitively. */
   scheme: string;
   authenticate(request: FastifyRequest, credentials: string): Promise<Principal>;
+  /** The identity a failed attempt with these credentials counts against (a login), besides the client address. */
+  identityOf?(credentials: string): string | undefined;
+  /** The principal of credentials verified moments ago, without any check or I/O (accepted even while the address is blocked). */
+  known?(credentials: string): Principal | undefined;
 }

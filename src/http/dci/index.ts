@@ -5,6 +5,7 @@ import { DciBusyError } from '../../dci/async.js';
 import type { ErrorCode, HttpErrorBody } from '../../dci/envelope.js';
 import { DciMessageError, type DciMessages } from '../../dci/messages.js';
 import { problemHandler, UnexpectedFailure, type ProblemFormatter } from '../errors.js';
+import type { FailedAuthBudget } from '../auth/failure-budget.js';
 import { HttpProblem } from '../problem.js';
 import { dciSubscriptionRoutes } from './subscriptions.js';
 
@@ -45,7 +46,12 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
   };
 
   await app.register(async (scope) => {
-    scope.setErrorHandler(dciErrorHandler(dci.messages));
+    scope.setErrorHandler(dciErrorHandler(dci.messages, app.services.failedAuth));
+    // Past the failed-authentication budget (bad signatures from this address or for this sender), no message is looked at.
+    scope.addHook('preHandler', async (request) => {
+      const blocked = app.services.failedAuth.knownBlocked(request, dciSenderIdentity(request.body));
+      if (blocked) throw blocked;
+    });
     const routes: Array<[string, (request: FastifyRequest) => Promise<unknown>]> = [
       [DCI_SEARCH_PATH, (request) => service.search(request.body, () => request.actor.client, { expectedSender: callerSender(request, DCI_SCOPE_SEARCH) })],
       [DCI_ASYNC_SEARCH_PATH, (request) => (refuseBasic(request), asyncService.acceptSearch(request.body, callerSender(request, DCI_SCOPE_SEARCH)))],
@@ -85,7 +91,7 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 const isTransportStatus = (status: number) => status === 401 || status === 403 || status >= 500;
 
 /** DCI's own refusals keep their codes; every other failure is classified once and written in the standard's shapes. */
-function dciErrorHandler(acks: DciMessages): (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+function dciErrorHandler(acks: DciMessages, failedAuth: FailedAuthBudget): (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
   const format: ProblemFormatter = (problem, _request, reply) => {
     for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
     const code = CODE_BY_STATUS[problem.status] ?? (problem.status >= 500 ? 'err.service.unavailable' : 'err.request.bad');
@@ -95,12 +101,20 @@ function dciErrorHandler(acks: DciMessages): (err: FastifyError, request: Fastif
   };
   return problemHandler(format, (err, request, reply) => {
     if (err instanceof DciMessageError) {
+      // A signature that does not verify is a failed authentication of its sender (it never rejects: the budget falls back to memory).
+      if (err.code.startsWith('err.signature')) void failedAuth.fail(request, dciSenderIdentity(request.body));
       request.log.info({ dci: { code: err.code } }, 'dci message refused');
       return reply.code(400).type('application/json; charset=utf-8').send(acks.ack('ERR', undefined, { code: err.code, message: err.message }));
     }
     if (err instanceof DciBusyError) return sendError(reply, 503, 'err.service.unavailable', err.message);
     return undefined;
   });
+}
+
+/** The identity bad signatures count against: the message's claimed sender (undefined when the body names none). */
+function dciSenderIdentity(body: unknown): string | undefined {
+  const header = (body as { header?: { sender_id?: unknown } } | undefined)?.header;
+  return typeof header?.sender_id === 'string' && header.sender_id !== '' ? `dci-sender:${header.sender_id.slice(0, 256)}` : undefined;
 }
 
 function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {

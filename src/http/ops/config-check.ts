@@ -78,7 +78,7 @@ async function checkSharedState(config: Config, report: (line: string) => void):
  */
 async function checkDeclaredEndpoints(config: Config, report: (line: string) => void): Promise<boolean> {
   const { buildApp } = await import('../../app.js');
-  const app = buildApp({ ...config, log: { level: 'silent' }, metrics: { ...config.metrics, port: undefined } });
+  const app = buildApp({ ...config, log: { ...config.log, level: 'silent' }, metrics: { ...config.metrics, port: undefined } });
   try {
     await app.ready();
     report(`ok: ${config.endpoints.length} declared endpoint(s) checked against Odoo's fields`);
