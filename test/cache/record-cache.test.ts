@@ -51,7 +51,7 @@ t.test('record cache on one gateway', { timeout: 240_000 }, async (t) => {
   const stack = await startStack(t, {
     protocol: 'jsonrpc',
     households: 2,
-    api: { syncSettleMs: SETTLE_MS },
+    api: { syncSettleMs: SETTLE_MS, customFields: [{ name: 'tax_number', odooField: 'vat', type: 'string', readRole: 'Rest API POST' }] },
     events: { enabled: true, pollIntervalMs: POLL_MS },
     cache: { enabled: true, maxAgeMs: 120_000 },
   });
@@ -81,6 +81,20 @@ t.test('record cache on one gateway', { timeout: 240_000 }, async (t) => {
     t.equal(hit.headers.get('etag'), fromOdoo.headers.get('etag'));
     t.same(hit.body, fromOdoo.body);
     t.equal(readsOf(stack, id), 0, 'the hit sent nothing to Odoo');
+  });
+
+  t.test("role and field rules apply after the cache: one entry, each caller sees what its roles allow", async (t) => {
+    await call(stack, token, 'PATCH', path, { body: { tax_number: `TAX-${tag}` } });
+    const asWriter = await call(stack, token, 'GET', path);
+    t.equal(asWriter.body.tax_number, `TAX-${tag}`);
+    const asReader = await call(stack, stack.token('reader'), 'GET', path);
+    t.match(asReader.headers.get('cache-status'), /hit/, 'the reader is answered from the same entry');
+    t.notOk('tax_number' in asReader.body, 'without the field its roles may not read');
+    const writerAgain = await call(stack, token, 'GET', path);
+    t.match(writerAgain.headers.get('cache-status'), /hit/);
+    t.equal(writerAgain.body.tax_number, `TAX-${tag}`, 'the entry itself kept the field');
+    const noRole = await call(stack, stack.token(), 'GET', path);
+    t.equal(noRole.status, 403, 'a caller without the read role is refused before the cache');
   });
 
   t.test('Cache-Control: no-cache reads from Odoo', async (t) => {
