@@ -33,9 +33,17 @@ export const requestsPerSecond = (result: LoadResult): number => (result.latenci
  * compared with such a server, so both sides carry the same client cost. With a list of
  * requests, each next request is the next of the list (round robin over all connections).
  */
-export async function undiciLoop(origin: string, specs: HttpRequestSpec | readonly HttpRequestSpec[], connections: number, durationMs: number): Promise<LoadResult> {
+export async function undiciLoop(
+  origin: string,
+  specs: HttpRequestSpec | readonly HttpRequestSpec[],
+  connections: number,
+  durationMs: number,
+  /** At most this many requests started per second over all connections (default: as fast as answers come). */
+  ratePerSecond?: number,
+): Promise<LoadResult> {
   const list = Array.isArray(specs) ? specs : [specs as HttpRequestSpec];
   let next = 0;
+  let nextStart = performance.now();
   const pool = new Pool(origin, { connections, pipelining: 1 });
   const latencies: number[] = [];
   let requests = 0;
@@ -45,6 +53,12 @@ export async function undiciLoop(origin: string, specs: HttpRequestSpec | readon
   const deadline = started + durationMs;
   const worker = async () => {
     while (performance.now() < deadline) {
+      if (ratePerSecond) {
+        const at = nextStart;
+        nextStart = Math.max(nextStart, performance.now() - 1000) + 1000 / ratePerSecond;
+        if (at > performance.now()) await new Promise((resolve) => setTimeout(resolve, at - performance.now()));
+        if (performance.now() >= deadline) break;
+      }
       const spec = list[next++ % list.length]!;
       const sent = performance.now();
       requests++;

@@ -76,7 +76,7 @@ async function ensureFixture(target: OdooTarget, odoo: BenchOdoo): Promise<numbe
         birthdate: '1988-03-14',
         reg_ids: [
           { id_type: target.reference.idType, value: 'BENCH-NID-0001', expiry_date: '2031-01-01' },
-          { id_type: 'Passport', value: 'BENCH-PP-0001' },
+          { id_type: 'Passport', value: 'B20260001' },
         ],
         phone_numbers: [{ phone_no: '+254712345678', date_collected: '2024-01-02' }, { phone_no: '+254723456789' }],
         bank_accounts: [{ acc_number: 'BENCH-ACC-0001' }],

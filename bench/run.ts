@@ -3,7 +3,7 @@
  *
  * Runs the benchmark scenarios, prints their tables and verdicts, and (for a full, non-quick
  * run, or with --write) writes bench/RESULTS.md. Scenarios 1-6 and 9 run on the simulator; --real
- * adds 7 and 8, on a real Odoo 17 + OpenG2P (see real-odoo.ts). Exits non-zero only when a
+ * adds 7, 8 and 10, on a real Odoo 17 + OpenG2P (see real-odoo.ts). Exits non-zero only when a
  * scenario could not run; a missed target is a result, not a failure.
  */
 import { writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { writesScenario } from './scenarios/writes.js';
 import { deliveryScenario } from './scenarios/delivery.js';
 import { protocolsScenario } from './scenarios/protocols.js';
 import { realOdooScenario } from './scenarios/real-odoo.js';
+import { recordCacheScenario } from './scenarios/record-cache.js';
 import { connectRealOdoo, type RealOdoo } from './real-odoo.js';
 import type { BenchOptions, ScenarioReport } from './support.js';
 
@@ -35,6 +36,7 @@ const SIMULATOR_SCENARIOS: Record<string, Scenario> = {
 const REAL_SCENARIOS: Record<string, Scenario> = {
   '7': async (options, real) => protocolsScenario(options, await real()),
   '8': async (options, real) => realOdooScenario(options, await real()),
+  '10': async (options, real) => recordCacheScenario(options, await real()),
 };
 
 const args = process.argv.slice(2);
@@ -45,7 +47,7 @@ const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.lengt
 const selected = onlyArg ? onlyArg.split(',').filter(Boolean) : Object.keys(SCENARIOS);
 const badSelection = selected.filter((s) => !(s in SCENARIOS));
 if (unknown.length || badSelection.length) {
-  console.error(`usage: npm run bench [-- --only=1,3] [--quick] [--write] [--real]   (scenarios: 1-6 and 9 on the simulator, 7-8 with --real on a real Odoo)`);
+  console.error(`usage: npm run bench [-- --only=1,3] [--quick] [--write] [--real]   (scenarios: 1-6 and 9 on the simulator, 7, 8 and 10 with --real on a real Odoo)`);
   process.exit(2);
 }
 const options: BenchOptions = { quick: args.includes('--quick') };

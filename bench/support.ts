@@ -30,7 +30,14 @@ export interface BenchOdoo {
   password: string;
   /** Unset: the gateway's default. */
   protocol?: OdooProtocol;
+  /** The record cache on (with the change detector it needs). */
+  cache?: boolean;
+  /** /metrics served behind BENCH_METRICS_TOKEN, to count the gateway's Odoo calls. */
+  metrics?: boolean;
 }
+
+/** Bearer token of /metrics on a bench gateway with `metrics`. */
+export const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789abcdef';
 
 export const simulatorOdoo = (url: string): BenchOdoo => ({ url, db: SIM_DB, login: SIM_ADMIN.login, password: SIM_ADMIN.secret });
 
@@ -57,7 +64,8 @@ export function benchConfig(target: string | BenchOdoo, redisUrl?: string, secti
     },
     rateLimit: { enabled: false },
     server: { underPressure: { enabled: false } },
-    metrics: { enabled: false },
+    metrics: odoo.metrics ? { enabled: true, token: BENCH_METRICS_TOKEN } : { enabled: false },
+    ...(odoo.cache ? { events: { enabled: true }, cache: { enabled: true } } : {}),
   });
   return { ...parsed, nodeEnv: 'development', configFile: '(bench)', roles: BENCH_ROLES, sandboxMode: false };
 }

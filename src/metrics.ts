@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DeliveryMetrics } from './events/dispatcher.js';
+import type { CacheMetrics } from './registry/record-cache.js';
 import type { BreakerState, OdooCallEvent, OdooConnection } from './odoo/index.js';
 
 /** Gauge values for the breaker, ordered by how bad they are so alerts can use `> 0`. */
@@ -23,6 +24,14 @@ export interface GatewayMetrics {
   watchState(state: { readonly connected: boolean }): void;
   /** The change detector's and the webhook queues' metrics. */
   readonly events: EventMetrics;
+  /** The record cache's metrics; `watchCache` gives the gauges their source. */
+  readonly cache: RecordCacheMetrics;
+  watchCache(cache: { readonly size: { entries: number; bytes: number } }): void;
+}
+
+export interface RecordCacheMetrics extends CacheMetrics {
+  /** Time from a change's Odoo write_date to the record cache's invalidation of it (s): how stale a cached answer could have been. */
+  invalidationLag(seconds: number): void;
 }
 
 export interface EventMetrics extends DeliveryMetrics {
@@ -129,9 +138,49 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Gatew
     queueLag: (subscription, seconds) => webhookQueueLag.set({ subscription }, seconds),
   };
 
+  const cacheLookups = new Counter({
+    name: 'g2p_cache_lookups_total',
+    help: 'Record cache reads by result: hit, or why Odoo was asked (RFC 9211 fwd: uri-miss, stale, request, bypass)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const cacheEvictions = new Counter({ name: 'g2p_cache_evictions_total', help: 'Record cache entries evicted to stay within cache.maxBytes', registers: [registry] });
+  const cacheInvalidations = new Counter({
+    name: 'g2p_cache_invalidations_total',
+    help: 'Records invalidated in the record cache, by source (write: this gateway; detector: seen in Odoo)',
+    labelNames: ['source'] as const,
+    registers: [registry],
+  });
+  const cacheServedAge = new Histogram({
+    name: 'g2p_cache_served_age_seconds',
+    help: 'Age of the answers served from the record cache',
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  const cacheInvalidationLag = new Histogram({
+    name: 'g2p_cache_invalidation_lag_seconds',
+    help: 'Time from the Odoo write_date of a change made outside this gateway to its invalidation in the record cache: the staleness a cached answer could have had',
+    buckets: [0.25, 0.5, 1, 2, 3, 5, 10, 30],
+    registers: [registry],
+  });
+  let cacheSource: { readonly size: { entries: number; bytes: number } } | undefined;
+  new Gauge({ name: 'g2p_cache_entries', help: 'Record cache entries held', registers: [registry], collect() { if (cacheSource) this.set(cacheSource.size.entries); } });
+  new Gauge({ name: 'g2p_cache_bytes', help: 'Bytes the record cache holds (JSON size of its entries)', registers: [registry], collect() { if (cacheSource) this.set(cacheSource.size.bytes); } });
+  const cache: RecordCacheMetrics = {
+    lookup: (result) => cacheLookups.inc({ result }),
+    evicted: () => cacheEvictions.inc(),
+    invalidated: (source, keys) => cacheInvalidations.inc({ source }, keys),
+    servedAge: (seconds) => cacheServedAge.observe(seconds),
+    invalidationLag: (seconds) => cacheInvalidationLag.observe(seconds),
+  };
+
   return {
     registry,
     events,
+    cache,
+    watchCache(source) {
+      cacheSource = source;
+    },
     httpRequestDuration,
     httpRequestsInFlight,
     odooCallDuration,

@@ -27,6 +27,9 @@ import { createOdooConnection, type OdooConnection } from './odoo/index.js';
 import type { OdooClient } from './odoo/types.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { createStateStore, type StateStore } from './state/index.js';
+import { RedisCacheLedger } from './state/redis-cache-ledger.js';
+import { MemoryCacheLedger, RecordCache, type CacheLedger } from './registry/record-cache.js';
+import type { ChangeFollower } from './events/detector.js';
 
 export interface AppDependencies {
   /** An existing Odoo connection (tests share one); otherwise one is made from `config.odoo`. */
@@ -131,6 +134,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
   const metrics = createMetrics({ processMetrics: metricsAreServed(config.metrics) });
   const odoo = deps.odoo ?? createOdooConnection({ ...config.odoo!, name: 'gateway', logger: log, onCall: metrics.observeOdooCall });
   const state = createStateStore(config, log);
+  const cache = recordCache(config, state, metrics);
   const { api } = config;
   const registry = createRegistry({
     customFields: api.customFields,
@@ -140,6 +144,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     maxBatchSize: api.maxBatchSize,
     syncSettleMs: api.syncSettleMs,
     locks: state.locks,
+    ...(cache ? { cache: cache.cache } : {}),
   });
   const readCredentials = config.odoo?.accounts.read ?? config.odoo?.accounts.default;
   const readAccount = (): OdooClient => {
@@ -162,7 +167,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     : [];
   const signer = config.dci.enabled ? dciSigner(config.dci) : undefined;
   const jwks = [...(signer ? [publicJwk(signer.publicKey, signer.keyId)] : []), ...(tokenIssuer?.jwks() ?? [])];
-  const events = config.events.enabled ? eventServices(config, state, metrics, readCredentials !== undefined, readAccount, log) : undefined;
+  const events = config.events.enabled ? eventServices(config, state, metrics, readCredentials !== undefined, readAccount, log, cache?.follower) : undefined;
   const dci = config.dci.enabled ? dciServices(config, state, deps.dciStore, readAccount, log, signer, events?.receivers) : undefined;
 
   return {
@@ -198,6 +203,34 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
       if (!deps.odoo) await odoo.close();
     },
   };
+}
+
+/**
+ * The record cache and the change follower that vouches for it (`cache.enabled`): its ledger
+ * in Redis when replicas share state, else in this process.
+ */
+function recordCache(config: Config, state: StateStore, metrics: GatewayMetrics): { cache: RecordCache; follower: ChangeFollower } | undefined {
+  const settings = config.cache;
+  if (!settings.enabled) return undefined;
+  if (!config.events.enabled) throw new Error('cache.enabled needs events.enabled: the change detector is what bounds how stale a cached answer may be');
+  const ledger = state.storeFor<CacheLedger>({ memory: () => new MemoryCacheLedger(settings.maxAgeMs), redis: (redis) => new RedisCacheLedger(redis, settings.maxAgeMs * 2) });
+  const cache = new RecordCache(settings, ledger, metrics.cache);
+  metrics.watchCache(cache);
+  let newestSeen = '';
+  const follower: ChangeFollower = {
+    async touched({ keys, writeDates }) {
+      // Passes overlap (a late commit is read again): the lag is observed once per newer change.
+      const now = Date.now();
+      for (const writeDate of writeDates.filter((d) => d > newestSeen)) metrics.cache.invalidationLag(Math.max(0, (now - Date.parse(`${writeDate.replace(' ', 'T')}Z`)) / 1000));
+      newestSeen = writeDates.reduce((a, b) => (b > a ? b : a), newestSeen);
+      await cache.invalidate(keys, 'detector');
+    },
+    async watching(epoch, validForMs, fresh) {
+      if (fresh) cache.clear();
+      return ledger.watching(epoch, validForMs, fresh);
+    },
+  };
+  return { cache, follower };
 }
 
 function dciServices(
@@ -249,6 +282,7 @@ function eventServices(
   hasReadAccount: boolean,
   readAccount: () => OdooClient,
   parentLog: FastifyBaseLogger,
+  follow: ChangeFollower | undefined,
 ): EventServices {
   const settings = config.events;
   if (!hasReadAccount) throw new Error('events.enabled needs an Odoo account (odoo.accounts.read or default) to read changes as');
@@ -269,6 +303,7 @@ function eventServices(
       dispatcher.wake();
     },
     onPoll: (outcome) => metrics.events.polled(outcome),
+    ...(follow ? { follow } : {}),
   });
   const deliver = httpDeliverer(settings.delivery.timeoutMs, `g2p-gateway (${config.dci.registryId})`);
   const source = `urn:g2p-gateway:${config.dci.registryId}`;

@@ -155,6 +155,21 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * The record cache (off by default): single-record reads of individuals, groups and
+     * memberships answered from memory while the change detector vouches for them. Needs
+     * `events.enabled`; with `redis.url` every replica shares its invalidations. See docs/cache.md.
+     */
+    cache: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** Memory the cached representations may take (bytes of their JSON), least recently used evicted first. */
+        maxBytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+        /** No cached answer is older than this, whatever else holds. */
+        maxAgeMs: z.number().int().min(100).max(24 * 3600_000).default(300_000),
+      })
+      .strict()
+      .prefault({}),
     /** /readyz: how long a probe result is reused, and how long one Odoo check may take. */
     readiness: z
       .object({

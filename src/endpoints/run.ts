@@ -2,6 +2,7 @@ import type { OdooRecord } from '../odoo/types.js';
 import { RegistryError } from '../registry/errors.js';
 import { pagedQuery } from '../registry/filters.js';
 import { searchTree } from '../registry/reader.js';
+import { touchedBy } from '../registry/record-cache.js';
 import { versioned, type Actor, type Page, type RegistryCore, type Versioned } from '../registry/registry.js';
 import { isoDate, isoDatetime, numberOrNull, stringOrNull } from '../registry/values.js';
 import type { CompiledEndpoint, CompiledGroupBy, DomainPart, OutputTree } from './compile.js';
@@ -97,6 +98,7 @@ export class CustomEndpoints {
       if (Object.keys(vals).length === 0) return current;
       // Fenced like the built-in writes: a replica whose lease was taken over sends nothing.
       await actor.client.write(endpoint.model, [id], vals, await lease.fence());
+      await this.core.cache.invalidate(touchedBy(endpoint.model, id), 'write');
       return this.get(actor, endpoint, params);
     });
   }

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PollLoop } from '../background.js';
 import type { OdooClient } from '../odoo/types.js';
-import { CHANGE_FEEDS, initialCursor, readChanges, shiftSeconds, type ChangeFeed, type RecordChange } from '../registry/changes.js';
+import { CHANGE_FEEDS, initialCursor, readChanges, readTouched, shiftSeconds, type ChangeFeed, type RecordChange, type TouchedRecords } from '../registry/changes.js';
 import { decodeCursor, encodeCursor, type Cursor } from '../registry/cursor.js';
 import type { CustomField } from '../registry/custom-fields.js';
 import type { EventType, EventsSettings } from '../config/events.js';
@@ -53,6 +53,26 @@ function decodePosition(saved: string, feed: ChangeFeed): FeedPosition {
   return { cursor: decodeCursor(parsed.cursor, expected), recent: parsed.recent };
 }
 
+/**
+ * Who is told, at every poll of the leading detector, which records changed since the previous
+ * poll (registrants, memberships, and the IDs, phones and bank accounts that make up a
+ * registrant without touching its write_date): the record cache.
+ */
+export interface ChangeFollower {
+  touched(touched: TouchedRecords): Promise<void>;
+  /**
+   * Every change committed before this poll started has been passed to `touched`, good for
+   * `validForMs`. `fresh` when a new epoch starts (nothing from before may be trusted); false
+   * back when the follower cannot continue `epoch` (a new one is started at once).
+   */
+  watching(epoch: string, validForMs: number, fresh: boolean): Promise<boolean>;
+}
+
+/** Slack on top of settle + poll interval for the follower's heartbeat (the issue's bound). */
+const FOLLOW_SLACK_MS = 500;
+/** Changes read per model and poll for the follower before it gives up and starts over (a new epoch empties every cache). */
+const FOLLOW_LIMIT = 2_000;
+
 export interface DetectorOptions {
   settings: EventsSettings;
   store: EventStore;
@@ -63,6 +83,8 @@ export interface DetectorOptions {
   log: Logger;
   onEvents?: (events: ChangeEvent[]) => void;
   onPoll?: (outcome: { ok: boolean; lagSeconds?: number }) => void;
+  /** Also follow every record a representation is made of, for the record cache. */
+  follow?: ChangeFollower;
   now?: () => number;
 }
 
@@ -79,6 +101,8 @@ export class ChangeDetector {
   private token: string | undefined;
   private readonly loop = new PollLoop(() => this.poll(), () => this.options.settings.pollIntervalMs);
   private readonly now: () => number;
+  /** The follower's epoch and where its next read starts (ms), while this gateway leads. */
+  private followed: { epoch: string; fromMs: number } | undefined;
 
   constructor(private readonly options: DetectorOptions) {
     this.now = options.now ?? Date.now;
@@ -105,8 +129,10 @@ export class ChangeDetector {
     try {
       const token = await store.holdLease(this.holder, settings.leaseMs);
       if (token !== this.token) log.info({ events: { leading: token !== undefined } }, token ? 'change detector: this gateway now leads' : 'change detector: another gateway leads');
+      if (token !== this.token) this.followed = undefined;
       this.token = token;
       if (!token) return;
+      if (this.options.follow) await this.followChanges(this.options.follow);
       const deadline = this.now() + settings.leaseMs / 2;
       let oldest: number | undefined;
       for (const feed of CHANGE_FEEDS) {
@@ -117,6 +143,36 @@ export class ChangeDetector {
     } catch (err) {
       log.error({ err }, 'change detector: poll failed; retrying at the next one');
       this.options.onPoll?.({ ok: false });
+    }
+  }
+
+  /**
+   * The follower's pass: every record written since the previous pass started (less the settle
+   * period and a second, so a transaction committing that late is still caught), then the
+   * heartbeat. A failed pass leaves the window where it was and sends no heartbeat.
+   */
+  private async followChanges(follower: ChangeFollower): Promise<void> {
+    const { settings, settleMs, log } = this.options;
+    const startedAt = this.now();
+    const started = performance.now();
+    const windowStart = startedAt - settleMs - 1000;
+    try {
+      let fresh = this.followed === undefined;
+      const fromMs = this.followed?.fromMs ?? windowStart;
+      const touched = await readTouched(this.options.odoo(), new Date(fromMs).toISOString().slice(0, 19).replace('T', ' '), FOLLOW_LIMIT);
+      if (touched.overflow) {
+        log.warn({ events: { touched: touched.keys.length } }, 'change detector: too many changes to follow one by one; the record cache starts over');
+        fresh = true;
+      } else if (touched.keys.length > 0) await follower.touched(touched);
+      let epoch = fresh ? randomUUID() : this.followed!.epoch;
+      const validFor = () => settleMs + settings.pollIntervalMs + FOLLOW_SLACK_MS - (performance.now() - started);
+      if (!(await follower.watching(epoch, validFor(), fresh))) {
+        epoch = randomUUID();
+        await follower.watching(epoch, validFor(), true);
+      }
+      this.followed = { epoch, fromMs: windowStart };
+    } catch (err) {
+      log.warn({ err }, 'change detector: following changes for the record cache failed; it answers from Odoo until the next pass');
     }
   }
 

@@ -1,9 +1,10 @@
-import type { OdooClient } from '../odoo/types.js';
+import type { OdooClient, OdooRecord } from '../odoo/types.js';
 import type { CustomField } from './custom-fields.js';
 import type { Cursor } from './cursor.js';
 import { cursorAfter, cursorDomain, pagedQuery, registrantDomain, type CompiledQuery } from './filters.js';
 import { groupSpec, individualSpec, MEMBERSHIP_SPEC, toGroup, toIndividual, toMembership } from './mapping.js';
 import { searchTree } from './reader.js';
+import { membershipKey, partnerKey } from './record-cache.js';
 
 /**
  * The registry's change feed as the change detector reads it: the same `(write_date, id)`
@@ -124,4 +125,61 @@ export async function readChanges(
     return { feed, kind, id: record.id, writeDate, createDate, data };
   });
   return { changes, cursor: cursorAfter(compiled, records) ?? cursor, more: length > records.length };
+}
+
+/**
+ * The records a registrant's representation is made of, besides the registrant itself: its IDs,
+ * phone numbers and bank accounts (written on their own, they leave the registrant's
+ * write_date as it was), and memberships (which name their group and individual).
+ */
+const TOUCH_SOURCES: ReadonlyArray<{ model: string; domain: readonly (readonly [string, string, unknown])[]; keysOf(record: OdooRecord): string[] }> = [
+  { model: 'res.partner', domain: [['is_registrant', '=', true]], keysOf: (r) => [partnerKey(r.id)] },
+  { model: 'g2p.group.membership', domain: [], keysOf: (r) => [membershipKey(r.id), ...relationIds(r.group, r.individual).map(partnerKey)] },
+  { model: 'g2p.reg.id', domain: [], keysOf: (r) => relationIds(r.partner_id).map(partnerKey) },
+  { model: 'g2p.phone.number', domain: [], keysOf: (r) => relationIds(r.partner_id).map(partnerKey) },
+  { model: 'res.partner.bank', domain: [], keysOf: (r) => relationIds(r.partner_id).map(partnerKey) },
+];
+
+const FIELDS_OF: Record<string, string[]> = {
+  'res.partner': ['write_date'],
+  'g2p.group.membership': ['group', 'individual', 'write_date'],
+};
+
+function relationIds(...values: unknown[]): number[] {
+  return values.flatMap((v) => (Array.isArray(v) && typeof v[0] === 'number' ? [v[0]] : typeof v === 'number' ? [v] : []));
+}
+
+export interface TouchedRecords {
+  /** Invalidation keys of the registrants and memberships whose representation changed. */
+  keys: string[];
+  /** Odoo write_date of each change read (UTC, `YYYY-MM-DD HH:MM:SS`). */
+  writeDates: string[];
+  /** True when more changed than `limit` per model: the caller must treat everything as changed. */
+  overflow: boolean;
+}
+
+/**
+ * Every record written at or after `since` (an Odoo datetime) that a registrant's or a
+ * membership's representation is made of, mapped to their invalidation keys: one call per
+ * model. A deleted child record leaves no trace here (see docs/cache.md).
+ */
+export async function readTouched(client: OdooClient, since: string, limit: number): Promise<TouchedRecords> {
+  const keys = new Set<string>();
+  const writeDates: string[] = [];
+  let overflow = false;
+  await Promise.all(
+    TOUCH_SOURCES.map(async (source) => {
+      const records = await client.searchRead(source.model, [...source.domain, ['write_date', '>=', since]], FIELDS_OF[source.model] ?? ['partner_id', 'write_date'], {
+        limit: limit + 1,
+        order: 'write_date asc, id asc',
+        context: { active_test: false },
+      });
+      if (records.length > limit) overflow = true;
+      for (const record of records) {
+        for (const key of source.keysOf(record)) keys.add(key);
+        writeDates.push(String(record.write_date).slice(0, 19));
+      }
+    }),
+  );
+  return { keys: [...keys], writeDates, overflow };
 }

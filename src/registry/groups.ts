@@ -9,6 +9,7 @@ import { commonValues, idAndPhoneValues, type RegistrantContacts, type WriteCont
 import { resolveKinds } from './memberships.js';
 import { odooDatetime } from './values.js';
 import { searchTree } from './reader.js';
+import { partnerKey, type CachedRead } from './record-cache.js';
 
 const MODEL = 'res.partner';
 
@@ -56,6 +57,15 @@ export class Groups {
     const group = toGroup(records[0], this.core.customFields, withMembers);
     const { members: _members, ...own } = group;
     return { value: group, version: versioned(own).version };
+  }
+
+  /**
+   * `get` without members, answered from the record cache when it holds a current copy. With
+   * members the representation names every member: those reads always go to Odoo.
+   */
+  read(actor: Actor, id: number, withMembers: boolean, refresh = false): Promise<CachedRead<Group>> {
+    if (withMembers) return this.get(actor, id, true);
+    return this.core.cache.read(actor.client.login, 'group', String(id), refresh, () => this.get(actor, id, false), () => [partnerKey(id)]);
   }
 
   /**

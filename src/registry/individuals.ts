@@ -8,6 +8,7 @@ import type { Individual, IndividualCreate, IndividualPatch, Membership } from '
 import { individualCreateValues, individualPatchValues, type RegistrantPhoto } from './writes.js';
 import { searchTree } from './reader.js';
 import { regIdValuesOfType } from './reg-id-values.js';
+import { partnerKey, type CachedRead } from './record-cache.js';
 
 const MODEL = 'res.partner';
 
@@ -41,6 +42,11 @@ export class Individuals {
     const [record] = await this.readMany(actor, [id]);
     if (!record) throw registrantNotFound('individual', id);
     return versioned(record);
+  }
+
+  /** `get` answered from the record cache when it holds a current copy (`refresh`: always from Odoo, kept for the next reader). */
+  read(actor: Actor, id: number, refresh = false): Promise<CachedRead<Individual>> {
+    return this.core.cache.read(actor.client.login, 'individual', String(id), refresh, () => this.get(actor, id), () => [partnerKey(id)]);
   }
 
   async readMany(actor: Actor, ids: number[]): Promise<Individual[]> {

@@ -10,6 +10,7 @@ import type { MemberInput, MemberPatch, Membership } from './schemas.js';
 import type { RecordLease } from './record-locks.js';
 import { odooDatetime } from './values.js';
 import type { WriteContext } from './writes.js';
+import { membershipKey, partnerKey, type CachedRead } from './record-cache.js';
 import { searchTree } from './reader.js';
 
 const MODEL = 'g2p.group.membership';
@@ -63,6 +64,15 @@ export class Memberships {
     return versioned(toMembership(records[0]));
   }
 
+  /** `get` answered from the record cache when it holds a current copy (it names its group and individual: their changes count). */
+  read(actor: Actor, groupId: number, membershipId: number, refresh = false): Promise<CachedRead<Membership>> {
+    return this.core.cache.read(actor.client.login, 'membership', `${groupId}/${membershipId}`, refresh, () => this.get(actor, groupId, membershipId), (m) => [
+      membershipKey(m.id),
+      partnerKey(m.group.id),
+      partnerKey(m.individual.id),
+    ]);
+  }
+
   /**
    * Changes to a group's memberships hold the group's lock: the duplicate-member and one-Head
    * checks read the group first, and two concurrent adds must not both pass them.
@@ -82,6 +92,7 @@ export class Memberships {
     return this.core.lockedWrite(groupLock(groupId), () => this.get(actor, groupId, membershipId), ifMatch, async (current, lease) => {
       if (current.value.ended_date) return;
       await actor.client.write(MODEL, [membershipId], { ended_date: odooDatetime(new Date().toISOString()) }, await lease.fence());
+      await this.core.cache.invalidate([membershipKey(membershipId)], 'write');
     });
   }
 
@@ -120,6 +131,7 @@ export class Memberships {
     if (patch.ended_date !== undefined) values.ended_date = patch.ended_date === null ? false : odooDatetime(patch.ended_date);
     if (Object.keys(values).length === 0) return current;
     await actor.client.write(MODEL, [membershipId], values, await lease.fence());
+    await this.core.cache.invalidate([membershipKey(membershipId)], 'write');
     return this.get(actor, groupId, membershipId);
   }
 

@@ -11,6 +11,7 @@ import { BUILT_IN_FIELD_NAMES, registrySchemas, type RegistrySchemas } from './s
 import { versionOf } from './version.js';
 import { utcToday, type WriteContext } from './writes.js';
 import { searchTree } from './reader.js';
+import { partnerKey, RecordCache } from './record-cache.js';
 
 /** Individuals and groups are both Odoo partners. */
 const REGISTRANT_MODEL = 'res.partner';
@@ -25,6 +26,8 @@ export interface RegistryOptions {
   syncSettleMs: number;
   /** Per-record write serialisation: shared leases when several replicas serve one registry; in this process by default. */
   locks?: RecordLocks;
+  /** The record cache (`cache.*`); off when not given. */
+  cache?: RecordCache;
 }
 
 /** Who acts: the Odoo account for this request and the caller's API roles (for custom fields). */
@@ -56,9 +59,12 @@ export class RegistryCore {
   readonly schemas: RegistrySchemas;
   /** Serialises check-then-write sequences per record (If-Match, one Head per group). */
   readonly locks: RecordLocks;
+  /** Single-record reads answered from memory while current (a no-op when `cache.enabled` is false). */
+  readonly cache: RecordCache;
 
   constructor(readonly options: RegistryOptions) {
     this.locks = options.locks ?? new MemoryRecordLocks();
+    this.cache = options.cache ?? new RecordCache({ enabled: false, maxBytes: 0, maxAgeMs: 0 }, undefined);
     const problems = checkCustomFields(options.customFields, BUILT_IN_FIELD_NAMES);
     if (problems.length) throw new Error(`api.customFields: ${problems.join('; ')}`);
     this.refs = new ReferenceCache(options.referenceCacheTtlMs);
@@ -146,6 +152,7 @@ export function updateRegistrant<T>(
     core.throwIfInvalid(ctx.errors);
     if (Object.keys(vals).length === 0) return current;
     await actor.client.write(REGISTRANT_MODEL, [id], vals, await lease.fence());
+    await core.cache.invalidate([partnerKey(id)], 'write');
     return read();
   });
 }
@@ -153,7 +160,9 @@ export function updateRegistrant<T>(
 /** DELETE of an individual or a group archives it (`active = false`) under its lock; nothing is destroyed, archiving twice is fine. */
 export function archiveRegistrant(core: RegistryCore, actor: Actor, id: number, read: () => Promise<Versioned<{ active: boolean }>>, ifMatch: string[] | undefined): Promise<void> {
   return core.lockedWrite(`${REGISTRANT_MODEL}:${id}`, read, ifMatch, async (current, lease) => {
-    if (current.value.active) await actor.client.write(REGISTRANT_MODEL, [id], { active: false }, await lease.fence());
+    if (!current.value.active) return;
+    await actor.client.write(REGISTRANT_MODEL, [id], { active: false }, await lease.fence());
+    await core.cache.invalidate([partnerKey(id)], 'write');
   });
 }
 

@@ -45,6 +45,8 @@ export interface ReplicaOptions {
   /** Change events and webhooks (the change detector runs in each replica; one leads). */
   events?: FileConfig['events'];
   api?: FileConfig['api'];
+  /** The record cache of every replica. */
+  cache?: FileConfig['cache'];
   /** Wait until /readyz says the shared state is up (default true when redisUrl is set). */
   waitForRedis?: boolean;
 }
@@ -73,6 +75,7 @@ export async function startReplicas(stack: Stack, options: ReplicaOptions): Prom
     ...(options.redis ? { redis: options.redis } : {}),
     ...(options.events ? { events: options.events } : {}),
     ...(options.api ? { api: options.api } : {}),
+    ...(options.cache ? { cache: options.cache } : {}),
   };
   // The Odoo password and the Redis URL come from the environment, as in deploy/: not in the file.
   const { accounts: _accounts, url: _url, ...odooFile } = file.odoo!;

@@ -53,6 +53,8 @@ export interface StackOptions {
   gateway?: GatewayOverrides;
   /** Change events and webhooks of the stack's gateways. */
   events?: FileConfig['events'];
+  /** The record cache of the stack's gateways. */
+  cache?: FileConfig['cache'];
   /** Shared state of the stack's gateways (a Redis URL: several gateways share one event log). */
   redis?: FileConfig['redis'];
   /** Declared custom endpoints of the stack's gateway. */
@@ -255,6 +257,7 @@ export async function startStack(t: Test, options: StackOptions): Promise<Stack>
         ...(options.dci ? { dci: options.dci } : {}),
         ...(options.auth ? { auth: options.auth } : {}),
         ...(options.events ? { events: options.events } : {}),
+        ...(options.cache ? { cache: options.cache } : {}),
         ...(options.redis ? { redis: options.redis } : {}),
         endpoints: overrides.endpoints ?? options.endpoints ?? [],
       },

@@ -6,9 +6,9 @@ import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
 import type { IdempotencyStore, Registry, Versioned } from '../../registry/index.js';
 import { memberInput, memberPatch, membershipOutput, type Group, type Membership } from '../../registry/schemas.js';
 import {
-  answerNoContent, answerVersioned, conditionalHeaders, createdResponse, cursorQuery, idempotencyHeaders, idempotentCreate, idParam, ifMatchOf, isNotModified,
+  answerCached, answerNoContent, answerVersioned, conditionalHeaders, createdResponse, cursorQuery, idempotencyHeaders, idempotentCreate, idParam, ifMatchOf, isNotModified,
   notModified,
-  limitQuery, memberParams, noContentResponses, NOT_MODIFIED_NOTE, queryBoolean, responses,
+  limitQuery, memberParams, noContentResponses, NOT_MODIFIED_NOTE, queryBoolean, responses, wantsOdoo,
 } from './support.js';
 
 export const groupQuery = z
@@ -56,8 +56,8 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
     },
     handler: async (request, reply) => {
       const withMembers = request.query.expand === 'members';
-      const found = await registry.groups.get(request.actor, request.params.id, withMembers);
-      const value = answerVersioned(request, reply, found);
+      const found = await registry.groups.read(request.actor, request.params.id, withMembers, wantsOdoo(request));
+      const value = answerCached(request, reply, found);
       return !withMembers && isNotModified(request.headers['if-none-match'], found.version) ? notModified(reply) : value;
     },
   });
@@ -116,8 +116,8 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
     config: { access: ROLE_GET },
     schema: { tags: memberTags, summary: 'One membership', params: memberParams, response: responses({ 200: membershipOutput }) },
     handler: async (request, reply) => {
-      const found = await registry.memberships.get(request.actor, request.params.id, request.params.membership_id);
-      return answerVersioned(request, reply, found, [request.params.id, found.value.id]);
+      const found = await registry.memberships.read(request.actor, request.params.id, request.params.membership_id, wantsOdoo(request));
+      return answerCached(request, reply, found, [request.params.id, found.value.id]);
     },
   });
 

@@ -6,9 +6,9 @@ import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
 import type { IdempotencyStore, Registry, Versioned } from '../../registry/index.js';
 import { membershipOutput, type Individual } from '../../registry/schemas.js';
 import {
-  answerNoContent, answerVersioned, conditionalHeaders, createdResponse, cursorQuery, idempotencyHeaders, idempotentCreate, idParam, ifMatchOf, isNotModified,
+  answerCached, answerNoContent, answerVersioned, conditionalHeaders, createdResponse, cursorQuery, idempotencyHeaders, idempotentCreate, idParam, ifMatchOf, isNotModified,
   notModified,
-  limitQuery, noContentResponses, NOT_MODIFIED_NOTE, queryBoolean, responses,
+  limitQuery, noContentResponses, NOT_MODIFIED_NOTE, queryBoolean, responses, wantsOdoo,
 } from './support.js';
 
 const date = z.iso.date();
@@ -61,8 +61,8 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       response: responses({ 200: schemas.individualOutput }),
     },
     handler: async (request, reply) => {
-      const found = await registry.individuals.get(request.actor, request.params.id);
-      const value = answerVersioned(request, reply, found);
+      const found = await registry.individuals.read(request.actor, request.params.id, wantsOdoo(request));
+      const value = answerCached(request, reply, found);
       return isNotModified(request.headers['if-none-match'], found.version) ? notModified(reply) : value;
     },
   });

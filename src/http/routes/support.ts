@@ -5,6 +5,7 @@ import { isOdooError } from '../../odoo/errors.js';
 import { DEFAULT_ODOO_TIMEOUT_MS } from '../../odoo/settings.js';
 import type { IdempotencyStore, StoredResponse, Versioned } from '../../registry/index.js';
 import { isRegistryError, RegistryError } from '../../registry/index.js';
+import type { CachedRead } from '../../registry/record-cache.js';
 
 export const idParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) }).strict();
 export const memberParams = z
@@ -40,6 +41,27 @@ export function answerVersioned<T extends { id: number }>(request: FastifyReques
   return value;
 }
 
+/** Cache-Control: no-cache (or the older Pragma: no-cache) on a read: the caller wants it from Odoo, not from the record cache. */
+export function wantsOdoo(request: FastifyRequest): boolean {
+  const directives = `${request.headers['cache-control'] ?? ''},${request.headers.pragma ?? ''}`.toLowerCase();
+  return directives.split(',').some((d) => /^(no-cache|max-age=0)$/.test(d.trim()));
+}
+
+/**
+ * A single read that may come from the record cache: `answerVersioned`, plus `Cache-Status`
+ * (RFC 9211) saying whether it was a hit, or why Odoo was asked, and on a hit `Age` (RFC 9111).
+ */
+export function answerCached<T extends { id: number }>(request: FastifyRequest, reply: FastifyReply, found: CachedRead<T>, auditIds = [found.value.id]): T {
+  const { cache } = found;
+  if (cache?.kind === 'hit') {
+    reply.header('cache-status', `g2p-gateway; hit; ttl=${Math.floor(cache.ttlMs / 1000)}`);
+    reply.header('age', String(Math.floor(cache.ageMs / 1000)));
+  } else if (cache) {
+    reply.header('cache-status', `g2p-gateway; fwd=${cache.fwd}${cache.stored ? '; stored' : ''}`);
+  }
+  return answerVersioned(request, reply, found, auditIds);
+}
+
 /** 204 after an archive or an end: nothing to send but the ids touched, for the audit line. */
 export function answerNoContent(request: FastifyRequest, reply: FastifyReply, auditIds: number[]): FastifyReply {
   request.auditIds = auditIds;
@@ -53,7 +75,8 @@ export function createdResponse(request: FastifyRequest, { value, version }: Ver
 }
 
 export const NOT_MODIFIED_NOTE =
-  'With `If-None-Match: <ETag>` the answer is 304 Not Modified, without a body, when the record is unchanged (the gateway still reads it: one Odoo call).';
+  'With `If-None-Match: <ETag>` the answer is 304 Not Modified, without a body, when the record is unchanged (one Odoo call, or none when the record cache holds a current copy). ' +
+  'With the record cache on, `Cache-Status` tells a hit from a read from Odoo, `Age` the age of a hit, and `Cache-Control: no-cache` reads from Odoo.';
 
 /**
  * If-None-Match on a single read (RFC 9110 13.1.2, weak comparison): true when it names the
