@@ -43,7 +43,7 @@ export interface LoadConfigOptions {
 }
 
 export function loadConfig({ env, cwd }: LoadConfigOptions): Config {
-  const configFile = env.G2P_CONFIG ?? 'config/default.yaml';
+  const configFile = env.G2P_CONFIG || 'config/default.yaml';
   const absoluteFile = resolve(cwd, configFile);
   const configDir = dirname(absoluteFile);
   let text: string;
@@ -61,7 +61,10 @@ export function loadConfig({ env, cwd }: LoadConfigOptions): Config {
     for (const override of ENV_OVERRIDES) {
       const value = envValue(env, override.name);
       if (value === undefined) continue;
-      const typed = override.type === 'number' && /^\d+$/.test(value) ? Number(value) : value;
+      if (override.type === 'number' && !/^\d+$/.test(value.trim())) {
+        throw new ConfigError([`environment variable ${override.name}: "${value}" is not a whole number (it sets ${override.path.join('.')})`]);
+      }
+      const typed = override.type === 'number' ? Number(value) : value;
       setPath(raw, override.path, typed);
       fromEnv.set(override.path.join('.'), override.name);
     }
@@ -71,7 +74,11 @@ export function loadConfig({ env, cwd }: LoadConfigOptions): Config {
   }
   const parsed = validate(configSchema, raw, {
     name: configFile,
-    lineOf: (path) => (fromEnv.has(path.join('.')) ? undefined : lineOf(path)),
+    lineOf,
+    originOf: (path) => {
+      const name = fromEnv.get(path.join('.'));
+      return name === undefined ? undefined : `environment variable ${name}`;
+    },
   });
   const nodeEnv = env.NODE_ENV ?? 'development';
   const sandboxMode = parsed.odoo === undefined;

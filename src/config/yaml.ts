@@ -60,7 +60,12 @@ export function formatPath(path: PropertyKey[]): string {
 export function validate<S extends z.ZodType>(
   schema: S,
   data: unknown,
-  source: { name: string; lineOf?: (path: PropertyKey[]) => number | undefined },
+  source: {
+    name: string;
+    lineOf?: (path: PropertyKey[]) => number | undefined;
+    /** Where a value came from when not from the file (`environment variable PORT`). */
+    originOf?: (path: PropertyKey[]) => string | undefined;
+  },
 ): z.output<S> {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
@@ -68,8 +73,10 @@ export function validate<S extends z.ZodType>(
     result.error.issues.map((issue) => {
       // An unknown key is best shown on its own line, not on its parent's.
       const at = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue.path;
-      const line = source.lineOf?.(at);
       const where = formatPath(issue.path) || '(top level)';
+      const origin = source.originOf?.(issue.path);
+      if (origin) return `${origin} (${where}): ${issue.message}`;
+      const line = source.lineOf?.(at);
       return `${source.name}${line ? `:${line}` : ''}: ${where}: ${issue.message}`;
     }),
   );

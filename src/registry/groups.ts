@@ -9,6 +9,7 @@ import { commonValues, idAndPhoneValues, type RegistrantContacts, type WriteCont
 import { resolveKinds } from './memberships.js';
 import { odooDatetime } from './values.js';
 import { searchTree } from './reader.js';
+import { namingRefusedField } from './refusals.js';
 
 const MODEL = 'res.partner';
 
@@ -102,13 +103,13 @@ export class Groups {
       this.core.throwIfInvalid(errors);
       vals.group_membership_ids = commands;
     }
-    const id = await actor.client.create(MODEL, vals);
+    const id = await namingRefusedField(input, '', () => actor.client.create(MODEL, vals));
     return this.get(actor, id, true);
   }
 
   /** Read, If-Match check and write hold the record's lock: one winner per version. */
   async update(actor: Actor, id: number, patch: GroupPatch, ifMatch?: string[]): Promise<Versioned<Group>> {
-    return updateRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch, (ctx) => this.groupValues(ctx, patch));
+    return namingRefusedField(patch, '', () => updateRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch, (ctx) => this.groupValues(ctx, patch)));
   }
 
   async archive(actor: Actor, id: number, ifMatch?: string[]): Promise<void> {

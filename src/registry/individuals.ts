@@ -7,6 +7,7 @@ import { archiveRegistrant, updateRegistrant, versioned, type Actor, type Page, 
 import type { Individual, IndividualCreate, IndividualPatch, Membership } from './schemas.js';
 import { individualCreateValues, individualPatchValues, type RegistrantPhoto } from './writes.js';
 import { searchTree } from './reader.js';
+import { namingRefusedField } from './refusals.js';
 import { regIdValuesOfType } from './reg-id-values.js';
 
 const MODEL = 'res.partner';
@@ -79,7 +80,7 @@ export class Individuals {
     const ctx = this.core.writeContext(actor);
     const vals = await individualCreateValues(ctx, input, marker);
     this.core.throwIfInvalid(ctx.errors);
-    const id = await actor.client.create(MODEL, vals);
+    const id = await namingRefusedField(input, '', () => actor.client.create(MODEL, vals));
     return this.get(actor, id);
   }
 
@@ -106,13 +107,15 @@ export class Individuals {
       errors.push(...ctx.errors);
     }
     this.core.throwIfInvalid(errors);
-    const ids = await actor.client.createMany(MODEL, valsList);
+    const ids = await namingRefusedField(items, 'items', () => actor.client.createMany(MODEL, valsList));
     return this.readMany(actor, ids);
   }
 
   /** Read, If-Match check and write hold the record's lock: one winner per version. */
   async update(actor: Actor, id: number, patch: IndividualPatch & RegistrantPhoto, ifMatch?: string[]): Promise<Versioned<Individual>> {
-    return updateRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch, (ctx, current) => individualPatchValues(ctx, patch, current));
+    return namingRefusedField(patch, '', () =>
+      updateRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch, (ctx, current) => individualPatchValues(ctx, patch, current)),
+    );
   }
 
   /** DELETE archives (`active = false`); nothing is destroyed. Archiving twice is fine. */

@@ -73,8 +73,14 @@ export class RegistryCore {
     return { settleMs: this.options.syncSettleMs };
   }
 
+  /** The page size a caller's `limit` asks for: above `api.maxPageSize` it is refused, not quietly cut. */
   pageSize(limit: number | undefined): number {
-    return Math.min(limit ?? this.options.defaultPageSize, this.options.maxPageSize);
+    const max = this.options.maxPageSize;
+    if (limit !== undefined && limit > max) {
+      const message = `must be at most ${max} (api.maxPageSize); follow next_cursor for more`;
+      throw new RegistryError('bad_parameter', `query.limit: ${message}`, [{ field: 'query.limit', message }]);
+    }
+    return Math.min(limit ?? this.options.defaultPageSize, max);
   }
 
   writeContext(actor: Actor, path = ''): WriteContext {

@@ -52,3 +52,12 @@ t.test('bad values name the file, the line and the key', async (t) => {
   const missingSecret = configDir({ 'c.yaml': 'odoo:\n  url: http://o.invalid\n  db: d\n  accounts:\n    default:\n      login: a\n      password: { env: NOT_SET_ANYWHERE }\n', 'roles.yaml': ROLES_YAML });
   t.throws(() => loadConfig({ cwd: missingSecret, env: { G2P_CONFIG: 'c.yaml' } }), /odoo\.accounts\.default\.password: environment variable NOT_SET_ANYWHERE is not set/);
 });
+
+t.test('a bad environment variable is blamed by name, not on the file', async (t) => {
+  const dir = configDir({ 'default.yaml': 'server:\n  port: 0\n', 'roles.yaml': ROLES_YAML });
+  const text = t.throws(() => loadConfig({ cwd: dir, env: { G2P_CONFIG: 'default.yaml', PORT: 'abc' } })) as ConfigError;
+  t.same(text.problems, ['environment variable PORT: "abc" is not a whole number (it sets server.port)']);
+  const range = t.throws(() => loadConfig({ cwd: dir, env: { G2P_CONFIG: 'default.yaml', PORT: '99999' } })) as ConfigError;
+  t.match(range.problems[0], /^environment variable PORT \(server\.port\): /);
+  t.notMatch(range.problems[0], /default\.yaml/);
+});

@@ -236,9 +236,11 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.same(await ids('registered_from=2020-01-01&registered_to=2020-12-31'), [two], 'registration date range');
       t.same(await ids('name=fil2'), [two], 'name contains, case-insensitive');
       t.equal((await api('GET', '/individuals?gender=Martian')).status, 422, 'unknown gender in a filter: 422');
-      const capped = await api('GET', '/individuals?limit=100000');
-      t.equal(capped.status, 200, 'a large limit is capped, not refused');
-      t.ok(capped.body.items.length <= 100, 'at most maxPageSize items');
+      const tooLarge = await api('GET', '/individuals?limit=100000');
+      t.equal(tooLarge.status, 400, 'a limit above maxPageSize is refused, not quietly cut');
+      t.same(tooLarge.body.errors, [{ field: 'query.limit', message: 'must be at most 100 (api.maxPageSize); follow next_cursor for more' }]);
+      const atMax = await api('GET', '/individuals?limit=100');
+      t.ok(atMax.status === 200 && atMax.body.items.length <= 100, 'at most maxPageSize items');
       t.equal(await callsOf(() => api('GET', '/individuals?limit=100')), 1, 'a page of 100 with nested IDs, phones, banks: 1 Odoo call');
     });
 
