@@ -128,6 +128,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     defaultPageSize: api.defaultPageSize,
     maxPageSize: api.maxPageSize,
     maxBatchSize: api.maxBatchSize,
+    uniqueIdTypes: api.uniqueIdTypes,
     syncSettleMs: api.syncSettleMs,
     locks: state.locks,
   });

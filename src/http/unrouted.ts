@@ -15,26 +15,33 @@ export interface Unrouted {
 }
 
 /**
- * Registered before any route: every route the app declares is also recorded in a router of
- * its own (the same matcher Fastify routes with), which answers which methods a path has.
+ * Which methods a concrete path answers, from every route declared in `scope` after this call:
+ * each is also recorded in a router of its own (the matcher Fastify routes with). HEAD is left
+ * out (Fastify adds it to every GET route).
  */
-export function trackRoutes(app: FastifyInstance, config: Config): Unrouted {
-  const methodsByPath = FindMyWay({ ignoreTrailingSlash: app.initialConfig.ignoreTrailingSlash ?? false, maxParamLength: 2048 });
+export function routeMethods(scope: FastifyInstance): (path: string) => HTTPMethod[] {
+  const router = FindMyWay({ ignoreTrailingSlash: scope.initialConfig.ignoreTrailingSlash ?? false, maxParamLength: 2048 });
   const known = new Set<string>();
-  app.addHook('onRoute', (route) => {
+  scope.addHook('onRoute', (route) => {
     const methods = (Array.isArray(route.method) ? route.method : [route.method]).map((m) => m.toUpperCase() as HTTPMethod);
     for (const method of methods) {
       const key = `${method} ${route.url}`;
       if (method === 'HEAD' || known.has(key)) continue;
       known.add(key);
-      methodsByPath.on(method, route.url, () => undefined);
+      router.on(method, route.url, () => undefined);
     }
   });
+  return (path) => ALL_METHODS.filter((method) => router.find(method, path) !== null);
+}
+
+/** Registered before any route, so that every route of the app is known to `problem`. */
+export function trackRoutes(app: FastifyInstance, config: Config): Unrouted {
+  const methodsOf = routeMethods(app);
   const switchedOff = disabledFeatures(config);
   return {
     problem(request) {
       const path = request.url.split('?')[0]!;
-      const allowed = ALL_METHODS.filter((method) => method !== request.method && methodsByPath.find(method, path) !== null);
+      const allowed = methodsOf(path).filter((method) => method !== request.method);
       if (allowed.length > 0) {
         if (allowed.includes('GET')) allowed.push('HEAD');
         return new HttpProblem({

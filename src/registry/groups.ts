@@ -103,7 +103,9 @@ export class Groups {
       this.core.throwIfInvalid(errors);
       vals.group_membership_ids = commands;
     }
-    const id = await namingRefusedField(input, '', () => actor.client.create(MODEL, vals));
+    const id = await this.core.holdingUniqueIds(actor, [{ path: '', regIds: input.reg_ids }], undefined, (fence) =>
+      namingRefusedField(input, '', async () => actor.client.create(MODEL, vals, await fence())),
+    );
     return this.get(actor, id, true);
   }
 
