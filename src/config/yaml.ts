@@ -63,8 +63,8 @@ export function validate<S extends z.ZodType>(
   source: {
     name: string;
     lineOf?: (path: PropertyKey[]) => number | undefined;
-    /** Where a value came from when not from the file (`environment variable PORT`). */
-    originOf?: (path: PropertyKey[]) => string | undefined;
+    /** Where a key was set, when not simply in `name` at `lineOf` (`gw.yaml:12`, `environment variable PORT`). */
+    locate?: (path: PropertyKey[]) => string;
   },
 ): z.output<S> {
   const result = schema.safeParse(data);
@@ -74,8 +74,7 @@ export function validate<S extends z.ZodType>(
       // An unknown key is best shown on its own line, not on its parent's.
       const at = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue.path;
       const where = formatPath(issue.path) || '(top level)';
-      const origin = source.originOf?.(issue.path);
-      if (origin) return `${origin} (${where}): ${issue.message}`;
+      if (source.locate) return `${source.locate(at)}: ${where}: ${issue.message}`;
       const line = source.lineOf?.(at);
       return `${source.name}${line ? `:${line}` : ''}: ${where}: ${issue.message}`;
     }),
