@@ -16,6 +16,7 @@ import { registryPlugin } from './http/routes/index.js';
 import { customEndpointsPlugin } from './http/endpoints.js';
 import { eventsRoutesPlugin } from './http/events.js';
 import { responseSerializerCompiler } from './http/serializer.js';
+import { trackRoutes } from './http/unrouted.js';
 import { loggerOptions } from './logging.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { OdooConnection } from './odoo/index.js';
@@ -88,6 +89,8 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
   quietRequest = (request) => services.refusals.quietRequest(request);
   installJsonBodyParser(app, fileConfig.server.maxJsonDepth);
   app.setValidatorCompiler(validatorCompiler);
+  // Fastify parses text/plain by default; no route takes text, so it is refused with 415 like any other type.
+  app.removeContentTypeParser('text/plain');
   app.setSerializerCompiler(responseSerializerCompiler);
 
   withServices(app, services);
@@ -95,7 +98,7 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
-  installErrorHandling(app);
+  installErrorHandling(app, trackRoutes(app, services.config));
 
   // The order is checked by the plugins' declared dependencies; see each plugin for why it needs its own.
   app.register(authPlugin, { authenticators: services.authenticators });

@@ -142,6 +142,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     defaultPageSize: api.defaultPageSize,
     maxPageSize: api.maxPageSize,
     maxBatchSize: api.maxBatchSize,
+    uniqueIdTypes: api.uniqueIdTypes,
     syncSettleMs: api.syncSettleMs,
     locks: state.locks,
     ...(cache ? { cache: cache.cache } : {}),

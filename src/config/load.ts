@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseRolesFile, type RoleMapping } from './roles.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { readSecretFile, resolveSecretRefs, SecretResolutionError } from './secret.js';
+import { readLayers } from './layers.js';
 import { ConfigError, formatPath, parseYaml, validate } from './yaml.js';
 import { endpointListSchema, type DeclarationSource, type EndpointDeclaration } from '../endpoints/declaration.js';
 
@@ -43,25 +44,19 @@ export interface LoadConfigOptions {
 }
 
 export function loadConfig({ env, cwd }: LoadConfigOptions): Config {
-  const configFile = env.G2P_CONFIG ?? 'config/default.yaml';
-  const absoluteFile = resolve(cwd, configFile);
-  const configDir = dirname(absoluteFile);
-  let text: string;
-  try {
-    text = readFileSync(absoluteFile, 'utf8');
-  } catch (err) {
-    throw new ConfigError([`${configFile}: cannot read the configuration file (${(err as NodeJS.ErrnoException).code ?? 'error'}); set G2P_CONFIG to its path`]);
-  }
-  const { data, lineOf } = parseYaml({ name: configFile, text });
-  let raw: Record<string, unknown>;
+  const layers = readLayers(cwd, env.G2P_CONFIG || undefined);
+  const configFile = layers.files[layers.files.length - 1]!;
   const fromEnv = new Map<string, string>();
+  let raw: Record<string, unknown>;
   try {
-    raw = resolveSecretRefs(data, env, configDir) as Record<string, unknown>;
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError([`${configFile}: the file must hold a mapping of settings`]);
+    raw = resolveSecretRefs(layers.data, env, cwd) as Record<string, unknown>;
     for (const override of ENV_OVERRIDES) {
       const value = envValue(env, override.name);
       if (value === undefined) continue;
-      const typed = override.type === 'number' && /^\d+$/.test(value) ? Number(value) : value;
+      if (override.type === 'number' && !/^\d+$/.test(value.trim())) {
+        throw new ConfigError([`environment variable ${override.name}: "${value}" is not a whole number (it sets ${override.path.join('.')})`]);
+      }
+      const typed = override.type === 'number' ? Number(value) : value;
       setPath(raw, override.path, typed);
       fromEnv.set(override.path.join('.'), override.name);
     }
@@ -71,7 +66,10 @@ export function loadConfig({ env, cwd }: LoadConfigOptions): Config {
   }
   const parsed = validate(configSchema, raw, {
     name: configFile,
-    lineOf: (path) => (fromEnv.has(path.join('.')) ? undefined : lineOf(path)),
+    locate: (path) => {
+      const name = fromEnv.get(path.join('.'));
+      return name === undefined ? layers.locate(path) : `environment variable ${name}`;
+    },
   });
   const nodeEnv = env.NODE_ENV ?? 'development';
   const sandboxMode = parsed.odoo === undefined;
@@ -79,28 +77,28 @@ export function loadConfig({ env, cwd }: LoadConfigOptions): Config {
     throw new ConfigError(['no Odoo is configured (odoo.url / ODOO_URL) and sandbox mode is refused when NODE_ENV=production']);
   }
   if (nodeEnv === 'production' && parsed.auth.issuers.some((i) => i.secret !== undefined)) {
-    throw new ConfigError([`${configFile}: auth.issuers: shared-secret issuers are for development and sandbox only; use publicKeys or jwksUrl when NODE_ENV=production`]);
+    throw new ConfigError([`${layers.locate(['auth', 'issuers'])}: auth.issuers: shared-secret issuers are for development and sandbox only; use publicKeys or jwksUrl when NODE_ENV=production`]);
   }
   const tokens = parsed.auth.clientCredentials;
   if (nodeEnv === 'production' && Object.keys(tokens.clients).length > 0 && tokens.signingKeys === undefined) {
-    throw new ConfigError([`${configFile}: auth.clientCredentials: clients are listed but no signingKeys are set; a key made at start-up is refused when NODE_ENV=production (tokens would die with the process and differ between replicas)`]);
+    throw new ConfigError([`${layers.locate(['auth', 'clientCredentials'])}: auth.clientCredentials: clients are listed but no signingKeys are set; a key made at start-up is refused when NODE_ENV=production (tokens would die with the process and differ between replicas)`]);
   }
-  const rolesFile = resolve(configDir, parsed.auth.rolesFile);
+  const rolesFile = resolve(layers.dirOf(['auth', 'rolesFile']), parsed.auth.rolesFile);
   let rolesText: string;
   try {
     rolesText = readFileSync(rolesFile, 'utf8');
   } catch (err) {
-    throw new ConfigError([`${parsed.auth.rolesFile}: cannot read the roles file named by auth.rolesFile (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new ConfigError([`${layers.locate(['auth', 'rolesFile'])}: auth.rolesFile: cannot read the roles file ${rolesFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
   }
   const roles = parseRolesFile({ name: parsed.auth.rolesFile, text: rolesText });
-  const endpointSources = parsed.endpoints.map((_, i) => declarationSource(configFile, data, lineOf, ['endpoints', i]));
+  const endpointSources = parsed.endpoints.map((_, i) => declarationSource(layers.fileOf(['endpoints', i]), layers.data, (path) => layers.lineOf(path), ['endpoints', i]));
   const endpoints = [...parsed.endpoints];
   if (parsed.endpointsFile) {
-    const fromFile = loadEndpointsFile(parsed.endpointsFile, resolve(configDir, parsed.endpointsFile));
+    const fromFile = loadEndpointsFile(parsed.endpointsFile, resolve(layers.dirOf(['endpointsFile']), parsed.endpointsFile));
     endpoints.push(...fromFile.endpoints);
     endpointSources.push(...fromFile.sources);
   }
-  return { ...parsed, endpoints, endpointSources, nodeEnv, configFile, roles, sandboxMode };
+  return { ...parsed, endpoints, endpointSources, nodeEnv, configFile: layers.files.join(' + '), roles, sandboxMode };
 }
 
 /** `endpointsFile`: a YAML file with the declarations under `endpoints:`, checked like the main file. */
@@ -109,7 +107,7 @@ export function loadEndpointsFile(name: string, path: string): { endpoints: Endp
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError([`${name}: cannot read the endpoints file named by endpointsFile (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new ConfigError([`${name}: cannot read the endpoints file ${path} named by endpointsFile (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
   }
   const { data, lineOf } = parseYaml({ name, text });
   const endpoints = validate(endpointsFileSchema, data, { name, lineOf }).endpoints;

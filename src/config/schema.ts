@@ -186,6 +186,8 @@ export const configSchema = z
       .object({
         enabled: z.boolean().default(true),
         prefix: z.string().regex(/^\/[a-z0-9/_-]*[a-z0-9]$/).default('/api/v1/registry'),
+        /** As api.uniqueIdTypes, for the compatibility routes; none by default, as OpenG2P's module. */
+        uniqueIdTypes: z.array(z.string().min(1)).default([]),
         basicAuth: z
           .object({
             enabled: z.boolean().default(true),
@@ -213,6 +215,11 @@ export const configSchema = z
         defaultPageSize: z.number().int().positive().default(50),
         maxPageSize: z.number().int().positive().max(1000).default(500),
         maxBatchSize: z.number().int().positive().max(5000).default(1000),
+        /**
+         * ID types whose value belongs to one registrant: creating or patching a second holder is
+         * refused with 409 naming the holder (OpenG2P itself allows it and deduplicates later).
+         */
+        uniqueIdTypes: z.array(z.string().min(1)).default(['National ID']),
         idempotencyTtlMs: z.number().int().positive().default(24 * 3600_000),
         /**
          * Sync (`sort=updated_at`) only delivers records whose write_date second ended at least this

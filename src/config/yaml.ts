@@ -60,7 +60,12 @@ export function formatPath(path: PropertyKey[]): string {
 export function validate<S extends z.ZodType>(
   schema: S,
   data: unknown,
-  source: { name: string; lineOf?: (path: PropertyKey[]) => number | undefined },
+  source: {
+    name: string;
+    lineOf?: (path: PropertyKey[]) => number | undefined;
+    /** Where a key was set, when not simply in `name` at `lineOf` (`gw.yaml:12`, `environment variable PORT`). */
+    locate?: (path: PropertyKey[]) => string;
+  },
 ): z.output<S> {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
@@ -68,8 +73,9 @@ export function validate<S extends z.ZodType>(
     result.error.issues.map((issue) => {
       // An unknown key is best shown on its own line, not on its parent's.
       const at = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue.path;
-      const line = source.lineOf?.(at);
       const where = formatPath(issue.path) || '(top level)';
+      if (source.locate) return `${source.locate(at)}: ${where}: ${issue.message}`;
+      const line = source.lineOf?.(at);
       return `${source.name}${line ? `:${line}` : ''}: ${where}: ${issue.message}`;
     }),
   );

@@ -37,7 +37,9 @@ export class CustomEndpoints {
   async list(actor: Actor, endpoint: CompiledEndpoint, input: ListInput): Promise<Page<Answer>> {
     const compiled = pagedQuery(this.domain(endpoint, input.params), { sort: endpoint.sort, cursor: input.cursor, include_archived: endpoint.includeArchived }, this.core.sync);
     const convert = (record: OdooRecord) => answerOf(record, endpoint.output);
-    return this.core.page(actor, endpoint.model, compiled, input.limit ?? endpoint.pageSize, endpoint.spec, convert);
+    // A declared pageSize above api.maxPageSize is the operator's choice, cut to the maximum; only a caller's limit is refused.
+    const limit = input.limit ?? (endpoint.pageSize === undefined ? undefined : Math.min(endpoint.pageSize, this.core.options.maxPageSize));
+    return this.core.page(actor, endpoint.model, compiled, limit, endpoint.spec, convert);
   }
 
   /** One record: none is a 404, more than one a 409 naming the candidates. */

@@ -17,9 +17,9 @@ export class UnexpectedFailure extends HttpProblem {
  * registry, Odoo and state-store failures (`odooProblem`), Fastify's schema validation and its
  * own refusals (router, body parser), and anything else an `UnexpectedFailure`.
  */
-export function toProblem(err: unknown): HttpProblem {
+export function toProblem(err: unknown, request?: FastifyRequest): HttpProblem {
   if (err instanceof HttpProblem) return err;
-  return odooProblem(err) ?? (err instanceof Error ? frameworkProblem(err as FastifyError) : undefined) ?? new UnexpectedFailure();
+  return odooProblem(err) ?? (err instanceof Error ? frameworkProblem(err as FastifyError, request) : undefined) ?? new UnexpectedFailure();
 }
 
 /** How one surface writes a classified failure: problem+json, DCI's shapes, the compatibility `{detail}`. */
@@ -37,7 +37,7 @@ export function problemHandler(
   return (err, request, reply) => {
     const answered = own?.(err, request, reply);
     if (answered) return answered;
-    const problem = toProblem(err);
+    const problem = toProblem(err, request);
     if (problem instanceof UnexpectedFailure) request.log.error({ err }, 'unexpected error');
     else if (problem.status >= 500) request.log.error({ err }, 'request failed');
     // A refused authentication counted rather than logged (RefusalLog) gets no line here either.
@@ -48,12 +48,10 @@ export function problemHandler(
 
 const problemJson: ProblemFormatter = (problem, _request, reply) => sendProblem(reply, problem);
 
-/** Every failure on the REST API leaves as RFC 9457 problem+json. */
-export function installErrorHandling(app: FastifyInstance): void {
+/** Every failure on the REST API leaves as RFC 9457 problem+json; a request no route takes is answered by `unrouted`. */
+export function installErrorHandling(app: FastifyInstance, unrouted: { problem(request: FastifyRequest): HttpProblem }): void {
   app.setErrorHandler(problemHandler(problemJson));
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, new HttpProblem({ status: 404, detail: `No route ${request.method} ${request.url.split('?')[0]}` })),
-  );
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, unrouted.problem(request)));
 }
 
 /**
@@ -63,10 +61,10 @@ export function installErrorHandling(app: FastifyInstance): void {
  */
 export const frameworkErrors = problemHandler(problemJson);
 
-function frameworkProblem(err: FastifyError): HttpProblem | undefined {
+function frameworkProblem(err: FastifyError, request?: FastifyRequest): HttpProblem | undefined {
   // Schema validation (zod through fastify-type-provider-zod, or Fastify's own) fills err.validation.
   if (err.validation) {
-    const context = err.validationContext ?? 'request';
+    const context = PART_NAMES[err.validationContext ?? ''] ?? 'request';
     const errors: FieldError[] = (err.validation ?? []).flatMap((v) => {
       // An unknown key is named itself (body.is_group), not its parent object.
       const unknownKeys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
@@ -74,7 +72,7 @@ function frameworkProblem(err: FastifyError): HttpProblem | undefined {
         // Appended after the split: the caller's key may itself hold a `/` (the path separator).
         return unknownKeys.map((key) => ({ field: `${fieldName(context, v.instancePath)}.${String(key)}`, message: 'is not a known field' }));
       }
-      return [{ field: fieldName(context, v.instancePath), message: v.message ?? 'is invalid' }];
+      return [{ field: fieldName(context, v.instancePath), message: clearMessage(v.message ?? 'is invalid') }];
     });
     return new HttpProblem({ status: 400, detail: describe(errors), errors });
   }
@@ -83,6 +81,11 @@ function frameworkProblem(err: FastifyError): HttpProblem | undefined {
     const errors = [{ field: 'params', message: refusal.message }];
     return new HttpProblem({ status: refusal.status, detail: `params: ${refusal.message}`, errors });
   }
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const given = request?.headers['content-type']?.split(';')[0]?.trim() || 'no content type';
+    const message = `${given} is not accepted; send ${ACCEPTED_BODY_TYPES.join(' or ')}`;
+    return new HttpProblem({ status: 415, detail: message, errors: [{ field: 'headers.content-type', message }], extensions: { accepted: ACCEPTED_BODY_TYPES } });
+  }
   const status = err.statusCode;
   if (status && status >= 400 && status < 500) {
     // Fastify's own client errors (body too large, bad JSON, unsupported media type): their messages are safe.
@@ -90,6 +93,23 @@ function frameworkProblem(err: FastifyError): HttpProblem | undefined {
     return new HttpProblem({ status, detail: err.message, ...(field ? { errors: [{ field, message: err.message }] } : {}) });
   }
   return undefined;
+}
+
+/**
+ * One naming scheme for every field a problem names: `query.limit`, `headers.if-match`,
+ * `params.id`, `body.reg_ids[0].value` (Fastify calls the query string `querystring`).
+ */
+const PART_NAMES: Record<string, string> = { querystring: 'query', body: 'body', params: 'params', headers: 'headers' };
+
+/** The bodies the API parses (the token endpoint, with its own error answers, also takes form bodies). */
+const ACCEPTED_BODY_TYPES = ['application/json'];
+
+/**
+ * zod's coercion reports text that is not a number as "expected number, received NaN": the
+ * caller sent text, never NaN.
+ */
+function clearMessage(message: string): string {
+  return message.replace(/^Invalid input: expected number, received NaN$/, 'must be a number');
 }
 
 /**

@@ -38,6 +38,12 @@ function credentialsFor(request: FastifyRequest): OdooCredentials | undefined {
  * account the request still runs (routes that never reach Odoo answer as usual); reading the
  * actor then answers 503.
  */
+/** A surface's own rules for the actor of its requests (the compatibility routes' unique ID types); after authentication. */
+export function adjustActor(request: FastifyRequest, change: Pick<Actor, 'uniqueIdTypes'>): void {
+  const slot = request as WithActorSlot;
+  if (slot[ACTOR]) slot[ACTOR] = { ...slot[ACTOR], ...change };
+}
+
 export const odooAccountPlugin = fp(
   async (app: FastifyInstance) => {
     app.decorateRequest(ACTOR, null);

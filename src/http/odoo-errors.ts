@@ -1,5 +1,6 @@
 import { isOdooError, type OdooError } from '../odoo/errors.js';
 import { isRegistryError, type RegistryError } from '../registry/errors.js';
+import { DUPLICATE_MESSAGE } from '../registry/refusals.js';
 import { isStateUnavailable } from '../state/errors.js';
 import { HttpProblem } from './problem.js';
 
@@ -18,8 +19,6 @@ export function odooRetryAfter(err: OdooError): string {
   return String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
 }
 
-/** Odoo's business messages that mean "this already exists": a conflict, not a bad input. */
-const DUPLICATE = /duplicat|already exists|only one .* of each|must be unique|unique constraint/i;
 
 /**
  * Problems for failures from below the routes: Odoo's typed errors, the registry's own
@@ -42,6 +41,8 @@ function fromOdoo(err: OdooError): HttpProblem {
   switch (err.kind) {
     case 'access_denied':
       return new HttpProblem({ status: 502, detail: 'The gateway could not sign in to the registry (its Odoo credentials were refused).' });
+    case 'unknown_database':
+      return new HttpProblem({ status: 502, detail: "The registry's Odoo server has no database by the configured name (odoo.db / ODOO_DB)." });
     case 'access_error':
       return new HttpProblem({
         status: 403,
@@ -53,7 +54,7 @@ function fromOdoo(err: OdooError): HttpProblem {
     case 'validation':
     case 'user_error': {
       const message = firstLine(err.message) || 'Odoo refused the values.';
-      if (DUPLICATE.test(message)) return new HttpProblem({ status: 409, detail: message });
+      if (DUPLICATE_MESSAGE.test(message)) return new HttpProblem({ status: 409, detail: message });
       return new HttpProblem({ status: 422, detail: message, businessRefusal: true });
     }
     case 'timeout':
@@ -84,8 +85,10 @@ function registryProblem(err: RegistryError): HttpProblem {
       return new HttpProblem({ status: 412, detail: err.message });
     case 'bad_cursor':
       return new HttpProblem({ status: 400, detail: err.message, errors: [{ field: 'query.cursor', message: err.message }] });
+    case 'bad_parameter':
+      return new HttpProblem({ status: 400, detail: err.message, errors: err.errors });
     case 'idempotency_mismatch':
-      return new HttpProblem({ status: 422, detail: err.message, errors: [{ field: 'header.idempotency-key', message: err.message }] });
+      return new HttpProblem({ status: 422, detail: err.message, errors: [{ field: 'headers.idempotency-key', message: err.message }] });
     case 'in_flight':
       return new HttpProblem({ status: 409, detail: err.message, headers: { 'retry-after': '1' } });
   }

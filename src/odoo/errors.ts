@@ -6,6 +6,7 @@
 
 export type OdooErrorKind =
   | 'access_denied' // the gateway's own Odoo credentials are wrong
+  | 'unknown_database' // the Odoo server has no database by the name the gateway sends
   | 'access_error' // the account may not do this (ACL, record rule, private method)
   | 'missing' // record does not exist or has been deleted
   | 'validation' // a constraint refused the values (ValidationError)
@@ -82,6 +83,8 @@ export function errorFromJsonRpc(error: { code?: unknown; message?: unknown; dat
   const debug = typeof data.debug === 'string' ? data.debug : undefined;
   let kind: OdooErrorKind = (odooClass && CLASS_KINDS[odooClass]) || 'server_error';
   if (error.code === 100) kind = 'session_expired';
+  const unknownDatabase = unknownDatabaseError(odooClass === 'odoo.exceptions.AccessError' || odooClass === 'psycopg2.OperationalError' ? odooMessage : '', httpStatus, debug);
+  if (unknownDatabase) return unknownDatabase;
   return new OdooError({
     kind,
     odooClass,
@@ -101,6 +104,8 @@ const MISSING_PREFIX = 'Record does not exist or has been deleted.';
  */
 export function errorFromXmlRpcFault(faultCode: unknown, faultString: unknown, httpStatus?: number): OdooError {
   const text = typeof faultString === 'string' ? faultString : String(faultString ?? '');
+  const unknownDatabase = faultCode === 1 || faultCode === 4 ? unknownDatabaseError(text, httpStatus, text) : undefined;
+  if (unknownDatabase) return unknownDatabase;
   switch (faultCode) {
     case 3:
       return new OdooError({ kind: 'access_denied', odooClass: 'odoo.exceptions.AccessDenied', message: text.trim() || 'Access Denied', httpStatus });
@@ -114,6 +119,18 @@ export function errorFromXmlRpcFault(faultCode: unknown, faultString: unknown, h
     default:
       return new OdooError({ kind: 'server_error', odooClass: pythonClassFromTraceback(text), message: SERVER_ERROR_MESSAGE, debug: text, httpStatus });
   }
+}
+
+/**
+ * A database name the server does not have: `/web/session/authenticate` raises AccessError
+ * "Database not found."; the RPC services fail in PostgreSQL (`database "x" does not exist`),
+ * as a traceback over XML-RPC.
+ */
+function unknownDatabaseError(text: string, httpStatus: number | undefined, debug: string | undefined): OdooError | undefined {
+  const named = /database "([^"\n]*)" does not exist/.exec(text);
+  if (!named && text.trim() !== 'Database not found.') return undefined;
+  const message = named ? `the Odoo server has no database "${named[1]}"` : 'the Odoo server has no database by the name sent';
+  return new OdooError({ kind: 'unknown_database', message, httpStatus, debug });
 }
 
 /** The exception class named on a traceback's last line ("ValueError: Invalid field ..." -> "builtins.ValueError"). */

@@ -10,6 +10,7 @@ import { resolveKinds } from './memberships.js';
 import { odooDatetime } from './values.js';
 import { searchTree } from './reader.js';
 import { partnerKey, type CachedRead } from './record-cache.js';
+import { namingRefusedField } from './refusals.js';
 
 const MODEL = 'res.partner';
 
@@ -112,13 +113,15 @@ export class Groups {
       this.core.throwIfInvalid(errors);
       vals.group_membership_ids = commands;
     }
-    const id = await actor.client.create(MODEL, vals);
+    const id = await this.core.holdingUniqueIds(actor, [{ path: '', regIds: input.reg_ids }], undefined, (fence) =>
+      namingRefusedField(input, '', async () => actor.client.create(MODEL, vals, await fence())),
+    );
     return this.get(actor, id, true);
   }
 
   /** Read, If-Match check and write hold the record's lock: one winner per version. */
   async update(actor: Actor, id: number, patch: GroupPatch, ifMatch?: string[]): Promise<Versioned<Group>> {
-    return updateRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch, (ctx) => this.groupValues(ctx, patch));
+    return namingRefusedField(patch, '', () => updateRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch, (ctx) => this.groupValues(ctx, patch)));
   }
 
   async archive(actor: Actor, id: number, ifMatch?: string[]): Promise<void> {

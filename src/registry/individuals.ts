@@ -7,6 +7,7 @@ import { archiveRegistrant, updateRegistrant, versioned, type Actor, type Page, 
 import type { Individual, IndividualCreate, IndividualPatch, Membership } from './schemas.js';
 import { individualCreateValues, individualPatchValues, type RegistrantPhoto } from './writes.js';
 import { searchTree } from './reader.js';
+import { namingRefusedField } from './refusals.js';
 import { regIdValuesOfType } from './reg-id-values.js';
 import { partnerKey, type CachedRead } from './record-cache.js';
 
@@ -85,7 +86,9 @@ export class Individuals {
     const ctx = this.core.writeContext(actor);
     const vals = await individualCreateValues(ctx, input, marker);
     this.core.throwIfInvalid(ctx.errors);
-    const id = await actor.client.create(MODEL, vals);
+    const id = await this.core.holdingUniqueIds(actor, [{ path: '', regIds: input.reg_ids }], undefined, (fence) =>
+      namingRefusedField(input, '', async () => actor.client.create(MODEL, vals, await fence())),
+    );
     return this.get(actor, id);
   }
 
@@ -112,13 +115,18 @@ export class Individuals {
       errors.push(...ctx.errors);
     }
     this.core.throwIfInvalid(errors);
-    const ids = await actor.client.createMany(MODEL, valsList);
+    const sent = items.map((item, i) => ({ path: `items[${i}].`, regIds: (item as IndividualCreate).reg_ids }));
+    const ids = await this.core.holdingUniqueIds(actor, sent, undefined, (fence) =>
+      namingRefusedField(items, 'items', async () => actor.client.createMany(MODEL, valsList, await fence())),
+    );
     return this.readMany(actor, ids);
   }
 
   /** Read, If-Match check and write hold the record's lock: one winner per version. */
   async update(actor: Actor, id: number, patch: IndividualPatch & RegistrantPhoto, ifMatch?: string[]): Promise<Versioned<Individual>> {
-    return updateRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch, (ctx, current) => individualPatchValues(ctx, patch, current));
+    return namingRefusedField(patch, '', () =>
+      updateRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch, (ctx, current) => individualPatchValues(ctx, patch, current), patch.reg_ids),
+    );
   }
 
   /** DELETE archives (`active = false`); nothing is destroyed. Archiving twice is fine. */

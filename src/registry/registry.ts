@@ -1,4 +1,4 @@
-import type { OdooClient, OdooRecord } from '../odoo/types.js';
+import type { CallOptions, OdooClient, OdooRecord } from '../odoo/types.js';
 import type { CustomField, CustomFieldRole } from './custom-fields.js';
 import { checkCustomFields } from './custom-fields.js';
 import { encodeCursor } from './cursor.js';
@@ -12,6 +12,7 @@ import { versionOf } from './version.js';
 import { utcToday, type WriteContext } from './writes.js';
 import { searchTree } from './reader.js';
 import { partnerKey, RecordCache } from './record-cache.js';
+import { UniqueIds, type SentIds } from './unique-ids.js';
 
 /** Individuals and groups are both Odoo partners. */
 const REGISTRANT_MODEL = 'res.partner';
@@ -28,12 +29,16 @@ export interface RegistryOptions {
   locks?: RecordLocks;
   /** The record cache (`cache.*`); off when not given. */
   cache?: RecordCache;
+  /** `api.uniqueIdTypes`: ID types whose values belong to one registrant (a second holder is refused). */
+  uniqueIdTypes?: readonly string[];
 }
 
 /** Who acts: the Odoo account for this request and the caller's API roles (for custom fields). */
 export interface Actor {
   client: OdooClient;
   roles: ReadonlySet<CustomFieldRole>;
+  /** The ID types that must be unique for this caller's surface; `api.uniqueIdTypes` when absent. */
+  uniqueIdTypes?: readonly string[];
 }
 
 export interface Versioned<T> {
@@ -61,6 +66,7 @@ export class RegistryCore {
   readonly locks: RecordLocks;
   /** Single-record reads answered from memory while current (a no-op when `cache.enabled` is false). */
   readonly cache: RecordCache;
+  readonly uniqueIds: UniqueIds;
 
   constructor(readonly options: RegistryOptions) {
     this.locks = options.locks ?? new MemoryRecordLocks();
@@ -68,6 +74,7 @@ export class RegistryCore {
     const problems = checkCustomFields(options.customFields, BUILT_IN_FIELD_NAMES);
     if (problems.length) throw new Error(`api.customFields: ${problems.join('; ')}`);
     this.refs = new ReferenceCache(options.referenceCacheTtlMs);
+    this.uniqueIds = new UniqueIds(this.locks, this.refs);
     this.schemas = registrySchemas(options.customFields);
   }
 
@@ -79,8 +86,19 @@ export class RegistryCore {
     return { settleMs: this.options.syncSettleMs };
   }
 
+  /** The page size a caller's `limit` asks for: above `api.maxPageSize` it is refused, not quietly cut. */
   pageSize(limit: number | undefined): number {
-    return Math.min(limit ?? this.options.defaultPageSize, this.options.maxPageSize);
+    const max = this.options.maxPageSize;
+    if (limit !== undefined && limit > max) {
+      const message = `must be at most ${max} (api.maxPageSize); follow next_cursor for more`;
+      throw new RegistryError('bad_parameter', `query.limit: ${message}`, [{ field: 'query.limit', message }]);
+    }
+    return Math.min(limit ?? this.options.defaultPageSize, max);
+  }
+
+  /** Runs a write holding the unique IDs it sends (`self`: the registrant written, for a PATCH). */
+  holdingUniqueIds<R>(actor: Actor, sent: SentIds[], self: number | undefined, write: (fence: () => Promise<CallOptions>) => Promise<R>): Promise<R> {
+    return this.uniqueIds.holding(actor.client, actor.uniqueIdTypes ?? this.options.uniqueIdTypes ?? [], sent, self, write);
   }
 
   writeContext(actor: Actor, path = ''): WriteContext {
@@ -145,13 +163,16 @@ export function updateRegistrant<T>(
   read: () => Promise<Versioned<T>>,
   ifMatch: string[] | undefined,
   values: (ctx: WriteContext, current: T) => Promise<Record<string, unknown>>,
+  regIds?: SentIds['regIds'],
 ): Promise<Versioned<T>> {
   return core.lockedWrite(`${REGISTRANT_MODEL}:${id}`, read, ifMatch, async (current, lease) => {
     const ctx = core.writeContext(actor);
     const vals = await values(ctx, current.value);
     core.throwIfInvalid(ctx.errors);
     if (Object.keys(vals).length === 0) return current;
-    await actor.client.write(REGISTRANT_MODEL, [id], vals, await lease.fence());
+    await core.holdingUniqueIds(actor, [{ path: '', regIds }], id, async (fence) =>
+      actor.client.write(REGISTRANT_MODEL, [id], vals, { ...(await lease.fence()), ...(await fence()) }),
+    );
     await core.cache.invalidate([partnerKey(id)], 'write');
     return read();
   });

@@ -134,22 +134,32 @@ interface Existing {
 }
 
 /**
- * Replace semantics with the least churn: an entry whose key (ID type, phone number, account
- * number) already exists is updated in place (its id survives), new ones are created, the rest
- * removed.
+ * Replace semantics with the least churn that keeps the order sent: an entry whose key (ID
+ * type, phone number, account number) already exists is updated in place (its id survives),
+ * new ones are created, the rest removed. The lists are read back in id order, so an existing
+ * entry keeps its id only while that order still matches the list sent: after the first new
+ * entry, or after an existing one with a higher id, the following ones are made anew. So
+ * `phone_numbers[0]` is the first number sent, and the partner's `phone` with it. Removals go
+ * first, so a re-made entry never meets its old self in a uniqueness check.
  */
 function replaceCommands(entries: Array<{ key: string | number; vals: Vals }>, existing: Existing[]): Command[] {
-  const commands: Command[] = [];
+  const changes: Command[] = [];
   const kept = new Set<number>();
+  let lastKeptId = 0;
+  let created = false;
   for (const entry of entries) {
-    const match = existing.find((e) => e.key === entry.key && !kept.has(e.id));
+    const match = created ? undefined : existing.find((e) => e.key === entry.key && !kept.has(e.id) && e.id > lastKeptId);
     if (match) {
       kept.add(match.id);
-      if (Object.keys(entry.vals).length) commands.push([1, match.id, entry.vals]);
-    } else commands.push([0, 0, entry.vals]);
+      lastKeptId = match.id;
+      if (Object.keys(entry.vals).length) changes.push([1, match.id, entry.vals]);
+    } else {
+      created = true;
+      changes.push([0, 0, entry.vals]);
+    }
   }
-  for (const e of existing) if (!kept.has(e.id)) commands.push([2, e.id]);
-  return commands;
+  const removals: Command[] = existing.filter((e) => !kept.has(e.id)).map((e) => [2, e.id]);
+  return [...removals, ...changes];
 }
 
 async function regIdCommands(ctx: WriteContext, regIds: RegIdInput[], existing: Existing[]): Promise<Command[]> {

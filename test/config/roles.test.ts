@@ -127,7 +127,7 @@ t.test('a broken roles file stops the real process with the message', async (t) 
   t.notMatch(run.stderr, /\n\s+at /, 'no stack trace');
 
   const missing = configDir({ 'gw.yaml': 'auth:\n  rolesFile: nowhere.yaml\n' });
-  t.throws(() => loadConfig({ cwd: missing, env: { G2P_CONFIG: 'gw.yaml' } }), /nowhere\.yaml: cannot read the roles file named by auth\.rolesFile \(ENOENT\)/);
+  t.throws(() => loadConfig({ cwd: missing, env: { G2P_CONFIG: 'gw.yaml' } }), /gw\.yaml:2: auth\.rolesFile: cannot read the roles file \S+nowhere\.yaml \(ENOENT\)/);
 });
 
 t.test('sandbox secret and npm run token', async (t) => {

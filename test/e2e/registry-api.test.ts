@@ -124,12 +124,15 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.equal(badType.status, 422, 'unknown ID type: 422');
       t.match(badType.body.errors[0].message, /accepted values/);
 
-      // OpenG2P lets two registrants share a value (deduplication finds them later): the look-up says so.
+      // api.uniqueIdTypes (National ID by default): the gateway refuses a second holder.
       const twin = await api('POST', '/individuals', { body: person('AliceTwin', { reg_ids: [{ id_type: ref.idType, value: nid }] }) });
-      t.equal(twin.status, 201);
+      t.equal(twin.status, 409, 'a second individual with the same National ID: 409');
+      t.same(twin.body.holder, { id: alice.id, type: 'individual' });
+      // OpenG2P itself lets two registrants share a value (its forms, imports; deduplication finds them later): the look-up says so.
+      const twinId = await stack.odoo.create('res.partner', { name: `ALICETWIN ${tag}`, is_registrant: true, reg_ids: [[0, 0, { id_type: alice.reg_ids[0].id_type.id, value: nid }]] });
       const ambiguous = await api('GET', `/individuals/by-reg-id/${encodeURIComponent(ref.idType)}/${nid}`);
       t.equal(ambiguous.status, 409, 'two individuals with the same ID: 409');
-      t.same(ambiguous.body.candidates, [alice.id, twin.body.id]);
+      t.same(ambiguous.body.candidates, [alice.id, twinId]);
 
       t.equal(await callsOf(() => api('GET', `/individuals/${alice.id}`)), 1, 'GET one individual: 1 Odoo call');
       t.equal(await callsOf(() => api('GET', `/individuals/by-reg-id/${encodeURIComponent(ref.idType)}/${nid}`)), 1, 'look-up (warm cache): 1 Odoo call');
@@ -236,9 +239,11 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.same(await ids('registered_from=2020-01-01&registered_to=2020-12-31'), [two], 'registration date range');
       t.same(await ids('name=fil2'), [two], 'name contains, case-insensitive');
       t.equal((await api('GET', '/individuals?gender=Martian')).status, 422, 'unknown gender in a filter: 422');
-      const capped = await api('GET', '/individuals?limit=100000');
-      t.equal(capped.status, 200, 'a large limit is capped, not refused');
-      t.ok(capped.body.items.length <= 100, 'at most maxPageSize items');
+      const tooLarge = await api('GET', '/individuals?limit=100000');
+      t.equal(tooLarge.status, 400, 'a limit above maxPageSize is refused, not quietly cut');
+      t.same(tooLarge.body.errors, [{ field: 'query.limit', message: 'must be at most 100 (api.maxPageSize); follow next_cursor for more' }]);
+      const atMax = await api('GET', '/individuals?limit=100');
+      t.ok(atMax.status === 200 && atMax.body.items.length <= 100, 'at most maxPageSize items');
       t.equal(await callsOf(() => api('GET', '/individuals?limit=100')), 1, 'a page of 100 with nested IDs, phones, banks: 1 Odoo call');
     });
 

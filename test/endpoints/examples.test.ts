@@ -174,7 +174,7 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) t.test(`declared end
     t.comment(`GET /custom/individuals/without-national-id?gender=Female&born_after=2015-01-01 -> ${JSON.stringify(chiku)} (Odoo calls: ${c.calls ?? 'not counted on a real Odoo'})`);
     const bad = await call('GET', '/custom/individuals/without-national-id?gender=Unknown');
     t.equal(bad.status, 400, 'a gender Odoo does not know is refused');
-    t.equal(bad.body.errors[0].field, 'querystring.gender');
+    t.equal(bad.body.errors[0].field, 'query.gender');
     noCall(t, bad, 'the refusal');
   });
 

@@ -248,7 +248,8 @@ async function ensureDemoRegistry(admin: OdooClient, households: number, seed: n
           gender, birthdate: adult ? date(1950, 1998) : date(2005, 2023), registration_date: registered,
           occupation: adult ? prng.pick(OCCUPATIONS) : 'Student', civil_status: adult ? 'married' : 'single',
           reg_ids: adult ? [[0, 0, { id_type: nationalId, value: prng.digits(10), status: 'valid' }]] : [],
-          phone_number_ids: adult && prng.chance(0.7) ? [[0, 0, { phone_no: `+2547${prng.digits(8)}` }]] : [],
+          // The partner's own phone is its first number, as OpenG2P keeps it.
+          ...withPhone(adult && prng.chance(0.7) ? `+2547${prng.digits(8)}` : undefined),
         },
       };
     });
@@ -259,6 +260,8 @@ async function ensureDemoRegistry(admin: OdooClient, households: number, seed: n
     await admin.createMany('g2p.group.membership', people.map((p, i) => ({ group, individual: memberIds[i], kind: [[6, 0, [p.kind]]] })));
   }
 }
+
+const withPhone = (phone: string | undefined) => (phone ? { phone_number_ids: [[0, 0, { phone_no: phone }]], phone } : { phone_number_ids: [] });
 
 /**
  * Archives the registrants a run made (nothing is destroyed), so a real database stays usable.

@@ -3,19 +3,8 @@ import fp from 'fastify-plugin';
 import { compatErrorHandler } from './errors.js';
 import { compatGroupRoutes } from './groups.js';
 import { compatIndividualRoutes } from './individuals.js';
-
-/** Methods served per route pattern, so a known path asked with another method gets 405 as from the module. */
-function methodTable(scope: FastifyInstance): (path: string) => string[] {
-  const routes: Array<{ pattern: RegExp; methods: string[] }> = [];
-  scope.addHook('onRoute', (route) => {
-    const pattern = new RegExp(`^${route.url.replace(/:[A-Za-z_]+/g, '[^/]+')}/?$`);
-    const methods = [route.method].flat().filter((m) => m !== 'HEAD');
-    const existing = routes.find((r) => r.pattern.source === pattern.source);
-    if (existing) existing.methods.push(...methods);
-    else routes.push({ pattern, methods });
-  });
-  return (path) => routes.find((r) => r.pattern.test(path))?.methods ?? [];
-}
+import { adjustActor } from '../odoo-account.js';
+import { routeMethods } from '../unrouted.js';
 
 /**
  * OpenG2P's REST module (`g2p_registry_rest_api`) re-created under `config.compat.prefix`, when
@@ -29,8 +18,10 @@ async function compatRoutes(app: FastifyInstance): Promise<void> {
   const { registry } = app.services;
   await app.register(
     async (scope) => {
-      const methodsOf = methodTable(scope);
+      const methodsOf = routeMethods(scope);
       scope.setErrorHandler(compatErrorHandler);
+      // The module lets two registrants hold the same ID: so do these routes, unless compat.uniqueIdTypes says otherwise.
+      scope.addHook('preHandler', async (request) => adjustActor(request, { uniqueIdTypes: app.config.compat.uniqueIdTypes }));
       scope.setNotFoundHandler({}, async (request, reply) => {
         const allowed = methodsOf(request.url.split('?')[0]!);
         if (allowed.length) return reply.code(405).header('allow', allowed.join(', ')).type('application/json').send({ detail: 'Method Not Allowed' });

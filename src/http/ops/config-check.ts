@@ -35,7 +35,13 @@ export async function checkConfiguration(config: Config, report: (line: string) 
         report(`ok: ${what}: login accepted (uid ${uid})`);
       } catch (err) {
         allGood = false;
-        const reason = isOdooError(err) && err.kind === 'access_denied' ? 'login refused (wrong login, password or API key)' : isOdooError(err) ? `${err.kind}: ${err.message}` : String(err);
+        const reason = !isOdooError(err)
+          ? String(err)
+          : err.kind === 'access_denied'
+            ? 'login refused (wrong login, password or API key)'
+            : err.kind === 'unknown_database'
+              ? `${err.message}; set odoo.db (ODOO_DB) to one it has`
+              : `${err.kind}: ${err.message}`;
         report(`problem: ${what}: ${reason}`);
       }
     }

@@ -15,7 +15,7 @@ export const memberParams = z
 /** Query booleans arrive as text. */
 export const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
 
-export const limitQuery = z.coerce.number().int().min(1).optional().describe('Page size; capped at api.maxPageSize');
+export const limitQuery = z.coerce.number().int().min(1).optional().describe('Page size, at most api.maxPageSize (default 500); a larger one is refused with 400');
 export const cursorQuery = z.string().min(1).max(8192).optional().describe('next_cursor of the previous page');
 
 export const conditionalHeaders = z.object({ 'if-match': z.string().max(2000).optional() });

@@ -39,7 +39,8 @@ export function generateHouseholds(orm: Orm, env: CallEnv, seed: number, count: 
     const people = householdPeople(prng, size);
     const memberIds: number[] = [];
     for (const person of people) {
-      const phones = prng.chance(0.8) ? [[0, 0, { phone_no: `+2547${prng.digits(8)}`, date_collected: registered }]] : [];
+      const phone = prng.chance(0.8) ? `+2547${prng.digits(8)}` : undefined;
+      const phones = phone ? [[0, 0, { phone_no: phone, date_collected: registered }]] : [];
       const banks = person.kind === HEAD && prng.chance(0.5)
         ? [[0, 0, { acc_number: `KE${prng.digits(12)}`, bank_id: prng.pick(BANKS).id, acc_holder_name: `${person.given} ${family}` }]]
         : [];
@@ -60,6 +61,8 @@ export function generateHouseholds(orm: Orm, env: CallEnv, seed: number, count: 
         active: !prng.chance(0.02),
         reg_ids: adult || prng.chance(0.3) ? [[0, 0, { id_type: NATIONAL_ID, value: prng.digits(10), status: 'valid' }]] : [],
         phone_number_ids: phones,
+        // As OpenG2P's forms and REST module keep it: the partner's own phone is its first number.
+        ...(phone ? { phone } : {}),
         bank_ids: banks,
       }]);
       memberIds.push(id!);
