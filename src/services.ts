@@ -127,6 +127,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     referenceCacheTtlMs: api.referenceCacheTtlMs,
     defaultPageSize: api.defaultPageSize,
     maxPageSize: api.maxPageSize,
+    countLimit: api.countLimit,
     maxBatchSize: api.maxBatchSize,
     syncSettleMs: api.syncSettleMs,
     locks: state.locks,

@@ -36,7 +36,7 @@ export class CustomEndpoints {
   async list(actor: Actor, endpoint: CompiledEndpoint, input: ListInput): Promise<Page<Answer>> {
     const compiled = pagedQuery(this.domain(endpoint, input.params), { sort: endpoint.sort, cursor: input.cursor, include_archived: endpoint.includeArchived }, this.core.sync);
     const convert = (record: OdooRecord) => answerOf(record, endpoint.output);
-    return this.core.page(actor, endpoint.model, compiled, input.limit ?? endpoint.pageSize, endpoint.spec, convert);
+    return this.core.page(actor, endpoint.model, compiled, input.limit ?? endpoint.pageSize, false, endpoint.spec, convert);
   }
 
   /** One record: none is a 404, more than one a 409 naming the candidates. */
