@@ -23,22 +23,29 @@ export interface CapturedCall {
 }
 
 export async function captureOdooRequest(odoo: string | BenchOdoo, apiPath: string, authorization: string): Promise<CapturedCall> {
+  const calls = await captureOdooCalls(odoo, { method: 'GET', path: apiPath, headers: { authorization } });
+  const last = calls.at(-1);
+  if (!last) throw new Error('the gateway made no Odoo request to capture');
+  return { odoo: last, odooRequests: calls.length };
+}
+
+/** Every Odoo request the gateway makes for one API call, in order. */
+export async function captureOdooCalls(odoo: string | BenchOdoo, request: HttpRequestSpec): Promise<HttpRequestSpec[]> {
   const app = buildApp(benchConfig(odoo));
   const seen: UndiciRequestLike[] = [];
   const onCreate = (message: unknown) => seen.push((message as { request: UndiciRequestLike }).request);
+  const send = () => app.inject({ method: request.method, url: request.path, headers: request.headers, payload: request.body });
   try {
     // A first call logs the gateway in (web session), so the captured one is the steady-state call.
-    const warm = await app.inject({ method: 'GET', url: apiPath, headers: { authorization } });
-    if (warm.statusCode !== 200) throw new Error(`GET ${apiPath} through the gateway answered ${warm.statusCode}: ${warm.body.slice(0, 300)}`);
+    const warm = await send();
+    if (warm.statusCode !== 200) throw new Error(`${request.method} ${request.path} through the gateway answered ${warm.statusCode}: ${warm.body.slice(0, 300)}`);
     subscribe('undici:request:create', onCreate);
-    await app.inject({ method: 'GET', url: apiPath, headers: { authorization } });
+    await send();
   } finally {
     unsubscribe('undici:request:create', onCreate);
     await app.close();
   }
-  const last = seen.at(-1);
-  if (!last) throw new Error('the gateway made no Odoo request to capture');
-  return { odoo: { method: last.method as 'POST', path: last.path, headers: headerRecord(last.headers), body: bodyText(last.body) }, odooRequests: seen.length };
+  return seen.map((r) => ({ method: r.method as 'POST', path: r.path, headers: headerRecord(r.headers), body: bodyText(r.body) }));
 }
 
 /**

@@ -76,3 +76,36 @@ export function resultsDocument(reports: ScenarioReport[], failures: string[], r
     ...reports.map(scenarioMarkdown),
   ].join('\n');
 }
+
+const SCALE_START = '<!-- scale results (npm run bench -- --scale) -->';
+const SCALE_END = '<!-- end of scale results -->';
+
+/** The scale run's section of RESULTS.md, between its markers. */
+export function scaleSection(reports: ScenarioReport[], failures: string[], run: RunDescription): string {
+  return [
+    SCALE_START,
+    '## Scale (scenario 11)',
+    '',
+    `- Date: ${run.startedAt.toISOString()}; command: \`${run.command}\`${run.quick ? ' (quick: shortened phases)' : ''}; wall time ${run.wallSeconds.toFixed(0)} s`,
+    `- Load average (1 min): ${run.loadAtStart.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end, on ${cpus().length} cores`,
+    '',
+    verdictTable(reports),
+    '',
+    ...(failures.length ? ['Could not run:', '', ...failures.map((f) => `- ${f}`), ''] : []),
+    ...reports.map(scenarioMarkdown),
+    SCALE_END,
+  ].join('\n');
+}
+
+export function scaleSectionOf(document: string): string {
+  const start = document.indexOf(SCALE_START);
+  const end = document.indexOf(SCALE_END);
+  return start >= 0 && end > start ? document.slice(start, end + SCALE_END.length) : '';
+}
+
+/** The document with its scale section replaced by `section` (appended when it has none). */
+export function withScaleSection(document: string, section: string): string {
+  const current = scaleSectionOf(document);
+  if (current) return document.replace(current, section);
+  return section ? `${document.trimEnd()}\n\n${section}\n` : document;
+}

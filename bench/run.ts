@@ -1,15 +1,18 @@
 /**
  * `npm run bench [-- --only=1,3] [--quick] [--write] [--real]`
+ * `npm run bench -- --scale[=10000,100000,1000000] --pg=URL [--quick] [--write]`
  *
  * Runs the benchmark scenarios, prints their tables and verdicts, and (for a full, non-quick
  * run, or with --write) writes bench/RESULTS.md. Scenarios 1-6 and 9 run on the simulator; --real
  * adds 7, 8 and 10, on a real Odoo 17 + OpenG2P (see real-odoo.ts). Exits non-zero only when a
- * scenario could not run; a missed target is a result, not a failure.
+ * scenario could not run; a missed target is a result, not a failure. --scale runs scenario 11 alone
+ * (scale.ts) on the real Odoo named by the G2P_E2E_ODOO_* variables, whose PostgreSQL cluster
+ * --pg names, and writes its own section of bench/RESULTS.md with --write.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { resultsDocument, scenarioMarkdown, verdictTable, machineDescription } from './report.js';
+import { resultsDocument, scaleSection, scaleSectionOf, scenarioMarkdown, verdictTable, machineDescription, withScaleSection } from './report.js';
 import { growthScenario } from './scenarios/growth.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { overheadScenario } from './scenarios/overhead.js';
@@ -20,6 +23,8 @@ import { deliveryScenario } from './scenarios/delivery.js';
 import { protocolsScenario } from './scenarios/protocols.js';
 import { realOdooScenario } from './scenarios/real-odoo.js';
 import { recordCacheScenario } from './scenarios/record-cache.js';
+import { scaleScenario } from './scenarios/scale.js';
+import { realOdooSettings } from '../test/support/odoo-target.js';
 import { connectRealOdoo, type RealOdoo } from './real-odoo.js';
 import type { BenchOptions, ScenarioReport } from './support.js';
 
@@ -40,14 +45,25 @@ const REAL_SCENARIOS: Record<string, Scenario> = {
 };
 
 const args = process.argv.slice(2);
-const unknown = args.filter((a) => !/^--(only=[\d,]+|quick|write|real)$/.test(a));
+const unknown = args.filter((a) => !/^--(only=[\d,]+|quick|write|real|scale(=[\d,]+)?|pg=.+)$/.test(a));
 const withReal = args.includes('--real');
-const SCENARIOS: Record<string, Scenario> = { ...SIMULATOR_SCENARIOS, ...(withReal ? REAL_SCENARIOS : {}) };
+const scaleArg = args.find((a) => a === '--scale' || a.startsWith('--scale='));
+const pgArg = args.find((a) => a.startsWith('--pg='))?.slice('--pg='.length);
+const SCALE_SCENARIO: Record<string, Scenario> = {
+  '11': async (options) => {
+    const settings = realOdooSettings();
+    if (!settings || !pgArg) throw new Error('--scale needs a real Odoo (the G2P_E2E_ODOO_* variables) and --pg=URL, its PostgreSQL cluster');
+    const sizes = scaleArg!.includes('=') ? scaleArg!.slice('--scale='.length).split(',').filter(Boolean).map(Number) : [10_000, 100_000, 1_000_000];
+    return scaleScenario(options, { url: settings.url, db: settings.db, login: settings.login, password: settings.password }, { pg: pgArg, sizes });
+  },
+};
+const SCENARIOS: Record<string, Scenario> = scaleArg ? SCALE_SCENARIO : { ...SIMULATOR_SCENARIOS, ...(withReal ? REAL_SCENARIOS : {}) };
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const selected = onlyArg ? onlyArg.split(',').filter(Boolean) : Object.keys(SCENARIOS);
 const badSelection = selected.filter((s) => !(s in SCENARIOS));
 if (unknown.length || badSelection.length) {
-  console.error(`usage: npm run bench [-- --only=1,3] [--quick] [--write] [--real]   (scenarios: 1-6 and 9 on the simulator, 7, 8 and 10 with --real on a real Odoo)`);
+  console.error(`usage: npm run bench [-- --only=1,3] [--quick] [--write] [--real]   (scenarios: 1-6 and 9 on the simulator, 7, 8 and 10 with --real on a real Odoo)
+       npm run bench -- --scale[=10000,100000,1000000] --pg=URL [--quick] [--write]   (scenario 11 on the real Odoo of G2P_E2E_ODOO_*)`);
   process.exit(2);
 }
 const options: BenchOptions = { quick: args.includes('--quick') };
@@ -81,7 +97,10 @@ console.log(`\n## Verdicts\n\n${verdictTable(reports)}\n\nwall time ${wallSecond
 
 if ((complete && !options.quick) || args.includes('--write')) {
   const file = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-  writeFileSync(file, resultsDocument(reports, failures, { command, startedAt, wallSeconds, quick: options.quick, loadAtStart }));
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const run = { command, startedAt, wallSeconds, quick: options.quick, loadAtStart };
+  // The scale run (long, and on its own registries) keeps its own section; the other runs leave it in place.
+  writeFileSync(file, scaleArg ? withScaleSection(existing, scaleSection(reports, failures, run)) : withScaleSection(resultsDocument(reports, failures, run), scaleSectionOf(existing)));
   console.log('bench/RESULTS.md written');
 } else {
   console.log('bench/RESULTS.md left as it was (partial or quick run; add --write to replace it)');

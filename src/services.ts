@@ -141,6 +141,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     referenceCacheTtlMs: api.referenceCacheTtlMs,
     defaultPageSize: api.defaultPageSize,
     maxPageSize: api.maxPageSize,
+    countLimit: api.countLimit,
     maxBatchSize: api.maxBatchSize,
     uniqueIdTypes: api.uniqueIdTypes,
     syncSettleMs: api.syncSettleMs,

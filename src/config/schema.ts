@@ -214,6 +214,12 @@ export const configSchema = z
         prefix: z.string().regex(/^\/[a-z0-9/_-]*[a-z0-9]$/).default('/api/v1'),
         defaultPageSize: z.number().int().positive().default(50),
         maxPageSize: z.number().int().positive().max(1000).default(500),
+        /**
+         * A first page counts its matches up to this many: past it `total` is this number and
+         * `total_exact` false ("at least"), unless the request asks `exact_total=true`. Counting
+         * every match of a million-record registry costs Odoo most of a second (docs/scale.md).
+         */
+        countLimit: z.number().int().positive().default(10_000),
         maxBatchSize: z.number().int().positive().max(5000).default(1000),
         /**
          * ID types whose value belongs to one registrant: creating or patching a second holder is

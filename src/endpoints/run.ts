@@ -39,7 +39,7 @@ export class CustomEndpoints {
     const convert = (record: OdooRecord) => answerOf(record, endpoint.output);
     // A declared pageSize above api.maxPageSize is the operator's choice, cut to the maximum; only a caller's limit is refused.
     const limit = input.limit ?? (endpoint.pageSize === undefined ? undefined : Math.min(endpoint.pageSize, this.core.options.maxPageSize));
-    return this.core.page(actor, endpoint.model, compiled, limit, endpoint.spec, convert);
+    return this.core.page(actor, endpoint.model, compiled, limit, false, endpoint.spec, convert);
   }
 
   /** One record: none is a 404, more than one a 409 naming the candidates. */

@@ -155,7 +155,7 @@ export class OdooAccountClient implements OdooClient {
     specification: WebSpecification,
     opts: SearchOptions = {},
   ): Promise<{ length: number; records: T[] }> {
-    return this.executeKw(model, 'web_search_read', [], { domain, specification, ...paging(opts) }, opts);
+    return this.executeKw(model, 'web_search_read', [], { domain, specification, ...paging(opts), ...definedOnly({ count_limit: opts.countLimit }) }, opts);
   }
 
   create(model: string, values: Record<string, unknown>, opts: CallOptions = {}): Promise<number> {

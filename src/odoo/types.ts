@@ -34,6 +34,8 @@ export interface SearchOptions extends CallOptions {
   offset?: number;
   limit?: number;
   order?: string;
+  /** `web_search_read` only: count at most this many matches for `length` (Odoo's `count_limit`). */
+  countLimit?: number;
 }
 
 /** Odoo 17 `web_read` / `web_search_read` field specification: `{field: {fields: {...}, limit, order, context}}`. */

@@ -17,6 +17,8 @@ export type SortOrder = 'id' | '-id' | 'updated_at';
 
 export interface CommonQuery {
   limit?: number;
+  /** Count every match for the first page's total, past `api.countLimit`. */
+  exact_total?: boolean;
   cursor?: string;
   sort?: SortOrder;
   name?: string;

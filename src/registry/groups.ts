@@ -25,7 +25,7 @@ export class Groups {
   async list(actor: Actor, query: GroupQuery & { expand_members?: boolean }): Promise<Page<Group>> {
     const compiled = await compileGroupQuery(actor.client, this.core.refs, query, this.core.sync);
     const withMembers = query.expand_members === true;
-    return this.core.page(actor, MODEL, compiled, query.limit, groupSpec(this.core.customFields, withMembers), this.convert(withMembers));
+    return this.core.page(actor, MODEL, compiled, query.limit, query.exact_total === true, groupSpec(this.core.customFields, withMembers), this.convert(withMembers));
   }
 
   /** Ids of the active groups whose name contains `name` (any case), in Odoo's default order for partners. */

@@ -26,7 +26,7 @@ export class Individuals {
 
   async list(actor: Actor, query: IndividualQuery): Promise<Page<Individual>> {
     const compiled = await compileIndividualQuery(actor.client, this.core.refs, query, this.core.sync);
-    return this.core.page(actor, MODEL, compiled, query.limit, this.spec, this.convert);
+    return this.core.page(actor, MODEL, compiled, query.limit, query.exact_total === true, this.spec, this.convert);
   }
 
   /**

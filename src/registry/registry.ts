@@ -22,6 +22,8 @@ export interface RegistryOptions {
   referenceCacheTtlMs: number;
   defaultPageSize: number;
   maxPageSize: number;
+  /** See `api.countLimit`. */
+  countLimit: number;
   maxBatchSize: number;
   /** See `api.syncSettleMs`. */
   syncSettleMs: number;
@@ -51,6 +53,8 @@ export interface Page<T> {
   items: T[];
   next_cursor: string | null;
   total?: number;
+  /** With `total`: false when the count stopped at `api.countLimit` (there are at least `total`). */
+  total_exact?: boolean;
   /** Sync (`sort=updated_at`) only: where to continue later to receive the changes made after this page. */
   resume_cursor?: string;
 }
@@ -122,12 +126,17 @@ export class RegistryCore {
     });
   }
 
-  /** One `web_search_read` answers a whole page and its total. */
+  /**
+   * One `web_search_read` answers a whole page and its total. Odoo counts the matches whenever a
+   * page is full; `count_limit` bounds that count: one past the page on later pages (only "is
+   * there more" matters there), `api.countLimit` past it on a first page unless `exactTotal`.
+   */
   async page<T>(
     actor: Actor,
     model: string,
     compiled: CompiledQuery,
     limit: number | undefined,
+    exactTotal: boolean,
     specification: Parameters<OdooClient['webSearchRead']>[2],
     convert: (record: OdooRecord) => T,
   ): Promise<Page<T>> {
@@ -136,6 +145,7 @@ export class RegistryCore {
     const result = await searchTree(actor.client, model, compiled.domain, spec, {
       limit: size,
       order: compiled.order,
+      ...(compiled.cursor ? { countLimit: size + 1 } : exactTotal ? {} : { countLimit: this.options.countLimit + 1 }),
       context: compiled.includeArchived ? { active_test: false } : undefined,
       shareInFlight: true,
     });
@@ -145,10 +155,15 @@ export class RegistryCore {
     return {
       items: result.records.map(convert),
       next_cursor: cursor ? encodeCursor(cursor) : null,
-      ...(compiled.cursor ? {} : { total: result.length }),
+      ...(compiled.cursor ? {} : totalOf(result.length, hasMore && !exactTotal ? this.options.countLimit : undefined)),
       ...(resume ? { resume_cursor: encodeCursor(resume) } : {}),
     };
   }
+}
+
+/** A page that is not full holds every match: Odoo then returns their number without counting. */
+function totalOf(length: number, countLimit: number | undefined): { total: number; total_exact: boolean } {
+  return countLimit !== undefined && length > countLimit ? { total: countLimit, total_exact: false } : { total: length, total_exact: true };
 }
 
 export function versioned<T>(value: T): Versioned<T> {

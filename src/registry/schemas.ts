@@ -180,7 +180,8 @@ export const listOf = <T extends z.ZodType>(item: T) =>
   z.object({
     items: z.array(item),
     next_cursor: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last page'),
-    total: z.number().int().optional().describe('Number of matching records (first page only)'),
+    total: z.number().int().optional().describe('Number of matching records (first page only), counted up to api.countLimit'),
+    total_exact: z.boolean().optional().describe('With total: false when counting stopped at api.countLimit (there are at least `total`); ask exact_total=true for the full count'),
     resume_cursor: z
       .string()
       .optional()

@@ -136,7 +136,7 @@ t.test('idempotency store', async (t) => {
 });
 
 t.test('custom fields are checked at start-up', async (t) => {
-  const base = { referenceCacheTtlMs: 1000, defaultPageSize: 10, maxPageSize: 20, maxBatchSize: 5, syncSettleMs: 0 };
+  const base = { referenceCacheTtlMs: 1000, defaultPageSize: 10, maxPageSize: 20, countLimit: 100, maxBatchSize: 5, syncSettleMs: 0 };
   const field = (name: string, odooField: string) => ({ name, odooField, type: 'string' as const, readRole: 'Rest API GET' as const, writeRole: 'Rest API POST' as const });
   t.throws(() => createRegistry({ ...base, customFields: [field('gender', 'x_gender')] }), /clashes with a built-in field/);
   t.throws(() => createRegistry({ ...base, customFields: [field('owner', 'company_id')] }), /managed Odoo field "company_id"/);

@@ -6,7 +6,7 @@ import type { Group } from '../../registry/schemas.js';
 import { refused } from './errors.js';
 import { asModuleRefusal } from './individuals.js';
 import { groupContactsIn, groupIn, individualIn } from './mapping.js';
-import { groupsJson, groupsOut } from './reads.js';
+import { groupsJson, groupsOut, streamedArray } from './reads.js';
 import { groupRequest, pathId, searchGroupsQuery, type GroupRequest } from './schemas.js';
 import { parseOr422 } from './validate.js';
 
@@ -52,7 +52,7 @@ export function compatGroupRoutes(app: FastifyInstance, registry: Registry): voi
   });
 
   /** The module's search: `_id` (0 is no id, as there) and/or a name, in Odoo's default order. */
-  app.get('/group', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
+  app.get('/group', { config: { access: ROLE_GET }, schema: hidden }, async (request, reply) => {
     const { _id, name, include_members_full: full = false } = parseOr422(searchGroupsQuery, request.query, 'query');
     const { actor } = request;
     if (_id) {
@@ -64,7 +64,8 @@ export function compatGroupRoutes(app: FastifyInstance, registry: Registry): voi
     const ids = await registry.groups.idsInOdooOrder(actor, name || undefined);
     if (ids.length === 0) throw refused(NOT_PRESENT);
     request.auditIds = ids;
-    return groupsOut(registry, actor, ids, full);
+    if (ids.length <= registry.maxPageSize) return groupsOut(registry, actor, ids, full);
+    return reply.type('application/json').send(streamedArray(registry, ids, (chunk) => groupsOut(registry, actor, chunk, full)));
   });
 
   /**

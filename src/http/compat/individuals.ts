@@ -5,7 +5,7 @@ import { isRegistryError } from '../../registry/errors.js';
 import type { Individual } from '../../registry/schemas.js';
 import { CompatError, refused } from './errors.js';
 import { individualIn, individualPatchIn, photoIn } from './mapping.js';
-import { individualsJson, individualsOut } from './reads.js';
+import { individualsJson, individualsOut, streamedArray } from './reads.js';
 import {
   individualIdsQuery, individualRequest, pathId, searchIndividualsQuery, updateIndividualQuery, updateIndividualsRequest,
 } from './schemas.js';
@@ -48,7 +48,7 @@ export function compatIndividualRoutes(app: FastifyInstance, registry: Registry)
   });
 
   /** The module's search: `_id` (0 is no id, as there) and/or a name, in Odoo's default order. */
-  app.get('/individual', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
+  app.get('/individual', { config: { access: ROLE_GET }, schema: hidden }, async (request, reply) => {
     const { _id, name } = parseOr422(searchIndividualsQuery, request.query, 'query');
     const { actor } = request;
     if (_id) {
@@ -60,7 +60,8 @@ export function compatIndividualRoutes(app: FastifyInstance, registry: Registry)
     const ids = await registry.individuals.idsInOdooOrder(actor, name || undefined);
     if (ids.length === 0) throw refused(NO_MATCH);
     request.auditIds = ids;
-    return individualsOut(registry, actor, ids);
+    if (ids.length <= registry.maxPageSize) return individualsOut(registry, actor, ids);
+    return reply.type('application/json').send(streamedArray(registry, ids, (chunk) => individualsOut(registry, actor, chunk)));
   });
 
   app.post('/individual', { config: { access: ROLE_POST }, schema: hidden }, async (request) => {

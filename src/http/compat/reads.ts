@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { Actor, Registry } from '../../registry/index.js';
 import { registrantExtras, type RegistrantExtras } from '../../registry/extras.js';
 import type { Group, Individual } from '../../registry/schemas.js';
@@ -63,4 +64,27 @@ export async function groupsJson(registry: Registry, actor: Actor, groups: Group
       groupExtras.get(g.id),
     ),
   );
+}
+
+/**
+ * The module's unpaged list as a JSON array written chunk by chunk: `api.maxPageSize` records
+ * read, mapped and sent at a time, the next chunk read only once the socket has taken the last
+ * (a pulled stream), so memory stays flat however large the registry. Used when the answer holds
+ * more than one chunk; once the first bytes are out an Odoo failure can only cut the answer
+ * short (the connection is closed, the JSON left incomplete).
+ */
+export function streamedArray(registry: Registry, ids: number[], chunkJson: (chunk: number[]) => Promise<Json[]>): Readable {
+  const size = registry.maxPageSize;
+  async function* chunks(): AsyncGenerator<string> {
+    yield '[';
+    let first = true;
+    for (let i = 0; i < ids.length; i += size) {
+      const items = await chunkJson(ids.slice(i, i + size));
+      if (items.length === 0) continue;
+      yield `${first ? '' : ','}${items.map((item) => JSON.stringify(item)).join(',')}`;
+      first = false;
+    }
+    yield ']';
+  }
+  return Readable.from(chunks(), { objectMode: false });
 }

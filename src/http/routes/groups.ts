@@ -14,6 +14,7 @@ import {
 export const groupQuery = z
   .object({
     limit: limitQuery,
+    exact_total: queryBoolean.optional().describe('Count every match for `total`, past api.countLimit (slower on a large registry)'),
     cursor: cursorQuery,
     sort: z.enum(['id', '-id', 'updated_at']).optional(),
     name: storableString().min(1).max(200).optional(),

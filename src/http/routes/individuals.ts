@@ -16,6 +16,7 @@ const date = z.iso.date();
 export const individualQuery = z
   .object({
     limit: limitQuery,
+    exact_total: queryBoolean.optional().describe('Count every match for `total`, past api.countLimit (slower on a large registry)'),
     cursor: cursorQuery,
     sort: z.enum(['id', '-id', 'updated_at']).optional().describe('Default `id`, or `updated_at` when updated_since is given'),
     name: storableString().min(1).max(200).optional().describe('Name contains (case-insensitive)'),
