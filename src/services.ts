@@ -134,7 +134,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
   const metrics = createMetrics({ processMetrics: metricsAreServed(config.metrics) });
   const odoo = deps.odoo ?? createOdooConnection({ ...config.odoo!, name: 'gateway', logger: log, onCall: metrics.observeOdooCall });
   const state = createStateStore(config, log);
-  const cache = recordCache(config, state, metrics);
+  const cache = recordCache(config, state, metrics, log);
   const { api } = config;
   const registry = createRegistry({
     customFields: api.customFields,
@@ -211,12 +211,14 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
  * The record cache and the change follower that vouches for it (`cache.enabled`): its ledger
  * in Redis when replicas share state, else in this process.
  */
-function recordCache(config: Config, state: StateStore, metrics: GatewayMetrics): { cache: RecordCache; follower: ChangeFollower } | undefined {
+function recordCache(config: Config, state: StateStore, metrics: GatewayMetrics, log: FastifyBaseLogger): { cache: RecordCache; follower: ChangeFollower } | undefined {
   const settings = config.cache;
   if (!settings.enabled) return undefined;
   if (!config.events.enabled) throw new Error('cache.enabled needs events.enabled: the change detector is what bounds how stale a cached answer may be');
   const ledger = state.storeFor<CacheLedger>({ memory: () => new MemoryCacheLedger(settings.maxAgeMs), redis: (redis) => new RedisCacheLedger(redis, settings.maxAgeMs * 2) });
-  const cache = new RecordCache(settings, ledger, metrics.cache);
+  const cache = new RecordCache(settings, ledger, metrics.cache, Date.now, (err) =>
+    log.warn({ err }, 'record cache: an invalidation could not reach the shared ledger; hits are refused while it is away and the change detector stamps the change again'),
+  );
   metrics.watchCache(cache);
   let newestSeen = '';
   const follower: ChangeFollower = {

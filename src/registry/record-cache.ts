@@ -105,6 +105,7 @@ export class RecordCache {
     private readonly ledger: CacheLedger | undefined,
     private readonly metrics?: CacheMetrics,
     private readonly now: () => number = Date.now,
+    private readonly onLedgerError?: (err: unknown) => void,
   ) {
     if (!settings.enabled || !ledger) return;
     this.entries = new LRUCache<string, Entry>({
@@ -174,7 +175,16 @@ export class RecordCache {
     if (!this.entries || !this.ledger || keys.length === 0) return;
     this.forgetLocally(keys);
     this.metrics?.invalidated(source, keys.length);
-    await this.ledger.invalidate(keys);
+    try {
+      await this.ledger.invalidate(keys);
+    } catch (err) {
+      // The detector's pass must fail (it then reads the same window again and sends no heartbeat).
+      if (source === 'detector') throw err;
+      // A write is done in Odoo and is answered. Without the shared ledger no replica can answer
+      // a hit either (each hit asks it), and the detector's next pass stamps the change again
+      // before it renews its heartbeat.
+      this.onLedgerError?.(err);
+    }
   }
 
   /** Local entries of these keys go (their memory is freed; the ledger is what makes other replicas miss). */

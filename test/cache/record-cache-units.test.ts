@@ -104,3 +104,24 @@ t.test('off: every read goes to Odoo, without a Cache-Status', async (t) => {
   t.equal(answer.cache, undefined);
   t.equal(cache.enabled, false);
 });
+
+t.test('the shared ledger unreachable: a write is still answered, the detector pass fails, no hit is served', async (t) => {
+  const ledger = new MemoryCacheLedger(60_000);
+  await ledger.watching('e', 60_000, true);
+  const errors: unknown[] = [];
+  const cache = new RecordCache({ enabled: true, maxBytes: 4096, maxAgeMs: 60_000 }, ledger, undefined, Date.now, (err) => errors.push(err));
+  await cache.read('admin', 'individual', '4', false, async () => record(4, 'a'), () => [partnerKey(4)]);
+  const down = new Error('ledger down');
+  ledger.invalidate = async () => {
+    throw down;
+  };
+  ledger.isCurrent = async () => {
+    throw down;
+  };
+  await cache.invalidate([partnerKey(4)], 'write');
+  t.same(errors, [down], 'reported, not thrown to the writer');
+  await t.rejects(cache.invalidate([partnerKey(4)], 'detector'), down);
+  await cache.read('admin', 'individual', '5', false, async () => record(5, 'a'), () => [partnerKey(5)]);
+  const answer = await cache.read('admin', 'individual', '5', false, async () => record(5, 'b'), () => [partnerKey(5)]);
+  t.equal(answer.value.name, 'b', 'a held entry is not served while the ledger cannot be asked');
+});
