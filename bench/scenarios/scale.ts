@@ -318,7 +318,7 @@ function report(results: SizeResult[]): ScenarioReport {
     { target: `scale: sync-feed scan grows the gateway's RSS by < 50 MB at ${label(largest.size)}`, met: largest.feed.rssGrowthMiB < 50, evidence: `${fixed(largest.feed.rssGrowthMiB, 1)} MiB` },
   ];
   return {
-    title: `9. Scale: ${sizes.join(', ')} individuals on the real Odoo, through the gateway and the same Odoo calls direct`,
+    title: `11. Scale: ${sizes.join(', ')} individuals on the real Odoo, through the gateway and the same Odoo calls direct`,
     method:
       `Registries built by \`npm run seed\` (a quarter as many households as individuals) and restored from their template databases. Per operation, ${SAMPLES} records spread over the id range taken in turn; ` +
       'the direct side replays, straight at Odoo over the same session, every request the gateway sent for the same API call (captured from undici), one after the other. ' +
