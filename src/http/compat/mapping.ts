@@ -160,24 +160,17 @@ export function individualPatchIn(request: UpdateIndividualRequest, current: Ind
   if (patch.name === undefined && ['given_name', 'family_name', 'addl_name'].some((k) => k in patch)) patch.name = current.name;
   if (request.ids?.length) {
     const sent = regIdsIn(request.ids);
-    const sentFor = (r: Individual['reg_ids'][number]) => sent.find((g) => g.id_type.toLowerCase() === r.id_type!.name.toLowerCase());
-    const held = current.reg_ids.filter((r) => r.id_type);
-    // In the order they have (the registry keeps an entry's id only while the list's order matches), so the update never removes one.
-    patch.reg_ids = [
-      ...held.map(
-        (r) => sentFor(r) ?? definedValues({ id_type: r.id_type!.id, value: r.value, status: r.status, expiry_date: r.expiry_date, description: r.description }),
-      ),
-      ...sent.filter((g) => !held.some((r) => sentFor(r) === g)),
-    ];
+    const kept = current.reg_ids
+      .filter((r) => r.id_type && !sent.some((g) => g.id_type.toLowerCase() === r.id_type!.name.toLowerCase()))
+      .map((r) => definedValues({ id_type: r.id_type!.id, value: r.value, status: r.status, expiry_date: r.expiry_date, description: r.description }));
+    patch.reg_ids = [...kept, ...sent];
   }
   const phones = phonesIn(request.phone_numbers);
   if (phones.length) {
-    const resent = (p: Individual['phone_numbers'][number]) => phones.find((g) => g.phone_no === p.phone_no);
-    const known = current.phone_numbers.filter((p) => p.phone_no);
-    patch.phone_numbers = [
-      ...known.map((p) => resent(p) ?? definedValues({ phone_no: p.phone_no, date_collected: p.date_collected })),
-      ...phones.filter((g) => !known.some((p) => p.phone_no === g.phone_no)),
-    ];
+    const kept = current.phone_numbers
+      .filter((p) => p.phone_no && !phones.some((g) => g.phone_no === p.phone_no))
+      .map((p) => definedValues({ phone_no: p.phone_no, date_collected: p.date_collected }));
+    patch.phone_numbers = [...kept, ...phones];
     patch.phone = firstPhone(request.phone_numbers);
   }
   return patch;
