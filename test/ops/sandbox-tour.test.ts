@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,23 @@ t.test('the sandbox banner prints commands that work as printed', async (t) => {
   t.match(await shell(webhook), { id: String, secret: /^whsec_/ }, 'a webhook on the demo receiver');
   t.match(await shell(change), { id: 9, occupation: 'Teacher' });
   t.match(await shell(custom), { items: Array }, 'an example custom endpoint');
+
+  // Every shell block of the README's tour, against this sandbox: the set-up and production
+  // blocks (npm commands) are the ones it cannot run. Each curl answers JSON, and what the
+  // README says an answer holds is what it holds.
+  const origin = new URL(lines.find((line) => line.startsWith('curl -s "'))!.split('"')[1]!).origin;
+  const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).filter((block) => !/^npm |npm start/m.test(block));
+  t.ok(blocks.length >= 4, 'the tour has shell blocks');
+  let script = `${exportLine}\n`;
+  for (const block of blocks) script += `${block.replaceAll('http://127.0.0.1:3000', origin)}\n`;
+  const answers = (await run('sh', ['-c', script.replace(/\ncurl /g, '\necho; curl ')])).stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+  const comments = [...readme.matchAll(/^# (\d{3})\b/gm)].map((m) => Number(m[1]));
+  t.ok(answers.length >= 8, `every curl of the tour answered JSON (${answers.length})`);
+  t.match(answers[0], { name: 'OTIENO, AMINA', phone: '+254712345678' });
+  t.match(answers[1], { name: 'OTIENO, AMINA' });
+  t.match(answers[2], { status: 409, holder: { id: answers[0]!.id, type: 'individual' } });
+  t.same(answers.slice(3).map((a) => a.status), comments, 'each refusal has the status the README shows');
 
   await waitFor(/^demo receiver: POST \/dci\/registry\/on-search .*"action":"on-search"/m);
   await waitFor(/^demo receiver: POST \/webhooks\/demo webhook \S+ .*"subject":"individuals\/9"/m);
