@@ -1,7 +1,13 @@
-import { ROLE_GET, ROLE_POST, type Role } from './config/auth.js';
-import type { Config } from './config/load.js';
+import { createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { clientCredentialsSchema, ROLE_GET, ROLE_POST, type Role } from './config/auth.js';
+import { loadEndpointsFile, type Config } from './config/load.js';
 import { odooSchema } from './config/schema.js';
+import { dciSettingsSchema } from './config/dci.js';
+import { eventsSettingsSchema } from './config/events.js';
 import { loadOrCreateSandboxSecret, sandboxIssuer, signSandboxToken } from './http/auth/sandbox.js';
+import { hashSecret } from './http/auth/secret-hash.js';
+import { startDemoReceiver, type ReceiverLog } from './sandbox-receiver.js';
 import { startSimulator, type SimDatabase } from './sim/index.js';
 
 /** The simulator's user the gateway acts as: the least privilege that can do everything the API needs. */
@@ -14,13 +20,28 @@ export interface SandboxToken {
   token: string;
 }
 
+/** The demo partner system: an OAuth client that is also a DCI sender, with its callbacks on the demo receiver. */
+export const DEMO_CLIENT_ID = 'demo-spmis';
+
 export interface Sandbox {
-  /** The configuration with the simulator as its Odoo and the sandbox issuer trusted. */
+  /** The configuration with the simulator as its Odoo, the sandbox issuer trusted and every feature on. */
   config: Config;
   simulatorUrl: string;
   /** One token per role, and one carrying both. */
   tokens: SandboxToken[];
+  /** The demo OAuth client (client credentials at /oauth2/client/token), also the DCI sender `demo-spmis`. */
+  demoClient: { id: string; secret: string };
+  /** The demo receiver: the DCI sender's callbacks and an allowed webhook target. */
+  receiverUrl: string;
   close(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  stateDir: string;
+  /** config/endpoints.example.yaml: served when the configuration declares no endpoints of its own. */
+  exampleEndpointsFile: string;
+  /** Where the demo receiver reports what it received. */
+  log: ReceiverLog;
 }
 
 /**
@@ -28,25 +49,60 @@ export interface Sandbox {
  * Odoo, and a local HS256 issuer (its secret kept in `stateDir`, so tokens survive a
  * restart) signs tokens for trying the API.
  */
-export async function startSandbox(config: Config, options: { stateDir: string }): Promise<Sandbox> {
+export async function startSandbox(config: Config, options: SandboxOptions): Promise<Sandbox> {
   const simulator = await startSimulator({ port: config.sandbox.odooPort, households: config.sandbox.households, seed: config.sandbox.seed });
+  const receiver = await startDemoReceiver(options.log).catch(async (err: unknown) => {
+    await simulator.close();
+    throw err;
+  });
+  const close = async () => {
+    await receiver.close();
+    await simulator.close();
+  };
   try {
     addDemoCustomField(simulator.database);
     const secret = loadOrCreateSandboxSecret(options.stateDir);
+    // Derived from the sandbox secret: the same on every start, so a pasted command keeps working.
+    const demoClient = { id: DEMO_CLIENT_ID, secret: createHmac('sha256', secret).update('demo-client').digest('base64url') };
     const sandboxConfig: Config = {
       ...config,
       odoo: odooSchema.parse({ url: simulator.url, db: simulator.database.name, accounts: { default: SANDBOX_ODOO_ACCOUNT } }),
-      auth: { ...config.auth, issuers: [...config.auth.issuers, sandboxIssuer(secret)] },
+      auth: {
+        ...config.auth,
+        issuers: [...config.auth.issuers, sandboxIssuer(secret)],
+        clientCredentials: clientCredentialsSchema.parse({
+          ...config.auth.clientCredentials,
+          clients: { ...config.auth.clientCredentials.clients, [DEMO_CLIENT_ID]: { secretHash: await hashSecret(demoClient.secret), roles: [ROLE_GET], senderId: DEMO_CLIENT_ID } },
+        }),
+      },
+      dci: dciSettingsSchema.parse({
+        ...config.dci,
+        enabled: true,
+        senders: { ...config.dci.senders, [DEMO_CLIENT_ID]: { requireSignature: false, callbackUrl: `${receiver.url}/dci` } },
+      }),
+      events: eventsSettingsSchema.parse({
+        ...config.events,
+        enabled: true,
+        webhooks: { ...config.events.webhooks, allowedTargets: [...config.events.webhooks.allowedTargets, `${receiver.url}/webhooks`] },
+      }),
+      ...exampleEndpoints(config, options.exampleEndpointsFile),
     };
     const tokens = ([[ROLE_GET], [ROLE_POST], [ROLE_GET, ROLE_POST]] as Role[][]).map((roles) => ({
       roles,
       token: signSandboxToken(secret, { roles, ttlSeconds: TOKEN_TTL_SECONDS, mapping: config.roles }),
     }));
-    return { config: sandboxConfig, simulatorUrl: simulator.url, tokens, close: () => simulator.close() };
+    return { config: sandboxConfig, simulatorUrl: simulator.url, tokens, demoClient, receiverUrl: receiver.url, close };
   } catch (err) {
-    await simulator.close();
+    await close();
     throw err;
   }
+}
+
+/** The shipped example endpoints, unless the configuration declares its own. */
+function exampleEndpoints(config: Config, file: string): Pick<Config, 'endpoints' | 'endpointSources'> | Record<string, never> {
+  if (config.endpoints.length > 0 || !existsSync(file)) return {};
+  const { endpoints, sources } = loadEndpointsFile('config/endpoints.example.yaml', file);
+  return { endpoints, endpointSources: sources };
 }
 
 /** uid of the simulator's administrator. */

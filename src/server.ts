@@ -21,7 +21,15 @@ async function main(argv: string[]): Promise<number> {
   }
 
   // Imported only here, so a process with an Odoo configured never loads the simulator (src/sim).
-  const sandbox = config.sandboxMode ? await (await import('./sandbox.js')).startSandbox(config, { stateDir: resolve(process.cwd(), '.sandbox') }) : undefined;
+  const sandbox = config.sandboxMode
+    ? await (
+        await import('./sandbox.js')
+      ).startSandbox(config, {
+        stateDir: resolve(process.cwd(), '.sandbox'),
+        exampleEndpointsFile: resolve(process.cwd(), 'config/endpoints.example.yaml'),
+        log: (line) => process.stdout.write(`${line}\n`),
+      })
+    : undefined;
   let app: FastifyInstance;
   try {
     app = buildApp(sandbox?.config ?? config);
@@ -63,6 +71,8 @@ function announceSandbox(app: FastifyInstance, sandbox: Sandbox): void {
   const { sandbox: settings, api } = sandbox.config;
   app.log.warn({ simulator: sandbox.simulatorUrl }, 'SANDBOX MODE: no Odoo is configured; serving the bundled simulator with demo data');
   const rule = '='.repeat(78);
+  const both = sandbox.tokens[sandbox.tokens.length - 1]!.token;
+  const client = sandbox.demoClient;
   const lines = [
     rule,
     'SANDBOX MODE: no Odoo is configured, so the bundled Odoo simulator stands in,',
@@ -72,10 +82,41 @@ function announceSandbox(app: FastifyInstance, sandbox: Sandbox): void {
     `API docs:       ${base}/docs`,
     'Bearer tokens (24 h; send as "Authorization: Bearer <token>"):',
     ...sandbox.tokens.map(({ roles, token }) => `  token for ${roles.map((r) => `"${r}"`).join(' + ')}: ${token}`),
-    `Try: curl -H "Authorization: Bearer <token>" ${base}${api.prefix}/individuals?limit=2`,
+    `Demo partner system: OAuth client and DCI sender "${client.id}", client_secret ${client.secret}`,
+    `Demo receiver:  ${sandbox.receiverUrl} (DCI callbacks and webhooks; it logs what it receives here)`,
+    'Every feature is on: DCI sync and async search, subscriptions, change events and webhooks,',
+    'the token endpoint, the example custom endpoints (config/endpoints.example.yaml).',
+    '',
+    ...sandboxCommands(base, api.prefix, both, sandbox),
     rule,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Ready commands, each working as printed (paste the export first). */
+export function sandboxCommands(base: string, prefix: string, token: string, sandbox: Pick<Sandbox, 'demoClient' | 'receiverUrl'>): string[] {
+  const client = sandbox.demoClient;
+  const dciMessage = [
+    `{"header":{"version":"1.0.0","message_id":"demo-'"$(date +%s)"'","message_ts":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'",`,
+    `"action":"search","sender_id":"${client.id}","receiver_id":"g2p-social-registry","total_count":1,"is_msg_encrypted":false},`,
+    `"message":{"transaction_id":"demo-txn-'"$(date +%s)"'","search_request":[{"reference_id":"ref-1","timestamp":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'",`,
+    `"search_criteria":{"version":"1.0.0","query_type":"idtype-value","response_entity":"Member","query":{"type":"NID","value":"3421751206"}}}]}}`,
+  ].join('');
+  return [
+    'Try (paste the export first):',
+    `  export G2P_TOKEN='${token}'`,
+    '  # the demo registry',
+    `  curl -s "${base}${prefix}/individuals?limit=2" -H "Authorization: Bearer $G2P_TOKEN"`,
+    '  # a token for the demo client (OAuth 2.0 client credentials)',
+    `  curl -s -X POST ${base}/oauth2/client/token -d grant_type=client_credentials -d client_id=${client.id} -d client_secret=${client.secret}`,
+    '  # an async DCI search: 200 with an ACK now, the answer to the demo receiver (logged here)',
+    `  curl -s -X POST ${base}/registry/search -H "Authorization: Bearer $G2P_TOKEN" -H 'content-type: application/json' -d '${dciMessage}'`,
+    '  # a webhook on the demo receiver, then a change it is told about (logged here within seconds)',
+    `  curl -s -X POST ${base}${prefix}/webhooks -H "Authorization: Bearer $G2P_TOKEN" -H 'content-type: application/json' -d '{"url":"${sandbox.receiverUrl}/webhooks/demo"}'`,
+    `  curl -s -X PATCH ${base}${prefix}/individuals/9 -H "Authorization: Bearer $G2P_TOKEN" -H 'content-type: application/json' -d '{"occupation":"Teacher"}'`,
+    '  # an example custom endpoint',
+    `  curl -s "${base}${prefix}/custom/individuals/without-national-id?gender=Female&limit=2" -H "Authorization: Bearer $G2P_TOKEN"`,
+  ];
 }
 
 function baseUrl({ address, port, family }: AddressInfo): string {

@@ -134,32 +134,48 @@ interface Existing {
 }
 
 /**
- * Replace semantics with the least churn that keeps the order sent: an entry whose key (ID
- * type, phone number, account number) already exists is updated in place (its id survives),
- * new ones are created, the rest removed. The lists are read back in id order, so an existing
- * entry keeps its id only while that order still matches the list sent: after the first new
- * entry, or after an existing one with a higher id, the following ones are made anew. So
- * `phone_numbers[0]` is the first number sent, and the partner's `phone` with it. Removals go
- * first, so a re-made entry never meets its old self in a uniqueness check.
+ * Replace semantics with the least churn: an entry whose key (ID type, phone number, account
+ * number) already exists is updated in place (its id survives), new ones are created, the rest
+ * removed.
  */
 function replaceCommands(entries: Array<{ key: string | number; vals: Vals }>, existing: Existing[]): Command[] {
-  const changes: Command[] = [];
+  const commands: Command[] = [];
   const kept = new Set<number>();
-  let lastKeptId = 0;
-  let created = false;
   for (const entry of entries) {
-    const match = created ? undefined : existing.find((e) => e.key === entry.key && !kept.has(e.id) && e.id > lastKeptId);
+    const match = existing.find((e) => e.key === entry.key && !kept.has(e.id));
     if (match) {
       kept.add(match.id);
-      lastKeptId = match.id;
-      if (Object.keys(entry.vals).length) changes.push([1, match.id, entry.vals]);
-    } else {
-      created = true;
-      changes.push([0, 0, entry.vals]);
-    }
+      if (Object.keys(entry.vals).length) commands.push([1, match.id, entry.vals]);
+    } else commands.push([0, 0, entry.vals]);
   }
-  const removals: Command[] = existing.filter((e) => !kept.has(e.id)).map((e) => [2, e.id]);
-  return [...removals, ...changes];
+  for (const e of existing) if (!kept.has(e.id)) commands.push([2, e.id]);
+  return commands;
+}
+
+/**
+ * Replace semantics for a list read back in id order whose order means something (the first
+ * phone number is the partner's `phone`): by key when that keeps the order sent; otherwise the
+ * existing records, in id order, take the sent entries one by one (`blank` clears what an entry
+ * does not set), so the order is kept without deleting anything the list still needs (OpenG2P's
+ * "Rest API POST" group may not delete phone numbers).
+ */
+function orderedReplaceCommands(entries: Array<{ key: string | number; vals: Vals }>, existing: Existing[], blank: Vals): Command[] {
+  const byId = [...existing].sort((a, b) => a.id - b.id);
+  let lastKept = 0;
+  let created = false;
+  const used = new Set<number>();
+  const keepsOrder = entries.every((entry) => {
+    const match = byId.find((e) => e.key === entry.key && !used.has(e.id));
+    if (!match) return (created = true);
+    used.add(match.id);
+    const inOrder = !created && match.id > lastKept;
+    lastKept = match.id;
+    return inOrder;
+  });
+  if (keepsOrder) return replaceCommands(entries, existing);
+  const commands: Command[] = entries.map((entry, i) => (byId[i] ? [1, byId[i].id, { ...blank, ...entry.vals }] : [0, 0, entry.vals]));
+  for (const e of byId.slice(entries.length)) commands.push([2, e.id]);
+  return commands;
 }
 
 async function regIdCommands(ctx: WriteContext, regIds: RegIdInput[], existing: Existing[]): Promise<Command[]> {
@@ -188,13 +204,14 @@ async function regIdCommands(ctx: WriteContext, regIds: RegIdInput[], existing: 
 }
 
 function phoneCommands(phones: PhoneNumberInput[], existing: Existing[]): Command[] {
-  return replaceCommands(
+  return orderedReplaceCommands(
     phones.map((p) => {
       const vals: Vals = { phone_no: p.phone_no };
       if (p.date_collected !== undefined) vals.date_collected = odooValue(p.date_collected);
       return { key: p.phone_no, vals };
     }),
     existing,
+    { date_collected: false },
   );
 }
 

@@ -209,11 +209,20 @@ t.test('every recorded refusal: the module\'s status and words, or a documented 
   t.comment(`recorded refusals:\n${table.join('\n')}`);
 });
 
-t.test('the compatibility routes stay out of the gateway\'s own OpenAPI document', async (t) => {
+t.test('the compatibility routes are in the gateway\'s OpenAPI document, tagged and with HTTP Basic', async (t) => {
   const response = await fetch(`${stack.origin}/openapi.json`);
-  const document = (await response.json()) as { paths: Record<string, unknown> };
+  const document = (await response.json()) as { paths: Record<string, Record<string, { tags?: string[]; security?: unknown[]; parameters?: Array<{ name: string; in: string }> }>> };
   t.ok(Object.keys(document.paths).some((p) => p.startsWith('/api/v1/individuals')), 'the new API is documented');
-  t.same(Object.keys(document.paths).filter((p) => p.startsWith(stack.app.config.compat.prefix)), []);
+  const prefix = stack.app.config.compat.prefix;
+  const operations = Object.entries(document.paths)
+    .filter(([path]) => path.startsWith(prefix))
+    .flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path.slice(prefix.length)}`, operation })));
+  t.same(operations.map((o) => o.route).sort(), ['GET /get_individual_ids', 'GET /group', 'GET /group/{_id}', 'GET /individual', 'GET /individual/{_id}', 'POST /group', 'POST /individual', 'PUT /update_individual']);
+  for (const { route, operation } of operations) {
+    t.match(operation.tags, [/OpenG2P REST compatibility/], `${route}: tagged`);
+    t.same(operation.security, [{ bearer: [] }, { basic: [] }], `${route}: bearer or HTTP Basic`);
+  }
+  t.match(operations.find((o) => o.route === 'GET /individual/{_id}')!.operation.parameters, [{ name: '_id', in: 'path' }], 'the path parameter is declared');
 });
 
 t.test('compat.enabled: false serves none of the routes', async (t) => {

@@ -8,10 +8,10 @@ import { asModuleRefusal } from './individuals.js';
 import { groupContactsIn, groupIn, individualIn } from './mapping.js';
 import { groupsJson, groupsOut, streamedArray } from './reads.js';
 import { groupRequest, pathId, searchGroupsQuery, type GroupRequest } from './schemas.js';
+import { compatOperation } from './openapi.js';
 import { parseOr422 } from './validate.js';
 
 const NOT_PRESENT = 'ID/Name not present.';
-const hidden = { hide: true } as const;
 
 async function groupById(registry: Registry, actor: Actor, id: number, withMembers: boolean): Promise<Group | undefined> {
   try {
@@ -41,7 +41,7 @@ async function checkKinds(registry: Registry, actor: Actor, body: GroupRequest):
 export function compatGroupRoutes(app: FastifyInstance, registry: Registry): void {
   const { schemas } = registry;
 
-  app.get('/group/:_id', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
+  app.get('/group/:_id', { config: { access: ROLE_GET }, schema: compatOperation('Read one group') }, async (request) => {
     const { _id } = parseOr422(pathId, request.params, 'path');
     const { actor } = request;
     const group = await groupById(registry, actor, _id, true);
@@ -52,7 +52,7 @@ export function compatGroupRoutes(app: FastifyInstance, registry: Registry): voi
   });
 
   /** The module's search: `_id` (0 is no id, as there) and/or a name, in Odoo's default order. */
-  app.get('/group', { config: { access: ROLE_GET }, schema: hidden }, async (request, reply) => {
+  app.get('/group', { config: { access: ROLE_GET }, schema: compatOperation('Search groups') }, async (request, reply) => {
     const { _id, name, include_members_full: full = false } = parseOr422(searchGroupsQuery, request.query, 'query');
     const { actor } = request;
     if (_id) {
@@ -73,7 +73,7 @@ export function compatGroupRoutes(app: FastifyInstance, registry: Registry): voi
    * Odoo create (all or nothing), then the group with its memberships in another; should the
    * second fail, the new individuals are archived again so no orphan stays active.
    */
-  app.post('/group', { config: { access: ROLE_POST }, schema: hidden }, async (request) => {
+  app.post('/group', { config: { access: ROLE_POST }, schema: compatOperation('Create a group with its members') }, async (request) => {
     const body = parseOr422(groupRequest, request.body ?? undefined, 'body');
     const { actor } = request;
     const groupShape = parseOr422(schemas.groupCreate, groupIn(body), 'body');

@@ -10,8 +10,8 @@ import { routeMethods } from '../unrouted.js';
  * OpenG2P's REST module (`g2p_registry_rest_api`) re-created under `config.compat.prefix`, when
  * `compat.enabled`: the same routes, JSON keys and `{"detail": ...}` errors, mapped onto the same
  * registry use cases as the gateway's own API. Its own scope, so its error and not-found
- * handlers answer in the module's shape on these routes only. The routes are left out of the
- * gateway's OpenAPI document.
+ * handlers answer in the module's shape on these routes only. The routes are listed in the
+ * gateway's OpenAPI document under their own tag (compat/openapi.ts).
  */
 async function compatRoutes(app: FastifyInstance): Promise<void> {
   if (!app.config.compat.enabled) return;

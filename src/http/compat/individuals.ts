@@ -9,13 +9,12 @@ import { individualsJson, individualsOut, streamedArray } from './reads.js';
 import {
   individualIdsQuery, individualRequest, pathId, searchIndividualsQuery, updateIndividualQuery, updateIndividualsRequest,
 } from './schemas.js';
+import { compatOperation } from './openapi.js';
 import { parseOr422 } from './validate.js';
 
 const NOT_PRESENT = 'Record is not present in the database.';
 const NO_MATCH = 'The specified criteria did not match any records.';
 
-/** Hidden from the gateway's own OpenAPI document: these routes are OpenG2P's, documented by its module. */
-const hidden = { hide: true } as const;
 
 /**
  * The registry's refusals of an individual's values, in the module's words where it has them
@@ -37,7 +36,7 @@ async function activeIndividual(registry: Registry, actor: Actor, id: number): P
 export function compatIndividualRoutes(app: FastifyInstance, registry: Registry): void {
   const { schemas } = registry;
 
-  app.get('/individual/:_id', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
+  app.get('/individual/:_id', { config: { access: ROLE_GET }, schema: compatOperation('Read one individual') }, async (request) => {
     const { _id } = parseOr422(pathId, request.params, 'path');
     const { actor } = request;
     const individual = await activeIndividual(registry, actor, _id);
@@ -48,7 +47,7 @@ export function compatIndividualRoutes(app: FastifyInstance, registry: Registry)
   });
 
   /** The module's search: `_id` (0 is no id, as there) and/or a name, in Odoo's default order. */
-  app.get('/individual', { config: { access: ROLE_GET }, schema: hidden }, async (request, reply) => {
+  app.get('/individual', { config: { access: ROLE_GET }, schema: compatOperation('Search individuals') }, async (request, reply) => {
     const { _id, name } = parseOr422(searchIndividualsQuery, request.query, 'query');
     const { actor } = request;
     if (_id) {
@@ -64,7 +63,7 @@ export function compatIndividualRoutes(app: FastifyInstance, registry: Registry)
     return reply.type('application/json').send(streamedArray(registry, ids, (chunk) => individualsOut(registry, actor, chunk)));
   });
 
-  app.post('/individual', { config: { access: ROLE_POST }, schema: hidden }, async (request) => {
+  app.post('/individual', { config: { access: ROLE_POST }, schema: compatOperation('Create an individual') }, async (request) => {
     const body = parseOr422(individualRequest, request.body ?? undefined, 'body');
     const input = parseOr422(schemas.individualCreate, individualIn(body), 'body');
     const { actor } = request;
@@ -78,7 +77,7 @@ export function compatIndividualRoutes(app: FastifyInstance, registry: Registry)
     }
   });
 
-  app.put('/update_individual', { config: { access: ROLE_POST }, schema: hidden }, async (request) => {
+  app.put('/update_individual', { config: { access: ROLE_POST }, schema: compatOperation('Update individuals') }, async (request) => {
     const { id_type } = parseOr422(updateIndividualQuery, request.query, 'query');
     const items = parseOr422(updateIndividualsRequest, request.body ?? undefined, 'body');
     if (!id_type) throw refused('ID is required for update individual');
@@ -110,7 +109,7 @@ export function compatIndividualRoutes(app: FastifyInstance, registry: Registry)
     return individualsJson(registry, actor, updated);
   });
 
-  app.get('/get_individual_ids', { config: { access: ROLE_GET }, schema: hidden }, async (request) => {
+  app.get('/get_individual_ids', { config: { access: ROLE_GET }, schema: compatOperation('List individual IDs') }, async (request) => {
     const { include_id_type, exclude_id_type } = parseOr422(individualIdsQuery, request.query, 'query');
     if (!include_id_type) throw refused(NOT_PRESENT);
     return registry.individuals.regIdValues(request.actor, include_id_type, exclude_id_type || undefined);
