@@ -58,6 +58,14 @@ type Expected =
   | { value: unknown }
   | { error: { kind: OdooErrorKind; odooClass?: string; message?: string; debug?: string; httpStatus: number } };
 
+/** What the recordings show of a database name the server does not have. */
+function unknownDatabase(text: string, status: number, debug: string): Expected | undefined {
+  const named = /database "([^"\n]*)" does not exist/.exec(text);
+  if (named) return { error: { kind: 'unknown_database', message: `the Odoo server has no database "${named[1]}"`, debug, httpStatus: status } };
+  if (text.trim() === 'Database not found.') return { error: { kind: 'unknown_database', message: 'the Odoo server has no database by the name sent', debug, httpStatus: status } };
+  return undefined;
+}
+
 function expectedOutcome(recorded: RecordedCase): Expected {
   const { status, body } = recorded.response;
   const contentType = String(headerOf(recorded.response.headers, 'content-type') ?? '');
@@ -65,6 +73,11 @@ function expectedOutcome(recorded: RecordedCase): Expected {
     const parsed = parseMethodResponse(body);
     if (parsed.ok) return { value: parsed.value };
     const text = parsed.faultString;
+    // A database the server lacks: a PostgreSQL traceback (fault 1) or AccessError "Database not found." (fault 4).
+    if (parsed.faultCode === 1 || parsed.faultCode === 4) {
+      const missingDb = unknownDatabase(text, status, text);
+      if (missingDb) return missingDb;
+    }
     switch (parsed.faultCode) {
       case 2:
         return text.startsWith('Record does not exist or has been deleted.')
@@ -87,6 +100,10 @@ function expectedOutcome(recorded: RecordedCase): Expected {
   if (envelope.jsonrpc !== '2.0') return { error: { kind: 'bad_response', httpStatus: status } };
   if (envelope.error) {
     const { name, message, debug } = envelope.error.data;
+    if (name === 'odoo.exceptions.AccessError' || name === 'psycopg2.OperationalError') {
+      const missingDb = unknownDatabase(message, status, debug);
+      if (missingDb) return missingDb;
+    }
     const kind = envelope.error.code === 100 ? 'session_expired' : (KIND_BY_CLASS[name] ?? 'server_error');
     return {
       error: { kind, odooClass: name, message: kind === 'server_error' ? 'Odoo could not process the request' : message.trim(), debug, httpStatus: status },
