@@ -4,7 +4,7 @@ import type { IssuerConfig } from '../../config/auth.js';
 import type { Config } from '../../config/load.js';
 import type { Principal } from '../principal.js';
 import { HttpProblem } from '../problem.js';
-import { rolesFromClaims } from './claims.js';
+import { rolesFromClaims, ruleGrants } from './claims.js';
 import { JwksFetchError, JwksKeyStore } from './jwks.js';
 import { invalidToken, issuerKeysUnavailable } from './problems.js';
 import type { Authenticator } from './types.js';
@@ -216,6 +216,7 @@ export async function createBearerAuthenticator(app: FastifyInstance, config: Co
         via: 'jwt',
         issuer: verifier.issuer.issuer,
         scopes: new Set(typeof claims.scope === 'string' ? claims.scope.split(/\s+/).filter(Boolean) : []),
+        ...(config.auth.administrators.some((rule) => ruleGrants(claims, rule)) ? { administrator: true } : {}),
       };
       verified.remember(token, principal, claims.exp);
       return principal;
