@@ -208,6 +208,8 @@ export async function createBearerAuthenticator(app: FastifyInstance, config: Co
       const verifier = typeof parts.payload.iss === 'string' ? verifiers.get(parts.payload.iss) : undefined;
       if (!verifier) throw invalidToken('the token issuer (iss) is not trusted');
       const claims = await verifier.verify(request, token, parts.header);
+      // The library checks iat only against a maximum age: a token dated ahead of our clock (beyond the skew) is forged or from a broken issuer clock.
+      if (typeof claims.iat === 'number' && claims.iat * 1000 > Date.now() + skewMs) throw invalidToken('the token was issued in the future (iat)');
       const clientId = stringClaim(claims.client_id) ?? stringClaim(claims.azp);
       const principal: Principal = {
         sub: stringClaim(claims.sub) ?? clientId ?? '(unknown)',
