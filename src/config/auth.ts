@@ -12,6 +12,21 @@ export const DCI_SCOPE_STATUS = 'registry.status';
 export const DCI_SCOPE_SUBSCRIBE = 'registry.subscribe';
 export const DCI_SCOPES = [DCI_SCOPE_SEARCH, DCI_SCOPE_STATUS, DCI_SCOPE_SUBSCRIBE] as const;
 
+/**
+ * One way a token earns a role: the value at a dotted claim path (`realm_access.roles`,
+ * `resource_access.g2p-gateway.roles`, `scope`, `azp`) either includes a value (arrays, or
+ * space-separated strings such as OAuth `scope`) or equals it.
+ */
+export const ruleSchema = z
+  .object({
+    claim: z.string().min(1),
+    includes: z.string().min(1).optional(),
+    equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  })
+  .strict()
+  .refine((r) => (r.includes === undefined) !== (r.equals === undefined), {
+    message: 'give exactly one matcher: includes or equals',
+  });
 const algorithms = z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512']);
 
 /** One trusted token issuer. Exactly one key source: a shared secret, PEM public keys, or a JWKS URL. */
@@ -108,5 +123,11 @@ export const authSchema = z
      */
     jwksMinRefetchIntervalMs: z.number().int().min(0).default(10_000),
     clientCredentials: clientCredentialsSchema.prefault({}),
+    /**
+     * Claims that make a bearer token's holder an administrator of every webhook and DCI
+     * subscription created through the API (otherwise each belongs to its creator alone):
+     * rules as in the roles file (`claim` with `includes` or `equals`), any one suffices.
+     */
+    administrators: z.array(ruleSchema).default([]),
   })
   .strict();

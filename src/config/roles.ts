@@ -1,23 +1,8 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
-import { ROLES, type Role } from './auth.js';
+import { ROLES, ruleSchema, type Role } from './auth.js';
 import { ConfigError, validate, type YamlSource } from './yaml.js';
 
-/**
- * One way a token earns a role: the value at a dotted claim path (`realm_access.roles`,
- * `resource_access.g2p-gateway.roles`, `scope`, `azp`) either includes a value (arrays, or
- * space-separated strings such as OAuth `scope`) or equals it.
- */
-const ruleSchema = z
-  .object({
-    claim: z.string().min(1),
-    includes: z.string().min(1).optional(),
-    equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
-  })
-  .strict()
-  .refine((r) => (r.includes === undefined) !== (r.equals === undefined), {
-    message: 'give exactly one matcher: includes or equals',
-  });
 export type RoleRule = z.infer<typeof ruleSchema>;
 
 const rolesFileSchema = z

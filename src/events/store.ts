@@ -28,6 +28,8 @@ export interface StoredWebhook {
   types?: EventType[];
   payload: 'full' | 'ids';
   createdAt: string;
+  /** Who created it through the API (ownerOf): only they, and administrators, see and manage it. Absent on webhooks made before owners were kept: administrators only. */
+  owner?: string;
 }
 
 export interface DeadLetter {

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ROLE_POST } from '../config/auth.js';
+import { ROLE_GET, ROLE_POST } from '../config/auth.js';
 import { resolveCallbackBase } from '../dci/callback-url.js';
 import type { WebhookSubscription } from '../events/webhooks.js';
 import { EVENT_TYPES } from '../config/events.js';
 import type { StoredWebhook } from '../events/store.js';
 import { cloudEvent, newWebhookSecret } from '../events/webhooks.js';
+import { ownerOf } from './principal.js';
 import { HttpProblem } from './problem.js';
 import { responses } from './routes/support.js';
 
@@ -40,8 +41,9 @@ const deadLetterOutput = z.object({
 });
 
 /**
- * The API to manage webhooks and their dead letters under `config.api.prefix` (all "Rest API
- * POST": webhooks carry registry data out of the gateway). Registered only when
+ * The API to manage webhooks and their dead letters under `config.api.prefix` ("Rest API
+ * POST": webhooks carry registry data out of the gateway; reading dead letters, which are
+ * registry data, also "Rest API GET"). Each webhook created here belongs to its creator. Registered only when
  * `events.enabled`; the change detector and the webhook queues are services (src/services.ts).
  */
 async function eventsPlugin(app: FastifyInstance): Promise<void> {
@@ -59,9 +61,20 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
     declared_in: origin,
     created_at: webhook.createdAt ?? null,
   });
-  const find = async (id: string): Promise<WebhookSubscription> => {
-    const found = declared.find((w) => w.id === id) ?? (await store.webhooks.get(id));
-    if (!found) throw new HttpProblem({ status: 404, detail: `No webhook "${id}".` });
+  /**
+   * A webhook the caller may see: one created through the API belongs to its creator (others,
+   * administrators aside, get the same 404 as for an id that does not exist); those declared in
+   * the configuration are listed to every caller, but only administrators read or replay their
+   * dead letters (registrant data nobody created them for).
+   */
+  const mayManage = (request: FastifyRequest, webhook: WebhookSubscription & { owner?: string }): boolean =>
+    request.principal?.administrator === true || (!declaredIds.has(webhook.id) && webhook.owner !== undefined && webhook.owner === ownerOf(request.principal!));
+  const notFound = (id: string) => new HttpProblem({ status: 404, detail: `No webhook "${id}".` });
+  const find = async (request: FastifyRequest, id: string, forDeadLetters = false): Promise<WebhookSubscription> => {
+    const configured = declared.find((w) => w.id === id);
+    if (configured && !forDeadLetters) return configured;
+    const found = configured ?? (await store.webhooks.get(id));
+    if (!found || !mayManage(request, found)) throw notFound(id);
     return found;
   };
 
@@ -73,8 +86,11 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
       r.get('/webhooks', {
         config: { access: ROLE_POST },
         schema: { tags, summary: 'Webhook subscriptions (declared in the configuration and created here); secrets are never shown', response: responses({ 200: z.object({ items: z.array(webhookOutput) }) }) },
-        handler: async () => ({
-          items: [...declared.map((w) => shown(w, 'config')), ...(await store.webhooks.list()).filter((w) => !declaredIds.has(w.id)).map((w) => shown(w, 'api'))],
+        handler: async (request) => ({
+          items: [
+            ...declared.map((w) => shown(w, 'config')),
+            ...(await store.webhooks.list()).filter((w) => !declaredIds.has(w.id) && mayManage(request, w)).map((w) => shown(w, 'api')),
+          ],
         }),
       });
       r.post('/webhooks', {
@@ -98,7 +114,15 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
           if ((await store.webhooks.list()).length >= settings.webhooks.maxSubscriptions) {
             throw new HttpProblem({ status: 409, detail: `At most ${settings.webhooks.maxSubscriptions} webhooks may be created; delete one first.` });
           }
-          const webhook: StoredWebhook = { id: randomUUID(), url, secret: newWebhookSecret(), ...(types ? { types: [...new Set(types)] } : {}), payload, createdAt: new Date().toISOString() };
+          const webhook: StoredWebhook = {
+            id: randomUUID(),
+            url,
+            secret: newWebhookSecret(),
+            ...(types ? { types: [...new Set(types)] } : {}),
+            payload,
+            createdAt: new Date().toISOString(),
+            owner: ownerOf(request.principal!),
+          };
           // Its queue starts after the newest event now: it receives the changes from its creation on.
           await receivers.startAtHead(webhook.id);
           await store.webhooks.put(webhook.id, webhook);
@@ -110,7 +134,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
         config: { access: ROLE_POST },
         schema: { tags, summary: 'One webhook subscription', params: webhookIdParam, response: responses({ 200: webhookOutput }) },
         handler: async (request) => {
-          const webhook = await find(request.params.id);
+          const webhook = await find(request, request.params.id);
           return shown(webhook, declaredIds.has(webhook.id) ? 'config' : 'api');
         },
       });
@@ -120,16 +144,18 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
         handler: async (request, reply) => {
           const { id } = request.params;
           if (declaredIds.has(id)) throw new HttpProblem({ status: 409, detail: `Webhook "${id}" is declared in the configuration; remove it there.` });
-          if (!(await store.webhooks.delete(id))) throw new HttpProblem({ status: 404, detail: `No webhook "${id}".` });
+          await find(request, id);
+          if (!(await store.webhooks.delete(id))) throw notFound(id);
           await receivers.forget(id);
           return reply.code(204).send(null);
         },
       });
+      // Dead letters are the events themselves (with `payload: full`, whole registrant records): reading them needs "Rest API GET".
       r.get('/webhooks/:id/dead-letters', {
-        config: { access: ROLE_POST },
+        config: { access: ROLE_GET },
         schema: { tags, summary: 'Events this webhook did not accept after every attempt, oldest first', params: webhookIdParam, response: responses({ 200: z.object({ items: z.array(deadLetterOutput) }) }) },
         handler: async (request) => {
-          const webhook = await find(request.params.id);
+          const webhook = await find(request, request.params.id, true);
           const letters = await store.listDeadLetters(webhook.id);
           return {
             items: letters.map((letter) => ({
@@ -155,7 +181,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
           response: responses({ 202: z.object({ replaying: z.number().int() }) }),
         },
         handler: async (request, reply) => {
-          const webhook = await find(request.params.id);
+          const webhook = await find(request, request.params.id, true);
           const wanted = request.body.ids ? new Set(request.body.ids) : undefined;
           const letters = (await store.listDeadLetters(webhook.id)).filter((letter) => !wanted || wanted.has(letter.id));
           const unknown = wanted ? [...wanted].filter((id) => !letters.some((letter) => letter.id === id)) : [];
@@ -174,7 +200,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
           response: responses({ 204: z.null().describe('No content') }),
         },
         handler: async (request, reply) => {
-          const webhook = await find(request.params.id);
+          const webhook = await find(request, request.params.id, true);
           if (!(await store.listDeadLetters(webhook.id)).some((l) => l.id === request.params.event_id)) {
             throw new HttpProblem({ status: 404, detail: `No dead letter ${request.params.event_id} for webhook "${webhook.id}".` });
           }

@@ -15,6 +15,16 @@ export interface Principal {
   scopes?: ReadonlySet<string>;
   /** Basic callers act in Odoo as themselves, with the credentials they proved. */
   odooCredentials?: OdooCredentials;
+  /** The token matches `auth.administrators`: it may manage every webhook and DCI subscription, whoever created it. */
+  administrator?: boolean;
+}
+
+/**
+ * Who owns what a caller creates through the API (webhooks, DCI subscriptions): the token's
+ * client id, else its subject, within its issuer; the Odoo login of a Basic caller.
+ */
+export function ownerOf(principal: Principal): string {
+  return principal.via === 'basic' ? `basic:${principal.sub}` : `jwt:${principal.issuer ?? ''}:${principal.clientId ?? principal.sub}`;
 }
 
 /** What a route requires: one of the two API roles, or nothing at all (probes, docs). */

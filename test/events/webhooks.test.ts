@@ -52,6 +52,9 @@ t.test('webhooks fed by the change detector', async (t) => {
     },
   });
   const writer = stack.token('writer');
+  // The integrator managing webhooks: dead letters are registrant data, so reading them needs
+  // "Rest API GET" too, and a webhook is only visible to the token subject/client that created it (issue 26).
+  const operator = stack.token('reader', 'writer');
   const reader = stack.token('reader');
   const tag = stack.runTag;
   for (let i = 0; !stack.app.changeDetector?.leading; i++) {
@@ -102,28 +105,28 @@ t.test('webhooks fed by the change detector', async (t) => {
   t.test('webhooks API: roles, refusals, creation, delivery with the returned secret', async (t) => {
     t.equal((await request(stack, reader, 'GET', '/webhooks')).status, 403, '"Rest API GET" alone cannot see webhooks');
     t.equal((await request(stack, reader, 'POST', '/webhooks', { url: viaApi.url })).status, 403, 'nor create one');
-    const badType = await request(stack, writer, 'POST', '/webhooks', { url: viaApi.url, types: ['individual.teleported'] });
+    const badType = await request(stack, operator, 'POST', '/webhooks', { url: viaApi.url, types: ['individual.teleported'] });
     t.equal(badType.status, 400, 'unknown event type: 400');
     t.match(badType.body, { errors: [{ field: /types/ }] });
-    const outside = await request(stack, writer, 'POST', '/webhooks', { url: `${target.origin}/elsewhere` });
+    const outside = await request(stack, operator, 'POST', '/webhooks', { url: `${target.origin}/elsewhere` });
     t.equal(outside.status, 400, 'a URL outside the allowed targets: 400');
     t.match(outside.body, { errors: [{ field: 'body.url' }] });
-    const otherHost = await request(stack, writer, 'POST', '/webhooks', { url: 'http://169.254.169.254/integrator/hooks' });
+    const otherHost = await request(stack, operator, 'POST', '/webhooks', { url: 'http://169.254.169.254/integrator/hooks' });
     t.equal(otherHost.status, 400, 'another host: 400');
-    const notUrl = await request(stack, writer, 'POST', '/webhooks', { url: 'not a url' });
+    const notUrl = await request(stack, operator, 'POST', '/webhooks', { url: 'not a url' });
     t.equal(notUrl.status, 400, 'not a URL: 400');
-    const created = await request(stack, writer, 'POST', '/webhooks', { url: viaApi.url, types: ['individual.registered', 'individual.updated'] });
+    const created = await request(stack, operator, 'POST', '/webhooks', { url: viaApi.url, types: ['individual.registered', 'individual.updated'] });
     t.equal(created.status, 201);
     t.match(created.body, { id: /^[0-9a-f-]{36}$/, url: viaApi.url, declared_in: 'api', payload: 'full', secret: /^whsec_/ });
     viaApi.setSecret(created.body.secret);
-    const listed = await request(stack, writer, 'GET', '/webhooks');
+    const listed = await request(stack, operator, 'GET', '/webhooks');
     t.same(listed.body.items.map((w: { id: string }) => w.id), ['all', 'updates-ids', created.body.id]);
     t.notOk(JSON.stringify(listed.body).includes(SECRET_ALL) || JSON.stringify(listed.body).includes(created.body.secret), 'secrets are never listed');
     const id = await newIndividual('ViaApi');
     await viaApi.waitFor(about(`individuals/${id}`, 'individual.registered'));
     t.equal(viaApi.forged, 0, 'verified with the secret the API returned');
-    t.equal((await request(stack, writer, 'DELETE', '/webhooks/all')).status, 409, 'a YAML webhook cannot be deleted through the API');
-    t.equal((await request(stack, writer, 'GET', '/webhooks/nope')).status, 404);
+    t.equal((await request(stack, operator, 'DELETE', '/webhooks/all')).status, 409, 'a YAML webhook cannot be deleted through the API');
+    t.equal((await request(stack, operator, 'GET', '/webhooks/nope')).status, 404);
   });
 
   t.test('a receiver down for a while gets every event after it returns; the others are not held up', async (t) => {
@@ -147,29 +150,30 @@ t.test('webhooks fed by the change detector', async (t) => {
   t.test('dead letters: listed, replayed, delivered', async (t) => {
     viaApi.setDown(true);
     const id = await newIndividual('DeadLetter');
-    const hookId = (await request(stack, writer, 'GET', '/webhooks')).body.items.find((w: { declared_in: string }) => w.declared_in === 'api').id;
+    const hookId = (await request(stack, operator, 'GET', '/webhooks')).body.items.find((w: { declared_in: string }) => w.declared_in === 'api').id;
     let letters: Array<{ id: string; subject: string; attempts: number; last_error: string }> = [];
     for (let i = 0; i < 200 && !letters.some((l) => l.subject === `individuals/${id}`); i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      letters = (await request(stack, writer, 'GET', `/webhooks/${hookId}/dead-letters`)).body.items;
+      letters = (await request(stack, operator, 'GET', `/webhooks/${hookId}/dead-letters`)).body.items;
     }
     const letter = letters.find((l) => l.subject === `individuals/${id}`);
     t.match(letter, { attempts: 8, last_error: 'HTTP 503' }, 'after every attempt the event is dead-lettered');
-    t.equal((await request(stack, reader, 'GET', `/webhooks/${hookId}/dead-letters`)).status, 403, 'dead letters need "Rest API POST"');
-    t.equal((await request(stack, writer, 'POST', `/webhooks/${hookId}/dead-letters/replay`, { ids: ['unknown'] })).status, 404);
+    t.equal((await request(stack, writer, 'GET', `/webhooks/${hookId}/dead-letters`)).status, 403, 'dead letters are registrant data: they need "Rest API GET"');
+    t.equal((await request(stack, reader, 'GET', `/webhooks/${hookId}/dead-letters`)).status, 404, 'and only the webhook\'s creator sees them');
+    t.equal((await request(stack, operator, 'POST', `/webhooks/${hookId}/dead-letters/replay`, { ids: ['unknown'] })).status, 404);
     viaApi.setDown(false);
-    const replay = await request(stack, writer, 'POST', `/webhooks/${hookId}/dead-letters/replay`, {});
+    const replay = await request(stack, operator, 'POST', `/webhooks/${hookId}/dead-letters/replay`, {});
     t.equal(replay.status, 202);
     t.ok(replay.body.replaying >= 1);
     await viaApi.waitFor(about(`individuals/${id}`, 'individual.registered'));
     for (let i = 0; i < 100; i++) {
-      letters = (await request(stack, writer, 'GET', `/webhooks/${hookId}/dead-letters`)).body.items;
+      letters = (await request(stack, operator, 'GET', `/webhooks/${hookId}/dead-letters`)).body.items;
       if (letters.length === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     t.same(letters, [], 'a replayed letter that went through leaves the list');
-    t.equal((await request(stack, writer, 'DELETE', `/webhooks/${hookId}`)).status, 204);
-    t.equal((await request(stack, writer, 'GET', `/webhooks/${hookId}`)).status, 404);
+    t.equal((await request(stack, operator, 'DELETE', `/webhooks/${hookId}`)).status, 204);
+    t.equal((await request(stack, operator, 'GET', `/webhooks/${hookId}`)).status, 404);
   });
 
   t.test('time from an Odoo write to delivery', async (t) => {

@@ -45,8 +45,14 @@ const HOSTILE = [
 /** A placeholder for the compared value: what must be the only difference between two call sequences. */
 const VALUE = '<value>';
 
+/**
+ * The value as a `like`/`ilike` operand carries it: `%`, `_` and `\` escaped with a backslash so
+ * they match themselves (issue 26), written here from PostgreSQL's LIKE rules, not the gateway's code.
+ */
+const asLikeOperand = (literal: string) => literal.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 function normalise(value: unknown, literal: string, createdId?: number): unknown {
-  if (typeof value === 'string') return value === literal ? VALUE : value;
+  if (typeof value === 'string') return value === literal || value === asLikeOperand(literal) ? VALUE : value;
   if (typeof value === 'number' && createdId !== undefined && value === createdId) return '<created id>';
   if (Array.isArray(value)) return value.map((item) => normalise(item, literal, createdId));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v, literal, createdId)]));
@@ -60,7 +66,7 @@ const shapeOf = (calls: WireCall[], literal: string, createdId?: number) =>
 function literalCount(calls: WireCall[], literal: string): number {
   let found = 0;
   const walk = (value: unknown): void => {
-    if (value === literal) found++;
+    if (value === literal || value === asLikeOperand(literal)) found++;
     else if (Array.isArray(value)) value.forEach(walk);
     else if (value && typeof value === 'object') Object.values(value).forEach(walk);
   };

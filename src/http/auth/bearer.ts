@@ -4,7 +4,7 @@ import type { IssuerConfig } from '../../config/auth.js';
 import type { Config } from '../../config/load.js';
 import type { Principal } from '../principal.js';
 import { HttpProblem } from '../problem.js';
-import { rolesFromClaims } from './claims.js';
+import { rolesFromClaims, ruleGrants } from './claims.js';
 import { JwksFetchError, JwksKeyStore } from './jwks.js';
 import { invalidToken, issuerKeysUnavailable } from './problems.js';
 import type { Authenticator } from './types.js';
@@ -208,6 +208,8 @@ export async function createBearerAuthenticator(app: FastifyInstance, config: Co
       const verifier = typeof parts.payload.iss === 'string' ? verifiers.get(parts.payload.iss) : undefined;
       if (!verifier) throw invalidToken('the token issuer (iss) is not trusted');
       const claims = await verifier.verify(request, token, parts.header);
+      // The library checks iat only against a maximum age: a token dated ahead of our clock (beyond the skew) is forged or from a broken issuer clock.
+      if (typeof claims.iat === 'number' && claims.iat * 1000 > Date.now() + skewMs) throw invalidToken('the token was issued in the future (iat)');
       const clientId = stringClaim(claims.client_id) ?? stringClaim(claims.azp);
       const principal: Principal = {
         sub: stringClaim(claims.sub) ?? clientId ?? '(unknown)',
@@ -216,6 +218,7 @@ export async function createBearerAuthenticator(app: FastifyInstance, config: Co
         via: 'jwt',
         issuer: verifier.issuer.issuer,
         scopes: new Set(typeof claims.scope === 'string' ? claims.scope.split(/\s+/).filter(Boolean) : []),
+        ...(config.auth.administrators.some((rule) => ruleGrants(claims, rule)) ? { administrator: true } : {}),
       };
       verified.remember(token, principal, claims.exp);
       return principal;
