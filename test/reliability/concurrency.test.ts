@@ -104,15 +104,18 @@ t.test('concurrent writers', async (t) => {
     t.equal(heads, 1, 'Odoo holds one head membership');
   });
 
-  t.test('concurrent creates of the same person with different keys are not prevented', async (t) => {
+  t.test('concurrent creates of the same person with different keys: one holds the National ID (api.uniqueIdTypes)', async (t) => {
     const nid = `NID-${h.tag}-twin`;
     const body = person(h.tag, 'Twin', { reg_ids: [{ id_type: 'National ID', value: nid }] });
     const answers = await Promise.all(['a', 'b'].map((k) => gw.call('POST', '/individuals', { body, headers: { 'idempotency-key': `${h.tag}-twin-${k}` } })));
-    t.same(answers.map((a) => a.status), [201, 201], 'both created: Odoo has no uniqueness on people or ID values');
-    t.not(answers[0]!.body.id, answers[1]!.body.id, 'two registrants');
+    t.same(answers.map((a) => a.status).sort(), [201, 409], 'one created, the other refused: Odoo has no uniqueness on ID values, the gateway does');
+    const created = answers.find((a) => a.status === 201)!;
+    const refused = answers.find((a) => a.status === 409)!;
+    t.equal(refused.body.holder?.id, created.body.id, 'the refusal names the holder');
+    t.equal(await h.direct.searchCount('g2p.reg.id', [['value', '=', nid]]), 1, 'Odoo holds one such ID');
     const lookUp = await gw.call('GET', `/individuals/by-reg-id/National%20ID/${nid}`);
-    t.equal(lookUp.status, 409, 'the look-up by ID then names both candidates');
-    t.same([...lookUp.body.candidates].sort(), answers.map((a) => a.body.id).sort());
+    t.equal(lookUp.status, 200, 'the look-up by ID finds the one holder');
+    t.equal(lookUp.body.id, created.body.id);
   });
 
   t.test('concurrent batch creates: each batch all or nothing, a failing one leaves nothing, none is seen half-done', async (t) => {
