@@ -320,6 +320,9 @@ t.test('refusals: sender_uri elsewhere, replay, sender and scope of the token, e
     t.equal(response.status, status, `${name}: ${status}`);
     t.same(responseProblems('social', path, status, answer), [], `${name}: HttpErrorResponse`);
     t.equal(answer.errors?.[0]?.code, code, `${name}: ${code}`);
+    t.match(response.headers.get('content-type'), /^application\/json/, `${name}: application/json`);
+    // The same body read as RFC 9457 by a client that knows no DCI.
+    t.match(answer, { type: /^\/problems\//, title: /\w/, status, detail: answer.errors?.[0]?.message, instance: /^urn:request:/ }, `${name}: RFC 9457 members`);
     refusals.push(`${name} -> ${response.status} ${JSON.stringify(answer)}`);
   };
   const statusOnly = await token('status-only', STATUS_SECRET);
