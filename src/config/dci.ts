@@ -8,9 +8,11 @@ const senderSchema = z
     publicKeys: z.record(z.string().min(1), secretSchema).default({}),
     requireSignature: z.boolean().default(true),
     /**
-     * Where async answers to this sender go: `{callbackUrl}/registry/on-search` and
-     * `/registry/txn/on-status`. A request's `header.sender_uri` is followed only when it lies
-     * under this URL (same scheme, host and port, path below it); without one, this URL is used.
+     * Where async answers to this sender go. A request's `header.sender_uri` is the callback URL
+     * itself (the standard's MsgHeader), followed only when it lies at or below this URL (same
+     * scheme, host and port, path at or below it); without one, this URL plus the standard's path
+     * of the callback (`/registry/on-search`, `/registry/txn/on-status`, `/registry/on-subscribe`,
+     * `/registry/on-unsubscribe`). Notifications always go to `{callbackUrl}/registry/notify`.
      */
     callbackUrl: z
       .string()

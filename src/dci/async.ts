@@ -12,8 +12,6 @@ import type { DciSubscriptionStore } from './subscription-store.js';
 import type { ClaimedJob, DciTransactionStore, DeliveryJob, SearchJob } from './transactions.js';
 import { transactionStatus } from './txn-status.js';
 
-export const ON_SEARCH_PATH = '/registry/on-search';
-export const ON_STATUS_PATH = '/registry/txn/on-status';
 
 interface Logger {
   info(obj: object, msg: string): void;
@@ -76,7 +74,7 @@ export class DciAsyncService {
 
   /** `POST /registry/search`: the checks of the sync route, then an ACK whose correlation_id the callback will carry. */
   async acceptSearch(body: unknown, expectedSender?: string): Promise<Ack> {
-    const { envelope, callbackBase } = await this.admit(body, requestEnvelopeSchema, 'search', expectedSender);
+    const { envelope, callbackUrl } = await this.admit(body, requestEnvelopeSchema, 'search', expectedSender);
     const correlationId = randomUUID();
     const receivedAt = new Date(this.now()).toISOString();
     const items: TxnStatusItem[] = envelope.message.search_request.map((item) => ({
@@ -93,7 +91,7 @@ export class DciAsyncService {
       updatedAt: receivedAt,
       status: 'rcvd',
       items,
-      callbackUrl: `${callbackBase}${ON_SEARCH_PATH}`,
+      callbackUrl,
     });
     const raw = body as { header: unknown; message: unknown };
     await this.store.enqueue({ id: randomUUID(), kind: 'search', correlationId, request: { header: raw.header, message: raw.message }, attempts: 0, dueAt: this.now() });
@@ -101,13 +99,13 @@ export class DciAsyncService {
     return this.messages.ack('ACK', correlationId);
   }
 
-  /** `POST /registry/txn/status`: answered on `{callback}/registry/txn/on-status`. */
+  /** `POST /registry/txn/status`: answered on the sender's txn/on-status callback. */
   async acceptStatus(body: unknown, expectedSender?: string): Promise<Ack> {
-    const { envelope, callbackBase } = await this.admit(body, txnStatusEnvelopeSchema, 'txn-status', expectedSender);
+    const { envelope, callbackUrl } = await this.admit(body, txnStatusEnvelopeSchema, 'txn-status', expectedSender);
     const correlationId = randomUUID();
     const answer = await transactionStatus(envelope, this.store, this.messages, correlationId, this.options.subscriptions);
     const { header, message } = answer;
-    await this.deliverLater(`${callbackBase}${ON_STATUS_PATH}`, { header, message });
+    await this.deliverLater(callbackUrl, { header, message });
     return this.messages.ack('ACK', correlationId);
   }
 
@@ -145,12 +143,12 @@ export class DciAsyncService {
     schema: S,
     action: MessageAction,
     expectedSender?: string,
-  ): Promise<{ envelope: z.output<S>; callbackBase: string }> {
+  ): Promise<{ envelope: z.output<S>; callbackUrl: string }> {
     const envelope = this.messages.accept(body, schema, expectedSender);
-    const callbackBase = this.messages.senderCallbackBase(envelope.header.sender_id, envelope.header.sender_uri);
+    const callbackUrl = this.messages.senderCallbackUrl(envelope.header.sender_id, envelope.header.sender_uri, action);
     await this.ensureRoom();
     await this.messages.refuseHeader(envelope as { header: RequestHeader; message: unknown }, action);
-    return { envelope, callbackBase };
+    return { envelope, callbackUrl };
   }
 
   /** Refuses new async messages (503) while too much work waits. */

@@ -2,7 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import type { z } from 'zod';
 import type { DciSettings } from '../config/dci.js';
 import { MemoryReplayGuard, type MessageReplayGuard } from '../state/replay-guard.js';
-import { resolveCallbackBase } from './callback-url.js';
+import { resolveCallbackUrl } from './callback-url.js';
 import type { Ack, ErrorCode, HeaderReasonCode, RequestHeader, ResponseHeader } from './envelope.js';
 import { createMessageSigner, loadPublicKeys, verifyMessageSignature, type Signer } from './signature.js';
 
@@ -18,6 +18,15 @@ export class DciMessageError extends Error {
 }
 
 export type MessageAction = 'search' | 'txn-status' | 'subscribe' | 'unsubscribe';
+
+/** The standard's callback of each async action, under the sender's registered callback URL when its request names none. */
+export const CALLBACK_PATHS: Record<MessageAction | 'notify', string> = {
+  search: '/registry/on-search',
+  'txn-status': '/registry/txn/on-status',
+  subscribe: '/registry/on-subscribe',
+  unsubscribe: '/registry/on-unsubscribe',
+  notify: '/registry/notify',
+};
 
 export interface DciMessagesOptions {
   settings: DciSettings;
@@ -98,11 +107,16 @@ export class DciMessages {
     return this.replayGuard.forget(header.sender_id, header.message_id);
   }
 
-  /** Where callbacks to this sender go: its `sender_uri` when under its configured callback URL (else err.sender_uri.invalid). */
-  senderCallbackBase(senderId: string, senderUri: string | undefined): string {
-    const resolution = resolveCallbackBase(senderUri, this.settings.senders[senderId]?.callbackUrl);
+  /**
+   * Where the answer to this sender's `action` goes: its `sender_uri` itself when at or below its
+   * registered callback URL (else err.sender_uri.invalid); without one, the registered URL plus
+   * the standard's path of that callback. Notifications, which answer no request, always go to
+   * the registered URL's `/registry/notify`.
+   */
+  senderCallbackUrl(senderId: string, senderUri: string | undefined, action: MessageAction | 'notify'): string {
+    const resolution = resolveCallbackUrl(action === 'notify' ? undefined : senderUri, this.settings.senders[senderId]?.callbackUrl, CALLBACK_PATHS[action]);
     if (!resolution.ok) throw new DciMessageError('err.sender_uri.invalid', resolution.reason);
-    return resolution.base;
+    return resolution.url;
   }
 
   /** The header of an answer to a request header: this registry as sender, the request's message_id. */

@@ -16,7 +16,7 @@ export interface DciSubscription {
   entity: Entity;
   /** The criteria as the sender sent them (echoed in SubscriptionInfo; the filter is compiled again per batch). */
   criteria: { reg_type?: string; reg_event_type: string; filter_type: string; filter: unknown; notify_record_type: string };
-  /** `{callback base}/registry/notify`, resolved and checked when the subscription was accepted. */
+  /** The sender's registered callback URL plus `/registry/notify`, resolved when the subscription was accepted. */
   notifyUrl: string;
   createdAt: string;
 }

@@ -15,10 +15,6 @@ import type { DciSettings } from '../config/dci.js';
 import { DCI_EVENT_TYPES, subscriptionInfo, type DciEventType, type DciSubscription, type DciSubscriptionStore } from './subscription-store.js';
 import type { DciTransaction, DciTransactionStore } from './transactions.js';
 
-export const ON_SUBSCRIBE_PATH = '/registry/on-subscribe';
-export const ON_UNSUBSCRIBE_PATH = '/registry/on-unsubscribe';
-export const NOTIFY_PATH = '/registry/notify';
-
 /** SubscribeRequest; items stay `unknown` so one bad item is rejected on its own. */
 export const subscribeEnvelopeSchema = envelopeOf(
   z.object({
@@ -118,7 +114,8 @@ export class DciSubscriptionService {
   /** `POST /registry/subscribe`. */
   async subscribe(body: unknown, expectedSender?: string): Promise<Ack> {
     const { messages, callbacks } = this.options;
-    const { header, message, base, correlationId } = await this.admit(body, subscribeEnvelopeSchema, 'subscribe', expectedSender);
+    const { header, message, callbackUrl, correlationId } = await this.admit(body, subscribeEnvelopeSchema, 'subscribe', expectedSender);
+    const notifyUrl = messages.senderCallbackUrl(header.sender_id, undefined, 'notify');
     const held = (await this.options.store.list()).filter((s) => s.senderId === header.sender_id);
     const seen = new Set<string>();
     const answers = [];
@@ -128,7 +125,7 @@ export class DciSubscriptionService {
       try {
         if (referenceId !== '' && seen.has(referenceId)) throw new SubscribeRejection('rjct.reference_id.duplicate', `reference_id ${referenceId} appears more than once in this message.`);
         seen.add(referenceId);
-        const subscription = await this.accepted(raw, { senderId: header.sender_id, transactionId: message.transaction_id, notifyUrl: `${base}${NOTIFY_PATH}` }, held);
+        const subscription = await this.accepted(raw, { senderId: header.sender_id, transactionId: message.transaction_id, notifyUrl }, held);
         // The queue starts before the subscription is listed: no event between the two is missed.
         await this.options.queues.startAtHead(receiverId(subscription.code));
         await this.options.store.put(subscription.code, subscription);
@@ -145,9 +142,9 @@ export class DciSubscriptionService {
     const answer = { transaction_id: message.transaction_id, correlation_id: correlationId, subscribe_response: answers };
     // Kept for lookups by reference_id (the answer itself holds the reasons).
     const items = answers.map(({ reference_id, timestamp, status }) => ({ reference_id, timestamp, status }));
-    await this.record('subscribe', header, message.transaction_id, correlationId, { status, items, answer, callbackUrl: `${base}${ON_SUBSCRIBE_PATH}` });
+    await this.record('subscribe', header, message.transaction_id, correlationId, { status, items, answer, callbackUrl });
     await callbacks.deliverLater(
-      `${base}${ON_SUBSCRIBE_PATH}`,
+      callbackUrl,
       { header: messages.responseHeader(header, 'on-subscribe', { status, total_count: answers.length, completed_count: answers.length }), message: answer },
       correlationId,
     );
@@ -157,7 +154,7 @@ export class DciSubscriptionService {
   /** `POST /registry/unsubscribe`: a sender removes its own subscriptions; unknown codes and others' are refused. */
   async unsubscribe(body: unknown, expectedSender?: string): Promise<Ack> {
     const { messages, callbacks, store } = this.options;
-    const { header, message, base, correlationId } = await this.admit(body, unsubscribeEnvelopeSchema, 'unsubscribe', expectedSender);
+    const { header, message, callbackUrl, correlationId } = await this.admit(body, unsubscribeEnvelopeSchema, 'unsubscribe', expectedSender);
     const removed: string[] = [];
     const refused: Array<{ code: string; reason: UnsubscribeReason }> = [];
     for (const code of new Set(message.subscription_codes)) {
@@ -188,9 +185,9 @@ export class DciSubscriptionService {
         : {}),
       subscription_status: removed.map((code) => ({ code, status: 'unsubscribe' as const })),
     };
-    await this.record('unsubscribe', header, message.transaction_id, correlationId, { status, items: [], answer, callbackUrl: `${base}${ON_UNSUBSCRIBE_PATH}` });
+    await this.record('unsubscribe', header, message.transaction_id, correlationId, { status, items: [], answer, callbackUrl });
     await callbacks.deliverLater(
-      `${base}${ON_UNSUBSCRIBE_PATH}`,
+      callbackUrl,
       { header: messages.responseHeader(header, 'on-unsubscribe', { status, total_count: removed.length + refused.length, completed_count: removed.length + refused.length }), message: answer },
       correlationId,
     );
@@ -226,8 +223,7 @@ export class DciSubscriptionService {
   private async admit<S extends typeof subscribeEnvelopeSchema | typeof unsubscribeEnvelopeSchema>(body: unknown, schema: S, action: 'subscribe' | 'unsubscribe', expectedSender?: string) {
     const admitted = await this.options.callbacks.admit(body, schema, action, expectedSender);
     const envelope = admitted.envelope as z.output<S>;
-    const callbackBase = admitted.callbackBase;
-    return { header: envelope.header, message: envelope.message as z.output<S>['message'], base: callbackBase, correlationId: randomUUID() };
+    return { header: envelope.header, message: envelope.message as z.output<S>['message'], callbackUrl: admitted.callbackUrl, correlationId: randomUUID() };
   }
 
   /** Every subscription as a receiver of the events dispatcher. */

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLE_GET, ROLE_POST } from '../config/auth.js';
-import { resolveCallbackBase } from '../dci/callback-url.js';
+import { callbackUnder } from '../dci/callback-url.js';
 import type { WebhookSubscription } from '../events/webhooks.js';
 import { EVENT_TYPES } from '../config/events.js';
 import type { StoredWebhook } from '../events/store.js';
@@ -103,7 +103,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
         },
         handler: async (request, reply) => {
           const { url, types, payload } = request.body;
-          const allowed = settings.webhooks.allowedTargets.some((base) => resolveCallbackBase(url, base).ok);
+          const allowed = settings.webhooks.allowedTargets.some((base) => callbackUnder(url, base, 'body.url').ok);
           if (!allowed) {
             throw new HttpProblem({
               status: 400,

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { withDciContract } from './dci/contract.js';
 
 /**
  * OpenAPI 3.1 generated from the zod schemas the routes validate with (one source of truth),
@@ -26,7 +27,7 @@ async function openApi(app: FastifyInstance): Promise<void> {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => withDciContract(jsonSchemaTransformObject(input), app.config.dci.prefix),
   });
 
   // The UI's own routes (HTML, scripts) are public like the document. swagger-ui has no option

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { loadConfig } from '../../src/config/load.js';
-import { resolveCallbackBase } from '../../src/dci/callback-url.js';
+import { resolveCallbackUrl } from '../../src/dci/callback-url.js';
 import { InMemoryTransactionStore } from '../../src/dci/transactions.js';
 import { hashSecret, parseSecretHash, secretMatches } from '../../src/http/auth/secret-hash.js';
 import { simulatorOnly, type OdooTarget } from '../support/odoo-target.js';
@@ -76,13 +76,17 @@ t.test('a sender without a registered callback URL cannot use the async routes',
 
 t.test('callback URLs are compared on parsed URLs', async (t) => {
   const base = 'https://spmis.example.org:8443/dci/';
-  t.same(resolveCallbackBase(undefined, base), { ok: true, base: 'https://spmis.example.org:8443/dci' }, 'no sender_uri: the registered URL');
-  t.same(resolveCallbackBase('https://SPMIS.example.org:8443/dci/x/', base), { ok: true, base: 'https://spmis.example.org:8443/dci/x' }, 'host case and trailing slash');
-  t.same(resolveCallbackBase('https://spmis.example.org:8443/dci/x/../y', base), { ok: true, base: 'https://spmis.example.org:8443/dci/y' });
+  const onSearch = '/registry/on-search';
+  t.same(resolveCallbackUrl(undefined, base, onSearch), { ok: true, url: 'https://spmis.example.org:8443/dci/registry/on-search' }, 'no sender_uri: the registered URL plus the standard path');
+  t.same(resolveCallbackUrl('https://spmis.example.org:8443/dci/cb/on-search', base, onSearch), { ok: true, url: 'https://spmis.example.org:8443/dci/cb/on-search' }, 'sender_uri: the callback URL itself, nothing appended');
+  t.same(resolveCallbackUrl('https://spmis.example.org:8443/dci', base, onSearch), { ok: true, url: 'https://spmis.example.org:8443/dci' }, 'the registered URL itself');
+  t.same(resolveCallbackUrl('https://SPMIS.example.org:8443/dci/x/', base, onSearch), { ok: true, url: 'https://spmis.example.org:8443/dci/x/' }, 'host case normalised, path kept as sent');
+  t.same(resolveCallbackUrl('https://spmis.example.org:8443/dci/x/../y', base, onSearch), { ok: true, url: 'https://spmis.example.org:8443/dci/y' });
   for (const bad of ['https://spmis.example.org/dci', 'https://spmis.example.org:8443/dcix', 'https://spmis.example.org:8443/dci/../', 'http://spmis.example.org:8443/dci', 'https://spmis.example.org.attacker.net:8443/dci', 'https://a@spmis.example.org:8443/dci', 'https://spmis.example.org:8443/dci#x', 'file:///etc/passwd', '//spmis.example.org:8443/dci']) {
-    t.equal(resolveCallbackBase(bad, base).ok, false, bad);
+    t.equal(resolveCallbackUrl(bad, base, onSearch).ok, false, bad);
   }
-  t.equal(resolveCallbackBase('https://spmis.example.org/dci', undefined).ok, false, 'nothing registered: refused');
+  t.equal(resolveCallbackUrl('https://spmis.example.org/dci', undefined, onSearch).ok, false, 'nothing registered: refused');
+  t.equal(resolveCallbackUrl(undefined, undefined, onSearch).ok, false, 'nothing registered, no sender_uri: refused');
 });
 
 t.test('the in-memory store leases jobs, drops finished transactions after retention and says it is not durable', async (t) => {

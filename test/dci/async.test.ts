@@ -70,6 +70,13 @@ t.before(async () => {
   await receiver.trust(`${stack.origin}/.well-known/jwks.json`);
 });
 
+// The standard's MsgHeader: sender_uri is the callback URL itself (its example: `.../callback/on-search`).
+const onSearchUrl = () => `${receiver.origin}/spmis/callback/on-search`;
+const onStatusUrl = () => `${receiver.origin}/spmis/callback/txn/on-status`;
+
+/** A header member given as `undefined` is left out (as a partner that does not send it). */
+const defined = <T extends Record<string, unknown>>(header: T): T => Object.fromEntries(Object.entries(header).filter(([, value]) => value !== undefined)) as T;
+
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
 async function tokenRequest(body: string, headers: Record<string, string> = {}) {
@@ -94,7 +101,7 @@ async function post(path: string, body: unknown, bearer: string) {
 function searchMessage(header: Record<string, unknown> = {}) {
   const now = new Date().toISOString();
   const envelope = {
-    header: { version: '1.0.0', message_id: uniqueId(), message_ts: now, action: 'search', sender_id: SENDER, sender_uri: `${receiver.origin}/spmis`, receiver_id: 'g2p-e2e-registry', total_count: 1, is_msg_encrypted: false, ...header },
+    header: defined({ version: '1.0.0', message_id: uniqueId(), message_ts: now, action: 'search', sender_id: SENDER, sender_uri: onSearchUrl(), receiver_id: 'g2p-e2e-registry', total_count: 1, is_msg_encrypted: false, ...header }),
     message: {
       transaction_id: uniqueId('txn'),
       search_request: [
@@ -111,7 +118,7 @@ function searchMessage(header: Record<string, unknown> = {}) {
 
 function statusMessage(attributeType: 'transaction_id' | 'reference_id_list' | 'correlation_id', value: string | string[], header: Record<string, unknown> = {}) {
   const envelope = {
-    header: { version: '1.0.0', message_id: uniqueId(), message_ts: new Date().toISOString(), action: 'txn-status', sender_id: SENDER, sender_uri: `${receiver.origin}/spmis`, receiver_id: 'g2p-e2e-registry', total_count: 1, is_msg_encrypted: false, ...header },
+    header: defined({ version: '1.0.0', message_id: uniqueId(), message_ts: new Date().toISOString(), action: 'txn-status', sender_id: SENDER, sender_uri: onStatusUrl(), receiver_id: 'g2p-e2e-registry', total_count: 1, is_msg_encrypted: false, ...header }),
     message: { transaction_id: uniqueId('txn-status'), txnstatus_request: { reference_id: uniqueId('status-ref'), txn_type: 'search', attribute_type: attributeType, attribute_value: value } },
   };
   return { signature: signEnvelope(envelope, { senderId: SENDER, keyId: 'k1', key: spmisKey.privateKey }), ...envelope };
@@ -166,7 +173,7 @@ t.test('token, async search, ACK, signed callback, status: one full exchange', a
   t.equal(ack.body.message.ack_status, 'ACK');
   const correlationId = ack.body.message.correlation_id;
 
-  const callback = await receiver.waitFor('/spmis/registry/on-search', (c) => c.body?.message?.correlation_id === correlationId);
+  const callback = await receiver.waitFor('/spmis/callback/on-search', (c) => c.body?.message?.correlation_id === correlationId);
   timings.callback_after_request_ms = callback.receivedAt - (performance.timeOrigin + started);
   t.ok(callback.signatureValid, 'callback signature verifies against the published DCI key');
   t.equal(callback.kid, 'dci-1');
@@ -194,7 +201,7 @@ t.test('token, async search, ACK, signed callback, status: one full exchange', a
   const statusAck = await post('/registry/txn/status', asyncStatus, bearer);
   t.equal(statusAck.body.message.ack_status, 'ACK');
   t.same(responseProblems('social', '/registry/txn/status', 200, statusAck.body), []);
-  const onStatus = await receiver.waitFor('/spmis/registry/txn/on-status', (c) => c.body?.message?.correlation_id === statusAck.body.message.correlation_id);
+  const onStatus = await receiver.waitFor('/spmis/callback/txn/on-status', (c) => c.body?.message?.correlation_id === statusAck.body.message.correlation_id);
   t.ok(onStatus.signatureValid, 'txn-on-status signature verifies');
   t.same(requestProblems('social', '/registry/txn/on-status', onStatus.body), [], 'txn-on-status callback conforms');
   t.match(onStatus.body.message.txnstatus_response.txn_status, { correlation_id: correlationId, search_response: [{ status: 'succ' }] });
@@ -204,6 +211,33 @@ t.test('token, async search, ACK, signed callback, status: one full exchange', a
   t.comment(`ACK: ${JSON.stringify(ack.body)}`);
   t.comment(`callback header: ${JSON.stringify(callback.body.header)} items: ${JSON.stringify(callback.body.message.search_response.map((i: any) => ({ reference_id: i.reference_id, status: i.status, pagination: i.pagination })))}`);
   t.comment(`status header: ${JSON.stringify(status.header)} txn_status: ${JSON.stringify(status.message.txnstatus_response.txn_status)}`);
+});
+
+t.test('sender_uri is the callback URL itself; without one, the registered URL plus the standard path', async (t) => {
+  const bearer = await token();
+  const named = searchMessage();
+  const namedAck = await post('/registry/search', named, bearer);
+  t.equal(namedAck.body.message.ack_status, 'ACK');
+  const namedStatus = statusMessage('correlation_id', namedAck.body.message.correlation_id);
+  const namedStatusAck = await post('/registry/txn/status', namedStatus, bearer);
+  t.equal(namedStatusAck.body.message.ack_status, 'ACK');
+  const onSearch = await receiver.waitFor(new URL(named.header.sender_uri).pathname, (c) => c.body?.message?.correlation_id === namedAck.body.message.correlation_id);
+  t.equal(onSearch.body.header.action, 'on-search', 'on-search arrives at the URL the request named');
+  const onStatus = await receiver.waitFor(new URL(namedStatus.header.sender_uri).pathname, (c) => c.body?.message?.correlation_id === namedStatusAck.body.message.correlation_id);
+  t.equal(onStatus.body.header.action, 'txn-on-status', 'txn-on-status arrives at the URL the request named');
+  t.notOk(
+    receiver.hits.some((path) => path.startsWith('/spmis/callback/') && path.includes('/registry/')),
+    'nothing is appended to a sender_uri',
+  );
+
+  const unnamed = searchMessage({ sender_uri: undefined });
+  const unnamedAck = await post('/registry/search', unnamed, bearer);
+  t.equal(unnamedAck.body.message.ack_status, 'ACK');
+  const unnamedStatusAck = await post('/registry/txn/status', statusMessage('correlation_id', unnamedAck.body.message.correlation_id, { sender_uri: undefined }), bearer);
+  t.equal(unnamedStatusAck.body.message.ack_status, 'ACK');
+  await receiver.waitFor('/spmis/registry/on-search', (c) => c.body?.message?.correlation_id === unnamedAck.body.message.correlation_id);
+  await receiver.waitFor('/spmis/registry/txn/on-status', (c) => c.body?.message?.correlation_id === unnamedStatusAck.body.message.correlation_id);
+  t.pass('without sender_uri: {callbackUrl}/registry/on-search and /registry/txn/on-status');
 });
 
 t.test('a receiver that is down gets the answer when it comes back; one that stays down is recorded as failed', async (t) => {
@@ -221,7 +255,7 @@ t.test('a receiver that is down gets the answer when it comes back; one that sta
   } while ((pending.header.meta?.delivery?.attempts ?? 0) < 1 && Date.now() < deadline);
   t.match(pending.header.meta.delivery, { state: 'pending', last_error: /ECONNREFUSED|connect/ }, `delivery pending after a failed attempt: ${JSON.stringify(pending.header.meta.delivery)}`);
   await receiver.start();
-  const callback = await receiver.waitFor('/spmis/registry/on-search', (c) => c.body?.message?.correlation_id === ack.body.message.correlation_id);
+  const callback = await receiver.waitFor('/spmis/callback/on-search', (c) => c.body?.message?.correlation_id === ack.body.message.correlation_id);
   t.ok(callback.signatureValid, 'the late delivery is signed (signed anew at each attempt)');
   const delivered = await deliveryOutcome(t, request.message.transaction_id, bearer);
   t.equal(delivered.header.meta.delivery.state, 'delivered');
@@ -266,9 +300,9 @@ t.test('refusals: sender_uri elsewhere, replay, sender and scope of the token, e
   await expectErr('sender_uri not a URL', searchMessage({ sender_uri: 'not a url' }), 'err.sender_uri.invalid');
   t.equal(receiver.hits.length, before, 'nothing was sent anywhere');
 
-  const below = await post('/registry/search', searchMessage({ sender_uri: `${receiver.origin}/spmis/tenant-7` }), bearer);
+  const below = await post('/registry/search', searchMessage({ sender_uri: `${receiver.origin}/spmis/tenant-7/on-search` }), bearer);
   t.equal(below.body.message.ack_status, 'ACK', 'a path below the registered callback URL is followed');
-  await receiver.waitFor('/spmis/tenant-7/registry/on-search', (c) => c.body?.message?.correlation_id === below.body.message.correlation_id);
+  await receiver.waitFor('/spmis/tenant-7/on-search', (c) => c.body?.message?.correlation_id === below.body.message.correlation_id);
 
   const once = searchMessage();
   t.equal((await post('/registry/search', once, bearer)).body.message.ack_status, 'ACK');
@@ -286,6 +320,9 @@ t.test('refusals: sender_uri elsewhere, replay, sender and scope of the token, e
     t.equal(response.status, status, `${name}: ${status}`);
     t.same(responseProblems('social', path, status, answer), [], `${name}: HttpErrorResponse`);
     t.equal(answer.errors?.[0]?.code, code, `${name}: ${code}`);
+    t.match(response.headers.get('content-type'), /^application\/json/, `${name}: application/json`);
+    // The same body read as RFC 9457 by a client that knows no DCI.
+    t.match(answer, { type: /^\/problems\//, title: /\w/, status, detail: answer.errors?.[0]?.message, instance: /^urn:request:/ }, `${name}: RFC 9457 members`);
     refusals.push(`${name} -> ${response.status} ${JSON.stringify(answer)}`);
   };
   const statusOnly = await token('status-only', STATUS_SECRET);

@@ -2,12 +2,14 @@
  * A DCI client stand-in (the social protection system's side): a small HTTP server on
  * loopback that receives the gateway's callbacks, checks each signature against the keys the
  * gateway publishes at /.well-known/jwks.json, and can be taken down and brought back on the
- * same port to play a receiver that is away for a while.
+ * same port to play a receiver that is away for a while. Written from the standard alone: it
+ * imports no gateway code, and a callback is recorded at the path it arrived on, so a test
+ * sees whether it came to the exact URL its request named in `header.sender_uri`.
  */
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pythonJson } from './harness.js';
+import { pythonJson } from './python-json.js';
 
 export interface ReceivedCallback {
   path: string;

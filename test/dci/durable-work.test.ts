@@ -139,6 +139,7 @@ t.test('Redis down: async routes answer 503 (HttpErrorResponse); accepted work r
   const refused = await gw.post('/registry/search', search());
   t.equal(refused.status, 503);
   t.match(refused.body, { errors: [{ code: 'err.service.unavailable', message: /shared state store is unavailable/ }] });
+  t.match(refused.body, { type: '/problems/state-unavailable', status: 503, detail: /shared state store is unavailable/ }, 'and the RFC 9457 members');
   t.same(responseProblems('social', '/registry/search', 503, refused.body), [], "the standard's HttpErrorResponse");
   await receiverUpAgain();
   await sleep(300); // workers poll through the outage without losing the job

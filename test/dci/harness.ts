@@ -4,6 +4,9 @@ import type { DciSettingsInput } from '../../src/config/dci.js';
 import { startGateway, type Answer, type ListeningGateway, type OdooEndpoint } from '../support/gateway.js';
 import { startOdooTarget, type OdooTarget } from '../support/odoo-target.js';
 import { authHeaders, type TokenKind } from '../support/tokens.js';
+import { pythonJson } from './python-json.js';
+
+export { pythonJson };
 
 /** A test gateway in front of an Odoo (simulator or real: odoo-target.ts), with DCI settings of the test's choosing. */
 export interface DciGateway extends ListeningGateway {
@@ -56,20 +59,6 @@ export const expression = (entity: string, query: Record<string, unknown>, extra
 });
 
 // ---- an independent signer, written from the dci README (not the gateway's code) -------------
-
-function sortedJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${sortedJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** Python's json.dumps(sort_keys=True, separators=(",", ":")) with ensure_ascii on (its default) or off. */
-export function pythonJson(value: unknown, ensureAscii = true): string {
-  const text = sortedJson(value);
-  return ensureAscii ? text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : text;
-}
 
 export interface SignOptions {
   senderId: string;

@@ -295,10 +295,13 @@ t.test('malformed messages, authentication and roles in the standard error shape
   t.equal(anonymous.status, 401);
   t.ok(httpErrorSchema.safeParse(anonymous.body).success);
   t.equal(anonymous.body.errors[0].code, 'err.request.unauthorized');
+  t.match(anonymous.body, { type: '/problems/unauthorized', title: 'Unauthorized', status: 401, detail: anonymous.body.errors[0].message }, 'the same body carries the RFC 9457 members');
+  t.match(anonymous.headers.get('content-type'), /^application\/json/);
   t.ok(anonymous.headers.get('www-authenticate'));
   const writer = await gw.post(SEARCH, message([expression('Group', { group_size: { $gt: 0 } })]), { token: 'post' });
   t.equal(writer.status, 403);
   t.equal(writer.body.errors[0].code, 'err.request.forbidden');
+  t.match(writer.body, { type: '/problems/forbidden', title: 'Forbidden', status: 403, detail: writer.body.errors[0].message });
   const forged = await gw.post(SEARCH, message([expression('Group', { group_size: { $gt: 0 } })]), { token: 'none', headers: { authorization: 'Bearer not.a.token' } });
   t.equal(forged.status, 401);
   t.equal(forged.body.errors[0].code, 'err.request.unauthorized');
@@ -379,6 +382,7 @@ t.test('an Odoo failure answers err.service.unavailable, and the retried message
   t.ok(failed.status >= 500, `5xx (${failed.status})`);
   t.ok(httpErrorSchema.safeParse(failed.body).success, 'standard error shape');
   t.equal(failed.body.errors[0].code, 'err.service.unavailable');
+  t.match(failed.body, { type: /^\/problems\//, title: /\w/, status: failed.status, detail: failed.body.errors[0].message }, 'the same body carries the RFC 9457 members');
   t.notMatch(JSON.stringify(failed.body), /html|Traceback/i, 'nothing of the upstream page leaks');
   await sim.faults.clear();
   const retried = await own.post(SEARCH, request);

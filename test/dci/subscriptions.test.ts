@@ -116,15 +116,20 @@ async function post(path: string, body: unknown, bearer: string) {
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-/** A signed envelope from `sender` (its own callback path unless `header` says otherwise). */
+/** The callback a request of `action` names in sender_uri: the whole URL, as the standard's MsgHeader defines it. */
+const CALLBACK_OF: Record<string, string> = { subscribe: 'on-subscribe', unsubscribe: 'on-unsubscribe', 'txn-status': 'txn/on-status' };
+
+/** A signed envelope from `sender` (its own callback URL for the action unless `header` says otherwise). */
 function signed(action: string, message: Record<string, unknown>, header: Record<string, unknown> = {}, sender = SENDER) {
   const envelope = {
     header: {
       version: '1.0.0', message_id: uniqueId(), message_ts: new Date().toISOString(), action, sender_id: sender,
-      sender_uri: sender === SENDER ? `${receiver.origin}/spmis` : `${otherReceiver.origin}/other`, receiver_id: REGISTRY, total_count: 1, is_msg_encrypted: false, ...header,
+      sender_uri: `${sender === SENDER ? `${receiver.origin}/spmis` : `${otherReceiver.origin}/other`}/callback/${CALLBACK_OF[action]}`, receiver_id: REGISTRY, total_count: 1, is_msg_encrypted: false, ...header,
     },
     message,
   };
+  // A member given as undefined is left out, as a partner that does not send it.
+  for (const [key, value] of Object.entries(envelope.header)) if (value === undefined) delete (envelope.header as Record<string, unknown>)[key];
   return { signature: signEnvelope(envelope, { senderId: String(envelope.header.sender_id), keyId: 'k1', key: spmisKey.privateKey }), ...envelope };
 }
 
@@ -144,7 +149,7 @@ async function subscribe(items: unknown[], bearer: string): Promise<{ ack: any; 
   const message = subscribeMessage(items);
   const answer = await post('/registry/subscribe', message, bearer);
   if (answer.status !== 200) throw new Error(`subscribe: ${answer.status} ${JSON.stringify(answer.body)}`);
-  const callback = await receiver.waitFor('/spmis/registry/on-subscribe', (c) => c.body?.message?.transaction_id === message.message.transaction_id);
+  const callback = await receiver.waitFor('/spmis/callback/on-subscribe', (c) => c.body?.message?.transaction_id === message.message.transaction_id);
   return { ack: answer.body, callback };
 }
 
@@ -217,6 +222,15 @@ t.test('bad subscriptions are refused in the standard\'s shapes', async (t) => {
   t.match(elsewhere.body, { message: { ack_status: 'ERR', error: { code: 'err.sender_uri.invalid' } } });
   t.same(responseProblems('registry', '/registry/subscribe', 400, elsewhere.body), []);
 
+  // Without sender_uri: the registered callback URL plus the standard's path of each callback.
+  const unnamed = subscribeMessage([criteria('teleported', surnameIs(surname))], { sender_uri: undefined });
+  t.equal((await post('/registry/subscribe', unnamed, bearer)).body.message.ack_status, 'ACK');
+  await receiver.waitFor('/spmis/registry/on-subscribe', (c) => c.body?.message?.transaction_id === unnamed.message.transaction_id);
+  const unnamedOff = signed('unsubscribe', { transaction_id: uniqueId('txn'), timestamp: new Date().toISOString(), subscription_codes: ['no-such-code'] }, { sender_uri: undefined });
+  t.equal((await post('/registry/unsubscribe', unnamedOff, bearer)).body.message.ack_status, 'ACK');
+  await receiver.waitFor('/spmis/registry/on-unsubscribe', (c) => c.body?.message?.transaction_id === unnamedOff.message.transaction_id);
+  t.pass('on-subscribe and on-unsubscribe at {callbackUrl}/registry/on-subscribe and /registry/on-unsubscribe');
+
   const asOther = await post('/registry/subscribe', subscribeMessage([criteria('updated', surnameIs(surname))], {}, OTHER), bearer);
   t.equal(asOther.status, 400, 'a token bound to one sender cannot subscribe as another');
   t.match(asOther.body, { message: { ack_status: 'ERR', error: { code: 'err.sender_id.invalid' } } });
@@ -285,7 +299,7 @@ t.test('unsubscribe: only the holder can, and notifications stop', async (t) => 
   const otherBearer = await token(OTHER, OTHER_SECRET);
   const stranger = signed('unsubscribe', { transaction_id: uniqueId('txn'), timestamp: new Date().toISOString(), subscription_codes: [subscriptionCode] }, {}, OTHER);
   t.equal((await post('/registry/unsubscribe', stranger, otherBearer)).status, 200);
-  const refused = await otherReceiver.waitFor('/other/registry/on-unsubscribe', (c) => c.body?.message?.transaction_id === stranger.message.transaction_id);
+  const refused = await otherReceiver.waitFor('/other/callback/on-unsubscribe', (c) => c.body?.message?.transaction_id === stranger.message.transaction_id);
   t.same(requestProblems('registry', '/registry/on-unsubscribe', refused.body), []);
   t.match(refused.body.message, { status: 'rjct', status_reason_code: 'rjct.requester.invalid', subscription_status: [] }, 'another sender\'s subscription is not theirs to remove');
 
@@ -294,7 +308,7 @@ t.test('unsubscribe: only the holder can, and notifications stop', async (t) => 
   const ack = await post('/registry/unsubscribe', message, bearer);
   t.equal(ack.status, 200);
   t.same(responseProblems('registry', '/registry/unsubscribe', 200, ack.body), []);
-  const callback = await receiver.waitFor('/spmis/registry/on-unsubscribe', (c) => c.body?.message?.transaction_id === message.message.transaction_id);
+  const callback = await receiver.waitFor('/spmis/callback/on-unsubscribe', (c) => c.body?.message?.transaction_id === message.message.transaction_id);
   t.ok(callback.signatureValid);
   t.same(requestProblems('registry', '/registry/on-unsubscribe', callback.body), []);
   t.match(callback.body.message, { status: 'rjct', status_reason_code: 'rjct.subscription_code.invalid', subscription_status: [{ code: subscriptionCode, status: 'unsubscribe' }] }, 'the held one removed, the unknown one reported');
@@ -321,13 +335,13 @@ t.test('after unsubscribe: the code shows unsubscribed, and the unsubscribe\'s o
   const stranger = await syncStatus(t, statusMessage('unsubscribe', 'subscription_code_list', [subscriptionCode], OTHER), otherBearer);
   t.match(stranger.message.txnstatus_response.txn_status, { status: 'rjct', subscription_status: [] }, 'another sender does not learn the code was unsubscribed');
 
-  const onUnsubscribe = receiver.received.filter((c) => c.path === '/spmis/registry/on-unsubscribe').at(-1)!;
+  const onUnsubscribe = receiver.received.filter((c) => c.path === '/spmis/callback/on-unsubscribe').at(-1)!;
   const request = statusMessage('unsubscribe', 'transaction_id', onUnsubscribe.body.message.transaction_id);
   t.same(requestProblems('registry', '/registry/txn/status', request), []);
   const ack = await post('/registry/txn/status', request, bearer);
   t.equal(ack.status, 200);
   t.same(responseProblems('registry', '/registry/txn/status', 200, ack.body), []);
-  const onStatus = await receiver.waitFor('/spmis/registry/txn/on-status', (c) => c.body?.message?.correlation_id === ack.body.message.correlation_id);
+  const onStatus = await receiver.waitFor('/spmis/callback/txn/on-status', (c) => c.body?.message?.correlation_id === ack.body.message.correlation_id);
   t.ok(onStatus.signatureValid, 'txn-on-status signed');
   t.same(requestProblems('registry', '/registry/txn/on-status', onStatus.body), [], 'txn-on-status conforms');
   t.match(onStatus.body.header, { action: 'txn-on-status', status: 'succ', meta: { delivery: { state: 'delivered' } } });
@@ -379,7 +393,7 @@ t.test('a subscriber that is down delays no other, and gets its notify once back
   const surnameLatency = `${surname}L`;
   const message = subscribeMessage([criteria('updated', surnameIs(surnameLatency))], {}, OTHER);
   t.equal((await post('/registry/subscribe', message, otherBearer)).status, 200);
-  const accepted = await otherReceiver.waitFor('/other/registry/on-subscribe', (c) => c.body?.message?.transaction_id === message.message.transaction_id);
+  const accepted = await otherReceiver.waitFor('/other/callback/on-subscribe', (c) => c.body?.message?.transaction_id === message.message.transaction_id);
   t.equal(accepted.body.header.status, 'succ');
   const [row] = await stack.odoo.search('res.partner', [['family_name', '=', surnameLatency]]);
   await otherReceiver.stop();

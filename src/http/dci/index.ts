@@ -6,7 +6,7 @@ import type { ErrorCode, HttpErrorBody } from '../../dci/envelope.js';
 import { DciMessageError, type DciMessages } from '../../dci/messages.js';
 import { problemHandler, UnexpectedFailure, type ProblemFormatter } from '../errors.js';
 import type { FailedAuthBudget } from '../auth/failure-budget.js';
-import { HttpProblem } from '../problem.js';
+import { HttpProblem, problemTitle, problemType } from '../problem.js';
 import { dciSubscriptionRoutes } from './subscriptions.js';
 
 export const DCI_SEARCH_PATH = '/registry/sync/search';
@@ -22,7 +22,8 @@ export const DCI_SYNC_STATUS_PATH = '/registry/sync/txn/status';
  * Errors take the standard's shapes, not problem+json (the handler is set in this plugin's
  * own context): a message refused as a whole is an acknowledgement with `ack_status` ERR and
  * an `err.*` code; authentication (401), authorisation (403) and server (5xx) failures are
- * the HttpErrorResponse `{errors: [{code, message}]}`.
+ * one application/json body that is both the standard's HttpErrorResponse `{errors: [{code,
+ * message}]}` and an RFC 9457 problem (`type`, `title`, `status`, `detail`, `instance`).
  */
 async function dciRoutes(app: FastifyInstance): Promise<void> {
   const { dci, tokenIssuer } = app.services;
@@ -96,7 +97,7 @@ function dciErrorHandler(acks: DciMessages, failedAuth: FailedAuthBudget): (err:
     for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
     const code = CODE_BY_STATUS[problem.status] ?? (problem.status >= 500 ? 'err.service.unavailable' : 'err.request.bad');
     const message = problem instanceof UnexpectedFailure ? 'The registry failed to process the message.' : (problem.detail ?? problem.title);
-    if (isTransportStatus(problem.status)) return sendError(reply, problem.status, code, message);
+    if (isTransportStatus(problem.status)) return sendError(reply, { status: problem.status, type: problem.type, title: problem.title, code, message });
     return reply.code(problem.status).type('application/json; charset=utf-8').send(acks.ack('ERR', undefined, { code, message }));
   };
   return problemHandler(format, (err, request, reply) => {
@@ -106,7 +107,7 @@ function dciErrorHandler(acks: DciMessages, failedAuth: FailedAuthBudget): (err:
       request.log.info({ dci: { code: err.code } }, 'dci message refused');
       return reply.code(400).type('application/json; charset=utf-8').send(acks.ack('ERR', undefined, { code: err.code, message: err.message }));
     }
-    if (err instanceof DciBusyError) return sendError(reply, 503, 'err.service.unavailable', err.message);
+    if (err instanceof DciBusyError) return sendError(reply, { status: 503, type: problemType(503), title: problemTitle(503), code: 'err.service.unavailable', message: err.message });
     return undefined;
   });
 }
@@ -117,7 +118,20 @@ function dciSenderIdentity(body: unknown): string | undefined {
   return typeof header?.sender_id === 'string' && header.sender_id !== '' ? `dci-sender:${header.sender_id.slice(0, 256)}` : undefined;
 }
 
-function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {
-  const body: HttpErrorBody = { errors: [{ code, message: message.slice(0, 999) }] };
-  return reply.code(status).type('application/json; charset=utf-8').send(body);
+/**
+ * A 401, 403 or 5xx on a DCI route: the standard's HttpErrorResponse and, in the same body, the
+ * RFC 9457 members, so a client written from the standard and one written to common HTTP
+ * practice both read it. application/json, the media type the standard declares for it.
+ */
+function sendError(reply: FastifyReply, error: { status: number; type: string; title: string; code: ErrorCode; message: string }): FastifyReply {
+  const detail = error.message.slice(0, 999);
+  const body: HttpErrorBody & { type: string; title: string; status: number; detail: string; instance: string } = {
+    type: error.type,
+    title: error.title,
+    status: error.status,
+    detail,
+    instance: `urn:request:${reply.request.id}`,
+    errors: [{ code: error.code, message: detail }],
+  };
+  return reply.code(error.status).type('application/json; charset=utf-8').send(body);
 }
