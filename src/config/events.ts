@@ -36,8 +36,6 @@ export const webhookDeclarationSchema = z
   })
   .strict();
 
-export type WebhookDeclaration = z.output<typeof webhookDeclarationSchema>;
-
 /** The `events:` section: the change detector and the webhooks it feeds. */
 export const eventsSettingsSchema = z
   .object({

@@ -11,14 +11,12 @@ export const ENDPOINT_KINDS = ['list', 'get', 'count', 'aggregate', 'update'] as
 export type EndpointKind = (typeof ENDPOINT_KINDS)[number];
 
 export const TARGETS = ['individuals', 'groups', 'memberships', 'model'] as const;
-export type Target = (typeof TARGETS)[number];
 
 /** Operators of the gateway's filter language (never Odoo's own: they are compiled, see compile.ts). */
 export const OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'contains', 'is_set', 'is_not_set'] as const;
 export type Operator = (typeof OPERATORS)[number];
 
 export const PARAM_TYPES = ['string', 'integer', 'number', 'boolean', 'date', 'datetime'] as const;
-export type ParamType = (typeof PARAM_TYPES)[number];
 
 const role = z.enum(['Rest API GET', 'Rest API POST']);
 /** A dotted path through the target's fields: `name`, `head.phone`, `members.individual.name`, `x_status`. */
@@ -35,7 +33,6 @@ const condition = z
 
 /** A fixed filter term: a condition, or `not:` a condition (e.g. "has no National ID"). */
 const filterTerm = z.union([condition, z.object({ not: condition }).strict()]);
-export type FilterTerm = z.infer<typeof filterTerm>;
 export type Condition = z.infer<typeof condition>;
 
 const param = z
@@ -51,7 +48,6 @@ const param = z
     description: z.string().max(500).optional(),
   })
   .strict();
-export type ParamDeclaration = z.infer<typeof param>;
 
 const groupBy = z.union([
   fieldPath,
@@ -64,10 +60,8 @@ const groupBy = z.union([
     })
     .strict(),
 ]);
-export type GroupByDeclaration = z.infer<typeof groupBy>;
 
 const measure = z.union([z.literal('count'), z.object({ sum: fieldPath }).strict()]);
-export type MeasureDeclaration = z.infer<typeof measure>;
 
 const writable = z.union([
   fieldPath,
@@ -80,7 +74,6 @@ const writable = z.union([
     })
     .strict(),
 ]);
-export type WritableDeclaration = z.infer<typeof writable>;
 
 export const endpointDeclarationSchema = z
   .object({

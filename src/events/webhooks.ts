@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Deliverer } from '../outbound/delivery.js';
 import type { EventReceiver } from './dispatcher.js';
 import type { EventType } from '../config/events.js';
@@ -78,23 +78,6 @@ export function signedHeaders(secret: string, id: string, body: string, nowMs: n
     'webhook-timestamp': String(timestamp),
     'webhook-signature': webhookSignature(secret, id, timestamp, body),
   };
-}
-
-/**
- * What a receiver does (exported for tests and as the reference for integrators): true when one
- * of the space-separated `v1,` signatures matches and the timestamp is within `toleranceSeconds`.
- */
-export function verifyWebhook(secret: string, headers: Record<string, string | string[] | undefined>, body: string, nowMs: number, toleranceSeconds = 300): boolean {
-  const id = String(headers['webhook-id'] ?? '');
-  const timestamp = Number(headers['webhook-timestamp']);
-  if (!id || !Number.isInteger(timestamp) || Math.abs(nowMs / 1000 - timestamp) > toleranceSeconds) return false;
-  const expected = Buffer.from(webhookSignature(secret, id, timestamp, body));
-  return String(headers['webhook-signature'] ?? '')
-    .split(' ')
-    .some((candidate) => {
-      const given = Buffer.from(candidate);
-      return given.length === expected.length && timingSafeEqual(given, expected);
-    });
 }
 
 /** A new secret for a webhook created through the API (shown once, in the creation's answer). */

@@ -98,12 +98,3 @@ export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyR
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
 
-export const badRequest = (detail: string, errors?: FieldError[]) =>
-  new HttpProblem({ status: 400, detail, errors });
-export const notFound = (detail: string) => new HttpProblem({ status: 404, detail });
-export const conflict = (detail: string, errors?: FieldError[]) =>
-  new HttpProblem({ status: 409, detail, errors });
-export const preconditionFailed = (detail: string) =>
-  new HttpProblem({ status: 412, detail });
-export const unprocessable = (detail: string, errors?: FieldError[]) =>
-  new HttpProblem({ status: 422, detail, errors });

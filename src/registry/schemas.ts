@@ -236,7 +236,6 @@ export type MemberPatch = z.output<typeof memberPatch>;
 export type Individual = z.output<RegistrySchemas['individualOutput']>;
 export type Group = z.output<RegistrySchemas['groupOutput']>;
 export type Membership = z.output<typeof membershipOutput>;
-export type ReferenceOutput = z.output<typeof referenceOutput>;
 export type RegIdInput = z.output<typeof regIdInput>;
 export type PhoneNumberInput = z.output<typeof phoneNumberInput>;
 export type BankAccountInput = z.output<typeof bankAccountInput>;

@@ -3,8 +3,6 @@
  * sends datetimes as naive UTC "YYYY-MM-DD HH:MM:SS"; the API says `null` and ISO 8601 with Z.
  */
 
-export const orNull = <T>(value: T | false | undefined | null): T | null => (value === false || value === undefined || value === null ? null : value);
-
 export function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }

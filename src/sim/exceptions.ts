@@ -30,6 +30,5 @@ export const accessDenied = make('odoo.exceptions.AccessDenied');
 export const valueError = make('builtins.ValueError');
 export const keyError = make('builtins.KeyError');
 export const typeError = make('builtins.TypeError');
-export const attributeError = make('builtins.AttributeError');
 export const nameError = make('builtins.NameError');
 export const sessionExpired = make('odoo.http.SessionExpiredException');

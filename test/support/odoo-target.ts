@@ -16,8 +16,6 @@ import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
 import { Prng } from '../../src/sim/seed/prng.js';
 import { FAMILY_NAMES, GIVEN_NAMES_FEMALE, GIVEN_NAMES_MALE, OCCUPATIONS } from '../../src/sim/seed/reference.js';
 
-export type Protocol = 'jsonrpc' | 'xmlrpc';
-
 export interface RealOdooSettings {
   url: string;
   db: string;

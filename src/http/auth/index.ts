@@ -9,7 +9,7 @@ import { credentialsMissing, roleMissing } from './problems.js';
 import type { Authenticator } from './types.js';
 
 export type { Authenticator } from './types.js';
-export { rolesFromClaims, claimValues } from './claims.js';
+;
 
 export interface AuthPluginOptions {
   /** Further ways to authenticate (HTTP Basic against Odoo), tried by their scheme. */

@@ -11,11 +11,4 @@ export interface FieldAttributes {
   [attribute: string]: unknown;
 }
 
-export type FieldType =
-  | 'char' | 'text' | 'html' | 'integer' | 'float' | 'monetary' | 'boolean' | 'date' | 'datetime'
-  | 'selection' | 'many2one' | 'one2many' | 'many2many' | 'binary' | 'json' | 'many2one_reference';
-
-export const isRelational = (type: string): boolean =>
-  type === 'many2one' || type === 'one2many' || type === 'many2many';
-
 export const isX2many = (type: string): boolean => type === 'one2many' || type === 'many2many';

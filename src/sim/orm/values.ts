@@ -72,9 +72,6 @@ export function pyTypeName(value: unknown): string {
   return 'dict';
 }
 
-/** "YYYY-MM-DD" of a UTC instant. */
-export const isoDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-
 /**
  * The server clock. Timestamps keep microseconds internally (as PostgreSQL does) and are read
  * back truncated to seconds; each call gets a stamp strictly greater than the previous one,

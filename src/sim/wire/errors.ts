@@ -20,10 +20,6 @@ const USER_ERROR_CLASSES = new Set([
   'odoo.exceptions.CacheMiss',
 ]);
 
-export function shortClass(pythonClass: string): string {
-  return pythonClass.slice(pythonClass.lastIndexOf('.') + 1);
-}
-
 /** The last line of a Python traceback: builtins print the bare class name, others the qualified one. */
 export function exceptionLine(error: OdooSimError): string {
   const display = error.pythonClass.startsWith('builtins.') ? error.pythonClass.slice('builtins.'.length) : error.pythonClass;
@@ -105,5 +101,4 @@ export function asSimError(error: unknown): OdooSimError {
   }
   return new OdooSimError('builtins.Exception', error instanceof Error ? error.message : String(error));
 }
-
 
