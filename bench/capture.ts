@@ -38,7 +38,8 @@ export async function captureOdooCalls(odoo: string | BenchOdoo, request: HttpRe
   try {
     // A first call logs the gateway in (web session), so the captured one is the steady-state call.
     const warm = await send();
-    if (warm.statusCode !== 200) throw new Error(`${request.method} ${request.path} through the gateway answered ${warm.statusCode}: ${warm.body.slice(0, 300)}`);
+    if (warm.statusCode !== 200)
+      throw new Error(`${request.method} ${request.path} through the gateway answered ${warm.statusCode}: ${warm.body.slice(0, 300)}`);
     subscribe('undici:request:create', onCreate);
     await send();
   } finally {

@@ -7,9 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchOdoo, BenchSections } from './support.js';
 
 export type ChildRequest = { type: 'usage'; collectGarbage: boolean } | { type: 'stop' };
-export type ChildReply =
-  | { type: 'ready'; origin: string }
-  | ({ type: 'usage' } & GatewayUsage);
+export type ChildReply = { type: 'ready'; origin: string } | ({ type: 'usage' } & GatewayUsage);
 
 export interface GatewayUsage {
   memory: NodeJS.MemoryUsage;

@@ -22,7 +22,9 @@ const send = (reply: ChildReply) => process.send!(reply);
 // production rather than a source-map lookup each.
 process.setSourceMapsEnabled(false);
 
-const app = buildApp(benchConfig(JSON.parse(odooArg) as string | BenchOdoo, redisUrl || undefined, sectionsArg ? (JSON.parse(sectionsArg) as BenchSections) : {}));
+const app = buildApp(
+  benchConfig(JSON.parse(odooArg) as string | BenchOdoo, redisUrl || undefined, sectionsArg ? (JSON.parse(sectionsArg) as BenchSections) : {}),
+);
 await app.listen({ host: '127.0.0.1', port: 0 });
 const { port } = app.server.address() as AddressInfo;
 

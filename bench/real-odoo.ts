@@ -38,10 +38,18 @@ export async function connectRealOdoo(): Promise<RealOdoo> {
     const individualId = await ensureFixture(target, odoo);
     // The same user as the password account, so the two differ only in how they log in.
     const secret = await target.createApiKey(odoo.login, odoo.password);
-    const otherIndividualIds = await target.admin.search('res.partner', [['is_registrant', '=', true], ['is_group', '=', false], ['id', '!=', individualId]], {
-      limit: 63,
-      order: 'id asc',
-    });
+    const otherIndividualIds = await target.admin.search(
+      'res.partner',
+      [
+        ['is_registrant', '=', true],
+        ['is_group', '=', false],
+        ['id', '!=', individualId],
+      ],
+      {
+        limit: 63,
+        order: 'id asc',
+      },
+    );
     return { odoo, target, individualId, otherIndividualIds, apiKeyAccount: { login: odoo.login, secret }, close: () => target.close() };
   } catch (err) {
     await target.close();
@@ -61,7 +69,14 @@ async function startSharedRealOdoo(): Promise<void> {
 }
 
 async function ensureFixture(target: OdooTarget, odoo: BenchOdoo): Promise<number> {
-  const [existing] = await target.admin.search('res.partner', [['family_name', '=', FIXTURE_FAMILY], ['is_registrant', '=', true]], { limit: 1, order: 'id asc' });
+  const [existing] = await target.admin.search(
+    'res.partner',
+    [
+      ['family_name', '=', FIXTURE_FAMILY],
+      ['is_registrant', '=', true],
+    ],
+    { limit: 1, order: 'id asc' },
+  );
   if (existing !== undefined) return existing;
   const app = buildApp(benchConfig(odoo));
   try {

@@ -100,7 +100,12 @@ if ((complete && !options.quick) || args.includes('--write')) {
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const run = { command, startedAt, wallSeconds, quick: options.quick, loadAtStart };
   // The scale run (long, and on its own registries) keeps its own section; the other runs leave it in place.
-  writeFileSync(file, scaleArg ? withScaleSection(existing, scaleSection(reports, failures, run)) : withScaleSection(resultsDocument(reports, failures, run), scaleSectionOf(existing)));
+  writeFileSync(
+    file,
+    scaleArg
+      ? withScaleSection(existing, scaleSection(reports, failures, run))
+      : withScaleSection(resultsDocument(reports, failures, run), scaleSectionOf(existing)),
+  );
   console.log('bench/RESULTS.md written');
 } else {
   console.log('bench/RESULTS.md left as it was (partial or quick run; add --write to replace it)');

@@ -22,9 +22,17 @@ const USAGE = `usage: npm run seed -- --individuals N --households M --pg postgr
 
 const { values: args } = parseArgs({
   options: {
-    individuals: { type: 'string' }, households: { type: 'string' }, seed: { type: 'string', default: '27' },
-    pg: { type: 'string' }, 'odoo-url': { type: 'string' }, db: { type: 'string' }, login: { type: 'string' }, password: { type: 'string' },
-    cache: { type: 'string' }, verify: { type: 'string', default: '3' }, help: { type: 'boolean' },
+    individuals: { type: 'string' },
+    households: { type: 'string' },
+    seed: { type: 'string', default: '27' },
+    pg: { type: 'string' },
+    'odoo-url': { type: 'string' },
+    db: { type: 'string' },
+    login: { type: 'string' },
+    password: { type: 'string' },
+    cache: { type: 'string' },
+    verify: { type: 'string', default: '3' },
+    help: { type: 'boolean' },
   },
   strict: true,
 });
@@ -37,7 +45,10 @@ function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
   process.exit(2);
 }
-if (args.help) { console.log(USAGE); process.exit(0); }
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const individuals = count('individuals', args.individuals, 1);
 const households = count('households', args.households, 0);
 if (households > individuals) fail('--households cannot exceed --individuals: every household has at least one member');
@@ -47,11 +58,13 @@ const odooSettings = {
   login: args.login ?? process.env.G2P_E2E_ODOO_USERNAME,
   password: args.password ?? process.env.G2P_E2E_ODOO_PASSWORD,
 };
-if (!args.pg) fail('--pg is required: the connection string of the Odoo database\'s PostgreSQL cluster');
-if (!odooSettings.url || !odooSettings.db || !odooSettings.login || !odooSettings.password) fail('the Odoo is not named: give --odoo-url, --db, --login and --password');
+if (!args.pg) fail("--pg is required: the connection string of the Odoo database's PostgreSQL cluster");
+if (!odooSettings.url || !odooSettings.db || !odooSettings.login || !odooSettings.password)
+  fail('the Odoo is not named: give --odoo-url, --db, --login and --password');
 const { url, db, login, password } = odooSettings as Record<keyof typeof odooSettings, string>;
 const cacheName = args.cache;
-if (cacheName !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(cacheName)) fail('--cache must be a plain PostgreSQL database name (lower case letters, digits, _)');
+if (cacheName !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(cacheName))
+  fail('--cache must be a plain PostgreSQL database name (lower case letters, digits, _)');
 const seed = count('seed', args.seed, 0);
 const verifyCount = count('verify', args.verify, 0);
 

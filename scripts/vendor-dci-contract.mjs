@@ -33,7 +33,10 @@ function canonical(doc, ref, depth = 0) {
   for (const segment of ref.replace(/^#\/?/, '').split('/').filter(Boolean).map(unescape)) {
     let current = node;
     if (!(segment in current) && typeof current.$ref === 'string') {
-      path = canonical(doc, current.$ref, depth + 1).replace(/^#\//, '').split('/').map(unescape);
+      path = canonical(doc, current.$ref, depth + 1)
+        .replace(/^#\//, '')
+        .split('/')
+        .map(unescape);
       current = path.reduce((n, s) => n[s], doc);
     }
     node = current[segment];
@@ -43,7 +46,12 @@ function canonical(doc, ref, depth = 0) {
   return `#/${path.map(escape).join('/')}`;
 }
 
-const resolve = (doc, ref) => ref.replace(/^#\//, '').split('/').map(unescape).reduce((n, s) => n[s], doc);
+const resolve = (doc, ref) =>
+  ref
+    .replace(/^#\//, '')
+    .split('/')
+    .map(unescape)
+    .reduce((n, s) => n[s], doc);
 
 const folder = process.argv[2];
 if (!folder) {
@@ -89,8 +97,15 @@ for (const [name, { file, paths }] of Object.entries(SOURCES)) {
   for (const path of paths) {
     const operation = doc.paths?.[path]?.post;
     if (!operation) throw new Error(`${file}: no POST ${path}`);
-    contract.operations[path] = { summary: operation.summary, description: operation.description, requestBody: rewrite(operation.requestBody), responses: rewrite(operation.responses) };
+    contract.operations[path] = {
+      summary: operation.summary,
+      description: operation.description,
+      requestBody: rewrite(operation.requestBody),
+      responses: rewrite(operation.responses),
+    };
   }
 }
 writeFileSync(new URL('../src/http/dci/dci-contract.json', import.meta.url), `${JSON.stringify(contract, null, 2)}\n`);
-console.log(`vendored ${Object.keys(contract.operations).length} operations, ${Object.values(contract.components).reduce((n, s) => n + Object.keys(s).length, 0)} components`);
+console.log(
+  `vendored ${Object.keys(contract.operations).length} operations, ${Object.values(contract.components).reduce((n, s) => n + Object.keys(s).length, 0)} components`,
+);

@@ -110,7 +110,10 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
   app.register(jwksPlugin, { keys: services.jwks });
   const { tokenIssuer } = services;
   if (tokenIssuer) {
-    if (tokenIssuer.ephemeralKey) app.log.warn('auth.clientCredentials: no signingKeys configured; tokens are signed with a key made at start-up and stop working when the gateway restarts');
+    if (tokenIssuer.ephemeralKey)
+      app.log.warn(
+        'auth.clientCredentials: no signingKeys configured; tokens are signed with a key made at start-up and stop working when the gateway restarts',
+      );
     app.register(tokenRoutePlugin, { issuer: tokenIssuer, rateLimit: services.config.auth.clientCredentials.rateLimit });
   }
   app.register(dciPlugin);

@@ -101,9 +101,23 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Gatew
     },
   });
 
-  const eventsDetected = new Counter({ name: 'g2p_events_detected_total', help: 'Registry changes turned into events, by type', labelNames: ['type'] as const, registers: [registry] });
-  const detectorPolls = new Counter({ name: 'g2p_events_detector_polls_total', help: 'Change detector polls of Odoo by this gateway while it led, by outcome (ok, error)', labelNames: ['outcome'] as const, registers: [registry] });
-  const detectorLag = new Gauge({ name: 'g2p_events_detector_lag_seconds', help: 'Time from the Odoo write_date of the newest change to its detection (last poll that found changes)', registers: [registry] });
+  const eventsDetected = new Counter({
+    name: 'g2p_events_detected_total',
+    help: 'Registry changes turned into events, by type',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  });
+  const detectorPolls = new Counter({
+    name: 'g2p_events_detector_polls_total',
+    help: 'Change detector polls of Odoo by this gateway while it led, by outcome (ok, error)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const detectorLag = new Gauge({
+    name: 'g2p_events_detector_lag_seconds',
+    help: 'Time from the Odoo write_date of the newest change to its detection (last poll that found changes)',
+    registers: [registry],
+  });
   const webhookDeliveries = new Counter({
     name: 'g2p_webhook_deliveries_total',
     help: 'Webhook delivery attempts by subscription and outcome (delivered, failed: to be retried or dead-lettered, dead_lettered)',
@@ -144,7 +158,11 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Gatew
     labelNames: ['result'] as const,
     registers: [registry],
   });
-  const cacheEvictions = new Counter({ name: 'g2p_cache_evictions_total', help: 'Record cache entries evicted to stay within cache.maxBytes', registers: [registry] });
+  const cacheEvictions = new Counter({
+    name: 'g2p_cache_evictions_total',
+    help: 'Record cache entries evicted to stay within cache.maxBytes',
+    registers: [registry],
+  });
   const cacheInvalidations = new Counter({
     name: 'g2p_cache_invalidations_total',
     help: 'Records invalidated in the record cache, by source (write: this gateway; detector: seen in Odoo)',
@@ -164,8 +182,22 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Gatew
     registers: [registry],
   });
   let cacheSource: { readonly size: { entries: number; bytes: number } } | undefined;
-  new Gauge({ name: 'g2p_cache_entries', help: 'Record cache entries held', registers: [registry], collect() { if (cacheSource) this.set(cacheSource.size.entries); } });
-  new Gauge({ name: 'g2p_cache_bytes', help: 'Bytes the record cache holds (JSON size of its entries)', registers: [registry], collect() { if (cacheSource) this.set(cacheSource.size.bytes); } });
+  new Gauge({
+    name: 'g2p_cache_entries',
+    help: 'Record cache entries held',
+    registers: [registry],
+    collect() {
+      if (cacheSource) this.set(cacheSource.size.entries);
+    },
+  });
+  new Gauge({
+    name: 'g2p_cache_bytes',
+    help: 'Bytes the record cache holds (JSON size of its entries)',
+    registers: [registry],
+    collect() {
+      if (cacheSource) this.set(cacheSource.size.bytes);
+    },
+  });
   const cache: RecordCacheMetrics = {
     lookup: (result) => cacheLookups.inc({ result }),
     evicted: () => cacheEvictions.inc(),

@@ -72,7 +72,10 @@ export async function startSandbox(config: Config, options: SandboxOptions): Pro
         issuers: [...config.auth.issuers, sandboxIssuer(secret)],
         clientCredentials: clientCredentialsSchema.parse({
           ...config.auth.clientCredentials,
-          clients: { ...config.auth.clientCredentials.clients, [DEMO_CLIENT_ID]: { secretHash: await hashSecret(demoClient.secret), roles: [ROLE_GET], senderId: DEMO_CLIENT_ID } },
+          clients: {
+            ...config.auth.clientCredentials.clients,
+            [DEMO_CLIENT_ID]: { secretHash: await hashSecret(demoClient.secret), roles: [ROLE_GET], senderId: DEMO_CLIENT_ID },
+          },
         }),
       },
       dci: dciSettingsSchema.parse({
@@ -115,5 +118,11 @@ const ADMIN_UID = 2;
  */
 function addDemoCustomField(database: SimDatabase): void {
   const [modelId] = database.execute(ADMIN_UID, 'ir.model', 'search', [[['model', '=', 'res.partner']]], {}) as number[];
-  database.execute(ADMIN_UID, 'ir.model.fields', 'create', [{ model_id: modelId, name: 'x_enrolment_status', ttype: 'char', field_description: 'Enrolment status' }], {});
+  database.execute(
+    ADMIN_UID,
+    'ir.model.fields',
+    'create',
+    [{ model_id: modelId, name: 'x_enrolment_status', ttype: 'char', field_description: 'Enrolment status' }],
+    {},
+  );
 }

@@ -192,7 +192,8 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
       events?.start();
       if (dci) {
         if (!dci.store.durable) log.warn('dci: async searches and their deliveries are kept in memory: pending work is lost if the gateway restarts');
-        if (dci.subscriptions && !dci.subscriptions.store.durable) log.warn('dci: subscriptions are kept in memory: they are lost if the gateway restarts; set redis.url to keep them');
+        if (dci.subscriptions && !dci.subscriptions.store.durable)
+          log.warn('dci: subscriptions are kept in memory: they are lost if the gateway restarts; set redis.url to keep them');
         dci.async.start();
       }
     },
@@ -211,13 +212,24 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
  * The record cache and the change follower that vouches for it (`cache.enabled`): its ledger
  * in Redis when replicas share state, else in this process.
  */
-function recordCache(config: Config, state: StateStore, metrics: GatewayMetrics, log: FastifyBaseLogger): { cache: RecordCache; follower: ChangeFollower } | undefined {
+function recordCache(
+  config: Config,
+  state: StateStore,
+  metrics: GatewayMetrics,
+  log: FastifyBaseLogger,
+): { cache: RecordCache; follower: ChangeFollower } | undefined {
   const settings = config.cache;
   if (!settings.enabled) return undefined;
   if (!config.events.enabled) throw new Error('cache.enabled needs events.enabled: the change detector is what bounds how stale a cached answer may be');
-  const ledger = state.storeFor<CacheLedger>({ memory: () => new MemoryCacheLedger(settings.maxAgeMs), redis: (redis) => new RedisCacheLedger(redis, settings.maxAgeMs * 2) });
+  const ledger = state.storeFor<CacheLedger>({
+    memory: () => new MemoryCacheLedger(settings.maxAgeMs),
+    redis: (redis) => new RedisCacheLedger(redis, settings.maxAgeMs * 2),
+  });
   const cache = new RecordCache(settings, ledger, metrics.cache, Date.now, (err) =>
-    log.warn({ err }, 'record cache: an invalidation could not reach the shared ledger; hits are refused while it is away and the change detector stamps the change again'),
+    log.warn(
+      { err },
+      'record cache: an invalidation could not reach the shared ledger; hits are refused while it is away and the change detector stamps the change again',
+    ),
   );
   metrics.watchCache(cache);
   let newestSeen = '';
@@ -225,7 +237,8 @@ function recordCache(config: Config, state: StateStore, metrics: GatewayMetrics,
     async touched({ keys, writeDates }) {
       // Passes overlap (a late commit is read again): the lag is observed once per newer change.
       const now = Date.now();
-      for (const writeDate of writeDates.filter((d) => d > newestSeen)) metrics.cache.invalidationLag(Math.max(0, (now - Date.parse(`${writeDate.replace(' ', 'T')}Z`)) / 1000));
+      for (const writeDate of writeDates.filter((d) => d > newestSeen))
+        metrics.cache.invalidationLag(Math.max(0, (now - Date.parse(`${writeDate.replace(' ', 'T')}Z`)) / 1000));
       newestSeen = writeDates.reduce((a, b) => (b > a ? b : a), newestSeen);
       await cache.invalidate(keys, 'detector');
     },
@@ -251,7 +264,12 @@ function dciServices(
   const runner = new DciQueryRunner(settings);
   const search = new DciSearchService({ settings, messages, runner });
   const retentionMs = settings.async.retentionSeconds * 1000;
-  const store = given ?? state.storeFor<DciTransactionStore>({ memory: () => new InMemoryTransactionStore(retentionMs), redis: (redis) => new RedisTransactionStore(redis, retentionMs) });
+  const store =
+    given ??
+    state.storeFor<DciTransactionStore>({
+      memory: () => new InMemoryTransactionStore(retentionMs),
+      redis: (redis) => new RedisTransactionStore(redis, retentionMs),
+    });
   const subscriptionStore: DciSubscriptionStore | undefined = receivers ? state.recordHash<DciSubscription>(SUBSCRIPTIONS_KEY, 'DCI subscriptions') : undefined;
   const async = new DciAsyncService({
     settings,
@@ -290,7 +308,10 @@ function eventServices(
 ): EventServices {
   const settings = config.events;
   if (!hasReadAccount) throw new Error('events.enabled needs an Odoo account (odoo.accounts.read or default) to read changes as');
-  const store = state.storeFor<EventStore>({ memory: () => new MemoryEventStore(settings.maxLogEvents), redis: (redis) => new RedisEventStore(redis, settings.maxLogEvents) });
+  const store = state.storeFor<EventStore>({
+    memory: () => new MemoryEventStore(settings.maxLogEvents),
+    redis: (redis) => new RedisEventStore(redis, settings.maxLogEvents),
+  });
   const log = parentLog.child({ component: 'events' });
   const declared: WebhookSubscription[] = settings.webhooks.subscriptions;
   const declaredIds = new Set(declared.map((s) => s.id));
@@ -339,7 +360,10 @@ function eventServices(
     receivers,
     source,
     start() {
-      if (!store.durable) log.warn('events: the change cursor, event log and webhook queues are kept in memory: a restart starts again from now and loses undelivered events; set redis.url to keep them');
+      if (!store.durable)
+        log.warn(
+          'events: the change cursor, event log and webhook queues are kept in memory: a restart starts again from now and loses undelivered events; set redis.url to keep them',
+        );
       detector.start();
       dispatcher.start();
     },

@@ -107,7 +107,11 @@ export async function deliveryScenario(options: BenchOptions): Promise<ScenarioR
         pollIntervalMs: 100,
         startFrom: 'now',
         webhooks: {
-          subscriptions: Array.from({ length: WEBHOOKS }, (_, i) => ({ id: `bench-${i}`, url: `${receiver.origin}/hooks/${i}`, secret: 'bench-webhook-secret-0123456789abcdef' })),
+          subscriptions: Array.from({ length: WEBHOOKS }, (_, i) => ({
+            id: `bench-${i}`,
+            url: `${receiver.origin}/hooks/${i}`,
+            secret: 'bench-webhook-secret-0123456789abcdef',
+          })),
         },
       },
     };
@@ -120,7 +124,14 @@ export async function deliveryScenario(options: BenchOptions): Promise<ScenarioR
   };
   const headers = { authorization: `Bearer ${benchToken()}`, 'content-type': 'application/json' };
   const odoo = createOdooConnection({ url: sim.url, db: SIM_DB, protocol: 'jsonrpc' });
-  const individuals = await odoo.as(SIM_ADMIN).search('res.partner', [['is_registrant', '=', true], ['is_group', '=', false]], { order: 'id asc' });
+  const individuals = await odoo.as(SIM_ADMIN).search(
+    'res.partner',
+    [
+      ['is_registrant', '=', true],
+      ['is_group', '=', false],
+    ],
+    { order: 'id asc' },
+  );
 
   /** `count` async txn/status requests over the replicas; callbacks/s from the first request to the last callback. */
   const callbackRate = async (replicas: GatewayChild[], count: number): Promise<Rate> => {
@@ -172,7 +183,13 @@ export async function deliveryScenario(options: BenchOptions): Promise<ScenarioR
       rates[`webhooks ${count}`] = await webhookRate();
       await stopAll();
     }
-    const row = (label: string, rate: Rate) => [label, String(rate.delivered), fixed(rate.perSecond, 0), String(rate.repeats), rate.refused === undefined ? '' : String(rate.refused)];
+    const row = (label: string, rate: Rate) => [
+      label,
+      String(rate.delivered),
+      fixed(rate.perSecond, 0),
+      String(rate.repeats),
+      rate.refused === undefined ? '' : String(rate.refused),
+    ];
     const callbackScaling = rates['callbacks 3']!.perSecond / rates['callbacks 1']!.perSecond;
     const webhookScaling = rates['webhooks 3']!.perSecond / rates['webhooks 1']!.perSecond;
     return {
@@ -228,6 +245,9 @@ function statusRequest(i: string) {
       total_count: 1,
       is_msg_encrypted: false,
     },
-    message: { transaction_id: `txn-${id}`, txnstatus_request: { reference_id: `ref-${id}`, txn_type: 'search', attribute_type: 'transaction_id', attribute_value: `none-${id}` } },
+    message: {
+      transaction_id: `txn-${id}`,
+      txnstatus_request: { reference_id: `ref-${id}`, txn_type: 'search', attribute_type: 'transaction_id', attribute_value: `none-${id}` },
+    },
   };
 }

@@ -57,7 +57,18 @@ export async function growthScenario(options: BenchOptions): Promise<ScenarioRep
     for (const c of pageCases) pages.push(await measure(c));
 
     const rows = [
-      ['request', 'Odoo calls', 'KiB returned', 'p50 ms', 'p99 ms', 'gateway CPU ms/req', 'p50 ÷ smallest', 'KiB ÷ smallest', 'ms/KiB ÷ smallest', 'step: p50 growth ÷ KiB growth'],
+      [
+        'request',
+        'Odoo calls',
+        'KiB returned',
+        'p50 ms',
+        'p99 ms',
+        'gateway CPU ms/req',
+        'p50 ÷ smallest',
+        'KiB ÷ smallest',
+        'ms/KiB ÷ smallest',
+        'step: p50 growth ÷ KiB growth',
+      ],
     ];
     for (const series of [groups, pages]) {
       const smallest = series[0]!;

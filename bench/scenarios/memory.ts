@@ -22,8 +22,22 @@ export async function memoryScenario(options: BenchOptions): Promise<ScenarioRep
   const gateway = await startGatewayChild(sim.url);
   try {
     const odoo = connection.as(SIM_ADMIN);
-    const people = await odoo.search('res.partner', [['is_registrant', '=', true], ['is_group', '=', false]], { limit: 50, order: 'id asc' });
-    const [group] = await odoo.search('res.partner', [['is_registrant', '=', true], ['is_group', '=', true]], { limit: 1, order: 'id asc' });
+    const people = await odoo.search(
+      'res.partner',
+      [
+        ['is_registrant', '=', true],
+        ['is_group', '=', false],
+      ],
+      { limit: 50, order: 'id asc' },
+    );
+    const [group] = await odoo.search(
+      'res.partner',
+      [
+        ['is_registrant', '=', true],
+        ['is_group', '=', true],
+      ],
+      { limit: 1, order: 'id asc' },
+    );
     if (!people.length || group === undefined) throw new Error('the simulator has no registrants to read');
     const headers = { authorization: `Bearer ${benchToken()}` };
     // A read mix: single records (varying ids, so nothing is one cached answer), a page and a group.
@@ -39,7 +53,17 @@ export async function memoryScenario(options: BenchOptions): Promise<ScenarioRep
     await autocannonLoad(gateway.origin, mix, CONNECTIONS, options.quick ? 2000 : 5000);
 
     const rows = [['phase', 'RSS MiB', 'RSS high-water MiB', 'heap used MiB', 'external+buffers MiB', 'req/s', 'p50 ms', 'p99 ms', 'failures']];
-    rows.push(['idle, before', mib(idle.memory.rss), mib(idle.maxRssBytes), mib(idle.memory.heapUsed), mib(idle.memory.external + idle.memory.arrayBuffers), '', '', '', '']);
+    rows.push([
+      'idle, before',
+      mib(idle.memory.rss),
+      mib(idle.maxRssBytes),
+      mib(idle.memory.heapUsed),
+      mib(idle.memory.external + idle.memory.arrayBuffers),
+      '',
+      '',
+      '',
+      '',
+    ]);
     const after: GatewayUsage[] = [];
     let failures = 0;
     for (let run = 1; run <= RUNS; run++) {
@@ -62,8 +86,28 @@ export async function memoryScenario(options: BenchOptions): Promise<ScenarioRep
       const settled = await settledUsage(gateway);
       after.push(settled);
       rows.push(
-        [`run ${run}, highest 1 s sample under load`, mib(peakRss), '', mib(peakHeap), '', fixed(requestsPerSecond(load), 0), fixed(percentile(load.latencies, 50)), fixed(percentile(load.latencies, 99)), String(load.failures)],
-        [`run ${run}, after (GC)`, mib(settled.memory.rss), mib(settled.maxRssBytes), mib(settled.memory.heapUsed), mib(settled.memory.external + settled.memory.arrayBuffers), '', '', '', ''],
+        [
+          `run ${run}, highest 1 s sample under load`,
+          mib(peakRss),
+          '',
+          mib(peakHeap),
+          '',
+          fixed(requestsPerSecond(load), 0),
+          fixed(percentile(load.latencies, 50)),
+          fixed(percentile(load.latencies, 99)),
+          String(load.failures),
+        ],
+        [
+          `run ${run}, after (GC)`,
+          mib(settled.memory.rss),
+          mib(settled.maxRssBytes),
+          mib(settled.memory.heapUsed),
+          mib(settled.memory.external + settled.memory.arrayBuffers),
+          '',
+          '',
+          '',
+          '',
+        ],
       );
     }
     const heapGrowth = after[1]!.memory.heapUsed - after[0]!.memory.heapUsed;
@@ -73,7 +117,17 @@ export async function memoryScenario(options: BenchOptions): Promise<ScenarioRep
     // second run staying within the first run's high-water mark (plus tolerance).
     const rssAfterSecond = after[1]!.memory.rss;
     const firstRunHighWater = after[0]!.maxRssBytes;
-    rows.push(['**run 2 after − run 1 after**', `**${signedMib(after[1]!.memory.rss - after[0]!.memory.rss)}**`, `**${signedMib(after[1]!.maxRssBytes - after[0]!.maxRssBytes)}**`, `**${signedMib(heapGrowth)}**`, '', '', '', '', '']);
+    rows.push([
+      '**run 2 after − run 1 after**',
+      `**${signedMib(after[1]!.memory.rss - after[0]!.memory.rss)}**`,
+      `**${signedMib(after[1]!.maxRssBytes - after[0]!.maxRssBytes)}**`,
+      `**${signedMib(heapGrowth)}**`,
+      '',
+      '',
+      '',
+      '',
+      '',
+    ]);
     return {
       title: `5. Memory: ${CONNECTIONS} connections for ${runMs / 1000} s, twice`,
       method:

@@ -28,7 +28,14 @@ export async function overheadScenario(options: BenchOptions): Promise<ScenarioR
   const gateway = await startGatewayChild(sim.url);
   try {
     const odoo = connection.as(SIM_ADMIN);
-    const ids = await odoo.search('res.partner', [['is_registrant', '=', true], ['is_group', '=', false]], { limit: RECORDS, offset: 100, order: 'id asc' });
+    const ids = await odoo.search(
+      'res.partner',
+      [
+        ['is_registrant', '=', true],
+        ['is_group', '=', false],
+      ],
+      { limit: RECORDS, offset: 100, order: 'id asc' },
+    );
     const id = ids[0];
     if (id === undefined || ids.length < RECORDS) throw new Error(`the simulator has fewer than ${RECORDS} individuals to read`);
     const apiPath = `/api/v1/individuals/${id}`;
@@ -64,8 +71,26 @@ export async function overheadScenario(options: BenchOptions): Promise<ScenarioR
       const addedP99 = percentile(g.latencies, 99) - percentile(d.latencies, 99);
       const share = requestsPerSecond(g) / requestsPerSecond(d);
       rows.push(
-        [String(connections), 'direct', fixed(percentile(d.latencies, 50)), fixed(percentile(d.latencies, 99)), fixed(requestsPerSecond(d), 0), String(d.failures), fixed(cpu.direct / d.requests, 0), ''],
-        [String(connections), 'gateway', fixed(percentile(g.latencies, 50)), fixed(percentile(g.latencies, 99)), fixed(requestsPerSecond(g), 0), String(g.failures), fixed(cpu.throughBench / g.requests, 0), fixed(cpu.gateway / g.requests, 0)],
+        [
+          String(connections),
+          'direct',
+          fixed(percentile(d.latencies, 50)),
+          fixed(percentile(d.latencies, 99)),
+          fixed(requestsPerSecond(d), 0),
+          String(d.failures),
+          fixed(cpu.direct / d.requests, 0),
+          '',
+        ],
+        [
+          String(connections),
+          'gateway',
+          fixed(percentile(g.latencies, 50)),
+          fixed(percentile(g.latencies, 99)),
+          fixed(requestsPerSecond(g), 0),
+          String(g.failures),
+          fixed(cpu.throughBench / g.requests, 0),
+          fixed(cpu.gateway / g.requests, 0),
+        ],
         [String(connections), '**gateway vs direct**', `**+${fixed(addedP50)}**`, `**+${fixed(addedP99)}**`, `**${fixed(share * 100, 0)}%**`, '', '', ''],
       );
       const clean = d.failures === 0 && g.failures === 0;
@@ -74,7 +99,11 @@ export async function overheadScenario(options: BenchOptions): Promise<ScenarioR
       verdicts.push(
         { target: `p50 added ≤ ${P50_BUDGET_MS} ms ${at}`, met: clean && addedP50 <= P50_BUDGET_MS, evidence: `+${fixed(addedP50)} ms` },
         { target: `req/s ≥ ${MIN_RPS_SHARE * 100}% of direct ${at}`, met: clean && share >= MIN_RPS_SHARE, evidence: `${fixed(share * 100, 0)}%` },
-        { target: `gateway CPU per simple GET ≤ ${CPU_BUDGET_MICROS / 1000} ms ${at}`, met: clean && gatewayCpu <= CPU_BUDGET_MICROS, evidence: `${fixed(gatewayCpu / 1000, 3)} ms` },
+        {
+          target: `gateway CPU per simple GET ≤ ${CPU_BUDGET_MICROS / 1000} ms ${at}`,
+          met: clean && gatewayCpu <= CPU_BUDGET_MICROS,
+          evidence: `${fixed(gatewayCpu / 1000, 3)} ms`,
+        },
       );
     }
     verdicts.push({

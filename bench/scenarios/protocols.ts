@@ -7,7 +7,14 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { buildApp } from '../../src/app.js';
-import { createOdooConnection, ODOO_CALL_CHANNEL, type OdooCallMessage, type OdooClient, type OdooConnectionOptions, type OdooProtocol } from '../../src/odoo/index.js';
+import {
+  createOdooConnection,
+  ODOO_CALL_CHANNEL,
+  type OdooCallMessage,
+  type OdooClient,
+  type OdooConnectionOptions,
+  type OdooProtocol,
+} from '../../src/odoo/index.js';
 import { odooSettingsSchema } from '../../src/odoo/settings.js';
 import { connectRealOdoo, type RealOdoo } from '../real-odoo.js';
 import { benchConfig, benchToken, fixed, median, percentile, type BenchOptions, type ScenarioReport, type Verdict } from '../support.js';
@@ -39,7 +46,12 @@ export async function protocolsScenario(options: BenchOptions, shared?: RealOdoo
     const read = await captureCall(real, `/api/v1/individuals/${real.individualId}`);
     const search = await captureCall(real, '/api/v1/individuals?limit=10');
     for (const variant of VARIANTS) {
-      const connectionOptions: OdooConnectionOptions = { url: real.odoo.url, db: real.odoo.db, protocol: variant.protocol, sessionCookie: variant.sessionCookie };
+      const connectionOptions: OdooConnectionOptions = {
+        url: real.odoo.url,
+        db: real.odoo.db,
+        protocol: variant.protocol,
+        sessionCookie: variant.sessionCookie,
+      };
       const connection = createOdooConnection(connectionOptions);
       const credentials = variant.account === 'password' ? { login: real.odoo.login, secret: real.odoo.password } : real.apiKeyAccount;
       clients.push({ variant, client: connection.as(credentials), close: () => connection.close() });
@@ -93,7 +105,9 @@ export async function protocolsScenario(options: BenchOptions, shared?: RealOdoo
         const chosen = clients.find(
           ({ variant }) =>
             variant.account === account &&
-            (account === 'password' ? variant.protocol === defaults.protocol && variant.sessionCookie === defaults.sessionCookie : variant.protocol === 'jsonrpc'),
+            (account === 'password'
+              ? variant.protocol === defaults.protocol && variant.sessionCookie === defaults.sessionCookie
+              : variant.protocol === 'jsonrpc'),
         );
         if (!chosen || failures.has(chosen.variant)) continue;
         const ratio = median(timings.get(chosen.variant)!) / fastest;

@@ -50,7 +50,11 @@ export async function realOdooScenario(options: BenchOptions, real: RealOdoo): P
       return entry;
     };
     const basic = `Basic ${Buffer.from(`${real.odoo.login}:${real.odoo.password}`).toString('base64')}`;
-    const module = path("OpenG2P's REST module", real.odoo.url, { method: 'GET', path: `/api/v1/registry/individual/${real.individualId}`, headers: { authorization: basic } });
+    const module = path("OpenG2P's REST module", real.odoo.url, {
+      method: 'GET',
+      path: `/api/v1/registry/individual/${real.individualId}`,
+      headers: { authorization: basic },
+    });
     const byDefault = path('gateway, default settings', await gateway(), viaGateway);
     const perProtocol = new Map<OdooProtocol, Path>();
     const direct = new Map<OdooProtocol, Path>();
@@ -110,7 +114,13 @@ export async function realOdooScenario(options: BenchOptions, real: RealOdoo): P
       ['32 connections', 'req/s (mean of rounds)', 'p50 ms', 'p99 ms', 'failures'],
       ...sides.map(([side, name]) => {
         const lat = throughput[side].flatMap((r) => r.latencies);
-        return [name, fixed(rps(throughput[side]), 0), fixed(median(lat)), fixed(percentile(lat, 99)), String(throughput[side].reduce((n, r) => n + r.failures, 0))];
+        return [
+          name,
+          fixed(rps(throughput[side]), 0),
+          fixed(median(lat)),
+          fixed(percentile(lat, 99)),
+          String(throughput[side].reduce((n, r) => n + r.failures, 0)),
+        ];
       }),
       ['**gateway ÷ direct** (same individuals)', `**${fixed(rpsShare * 100, 0)}%**`, '', '', ''],
     ];
@@ -144,7 +154,7 @@ export async function realOdooScenario(options: BenchOptions, real: RealOdoo): P
       },
     ];
     return {
-      title: '8. Real Odoo: GET /api/v1/individuals/{id} vs the same Odoo call direct and OpenG2P\'s module',
+      title: "8. Real Odoo: GET /api/v1/individuals/{id} vs the same Odoo call direct and OpenG2P's module",
       method:
         `Real Odoo 17 + OpenG2P (${real.odoo.url.replace(/\/\/[^/]*/, '//…')}, threaded, same machine); the individual has 2 IDs, 2 phones, 1 bank account. ` +
         `One gateway process per protocol plus one with default settings. The direct requests are the gateways' own, captured from undici (same body, same session cookie). ` +
@@ -155,7 +165,7 @@ export async function realOdooScenario(options: BenchOptions, real: RealOdoo): P
       verdicts,
       notes: [
         'Round medians show the noise: the machine has 2 cores shared with other test runs, so the figures move between rounds; the ratios compare paths measured in the same rounds.',
-        'OpenG2P\'s module verifies the password (pbkdf2, 600,000 rounds) on every request, hence its few samples per round.',
+        "OpenG2P's module verifies the password (pbkdf2, 600,000 rounds) on every request, hence its few samples per round.",
         `The ${IDENTICAL_READERS} identical reads are injected in one tick into an in-process gateway and Odoo calls are counted off its diagnostics channel.`,
       ],
     };

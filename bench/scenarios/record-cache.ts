@@ -63,13 +63,18 @@ export async function recordCacheScenario(options: BenchOptions, real: RealOdoo)
     }
 
     // Latency: every path in turn within each round, 1 and 32 connections, spread over the same individuals.
-    const sides = { direct: { origin: real.odoo.url, specs: directSpecs }, cached: { origin: cached, specs: gatewaySpecs }, off: { origin: off, specs: gatewaySpecs } };
+    const sides = {
+      direct: { origin: real.odoo.url, specs: directSpecs },
+      cached: { origin: cached, specs: gatewaySpecs },
+      off: { origin: off, specs: gatewaySpecs },
+    };
     type Side = keyof typeof sides;
     const results: Record<number, Record<Side, LoadResult[]>> = { 1: { direct: [], cached: [], off: [] }, 32: { direct: [], cached: [], off: [] } };
     for (const connections of [1, 32] as const) {
       for (const side of Object.keys(sides) as Side[]) await undiciLoop(sides[side].origin, sides[side].specs, connections, 500);
       for (let round = 0; round < rounds; round++) {
-        for (const side of Object.keys(sides) as Side[]) results[connections]![side].push(await undiciLoop(sides[side].origin, sides[side].specs, connections, roundMs));
+        for (const side of Object.keys(sides) as Side[])
+          results[connections]![side].push(await undiciLoop(sides[side].origin, sides[side].specs, connections, roundMs));
       }
     }
     const lat = (connections: number, side: Side) => results[connections]![side].flatMap((r) => r.latencies);
@@ -78,7 +83,11 @@ export async function recordCacheScenario(options: BenchOptions, real: RealOdoo)
     const ratio = (connections: number, side: Side) => median(lat(connections, side)) / median(lat(connections, 'direct'));
     const latencyRows = [['connections', 'path', 'p50 ms', 'p99 ms', 'req/s', 'failures', 'p50 ÷ direct']];
     for (const connections of [1, 32]) {
-      for (const [side, name] of [['direct', `direct ${captured.odoo.path.replace(/\/[^/]+\/[^/]+$/, '/…')}`], ['cached', 'gateway, cache on (hits)'], ['off', 'gateway, cache off']] as const) {
+      for (const [side, name] of [
+        ['direct', `direct ${captured.odoo.path.replace(/\/[^/]+\/[^/]+$/, '/…')}`],
+        ['cached', 'gateway, cache on (hits)'],
+        ['off', 'gateway, cache off'],
+      ] as const) {
         latencyRows.push([
           String(connections),
           name,
@@ -114,14 +123,24 @@ export async function recordCacheScenario(options: BenchOptions, real: RealOdoo)
     const reduction = mixOn.callsPerSecond > 0 ? mixOff.callsPerSecond / mixOn.callsPerSecond : Infinity;
     const mixRows = [
       ['32 connections, mix', 'req/s', 'p50 ms', 'Odoo calls', 'Odoo calls/s', 'hit ratio', 'failures'],
-      ['gateway, cache off', fixed(requestsPerSecond(mixOff.result), 0), fixed(median(mixOff.result.latencies)), String(mixOff.calls), fixed(mixOff.callsPerSecond, 0), '', String(mixOff.result.failures)],
+      [
+        'gateway, cache off',
+        fixed(requestsPerSecond(mixOff.result), 0),
+        fixed(median(mixOff.result.latencies)),
+        String(mixOff.calls),
+        fixed(mixOff.callsPerSecond, 0),
+        '',
+        String(mixOff.result.failures),
+      ],
       [
         'gateway, cache on',
         fixed(requestsPerSecond(mixOn.result), 0),
         fixed(median(mixOn.result.latencies)),
         String(mixOn.calls),
         fixed(mixOn.callsPerSecond, 0),
-        `${fixed(hitRatio * 100, 1)}% (${Object.entries(mixOn.lookups).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+        `${fixed(hitRatio * 100, 1)}% (${Object.entries(mixOn.lookups)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')})`,
         String(mixOn.result.failures),
       ],
     ];

@@ -32,7 +32,14 @@ export async function replicasScenario(options: BenchOptions): Promise<ScenarioR
   const headers = { authorization: `Bearer ${benchToken()}`, 'content-type': 'application/json' };
   try {
     const connection = createOdooConnection({ url: sim.url, db: SIM_DB, protocol: 'jsonrpc' });
-    const ids = await connection.as(SIM_ADMIN).search('res.partner', [['is_registrant', '=', true], ['is_group', '=', false]], { limit: 50, order: 'id asc' });
+    const ids = await connection.as(SIM_ADMIN).search(
+      'res.partner',
+      [
+        ['is_registrant', '=', true],
+        ['is_group', '=', false],
+      ],
+      { limit: 50, order: 'id asc' },
+    );
     await connection.close();
     const readPath = (i: number) => `/api/v1/individuals/${ids[i % ids.length]}`;
 
@@ -74,7 +81,11 @@ export async function replicasScenario(options: BenchOptions): Promise<ScenarioR
       };
       const target = await create(-1);
       const patch = async (i: number) => {
-        const response = await fetch(`${gateway.origin}/api/v1/individuals/${target}`, { method: 'PATCH', headers, body: JSON.stringify({ occupation: `job ${i}` }) });
+        const response = await fetch(`${gateway.origin}/api/v1/individuals/${target}`, {
+          method: 'PATCH',
+          headers,
+          body: JSON.stringify({ occupation: `job ${i}` }),
+        });
         if (response.status !== 200) throw new Error(`PATCH answered ${response.status}: ${await response.text()}`);
         await response.arrayBuffer();
       };
@@ -118,13 +129,31 @@ export async function replicasScenario(options: BenchOptions): Promise<ScenarioR
         [
           ['replicas (shared Redis)', 'requests/s', 'p50 ms', 'p95 ms', 'failures'],
           ['1', fixed(requestsPerSecond(one), 0), fixed(percentile(one.latencies, 50), 2), fixed(percentile(one.latencies, 95), 2), String(one.failures)],
-          ['3', fixed(requestsPerSecond(three), 0), fixed(percentile(three.latencies, 50), 2), fixed(percentile(three.latencies, 95), 2), String(three.failures)],
+          [
+            '3',
+            fixed(requestsPerSecond(three), 0),
+            fixed(percentile(three.latencies, 50), 2),
+            fixed(percentile(three.latencies, 95), 2),
+            String(three.failures),
+          ],
           ['**3 ÷ 1**', `**${fixed(scaling, 2)}×**`, '', '', ''],
         ],
         [
           [`replicas, Odoo answering in +${ODOO_LATENCY_MS} ms a call`, 'requests/s', 'p50 ms', 'p95 ms', 'failures'],
-          ['1', fixed(requestsPerSecond(oneSlow), 0), fixed(percentile(oneSlow.latencies, 50), 2), fixed(percentile(oneSlow.latencies, 95), 2), String(oneSlow.failures)],
-          ['3', fixed(requestsPerSecond(threeSlow), 0), fixed(percentile(threeSlow.latencies, 50), 2), fixed(percentile(threeSlow.latencies, 95), 2), String(threeSlow.failures)],
+          [
+            '1',
+            fixed(requestsPerSecond(oneSlow), 0),
+            fixed(percentile(oneSlow.latencies, 50), 2),
+            fixed(percentile(oneSlow.latencies, 95), 2),
+            String(oneSlow.failures),
+          ],
+          [
+            '3',
+            fixed(requestsPerSecond(threeSlow), 0),
+            fixed(percentile(threeSlow.latencies, 50), 2),
+            fixed(percentile(threeSlow.latencies, 95), 2),
+            String(threeSlow.failures),
+          ],
           ['**3 ÷ 1**', `**${fixed(slowScaling, 2)}×**`, '', '', ''],
         ],
         [
@@ -141,8 +170,16 @@ export async function replicasScenario(options: BenchOptions): Promise<ScenarioR
           met: slowScaling > 1.2,
           evidence: `${fixed(slowScaling, 2)}× on ${SLOW_CONNECTIONS} connections; against the bare simulator (CPU-bound, sharing two cores with everything else) ${fixed(scaling, 2)}×`,
         },
-        { target: 'Redis adds little to a keyed create (three round trips)', met: createRatio < 1.5, evidence: `p50 ${fixed(createRatio, 2)}× the in-memory store's (+${fixed(p50(shared.createMs) - p50(memory.createMs), 2)} ms)` },
-        { target: 'Redis adds little to a PATCH (three round trips)', met: patchRatio < 1.5, evidence: `p50 ${fixed(patchRatio, 2)}× the in-memory store's (+${fixed(p50(shared.patchMs) - p50(memory.patchMs), 2)} ms)` },
+        {
+          target: 'Redis adds little to a keyed create (three round trips)',
+          met: createRatio < 1.5,
+          evidence: `p50 ${fixed(createRatio, 2)}× the in-memory store's (+${fixed(p50(shared.createMs) - p50(memory.createMs), 2)} ms)`,
+        },
+        {
+          target: 'Redis adds little to a PATCH (three round trips)',
+          met: patchRatio < 1.5,
+          evidence: `p50 ${fixed(patchRatio, 2)}× the in-memory store's (+${fixed(p50(shared.patchMs) - p50(memory.patchMs), 2)} ms)`,
+        },
       ],
       notes: [
         'On a 2-core machine the three gateway processes, the simulator and the load generator share two cores: scaling stops where the cores (or the simulator) are saturated, not where the gateway is. ' +

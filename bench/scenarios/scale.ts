@@ -66,9 +66,8 @@ export async function scaleScenario(options: BenchOptions, odoo: BenchOdoo, sett
 async function measureSize(options: BenchOptions, odoo: BenchOdoo, pg: string, size: number): Promise<SizeResult> {
   const loadBefore = loadavg()[0]!;
   const started = performance.now();
-  const how = await seedOrRestore(
-    { pg, odoo, individuals: size, households: Math.floor(size / 4), seed: 27, cache: cacheName(size), verify: 3 },
-    (message) => console.log(`  [${label(size)}] ${message}`),
+  const how = await seedOrRestore({ pg, odoo, individuals: size, households: Math.floor(size / 4), seed: 27, cache: cacheName(size), verify: 3 }, (message) =>
+    console.log(`  [${label(size)}] ${message}`),
   );
   const prepareSeconds = (performance.now() - started) / 1000;
   const connection = createOdooConnection({ url: odoo.url, db: odoo.db, protocol: 'jsonrpc', timeoutMs: 300_000 });
@@ -98,14 +97,24 @@ interface Samples {
 /** Active registrants spread over the whole id range, so no answer comes from a warm corner. */
 async function sampleRecords(admin: OdooClient): Promise<Samples> {
   const spread = async (isGroup: boolean) => {
-    const domain: OdooDomain = [['is_registrant', '=', true], ['is_group', '=', isGroup]];
+    const domain: OdooDomain = [
+      ['is_registrant', '=', true],
+      ['is_group', '=', isGroup],
+    ];
     const [first] = await admin.search('res.partner', domain, { limit: 1, order: 'id asc' });
     const [last] = await admin.search('res.partner', domain, { limit: 1, order: 'id desc' });
     const candidates = Array.from({ length: SAMPLES * 3 }, (_, k) => Math.round(first! + ((last! - first!) * (k + 0.5)) / (SAMPLES * 3)));
     return (await admin.search('res.partner', [...domain, ['id', 'in', candidates]], { order: 'id asc' })).slice(0, SAMPLES);
   };
   const individuals = await spread(false);
-  const regIds = await admin.searchRead('g2p.reg.id', [['partner_id', 'in', individuals], ['id_type.name', '=', 'National ID']], ['value']);
+  const regIds = await admin.searchRead(
+    'g2p.reg.id',
+    [
+      ['partner_id', 'in', individuals],
+      ['id_type.name', '=', 'National ID'],
+    ],
+    ['value'],
+  );
   return { individuals, nationalIds: regIds.map((r) => r.value as string), groups: await spread(true) };
 }
 
@@ -123,16 +132,30 @@ async function operationsFor(origin: string, samples: Samples): Promise<Operatio
     { name: 'GET /individuals/by-reg-id (National ID)', requests: samples.nationalIds.map((v) => get(`/api/v1/individuals/by-reg-id/National%20ID/${v}`)) },
     { name: 'list, first page of 50 with total', requests: [get('/api/v1/individuals?limit=50')] },
     { name: 'list, page of 50 deep into a cursor', requests: deepCursors.map((c) => get(`/api/v1/individuals?limit=50&cursor=${c}`)) },
-    { name: 'list, name contains (first page, total)', requests: ['mwangi', 'diallo', 'peña', 'kofi'].map((n) => get(`/api/v1/individuals?limit=50&name=${encodeURIComponent(n)}`)) },
-    { name: 'list, birth-date range of a year (first page, total)', requests: [1961, 1975, 1988, 2010].map((y) => get(`/api/v1/individuals?limit=50&birthdate_from=${y}-01-01&birthdate_to=${y}-12-31`)) },
-    { name: 'list, gender (first page, total)', requests: [get('/api/v1/individuals?limit=50&gender=Female'), get('/api/v1/individuals?limit=50&gender=Male')] },
+    {
+      name: 'list, name contains (first page, total)',
+      requests: ['mwangi', 'diallo', 'peña', 'kofi'].map((n) => get(`/api/v1/individuals?limit=50&name=${encodeURIComponent(n)}`)),
+    },
+    {
+      name: 'list, birth-date range of a year (first page, total)',
+      requests: [1961, 1975, 1988, 2010].map((y) => get(`/api/v1/individuals?limit=50&birthdate_from=${y}-01-01&birthdate_to=${y}-12-31`)),
+    },
+    {
+      name: 'list, gender (first page, total)',
+      requests: [get('/api/v1/individuals?limit=50&gender=Female'), get('/api/v1/individuals?limit=50&gender=Male')],
+    },
     { name: 'GET /groups/{id}/members', requests: samples.groups.map((id) => get(`/api/v1/groups/${id}/members`)) },
     { name: 'GET /groups/{id}', requests: samples.groups.map((id) => get(`/api/v1/groups/${id}`)) },
   ];
 }
 
 /** Milliseconds per sequence: each sample sends its requests one after the other, as the gateway did. */
-async function timeSequences(origin: string, sequences: HttpRequestSpec[][], durationMs: number, minimum: number): Promise<{ latencies: number[]; failures: number }> {
+async function timeSequences(
+  origin: string,
+  sequences: HttpRequestSpec[][],
+  durationMs: number,
+  minimum: number,
+): Promise<{ latencies: number[]; failures: number }> {
   const pool = new Pool(origin, { connections: 1, pipelining: 1 });
   const latencies: number[] = [];
   let failures = 0;
@@ -162,9 +185,19 @@ async function measureOperation(options: BenchOptions, odoo: BenchOdoo, origin: 
   const rounds = options.quick ? 2 : 3;
   const roundMs = options.quick ? 1000 : 2500;
   const out: Measured = { name: operation.name, gateway: [], direct: [], odooCalls: Math.max(...direct.map((d) => d.length)), failures: 0 };
-  await timeSequences(origin, operation.requests.map((r) => [r]), 0, operation.requests.length);
+  await timeSequences(
+    origin,
+    operation.requests.map((r) => [r]),
+    0,
+    operation.requests.length,
+  );
   for (let round = 0; round < rounds; round++) {
-    const viaGateway = await timeSequences(origin, operation.requests.map((r) => [r]), roundMs, 5);
+    const viaGateway = await timeSequences(
+      origin,
+      operation.requests.map((r) => [r]),
+      roundMs,
+      5,
+    );
     const straight = await timeSequences(odoo.url, direct, roundMs, 5);
     out.gateway.push(...viaGateway.latencies);
     out.direct.push(...straight.latencies);
@@ -190,7 +223,9 @@ async function idlePolls(admin: OdooClient): Promise<SizeResult['detector']> {
   });
   await detector.poll();
   let requests = 0;
-  const count = () => { requests++; };
+  const count = () => {
+    requests++;
+  };
   const ms: number[] = [];
   subscribe('undici:request:create', count);
   try {
@@ -252,10 +287,18 @@ async function bulkReads(origin: string, odoo: BenchOdoo, timeoutMs: number, wit
       try {
         const parsed = JSON.parse(body) as unknown;
         records = Array.isArray(parsed) ? parsed.length : null;
-      } catch { /* the status says it */ }
+      } catch {
+        /* the status says it */
+      }
       out.push({ name, seconds: (performance.now() - started) / 1000, status: String(response.status), bytes: Buffer.byteLength(body), records });
     } catch (err) {
-      out.push({ name, seconds: null, status: err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : String(err), bytes: 0, records: null });
+      out.push({
+        name,
+        seconds: null,
+        status: err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : String(err),
+        bytes: 0,
+        records: null,
+      });
     }
     console.log(`    ${name}: ${out.at(-1)!.status} in ${out.at(-1)!.seconds === null ? '-' : fixed(out.at(-1)!.seconds!, 1)} s`);
   }
@@ -278,7 +321,13 @@ function report(results: SizeResult[]): ScenarioReport {
   ];
   const feed = [
     ['size', 'records scanned', 'pages', 'records/s', 'gateway RSS growth MiB'],
-    ...results.map((r) => [label(r.size), String(r.feed.records), String(r.feed.pages), fixed(r.feed.records / r.feed.seconds, 0), fixed(r.feed.rssGrowthMiB, 1)]),
+    ...results.map((r) => [
+      label(r.size),
+      String(r.feed.records),
+      String(r.feed.pages),
+      fixed(r.feed.records / r.feed.seconds, 0),
+      fixed(r.feed.rssGrowthMiB, 1),
+    ]),
   ];
   const detector = [
     ['size', 'Odoo requests per idle poll (3 feeds)', 'poll p50 ms', 'poll max ms'],
@@ -286,11 +335,25 @@ function report(results: SizeResult[]): ScenarioReport {
   ];
   const bulk = [
     ['size', 'route', 'status', 'seconds', 'records', 'MB'],
-    ...results.flatMap((r) => r.bulk.map((b) => [label(r.size), b.name, b.status, b.seconds === null ? '-' : fixed(b.seconds, 1), b.records === null ? '-' : String(b.records), fixed(b.bytes / 1e6, 1)])),
+    ...results.flatMap((r) =>
+      r.bulk.map((b) => [
+        label(r.size),
+        b.name,
+        b.status,
+        b.seconds === null ? '-' : fixed(b.seconds, 1),
+        b.records === null ? '-' : String(b.records),
+        fixed(b.bytes / 1e6, 1),
+      ]),
+    ),
   ];
   const prepare = [
     ['size', 'registry', 'seconds', 'load average (1 min) before / after'],
-    ...results.map((r) => [label(r.size), r.how === 'restored' ? 'restored from its template database' : 'seeded (and kept)', fixed(r.prepareSeconds, 1), `${fixed(r.load[0])} / ${fixed(r.load[1])}`]),
+    ...results.map((r) => [
+      label(r.size),
+      r.how === 'restored' ? 'restored from its template database' : 'seeded (and kept)',
+      fixed(r.prepareSeconds, 1),
+      `${fixed(r.load[0])} / ${fixed(r.load[1])}`,
+    ]),
   ];
   const smallest = results[0]!;
   const largest = results.at(-1)!;
@@ -298,36 +361,59 @@ function report(results: SizeResult[]): ScenarioReport {
     const at = (r: SizeResult) => percentile(r.operations.find((o) => o.name === name)!.gateway, 50);
     return at(largest) / at(smallest);
   };
-  const verdicts: Verdict[] = results.length < 2 ? [] : [
-    { target: `scale: GET by id at ${label(largest.size)} within 1.5× of ${label(smallest.size)} (p50)`, met: ratio('GET /individuals/{id}') <= 1.5, evidence: `${fixed(ratio('GET /individuals/{id}'))}×` },
-    { target: `scale: GET by national ID at ${label(largest.size)} within 1.5× of ${label(smallest.size)} (p50)`, met: ratio('GET /individuals/by-reg-id (National ID)') <= 1.5, evidence: `${fixed(ratio('GET /individuals/by-reg-id (National ID)'))}×` },
-    ...largest.operations.filter((o) => o.name.startsWith('list')).map((o) => ({
-      target: `scale: ${o.name} at ${label(largest.size)} within 2× of ${label(smallest.size)} (p50)`, met: ratio(o.name) <= 2, evidence: `${fixed(ratio(o.name))}×`,
-    })),
-    {
-      target: `scale: first page with total ≤ 300 ms p50 at ${label(largest.size)}`,
-      met: percentile(largest.operations.find((o) => o.name.startsWith('list, first page'))!.gateway, 50) <= 300,
-      evidence: `${p(largest.operations.find((o) => o.name.startsWith('list, first page'))!.gateway, 50)} ms`,
-    },
-    {
-      target: `scale: change detector idle poll ≤ 1 Odoo call per model (3), each < 50 ms, at ${label(largest.size)}`,
-      met: largest.detector.odooRequests <= 3 && percentile(largest.detector.ms, 50) / 3 < 50,
-      evidence: `${fixed(largest.detector.odooRequests, 1)} requests, ${fixed(percentile(largest.detector.ms, 50), 1)} ms per poll`,
-    },
-    { target: `scale: sync-feed scan ≥ 5,000 records/s at ${label(largest.size)}`, met: largest.feed.records / largest.feed.seconds >= 5000, evidence: `${fixed(largest.feed.records / largest.feed.seconds, 0)} records/s` },
-    { target: `scale: sync-feed scan grows the gateway's RSS by < 50 MB at ${label(largest.size)}`, met: largest.feed.rssGrowthMiB < 50, evidence: `${fixed(largest.feed.rssGrowthMiB, 1)} MiB` },
-  ];
+  const verdicts: Verdict[] =
+    results.length < 2
+      ? []
+      : [
+          {
+            target: `scale: GET by id at ${label(largest.size)} within 1.5× of ${label(smallest.size)} (p50)`,
+            met: ratio('GET /individuals/{id}') <= 1.5,
+            evidence: `${fixed(ratio('GET /individuals/{id}'))}×`,
+          },
+          {
+            target: `scale: GET by national ID at ${label(largest.size)} within 1.5× of ${label(smallest.size)} (p50)`,
+            met: ratio('GET /individuals/by-reg-id (National ID)') <= 1.5,
+            evidence: `${fixed(ratio('GET /individuals/by-reg-id (National ID)'))}×`,
+          },
+          ...largest.operations
+            .filter((o) => o.name.startsWith('list'))
+            .map((o) => ({
+              target: `scale: ${o.name} at ${label(largest.size)} within 2× of ${label(smallest.size)} (p50)`,
+              met: ratio(o.name) <= 2,
+              evidence: `${fixed(ratio(o.name))}×`,
+            })),
+          {
+            target: `scale: first page with total ≤ 300 ms p50 at ${label(largest.size)}`,
+            met: percentile(largest.operations.find((o) => o.name.startsWith('list, first page'))!.gateway, 50) <= 300,
+            evidence: `${p(largest.operations.find((o) => o.name.startsWith('list, first page'))!.gateway, 50)} ms`,
+          },
+          {
+            target: `scale: change detector idle poll ≤ 1 Odoo call per model (3), each < 50 ms, at ${label(largest.size)}`,
+            met: largest.detector.odooRequests <= 3 && percentile(largest.detector.ms, 50) / 3 < 50,
+            evidence: `${fixed(largest.detector.odooRequests, 1)} requests, ${fixed(percentile(largest.detector.ms, 50), 1)} ms per poll`,
+          },
+          {
+            target: `scale: sync-feed scan ≥ 5,000 records/s at ${label(largest.size)}`,
+            met: largest.feed.records / largest.feed.seconds >= 5000,
+            evidence: `${fixed(largest.feed.records / largest.feed.seconds, 0)} records/s`,
+          },
+          {
+            target: `scale: sync-feed scan grows the gateway's RSS by < 50 MB at ${label(largest.size)}`,
+            met: largest.feed.rssGrowthMiB < 50,
+            evidence: `${fixed(largest.feed.rssGrowthMiB, 1)} MiB`,
+          },
+        ];
   return {
     title: `11. Scale: ${sizes.join(', ')} individuals on the real Odoo, through the gateway and the same Odoo calls direct`,
     method:
       `Registries built by \`npm run seed\` (a quarter as many households as individuals) and restored from their template databases. Per operation, ${SAMPLES} records spread over the id range taken in turn; ` +
       'the direct side replays, straight at Odoo over the same session, every request the gateway sent for the same API call (captured from undici), one after the other. ' +
-      'Gateway and direct alternate in rounds of 2.5 s at one connection. The feed scan walks `sort=updated_at` at 500 a page (up to 100,000 records); bulk routes run once, with a 180 s limit (60 s at 1M; OpenG2P\'s module left out with --quick).',
+      "Gateway and direct alternate in rounds of 2.5 s at one connection. The feed scan walks `sort=updated_at` at 500 a page (up to 100,000 records); bulk routes run once, with a 180 s limit (60 s at 1M; OpenG2P's module left out with --quick).",
     tables: [prepare, latency, feed, detector, bulk],
     verdicts,
     notes: [
-      'The machine has 2 cores shared with four other engineers\' runs: absolute figures move with their load (see the load averages); the ratios compare the two sides measured in the same rounds.',
-      'District is not a filter of the gateway\'s API (OpenG2P\'s `district` is not mapped), so it is not measured.',
+      "The machine has 2 cores shared with four other engineers' runs: absolute figures move with their load (see the load averages); the ratios compare the two sides measured in the same rounds.",
+      "District is not a filter of the gateway's API (OpenG2P's `district` is not mapped), so it is not measured.",
     ],
   };
 }

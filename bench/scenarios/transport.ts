@@ -36,7 +36,12 @@ function registrants(count: number): Array<Record<string, unknown>> {
 
 function jsonReply(records: unknown[]): HttpReply {
   // Odoo's json.dumps puts a space after ':' and ','; the shape, not the whitespace, matters here.
-  return { status: 200, contentType: 'application/json; charset=utf-8', setSessionId: undefined, text: JSON.stringify({ jsonrpc: '2.0', id: 1, result: records }) };
+  return {
+    status: 200,
+    contentType: 'application/json; charset=utf-8',
+    setSessionId: undefined,
+    text: JSON.stringify({ jsonrpc: '2.0', id: 1, result: records }),
+  };
 }
 
 function xmlReply(records: unknown[]): HttpReply {
@@ -91,7 +96,8 @@ export async function transportScenario(options: BenchOptions): Promise<Scenario
   const minRatio = Math.min(...perRecord.map((p) => p.xml / p.json));
   return {
     title: '3. Transport: decoding search_read results, XML-RPC vs JSON-RPC',
-    method: 'CPU time (user+system, process.cpuUsage) per decode with the transports\' own decoders, divided by the record count; same records, bodies prepared beforehand.',
+    method:
+      "CPU time (user+system, process.cpuUsage) per decode with the transports' own decoders, divided by the record count; same records, bodies prepared beforehand.",
     tables: [rows],
     verdicts: [
       {

@@ -65,7 +65,11 @@ export async function writesScenario(options: BenchOptions): Promise<ScenarioRep
         ],
       ],
       verdicts: [
-        { target: 'batch uses a constant number of Odoo calls (one create + one read back)', met: batch.calls <= 2, evidence: `${batch.calls} calls for ${count} individuals` },
+        {
+          target: 'batch uses a constant number of Odoo calls (one create + one read back)',
+          met: batch.calls <= 2,
+          evidence: `${batch.calls} calls for ${count} individuals`,
+        },
         { target: 'batch is faster than single creates', met: ratio > 1, evidence: `singles take ${fixed(ratio, 1)}× the batch's wall time` },
       ],
     };

@@ -47,8 +47,13 @@ export function householdSizes(plan: BulkPlan): number[] {
   let total = sizes.reduce((a, b) => a + b, 0);
   const target = Math.min(plan.individuals, plan.households * 8);
   for (let h = 0; total !== target; h = (h + 1) % sizes.length) {
-    if (total < target && sizes[h]! < 8) { sizes[h]! += 1; total += 1; }
-    else if (total > target && sizes[h]! > 1) { sizes[h]! -= 1; total -= 1; }
+    if (total < target && sizes[h]! < 8) {
+      sizes[h]! += 1;
+      total += 1;
+    } else if (total > target && sizes[h]! > 1) {
+      sizes[h]! -= 1;
+      total -= 1;
+    }
   }
   return sizes;
 }
@@ -103,7 +108,10 @@ export async function bulkInsert(db: PoolClient, plan: BulkPlan, reference: Refe
   const sizes = householdSizes(plan);
   const firsts: number[] = [];
   let inHouseholds = 0;
-  for (const size of sizes) { firsts.push(inHouseholds); inHouseholds += size; }
+  for (const size of sizes) {
+    firsts.push(inHouseholds);
+    inHouseholds += size;
+  }
 
   await db.query('SET LOCAL synchronous_commit = off');
   await db.query('SET LOCAL max_parallel_workers_per_gather = 0');
@@ -120,7 +128,9 @@ export async function bulkInsert(db: PoolClient, plan: BulkPlan, reference: Refe
 
   await step('plan', async () => {
     await db.query(`CREATE TEMP TABLE seed_household ON COMMIT DROP AS SELECT * FROM unnest($1::int[], $2::int[], $3::int[]) AS x(h, size, first)`, [
-      sizes.map((_, h) => h), sizes, firsts,
+      sizes.map((_, h) => h),
+      sizes,
+      firsts,
     ]);
     const householdOf = `SELECT h, first + k AS i, k AS pos FROM seed_household, generate_series(0, size - 1) k
       UNION ALL SELECT NULL, i, NULL FROM generate_series(${inHouseholds}, ${plan.individuals - 1}) i`;
@@ -147,13 +157,16 @@ export async function bulkInsert(db: PoolClient, plan: BulkPlan, reference: Refe
 
   const nowUtc = `(now() AT TIME ZONE 'UTC')`;
   // Created on its registration day, last written at some time between then and now.
-  const created = (key: string, registration: string, salt: number) => `(${registration}::timestamp + make_interval(secs => floor(${U(key, salt, s)} * 86399)::int))`;
+  const created = (key: string, registration: string, salt: number) =>
+    `(${registration}::timestamp + make_interval(secs => floor(${U(key, salt, s)} * 86399)::int))`;
   const written = (key: string, createdAt: string, salt: number) => `(${createdAt} + (${nowUtc} - ${createdAt}) * ${U(key, salt, s)})`;
   const params = {
     families: `ARRAY[${FAMILY_NAMES.map(literal).join(', ')}]::text[]`,
     female: `ARRAY[${GIVEN_NAMES_FEMALE.map(literal).join(', ')}]::text[]`,
     male: `ARRAY[${GIVEN_NAMES_MALE.map(literal).join(', ')}]::text[]`,
-    occupations: `ARRAY[${OCCUPATIONS.filter((o): o is string => typeof o === 'string' && o !== 'Student').map(literal).join(', ')}]::text[]`,
+    occupations: `ARRAY[${OCCUPATIONS.filter((o): o is string => typeof o === 'string' && o !== 'Student')
+      .map(literal)
+      .join(', ')}]::text[]`,
     districts: `ARRAY[${reference.districts.join(', ')}]::int[]`,
   };
 
@@ -228,8 +241,12 @@ export async function bulkInsert(db: PoolClient, plan: BulkPlan, reference: Refe
     const isHousehold = `${U('g.h', 25, s)} < 0.8`;
     const family = pickFrom(params.families, U('g.h', 11, s));
     const name = `CASE WHEN ${isHousehold} THEN 'Household ' ELSE 'Family ' END || ${family} || ' ' || (g.h + 1)`;
-    return cloneInsert(db, 'res_partner', templates.group,
-      `(SELECT h, min(registered) AS registered, count(*) FILTER (WHERE pos = 0 OR NOT (${U('i', 26, s)} < 0.05)) AS members FROM seed_person WHERE h IS NOT NULL GROUP BY h) g`, {
+    return cloneInsert(
+      db,
+      'res_partner',
+      templates.group,
+      `(SELECT h, min(registered) AS registered, count(*) FILTER (WHERE pos = 0 OR NOT (${U('i', 26, s)} < 0.05)) AS members FROM seed_person WHERE h IS NOT NULL GROUP BY h) g`,
+      {
         id: `${firstGroup} + g.h`,
         commercial_partner_id: `${firstGroup} + g.h`,
         name,
@@ -242,7 +259,8 @@ export async function bulkInsert(db: PoolClient, plan: BulkPlan, reference: Refe
         create_date: createdAt,
         force_recompute_canary: createdAt,
         write_date: written('g.h', createdAt, 28),
-      });
+      },
+    );
   });
 
   await step('memberships', async () => {

@@ -33,19 +33,34 @@ export async function ensureReference(odoo: OdooClient): Promise<Reference> {
 }
 
 export async function seededAlready(odoo: OdooClient): Promise<boolean> {
-  return (await odoo.searchCount('res.partner', [['family_name', '=', TEMPLATE_FAMILY], ['active', 'in', [true, false]]])) > 0;
+  return (
+    (await odoo.searchCount('res.partner', [
+      ['family_name', '=', TEMPLATE_FAMILY],
+      ['active', 'in', [true, false]],
+    ])) > 0
+  );
 }
 
 /** One individual with an ID and a phone, and one household with that individual as Head, made by Odoo's ORM. */
 export async function createTemplates(odoo: OdooClient, reference: Reference): Promise<Templates> {
   const individual = await odoo.create('res.partner', {
-    name: `${TEMPLATE_FAMILY.toUpperCase()}, AMARA`, family_name: TEMPLATE_FAMILY, given_name: 'Amara', is_registrant: true, is_group: false,
-    gender: 'Female', birthdate: '1980-01-01', registration_date: '2000-01-01',
+    name: `${TEMPLATE_FAMILY.toUpperCase()}, AMARA`,
+    family_name: TEMPLATE_FAMILY,
+    given_name: 'Amara',
+    is_registrant: true,
+    is_group: false,
+    gender: 'Female',
+    birthdate: '1980-01-01',
+    registration_date: '2000-01-01',
     reg_ids: [[0, 0, { id_type: reference.nationalId, value: '7000000000', status: 'valid' }]],
     phone_number_ids: [[0, 0, { phone_no: '+254700000000', date_collected: '2000-01-01' }]],
   });
   const group = await odoo.create('res.partner', {
-    name: `Household ${TEMPLATE_FAMILY} 0`, is_registrant: true, is_group: true, kind: reference.household, registration_date: '2000-01-01',
+    name: `Household ${TEMPLATE_FAMILY} 0`,
+    is_registrant: true,
+    is_group: true,
+    kind: reference.household,
+    registration_date: '2000-01-01',
   });
   const membership = await odoo.create('g2p.group.membership', { group, individual, kind: [[6, 0, [reference.head]]], start_date: '2000-01-01 08:00:00' });
   const [record] = await odoo.read('res.partner', [individual], ['reg_ids', 'phone_number_ids']);

@@ -101,7 +101,10 @@ export async function seedOrRestore(options: SeedOptions, log: SeedLog): Promise
 
   async function verify(odoo: OdooClient, result: Awaited<ReturnType<typeof bulkInsert>>): Promise<void> {
     const { first, last } = result.groupIds;
-    const samples = Array.from({ length: Math.min(options.verify, options.households) }, (_, k) => first + Math.floor(((k + 0.5) * (last - first + 1)) / Math.max(1, Math.min(options.verify, options.households))));
+    const samples = Array.from(
+      { length: Math.min(options.verify, options.households) },
+      (_, k) => first + Math.floor(((k + 0.5) * (last - first + 1)) / Math.max(1, Math.min(options.verify, options.households))),
+    );
     let differences = 0;
     for (const groupId of samples) {
       const found = await compareHousehold(odoo, groupId);

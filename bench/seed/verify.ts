@@ -8,7 +8,8 @@ import type { OdooClient, OdooRecord } from '../../src/odoo/index.js';
  * seeding user on a seeded record; on a group the ORM made it is whoever wrote last, the user or
  * OpenG2P's recompute running as OdooBot.
  */
-const ALWAYS_DIFFERENT = /^(id|display_name|create_date|write_date|write_uid|__last_update|force_recompute_canary|commercial_partner_id|message_.*|activity_.*|has_message|website_message_ids|rating_ids|starred|age)$/;
+const ALWAYS_DIFFERENT =
+  /^(id|display_name|create_date|write_date|write_uid|__last_update|force_recompute_canary|commercial_partner_id|message_.*|activity_.*|has_message|website_message_ids|rating_ids|starred|age)$/;
 
 export interface Difference {
   record: string;
@@ -36,7 +37,14 @@ async function readableFields(odoo: OdooClient, model: string): Promise<{ plain:
  * points at by their place in `aliases` (the seeded record and its ORM twin then read alike) and
  * its one-to-many children by their own contents.
  */
-async function describe(odoo: OdooClient, model: string, id: number, aliases: Map<number, string>, cache: Map<string, Awaited<ReturnType<typeof readableFields>>>, depth = 0): Promise<Record<string, unknown>> {
+async function describe(
+  odoo: OdooClient,
+  model: string,
+  id: number,
+  aliases: Map<number, string>,
+  cache: Map<string, Awaited<ReturnType<typeof readableFields>>>,
+  depth = 0,
+): Promise<Record<string, unknown>> {
   const fields = cache.get(model) ?? (await readableFields(odoo, model));
   cache.set(model, fields);
   const names = depth === 0 ? [...fields.plain, ...Object.keys(fields.children)] : fields.plain;
@@ -60,7 +68,21 @@ async function describe(odoo: OdooClient, model: string, id: number, aliases: Ma
 }
 
 const RECREATE_FIELDS: ReadFields = {
-  individual: ['name', 'family_name', 'given_name', 'is_registrant', 'is_group', 'gender', 'birthdate', 'registration_date', 'district', 'occupation', 'civil_status', 'income', 'active'],
+  individual: [
+    'name',
+    'family_name',
+    'given_name',
+    'is_registrant',
+    'is_group',
+    'gender',
+    'birthdate',
+    'registration_date',
+    'district',
+    'occupation',
+    'civil_status',
+    'income',
+    'active',
+  ],
   group: ['name', 'is_registrant', 'is_group', 'kind', 'registration_date', 'district', 'active'],
   regId: ['id_type', 'value', 'status', 'expiry_date'],
   phone: ['phone_no', 'date_collected'],
@@ -82,10 +104,15 @@ function valuesOf(record: OdooRecord, fields: string[]): Record<string, unknown>
 export async function compareHousehold(odoo: OdooClient, groupId: number): Promise<Difference[]> {
   const context = { active_test: false };
   const [group] = await odoo.read('res.partner', [groupId], [...RECREATE_FIELDS.group!, 'group_membership_ids'], { context });
-  const memberships = await odoo.read('g2p.group.membership', oldestFirst(group!.group_membership_ids), ['individual', ...RECREATE_FIELDS.membership!], { context });
+  const memberships = await odoo.read('g2p.group.membership', oldestFirst(group!.group_membership_ids), ['individual', ...RECREATE_FIELDS.membership!], {
+    context,
+  });
   const twinGroup = await odoo.create('res.partner', valuesOf(group!, RECREATE_FIELDS.group!));
   const twins: number[] = [];
-  const aliases = new Map<number, string>([[groupId, 'the group'], [twinGroup, 'the group']]);
+  const aliases = new Map<number, string>([
+    [groupId, 'the group'],
+    [twinGroup, 'the group'],
+  ]);
   try {
     for (const [index, membership] of memberships.entries()) {
       const individualId = m2oId(membership.individual) as number;
@@ -99,7 +126,12 @@ export async function compareHousehold(odoo: OdooClient, groupId: number): Promi
       });
       twins.push(twin);
       aliases.set(individualId, `member ${index}`).set(twin, `member ${index}`);
-      await odoo.create('g2p.group.membership', { group: twinGroup, individual: twin, ...valuesOf(membership, RECREATE_FIELDS.membership!), kind: [[6, 0, membership.kind as number[]]] });
+      await odoo.create('g2p.group.membership', {
+        group: twinGroup,
+        individual: twin,
+        ...valuesOf(membership, RECREATE_FIELDS.membership!),
+        kind: [[6, 0, membership.kind as number[]]],
+      });
     }
     // OpenG2P counts the members from a queued job; run that recompute now, as its job runner would.
     await odoo.executeKw('res.partner', 'recompute_indicators', [[twinGroup]]);
@@ -113,7 +145,8 @@ export async function compareHousehold(odoo: OdooClient, groupId: number): Promi
       }
     };
     await compare(`group ${groupId}`, groupId, twinGroup);
-    for (const [index, membership] of memberships.entries()) await compare(`member ${m2oId(membership.individual)}`, m2oId(membership.individual) as number, twins[index]!);
+    for (const [index, membership] of memberships.entries())
+      await compare(`member ${m2oId(membership.individual)}`, m2oId(membership.individual) as number, twins[index]!);
     return differences;
   } finally {
     const twinMemberships = await odoo.search('g2p.group.membership', [['group', '=', twinGroup]]);
@@ -128,12 +161,22 @@ export async function compareHousehold(odoo: OdooClient, groupId: number): Promi
 }
 
 /** The same registrant through OpenG2P's own REST module, which reads it with Odoo's ORM. */
-export async function readThroughModule(url: string, login: string, password: string, id: number, kind: 'individual' | 'group'): Promise<{ status: number; body: unknown }> {
+export async function readThroughModule(
+  url: string,
+  login: string,
+  password: string,
+  id: number,
+  kind: 'individual' | 'group',
+): Promise<{ status: number; body: unknown }> {
   const response = await fetch(`${url}/api/v1/registry/${kind}/${id}`, {
     headers: { authorization: `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}` },
   });
   const text = await response.text();
   let body: unknown = text;
-  try { body = JSON.parse(text); } catch { /* the status says what went wrong */ }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* the status says what went wrong */
+  }
   return { status: response.status, body };
 }

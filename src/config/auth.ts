@@ -116,7 +116,11 @@ export const authSchema = z
     postImpliesGet: z.boolean().default(false),
     /** Path of the claims-to-roles mapping, relative to the config file's folder. */
     rolesFile: z.string().default('roles.yaml'),
-    jwksCacheTtlMs: z.number().int().positive().default(10 * 60_000),
+    jwksCacheTtlMs: z
+      .number()
+      .int()
+      .positive()
+      .default(10 * 60_000),
     /**
      * A token whose `kid` is not in the cached JWKS triggers a refetch (key rotation), but at
      * most once per this interval, so a flood of made-up kids cannot hammer the issuer.

@@ -17,7 +17,15 @@ const senderSchema = z
     callbackUrl: z
       .string()
       .url()
-      .refine((u) => /^https?:$/.test(new URL(u).protocol) && new URL(u).username === '' && new URL(u).password === '' && new URL(u).search === '' && new URL(u).hash === '', 'an http(s) URL without user, password, query or fragment')
+      .refine(
+        (u) =>
+          /^https?:$/.test(new URL(u).protocol) &&
+          new URL(u).username === '' &&
+          new URL(u).password === '' &&
+          new URL(u).search === '' &&
+          new URL(u).hash === '',
+        'an http(s) URL without user, password, query or fragment',
+      )
       .optional(),
   })
   .strict();
@@ -58,7 +66,10 @@ export const dciSettingsSchema = z
   .object({
     enabled: z.boolean().default(true),
     /** The search is served at `/registry/sync/search` and again under this prefix. */
-    prefix: z.string().regex(/^\/[a-z0-9/_-]*[a-z0-9]$/).default('/dci'),
+    prefix: z
+      .string()
+      .regex(/^\/[a-z0-9/_-]*[a-z0-9]$/)
+      .default('/dci'),
     /** This registry's id: `sender_id` of responses and the first part of its signatures' `kidId`. */
     registryId: z.string().min(1).default('g2p-social-registry'),
     /** DCI identifier type -> OpenG2P ID type name (g2p.id.type). The first key naming a type is used on output. */
@@ -85,7 +96,10 @@ export const dciSettingsSchema = z
     requireSignatureByDefault: z.boolean().default(false),
     /** The gateway's own Ed25519 private key (PKCS#8 PEM): responses are signed when set. */
     signingKey: secretSchema.optional(),
-    keyId: z.string().regex(/^[^|"]+$/).default('gateway-key-1'),
+    keyId: z
+      .string()
+      .regex(/^[^|"]+$/)
+      .default('gateway-key-1'),
     async: asyncSchema.prefault({}),
     /** `/registry/subscribe`: registry changes notified to senders' callbacks (served only with `events.enabled`). */
     subscriptions: z

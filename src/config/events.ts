@@ -18,7 +18,10 @@ export type EventType = (typeof EVENT_TYPES)[number];
 const httpUrl = z
   .string()
   .url()
-  .refine((u) => /^https?:$/.test(new URL(u).protocol) && new URL(u).username === '' && new URL(u).password === '' && new URL(u).hash === '', 'an http(s) URL without user, password or fragment');
+  .refine(
+    (u) => /^https?:$/.test(new URL(u).protocol) && new URL(u).username === '' && new URL(u).password === '' && new URL(u).hash === '',
+    'an http(s) URL without user, password or fragment',
+  );
 
 /** Webhook secrets: Standard Webhooks' `whsec_<base64>`, or any other string of 24+ characters (used as UTF-8 bytes). */
 export const webhookSecretSchema = secretSchema.refine((s) => s.length >= 24, 'at least 24 characters');

@@ -112,4 +112,3 @@ function has(data: unknown, path: PropertyKey[]): boolean {
   }
   return true;
 }
-

@@ -77,21 +77,29 @@ export function loadConfig({ env, cwd }: LoadConfigOptions): Config {
     throw new ConfigError(['no Odoo is configured (odoo.url / ODOO_URL) and sandbox mode is refused when NODE_ENV=production']);
   }
   if (nodeEnv === 'production' && parsed.auth.issuers.some((i) => i.secret !== undefined)) {
-    throw new ConfigError([`${layers.locate(['auth', 'issuers'])}: auth.issuers: shared-secret issuers are for development and sandbox only; use publicKeys or jwksUrl when NODE_ENV=production`]);
+    throw new ConfigError([
+      `${layers.locate(['auth', 'issuers'])}: auth.issuers: shared-secret issuers are for development and sandbox only; use publicKeys or jwksUrl when NODE_ENV=production`,
+    ]);
   }
   const tokens = parsed.auth.clientCredentials;
   if (nodeEnv === 'production' && Object.keys(tokens.clients).length > 0 && tokens.signingKeys === undefined) {
-    throw new ConfigError([`${layers.locate(['auth', 'clientCredentials'])}: auth.clientCredentials: clients are listed but no signingKeys are set; a key made at start-up is refused when NODE_ENV=production (tokens would die with the process and differ between replicas)`]);
+    throw new ConfigError([
+      `${layers.locate(['auth', 'clientCredentials'])}: auth.clientCredentials: clients are listed but no signingKeys are set; a key made at start-up is refused when NODE_ENV=production (tokens would die with the process and differ between replicas)`,
+    ]);
   }
   const rolesFile = resolve(layers.dirOf(['auth', 'rolesFile']), parsed.auth.rolesFile);
   let rolesText: string;
   try {
     rolesText = readFileSync(rolesFile, 'utf8');
   } catch (err) {
-    throw new ConfigError([`${layers.locate(['auth', 'rolesFile'])}: auth.rolesFile: cannot read the roles file ${rolesFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new ConfigError([
+      `${layers.locate(['auth', 'rolesFile'])}: auth.rolesFile: cannot read the roles file ${rolesFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
   }
   const roles = parseRolesFile({ name: parsed.auth.rolesFile, text: rolesText });
-  const endpointSources = parsed.endpoints.map((_, i) => declarationSource(layers.fileOf(['endpoints', i]), layers.data, (path) => layers.lineOf(path), ['endpoints', i]));
+  const endpointSources = parsed.endpoints.map((_, i) =>
+    declarationSource(layers.fileOf(['endpoints', i]), layers.data, (path) => layers.lineOf(path), ['endpoints', i]),
+  );
   const endpoints = [...parsed.endpoints];
   if (parsed.endpointsFile) {
     const fromFile = loadEndpointsFile(parsed.endpointsFile, resolve(layers.dirOf(['endpointsFile']), parsed.endpointsFile));

@@ -8,9 +8,14 @@ export type RoleRule = z.infer<typeof ruleSchema>;
 const rolesFileSchema = z
   .object({
     roles: z
-      .record(z.string(), z.array(ruleSchema, { error: 'expected a list of rules (lines starting with "- claim:")' }).min(1, 'a role needs at least one rule'), {
-        error: (issue) => (issue.input === undefined ? 'missing: the file must map role names to rules under "roles:"' : 'expected a mapping of role names to rules'),
-      })
+      .record(
+        z.string(),
+        z.array(ruleSchema, { error: 'expected a list of rules (lines starting with "- claim:")' }).min(1, 'a role needs at least one rule'),
+        {
+          error: (issue) =>
+            issue.input === undefined ? 'missing: the file must map role names to rules under "roles:"' : 'expected a mapping of role names to rules',
+        },
+      )
       .superRefine((roles, ctx) => {
         for (const name of Object.keys(roles)) {
           if (!(ROLES as readonly string[]).includes(name)) {

@@ -25,7 +25,9 @@ const proxyAddress = z.string().trim().refine(isProxyAddress, 'must be an IP add
  */
 const trustProxySchema = z.union([
   z.literal(false),
-  z.literal(true).refine(() => false, 'true would trust every peer (clients could pick their own address): give the proxies\' addresses/CIDRs or the number of hops'),
+  z
+    .literal(true)
+    .refine(() => false, "true would trust every peer (clients could pick their own address): give the proxies' addresses/CIDRs or the number of hops"),
   z.number().int().min(1).max(10),
   z.array(proxyAddress).min(1),
   proxyAddress,
@@ -40,9 +42,7 @@ export const odooSchema = odooSettingsSchema
      * Odoo accounts the gateway acts as. `default` serves every role unless a role has its
      * own account (defence in depth: Odoo's access rules then apply as a second wall).
      */
-    accounts: z
-      .object({ default: account, read: account.optional(), write: account.optional() })
-      .strict(),
+    accounts: z.object({ default: account, read: account.optional(), write: account.optional() }).strict(),
   })
   .strict();
 
@@ -127,7 +127,11 @@ export const configSchema = z
     failedAuth: z
       .object({
         enabled: z.boolean().default(true),
-        windowMs: z.number().int().positive().default(15 * 60_000),
+        windowMs: z
+          .number()
+          .int()
+          .positive()
+          .default(15 * 60_000),
         maxPerAddress: z.number().int().positive().default(50),
         maxPerIdentity: z.number().int().positive().default(10),
       })
@@ -142,7 +146,10 @@ export const configSchema = z
         /** redis://[user:password@]host:port[/db] or rediss:// (TLS). Also REDIS_URL / REDIS_URL_FILE. */
         url: secretSchema.regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
         /** Put before every key, so one Redis can serve several registries. */
-        keyPrefix: z.string().regex(/^[A-Za-z0-9:_.-]*$/).default('g2p:'),
+        keyPrefix: z
+          .string()
+          .regex(/^[A-Za-z0-9:_.-]*$/)
+          .default('g2p:'),
         connectTimeoutMs: z.number().int().positive().default(2_000),
         /** A command not answered in this time fails (the request needing it is refused with 503). */
         commandTimeoutMs: z.number().int().positive().default(1_000),
@@ -164,9 +171,18 @@ export const configSchema = z
       .object({
         enabled: z.boolean().default(false),
         /** Memory the cached representations may take (bytes of their JSON), least recently used evicted first. */
-        maxBytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(64 * 1024 * 1024),
         /** No cached answer is older than this, whatever else holds. */
-        maxAgeMs: z.number().int().min(100).max(24 * 3600_000).default(300_000),
+        maxAgeMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(24 * 3600_000)
+          .default(300_000),
       })
       .strict()
       .prefault({}),
@@ -185,7 +201,10 @@ export const configSchema = z
     compat: z
       .object({
         enabled: z.boolean().default(true),
-        prefix: z.string().regex(/^\/[a-z0-9/_-]*[a-z0-9]$/).default('/api/v1/registry'),
+        prefix: z
+          .string()
+          .regex(/^\/[a-z0-9/_-]*[a-z0-9]$/)
+          .default('/api/v1/registry'),
         /** As api.uniqueIdTypes, for the compatibility routes; none by default, as OpenG2P's module. */
         uniqueIdTypes: z.array(z.string().min(1)).default([]),
         basicAuth: z
@@ -211,7 +230,10 @@ export const configSchema = z
     endpointsFile: z.string().min(1).optional(),
     api: z
       .object({
-        prefix: z.string().regex(/^\/[a-z0-9/_-]*[a-z0-9]$/).default('/api/v1'),
+        prefix: z
+          .string()
+          .regex(/^\/[a-z0-9/_-]*[a-z0-9]$/)
+          .default('/api/v1'),
         defaultPageSize: z.number().int().positive().default(50),
         maxPageSize: z.number().int().positive().max(1000).default(500),
         /**
@@ -226,7 +248,11 @@ export const configSchema = z
          * refused with 409 naming the holder (OpenG2P itself allows it and deduplicates later).
          */
         uniqueIdTypes: z.array(z.string().min(1)).default(['National ID']),
-        idempotencyTtlMs: z.number().int().positive().default(24 * 3600_000),
+        idempotencyTtlMs: z
+          .number()
+          .int()
+          .positive()
+          .default(24 * 3600_000),
         /**
          * Sync (`sort=updated_at`) only delivers records whose write_date second ended at least this
          * long ago, so no later write can still land in a second a cursor has passed (clock skew,

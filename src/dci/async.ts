@@ -12,7 +12,6 @@ import type { DciSubscriptionStore } from './subscription-store.js';
 import type { ClaimedJob, DciTransactionStore, DeliveryJob, SearchJob } from './transactions.js';
 import { transactionStatus } from './txn-status.js';
 
-
 interface Logger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
@@ -94,7 +93,14 @@ export class DciAsyncService {
       callbackUrl,
     });
     const raw = body as { header: unknown; message: unknown };
-    await this.store.enqueue({ id: randomUUID(), kind: 'search', correlationId, request: { header: raw.header, message: raw.message }, attempts: 0, dueAt: this.now() });
+    await this.store.enqueue({
+      id: randomUUID(),
+      kind: 'search',
+      correlationId,
+      request: { header: raw.header, message: raw.message },
+      attempts: 0,
+      dueAt: this.now(),
+    });
     this.kick();
     return this.messages.ack('ACK', correlationId);
   }
@@ -114,10 +120,20 @@ export class DciAsyncService {
     const envelope = this.messages.accept(body, txnStatusEnvelopeSchema, expectedSender);
     const rejection = await this.messages.headerRejection(envelope, 'txn-status');
     if (rejection) {
-      const header = this.messages.responseHeader(envelope.header, 'txn-on-status', { status: 'rjct', status_reason_code: rejection.code, status_reason_message: rejection.message, total_count: 1, completed_count: 0 });
+      const header = this.messages.responseHeader(envelope.header, 'txn-on-status', {
+        status: 'rjct',
+        status_reason_code: rejection.code,
+        status_reason_message: rejection.message,
+        total_count: 1,
+        completed_count: 0,
+      });
       return this.messages.signed({
         header,
-        message: { transaction_id: envelope.message.transaction_id, correlation_id: randomUUID(), txnstatus_response: rejectedStatus(envelope.message.txnstatus_request.txn_type, header.message_ts) },
+        message: {
+          transaction_id: envelope.message.transaction_id,
+          correlation_id: randomUUID(),
+          txnstatus_response: rejectedStatus(envelope.message.txnstatus_request.txn_type, header.message_ts),
+        },
       });
     }
     return transactionStatus(envelope, this.store, this.messages, randomUUID(), this.options.subscriptions);
@@ -244,7 +260,12 @@ export class DciAsyncService {
       const reason = 'The registry could not be reached to run this search; send it again later.';
       const items = txn.items.map((item) => ({ ...item, timestamp: touched(), status: 'rjct' as const, status_reason_message: reason }));
       answer = this.messages.signed({
-        header: this.messages.responseHeader(envelope.header, 'on-search', { status: 'rjct', status_reason_message: reason, total_count: items.length, completed_count: 0 }),
+        header: this.messages.responseHeader(envelope.header, 'on-search', {
+          status: 'rjct',
+          status_reason_message: reason,
+          total_count: items.length,
+          completed_count: 0,
+        }),
         message: { transaction_id: envelope.message.transaction_id, correlation_id: job.correlationId, search_response: items },
       });
     }
@@ -258,7 +279,15 @@ export class DciAsyncService {
       delivery: { state: 'pending' as const, attempts: 0 },
     };
     // One id whenever this is tried again: the delivery is queued once.
-    const delivery: DeliveryJob = { id: randomUUID(), kind: 'deliver', correlationId: job.correlationId, url: txn.callbackUrl, body: { header: answer.header, message: answer.message }, attempts: 0, dueAt: this.now() };
+    const delivery: DeliveryJob = {
+      id: randomUUID(),
+      kind: 'deliver',
+      correlationId: job.correlationId,
+      url: txn.callbackUrl,
+      body: { header: answer.header, message: answer.message },
+      attempts: 0,
+      dueAt: this.now(),
+    };
     await this.settle(async () => {
       await this.store.updateTransaction(job.correlationId, answered);
       // The delivery job is queued before the search job is done: a crash in between delivers twice, never not at all.
@@ -286,7 +315,11 @@ export class DciAsyncService {
     this.options.log.warn({ dci: { ...log, error: outcome.error, final } }, final ? 'dci callback failed; giving up' : 'dci callback failed; retrying');
     const retry = { ...job, attempts, dueAt: this.now() + this.backoff(attempts) };
     await this.settle(async () => {
-      if (correlationId) await this.store.updateTransaction(correlationId, { delivery: { state: final ? 'failed' : 'pending', attempts, lastError: outcome.error }, updatedAt: at });
+      if (correlationId)
+        await this.store.updateTransaction(correlationId, {
+          delivery: { state: final ? 'failed' : 'pending', attempts, lastError: outcome.error },
+          updatedAt: at,
+        });
       if (final) await this.store.complete(job);
       else await this.store.reschedule(retry);
     });

@@ -39,13 +39,38 @@ interface AttributeDef {
  * record shapes, as `demographic_info.person.sex` in the samples).
  */
 const BUILT_IN: AttributeDef[] = [
-  { names: ['birth_date', 'birthdate', 'dob', 'demographic_info.birth_date', 'demographic_info.person.birth_date'], entity: 'Member', source: { kind: 'field', field: 'birthdate', type: 'date' }, sort: { field: 'birthdate' } },
+  {
+    names: ['birth_date', 'birthdate', 'dob', 'demographic_info.birth_date', 'demographic_info.person.birth_date'],
+    entity: 'Member',
+    source: { kind: 'field', field: 'birthdate', type: 'date' },
+    sort: { field: 'birthdate' },
+  },
   { names: ['sex', 'gender', 'demographic_info.sex', 'demographic_info.person.sex'], entity: 'Member', source: { kind: 'sex' }, sort: { field: 'gender' } },
   { names: ['age'], entity: 'Member', source: { kind: 'age' }, sort: { field: 'birthdate', reversed: true } },
-  { names: ['surname', 'family_name', 'name.surname', 'demographic_info.name.surname', 'demographic_info.person.name.surname'], entity: 'Member', source: { kind: 'field', field: 'family_name', type: 'string' }, sort: { field: 'family_name' } },
-  { names: ['given_name', 'first_name', 'name.given_name', 'demographic_info.name.given_name', 'demographic_info.person.name.given_name'], entity: 'Member', source: { kind: 'field', field: 'given_name', type: 'string' }, sort: { field: 'given_name' } },
-  { names: ['second_name', 'addl_name', 'name.second_name', 'demographic_info.name.second_name'], entity: 'Member', source: { kind: 'field', field: 'addl_name', type: 'string' }, sort: { field: 'addl_name' } },
-  { names: ['marital_status', 'civil_status'], entity: 'Member', source: { kind: 'field', field: 'civil_status', type: 'string' }, sort: { field: 'civil_status' } },
+  {
+    names: ['surname', 'family_name', 'name.surname', 'demographic_info.name.surname', 'demographic_info.person.name.surname'],
+    entity: 'Member',
+    source: { kind: 'field', field: 'family_name', type: 'string' },
+    sort: { field: 'family_name' },
+  },
+  {
+    names: ['given_name', 'first_name', 'name.given_name', 'demographic_info.name.given_name', 'demographic_info.person.name.given_name'],
+    entity: 'Member',
+    source: { kind: 'field', field: 'given_name', type: 'string' },
+    sort: { field: 'given_name' },
+  },
+  {
+    names: ['second_name', 'addl_name', 'name.second_name', 'demographic_info.name.second_name'],
+    entity: 'Member',
+    source: { kind: 'field', field: 'addl_name', type: 'string' },
+    sort: { field: 'addl_name' },
+  },
+  {
+    names: ['marital_status', 'civil_status'],
+    entity: 'Member',
+    source: { kind: 'field', field: 'civil_status', type: 'string' },
+    sort: { field: 'civil_status' },
+  },
   { names: ['occupation'], entity: 'Member', source: { kind: 'field', field: 'occupation', type: 'string' }, sort: { field: 'occupation' } },
   { names: ['name', 'full_name', 'group_name'], entity: 'both', source: { kind: 'field', field: 'name', type: 'string' }, sort: { field: 'name' } },
   { names: ['registration_date'], entity: 'both', source: { kind: 'field', field: 'registration_date', type: 'date' }, sort: { field: 'registration_date' } },
@@ -68,7 +93,12 @@ export class AttributeCatalog {
     // Identifier types are attributes too: `{"UIN": {"$eq": "123"}}`, predicate `UIN eq 123`.
     for (const [dciType, idTypeName] of Object.entries(settings.idTypes)) add({ names: [dciType], entity: 'both', source: { kind: 'identifier', idTypeName } });
     for (const [name, extra] of Object.entries(settings.extraAttributes)) {
-      add({ names: [name], entity: extra.entity, source: { kind: 'field', field: extra.odooField, type: extra.type }, ...(extra.sortable ? { sort: { field: extra.odooField } } : {}) });
+      add({
+        names: [name],
+        entity: extra.entity,
+        source: { kind: 'field', field: extra.odooField, type: extra.type },
+        ...(extra.sortable ? { sort: { field: extra.odooField } } : {}),
+      });
     }
   }
 

@@ -25,11 +25,22 @@ export interface RegistryLookups {
 }
 
 const ODOO_OPERATORS: Record<Operator, string> = {
-  eq: '=', ne: '!=', gt: '>', gte: '>=', lt: '<', lte: '<=', in: 'in', nin: 'not in', contains: 'ilike',
+  eq: '=',
+  ne: '!=',
+  gt: '>',
+  gte: '>=',
+  lt: '<',
+  lte: '<=',
+  in: 'in',
+  nin: 'not in',
+  contains: 'ilike',
 };
 
 export function baseDomain(entity: Entity): Domain {
-  return [['is_registrant', '=', true], ['is_group', '=', entity === 'Group']];
+  return [
+    ['is_registrant', '=', true],
+    ['is_group', '=', entity === 'Group'],
+  ];
 }
 
 export interface CompileContext {
@@ -117,12 +128,18 @@ function compileAge(operator: Operator, value: unknown, name: string, today: str
   const bornAfter = (n: number): Term => ['birthdate', '>', yearsBefore(today, n)];
   const exactly = (n: number): Domain => ['&', bornBy(n), bornAfter(n + 1)];
   switch (operator) {
-    case 'gte': return [bornBy(years(value))];
-    case 'gt': return [bornBy(years(value) + 1)];
-    case 'lt': return [bornAfter(years(value))];
-    case 'lte': return [bornAfter(years(value) + 1)];
-    case 'eq': return exactly(years(value));
-    case 'ne': return ['!', ...exactly(years(value))];
+    case 'gte':
+      return [bornBy(years(value))];
+    case 'gt':
+      return [bornBy(years(value) + 1)];
+    case 'lt':
+      return [bornAfter(years(value))];
+    case 'lte':
+      return [bornAfter(years(value) + 1)];
+    case 'eq':
+      return exactly(years(value));
+    case 'ne':
+      return ['!', ...exactly(years(value))];
     case 'in':
     case 'nin': {
       const values = listOf(value, name).map(years);
@@ -155,15 +172,48 @@ async function compileGroupSize(operator: Operator, value: unknown, name: string
   };
   let test: (n: number) => boolean;
   switch (operator) {
-    case 'eq': { const v = size(value); test = (n) => n === v; break; }
-    case 'ne': { const v = size(value); test = (n) => n !== v; break; }
-    case 'gt': { const v = size(value); test = (n) => n > v; break; }
-    case 'gte': { const v = size(value); test = (n) => n >= v; break; }
-    case 'lt': { const v = size(value); test = (n) => n < v; break; }
-    case 'lte': { const v = size(value); test = (n) => n <= v; break; }
-    case 'in': { const vs = new Set(listOf(value, name).map(size)); test = (n) => vs.has(n); break; }
-    case 'nin': { const vs = new Set(listOf(value, name).map(size)); test = (n) => !vs.has(n); break; }
-    case 'contains': throw rejectFilter(`$contains does not apply to ${name}.`);
+    case 'eq': {
+      const v = size(value);
+      test = (n) => n === v;
+      break;
+    }
+    case 'ne': {
+      const v = size(value);
+      test = (n) => n !== v;
+      break;
+    }
+    case 'gt': {
+      const v = size(value);
+      test = (n) => n > v;
+      break;
+    }
+    case 'gte': {
+      const v = size(value);
+      test = (n) => n >= v;
+      break;
+    }
+    case 'lt': {
+      const v = size(value);
+      test = (n) => n < v;
+      break;
+    }
+    case 'lte': {
+      const v = size(value);
+      test = (n) => n <= v;
+      break;
+    }
+    case 'in': {
+      const vs = new Set(listOf(value, name).map(size));
+      test = (n) => vs.has(n);
+      break;
+    }
+    case 'nin': {
+      const vs = new Set(listOf(value, name).map(size));
+      test = (n) => !vs.has(n);
+      break;
+    }
+    case 'contains':
+      throw rejectFilter(`$contains does not apply to ${name}.`);
   }
   const counts = await lookups.activeMemberCounts();
   const holdsForEmpty = test(0);
@@ -189,7 +239,8 @@ function convertScalar(value: unknown, type: 'string' | 'number' | 'date' | 'dat
   switch (type) {
     case 'string':
       // Text Odoo cannot store cannot match anything, and over XML-RPC it would fault the whole search.
-      if (typeof value === 'string' && !isStorableText(value)) throw rejectFilter(`The value for ${name} contains a control character or an unpaired surrogate.`);
+      if (typeof value === 'string' && !isStorableText(value))
+        throw rejectFilter(`The value for ${name} contains a control character or an unpaired surrogate.`);
       if (typeof value === 'string' || typeof value === 'number') return String(value);
       break;
     case 'number':

@@ -8,7 +8,13 @@ import { z } from 'zod';
  */
 
 /** An integer, or a string of digits: the samples send `total_count: "1"`. */
-export const integerLike = z.union([z.number().int(), z.string().regex(/^\s*-?\d+\s*$/).transform((s) => Number.parseInt(s, 10))]);
+export const integerLike = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^\s*-?\d+\s*$/)
+    .transform((s) => Number.parseInt(s, 10)),
+]);
 
 const isoDatetime = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date-time');
 
@@ -70,7 +76,16 @@ const expressionSchema = z.object({
 /** A predicate list item; the samples send `seq_num: ""`, `condition: ""` and `expression2: ""` for "none". */
 export const predicateSchema = z
   .object({
-    seq_num: z.union([z.number(), z.literal(''), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)]).optional(),
+    seq_num: z
+      .union([
+        z.number(),
+        z.literal(''),
+        z
+          .string()
+          .regex(/^\d+(\.\d+)?$/)
+          .transform(Number),
+      ])
+      .optional(),
     expression1: expressionSchema,
     condition: z.union([z.enum(['and', 'or', 'not']), z.literal('')]).optional(),
     expression2: z.union([expressionSchema, z.literal('')]).optional(),
@@ -173,9 +188,7 @@ export const searchResponseItemSchema = z.object({
   status_reason_code: z.enum(SEARCH_REASON_CODES).optional(),
   status_reason_message: z.string().max(999).optional(),
   data: z.object({ version: z.string().optional(), reg_records: z.array(z.record(z.string(), z.unknown())) }).optional(),
-  pagination: z
-    .object({ page_size: z.number().int(), page_number: z.number().int(), total_count: z.number().int() })
-    .optional(),
+  pagination: z.object({ page_size: z.number().int(), page_number: z.number().int(), total_count: z.number().int() }).optional(),
   locale: locale.optional(),
 });
 

@@ -4,7 +4,10 @@ import { SearchRejection } from './rejection.js';
 
 /** A lookup that found more rows than it may read: refused rather than read whole (and its ids sent back to Odoo). */
 const tooManyRows = (what: string, maxRows: number) =>
-  new SearchRejection('rjct.search.too_many_records_found', `The ${what} condition matches more than ${maxRows} records (dci.maxLookupRows): narrow the search.`);
+  new SearchRejection(
+    'rjct.search.too_many_records_found',
+    `The ${what} condition matches more than ${maxRows} records (dci.maxLookupRows): narrow the search.`,
+  );
 
 /**
  * The lookups query compilation needs, over one Odoo account, each reading at most `maxRows`
@@ -18,7 +21,10 @@ export function odooLookups(client: OdooClient, maxRows: number, signal?: AbortS
     async registrantsWithId(idTypeName, operator, value) {
       const ids = await client.searchRead<{ id: number; partner_id: [number, string] | false }>(
         'g2p.reg.id',
-        [['id_type.name', '=', idTypeName], ['value', operator, value]],
+        [
+          ['id_type.name', '=', idTypeName],
+          ['value', operator, value],
+        ],
         ['partner_id'],
         options,
       );

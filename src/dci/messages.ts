@@ -76,15 +76,24 @@ export class DciMessages {
   }
 
   /** Header-level reasons to refuse a whole message (the standard's MsgHeaderStatusReasonCode), checked before any work. */
-  async headerRejection(envelope: { header: RequestHeader; message: unknown }, action: MessageAction): Promise<{ code: HeaderReasonCode; message: string } | undefined> {
+  async headerRejection(
+    envelope: { header: RequestHeader; message: unknown },
+    action: MessageAction,
+  ): Promise<{ code: HeaderReasonCode; message: string } | undefined> {
     const { header } = envelope;
-    if (header.version !== undefined && header.version !== '' && !header.version.startsWith('1.0')) return { code: 'rjct.version.invalid', message: `Version ${header.version} is not supported (1.0.0).` };
+    if (header.version !== undefined && header.version !== '' && !header.version.startsWith('1.0'))
+      return { code: 'rjct.version.invalid', message: `Version ${header.version} is not supported (1.0.0).` };
     if (header.action !== action) return { code: 'rjct.action.invalid', message: `action must be "${action}" on this endpoint, not "${header.action}".` };
     const message = envelope.message as { search_request?: unknown[]; subscribe_request?: unknown[] };
     const items = action === 'search' ? message.search_request : action === 'subscribe' ? message.subscribe_request : undefined;
     if (items) {
-      if (header.total_count !== items.length) return { code: 'rjct.total_count.invalid', message: `header.total_count is ${header.total_count} but the message carries ${items.length} ${action} request(s).` };
-      if (items.length > this.settings.maxSearchRequests) return { code: 'rjct.total_count.limit_exceeded', message: `At most ${this.settings.maxSearchRequests} search requests per message.` };
+      if (header.total_count !== items.length)
+        return {
+          code: 'rjct.total_count.invalid',
+          message: `header.total_count is ${header.total_count} but the message carries ${items.length} ${action} request(s).`,
+        };
+      if (items.length > this.settings.maxSearchRequests)
+        return { code: 'rjct.total_count.limit_exceeded', message: `At most ${this.settings.maxSearchRequests} search requests per message.` };
     }
     if (!(await this.replayGuard.firstSighting(header.sender_id, header.message_id, this.now()))) {
       return { code: 'rjct.message_id.duplicate', message: `message_id ${header.message_id} was already received.` };
@@ -144,8 +153,19 @@ export class DciMessages {
     return { ...(signature ? { signature } : {}), header, message } as E & { signature?: string };
   }
 
-  ack(status: Ack['message']['ack_status'], correlationId: string = randomUUID(), error?: { code: NonNullable<Ack['message']['error']>['code']; message: string }): Ack {
-    return { message: { ack_status: status, timestamp: new Date(this.now()).toISOString(), ...(error ? { error: { code: error.code, message: error.message.slice(0, 999) } } : {}), correlation_id: correlationId } };
+  ack(
+    status: Ack['message']['ack_status'],
+    correlationId: string = randomUUID(),
+    error?: { code: NonNullable<Ack['message']['error']>['code']; message: string },
+  ): Ack {
+    return {
+      message: {
+        ack_status: status,
+        timestamp: new Date(this.now()).toISOString(),
+        ...(error ? { error: { code: error.code, message: error.message.slice(0, 999) } } : {}),
+        correlation_id: correlationId,
+      },
+    };
   }
 
   private readEnvelope<S extends z.ZodType>(body: unknown, schema: S): z.output<S> {

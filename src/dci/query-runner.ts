@@ -50,7 +50,11 @@ export class DciQueryRunner {
   async compile(criteria: Parameters<typeof parseSearch>[0], client: OdooClient, signal?: AbortSignal): Promise<CompiledQuery> {
     const search = parseSearch(criteria, this.catalog, this.settings);
     const today = new Date(this.now()).toISOString().slice(0, 10);
-    const domain = await compileSearchDomain(search.entity, search.condition, { lookups: odooLookups(client, this.settings.maxLookupRows, signal), settings: this.settings, today });
+    const domain = await compileSearchDomain(search.entity, search.condition, {
+      lookups: odooLookups(client, this.settings.maxLookupRows, signal),
+      settings: this.settings,
+      today,
+    });
     return { search, domain };
   }
 

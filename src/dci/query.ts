@@ -11,9 +11,7 @@ import type { DciSettings } from '../config/dci.js';
 export type Operator = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'nin' | 'contains';
 
 export type Condition =
-  | { op: 'and' | 'or'; items: Condition[] }
-  | { op: 'not'; item: Condition }
-  | { op: 'leaf'; attribute: Attribute; operator: Operator; value: unknown };
+  { op: 'and' | 'or'; items: Condition[] } | { op: 'not'; item: Condition } | { op: 'leaf'; attribute: Attribute; operator: Operator; value: unknown };
 
 export interface ParsedSearch {
   entity: Entity;
@@ -25,7 +23,15 @@ export interface ParsedSearch {
 }
 
 const MONGO_OPERATORS: Record<string, Operator> = {
-  $eq: 'eq', $ne: 'ne', $gt: 'gt', $gte: 'gte', $lt: 'lt', $lte: 'lte', $in: 'in', $nin: 'nin', $contains: 'contains',
+  $eq: 'eq',
+  $ne: 'ne',
+  $gt: 'gt',
+  $gte: 'gte',
+  $lt: 'lt',
+  $lte: 'lte',
+  $in: 'in',
+  $nin: 'nin',
+  $contains: 'contains',
 };
 const PREDICATE_OPERATORS: Record<string, Operator> = { eq: 'eq', gt: 'gt', lt: 'lt', ge: 'gte', le: 'lte', in: 'in' };
 
@@ -79,7 +85,8 @@ function parseQuery(criteria: SearchItem['search_criteria'], catalog: AttributeC
 
 /** response_entity decides what is searched; without it, the expression's collection; else the configured default. */
 function entityOf(responseEntity: string | undefined, collection: unknown, settings: DciSettings): Entity {
-  const raw = responseEntity !== undefined && responseEntity !== '' ? responseEntity : typeof collection === 'string' && collection !== '' ? collection : undefined;
+  const raw =
+    responseEntity !== undefined && responseEntity !== '' ? responseEntity : typeof collection === 'string' && collection !== '' ? collection : undefined;
   if (raw === undefined) return settings.defaultResponseEntity;
   const name = raw.toLowerCase();
   if (name === 'group' || name === 'household' || name === 'family') return 'Group';
@@ -148,7 +155,8 @@ function parseMongo(node: unknown, entity: Entity, catalog: AttributeCatalog, de
  * `condition` joins expression1 and expression2 (`not`: expression1 and not expression2).
  */
 function parsePredicates(query: unknown, entity: Entity, catalog: AttributeCatalog): Condition {
-  if (!Array.isArray(query) || query.length === 0) throw rejectCriteria('A predicate query is a non-empty list of {seq_num, expression1, condition, expression2}.');
+  if (!Array.isArray(query) || query.length === 0)
+    throw rejectCriteria('A predicate query is a non-empty list of {seq_num, expression1, condition, expression2}.');
   const predicates: Predicate[] = query.map((item, index) => {
     const parsed = predicateSchema.safeParse(item);
     if (!parsed.success) throw rejectCriteria(`Predicate ${index + 1} is malformed: ${parsed.error.issues[0]?.message ?? 'invalid'}.`);
@@ -206,7 +214,8 @@ function parsePagination(pagination: SearchItem['search_criteria']['pagination']
   if (size === undefined || size < 1) throw new SearchRejection('rjct.pagination.invalid', 'page_size must be a positive integer.');
   if (number === undefined || number < 1) throw new SearchRejection('rjct.pagination.invalid', 'page_number counts from 1.');
   const pageSize = Math.min(size, settings.maxPageSize);
-  if ((number - 1) * pageSize > settings.maxTotalCount) throw new SearchRejection('rjct.pagination.invalid', 'page_number is beyond the last page this registry serves.');
+  if ((number - 1) * pageSize > settings.maxTotalCount)
+    throw new SearchRejection('rjct.pagination.invalid', 'page_number is beyond the last page this registry serves.');
   return { pageSize, pageNumber: number };
 }
 

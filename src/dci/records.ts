@@ -10,8 +10,17 @@ import type { DciSettings } from '../config/dci.js';
 const ID_SPEC: WebSpecification = { value: {}, id_type: { fields: { display_name: {} } } };
 
 const PERSON_SPEC: WebSpecification = {
-  name: {}, family_name: {}, given_name: {}, addl_name: {}, gender: {}, birthdate: {}, registration_date: {},
-  civil_status: {}, occupation: {}, disabled: {}, write_date: {},
+  name: {},
+  family_name: {},
+  given_name: {},
+  addl_name: {},
+  gender: {},
+  birthdate: {},
+  registration_date: {},
+  civil_status: {},
+  occupation: {},
+  disabled: {},
+  write_date: {},
   reg_ids: { fields: ID_SPEC },
 };
 
@@ -23,7 +32,9 @@ export const MEMBER_SPEC: WebSpecification = {
 };
 
 export const GROUP_SPEC: WebSpecification = {
-  name: {}, registration_date: {}, write_date: {},
+  name: {},
+  registration_date: {},
+  write_date: {},
   kind: { fields: { display_name: {} } },
   reg_ids: { fields: ID_SPEC },
   group_membership_ids: { fields: { individual: { fields: PERSON_SPEC }, kind: { fields: KIND_SPEC }, is_ended: {} } },
@@ -131,9 +142,12 @@ function relationshipFromOwnMemberships(record: OdooRecord): string | null {
 
 const isRow = (value: unknown): value is Row => value !== null && typeof value === 'object' && !Array.isArray(value);
 const rows = (value: unknown): Row[] => (Array.isArray(value) ? value.filter(isRow) : []);
-const kindNames = (value: unknown): string[] => rows(value).map((k) => text(k.name) ?? text(k.display_name)).filter((k): k is string => k !== null);
+const kindNames = (value: unknown): string[] =>
+  rows(value)
+    .map((k) => text(k.name) ?? text(k.display_name))
+    .filter((k): k is string => k !== null);
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
-const nameOf = (value: unknown): string | null => (isRow(value) ? text(value.display_name) ?? text(value.name) : null);
+const nameOf = (value: unknown): string | null => (isRow(value) ? (text(value.display_name) ?? text(value.name)) : null);
 const date = (value: unknown): string | null => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : null);
 /** Odoo's naive UTC "YYYY-MM-DD HH:MM:SS" -> ISO 8601 with Z. */
 const datetime = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? `${value.replace(' ', 'T').slice(0, 19)}Z` : null);

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { OdooClient } from '../odoo/types.js';
 import type { DciSettings } from '../config/dci.js';
-import { requestEnvelopeSchema, searchItemSchema, type RequestEnvelope, type ResponseEnvelope, type ResponseHeader, type SearchResponseItem } from './envelope.js';
+import {
+  requestEnvelopeSchema,
+  searchItemSchema,
+  type RequestEnvelope,
+  type ResponseEnvelope,
+  type ResponseHeader,
+  type SearchResponseItem,
+} from './envelope.js';
 import { isItemTimestamp, itemRejection, type DciMessages } from './messages.js';
 import { isPlainObject } from './query.js';
 import type { DciQueryRunner } from './query-runner.js';
@@ -38,7 +45,8 @@ export class DciSearchService {
   async search(body: unknown, odoo: () => OdooClient, options: { signal?: AbortSignal; expectedSender?: string } = {}): Promise<ResponseEnvelope> {
     const envelope = this.messages.accept(body, requestEnvelopeSchema, options.expectedSender);
     const rejection = await this.messages.headerRejection(envelope, 'search');
-    if (rejection) return this.respond(envelope, { status: 'rjct', status_reason_code: rejection.code, status_reason_message: rejection.message, completed_count: 0 }, []);
+    if (rejection)
+      return this.respond(envelope, { status: 'rjct', status_reason_code: rejection.code, status_reason_message: rejection.message, completed_count: 0 }, []);
     return this.answer(envelope, odoo, { ...options, forgetOnFailure: true });
   }
 
@@ -73,7 +81,13 @@ export class DciSearchService {
     return this.respond(envelope, { status: succeeded ? 'succ' : 'rjct', completed_count: answers.length }, answers, options.correlationId);
   }
 
-  private async answerItem(raw: unknown, index: number, references: Map<string, number>, client: OdooClient, signal?: AbortSignal): Promise<SearchResponseItem> {
+  private async answerItem(
+    raw: unknown,
+    index: number,
+    references: Map<string, number>,
+    client: OdooClient,
+    signal?: AbortSignal,
+  ): Promise<SearchResponseItem> {
     const referenceId = isPlainObject(raw) && typeof raw.reference_id === 'string' ? raw.reference_id : '';
     const base = { reference_id: referenceId, timestamp: this.now().toISOString() };
     const reject = (rejection: SearchRejection): SearchResponseItem => ({
@@ -98,9 +112,17 @@ export class DciSearchService {
     try {
       const { search, domain } = await this.runner.compile(item.search_criteria, client, signal);
       const offset = (search.pageNumber - 1) * search.pageSize;
-      const { total, records } = await this.runner.fetch(client, search.entity, domain, { offset, limit: search.pageSize, order: search.order, ...(signal ? { signal } : {}) });
+      const { total, records } = await this.runner.fetch(client, search.entity, domain, {
+        offset,
+        limit: search.pageSize,
+        order: search.order,
+        ...(signal ? { signal } : {}),
+      });
       if (total > this.settings.maxTotalCount) {
-        throw new SearchRejection('rjct.search.too_many_records_found', `${total} registrants match; this registry answers at most ${this.settings.maxTotalCount}: narrow the search.`);
+        throw new SearchRejection(
+          'rjct.search.too_many_records_found',
+          `${total} registrants match; this registry answers at most ${this.settings.maxTotalCount}: narrow the search.`,
+        );
       }
       return {
         ...base,

@@ -34,8 +34,7 @@ export function digestOf(header: unknown, message: unknown, asciiOnly = true): s
   return createHash('sha256').update(canonicalJson({ header, message }, asciiOnly), 'utf8').digest('base64');
 }
 
-export const signingString = (created: number, expires: number, digest: string): string =>
-  `(created): ${created}\n(expires): ${expires}\ndigest: ${digest}`;
+export const signingString = (created: number, expires: number, digest: string): string => `(created): ${created}\n(expires): ${expires}\ndigest: ${digest}`;
 
 export interface ParsedSignature {
   namespace?: string;
@@ -71,9 +70,7 @@ export function parseSignature(text: string): ParsedSignature | undefined {
   };
 }
 
-export type SignatureCheck =
-  | { ok: true; keyId: string }
-  | { ok: false; code: 'err.signature.missing' | 'err.signature.invalid'; reason: string };
+export type SignatureCheck = { ok: true; keyId: string } | { ok: false; code: 'err.signature.missing' | 'err.signature.invalid'; reason: string };
 
 export interface VerifyInput {
   signature: string | undefined;

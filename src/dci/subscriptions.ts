@@ -66,7 +66,13 @@ function registrantOf(event: ChangeEvent, entity: Entity): number | undefined {
   return isPlainObject(side) && typeof side.id === 'number' ? side.id : undefined;
 }
 
-type SubscribeReason = 'rjct.reference_id.invalid' | 'rjct.reference_id.duplicate' | 'rjct.timestamp.invalid' | 'rjct.notify_types.invalid' | 'rjct.notify_details.invalid' | 'rjct.event.already_subscribed';
+type SubscribeReason =
+  | 'rjct.reference_id.invalid'
+  | 'rjct.reference_id.duplicate'
+  | 'rjct.timestamp.invalid'
+  | 'rjct.notify_types.invalid'
+  | 'rjct.notify_details.invalid'
+  | 'rjct.event.already_subscribed';
 type UnsubscribeReason = 'rjct.subscription_code.invalid' | 'rjct.requester.invalid';
 
 class SubscribeRejection extends Error {
@@ -123,7 +129,8 @@ export class DciSubscriptionService {
       const referenceId = isPlainObject(raw) && typeof raw.reference_id === 'string' ? raw.reference_id : '';
       const timestamp = new Date(this.now()).toISOString();
       try {
-        if (referenceId !== '' && seen.has(referenceId)) throw new SubscribeRejection('rjct.reference_id.duplicate', `reference_id ${referenceId} appears more than once in this message.`);
+        if (referenceId !== '' && seen.has(referenceId))
+          throw new SubscribeRejection('rjct.reference_id.duplicate', `reference_id ${referenceId} appears more than once in this message.`);
         seen.add(referenceId);
         const subscription = await this.accepted(raw, { senderId: header.sender_id, transactionId: message.transaction_id, notifyUrl }, held);
         // The queue starts before the subscription is listed: no event between the two is missed.
@@ -133,7 +140,13 @@ export class DciSubscriptionService {
         answers.push({ reference_id: referenceId, timestamp, status: 'succ' as const, subscriptions: [subscriptionInfo(subscription)] });
       } catch (err) {
         if (!(err instanceof SubscribeRejection)) throw err;
-        answers.push({ reference_id: referenceId, timestamp, status: 'rjct' as const, status_reason_code: err.code, status_reason_message: err.message.slice(0, 999) });
+        answers.push({
+          reference_id: referenceId,
+          timestamp,
+          status: 'rjct' as const,
+          status_reason_code: err.code,
+          status_reason_message: err.message.slice(0, 999),
+        });
       }
     }
     this.options.queues.wake();
@@ -188,7 +201,14 @@ export class DciSubscriptionService {
     await this.record('unsubscribe', header, message.transaction_id, correlationId, { status, items: [], answer, callbackUrl });
     await callbacks.deliverLater(
       callbackUrl,
-      { header: messages.responseHeader(header, 'on-unsubscribe', { status, total_count: removed.length + refused.length, completed_count: removed.length + refused.length }), message: answer },
+      {
+        header: messages.responseHeader(header, 'on-unsubscribe', {
+          status,
+          total_count: removed.length + refused.length,
+          completed_count: removed.length + refused.length,
+        }),
+        message: answer,
+      },
       correlationId,
     );
     return messages.ack('ACK', correlationId);
@@ -220,7 +240,12 @@ export class DciSubscriptionService {
   }
 
   /** The checks of every async message (DciAsyncService.admit); a correlation id for the answer. */
-  private async admit<S extends typeof subscribeEnvelopeSchema | typeof unsubscribeEnvelopeSchema>(body: unknown, schema: S, action: 'subscribe' | 'unsubscribe', expectedSender?: string) {
+  private async admit<S extends typeof subscribeEnvelopeSchema | typeof unsubscribeEnvelopeSchema>(
+    body: unknown,
+    schema: S,
+    action: 'subscribe' | 'unsubscribe',
+    expectedSender?: string,
+  ) {
     const admitted = await this.options.callbacks.admit(body, schema, action, expectedSender);
     const envelope = admitted.envelope as z.output<S>;
     return { header: envelope.header, message: envelope.message as z.output<S>['message'], callbackUrl: admitted.callbackUrl, correlationId: randomUUID() };
@@ -228,22 +253,39 @@ export class DciSubscriptionService {
 
   /** Every subscription as a receiver of the events dispatcher. */
   async receivers(): Promise<EventReceiver[]> {
-    return (await this.options.store.list()).map((subscription) => ({ id: receiverId(subscription.code), prepare: (events) => this.prepare(subscription, events) }));
+    return (await this.options.store.list()).map((subscription) => ({
+      id: receiverId(subscription.code),
+      prepare: (events) => this.prepare(subscription, events),
+    }));
   }
 
   /** Checks one subscribe item; the subscription it makes, or a SubscribeRejection. */
-  private async accepted(raw: unknown, given: Pick<DciSubscription, 'senderId' | 'transactionId' | 'notifyUrl'>, held: DciSubscription[]): Promise<DciSubscription> {
+  private async accepted(
+    raw: unknown,
+    given: Pick<DciSubscription, 'senderId' | 'transactionId' | 'notifyUrl'>,
+    held: DciSubscription[],
+  ): Promise<DciSubscription> {
     const parsed = subscribeItemSchema.safeParse(raw);
     if (!parsed.success) {
-      const { code, message } = itemRejection(parsed.error, 'subscribe_request', (issue) => (issue?.path[1] === 'reg_event_type' ? 'rjct.notify_types.invalid' : 'rjct.notify_details.invalid'));
+      const { code, message } = itemRejection(parsed.error, 'subscribe_request', (issue) =>
+        issue?.path[1] === 'reg_event_type' ? 'rjct.notify_types.invalid' : 'rjct.notify_details.invalid',
+      );
       throw new SubscribeRejection(code, message);
     }
     const item = parsed.data;
     if (!isItemTimestamp(item.timestamp)) throw new SubscribeRejection('rjct.timestamp.invalid', 'timestamp must be an ISO 8601 date-time.');
     const criteria = item.subscribe_criteria;
     const eventType = DCI_EVENT_TYPES.find((type) => type === criteria.reg_event_type);
-    if (!eventType) throw new SubscribeRejection('rjct.notify_types.invalid', `reg_event_type "${criteria.reg_event_type}" is not known to this registry (${DCI_EVENT_TYPES.join(', ')}).`);
-    if (criteria.frequency !== undefined) throw new SubscribeRejection('rjct.notify_details.invalid', 'frequency: this registry notifies each change as it happens; scheduled notification is not offered.');
+    if (!eventType)
+      throw new SubscribeRejection(
+        'rjct.notify_types.invalid',
+        `reg_event_type "${criteria.reg_event_type}" is not known to this registry (${DCI_EVENT_TYPES.join(', ')}).`,
+      );
+    if (criteria.frequency !== undefined)
+      throw new SubscribeRejection(
+        'rjct.notify_details.invalid',
+        'frequency: this registry notifies each change as it happens; scheduled notification is not offered.',
+      );
     let entity: Entity;
     try {
       // Compiled once now (identifier values are looked up in Odoo), so a filter that cannot run is refused here, not at the first change.
@@ -252,11 +294,25 @@ export class DciSubscriptionService {
       if (err instanceof SearchRejection) throw new SubscribeRejection('rjct.notify_details.invalid', `filter: ${err.message}`);
       throw err;
     }
-    const stored = { reg_event_type: criteria.reg_event_type, filter_type: criteria.filter_type, filter: criteria.filter, notify_record_type: criteria.notify_record_type, ...(criteria.reg_type ? { reg_type: criteria.reg_type } : {}) };
-    const same = held.find((s) => s.eventType === eventType && s.entity === entity && JSON.stringify([s.criteria.filter_type, s.criteria.filter]) === JSON.stringify([stored.filter_type, stored.filter]));
+    const stored = {
+      reg_event_type: criteria.reg_event_type,
+      filter_type: criteria.filter_type,
+      filter: criteria.filter,
+      notify_record_type: criteria.notify_record_type,
+      ...(criteria.reg_type ? { reg_type: criteria.reg_type } : {}),
+    };
+    const same = held.find(
+      (s) =>
+        s.eventType === eventType &&
+        s.entity === entity &&
+        JSON.stringify([s.criteria.filter_type, s.criteria.filter]) === JSON.stringify([stored.filter_type, stored.filter]),
+    );
     if (same) throw new SubscribeRejection('rjct.event.already_subscribed', `This sender already holds subscription ${same.code} with these criteria.`);
     if (held.length >= this.options.settings.subscriptions.maxPerSender) {
-      throw new SubscribeRejection('rjct.notify_details.invalid', `A sender may hold at most ${this.options.settings.subscriptions.maxPerSender} subscriptions; unsubscribe from one first.`);
+      throw new SubscribeRejection(
+        'rjct.notify_details.invalid',
+        `A sender may hold at most ${this.options.settings.subscriptions.maxPerSender} subscriptions; unsubscribe from one first.`,
+      );
     }
     return { code: randomUUID(), ...given, referenceId: item.reference_id, eventType, entity, criteria: stored, createdAt: new Date(this.now()).toISOString() };
   }
@@ -296,7 +352,11 @@ export class DciSubscriptionService {
     const { messages, runner } = this.options;
     // Stable across retries and restarts, distinct per subscription: the subscriber de-duplicates on it.
     const messageId = createHash('sha256').update(`${subscription.code}|${event.id}`).digest('base64url').slice(0, 32);
-    const header = messages.responseHeader({ message_id: messageId, sender_id: subscription.senderId }, 'notify', { status: 'succ', total_count: 1, completed_count: 1 });
+    const header = messages.responseHeader({ message_id: messageId, sender_id: subscription.senderId }, 'notify', {
+      status: 'succ',
+      total_count: 1,
+      completed_count: 1,
+    });
     const message = {
       transaction_id: subscription.transactionId,
       notify_event: [

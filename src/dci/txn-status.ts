@@ -56,7 +56,11 @@ export async function transactionStatus(
   const txn = found[0];
   const status = txn
     ? { status: 'succ' as const, completed_count: 1 }
-    : { status: 'rjct' as const, status_reason_message: `No async search of sender ${header.sender_id} matches ${request.attribute_type} ${values.join(', ').slice(0, 200)}.`, completed_count: 0 };
+    : {
+        status: 'rjct' as const,
+        status_reason_message: `No async search of sender ${header.sender_id} matches ${request.attribute_type} ${values.join(', ').slice(0, 200)}.`,
+        completed_count: 0,
+      };
   const meta = txn ? { delivery: deliveryMeta(txn) } : undefined;
   const responseHeader = service.responseHeader(header, 'txn-on-status', { ...status, total_count: 1, ...(meta ? { meta } : {}) });
   return service.signed({
@@ -66,7 +70,11 @@ export async function transactionStatus(
       correlation_id: correlationId,
       txnstatus_response: {
         txn_type: 'search' as const,
-        txn_status: { transaction_id: txn?.transactionId ?? (request.attribute_type === 'transaction_id' ? values[0]! : ''), correlation_id: txn?.correlationId ?? '', search_response: items },
+        txn_status: {
+          transaction_id: txn?.transactionId ?? (request.attribute_type === 'transaction_id' ? values[0]! : ''),
+          correlation_id: txn?.correlationId ?? '',
+          search_response: items,
+        },
       },
     },
   });
@@ -109,7 +117,11 @@ async function subscriptionStatus(
       if (kind === 'unsubscribe') break;
       const found = await store.findTransactions(sender, { kind, referenceIds: values });
       const responses = found.flatMap((t) => (t.answer?.subscribe_response as Array<{ reference_id: string }> | undefined) ?? []);
-      const items = values.map((ref) => responses.find((item) => item.reference_id === ref) ?? unknownItem(ref, now, 'rjct.reference_id.invalid', 'No subscribe message of this sender holds this reference_id.'));
+      const items = values.map(
+        (ref) =>
+          responses.find((item) => item.reference_id === ref) ??
+          unknownItem(ref, now, 'rjct.reference_id.invalid', 'No subscribe message of this sender holds this reference_id.'),
+      );
       known = values.filter((ref) => responses.some((item) => item.reference_id === ref)).length;
       answer = { transaction_id: found[0]?.transactionId ?? '', correlation_id: found[0]?.correlationId ?? '', subscribe_response: items };
       break;
@@ -137,11 +149,22 @@ async function subscriptionStatus(
       ? 'An unsubscribe message has no reference ids: ask by transaction_id, correlation_id or subscription_code_list.'
       : `No ${kind} message of sender ${sender} matches ${request.attribute_type} ${values.join(', ').slice(0, 200)}.`;
   const status = known > 0 ? { status: 'succ' as const, completed_count: 1 } : { status: 'rjct' as const, status_reason_message: reason, completed_count: 0 };
-  const responseHeader = service.responseHeader(header, 'txn-on-status', { ...status, total_count: 1, ...(txn ? { meta: { delivery: deliveryMeta(txn) } } : {}) });
+  const responseHeader = service.responseHeader(header, 'txn-on-status', {
+    ...status,
+    total_count: 1,
+    ...(txn ? { meta: { delivery: deliveryMeta(txn) } } : {}),
+  });
   const empty =
     kind === 'subscribe'
       ? { transaction_id: request.attribute_type === 'transaction_id' ? values[0]! : '', correlation_id: '', subscribe_response: [] }
-      : { transaction_id: request.attribute_type === 'transaction_id' ? values[0]! : '', correlation_id: '', timestamp: now, status: 'rjct', status_reason_message: reason, subscription_status: [] };
+      : {
+          transaction_id: request.attribute_type === 'transaction_id' ? values[0]! : '',
+          correlation_id: '',
+          timestamp: now,
+          status: 'rjct',
+          status_reason_message: reason,
+          subscription_status: [],
+        };
   return service.signed({
     header: responseHeader,
     message: {
@@ -182,7 +205,11 @@ async function codeStates(sender: string, codes: string[], store: DciTransaction
       .flatMap((item) => (item.subscriptions ?? []).map((info) => ({ referenceId: item.reference_id, info })))
       .find(({ info }) => info.code === code);
     const timestamp = typeof removal.answer?.timestamp === 'string' ? removal.answer.timestamp : removal.updatedAt;
-    states.push({ code, referenceId: made?.referenceId ?? code, info: { ...(made?.info ?? { version: '1.0.0', code, subscription_code: code }), status: 'unsubscribe', timestamp } });
+    states.push({
+      code,
+      referenceId: made?.referenceId ?? code,
+      info: { ...(made?.info ?? { version: '1.0.0', code, subscription_code: code }), status: 'unsubscribe', timestamp },
+    });
   }
   return states;
 }
@@ -195,7 +222,9 @@ function unsubscribeAnswer(transactionId: string, correlationId: string, now: st
     correlation_id: correlationId,
     timestamp: now,
     status: unknown.length ? 'rjct' : 'succ',
-    ...(unknown.length ? { status_reason_code: 'rjct.subscription_code.invalid', status_reason_message: `No subscription of this sender: ${unknown.join(', ')}`.slice(0, 999) } : {}),
+    ...(unknown.length
+      ? { status_reason_code: 'rjct.subscription_code.invalid', status_reason_message: `No subscription of this sender: ${unknown.join(', ')}`.slice(0, 999) }
+      : {}),
     subscription_status: states.flatMap((state) => (state.info ? [{ code: state.code, status: state.info.status }] : [])),
   };
 }

@@ -42,16 +42,29 @@ export interface TargetInfo {
 const scalar = (odoo: string): CatalogField => ({ kind: 'scalar', odoo });
 const one = (odoo: string, catalog: string): CatalogField => ({ kind: 'relation', odoo, catalog, many: false });
 const many = (odoo: string, catalog: string, where?: RelationField['where'], through?: string): CatalogField => ({
-  kind: 'relation', odoo, catalog, many: through === undefined, where, through,
+  kind: 'relation',
+  odoo,
+  catalog,
+  many: through === undefined,
+  where,
+  through,
 });
 
 const isTrue = (value: unknown) => value === true;
-const notEnded = { terms: [['is_ended', '=', false]] as Array<readonly [string, string, unknown]>, spec: { is_ended: {} }, test: (row: Record<string, unknown>) => !isTrue(row.is_ended) };
+const notEnded = {
+  terms: [['is_ended', '=', false]] as Array<readonly [string, string, unknown]>,
+  spec: { is_ended: {} },
+  test: (row: Record<string, unknown>) => !isTrue(row.is_ended),
+};
 /** The Head: a current membership of a unique kind (OpenG2P allows one such member per group). */
 const headMembership = {
-  terms: [['is_ended', '=', false], ['kind', 'any', [['is_unique', '=', true]]]] as Array<readonly [string, string, unknown]>,
+  terms: [
+    ['is_ended', '=', false],
+    ['kind', 'any', [['is_unique', '=', true]]],
+  ] as Array<readonly [string, string, unknown]>,
   spec: { is_ended: {}, kind: { fields: { is_unique: {} } } } as WebSpecification,
-  test: (row: Record<string, unknown>) => !isTrue(row.is_ended) && Array.isArray(row.kind) && row.kind.some((k) => isTrue((k as { is_unique?: unknown }).is_unique)),
+  test: (row: Record<string, unknown>) =>
+    !isTrue(row.is_ended) && Array.isArray(row.kind) && row.kind.some((k) => isTrue((k as { is_unique?: unknown }).is_unique)),
 };
 
 const registrant: Record<string, CatalogField> = {
@@ -127,7 +140,10 @@ export const CATALOGS: Record<string, Catalog> = {
   named: { model: '', customFields: false, fields: { id: scalar('id'), name: scalar('name') } },
 };
 
-const registrantScope = (isGroup: boolean): OdooDomain => [['is_registrant', '=', true], ['is_group', '=', isGroup]];
+const registrantScope = (isGroup: boolean): OdooDomain => [
+  ['is_registrant', '=', true],
+  ['is_group', '=', isGroup],
+];
 
 export const BUILT_IN_TARGETS: Record<'individuals' | 'groups' | 'memberships', TargetInfo> = {
   individuals: { catalog: 'individual', scope: registrantScope(false) },
@@ -146,11 +162,15 @@ export function forbiddenModel(model: string): boolean {
 /** fields_get types -> the value types of the filter language and of answers; undefined: not usable as a value. */
 export function valueTypeOf(odooType: string): ValueType | undefined {
   switch (odooType) {
-    case 'char': case 'text': case 'html': case 'selection':
+    case 'char':
+    case 'text':
+    case 'html':
+    case 'selection':
       return 'string';
     case 'integer':
       return 'integer';
-    case 'float': case 'monetary':
+    case 'float':
+    case 'monetary':
       return 'number';
     case 'boolean':
       return 'boolean';

@@ -121,7 +121,17 @@ const OPERATORS_BY_TYPE: Record<ValueType, readonly Operator[]> = {
   boolean: ['eq', 'ne'],
 };
 const ODOO_OPERATOR: Record<Operator, string> = {
-  eq: '=', ne: '!=', gt: '>', gte: '>=', lt: '<', lte: '<=', in: 'in', not_in: 'not in', contains: 'ilike', is_set: '!=', is_not_set: '=',
+  eq: '=',
+  ne: '!=',
+  gt: '>',
+  gte: '>=',
+  lt: '<',
+  lte: '<=',
+  in: 'in',
+  not_in: 'not in',
+  contains: 'ilike',
+  is_set: '!=',
+  is_not_set: '=',
 };
 const VALUELESS: readonly Operator[] = ['is_set', 'is_not_set'];
 
@@ -141,7 +151,10 @@ interface Resolved {
 }
 
 class Problems extends Error {
-  constructor(readonly at: string, message: string) {
+  constructor(
+    readonly at: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -193,10 +206,15 @@ class EndpointCompiler {
   ) {
     if (d.target === 'model') {
       if (!d.model || !d.modelFields) throw new Problems('target', 'target: model needs `model` and `modelFields` (the only fields of it that may be reached)');
-      if (forbiddenModel(d.model)) throw new Problems('model', `the model "${d.model}" may not be exposed (users, keys, Odoo's own models; registrants through individuals or groups)`);
+      if (forbiddenModel(d.model))
+        throw new Problems('model', `the model "${d.model}" may not be exposed (users, keys, Odoo's own models; registrants through individuals or groups)`);
       this.catalogName = '(model)';
       this.targetModel = d.model;
-      this.modelCatalog = { model: d.model, customFields: false, fields: Object.fromEntries(d.modelFields.map((f) => [f, { kind: 'scalar', odoo: f } as CatalogField])) };
+      this.modelCatalog = {
+        model: d.model,
+        customFields: false,
+        fields: Object.fromEntries(d.modelFields.map((f) => [f, { kind: 'scalar', odoo: f } as CatalogField])),
+      };
       this.modelCatalog.fields.id = { kind: 'scalar', odoo: 'id' };
     } else {
       if (d.model || d.modelFields) throw new Problems('model', '`model` and `modelFields` belong to target: model only');
@@ -216,10 +234,12 @@ class EndpointCompiler {
   async compile(): Promise<CompiledEndpoint> {
     const d = this.d;
     const rootFields = await this.input.fieldsOf(this.targetModel);
-    if (!rootFields) throw new Problems(d.target === 'model' ? 'model' : 'target', `Odoo has no model "${this.targetModel}" (or the gateway's account may not read it)`);
+    if (!rootFields)
+      throw new Problems(d.target === 'model' ? 'model' : 'target', `Odoo has no model "${this.targetModel}" (or the gateway's account may not read it)`);
     this.checkShape();
     const url = d.path.replace(/\{([a-z0-9_]+)\}/g, ':$1');
-    if (this.input.routeExists(this.method, `${this.input.prefix}${url}`)) this.problem('path', `clashes with a built-in route (${this.method} ${this.input.prefix}${d.path})`);
+    if (this.input.routeExists(this.method, `${this.input.prefix}${url}`))
+      this.problem('path', `clashes with a built-in route (${this.method} ${this.input.prefix}${d.path})`);
 
     const domain: DomainPart[] = [...(d.target === 'model' ? [] : BUILT_IN_TARGETS[d.target].scope)] as DomainPart[];
     for (const [i, term] of d.filter.entries()) {
@@ -268,9 +288,12 @@ class EndpointCompiler {
     const readKind = d.kind !== 'update';
     if (readKind && this.method !== 'GET') this.problem('method', `a ${d.kind} endpoint answers GET`);
     if (!readKind && this.method !== 'PATCH') this.problem('method', 'an update endpoint answers PATCH');
-    if (!readKind && !d.roles.includes('Rest API POST')) this.problem('roles', 'an update endpoint changes the registry: its roles must include "Rest API POST"');
-    if ((d.kind === 'list' || d.kind === 'get' || d.kind === 'update') && d.fields.length === 0) this.problem('fields', `a ${d.kind} endpoint must list the fields it returns`);
-    if ((d.kind === 'count' || d.kind === 'aggregate') && d.fields.length > 0) this.problem('fields', `a ${d.kind} endpoint returns no record fields; remove fields`);
+    if (!readKind && !d.roles.includes('Rest API POST'))
+      this.problem('roles', 'an update endpoint changes the registry: its roles must include "Rest API POST"');
+    if ((d.kind === 'list' || d.kind === 'get' || d.kind === 'update') && d.fields.length === 0)
+      this.problem('fields', `a ${d.kind} endpoint must list the fields it returns`);
+    if ((d.kind === 'count' || d.kind === 'aggregate') && d.fields.length > 0)
+      this.problem('fields', `a ${d.kind} endpoint returns no record fields; remove fields`);
     if (d.kind === 'aggregate' && d.groupBy.length === 0) this.problem('groupBy', 'an aggregate endpoint needs at least one groupBy field');
     if (d.kind !== 'aggregate' && d.groupBy.length > 0) this.problem('groupBy', 'groupBy belongs to aggregate endpoints only');
     if (d.kind !== 'update' && d.writes.length > 0) this.problem('writes', 'writes belongs to update endpoints only');
@@ -279,7 +302,11 @@ class EndpointCompiler {
   }
 
   /** Follows a dotted path through the catalogs and Odoo's fields. */
-  private async resolve(path: string, at: string, allowRelationLeaf = false): Promise<Resolved | { relation: RelationField; catalog: string; model: string; wrap(leaf: Term): Term; depth: number }> {
+  private async resolve(
+    path: string,
+    at: string,
+    allowRelationLeaf = false,
+  ): Promise<Resolved | { relation: RelationField; catalog: string; model: string; wrap(leaf: Term): Term; depth: number }> {
     const parts = path.split('.');
     let catalogName = this.catalogName;
     let model = this.targetModel;
@@ -292,7 +319,10 @@ class EndpointCompiler {
       const wrap = (leaf: Term): Term => wrappers.reduceRight<Term>((inner, outer) => outer(inner), leaf);
       if (!entry) {
         const known = Object.keys(catalog.fields).join(', ');
-        throw new Problems(at, `unknown field "${parts.slice(0, i + 1).join('.')}" (${i > 0 ? parts.slice(0, i).join('.') : this.d.target === 'model' ? this.d.model : this.d.target} has ${known}${catalog.customFields ? ' and its x_ fields' : ''})`);
+        throw new Problems(
+          at,
+          `unknown field "${parts.slice(0, i + 1).join('.')}" (${i > 0 ? parts.slice(0, i).join('.') : this.d.target === 'model' ? this.d.model : this.d.target} has ${known}${catalog.customFields ? ' and its x_ fields' : ''})`,
+        );
       }
       const odoo = fields?.[entry.odoo];
       if (!odoo) throw new Problems(at, `unknown field "${parts.slice(0, i + 1).join('.')}": Odoo's ${model} has no field ${entry.odoo}`);
@@ -322,7 +352,13 @@ class EndpointCompiler {
       if (last) {
         if (allowRelationLeaf) return { relation, catalog: relation.catalog, model: nextModel, wrap, depth: parts.length };
         const names = Object.keys(this.catalog(relation.catalog).fields).filter((f) => f !== 'id');
-        throw new Problems(at, `"${path}" is a relation; name one of its fields (${names.map((f) => `${path}.${f}`).slice(0, 4).join(', ')})`);
+        throw new Problems(
+          at,
+          `"${path}" is a relation; name one of its fields (${names
+            .map((f) => `${path}.${f}`)
+            .slice(0, 4)
+            .join(', ')})`,
+        );
       }
       catalogName = relation.catalog;
       model = nextModel;
@@ -413,7 +449,9 @@ class EndpointCompiler {
         },
       });
     }
-    for (const name of inPath) if (!this.d.params.some((p) => p.name === name && p.in === 'path')) this.problem('path', `{${name}} has no parameter declaring it (params: - name: ${name}, in: path, field: ...)`);
+    for (const name of inPath)
+      if (!this.d.params.some((p) => p.name === name && p.in === 'path'))
+        this.problem('path', `{${name}} has no parameter declaring it (params: - name: ${name}, in: path, field: ...)`);
     return out;
   }
 
@@ -438,7 +476,10 @@ class EndpointCompiler {
         return;
       }
       const existing = node[part];
-      const relation: OutputRelation = existing?.kind === 'relation' ? existing : { kind: 'relation', odoo: entry.odoo, many: entry.many, where: entry.where, through: entry.through, children: {} };
+      const relation: OutputRelation =
+        existing?.kind === 'relation'
+          ? existing
+          : { kind: 'relation', odoo: entry.odoo, many: entry.many, where: entry.where, through: entry.through, children: {} };
       node[part] = relation;
       node = relation.children;
       const comodel = fields[entry.odoo]!.relation!;
@@ -504,7 +545,8 @@ class EndpointCompiler {
       try {
         const resolved = await this.scalarPath(m.sum, at);
         if (resolved.depth > 1) this.problem(at, `"${m.sum}": sum a field of the target itself`);
-        else if (resolved.type !== 'integer' && resolved.type !== 'number') this.problem(at, `"${m.sum}" is a ${resolved.type} field; only numbers can be summed`);
+        else if (resolved.type !== 'integer' && resolved.type !== 'number')
+          this.problem(at, `"${m.sum}" is a ${resolved.type} field; only numbers can be summed`);
         else out.push({ key: `sum_${m.sum}`, spec: `${resolved.topOdoo}:sum`, odoo: resolved.topOdoo });
       } catch (err) {
         if (!(err instanceof Problems)) throw err;
@@ -572,7 +614,9 @@ function literalProblem(resolved: Resolved, value: unknown): string | undefined 
     case 'date':
       return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)) ? undefined : 'is not a date (YYYY-MM-DD)';
     case 'datetime':
-      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) && /T.*(Z|[+-]\d{2}:\d{2})$/.test(value) ? undefined : 'is not an ISO 8601 datetime with offset';
+      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) && /T.*(Z|[+-]\d{2}:\d{2})$/.test(value)
+        ? undefined
+        : 'is not an ISO 8601 datetime with offset';
   }
 }
 
@@ -608,4 +652,3 @@ function mergeSpecs(a: WebSpecification, b: WebSpecification): WebSpecification 
   }
   return out;
 }
-

@@ -56,7 +56,10 @@ const groupBy = z.union([
       field: fieldPath,
       /** Lower bounds of age bands in whole years, ascending, from a date field (birthdate): [0, 18, 60] gives 0-17, 18-59, 60+. */
       ageBands: z.array(z.number().int().min(0).max(150)).min(1).max(20),
-      as: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
+      as: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]*$/)
+        .optional(),
     })
     .strict(),
 ]);
@@ -86,8 +89,15 @@ export const endpointDeclarationSchema = z
     roles: z.array(role).min(1).max(2),
     target: z.enum(TARGETS),
     /** `target: model` only: the Odoo model and the only fields of it that may be reached. */
-    model: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/).optional(),
-    modelFields: z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/)).min(1).max(200).optional(),
+    model: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/)
+      .optional(),
+    modelFields: z
+      .array(z.string().regex(/^[a-z_][a-z0-9_]*$/))
+      .min(1)
+      .max(200)
+      .optional(),
     filter: z.array(filterTerm).max(50).default([]),
     params: z.array(param).max(30).default([]),
     /** Returned fields (list, get, update). */

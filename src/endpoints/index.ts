@@ -2,7 +2,7 @@ import type { OdooClient } from '../odoo/types.js';
 import { compileEndpoints, type CompileResult, type FieldsOf, type ModelFields } from './compile.js';
 import type { DeclarationSource, EndpointDeclaration } from './declaration.js';
 
-export { CustomEndpoints,  } from './run.js';
+export { CustomEndpoints } from './run.js';
 export type { CompiledEndpoint, CompiledParam, OutputTree } from './compile.js';
 
 const FIELD_ATTRIBUTES = ['type', 'relation', 'selection', 'readonly', 'store'];

@@ -35,7 +35,11 @@ export class CustomEndpoints {
   }
 
   async list(actor: Actor, endpoint: CompiledEndpoint, input: ListInput): Promise<Page<Answer>> {
-    const compiled = pagedQuery(this.domain(endpoint, input.params), { sort: endpoint.sort, cursor: input.cursor, include_archived: endpoint.includeArchived }, this.core.sync);
+    const compiled = pagedQuery(
+      this.domain(endpoint, input.params),
+      { sort: endpoint.sort, cursor: input.cursor, include_archived: endpoint.includeArchived },
+      this.core.sync,
+    );
     const convert = (record: OdooRecord) => answerOf(record, endpoint.output);
     // A declared pageSize above api.maxPageSize is the operator's choice, cut to the maximum; only a caller's limit is refused.
     const limit = input.limit ?? (endpoint.pageSize === undefined ? undefined : Math.min(endpoint.pageSize, this.core.options.maxPageSize));
@@ -55,12 +59,21 @@ export class CustomEndpoints {
   }
 
   async count(actor: Actor, endpoint: CompiledEndpoint, params: Record<string, unknown>): Promise<{ count: number }> {
-    const count = await actor.client.searchCount(endpoint.model, this.domain(endpoint, params), endpoint.includeArchived ? { context: { active_test: false } } : {});
+    const count = await actor.client.searchCount(
+      endpoint.model,
+      this.domain(endpoint, params),
+      endpoint.includeArchived ? { context: { active_test: false } } : {},
+    );
     return { count };
   }
 
   /** One read_group; age bands are folded from day groups here (Odoo groups dates, not ages). */
-  async aggregate(actor: Actor, endpoint: CompiledEndpoint, params: Record<string, unknown>, today = new Date()): Promise<{ groups: AggregateRow[]; total: number }> {
+  async aggregate(
+    actor: Actor,
+    endpoint: CompiledEndpoint,
+    params: Record<string, unknown>,
+    today = new Date(),
+  ): Promise<{ groups: AggregateRow[]; total: number }> {
     const rows = await actor.client.readGroup(
       endpoint.model,
       this.domain(endpoint, params),
@@ -92,17 +105,28 @@ export class CustomEndpoints {
     return { groups, total };
   }
 
-  async update(actor: Actor, endpoint: CompiledEndpoint, params: Record<string, unknown>, body: Record<string, unknown>, ifMatch?: string[]): Promise<Versioned<Answer>> {
+  async update(
+    actor: Actor,
+    endpoint: CompiledEndpoint,
+    params: Record<string, unknown>,
+    body: Record<string, unknown>,
+    ifMatch?: string[],
+  ): Promise<Versioned<Answer>> {
     const id = params[endpoint.idParam!] as number;
-    return this.core.lockedWrite(`${endpoint.model}:${id}`, () => this.get(actor, endpoint, params), ifMatch, async (current, lease) => {
-      const vals: Record<string, unknown> = {};
-      for (const write of endpoint.writes) if (body[write.name] !== undefined) vals[write.odoo] = body[write.name] === null ? false : body[write.name];
-      if (Object.keys(vals).length === 0) return current;
-      // Fenced like the built-in writes: a replica whose lease was taken over sends nothing.
-      await actor.client.write(endpoint.model, [id], vals, await lease.fence());
-      await this.core.cache.invalidate(touchedBy(endpoint.model, id), 'write');
-      return this.get(actor, endpoint, params);
-    });
+    return this.core.lockedWrite(
+      `${endpoint.model}:${id}`,
+      () => this.get(actor, endpoint, params),
+      ifMatch,
+      async (current, lease) => {
+        const vals: Record<string, unknown> = {};
+        for (const write of endpoint.writes) if (body[write.name] !== undefined) vals[write.odoo] = body[write.name] === null ? false : body[write.name];
+        if (Object.keys(vals).length === 0) return current;
+        // Fenced like the built-in writes: a replica whose lease was taken over sends nothing.
+        await actor.client.write(endpoint.model, [id], vals, await lease.fence());
+        await this.core.cache.invalidate(touchedBy(endpoint.model, id), 'write');
+        return this.get(actor, endpoint, params);
+      },
+    );
   }
 }
 
@@ -115,11 +139,13 @@ export function answerOf(record: Record<string, unknown>, tree: OutputTree): Ans
       out[name] = scalarValue(node.type, raw);
       continue;
     }
-    const rows = Array.isArray(raw) ? (raw.filter((r) => r && typeof r === 'object') as Array<Record<string, unknown>>) : raw && typeof raw === 'object' ? [raw as Record<string, unknown>] : [];
+    const rows = Array.isArray(raw)
+      ? (raw.filter((r) => r && typeof r === 'object') as Array<Record<string, unknown>>)
+      : raw && typeof raw === 'object'
+        ? [raw as Record<string, unknown>]
+        : [];
     const kept = node.where ? rows.filter(node.where.test) : rows;
-    const targets = node.through
-      ? kept.map((r) => r[node.through!]).filter((t): t is Record<string, unknown> => Boolean(t) && typeof t === 'object')
-      : kept;
+    const targets = node.through ? kept.map((r) => r[node.through!]).filter((t): t is Record<string, unknown> => Boolean(t) && typeof t === 'object') : kept;
     const answers = targets.map((t) => answerOf(t, node.children));
     out[name] = node.many ? answers : (answers[0] ?? null);
   }

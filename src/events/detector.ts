@@ -1,7 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PollLoop } from '../background.js';
 import type { OdooClient } from '../odoo/types.js';
-import { CHANGE_FEEDS, initialCursor, readChanges, readTouched, shiftSeconds, type ChangeFeed, type RecordChange, type TouchedRecords } from '../registry/changes.js';
+import {
+  CHANGE_FEEDS,
+  initialCursor,
+  readChanges,
+  readTouched,
+  shiftSeconds,
+  type ChangeFeed,
+  type RecordChange,
+  type TouchedRecords,
+} from '../registry/changes.js';
 import { decodeCursor, encodeCursor, type Cursor } from '../registry/cursor.js';
 import type { CustomField } from '../registry/custom-fields.js';
 import type { EventType, EventsSettings } from '../config/events.js';
@@ -99,7 +108,10 @@ export interface DetectorOptions {
 export class ChangeDetector {
   private readonly holder = randomUUID();
   private token: string | undefined;
-  private readonly loop = new PollLoop(() => this.poll(), () => this.options.settings.pollIntervalMs);
+  private readonly loop = new PollLoop(
+    () => this.poll(),
+    () => this.options.settings.pollIntervalMs,
+  );
   private readonly now: () => number;
   /** The follower's epoch and where its next read starts (ms), while this gateway leads. */
   private followed: { epoch: string; fromMs: number } | undefined;
@@ -128,7 +140,8 @@ export class ChangeDetector {
     const { store, settings, log } = this.options;
     try {
       const token = await store.holdLease(this.holder, settings.leaseMs);
-      if (token !== this.token) log.info({ events: { leading: token !== undefined } }, token ? 'change detector: this gateway now leads' : 'change detector: another gateway leads');
+      if (token !== this.token)
+        log.info({ events: { leading: token !== undefined } }, token ? 'change detector: this gateway now leads' : 'change detector: another gateway leads');
       if (token !== this.token) this.followed = undefined;
       this.token = token;
       if (!token) return;

@@ -200,7 +200,11 @@ class ReceiverQueue {
       if (outcome === true) await this.options.store.deleteDeadLetter(this.id, letter.id);
       else {
         this.options.metrics?.attemptFailed(this.id);
-        await this.options.store.putDeadLetter(this.id, { ...letter, attempts: letter.attempts + 1, lastError: outcome, failedAt: new Date(this.now()).toISOString(), replay: false }, this.options.settings.delivery.maxDeadLetters);
+        await this.options.store.putDeadLetter(
+          this.id,
+          { ...letter, attempts: letter.attempts + 1, lastError: outcome, failedAt: new Date(this.now()).toISOString(), replay: false },
+          this.options.settings.delivery.maxDeadLetters,
+        );
       }
     }
   }

@@ -76,7 +76,9 @@ export class RedisEventStore implements EventStore {
   }
 
   async append(token: string, feed: string, events: ChangeEvent[], cursor: string): Promise<boolean> {
-    const done = await guarded(GUARANTEE, () => this.redis.eventsAppend(LEASE, LOG, cursorKey(feed), token, cursor, this.maxLogEvents, ...events.map((e) => JSON.stringify(e))));
+    const done = await guarded(GUARANTEE, () =>
+      this.redis.eventsAppend(LEASE, LOG, cursorKey(feed), token, cursor, this.maxLogEvents, ...events.map((e) => JSON.stringify(e))),
+    );
     return done === 1;
   }
 

@@ -31,7 +31,9 @@ async function customEndpoints(app: FastifyInstance): Promise<void> {
       signal: AbortSignal.timeout(config.odoo!.timeoutMs * 4),
     });
   } catch (err) {
-    throw new ConfigError([`endpoints: cannot read Odoo's fields to check the declared endpoints (${(err as Error).message}); Odoo must be reachable at start-up when endpoints are declared`]);
+    throw new ConfigError([
+      `endpoints: cannot read Odoo's fields to check the declared endpoints (${(err as Error).message}); Odoo must be reachable at start-up when endpoints are declared`,
+    ]);
   }
   if (compiled.problems.length) throw new ConfigError(compiled.problems);
   await app.register(
@@ -50,7 +52,9 @@ function registerEndpoint(app: FastifyInstance, runner: CustomEndpoints, endpoin
   const queryParams = endpoint.params.filter((p) => p.in === 'query');
   const params = pathParams.length ? z.object(Object.fromEntries(pathParams.map((p) => [p.name, paramSchema(p)]))).strict() : undefined;
   const listing = endpoint.kind === 'list' ? { limit: limitQuery, cursor: cursorQuery } : {};
-  const querystring = z.object({ ...listing, ...Object.fromEntries(queryParams.map((p) => [p.name, p.required ? paramSchema(p) : paramSchema(p).optional()])) }).strict();
+  const querystring = z
+    .object({ ...listing, ...Object.fromEntries(queryParams.map((p) => [p.name, p.required ? paramSchema(p) : paramSchema(p).optional()])) })
+    .strict();
   const answer = answerSchema(endpoint.output);
   const common = {
     config: { access, anyRole: endpoint.roles },
@@ -122,7 +126,12 @@ function paramSchema(param: CompiledParam): z.ZodType {
         .string()
         .max(4000)
         .transform((text) => text.split(','))
-        .pipe(z.array(one as z.ZodType<unknown, string>).min(1).max(100))
+        .pipe(
+          z
+            .array(one as z.ZodType<unknown, string>)
+            .min(1)
+            .max(100),
+        )
     : one;
   return schema.describe(param.description);
 }
@@ -195,9 +204,11 @@ function aggregateSchema(endpoint: CompiledEndpoint) {
   const shape: Record<string, z.ZodType> = {};
   for (const group of endpoint.groupBy) {
     shape[group.key] =
-      group.type === 'relation' ? z.object({ id: z.number().int(), name: z.string() }).nullable()
-      : group.ageBands || group.type === 'date' || group.type === 'datetime' ? z.string().nullable()
-      : outputValue(group.type);
+      group.type === 'relation'
+        ? z.object({ id: z.number().int(), name: z.string() }).nullable()
+        : group.ageBands || group.type === 'date' || group.type === 'datetime'
+          ? z.string().nullable()
+          : outputValue(group.type);
   }
   for (const measure of endpoint.measures) shape[measure.key] = z.number();
   return z.object({ groups: z.array(z.object(shape)), total: z.number().int() });

@@ -84,7 +84,12 @@ function frameworkProblem(err: FastifyError, request?: FastifyRequest): HttpProb
   if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     const given = request?.headers['content-type']?.split(';')[0]?.trim() || 'no content type';
     const message = `${given} is not accepted; send ${ACCEPTED_BODY_TYPES.join(' or ')}`;
-    return new HttpProblem({ status: 415, detail: message, errors: [{ field: 'headers.content-type', message }], extensions: { accepted: ACCEPTED_BODY_TYPES } });
+    return new HttpProblem({
+      status: 415,
+      detail: message,
+      errors: [{ field: 'headers.content-type', message }],
+      extensions: { accepted: ACCEPTED_BODY_TYPES },
+    });
   }
   const status = err.statusCode;
   if (status && status >= 400 && status < 500) {

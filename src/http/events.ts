@@ -26,7 +26,7 @@ const webhookInput = z
   .object({
     url: z.string().url().max(2048),
     types: z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length).optional().describe('Event types to receive; all when omitted'),
-    payload: z.enum(['full', 'ids']).default('full').describe('`full`: the record\'s REST representation; `ids`: its id only'),
+    payload: z.enum(['full', 'ids']).default('full').describe("`full`: the record's REST representation; `ids`: its id only"),
   })
   .strict();
 const deadLetterOutput = z.object({
@@ -85,7 +85,11 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
       const r = scope.withTypeProvider<ZodTypeProvider>();
       r.get('/webhooks', {
         config: { access: ROLE_POST },
-        schema: { tags, summary: 'Webhook subscriptions (declared in the configuration and created here); secrets are never shown', response: responses({ 200: z.object({ items: z.array(webhookOutput) }) }) },
+        schema: {
+          tags,
+          summary: 'Webhook subscriptions (declared in the configuration and created here); secrets are never shown',
+          response: responses({ 200: z.object({ items: z.array(webhookOutput) }) }),
+        },
         handler: async (request) => ({
           items: [
             ...declared.map((w) => shown(w, 'config')),
@@ -107,7 +111,10 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
           if (!allowed) {
             throw new HttpProblem({
               status: 400,
-              detail: settings.webhooks.allowedTargets.length === 0 ? 'Webhooks can only be declared in the configuration here (events.webhooks.allowedTargets is empty).' : 'The URL is not under any of the targets webhooks may point to.',
+              detail:
+                settings.webhooks.allowedTargets.length === 0
+                  ? 'Webhooks can only be declared in the configuration here (events.webhooks.allowedTargets is empty).'
+                  : 'The URL is not under any of the targets webhooks may point to.',
               errors: [{ field: 'body.url', message: 'not under events.webhooks.allowedTargets' }],
             });
           }
@@ -140,7 +147,12 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
       });
       r.delete('/webhooks/:id', {
         config: { access: ROLE_POST },
-        schema: { tags, summary: 'Delete a webhook created through the API (its queue and dead letters go with it)', params: webhookIdParam, response: responses({ 204: z.null().describe('No content') }) },
+        schema: {
+          tags,
+          summary: 'Delete a webhook created through the API (its queue and dead letters go with it)',
+          params: webhookIdParam,
+          response: responses({ 204: z.null().describe('No content') }),
+        },
         handler: async (request, reply) => {
           const { id } = request.params;
           if (declaredIds.has(id)) throw new HttpProblem({ status: 409, detail: `Webhook "${id}" is declared in the configuration; remove it there.` });
@@ -153,7 +165,12 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
       // Dead letters are the events themselves (with `payload: full`, whole registrant records): reading them needs "Rest API GET".
       r.get('/webhooks/:id/dead-letters', {
         config: { access: ROLE_GET },
-        schema: { tags, summary: 'Events this webhook did not accept after every attempt, oldest first', params: webhookIdParam, response: responses({ 200: z.object({ items: z.array(deadLetterOutput) }) }) },
+        schema: {
+          tags,
+          summary: 'Events this webhook did not accept after every attempt, oldest first',
+          params: webhookIdParam,
+          response: responses({ 200: z.object({ items: z.array(deadLetterOutput) }) }),
+        },
         handler: async (request) => {
           const webhook = await find(request, request.params.id, true);
           const letters = await store.listDeadLetters(webhook.id);
@@ -177,7 +194,10 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
           tags,
           summary: 'Send dead letters again (all, or those listed), before newer events; those failing again stay listed',
           params: webhookIdParam,
-          body: z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max(10_000).optional() }).strict().default({}),
+          body: z
+            .object({ ids: z.array(z.string().min(1).max(64)).min(1).max(10_000).optional() })
+            .strict()
+            .default({}),
           response: responses({ 202: z.object({ replaying: z.number().int() }) }),
         },
         handler: async (request, reply) => {

@@ -52,7 +52,9 @@ export const odooAccountPlugin = fp(
         const actor = (this as WithActorSlot)[ACTOR];
         if (actor) return actor;
         if (actor === undefined) throw new HttpProblem({ status: 503, detail: 'No Odoo account is configured.' });
-        throw new Error(`request.actor was read on ${this.method} ${this.routeOptions.url ?? this.url} before authentication set it (only a handler of a route that requires a role may read it)`);
+        throw new Error(
+          `request.actor was read on ${this.method} ${this.routeOptions.url ?? this.url} before authentication set it (only a handler of a route that requires a role may read it)`,
+        );
       },
     });
     app.addHook('preHandler', async (request) => {

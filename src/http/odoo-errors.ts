@@ -19,7 +19,6 @@ export function odooRetryAfter(err: OdooError): string {
   return String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
 }
 
-
 /**
  * Problems for failures from below the routes: Odoo's typed errors, the registry's own
  * refusals, and the shared state store being down (503: a guarantee could not be given). Details are safe for callers: Odoo's business message at most, never a traceback
@@ -58,7 +57,10 @@ function fromOdoo(err: OdooError): HttpProblem {
       return new HttpProblem({ status: 422, detail: message, businessRefusal: true });
     }
     case 'timeout':
-      return new HttpProblem({ status: 504, detail: 'The registry did not answer in time. A create may or may not have happened: retry with the same Idempotency-Key.' });
+      return new HttpProblem({
+        status: 504,
+        detail: 'The registry did not answer in time. A create may or may not have happened: retry with the same Idempotency-Key.',
+      });
     case 'unavailable':
       return new HttpProblem({
         status: 503,

@@ -22,7 +22,10 @@ async function openApi(app: FastifyInstance): Promise<void> {
           'Errors are RFC 9457 problem+json. Lists page with opaque cursors.',
       },
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, basic: { type: 'http', scheme: 'basic', description: 'Odoo login and password or API key (compatibility routes only)' } },
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          basic: { type: 'http', scheme: 'basic', description: 'Odoo login and password or API key (compatibility routes only)' },
+        },
       },
       security: [{ bearer: [] }],
     },

@@ -97,4 +97,3 @@ export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyR
   };
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
-

@@ -77,7 +77,10 @@ interface DisabledFeature {
   matches(path: string): boolean;
 }
 
-const under = (...prefixes: string[]) => (path: string) => prefixes.some((p) => path === p || path.startsWith(`${p}/`));
+const under =
+  (...prefixes: string[]) =>
+  (path: string) =>
+    prefixes.some((p) => path === p || path.startsWith(`${p}/`));
 
 /** The features this configuration leaves off, and the paths they would serve. */
 function disabledFeatures(config: Config): DisabledFeature[] {
@@ -119,7 +122,9 @@ function disabledFeatures(config: Config): DisabledFeature[] {
     features.push({
       name: 'Metrics on the API port',
       setting: config.metrics.enabled ? 'metrics.token' : 'metrics.enabled',
-      enable: config.metrics.enabled ? 'metrics.token (scrapers send it as a bearer token) or metrics.port' : 'metrics.enabled: true and metrics.token or metrics.port',
+      enable: config.metrics.enabled
+        ? 'metrics.token (scrapers send it as a bearer token) or metrics.port'
+        : 'metrics.enabled: true and metrics.token or metrics.port',
       matches: under('/metrics'),
     });
   }

@@ -23,7 +23,11 @@ export class CallPipeline {
   private readonly breaker: CircuitBreaker;
   private readonly limit: ConcurrencyLimit;
 
-  constructor(private readonly protocol: RpcProtocol, private readonly settings: PipelineSettings, private readonly hooks: OdooConnectionHooks) {
+  constructor(
+    private readonly protocol: RpcProtocol,
+    private readonly settings: PipelineSettings,
+    private readonly hooks: OdooConnectionHooks,
+  ) {
     this.breaker = new CircuitBreaker(settings.breaker.failureThreshold, settings.breaker.resetAfterMs);
     this.limit = new ConcurrencyLimit(settings.maxConcurrent);
   }

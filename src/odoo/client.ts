@@ -4,15 +4,7 @@ import { isOdooError } from './errors.js';
 import type { BreakerState } from './resilience.js';
 import type { OdooService, WireResult } from './rpc-protocols.js';
 import type { SharedReads } from './shared-reads.js';
-import type {
-  CallOptions,
-  OdooClient,
-  OdooDomain,
-  OdooRecord,
-  OdooVersion,
-  SearchOptions,
-  WebSpecification,
-} from './types.js';
+import type { CallOptions, OdooClient, OdooDomain, OdooRecord, OdooVersion, SearchOptions, WebSpecification } from './types.js';
 
 /** One account's login as a client uses it (kept by sessions.ts, shared by the account's clients). */
 export interface AccountSession {
@@ -52,13 +44,29 @@ export interface ClientContext {
 
 /** Methods that change nothing, so a transport failure may be retried without risk of doing a write twice. */
 const IDEMPOTENT_METHODS = new Set([
-  'version', 'authenticate', 'login', 'search', 'search_read', 'search_count', 'read', 'web_read', 'web_search_read',
-  'fields_get', 'name_search', 'read_group', 'default_get', 'check_access_rights', 'name_get',
+  'version',
+  'authenticate',
+  'login',
+  'search',
+  'search_read',
+  'search_count',
+  'read',
+  'web_read',
+  'web_search_read',
+  'fields_get',
+  'name_search',
+  'read_group',
+  'default_get',
+  'check_access_rights',
+  'name_get',
 ]);
 
 /** One Odoo account's typed view of `execute_kw`. Undefined options are left out of the call. */
 export class OdooAccountClient implements OdooClient {
-  constructor(private readonly context: ClientContext, private readonly session: AccountSession) {}
+  constructor(
+    private readonly context: ClientContext,
+    private readonly session: AccountSession,
+  ) {}
 
   get login(): string {
     return this.session.login;
@@ -96,16 +104,25 @@ export class OdooAccountClient implements OdooClient {
     return this.send<T>(model, method, args, callKwargs, idempotent, opts.signal);
   }
 
-  private async send<T>(model: string, method: string, args: unknown[], callKwargs: Record<string, unknown>, idempotent: boolean, signal: AbortSignal | undefined): Promise<T> {
+  private async send<T>(
+    model: string,
+    method: string,
+    args: unknown[],
+    callKwargs: Record<string, unknown>,
+    idempotent: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
     publishOdooCall(() => ({ connection: this.context.name, model, method, args, kwargs: callKwargs }));
     for (let relogin = 0; ; relogin++) {
       const uid = await this.session.uid(signal);
       const sessionId = this.session.sessionId;
       try {
-        const result = await this.callOnce(
-          [this.context.db, uid, this.session.secret, model, method, args, callKwargs],
-          { signal, sessionId, model, idempotent },
-        );
+        const result = await this.callOnce([this.context.db, uid, this.session.secret, model, method, args, callKwargs], {
+          signal,
+          sessionId,
+          model,
+          idempotent,
+        });
         if (sessionId && result.newSessionId) this.session.renewSession(result.newSessionId);
         return result.value as T;
       } catch (err) {

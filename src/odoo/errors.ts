@@ -83,7 +83,11 @@ export function errorFromJsonRpc(error: { code?: unknown; message?: unknown; dat
   const debug = typeof data.debug === 'string' ? data.debug : undefined;
   let kind: OdooErrorKind = (odooClass && CLASS_KINDS[odooClass]) || 'server_error';
   if (error.code === 100) kind = 'session_expired';
-  const unknownDatabase = unknownDatabaseError(odooClass === 'odoo.exceptions.AccessError' || odooClass === 'psycopg2.OperationalError' ? odooMessage : '', httpStatus, debug);
+  const unknownDatabase = unknownDatabaseError(
+    odooClass === 'odoo.exceptions.AccessError' || odooClass === 'psycopg2.OperationalError' ? odooMessage : '',
+    httpStatus,
+    debug,
+  );
   if (unknownDatabase) return unknownDatabase;
   return new OdooError({
     kind,

@@ -60,7 +60,7 @@ export class PooledHttpConnection implements HttpConnection {
         const reason: unknown = options.signal.reason;
         // A caller's own deadline (AbortSignal.timeout) is still Odoo being too slow; any other abort is the caller's business.
         if (reason instanceof DOMException && reason.name === 'TimeoutError') {
-          throw new OdooError({ kind: 'timeout', message: 'Odoo did not answer before the caller\'s deadline', httpStatus: status, cause: reason });
+          throw new OdooError({ kind: 'timeout', message: "Odoo did not answer before the caller's deadline", httpStatus: status, cause: reason });
         }
         throw reason ?? err;
       }
@@ -69,7 +69,12 @@ export class PooledHttpConnection implements HttpConnection {
       }
       if (status !== undefined) {
         // Headers came, the body did not: a cut response, not an unreachable server.
-        throw new OdooError({ kind: 'bad_response', message: `Odoo's HTTP ${status} response was cut off (${networkCode(err)})`, httpStatus: status, cause: err });
+        throw new OdooError({
+          kind: 'bad_response',
+          message: `Odoo's HTTP ${status} response was cut off (${networkCode(err)})`,
+          httpStatus: status,
+          cause: err,
+        });
       }
       throw new OdooError({ kind: 'unavailable', message: `Odoo is unreachable (${networkCode(err)})`, cause: err });
     }

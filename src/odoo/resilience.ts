@@ -15,7 +15,11 @@ export class CircuitBreaker {
   private opened = false;
   private probeInFlight = false;
 
-  constructor(private readonly failureThreshold: number, private readonly resetAfterMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly failureThreshold: number,
+    private readonly resetAfterMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get state(): BreakerState {
     if (!this.opened) return 'closed';
@@ -138,7 +142,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * `reasonOf(signal.reason)`); `onAbort` runs when the caller gives up first. The promise itself
  * goes on: what it holds is shared with others (a login, a shared read).
  */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, options: { onAbort?: () => void; reasonOf?: (reason: unknown) => unknown } = {}): Promise<T> {
+export function raceAbort<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  options: { onAbort?: () => void; reasonOf?: (reason: unknown) => unknown } = {},
+): Promise<T> {
   if (!signal) return promise;
   const reasonOf = options.reasonOf ?? ((reason: unknown) => reason);
   if (signal.aborted) {

@@ -102,7 +102,13 @@ export interface WebSession {
  * `POST /web/session/authenticate`: password logins only (Odoo refuses API keys here with
  * AccessDenied). The answer carries the uid and server version, and the cookie in Set-Cookie.
  */
-export async function webSessionAuthenticate(http: HttpConnection, db: string, login: string, password: string, options: WireOptions): Promise<WebSession | undefined> {
+export async function webSessionAuthenticate(
+  http: HttpConnection,
+  db: string,
+  login: string,
+  password: string,
+  options: WireOptions,
+): Promise<WebSession | undefined> {
   const body = encodeJsonRpc({ db, login, password });
   const reply = await http.post('/web/session/authenticate', body, 'application/json', { ...options, sessionId: undefined });
   const result = decodeJsonRpc(reply) as { uid?: unknown; server_version_info?: unknown } | null;

@@ -37,7 +37,10 @@ export class OdooSessions {
 
   /** Checks a login and password or API key with `common.authenticate`: the uid, or AccessDenied. */
   async authenticate(credentials: OdooCredentials, signal?: AbortSignal): Promise<number> {
-    const uid = await this.pipeline.invoke('common', 'authenticate', [this.settings.db, credentials.login, credentials.secret, {}], { signal, idempotent: true });
+    const uid = await this.pipeline.invoke('common', 'authenticate', [this.settings.db, credentials.login, credentials.secret, {}], {
+      signal,
+      idempotent: true,
+    });
     if (typeof uid !== 'number' || uid <= 0) throw accessDenied();
     return uid;
   }
@@ -52,10 +55,7 @@ export class OdooSessions {
       const uid = await this.webLogin(account);
       if (uid) return uid;
     }
-    const [uid] = await Promise.all([
-      this.authenticate({ login: account.login, secret: account.secret }),
-      this.version.known ? undefined : this.version.get(),
-    ]);
+    const [uid] = await Promise.all([this.authenticate({ login: account.login, secret: account.secret }), this.version.known ? undefined : this.version.get()]);
     account.knownUid = uid;
     return uid;
   }
@@ -93,7 +93,11 @@ export class AccountLogin {
   webLoginRefused = false;
   private pendingLogin: Promise<number> | undefined;
 
-  constructor(readonly login: string, readonly secret: string, private readonly sessions: OdooSessions) {}
+  constructor(
+    readonly login: string,
+    readonly secret: string,
+    private readonly sessions: OdooSessions,
+  ) {}
 
   /** The session cookie to send with a call, when cookies are on and the account has a web session. */
   get sessionId(): string | undefined {

@@ -64,14 +64,25 @@ export interface OdooClient {
   searchRead<T extends OdooRecord = OdooRecord>(model: string, domain: OdooDomain, fields: string[], opts?: SearchOptions): Promise<T[]>;
   read<T extends OdooRecord = OdooRecord>(model: string, ids: number[], fields: string[], opts?: CallOptions): Promise<T[]>;
   webRead<T extends OdooRecord = OdooRecord>(model: string, ids: number[], specification: WebSpecification, opts?: CallOptions): Promise<T[]>;
-  webSearchRead<T extends OdooRecord = OdooRecord>(model: string, domain: OdooDomain, specification: WebSpecification, opts?: SearchOptions): Promise<{ length: number; records: T[] }>;
+  webSearchRead<T extends OdooRecord = OdooRecord>(
+    model: string,
+    domain: OdooDomain,
+    specification: WebSpecification,
+    opts?: SearchOptions,
+  ): Promise<{ length: number; records: T[] }>;
   create(model: string, values: Record<string, unknown>, opts?: CallOptions): Promise<number>;
   createMany(model: string, values: Record<string, unknown>[], opts?: CallOptions): Promise<number[]>;
   write(model: string, ids: number[], values: Record<string, unknown>, opts?: CallOptions): Promise<true>;
   unlink(model: string, ids: number[], opts?: CallOptions): Promise<true>;
   fieldsGet(model: string, attributes?: string[], opts?: CallOptions): Promise<Record<string, Record<string, unknown>>>;
   nameSearch(model: string, name: string, opts?: SearchOptions & { domain?: OdooDomain; operator?: string }): Promise<Array<[number, string]>>;
-  readGroup(model: string, domain: OdooDomain, fields: string[], groupby: string[], opts?: SearchOptions & { lazy?: boolean }): Promise<Array<Record<string, unknown>>>;
+  readGroup(
+    model: string,
+    domain: OdooDomain,
+    fields: string[],
+    groupby: string[],
+    opts?: SearchOptions & { lazy?: boolean },
+  ): Promise<Array<Record<string, unknown>>>;
 }
 
 /** A configured Odoo server: shared transport, pool, breaker and limits; hands out per-account clients. */

@@ -29,7 +29,8 @@ export function httpDeliverer(timeoutMs: number, userAgent: string): Deliverer {
       return { ok: false, error: `HTTP ${response.statusCode}` };
     } catch (err) {
       const { name, code, message } = err as { name?: string; code?: string; message?: string };
-      if (name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { ok: false, error: `no answer within ${timeoutMs} ms` };
+      if (name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+        return { ok: false, error: `no answer within ${timeoutMs} ms` };
       return { ok: false, error: (code ?? message ?? 'network error').slice(0, 200) };
     }
   };

@@ -169,11 +169,16 @@ export async function readTouched(client: OdooClient, since: string, limit: numb
   let overflow = false;
   await Promise.all(
     TOUCH_SOURCES.map(async (source) => {
-      const records = await client.searchRead(source.model, [...source.domain, ['write_date', '>=', since]], FIELDS_OF[source.model] ?? ['partner_id', 'write_date'], {
-        limit: limit + 1,
-        order: 'write_date asc, id asc',
-        context: { active_test: false },
-      });
+      const records = await client.searchRead(
+        source.model,
+        [...source.domain, ['write_date', '>=', since]],
+        FIELDS_OF[source.model] ?? ['partner_id', 'write_date'],
+        {
+          limit: limit + 1,
+          order: 'write_date asc, id asc',
+          context: { active_test: false },
+        },
+      );
       if (records.length > limit) overflow = true;
       for (const record of records) {
         for (const key of source.keysOf(record)) keys.add(key);

@@ -13,9 +13,7 @@ import { RegistryError } from './errors.js';
  *   second instead of "id > last" returns it. Ids are stored as ranges, so a batch created in
  *   one second stays small.
  */
-export type Cursor =
-  | { order: 'id' | '-id'; after: number; filter: string }
-  | { order: 'updated_at'; writeDate: string; seen: number[]; filter: string };
+export type Cursor = { order: 'id' | '-id'; after: number; filter: string } | { order: 'updated_at'; writeDate: string; seen: number[]; filter: string };
 
 interface Wire {
   o: 'id' | '-id' | 'u';
@@ -58,7 +56,7 @@ const badCursor = () => new RegistryError('bad_cursor', 'The cursor is not valid
 function toRanges(ids: number[]): Array<number | [number, number]> {
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
   const out: Array<number | [number, number]> = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
     out.push(j > i ? [sorted[i]!, sorted[j]!] : sorted[i]!);

@@ -23,9 +23,30 @@ export interface CustomField {
  * mass-assignment hole the strict schemas close (`is_group`, `company_id`, `active`, ...).
  */
 export const RESERVED_ODOO_FIELDS = new Set([
-  'id', 'name', 'is_registrant', 'is_group', 'active', 'company_id', 'ref', 'user_ids', 'parent_id', 'child_ids',
-  'write_date', 'write_uid', 'create_date', 'create_uid', 'kind', 'reg_ids', 'phone_number_ids', 'bank_ids',
-  'group_membership_ids', 'individual_membership_ids', 'disabled', 'disabled_by', 'is_company', 'type',
+  'id',
+  'name',
+  'is_registrant',
+  'is_group',
+  'active',
+  'company_id',
+  'ref',
+  'user_ids',
+  'parent_id',
+  'child_ids',
+  'write_date',
+  'write_uid',
+  'create_date',
+  'create_uid',
+  'kind',
+  'reg_ids',
+  'phone_number_ids',
+  'bank_ids',
+  'group_membership_ids',
+  'individual_membership_ids',
+  'disabled',
+  'disabled_by',
+  'is_company',
+  'type',
 ]);
 
 /** Value schema of one custom field, for input and output alike (null clears or means empty). */

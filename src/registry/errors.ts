@@ -20,8 +20,7 @@ export class RegistryError extends Error {
 
 export const isRegistryError = (value: unknown): value is RegistryError => value instanceof RegistryError;
 
-export const registrantNotFound = (what: string, id: number | string): RegistryError =>
-  new RegistryError('not_found', `No ${what} with id ${id}.`);
+export const registrantNotFound = (what: string, id: number | string): RegistryError => new RegistryError('not_found', `No ${what} with id ${id}.`);
 
 export const invalidInput = (errors: FieldError[]): RegistryError =>
   new RegistryError('invalid', errors.length === 1 ? `${errors[0]!.field}: ${errors[0]!.message}` : `${errors.length} fields are invalid; see errors.`, errors);

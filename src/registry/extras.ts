@@ -16,9 +16,15 @@ export interface RegistrantExtras {
 
 export async function registrantExtras(actor: Actor, ids: number[], withContacts: boolean): Promise<Map<number, RegistrantExtras>> {
   if (ids.length === 0) return new Map();
-  const { records } = await searchTree(actor.client, 'res.partner', [['id', 'in', ids]], { image_1920: {}, ...(withContacts ? CONTACTS_SPEC : {}) }, {
-    context: { active_test: false },
-  });
+  const { records } = await searchTree(
+    actor.client,
+    'res.partner',
+    [['id', 'in', ids]],
+    { image_1920: {}, ...(withContacts ? CONTACTS_SPEC : {}) },
+    {
+      context: { active_test: false },
+    },
+  );
   return new Map(
     records.map((r) => [
       r.id,

@@ -95,7 +95,15 @@ export async function compileIndividualQuery(client: OdooClient, refs: Reference
   if (q.phone) terms.push(['phone_number_ids', 'any', ['|', ['phone_no', 'ilike', likeLiteral(q.phone)], ['phone_sanitized', 'ilike', likeLiteral(q.phone)]]]);
   if (q.group_kind) {
     const kind = await refs.resolveInto(client, 'groupKinds', q.group_kind, 'query.group_kind', errors);
-    if (kind) terms.push(['individual_membership_ids', 'any', [['group.kind', '=', kind.id], ['is_ended', '=', false]]]);
+    if (kind)
+      terms.push([
+        'individual_membership_ids',
+        'any',
+        [
+          ['group.kind', '=', kind.id],
+          ['is_ended', '=', false],
+        ],
+      ]);
   }
   if (errors.length) throw invalidInput(errors);
   return pagedQuery(terms, q, sync);
@@ -121,7 +129,10 @@ function commonTerms(q: CommonQuery): Term[] {
 export function pagedQuery(terms: Array<string | Term>, q: CommonQuery, sync: SyncWindow): CompiledQuery {
   const sort: SortOrder = q.sort ?? (q.updated_since ? 'updated_at' : 'id');
   const includeArchived = q.include_archived === true;
-  const filter = createHash('sha256').update(JSON.stringify([terms, sort, includeArchived])).digest('base64url').slice(0, 16);
+  const filter = createHash('sha256')
+    .update(JSON.stringify([terms, sort, includeArchived]))
+    .digest('base64url')
+    .slice(0, 16);
   const cursor = q.cursor ? decodeCursor(q.cursor, { order: sort, filter }) : undefined;
   const domain: Array<string | Term> = [...terms];
   if (cursor) domain.push(...cursorDomain(cursor));
@@ -161,11 +172,7 @@ function nextSecond(odooDatetimeText: string): string {
 }
 
 /** The cursor after a page, or null when the page was the last one. */
-export function nextCursor(
-  compiled: CompiledQuery,
-  records: ReadonlyArray<{ id: number; write_date?: unknown }>,
-  hasMore: boolean,
-): Cursor | null {
+export function nextCursor(compiled: CompiledQuery, records: ReadonlyArray<{ id: number; write_date?: unknown }>, hasMore: boolean): Cursor | null {
   return hasMore ? cursorAfter(compiled, records) : null;
 }
 

@@ -25,7 +25,15 @@ export class Groups {
   async list(actor: Actor, query: GroupQuery & { expand_members?: boolean }): Promise<Page<Group>> {
     const compiled = await compileGroupQuery(actor.client, this.core.refs, query, this.core.sync);
     const withMembers = query.expand_members === true;
-    return this.core.page(actor, MODEL, compiled, query.limit, query.exact_total === true, groupSpec(this.core.customFields, withMembers), this.convert(withMembers));
+    return this.core.page(
+      actor,
+      MODEL,
+      compiled,
+      query.limit,
+      query.exact_total === true,
+      groupSpec(this.core.customFields, withMembers),
+      this.convert(withMembers),
+    );
   }
 
   /** Ids of the active groups whose name contains `name` (any case), in Odoo's default order for partners. */
@@ -66,7 +74,14 @@ export class Groups {
    */
   read(actor: Actor, id: number, withMembers: boolean, refresh = false): Promise<CachedRead<Group>> {
     if (withMembers) return this.get(actor, id, true);
-    return this.core.cache.read(actor.client.login, 'group', String(id), refresh, () => this.get(actor, id, false), () => [partnerKey(id)]);
+    return this.core.cache.read(
+      actor.client.login,
+      'group',
+      String(id),
+      refresh,
+      () => this.get(actor, id, false),
+      () => [partnerKey(id)],
+    );
   }
 
   /**
@@ -95,7 +110,9 @@ export class Groups {
       const kinds = await resolveKinds(ctx, member.kinds, `${path}.kinds`);
       for (const kind of kinds.filter((k) => k.extra.is_unique === true)) {
         if (uniqueHolder === kind.name) {
-          throw new RegistryError('conflict', `A group has at most one member of kind "${kind.name}".`, [{ field: `${path}.kinds`, message: `a second "${kind.name}"` }]);
+          throw new RegistryError('conflict', `A group has at most one member of kind "${kind.name}".`, [
+            { field: `${path}.kinds`, message: `a second "${kind.name}"` },
+          ]);
         }
         uniqueHolder = kind.name;
       }
@@ -121,7 +138,16 @@ export class Groups {
 
   /** Read, If-Match check and write hold the record's lock: one winner per version. */
   async update(actor: Actor, id: number, patch: GroupPatch, ifMatch?: string[]): Promise<Versioned<Group>> {
-    return namingRefusedField(patch, '', () => updateRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch, (ctx) => this.groupValues(ctx, patch)));
+    return namingRefusedField(patch, '', () =>
+      updateRegistrant(
+        this.core,
+        actor,
+        id,
+        () => this.get(actor, id),
+        ifMatch,
+        (ctx) => this.groupValues(ctx, patch),
+      ),
+    );
   }
 
   async archive(actor: Actor, id: number, ifMatch?: string[]): Promise<void> {

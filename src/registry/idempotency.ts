@@ -58,7 +58,10 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   private readonly slots = new Map<string, Slot>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly ttlMs: number, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), Math.min(ttlMs, 60_000));
     this.sweeper.unref();
   }

@@ -7,13 +7,9 @@ import { RegistryCore, type Actor, type RegistryOptions } from './registry.js';
 import type { RegistrySchemas } from './schemas.js';
 
 export { RegistryError, isRegistryError } from './errors.js';
-;
-export type { Actor,  Versioned, RegistryOptions } from './registry.js';
-;
-;
-export type { IdempotencyStore,  StoredResponse } from './idempotency.js';
-;
-export {  type ReferenceKind, type ReferenceItem } from './reference.js';
+export type { Actor, Versioned, RegistryOptions } from './registry.js';
+export type { IdempotencyStore, StoredResponse } from './idempotency.js';
+export { type ReferenceKind, type ReferenceItem } from './reference.js';
 
 /** Reference data (ID types, group and membership kinds, genders), from the cache that also resolves names on input. */
 export interface ReferenceData {

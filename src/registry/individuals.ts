@@ -47,7 +47,14 @@ export class Individuals {
 
   /** `get` answered from the record cache when it holds a current copy (`refresh`: always from Odoo, kept for the next reader). */
   read(actor: Actor, id: number, refresh = false): Promise<CachedRead<Individual>> {
-    return this.core.cache.read(actor.client.login, 'individual', String(id), refresh, () => this.get(actor, id), () => [partnerKey(id)]);
+    return this.core.cache.read(
+      actor.client.login,
+      'individual',
+      String(id),
+      refresh,
+      () => this.get(actor, id),
+      () => [partnerKey(id)],
+    );
   }
 
   async readMany(actor: Actor, ids: number[]): Promise<Individual[]> {
@@ -69,7 +76,17 @@ export class Individuals {
     const { records } = await searchTree(
       actor.client,
       MODEL,
-      [...registrantDomain(false), ['reg_ids', 'any', [['id_type', '=', type.id], ['value', '=', value]]]],
+      [
+        ...registrantDomain(false),
+        [
+          'reg_ids',
+          'any',
+          [
+            ['id_type', '=', type.id],
+            ['value', '=', value],
+          ],
+        ],
+      ],
       this.spec,
       { limit: 2, order: 'id asc', shareInFlight: true },
     );
@@ -125,7 +142,15 @@ export class Individuals {
   /** Read, If-Match check and write hold the record's lock: one winner per version. */
   async update(actor: Actor, id: number, patch: IndividualPatch & RegistrantPhoto, ifMatch?: string[]): Promise<Versioned<Individual>> {
     return namingRefusedField(patch, '', () =>
-      updateRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch, (ctx, current) => individualPatchValues(ctx, patch, current), patch.reg_ids),
+      updateRegistrant(
+        this.core,
+        actor,
+        id,
+        () => this.get(actor, id),
+        ifMatch,
+        (ctx, current) => individualPatchValues(ctx, patch, current),
+        patch.reg_ids,
+      ),
     );
   }
 

@@ -37,8 +37,7 @@ export const CONTACTS_SPEC: WebSpecification = {
   phone_number_ids: { fields: { phone_no: {}, phone_sanitized: {}, date_collected: {} }, order: 'id asc' },
 };
 
-const customSpec = (customFields: readonly CustomField[]): WebSpecification =>
-  Object.fromEntries(customFields.map((f) => [f.odooField, {}]));
+const customSpec = (customFields: readonly CustomField[]): WebSpecification => Object.fromEntries(customFields.map((f) => [f.odooField, {}]));
 
 export function individualSpec(customFields: readonly CustomField[]): WebSpecification {
   return {
@@ -91,10 +90,7 @@ function addCustomValues(out: Record<string, unknown>, record: OdooRecord, custo
   for (const field of customFields) {
     const raw = record[field.odooField];
     out[field.name] =
-      field.type === 'boolean' ? raw === true
-      : field.type === 'date' ? isoDate(raw)
-      : field.type === 'string' ? stringOrNull(raw)
-      : numberOrNull(raw);
+      field.type === 'boolean' ? raw === true : field.type === 'date' ? isoDate(raw) : field.type === 'string' ? stringOrNull(raw) : numberOrNull(raw);
   }
 }
 

@@ -44,7 +44,11 @@ export class Memberships {
   async list(actor: Actor, groupId: number, query: { limit?: number; cursor?: string; include_ended?: boolean }): Promise<Page<Membership>> {
     const filter = `members:${groupId}:${query.include_ended === true}`;
     const cursor = query.cursor ? decodeCursor(query.cursor, { order: 'id', filter }) : undefined;
-    const domain = [['group', '=', groupId] as const, ...(query.include_ended ? [] : [['is_ended', '=', false] as const]), ...(cursor ? cursorDomain(cursor) : [])];
+    const domain = [
+      ['group', '=', groupId] as const,
+      ...(query.include_ended ? [] : [['is_ended', '=', false] as const]),
+      ...(cursor ? cursorDomain(cursor) : []),
+    ];
     const size = this.core.pageSize(query.limit);
     const result = await searchTree(actor.client, MODEL, domain, MEMBERSHIP_SPEC, { limit: size, order: 'id asc' });
     // An empty first page may mean "no such group": only then is a second call spent to tell.
@@ -59,18 +63,30 @@ export class Memberships {
   }
 
   async get(actor: Actor, groupId: number, membershipId: number): Promise<Versioned<Membership>> {
-    const { records } = await searchTree(actor.client, MODEL, [['id', '=', membershipId], ['group', '=', groupId]], MEMBERSHIP_SPEC, { limit: 1 });
+    const { records } = await searchTree(
+      actor.client,
+      MODEL,
+      [
+        ['id', '=', membershipId],
+        ['group', '=', groupId],
+      ],
+      MEMBERSHIP_SPEC,
+      { limit: 1 },
+    );
     if (!records[0]) throw new RegistryError('not_found', `Group ${groupId} has no membership ${membershipId}.`);
     return versioned(toMembership(records[0]));
   }
 
   /** `get` answered from the record cache when it holds a current copy (it names its group and individual: their changes count). */
   read(actor: Actor, groupId: number, membershipId: number, refresh = false): Promise<CachedRead<Membership>> {
-    return this.core.cache.read(actor.client.login, 'membership', `${groupId}/${membershipId}`, refresh, () => this.get(actor, groupId, membershipId), (m) => [
-      membershipKey(m.id),
-      partnerKey(m.group.id),
-      partnerKey(m.individual.id),
-    ]);
+    return this.core.cache.read(
+      actor.client.login,
+      'membership',
+      `${groupId}/${membershipId}`,
+      refresh,
+      () => this.get(actor, groupId, membershipId),
+      (m) => [membershipKey(m.id), partnerKey(m.group.id), partnerKey(m.individual.id)],
+    );
   }
 
   /**
@@ -82,18 +98,26 @@ export class Memberships {
   }
 
   update(actor: Actor, groupId: number, membershipId: number, patch: MemberPatch, ifMatch?: string[]): Promise<Versioned<Membership>> {
-    return this.core.lockedWrite(groupLock(groupId), () => this.get(actor, groupId, membershipId), ifMatch, (current, lease) =>
-      this.updateLocked(actor, groupId, current, patch, lease),
+    return this.core.lockedWrite(
+      groupLock(groupId),
+      () => this.get(actor, groupId, membershipId),
+      ifMatch,
+      (current, lease) => this.updateLocked(actor, groupId, current, patch, lease),
     );
   }
 
   /** Ends the membership now (sets `ended_date`); ending an ended one changes nothing. */
   end(actor: Actor, groupId: number, membershipId: number, ifMatch?: string[]): Promise<void> {
-    return this.core.lockedWrite(groupLock(groupId), () => this.get(actor, groupId, membershipId), ifMatch, async (current, lease) => {
-      if (current.value.ended_date) return;
-      await actor.client.write(MODEL, [membershipId], { ended_date: odooDatetime(new Date().toISOString()) }, await lease.fence());
-      await this.core.cache.invalidate([membershipKey(membershipId)], 'write');
-    });
+    return this.core.lockedWrite(
+      groupLock(groupId),
+      () => this.get(actor, groupId, membershipId),
+      ifMatch,
+      async (current, lease) => {
+        if (current.value.ended_date) return;
+        await actor.client.write(MODEL, [membershipId], { ended_date: odooDatetime(new Date().toISOString()) }, await lease.fence());
+        await this.core.cache.invalidate([membershipKey(membershipId)], 'write');
+      },
+    );
   }
 
   private async addUnlocked(actor: Actor, groupId: number, input: MemberInput, lease: RecordLease): Promise<Versioned<Membership>> {
@@ -102,7 +126,9 @@ export class Memberships {
     this.core.throwIfInvalid(ctx.errors);
     const { others, individualFound } = await this.groupInfo(actor, groupId, input.individual);
     if (!individualFound) {
-      throw new RegistryError('invalid', `No individual with id ${input.individual}.`, [{ field: 'individual', message: `no individual with id ${input.individual}` }]);
+      throw new RegistryError('invalid', `No individual with id ${input.individual}.`, [
+        { field: 'individual', message: `no individual with id ${input.individual}` },
+      ]);
     }
     if (others.some((m) => m.individual === input.individual)) {
       throw new RegistryError('conflict', `Duplication of Member is not allowed: individual ${input.individual} is already a member of group ${groupId}.`);
@@ -114,7 +140,13 @@ export class Memberships {
     return this.get(actor, groupId, id);
   }
 
-  private async updateLocked(actor: Actor, groupId: number, current: Versioned<Membership>, patch: MemberPatch, lease: RecordLease): Promise<Versioned<Membership>> {
+  private async updateLocked(
+    actor: Actor,
+    groupId: number,
+    current: Versioned<Membership>,
+    patch: MemberPatch,
+    lease: RecordLease,
+  ): Promise<Versioned<Membership>> {
     const membershipId = current.value.id;
     const ctx = this.core.writeContext(actor);
     const values: Record<string, unknown> = {};
@@ -123,7 +155,10 @@ export class Memberships {
       this.core.throwIfInvalid(ctx.errors);
       if (kinds.some((k) => k.extra.is_unique === true)) {
         const { others } = await this.groupInfo(actor, groupId);
-        this.checkUnique(kinds, others.filter((m) => m.id !== membershipId));
+        this.checkUnique(
+          kinds,
+          others.filter((m) => m.id !== membershipId),
+        );
       }
       values.kind = [[6, 0, kinds.map((k) => k.id)]];
     }
@@ -137,7 +172,14 @@ export class Memberships {
 
   /** Membership made by an earlier add whose outcome was unknown: group and individual are its natural key. */
   async findExisting(actor: Actor, groupId: number, individualId: number): Promise<number[]> {
-    return actor.client.search(MODEL, [['group', '=', groupId], ['individual', '=', individualId]], { order: 'id asc' });
+    return actor.client.search(
+      MODEL,
+      [
+        ['group', '=', groupId],
+        ['individual', '=', individualId],
+      ],
+      { order: 'id asc' },
+    );
   }
 
   private checkUnique(kinds: ReferenceItem[], others: OtherMember[]): void {
@@ -155,7 +197,10 @@ export class Memberships {
     const { records } = await searchTree(
       actor.client,
       'res.partner',
-      [['id', 'in', ids], ['is_registrant', '=', true]],
+      [
+        ['id', 'in', ids],
+        ['is_registrant', '=', true],
+      ],
       { is_group: {}, group_membership_ids: { fields: { individual: {}, kind: {}, is_ended: {} } } },
       { limit: 2 },
     );
@@ -165,7 +210,7 @@ export class Memberships {
     const memberships = Array.isArray(group.group_membership_ids) ? (group.group_membership_ids as Record<string, unknown>[]) : [];
     const others = memberships.map((m) => ({
       id: m.id as number,
-      individual: typeof m.individual === 'number' ? m.individual : ((m.individual as { id?: number } | false) || { id: 0 }).id ?? 0,
+      individual: typeof m.individual === 'number' ? m.individual : (((m.individual as { id?: number } | false) || { id: 0 }).id ?? 0),
       kinds: Array.isArray(m.kind) ? (m.kind as unknown[]).map((k) => (typeof k === 'number' ? k : (k as { id: number }).id)) : [],
       ended: m.is_ended === true,
     }));

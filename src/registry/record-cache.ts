@@ -137,7 +137,14 @@ export class RecordCache {
    * `refresh` (a caller's `Cache-Control: no-cache`) always reads Odoo. `keysOf` names the
    * records the representation is made of (itself first).
    */
-  async read<T>(account: string, kind: string, id: string, refresh: boolean, load: () => Promise<Versioned<T>>, keysOf: (value: T) => string[]): Promise<CachedRead<T>> {
+  async read<T>(
+    account: string,
+    kind: string,
+    id: string,
+    refresh: boolean,
+    load: () => Promise<Versioned<T>>,
+    keysOf: (value: T) => string[],
+  ): Promise<CachedRead<T>> {
     const entries = this.entries;
     const ledger = this.ledger;
     if (!entries || !ledger) return load();
@@ -219,7 +226,10 @@ export class MemoryCacheLedger implements CacheLedger {
   private epoch: string | undefined;
   private watchedUntil = 0;
 
-  constructor(maxAgeMs: number, private readonly clock: () => number = () => performance.now()) {
+  constructor(
+    maxAgeMs: number,
+    private readonly clock: () => number = () => performance.now(),
+  ) {
     this.invalidated = new LRUCache<string, number>({ ttl: maxAgeMs * 2, ttlAutopurge: true });
   }
 

@@ -143,8 +143,5 @@ export class ReferenceCache {
 function find(items: ReferenceItem[], value: string | number): ReferenceItem | undefined {
   if (typeof value === 'number') return items.find((i) => i.id === value);
   const wanted = value.trim().toLowerCase();
-  return (
-    items.find((i) => i.name.toLowerCase() === wanted) ??
-    items.find((i) => (i.aliases ?? []).some((alias) => alias.toLowerCase() === wanted))
-  );
+  return items.find((i) => i.name.toLowerCase() === wanted) ?? items.find((i) => (i.aliases ?? []).some((alias) => alias.toLowerCase() === wanted));
 }

@@ -25,7 +25,10 @@ export async function regIdValuesOfType(core: RegistryCore, actor: Actor, includ
     const exclude = await core.refs.resolveInto(actor.client, 'idTypes', excludeType, 'exclude_id_type', ignored);
     if (exclude && exclude.name === excludeType) holder.push(['reg_ids', 'not any', [['id_type', '=', exclude.id]]]);
   }
-  const domain: OdooDomain = [['id_type', '=', include.id], ['partner_id', 'any', holder]];
+  const domain: OdooDomain = [
+    ['id_type', '=', include.id],
+    ['partner_id', 'any', holder],
+  ];
   const records = await actor.client.searchRead('g2p.reg.id', domain, ['value'], { order: 'id asc' });
   const values = records.map((r) => r.value).filter((v): v is string => typeof v === 'string' && v !== '');
   return [...new Set(values)];

@@ -118,7 +118,12 @@ export class RegistryCore {
    * current record, check If-Match against its version, then `write`, which must pass
    * `lease.fence()` to each Odoo write it sends. Every PATCH and DELETE of the registry runs so.
    */
-  lockedWrite<T, R>(key: string, read: () => Promise<Versioned<T>>, ifMatch: string[] | undefined, write: (current: Versioned<T>, lease: RecordLease) => Promise<R>): Promise<R> {
+  lockedWrite<T, R>(
+    key: string,
+    read: () => Promise<Versioned<T>>,
+    ifMatch: string[] | undefined,
+    write: (current: Versioned<T>, lease: RecordLease) => Promise<R>,
+  ): Promise<R> {
     return this.locks.run(key, async (lease) => {
       const current = await read();
       checkVersion(current.version, ifMatch);
@@ -194,7 +199,13 @@ export function updateRegistrant<T>(
 }
 
 /** DELETE of an individual or a group archives it (`active = false`) under its lock; nothing is destroyed, archiving twice is fine. */
-export function archiveRegistrant(core: RegistryCore, actor: Actor, id: number, read: () => Promise<Versioned<{ active: boolean }>>, ifMatch: string[] | undefined): Promise<void> {
+export function archiveRegistrant(
+  core: RegistryCore,
+  actor: Actor,
+  id: number,
+  read: () => Promise<Versioned<{ active: boolean }>>,
+  ifMatch: string[] | undefined,
+): Promise<void> {
   return core.lockedWrite(`${REGISTRANT_MODEL}:${id}`, read, ifMatch, async (current, lease) => {
     if (!current.value.active) return;
     await actor.client.write(REGISTRANT_MODEL, [id], { active: false }, await lease.fence());

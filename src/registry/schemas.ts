@@ -181,11 +181,11 @@ export const listOf = <T extends z.ZodType>(item: T) =>
     items: z.array(item),
     next_cursor: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last page'),
     total: z.number().int().optional().describe('Number of matching records (first page only), counted up to api.countLimit'),
-    total_exact: z.boolean().optional().describe('With total: false when counting stopped at api.countLimit (there are at least `total`); ask exact_total=true for the full count'),
-    resume_cursor: z
-      .string()
+    total_exact: z
+      .boolean()
       .optional()
-      .describe('sort=updated_at only: pass as ?cursor= later to receive exactly the changes made since this page'),
+      .describe('With total: false when counting stopped at api.countLimit (there are at least `total`); ask exact_total=true for the full count'),
+    resume_cursor: z.string().optional().describe('sort=updated_at only: pass as ?cursor= later to receive exactly the changes made since this page'),
   });
 
 /** The schemas that depend on the deployment's custom fields. */
@@ -201,10 +201,11 @@ export function registrySchemas(customFields: readonly CustomField[]) {
       path: ['name'],
     });
   const individualPatch = z.object(individualShape).strict().partial();
-  const groupCreate = z
-    .object({ ...groupFields, ...customInput, members: z.array(memberInput).max(500).default([]) })
-    .strict();
-  const groupPatch = z.object({ ...groupFields, ...customInput }).strict().partial();
+  const groupCreate = z.object({ ...groupFields, ...customInput, members: z.array(memberInput).max(500).default([]) }).strict();
+  const groupPatch = z
+    .object({ ...groupFields, ...customInput })
+    .strict()
+    .partial();
   const individualOutput = z.object({ ...individualOutputFields, ...customOutput });
   const groupOutput = z.object({ ...groupOutputFields, ...customOutput });
   return {

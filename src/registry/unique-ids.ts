@@ -32,7 +32,13 @@ export class UniqueIds {
     private readonly refs: ReferenceCache,
   ) {}
 
-  async holding<R>(client: OdooClient, uniqueTypes: readonly string[], sent: SentIds[], self: number | undefined, write: (fence: () => Promise<CallOptions>) => Promise<R>): Promise<R> {
+  async holding<R>(
+    client: OdooClient,
+    uniqueTypes: readonly string[],
+    sent: SentIds[],
+    self: number | undefined,
+    write: (fence: () => Promise<CallOptions>) => Promise<R>,
+  ): Promise<R> {
     const claims = uniqueTypes.length === 0 ? [] : await this.claims(client, new Set(uniqueTypes), sent);
     if (claims.length === 0) return write(async () => ({}));
     const keys = [...new Set(claims.map(lockKey))].sort();
@@ -77,7 +83,14 @@ async function refuseTaken(client: OdooClient, claims: Claim[], self: number | u
       'res.partner',
       [
         ['is_registrant', '=', true],
-        ['reg_ids', 'any', [['id_type', '=', claim.typeId], ['value', '=', claim.value]]],
+        [
+          'reg_ids',
+          'any',
+          [
+            ['id_type', '=', claim.typeId],
+            ['value', '=', claim.value],
+          ],
+        ],
         ...(self === undefined ? [] : [['id', '!=', self]]),
       ] as never,
       ['is_group'],

@@ -31,8 +31,21 @@ type Command = [0, 0, Vals] | [1, number, Vals] | [2, number] | [6, 0, number[]]
  * compatibility surface, whose module stores it, passes it (see RegistrantPhoto).
  */
 const SIMPLE_FIELDS = [
-  'given_name', 'family_name', 'addl_name', 'birth_place', 'occupation', 'civil_status', 'email', 'phone', 'mobile', 'address',
-  'birthdate', 'income', 'registration_date', 'birthdate_not_exact', 'image_1920',
+  'given_name',
+  'family_name',
+  'addl_name',
+  'birth_place',
+  'occupation',
+  'civil_status',
+  'email',
+  'phone',
+  'mobile',
+  'address',
+  'birthdate',
+  'income',
+  'registration_date',
+  'birthdate_not_exact',
+  'image_1920',
 ] as const;
 
 /** A registrant's photo as Odoo's `image_1920` takes it: base64 of the image file. */
@@ -69,12 +82,25 @@ export async function individualPatchValues(ctx: WriteContext, patch: Individual
     if (!name) ctx.errors.push({ field: `${ctx.path}given_name`, message: 'an individual needs a name: given_name or family_name must remain set' });
     vals.name = name;
   }
-  if (patch.reg_ids) vals.reg_ids = await regIdCommands(ctx, patch.reg_ids, current.reg_ids.map((r) => ({ id: r.id, key: r.id_type?.id ?? 0 })));
+  if (patch.reg_ids)
+    vals.reg_ids = await regIdCommands(
+      ctx,
+      patch.reg_ids,
+      current.reg_ids.map((r) => ({ id: r.id, key: r.id_type?.id ?? 0 })),
+    );
   if (patch.phone_numbers) {
-    vals.phone_number_ids = phoneCommands(patch.phone_numbers, current.phone_numbers.map((p) => ({ id: p.id, key: p.phone_no ?? '' })));
+    vals.phone_number_ids = phoneCommands(
+      patch.phone_numbers,
+      current.phone_numbers.map((p) => ({ id: p.id, key: p.phone_no ?? '' })),
+    );
     if (patch.phone === undefined) vals.phone = primaryPhone(patch.phone_numbers) ?? false;
   }
-  if (patch.bank_accounts) vals.bank_ids = await bankCommands(ctx, patch.bank_accounts, current.bank_accounts.map((b) => ({ id: b.id, key: b.acc_number ?? '' })));
+  if (patch.bank_accounts)
+    vals.bank_ids = await bankCommands(
+      ctx,
+      patch.bank_accounts,
+      current.bank_accounts.map((b) => ({ id: b.id, key: b.acc_number ?? '' })),
+    );
   return vals;
 }
 

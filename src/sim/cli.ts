@@ -39,7 +39,10 @@ console.log(`database: ${simulator.database.name}`);
 console.log(`logins:\n${users.join('\n')}`);
 
 const shutdown = () => {
-  simulator.close().then(() => process.exit(0), () => process.exit(1));
+  simulator.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

@@ -19,8 +19,7 @@ export class OdooSimError extends Error {
   }
 }
 
-const make = (pythonClass: string) => (message: string, traceback?: string) =>
-  new OdooSimError(pythonClass, message, traceback);
+const make = (pythonClass: string) => (message: string, traceback?: string) => new OdooSimError(pythonClass, message, traceback);
 
 export const userError = make('odoo.exceptions.UserError');
 export const validationError = make('odoo.exceptions.ValidationError');

@@ -31,7 +31,10 @@ export type OutageMode = 'refuse' | 'hang';
 /** Server errors a real Odoo produces under load; one is picked for each injected failure. */
 const RANDOM_SERVER_ERRORS: [string, string][] = [
   ['psycopg2.errors.SerializationFailure', 'could not serialize access due to concurrent update\n'],
-  ['psycopg2.OperationalError', 'server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n\tbefore or while processing the request.\n'],
+  [
+    'psycopg2.OperationalError',
+    'server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n\tbefore or while processing the request.\n',
+  ],
   ['psycopg2.errors.LockNotAvailable', 'could not obtain lock on row in relation "res_partner"\n'],
   ['builtins.MemoryError', ''],
 ];

@@ -3,7 +3,7 @@ import { SimDatabase } from './orm/database.js';
 import { SimServer, type SimCall } from './server.js';
 
 export type { SimCall } from './server.js';
-export { FaultController,   } from './faults.js';
+export { FaultController } from './faults.js';
 export { SimDatabase } from './orm/database.js';
 
 export interface SimulatorOptions {

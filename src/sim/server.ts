@@ -169,7 +169,18 @@ export class SimServer {
     if (action.kind === 'proxy-html') {
       const bytes = Buffer.from(PROXY_502_PAGE);
       res.sendDate = false;
-      res.writeHead(502, ['Server', 'nginx', 'Date', new Date().toUTCString(), 'Content-Type', 'text/html', 'Content-Length', String(bytes.length), 'Connection', 'close']);
+      res.writeHead(502, [
+        'Server',
+        'nginx',
+        'Date',
+        new Date().toUTCString(),
+        'Content-Type',
+        'text/html',
+        'Content-Length',
+        String(bytes.length),
+        'Connection',
+        'close',
+      ]);
       res.end(bytes);
       return;
     }
@@ -284,7 +295,8 @@ export class SimServer {
     }
     const envelope = request as Record<string, unknown>;
     const id = envelope.id ?? null;
-    const params = envelope.params && typeof envelope.params === 'object' && !Array.isArray(envelope.params) ? (envelope.params as Record<string, unknown>) : {};
+    const params =
+      envelope.params && typeof envelope.params === 'object' && !Array.isArray(envelope.params) ? (envelope.params as Record<string, unknown>) : {};
     await route(params, id);
   }
 
@@ -331,7 +343,9 @@ export class SimServer {
       () => {
         const missing = ['db', 'login', 'password'].filter((name) => !(name in params));
         if (missing.length) {
-          throw typeError(`Session.authenticate() missing ${missing.length} required positional argument${missing.length > 1 ? 's' : ''}: ${quoteList(missing)}`);
+          throw typeError(
+            `Session.authenticate() missing ${missing.length} required positional argument${missing.length > 1 ? 's' : ''}: ${quoteList(missing)}`,
+          );
         }
         if (params.db !== this.options.database.name) throw accessError('Database not found.');
         const user = login !== undefined ? this.options.database.findUserByLogin(login) : undefined;
@@ -430,4 +444,3 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   }
   return Buffer.concat(chunks);
 }
-

@@ -8,12 +8,10 @@ import { MemoryFailureCounter } from './failure-counter.js';
 import { RedisStateStore } from './redis.js';
 import type { StateStore, StoreBuilders } from './types.js';
 
-export { isStateUnavailable,  } from './errors.js';
+export { isStateUnavailable } from './errors.js';
 export { RedisStateStore } from './redis.js';
-;
 export type { RecordHash } from './record-hash.js';
-;
-export type {  StateStore, StoreBuilders } from './types.js';
+export type { StateStore, StoreBuilders } from './types.js';
 
 /** odoo.timeoutMs's default, for a gateway without an `odoo` section (sandbox). */
 const DEFAULT_WRITE_TIMEOUT_MS = 15_000;

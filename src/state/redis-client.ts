@@ -36,7 +36,8 @@ export function connectRedis(settings: RedisSettings, log: FastifyBaseLogger): R
   });
   client.on('error', (err: NodeJS.ErrnoException) => {
     // ioredis reports every failed reconnection attempt: one line per outage is enough.
-    if (!down) log.error({ code: err.code, reason: err.message }, 'shared state store (Redis) unavailable; writes needing it are refused with 503 until it is back');
+    if (!down)
+      log.error({ code: err.code, reason: err.message }, 'shared state store (Redis) unavailable; writes needing it are refused with 503 until it is back');
     down = true;
   });
   return client;

@@ -19,7 +19,9 @@ async function readLine(): Promise<string> {
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h') || argv.some((a) => a !== '--generate')) {
-    process.stderr.write('usage: npm run hash-secret            (reads the secret on standard input)\n       npm run hash-secret -- --generate  (prints a new random secret and its hash)\n');
+    process.stderr.write(
+      'usage: npm run hash-secret            (reads the secret on standard input)\n       npm run hash-secret -- --generate  (prints a new random secret and its hash)\n',
+    );
     return argv.includes('--help') || argv.includes('-h') ? 0 : 2;
   }
   if (argv.includes('--generate')) {

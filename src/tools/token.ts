@@ -55,7 +55,9 @@ function main(): number {
   }
   const config = loadConfig({ env: process.env, cwd: process.cwd() });
   if (!config.sandboxMode) {
-    process.stderr.write('refusing: the gateway is configured for a real Odoo and identity provider; get tokens from that issuer (e.g. Keycloak), not from this tool\n');
+    process.stderr.write(
+      'refusing: the gateway is configured for a real Odoo and identity provider; get tokens from that issuer (e.g. Keycloak), not from this tool\n',
+    );
     return 1;
   }
   // The same folder the sandbox gateway keeps its secret in (see src/server.ts).

@@ -41,13 +41,27 @@ t.test('a hit after a stored read; an invalidation makes the next read go to Odo
 
 t.test('a write committed while a read is in flight: the read is answered but not kept', async (t) => {
   const { cache } = await vouched();
-  const slow = cache.read('admin', 'individual', '8', false, async () => {
-    // The write lands after the read began (the read may have seen the old version).
-    await cache.invalidate([partnerKey(8)], 'detector');
-    return record(8, 'old');
-  }, () => [partnerKey(8)]);
+  const slow = cache.read(
+    'admin',
+    'individual',
+    '8',
+    false,
+    async () => {
+      // The write lands after the read began (the read may have seen the old version).
+      await cache.invalidate([partnerKey(8)], 'detector');
+      return record(8, 'old');
+    },
+    () => [partnerKey(8)],
+  );
   t.equal((await slow).value.name, 'old');
-  const next = await cache.read('admin', 'individual', '8', false, async () => record(8, 'new'), () => [partnerKey(8)]);
+  const next = await cache.read(
+    'admin',
+    'individual',
+    '8',
+    false,
+    async () => record(8, 'new'),
+    () => [partnerKey(8)],
+  );
   t.equal(next.value.name, 'new', 'the copy read before the write was not served');
   t.match(next.cache, { kind: 'forward', fwd: 'stale' });
 });
@@ -63,11 +77,26 @@ t.test('a dependency found in the answer counts too (a membership names its indi
 
 t.test('memory stays within maxBytes: the least recently used go', async (t) => {
   const { cache, metrics } = await vouched();
-  for (let id = 1; id <= 100; id++) await cache.read('admin', 'individual', String(id), false, async () => record(id, 'x'.repeat(200)), () => [partnerKey(id)]);
+  for (let id = 1; id <= 100; id++)
+    await cache.read(
+      'admin',
+      'individual',
+      String(id),
+      false,
+      async () => record(id, 'x'.repeat(200)),
+      () => [partnerKey(id)],
+    );
   t.ok(cache.size.bytes <= 4096, `${cache.size.bytes} bytes held`);
   t.ok(cache.size.entries < 100);
   t.ok((metrics.counts.evicted ?? 0) > 0, 'evictions counted');
-  const recent = await cache.read('admin', 'individual', '100', false, async () => record(100, 'reloaded'), () => [partnerKey(100)]);
+  const recent = await cache.read(
+    'admin',
+    'individual',
+    '100',
+    false,
+    async () => record(100, 'reloaded'),
+    () => [partnerKey(100)],
+  );
   t.equal(recent.cache?.kind, 'hit', 'the most recent is still held');
 });
 
@@ -75,7 +104,15 @@ t.test('without a live heartbeat nothing is stored or served; a new epoch discar
   let now = 0;
   const ledger = new MemoryCacheLedger(60_000, () => now);
   const cache = new RecordCache({ enabled: true, maxBytes: 4096, maxAgeMs: 60_000 }, ledger);
-  const read = () => cache.read('admin', 'group', '5', false, async () => record(5, 'g'), () => [partnerKey(5)]);
+  const read = () =>
+    cache.read(
+      'admin',
+      'group',
+      '5',
+      false,
+      async () => record(5, 'g'),
+      () => [partnerKey(5)],
+    );
   t.same((await read()).cache, { kind: 'forward', fwd: 'bypass', stored: false }, 'no heartbeat yet');
   await ledger.watching('a', 1_000, true);
   await read();
@@ -92,15 +129,36 @@ t.test('without a live heartbeat nothing is stored or served; a new epoch discar
 
 t.test('the maximum age caps every entry', async (t) => {
   const { cache } = await vouched(100);
-  await cache.read('admin', 'individual', '9', false, async () => record(9, 'a'), () => [partnerKey(9)]);
+  await cache.read(
+    'admin',
+    'individual',
+    '9',
+    false,
+    async () => record(9, 'a'),
+    () => [partnerKey(9)],
+  );
   await new Promise((resolve) => setTimeout(resolve, 150));
-  const later = await cache.read('admin', 'individual', '9', false, async () => record(9, 'b'), () => [partnerKey(9)]);
+  const later = await cache.read(
+    'admin',
+    'individual',
+    '9',
+    false,
+    async () => record(9, 'b'),
+    () => [partnerKey(9)],
+  );
   t.equal(later.value.name, 'b');
 });
 
 t.test('off: every read goes to Odoo, without a Cache-Status', async (t) => {
   const cache = new RecordCache({ enabled: false, maxBytes: 4096, maxAgeMs: 1000 }, new MemoryCacheLedger(1000));
-  const answer = await cache.read('admin', 'individual', '1', false, async () => record(1, 'a'), () => [partnerKey(1)]);
+  const answer = await cache.read(
+    'admin',
+    'individual',
+    '1',
+    false,
+    async () => record(1, 'a'),
+    () => [partnerKey(1)],
+  );
   t.equal(answer.cache, undefined);
   t.equal(cache.enabled, false);
 });
@@ -110,7 +168,14 @@ t.test('the shared ledger unreachable: a write is still answered, the detector p
   await ledger.watching('e', 60_000, true);
   const errors: unknown[] = [];
   const cache = new RecordCache({ enabled: true, maxBytes: 4096, maxAgeMs: 60_000 }, ledger, undefined, Date.now, (err) => errors.push(err));
-  await cache.read('admin', 'individual', '4', false, async () => record(4, 'a'), () => [partnerKey(4)]);
+  await cache.read(
+    'admin',
+    'individual',
+    '4',
+    false,
+    async () => record(4, 'a'),
+    () => [partnerKey(4)],
+  );
   const down = new Error('ledger down');
   ledger.invalidate = async () => {
     throw down;
@@ -121,7 +186,21 @@ t.test('the shared ledger unreachable: a write is still answered, the detector p
   await cache.invalidate([partnerKey(4)], 'write');
   t.same(errors, [down], 'reported, not thrown to the writer');
   await t.rejects(cache.invalidate([partnerKey(4)], 'detector'), down);
-  await cache.read('admin', 'individual', '5', false, async () => record(5, 'a'), () => [partnerKey(5)]);
-  const answer = await cache.read('admin', 'individual', '5', false, async () => record(5, 'b'), () => [partnerKey(5)]);
+  await cache.read(
+    'admin',
+    'individual',
+    '5',
+    false,
+    async () => record(5, 'a'),
+    () => [partnerKey(5)],
+  );
+  const answer = await cache.read(
+    'admin',
+    'individual',
+    '5',
+    false,
+    async () => record(5, 'b'),
+    () => [partnerKey(5)],
+  );
   t.equal(answer.value.name, 'b', 'a held entry is not served while the ledger cannot be asked');
 });

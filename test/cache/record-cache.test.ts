@@ -23,7 +23,13 @@ interface Reply {
   body: any;
 }
 
-async function call(stack: Stack, token: string, method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
+async function call(
+  stack: Stack,
+  token: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   const response = await fetch(`${stack.api}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
@@ -57,7 +63,9 @@ t.test('record cache on one gateway', { timeout: 240_000 }, async (t) => {
   });
   const token = stack.token('reader', 'writer');
   const tag = stack.runTag;
-  const created = await call(stack, token, 'POST', '/individuals', { body: { given_name: 'Cached', family_name: tag, phone_numbers: [{ phone_no: '+254712000001' }] } });
+  const created = await call(stack, token, 'POST', '/individuals', {
+    body: { given_name: 'Cached', family_name: tag, phone_numbers: [{ phone_no: '+254712000001' }] },
+  });
   t.equal(created.status, 201);
   const id = created.body.id as number;
   const path = `/individuals/${id}`;
@@ -83,7 +91,7 @@ t.test('record cache on one gateway', { timeout: 240_000 }, async (t) => {
     t.equal(readsOf(stack, id), 0, 'the hit sent nothing to Odoo');
   });
 
-  t.test("role and field rules apply after the cache: one entry, each caller sees what its roles allow", async (t) => {
+  t.test('role and field rules apply after the cache: one entry, each caller sees what its roles allow', async (t) => {
     await call(stack, token, 'PATCH', path, { body: { tax_number: `TAX-${tag}` } });
     const asWriter = await call(stack, token, 'GET', path);
     t.equal(asWriter.body.tax_number, `TAX-${tag}`);
@@ -153,7 +161,9 @@ t.test('record cache on one gateway', { timeout: 240_000 }, async (t) => {
   });
 
   t.test('groups and memberships: cached, and a membership follows its individual', async (t) => {
-    const group = await call(stack, token, 'POST', '/groups', { body: { name: `Household ${tag}`, kind: stack.reference.groupKind, members: [{ individual: id }] } });
+    const group = await call(stack, token, 'POST', '/groups', {
+      body: { name: `Household ${tag}`, kind: stack.reference.groupKind, members: [{ individual: id }] },
+    });
     t.equal(group.status, 201);
     const groupPath = `/groups/${group.body.id}`;
     const members = await call(stack, token, 'GET', `${groupPath}/members`);

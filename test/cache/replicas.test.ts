@@ -108,7 +108,10 @@ t.test('record cache: three replicas, one Redis, reads under load', { skip, time
     const stale = windows.flatMap((w) => reads.filter((r) => r.sentAt >= w.from && r.sentAt < w.to && r.givenName !== w.name));
     const checked = windows.reduce((n, w) => n + reads.filter((r) => r.sentAt >= w.from && r.sentAt < w.to).length, 0);
     const hits = reads.filter((r) => r.hit).length;
-    figures(t, `${reads.length} reads during the run, ${hits} hits; ${checked} reads sent after a replica's own write was answered, ${stale.length} of them stale`);
+    figures(
+      t,
+      `${reads.length} reads during the run, ${hits} hits; ${checked} reads sent after a replica's own write was answered, ${stale.length} of them stale`,
+    );
     t.ok(checked > 30, 'reads ran on every replica meanwhile');
     t.same(stale, [], 'no read sent after a write was answered shows an older version');
     t.ok(hits > 0, 'the load was served from the cache');
@@ -128,7 +131,10 @@ t.test('record cache: three replicas, one Redis, reads under load', { skip, time
     await stack.odoo.create('g2p.phone.number', { partner_id: id, phone_no: phone });
     const since = performance.now();
     const phoneAfter = await settledAfter(since, (r) => r.phones.includes(phone));
-    figures(t, `last stale read after a direct write: ${took.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}; after a new phone: ${phoneAfter?.toFixed(0)} ms (bound ${BOUND_MS} ms)`);
+    figures(
+      t,
+      `last stale read after a direct write: ${took.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}; after a new phone: ${phoneAfter?.toFixed(0)} ms (bound ${BOUND_MS} ms)`,
+    );
     for (const ms of took) t.ok(ms <= BOUND_MS, `registrant: ${ms.toFixed(0)} ms <= ${BOUND_MS} ms`);
     t.ok(phoneAfter !== undefined && phoneAfter <= BOUND_MS, `phone: ${phoneAfter?.toFixed(0)} ms <= ${BOUND_MS} ms`);
   });

@@ -41,10 +41,17 @@ t.test('res.users.has_group as Odoo 17 answers it over RPC (the simulator follow
   t.equal(await both.executeKw('res.users', 'has_group', ['base.no_such_group']), false, 'an unknown group is simply false');
   const [uid] = await stack.odoo.search('res.users', [['login', '=', NONE]]);
   const fault = async (args: unknown[]) => {
-    const err = (await both.executeKw('res.users', 'has_group', args).then(() => undefined, (e: unknown) => e)) as OdooError | undefined;
+    const err = (await both.executeKw('res.users', 'has_group', args).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as OdooError | undefined;
     return [err?.odooClass, `${err?.message} ${err?.debug}`];
   };
-  t.match(await fault([[uid], group]), ['builtins.TypeError', /has_group\(\) takes 2 positional arguments but 3 were given/], 'the old [[uid], xmlid] shape is refused');
+  t.match(
+    await fault([[uid], group]),
+    ['builtins.TypeError', /has_group\(\) takes 2 positional arguments but 3 were given/],
+    'the old [[uid], xmlid] shape is refused',
+  );
   t.match(await fault([]), ['builtins.TypeError', /missing 1 required positional argument: 'group_ext_id'/]);
   t.match(await fault(['nodot']), ['builtins.AssertionError', /External ID 'nodot' must be fully qualified/]);
   t.match(await fault(['a.b.c']), ['builtins.ValueError', /too many values to unpack/]);
@@ -61,28 +68,46 @@ t.test('an Odoo API key, made in a web session, works as the Basic password; exe
   t.match(`${refusal.message} ${refusal.debug}`, /This method can only be accessed over HTTP/);
 });
 
-simOnly(t, () => stack, 'the Odoo check and the role lookup are paid once, then cached (simulator: call counts)', async (t) => {
-  const fresh = await startCompatStack(t);
-  fresh.sim!.resetCalls();
-  t.equal((await fetch(`${fresh.base}${IDS}`, { headers: { authorization: basic(CLERK) } })).status, 200);
-  const calls = () => fresh.sim!.calls;
-  t.equal(calls().filter((c) => c.service === 'common' && c.method === 'authenticate').length, 1, 'the first call verifies the password with Odoo');
-  const hasGroup = () => calls().filter((c) => c.objectMethod === 'has_group');
-  t.equal(hasGroup().length, 2, 'and reads the two Rest API groups');
-  for (let i = 0; i < 3; i++) t.equal((await fetch(`${fresh.base}${IDS}`, { headers: { authorization: basic(CLERK) } })).status, 200);
-  t.equal(calls().filter((c) => c.service === 'common' && c.method === 'authenticate').length, 1, 'later calls use the cached check');
-  t.equal(hasGroup().length, 2, 'and the cached roles');
-});
+simOnly(
+  t,
+  () => stack,
+  'the Odoo check and the role lookup are paid once, then cached (simulator: call counts)',
+  async (t) => {
+    const fresh = await startCompatStack(t);
+    fresh.sim!.resetCalls();
+    t.equal((await fetch(`${fresh.base}${IDS}`, { headers: { authorization: basic(CLERK) } })).status, 200);
+    const calls = () => fresh.sim!.calls;
+    t.equal(calls().filter((c) => c.service === 'common' && c.method === 'authenticate').length, 1, 'the first call verifies the password with Odoo');
+    const hasGroup = () => calls().filter((c) => c.objectMethod === 'has_group');
+    t.equal(hasGroup().length, 2, 'and reads the two Rest API groups');
+    for (let i = 0; i < 3; i++) t.equal((await fetch(`${fresh.base}${IDS}`, { headers: { authorization: basic(CLERK) } })).status, 200);
+    t.equal(calls().filter((c) => c.service === 'common' && c.method === 'authenticate').length, 1, 'later calls use the cached check');
+    t.equal(hasGroup().length, 2, 'and the cached roles');
+  },
+);
 
-simOnly(t, () => stack, 'concurrent first calls with the same credentials share one Odoo check (simulator: call counts)', async (t, sim) => {
-  sim.resetCalls();
-  const statuses = await Promise.all(Array.from({ length: 5 }, () => get(IDS, basic(BOTH))));
-  t.same(statuses.map((s) => s.status), [200, 200, 200, 200, 200]);
-  t.equal(authenticateCalls().length, 1);
-});
+simOnly(
+  t,
+  () => stack,
+  'concurrent first calls with the same credentials share one Odoo check (simulator: call counts)',
+  async (t, sim) => {
+    sim.resetCalls();
+    const statuses = await Promise.all(Array.from({ length: 5 }, () => get(IDS, basic(BOTH))));
+    t.same(
+      statuses.map((s) => s.status),
+      [200, 200, 200, 200, 200],
+    );
+    t.equal(authenticateCalls().length, 1);
+  },
+);
 
-t.test('bad credentials: 401 with a Basic challenge, in the module\'s words; never cached', async (t) => {
-  for (const authorization of [basic(CLERK, 'wrong-password'), basic('nosuchuser', 'x'), 'Basic !!!not-base64', `Basic ${Buffer.from('no-colon').toString('base64')}`]) {
+t.test("bad credentials: 401 with a Basic challenge, in the module's words; never cached", async (t) => {
+  for (const authorization of [
+    basic(CLERK, 'wrong-password'),
+    basic('nosuchuser', 'x'),
+    'Basic !!!not-base64',
+    `Basic ${Buffer.from('no-colon').toString('base64')}`,
+  ]) {
     const response = await get('/individual/1', authorization);
     t.equal(response.status, 401, authorization);
     t.same(response.body, { detail: 'Incorrect username or password' });
@@ -90,13 +115,18 @@ t.test('bad credentials: 401 with a Basic challenge, in the module\'s words; nev
   }
 });
 
-simOnly(t, () => stack, 'a refused password is asked again each time, with no role lookup (simulator: call counts)', async (t, sim) => {
-  sim.resetCalls();
-  await get('/individual/1', basic(CLERK, 'wrong-password'));
-  await get('/individual/1', basic(CLERK, 'wrong-password'));
-  t.equal(authenticateCalls().length, 2);
-  t.equal(hasGroupCalls().length, 0);
-});
+simOnly(
+  t,
+  () => stack,
+  'a refused password is asked again each time, with no role lookup (simulator: call counts)',
+  async (t, sim) => {
+    sim.resetCalls();
+    await get('/individual/1', basic(CLERK, 'wrong-password'));
+    await get('/individual/1', basic(CLERK, 'wrong-password'));
+    t.equal(authenticateCalls().length, 2);
+    t.equal(hasGroupCalls().length, 0);
+  },
+);
 
 t.test('no credentials: 401 "Not authenticated" with challenges for both schemes', async (t) => {
   const response = await get('/individual/1');
@@ -112,11 +142,19 @@ t.test('a user without the Rest API groups gets 403, not 502', async (t) => {
   t.match(response.body, { detail: /Rest API GET/ });
 });
 
-simOnly(t, () => stack, 'a user without the Rest API groups: Odoo is not asked for data (simulator: call counts)', async (t, sim) => {
-  sim.resetCalls();
-  t.equal((await get('/individual/1', basic(NONE))).status, 403);
-  t.notOk(sim.calls.some((c) => c.model === 'res.partner'), 'no registry read was attempted');
-});
+simOnly(
+  t,
+  () => stack,
+  'a user without the Rest API groups: Odoo is not asked for data (simulator: call counts)',
+  async (t, sim) => {
+    sim.resetCalls();
+    t.equal((await get('/individual/1', basic(NONE))).status, 403);
+    t.notOk(
+      sim.calls.some((c) => c.model === 'res.partner'),
+      'no registry read was attempted',
+    );
+  },
+);
 
 t.test('a user with only Rest API GET may read but not write (403)', async (t) => {
   t.equal((await get(IDS, basic(READER))).status, 200);
@@ -159,58 +197,68 @@ t.test('Basic works on the new API too, with roles from the Odoo groups', async 
   await refused.arrayBuffer();
 });
 
-simOnly(t, () => stack, '503 with Retry-After when Odoo cannot be reached to check the password (simulator: fault injection)', async (t, sim) => {
-  await sim.faults.outage('refuse');
-  t.teardown(() => sim.faults.clear());
-  const response = await get('/individual/1', basic(WRITER, 'never-verified'));
-  t.equal(response.status, 503);
-  t.ok(response.headers.get('retry-after'));
-  t.match(response.body, { detail: /cannot be reached/ });
-});
+simOnly(
+  t,
+  () => stack,
+  '503 with Retry-After when Odoo cannot be reached to check the password (simulator: fault injection)',
+  async (t, sim) => {
+    await sim.faults.outage('refuse');
+    t.teardown(() => sim.faults.clear());
+    const response = await get('/individual/1', basic(WRITER, 'never-verified'));
+    t.equal(response.status, 503);
+    t.ok(response.headers.get('retry-after'));
+    t.match(response.body, { detail: /cannot be reached/ });
+  },
+);
 
-simOnly(t, () => stack, 'the authenticator: cache expiry and the shorter roles cache (simulator: call counts and its users)', async (t, sim) => {
-  const connection = createOdooConnection({ url: sim.url, db: 'g2p', protocol: 'xmlrpc' });
-  t.teardown(() => connection.close());
-  let clock = 1_000_000;
-  const auth = createBasicAuthenticator(connection, { cacheTtlMs: 60_000, rolesCacheTtlMs: 10_000, postImpliesGet: false, now: () => clock });
-  const credentials = Buffer.from(`${BOTH}:${BOTH}`).toString('base64');
-  const request = {} as never;
+simOnly(
+  t,
+  () => stack,
+  'the authenticator: cache expiry and the shorter roles cache (simulator: call counts and its users)',
+  async (t, sim) => {
+    const connection = createOdooConnection({ url: sim.url, db: 'g2p', protocol: 'xmlrpc' });
+    t.teardown(() => connection.close());
+    let clock = 1_000_000;
+    const auth = createBasicAuthenticator(connection, { cacheTtlMs: 60_000, rolesCacheTtlMs: 10_000, postImpliesGet: false, now: () => clock });
+    const credentials = Buffer.from(`${BOTH}:${BOTH}`).toString('base64');
+    const request = {} as never;
 
-  sim.resetCalls();
-  const principal = await auth.authenticate(request, credentials);
-  t.same([...principal.roles].sort(), ['Rest API GET', 'Rest API POST']);
-  t.equal(principal.via, 'basic');
-  t.same(principal.odooCredentials, { login: BOTH, secret: BOTH });
-  t.equal(authenticateCalls().length, 1);
+    sim.resetCalls();
+    const principal = await auth.authenticate(request, credentials);
+    t.same([...principal.roles].sort(), ['Rest API GET', 'Rest API POST']);
+    t.equal(principal.via, 'basic');
+    t.same(principal.odooCredentials, { login: BOTH, secret: BOTH });
+    t.equal(authenticateCalls().length, 1);
 
-  clock += 5_000;
-  await auth.authenticate(request, credentials);
-  t.equal(authenticateCalls().length, 1, 'within the TTL: cached');
-  t.equal(hasGroupCalls().length, 2);
+    clock += 5_000;
+    await auth.authenticate(request, credentials);
+    t.equal(authenticateCalls().length, 1, 'within the TTL: cached');
+    t.equal(hasGroupCalls().length, 2);
 
-  clock += 6_000;
-  await auth.authenticate(request, credentials);
-  t.equal(authenticateCalls().length, 1, 'password still trusted');
-  t.equal(hasGroupCalls().length, 4, 'roles read again after their shorter TTL');
+    clock += 6_000;
+    await auth.authenticate(request, credentials);
+    t.equal(authenticateCalls().length, 1, 'password still trusted');
+    t.equal(hasGroupCalls().length, 4, 'roles read again after their shorter TTL');
 
-  clock += 60_000;
-  await auth.authenticate(request, credentials);
-  t.equal(authenticateCalls().length, 2, 'after the TTL the password is checked again');
+    clock += 60_000;
+    await auth.authenticate(request, credentials);
+    t.equal(authenticateCalls().length, 2, 'after the TTL the password is checked again');
 
-  // A group change in Odoo shows once the roles cache expires.
-  const user = sim.database.findUserByLogin(BOTH)!;
-  const before = user.groups;
-  user.groups = ['base.group_user', 'g2p_registry_rest_api.group_g2p_rest_api_get'];
-  t.teardown(() => {
-    user.groups = before;
-  });
-  clock += 11_000;
-  t.same([...(await auth.authenticate(request, credentials)).roles], ['Rest API GET']);
+    // A group change in Odoo shows once the roles cache expires.
+    const user = sim.database.findUserByLogin(BOTH)!;
+    const before = user.groups;
+    user.groups = ['base.group_user', 'g2p_registry_rest_api.group_g2p_rest_api_get'];
+    t.teardown(() => {
+      user.groups = before;
+    });
+    clock += 11_000;
+    t.same([...(await auth.authenticate(request, credentials)).roles], ['Rest API GET']);
 
-  const refusal = await auth.authenticate(request, Buffer.from(`${BOTH}:nope`).toString('base64')).catch((err: unknown) => err);
-  t.ok(refusal instanceof HttpProblem && refusal.status === 401, 'a wrong password is refused with 401 even right after a good one');
-  t.same(parseBasicCredentials(Buffer.from('a:b:c').toString('base64')), { login: 'a', secret: 'b:c' }, 'a password may hold colons');
-});
+    const refusal = await auth.authenticate(request, Buffer.from(`${BOTH}:nope`).toString('base64')).catch((err: unknown) => err);
+    t.ok(refusal instanceof HttpProblem && refusal.status === 401, 'a wrong password is refused with 401 even right after a good one');
+    t.same(parseBasicCredentials(Buffer.from('a:b:c').toString('base64')), { login: 'a', secret: 'b:c' }, 'a password may hold colons');
+  },
+);
 
 t.test('compat.basicAuth.enabled: false refuses Basic', async (t) => {
   const off = await startCompatStack(t, { compat: { basicAuth: { enabled: false } } });

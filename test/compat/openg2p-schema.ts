@@ -23,7 +23,7 @@ const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}
 
 /** The 200 response schema of the operation a recorded method and path went to. */
 export function responseSchemaFor(doc: Schema, method: string, path: string): Schema | undefined {
-  const prefix = ((doc.servers as Array<{ url: string }>)[0]!).url;
+  const prefix = (doc.servers as Array<{ url: string }>)[0]!.url;
   const local = path.split('?')[0]!.slice(prefix.length);
   for (const [template, operations] of Object.entries(doc.paths as Record<string, Record<string, Schema>>)) {
     const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
@@ -70,7 +70,9 @@ export function schemaProblems(doc: Schema, schema: Schema, value: unknown, path
       const properties = (schema.properties as Record<string, Schema> | undefined) ?? {};
       return [
         ...missing,
-        ...Object.entries(record).flatMap(([key, item]) => (properties[key] ? schemaProblems(doc, properties[key], item, `${path}.${key}`) : [`${path}.${key}: not in the schema`])),
+        ...Object.entries(record).flatMap(([key, item]) =>
+          properties[key] ? schemaProblems(doc, properties[key], item, `${path}.${key}`) : [`${path}.${key}: not in the schema`],
+        ),
       ];
     }
     default:
@@ -95,7 +97,9 @@ export function shapeDifferences(ours: unknown, recorded: unknown, path = '$'): 
     const ourKeys = Object.keys(ours);
     const recordedKeys = Object.keys(recorded);
     if (ourKeys.join() !== recordedKeys.join()) return [`${path}: keys ${ourKeys.join()} instead of ${recordedKeys.join()}`];
-    return recordedKeys.flatMap((key) => shapeDifferences((ours as Record<string, unknown>)[key], (recorded as Record<string, unknown>)[key], `${path}.${key}`));
+    return recordedKeys.flatMap((key) =>
+      shapeDifferences((ours as Record<string, unknown>)[key], (recorded as Record<string, unknown>)[key], `${path}.${key}`),
+    );
   }
   return typeof ours === typeof recorded ? [] : [`${path}: ${typeof ours} instead of ${typeof recorded}`];
 }

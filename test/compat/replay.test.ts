@@ -30,16 +30,32 @@ async function createFixture(stack: CompatStack): Promise<Fixture> {
   const odoo = stack.odoo;
   const person = (given: string, extra: Record<string, unknown> = {}) =>
     odoo.create('res.partner', {
-      name: `RESTW-${tag}, ${given.toUpperCase()}`, given_name: given, family_name: `Restw-${tag}`, is_registrant: true, is_group: false, ...extra,
+      name: `RESTW-${tag}, ${given.toUpperCase()}`,
+      given_name: given,
+      family_name: `Restw-${tag}`,
+      is_registrant: true,
+      is_group: false,
+      ...extra,
     });
   const alpha = await person('Alpha', {
-    registration_date: '2024-01-01', birthdate: '1990-05-17', email: `ra.${tag}@example.org`, address: '1 Main St',
-    reg_ids: [[0, 0, { id_type: stack.reference.nationalId, value: `RNID-${tag}-A` }]], phone_number_ids: [[0, 0, { phone_no: '+14155552671' }]],
+    registration_date: '2024-01-01',
+    birthdate: '1990-05-17',
+    email: `ra.${tag}@example.org`,
+    address: '1 Main St',
+    reg_ids: [[0, 0, { id_type: stack.reference.nationalId, value: `RNID-${tag}-A` }]],
+    phone_number_ids: [[0, 0, { phone_no: '+14155552671' }]],
   });
   const bravo = await person('Bravo');
   const group = await odoo.create('res.partner', {
-    name: `RestW Household ${tag}`, is_registrant: true, is_group: true, kind: stack.reference.household, registration_date: '2024-01-01',
-    group_membership_ids: [[0, 0, { individual: alpha, kind: [[6, 0, [stack.reference.head]]] }], [0, 0, { individual: bravo }]],
+    name: `RestW Household ${tag}`,
+    is_registrant: true,
+    is_group: true,
+    kind: stack.reference.household,
+    registration_date: '2024-01-01',
+    group_membership_ids: [
+      [0, 0, { individual: alpha, kind: [[6, 0, [stack.reference.head]]] }],
+      [0, 0, { individual: bravo }],
+    ],
   });
   return { tag, ids: { alpha, bravo, group } };
 }
@@ -66,7 +82,7 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as const) {
     const stack = await startCompatStack(t, { protocol });
     const fixture = await createFixture(stack);
     const prefix = (doc.servers as Array<{ url: string }>)[0]!.url;
-    t.equal(stack.app.config.compat.prefix, prefix, 'served under the module\'s own prefix');
+    t.equal(stack.app.config.compat.prefix, prefix, "served under the module's own prefix");
 
     for (const recorded of successes) {
       if (NOT_REPLAYED[recorded.case]) continue;

@@ -16,7 +16,10 @@ t.test('GET /individual and /group with more matches than api.maxPageSize: strea
   }
   for (const suffix of ['B', 'C', 'A']) {
     await stack.odoo.create('res.partner', {
-      name: `STREAM ${tag} GROUP ${suffix}`, is_registrant: true, is_group: true, kind: stack.reference.household,
+      name: `STREAM ${tag} GROUP ${suffix}`,
+      is_registrant: true,
+      is_group: true,
+      kind: stack.reference.household,
       group_membership_ids: [[0, 0, { individual: individuals[suffix.charCodeAt(0) - 65]! }]],
     });
   }

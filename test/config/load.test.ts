@@ -17,7 +17,7 @@ t.test('environment variables override the file, and secrets come from files', a
   const dir = configDir({
     'gw.yaml': 'odoo:\n  url: http://odoo.invalid:8069\n  db: g2p\n  accounts:\n    default:\n      login: gw\n      password: { env: GW_ODOO_SECRET }\n',
     'roles.yaml': ROLES_YAML,
-    'pw': 'from-a-file\n',
+    pw: 'from-a-file\n',
   });
   const config = loadConfig({
     cwd: dir,
@@ -49,8 +49,14 @@ t.test('bad values name the file, the line and the key', async (t) => {
   const envErr = t.throws(() => loadConfig({ cwd: dir, env: { G2P_CONFIG: 'default.yaml', PORT: 'eighty' } })) as ConfigError;
   t.match(envErr.message, /server\.port/);
 
-  const missingSecret = configDir({ 'c.yaml': 'odoo:\n  url: http://o.invalid\n  db: d\n  accounts:\n    default:\n      login: a\n      password: { env: NOT_SET_ANYWHERE }\n', 'roles.yaml': ROLES_YAML });
-  t.throws(() => loadConfig({ cwd: missingSecret, env: { G2P_CONFIG: 'c.yaml' } }), /odoo\.accounts\.default\.password: environment variable NOT_SET_ANYWHERE is not set/);
+  const missingSecret = configDir({
+    'c.yaml': 'odoo:\n  url: http://o.invalid\n  db: d\n  accounts:\n    default:\n      login: a\n      password: { env: NOT_SET_ANYWHERE }\n',
+    'roles.yaml': ROLES_YAML,
+  });
+  t.throws(
+    () => loadConfig({ cwd: missingSecret, env: { G2P_CONFIG: 'c.yaml' } }),
+    /odoo\.accounts\.default\.password: environment variable NOT_SET_ANYWHERE is not set/,
+  );
 });
 
 t.test('a bad environment variable is blamed by name, not on the file', async (t) => {
@@ -82,7 +88,11 @@ t.test('G2P_CONFIG is laid over config/default.yaml: only what differs', async (
 
   writeFileSync(join(dir, 'deploy', 'roles-elsewhere.yaml'), 'auth:\n  rolesFile: missing-roles.yaml\n');
   const missing = t.throws(() => loadConfig({ cwd: dir, env: { G2P_CONFIG: 'deploy/roles-elsewhere.yaml' } })) as ConfigError;
-  t.same(missing.problems, [`deploy/roles-elsewhere.yaml:2: auth.rolesFile: cannot read the roles file ${join(dir, 'deploy', 'missing-roles.yaml')} (ENOENT)`], 'the resolved path is named');
+  t.same(
+    missing.problems,
+    [`deploy/roles-elsewhere.yaml:2: auth.rolesFile: cannot read the roles file ${join(dir, 'deploy', 'missing-roles.yaml')} (ENOENT)`],
+    'the resolved path is named',
+  );
 
   const absent = t.throws(() => loadConfig({ cwd: dir, env: { G2P_CONFIG: 'deploy/nope.yaml' } })) as ConfigError;
   t.match(absent.problems[0], `deploy/nope.yaml: cannot read the configuration file ${join(dir, 'deploy', 'nope.yaml')} (ENOENT)`);

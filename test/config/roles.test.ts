@@ -75,7 +75,9 @@ t.test('the shipped roles.yaml is valid and sandbox tokens earn exactly the aske
     }
   }
   const scoped: RoleMapping = { [ROLE_GET]: [{ claim: 'scope', includes: 'r' }], [ROLE_POST]: [{ claim: 'scope', includes: 'w' }] };
-  const both = JSON.parse(Buffer.from(signSandboxToken(secret, { roles: [ROLE_GET, ROLE_POST], mapping: scoped }).split('.')[1]!, 'base64url').toString()) as { scope: string };
+  const both = JSON.parse(Buffer.from(signSandboxToken(secret, { roles: [ROLE_GET, ROLE_POST], mapping: scoped }).split('.')[1]!, 'base64url').toString()) as {
+    scope: string;
+  };
   t.equal(both.scope, 'r w');
   const overlapping: RoleMapping = { [ROLE_GET]: [{ claim: 'azp', equals: 'app' }], [ROLE_POST]: [{ claim: 'azp', equals: 'app' }] };
   t.throws(() => signSandboxToken(secret, { roles: [ROLE_GET], mapping: overlapping }), /would earn Rest API GET \+ Rest API POST/);
@@ -83,16 +85,31 @@ t.test('the shipped roles.yaml is valid and sandbox tokens earn exactly the aske
 });
 
 t.test('broken roles files: file, line, path and problem', async (t) => {
-  t.match(problemsOf('roles:\n  Rest API GET:\n    - claim: scope\n      includes: registry:read\n  Rest API PUT:\n    - claim: scope\n      includes: x\n'), /^config\/roles\.yaml:5: roles\.Rest API PUT: unknown role "Rest API PUT"; the roles are "Rest API GET" and "Rest API POST"$/m);
-  t.match(problemsOf('roles:\n  Rest API GET:\n    - claim: scope\n      include: registry:read\n'), /config\/roles\.yaml:4: roles\.Rest API GET\[0\]: Unrecognized key: "include"/);
-  t.match(problemsOf('roles:\n  Rest API GET:\n    - claim: scope\n'), /config\/roles\.yaml:3: roles\.Rest API GET\[0\]: give exactly one matcher: includes or equals/);
-  t.match(problemsOf('roles:\n  Rest API GET:\n    - claim: azp\n      includes: a\n      equals: b\n'), /config\/roles\.yaml:3: roles\.Rest API GET\[0\]: give exactly one matcher/);
+  t.match(
+    problemsOf('roles:\n  Rest API GET:\n    - claim: scope\n      includes: registry:read\n  Rest API PUT:\n    - claim: scope\n      includes: x\n'),
+    /^config\/roles\.yaml:5: roles\.Rest API PUT: unknown role "Rest API PUT"; the roles are "Rest API GET" and "Rest API POST"$/m,
+  );
+  t.match(
+    problemsOf('roles:\n  Rest API GET:\n    - claim: scope\n      include: registry:read\n'),
+    /config\/roles\.yaml:4: roles\.Rest API GET\[0\]: Unrecognized key: "include"/,
+  );
+  t.match(
+    problemsOf('roles:\n  Rest API GET:\n    - claim: scope\n'),
+    /config\/roles\.yaml:3: roles\.Rest API GET\[0\]: give exactly one matcher: includes or equals/,
+  );
+  t.match(
+    problemsOf('roles:\n  Rest API GET:\n    - claim: azp\n      includes: a\n      equals: b\n'),
+    /config\/roles\.yaml:3: roles\.Rest API GET\[0\]: give exactly one matcher/,
+  );
   t.match(problemsOf('roles:\n  Rest API POST: []\n'), /config\/roles\.yaml:2: roles\.Rest API POST: a role needs at least one rule/);
   t.match(problemsOf('roles:\n  Rest API GET:\n    claim: scope\n'), /config\/roles\.yaml:2: roles\.Rest API GET: expected a list of rules/);
   t.match(problemsOf('rules:\n  Rest API GET: []\n'), /config\/roles\.yaml:1: \(top level\): Unrecognized key: "rules"/);
   t.match(problemsOf('rules:\n  Rest API GET: []\n'), /config\/roles\.yaml:1: roles: missing: the file must map role names to rules under "roles:"/);
   t.match(problemsOf('roles:\n  Rest API GET:\n    - claim: scope\n      includes: [a, b\n'), /config\/roles\.yaml:5:1: Flow sequence/);
-  t.match(problemsOf('roles:\n  Rest API GET:\n    - claim: scope\n      includes: a\n  Rest API GET:\n    - claim: azp\n      equals: b\n'), /config\/roles\.yaml:5:3: Map keys must be unique/);
+  t.match(
+    problemsOf('roles:\n  Rest API GET:\n    - claim: scope\n      includes: a\n  Rest API GET:\n    - claim: azp\n      equals: b\n'),
+    /config\/roles\.yaml:5:3: Map keys must be unique/,
+  );
 });
 
 t.test('issuer settings refuse algorithm confusion and missing key sources', async (t) => {
@@ -127,7 +144,10 @@ t.test('a broken roles file stops the real process with the message', async (t) 
   t.notMatch(run.stderr, /\n\s+at /, 'no stack trace');
 
   const missing = configDir({ 'gw.yaml': 'auth:\n  rolesFile: nowhere.yaml\n' });
-  t.throws(() => loadConfig({ cwd: missing, env: { G2P_CONFIG: 'gw.yaml' } }), /gw\.yaml:2: auth\.rolesFile: cannot read the roles file \S+nowhere\.yaml \(ENOENT\)/);
+  t.throws(
+    () => loadConfig({ cwd: missing, env: { G2P_CONFIG: 'gw.yaml' } }),
+    /gw\.yaml:2: auth\.rolesFile: cannot read the roles file \S+nowhere\.yaml \(ENOENT\)/,
+  );
 });
 
 t.test('sandbox secret and npm run token', async (t) => {
@@ -177,7 +197,10 @@ t.test('sandbox secret and npm run token', async (t) => {
   t.match(noRole.stderr, /give at least one --role/);
   t.match(token(['--role', 'Rest API PUT']).stderr, /unknown role "Rest API PUT"/);
 
-  const real = configDir({ 'gw.yaml': 'odoo:\n  url: http://odoo.invalid:8069\n  db: g2p\n  accounts:\n    default:\n      login: gw\n      password: pw\n', 'roles.yaml': shippedRoles });
+  const real = configDir({
+    'gw.yaml': 'odoo:\n  url: http://odoo.invalid:8069\n  db: g2p\n  accounts:\n    default:\n      login: gw\n      password: pw\n',
+    'roles.yaml': shippedRoles,
+  });
   const refused = spawnSync(process.execPath, ['--import', tsxLoader, join(repoRoot, 'src/tools/token.ts'), '--role', ROLE_GET], {
     cwd: real,
     env: { PATH: process.env.PATH, G2P_CONFIG: 'gw.yaml' },

@@ -80,7 +80,11 @@ const defined = <T extends Record<string, unknown>>(header: T): T => Object.from
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
 async function tokenRequest(body: string, headers: Record<string, string> = {}) {
-  const response = await fetch(`${stack.origin}/oauth2/client/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+  const response = await fetch(`${stack.origin}/oauth2/client/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body,
+  });
   return { status: response.status, headers: response.headers, body: (await response.json()) as any };
 }
 
@@ -92,7 +96,11 @@ async function token(clientId = SENDER, secret = SECRET): Promise<string> {
 
 async function post(path: string, body: unknown, bearer: string) {
   const started = performance.now();
-  const response = await fetch(`${stack.origin}${path}`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${stack.origin}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined, ms: performance.now() - started };
 }
@@ -101,14 +109,31 @@ async function post(path: string, body: unknown, bearer: string) {
 function searchMessage(header: Record<string, unknown> = {}) {
   const now = new Date().toISOString();
   const envelope = {
-    header: defined({ version: '1.0.0', message_id: uniqueId(), message_ts: now, action: 'search', sender_id: SENDER, sender_uri: onSearchUrl(), receiver_id: 'g2p-e2e-registry', total_count: 1, is_msg_encrypted: false, ...header }),
+    header: defined({
+      version: '1.0.0',
+      message_id: uniqueId(),
+      message_ts: now,
+      action: 'search',
+      sender_id: SENDER,
+      sender_uri: onSearchUrl(),
+      receiver_id: 'g2p-e2e-registry',
+      total_count: 1,
+      is_msg_encrypted: false,
+      ...header,
+    }),
     message: {
       transaction_id: uniqueId('txn'),
       search_request: [
         {
           reference_id: uniqueId('ref'),
           timestamp: now,
-          search_criteria: { version: '1.0.0', query_type: 'predicate', response_entity: 'Member', query: [{ seq_num: 1, expression1: { attribute_name: 'surname', operator: 'eq', attribute_value: surname } }], pagination: { page_size: 10, page_number: 1 } },
+          search_criteria: {
+            version: '1.0.0',
+            query_type: 'predicate',
+            response_entity: 'Member',
+            query: [{ seq_num: 1, expression1: { attribute_name: 'surname', operator: 'eq', attribute_value: surname } }],
+            pagination: { page_size: 10, page_number: 1 },
+          },
         },
       ],
     },
@@ -116,10 +141,28 @@ function searchMessage(header: Record<string, unknown> = {}) {
   return { signature: signEnvelope(envelope, { senderId: SENDER, keyId: 'k1', key: spmisKey.privateKey }), ...envelope };
 }
 
-function statusMessage(attributeType: 'transaction_id' | 'reference_id_list' | 'correlation_id', value: string | string[], header: Record<string, unknown> = {}) {
+function statusMessage(
+  attributeType: 'transaction_id' | 'reference_id_list' | 'correlation_id',
+  value: string | string[],
+  header: Record<string, unknown> = {},
+) {
   const envelope = {
-    header: defined({ version: '1.0.0', message_id: uniqueId(), message_ts: new Date().toISOString(), action: 'txn-status', sender_id: SENDER, sender_uri: onStatusUrl(), receiver_id: 'g2p-e2e-registry', total_count: 1, is_msg_encrypted: false, ...header }),
-    message: { transaction_id: uniqueId('txn-status'), txnstatus_request: { reference_id: uniqueId('status-ref'), txn_type: 'search', attribute_type: attributeType, attribute_value: value } },
+    header: defined({
+      version: '1.0.0',
+      message_id: uniqueId(),
+      message_ts: new Date().toISOString(),
+      action: 'txn-status',
+      sender_id: SENDER,
+      sender_uri: onStatusUrl(),
+      receiver_id: 'g2p-e2e-registry',
+      total_count: 1,
+      is_msg_encrypted: false,
+      ...header,
+    }),
+    message: {
+      transaction_id: uniqueId('txn-status'),
+      txnstatus_request: { reference_id: uniqueId('status-ref'), txn_type: 'search', attribute_type: attributeType, attribute_value: value },
+    },
   };
   return { signature: signEnvelope(envelope, { senderId: SENDER, keyId: 'k1', key: spmisKey.privateKey }), ...envelope };
 }
@@ -151,7 +194,16 @@ t.test('token, async search, ACK, signed callback, status: one full exchange', a
   timings.token_ms = performance.now() - started;
   t.equal(tokenAnswer.status, 200);
   t.same(responseProblems('authz', '/oauth2/client/token', 200, tokenAnswer.body), [], 'token answer conforms to the authz schema');
-  t.same(requestProblems('authz', '/oauth2/client/token', { grant_type: 'client_credentials', client_id: SENDER, client_secret: SECRET }, 'application/x-www-form-urlencoded'), [], 'token request conforms');
+  t.same(
+    requestProblems(
+      'authz',
+      '/oauth2/client/token',
+      { grant_type: 'client_credentials', client_id: SENDER, client_secret: SECRET },
+      'application/x-www-form-urlencoded',
+    ),
+    [],
+    'token request conforms',
+  );
   t.match(tokenAnswer.body, { token_type: 'Bearer', expires_in: '120', scope: 'registry.search registry.status registry.subscribe' });
   t.equal(tokenAnswer.headers.get('cache-control'), 'no-store');
   const bearer: string = tokenAnswer.body.access_token;
@@ -161,7 +213,11 @@ t.test('token, async search, ACK, signed callback, status: one full exchange', a
   const jwksResponse = await fetch(`${stack.origin}/.well-known/jwks.json`);
   const jwks = await jwksResponse.json();
   t.same(responseProblems('jwks', '/.well-known/jwks.json', 200, jwks, 'get'), [], 'JWKS conforms');
-  t.same((jwks as any).keys.map((k: any) => k.kid), ['dci-1', 'tok-2', 'tok-1'], 'DCI key and both token keys published');
+  t.same(
+    (jwks as any).keys.map((k: any) => k.kid),
+    ['dci-1', 'tok-2', 'tok-1'],
+    'DCI key and both token keys published',
+  );
 
   const request = searchMessage();
   t.same(requestProblems('social', '/registry/search', request), [], 'search request conforms');
@@ -178,7 +234,13 @@ t.test('token, async search, ACK, signed callback, status: one full exchange', a
   t.ok(callback.signatureValid, 'callback signature verifies against the published DCI key');
   t.equal(callback.kid, 'dci-1');
   t.same(requestProblems('social', '/registry/on-search', callback.body), [], 'on-search callback conforms');
-  t.match(callback.body.header, { action: 'on-search', status: 'succ', message_id: request.header.message_id, sender_id: 'g2p-e2e-registry', receiver_id: SENDER });
+  t.match(callback.body.header, {
+    action: 'on-search',
+    status: 'succ',
+    message_id: request.header.message_id,
+    sender_id: 'g2p-e2e-registry',
+    receiver_id: SENDER,
+  });
   t.equal(callback.body.message.transaction_id, request.message.transaction_id);
   const [item] = callback.body.message.search_response;
   t.equal(item.reference_id, request.message.search_request[0]!.reference_id);
@@ -190,11 +252,18 @@ t.test('token, async search, ACK, signed callback, status: one full exchange', a
   const status = await deliveryOutcome(t, request.message.transaction_id, bearer);
   timings.sync_status_ms = performance.now() - started;
   t.match(status.header, { action: 'txn-on-status', status: 'succ', meta: { delivery: { state: 'delivered', attempts: 1, correlation_id: correlationId } } });
-  t.match(status.message.txnstatus_response.txn_status, { transaction_id: request.message.transaction_id, correlation_id: correlationId, search_response: [{ reference_id: item.reference_id, status: 'succ' }] });
+  t.match(status.message.txnstatus_response.txn_status, {
+    transaction_id: request.message.transaction_id,
+    correlation_id: correlationId,
+    search_response: [{ reference_id: item.reference_id, status: 'succ' }],
+  });
 
   const byReference = await post('/registry/sync/txn/status', statusMessage('reference_id_list', [item.reference_id, 'ref-nobody-sent']), bearer);
   t.same(responseProblems('social', '/registry/sync/txn/status', 200, byReference.body), []);
-  t.match(byReference.body.message.txnstatus_response.txn_status.search_response, [{ reference_id: item.reference_id, status: 'succ' }, { reference_id: 'ref-nobody-sent', status: 'rjct', status_reason_code: 'rjct.reference_id.invalid' }]);
+  t.match(byReference.body.message.txnstatus_response.txn_status.search_response, [
+    { reference_id: item.reference_id, status: 'succ' },
+    { reference_id: 'ref-nobody-sent', status: 'rjct', status_reason_code: 'rjct.reference_id.invalid' },
+  ]);
 
   const asyncStatus = statusMessage('correlation_id', correlationId);
   t.same(requestProblems('social', '/registry/txn/status', asyncStatus), []);
@@ -206,10 +275,14 @@ t.test('token, async search, ACK, signed callback, status: one full exchange', a
   t.same(requestProblems('social', '/registry/txn/on-status', onStatus.body), [], 'txn-on-status callback conforms');
   t.match(onStatus.body.message.txnstatus_response.txn_status, { correlation_id: correlationId, search_response: [{ status: 'succ' }] });
 
-  t.comment(`exchange (${stack.sim ? 'simulator' : 'real Odoo'}): ${JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v * 10) / 10])))}`);
+  t.comment(
+    `exchange (${stack.sim ? 'simulator' : 'real Odoo'}): ${JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v * 10) / 10])))}`,
+  );
   t.comment(`token answer: ${JSON.stringify({ ...tokenAnswer.body, access_token: `${bearer.slice(0, 24)}…` })}`);
   t.comment(`ACK: ${JSON.stringify(ack.body)}`);
-  t.comment(`callback header: ${JSON.stringify(callback.body.header)} items: ${JSON.stringify(callback.body.message.search_response.map((i: any) => ({ reference_id: i.reference_id, status: i.status, pagination: i.pagination })))}`);
+  t.comment(
+    `callback header: ${JSON.stringify(callback.body.header)} items: ${JSON.stringify(callback.body.message.search_response.map((i: any) => ({ reference_id: i.reference_id, status: i.status, pagination: i.pagination })))}`,
+  );
   t.comment(`status header: ${JSON.stringify(status.header)} txn_status: ${JSON.stringify(status.message.txnstatus_response.txn_status)}`);
 });
 
@@ -221,9 +294,15 @@ t.test('sender_uri is the callback URL itself; without one, the registered URL p
   const namedStatus = statusMessage('correlation_id', namedAck.body.message.correlation_id);
   const namedStatusAck = await post('/registry/txn/status', namedStatus, bearer);
   t.equal(namedStatusAck.body.message.ack_status, 'ACK');
-  const onSearch = await receiver.waitFor(new URL(named.header.sender_uri).pathname, (c) => c.body?.message?.correlation_id === namedAck.body.message.correlation_id);
+  const onSearch = await receiver.waitFor(
+    new URL(named.header.sender_uri).pathname,
+    (c) => c.body?.message?.correlation_id === namedAck.body.message.correlation_id,
+  );
   t.equal(onSearch.body.header.action, 'on-search', 'on-search arrives at the URL the request named');
-  const onStatus = await receiver.waitFor(new URL(namedStatus.header.sender_uri).pathname, (c) => c.body?.message?.correlation_id === namedStatusAck.body.message.correlation_id);
+  const onStatus = await receiver.waitFor(
+    new URL(namedStatus.header.sender_uri).pathname,
+    (c) => c.body?.message?.correlation_id === namedStatusAck.body.message.correlation_id,
+  );
   t.equal(onStatus.body.header.action, 'txn-on-status', 'txn-on-status arrives at the URL the request named');
   t.notOk(
     receiver.hits.some((path) => path.startsWith('/spmis/callback/') && path.includes('/registry/')),
@@ -233,7 +312,11 @@ t.test('sender_uri is the callback URL itself; without one, the registered URL p
   const unnamed = searchMessage({ sender_uri: undefined });
   const unnamedAck = await post('/registry/search', unnamed, bearer);
   t.equal(unnamedAck.body.message.ack_status, 'ACK');
-  const unnamedStatusAck = await post('/registry/txn/status', statusMessage('correlation_id', unnamedAck.body.message.correlation_id, { sender_uri: undefined }), bearer);
+  const unnamedStatusAck = await post(
+    '/registry/txn/status',
+    statusMessage('correlation_id', unnamedAck.body.message.correlation_id, { sender_uri: undefined }),
+    bearer,
+  );
   t.equal(unnamedStatusAck.body.message.ack_status, 'ACK');
   await receiver.waitFor('/spmis/registry/on-search', (c) => c.body?.message?.correlation_id === unnamedAck.body.message.correlation_id);
   await receiver.waitFor('/spmis/registry/txn/on-status', (c) => c.body?.message?.correlation_id === unnamedStatusAck.body.message.correlation_id);
@@ -253,7 +336,11 @@ t.test('a receiver that is down gets the answer when it comes back; one that sta
     pending = await syncStatus(t, request.message.transaction_id, bearer);
     await new Promise((resolve) => setTimeout(resolve, 50));
   } while ((pending.header.meta?.delivery?.attempts ?? 0) < 1 && Date.now() < deadline);
-  t.match(pending.header.meta.delivery, { state: 'pending', last_error: /ECONNREFUSED|connect/ }, `delivery pending after a failed attempt: ${JSON.stringify(pending.header.meta.delivery)}`);
+  t.match(
+    pending.header.meta.delivery,
+    { state: 'pending', last_error: /ECONNREFUSED|connect/ },
+    `delivery pending after a failed attempt: ${JSON.stringify(pending.header.meta.delivery)}`,
+  );
   await receiver.start();
   const callback = await receiver.waitFor('/spmis/callback/on-search', (c) => c.body?.message?.correlation_id === ack.body.message.correlation_id);
   t.ok(callback.signatureValid, 'the late delivery is signed (signed anew at each attempt)');
@@ -315,14 +402,22 @@ t.test('refusals: sender_uri elsewhere, replay, sender and scope of the token, e
   await expectErr('token bound to another sender', otherSender, 'err.sender_id.invalid');
 
   const transport = async (name: string, path: string, body: unknown, auth: string | undefined, status: number, code: string) => {
-    const response = await fetch(`${stack.origin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body: JSON.stringify(body) });
+    const response = await fetch(`${stack.origin}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+      body: JSON.stringify(body),
+    });
     const answer = (await response.json()) as any;
     t.equal(response.status, status, `${name}: ${status}`);
     t.same(responseProblems('social', path, status, answer), [], `${name}: HttpErrorResponse`);
     t.equal(answer.errors?.[0]?.code, code, `${name}: ${code}`);
     t.match(response.headers.get('content-type'), /^application\/json/, `${name}: application/json`);
     // The same body read as RFC 9457 by a client that knows no DCI.
-    t.match(answer, { type: /^\/problems\//, title: /\w/, status, detail: answer.errors?.[0]?.message, instance: /^urn:request:/ }, `${name}: RFC 9457 members`);
+    t.match(
+      answer,
+      { type: /^\/problems\//, title: /\w/, status, detail: answer.errors?.[0]?.message, instance: /^urn:request:/ },
+      `${name}: RFC 9457 members`,
+    );
     refusals.push(`${name} -> ${response.status} ${JSON.stringify(answer)}`);
   };
   const statusOnly = await token('status-only', STATUS_SECRET);
@@ -337,7 +432,14 @@ t.test('refusals: sender_uri elsewhere, replay, sender and scope of the token, e
     return `${input}.${edSign(null, Buffer.from(input), key).toString('base64url')}`;
   };
   await transport('expired token', '/registry/search', searchMessage(), `Bearer ${craft({ iat: now - 300, exp: now - 60 })}`, 401, 'err.request.unauthorized');
-  await transport('token signed by a key the gateway does not hold', '/registry/search', searchMessage(), `Bearer ${craft({ iat: now, exp: now + 60 }, ed25519Pair().privateKey)}`, 401, 'err.request.unauthorized');
+  await transport(
+    'token signed by a key the gateway does not hold',
+    '/registry/search',
+    searchMessage(),
+    `Bearer ${craft({ iat: now, exp: now + 60 }, ed25519Pair().privateKey)}`,
+    401,
+    'err.request.unauthorized',
+  );
   const byOldKey = await post('/registry/search', searchMessage(), craft({ iat: now, exp: now + 60 }, tokenKeyOld.privateKey, 'tok-1'));
   t.equal(byOldKey.body.message?.ack_status, 'ACK', 'a token from the previous key (still published) is accepted during a rotation');
 
@@ -346,8 +448,20 @@ t.test('refusals: sender_uri elsewhere, replay, sender and scope of the token, e
     ['unknown client', form({ grant_type: 'client_credentials', client_id: 'nobody', client_secret: SECRET }), {}, 401, 'invalid_client'],
     ['password grant', form({ grant_type: 'password', username: 'a', password: 'b' }), {}, 400, 'unsupported_grant_type'],
     ['no grant_type', form({ client_id: SENDER, client_secret: SECRET }), {}, 400, 'invalid_request'],
-    ['scope not granted', form({ grant_type: 'client_credentials', client_id: 'status-only', client_secret: STATUS_SECRET, scope: 'registry.search' }), {}, 400, 'invalid_scope'],
-    ['credentials twice (Basic and form)', form({ grant_type: 'client_credentials', client_id: SENDER, client_secret: SECRET }), { authorization: `Basic ${Buffer.from(`${SENDER}:${SECRET}`).toString('base64')}` }, 400, 'invalid_request'],
+    [
+      'scope not granted',
+      form({ grant_type: 'client_credentials', client_id: 'status-only', client_secret: STATUS_SECRET, scope: 'registry.search' }),
+      {},
+      400,
+      'invalid_scope',
+    ],
+    [
+      'credentials twice (Basic and form)',
+      form({ grant_type: 'client_credentials', client_id: SENDER, client_secret: SECRET }),
+      { authorization: `Basic ${Buffer.from(`${SENDER}:${SECRET}`).toString('base64')}` },
+      400,
+      'invalid_request',
+    ],
   ];
   for (const [name, body, headers, status, error] of tokenRefusals) {
     const answer = await tokenRequest(body, headers);
@@ -356,10 +470,16 @@ t.test('refusals: sender_uri elsewhere, replay, sender and scope of the token, e
     if (status === 401) t.equal(answer.headers.get('www-authenticate'), 'Basic realm="g2p-gateway"', `${name}: challenge`);
     refusals.push(`token ${name} -> ${answer.status} ${JSON.stringify(answer.body)}`);
   }
-  const json = await fetch(`${stack.origin}/oauth2/client/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_id: SENDER, client_secret: SECRET }) });
+  const json = await fetch(`${stack.origin}/oauth2/client/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grant_type: 'client_credentials', client_id: SENDER, client_secret: SECRET }),
+  });
   t.equal(json.status, 400, 'a JSON body is refused');
   t.equal(((await json.json()) as any).error, 'invalid_request');
-  const basic = await tokenRequest(form({ grant_type: 'client_credentials', scope: 'registry.status' }), { authorization: `Basic ${Buffer.from(`${encodeURIComponent('status-only')}:${encodeURIComponent(STATUS_SECRET)}`).toString('base64')}` });
+  const basic = await tokenRequest(form({ grant_type: 'client_credentials', scope: 'registry.status' }), {
+    authorization: `Basic ${Buffer.from(`${encodeURIComponent('status-only')}:${encodeURIComponent(STATUS_SECRET)}`).toString('base64')}`,
+  });
   t.equal(basic.status, 200, 'HTTP Basic client authentication');
   t.equal(basic.body.scope, 'registry.status');
 
@@ -368,9 +488,15 @@ t.test('refusals: sender_uri elsewhere, replay, sender and scope of the token, e
 
 t.test('the logs warn that pending work is not durable, and never hold a secret or a token', async (t) => {
   const lines = stack.logLines();
-  t.ok(lines.some((line) => line.includes('pending work is lost if the gateway restarts')), 'start-up warning about the in-memory store');
+  t.ok(
+    lines.some((line) => line.includes('pending work is lost if the gateway restarts')),
+    'start-up warning about the in-memory store',
+  );
   const bearer = await token();
   const joined = lines.join('\n') + stack.logLines().join('\n');
   for (const secret of [SECRET, STATUS_SECRET, bearer, spmisKey.privatePem, dciKey.privatePem]) t.notOk(joined.includes(secret), 'not logged');
-  t.ok(lines.some((line) => line.includes('"route":"/oauth2/client/token"') && line.includes('"refused":"invalid_client"')), 'refused token requests are audited');
+  t.ok(
+    lines.some((line) => line.includes('"route":"/oauth2/client/token"') && line.includes('"refused":"invalid_client"')),
+    'refused token requests are audited',
+  );
 });

@@ -49,7 +49,9 @@ export class DciClientStandIn {
         this.received.push({ path: request.url ?? '', body, receivedAt: Date.now(), ...this.check(body) });
         for (const wake of this.waiters.splice(0)) wake();
         // The standard's acknowledgement of a received callback.
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ message: { ack_status: 'ACK', timestamp: new Date().toISOString(), correlation_id: body?.message?.correlation_id ?? '' } }));
+        response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: { ack_status: 'ACK', timestamp: new Date().toISOString(), correlation_id: body?.message?.correlation_id ?? '' } }));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
@@ -75,7 +77,9 @@ export class DciClientStandIn {
     const kid = String(params.kidId ?? '').split('|')[1];
     const key = kid ? this.keys.get(kid) : undefined;
     if (!key || !params.signature) return { signatureValid: false, ...(kid ? { kid } : {}) };
-    const digest = createHash('sha256').update(pythonJson({ header: body.header, message: body.message })).digest('base64');
+    const digest = createHash('sha256')
+      .update(pythonJson({ header: body.header, message: body.message }))
+      .digest('base64');
     const data = Buffer.from(`(created): ${params.created}\n(expires): ${params.expires}\ndigest: ${digest}`);
     return { signatureValid: verify(null, data, key, Buffer.from(params.signature, 'base64')), kid };
   }

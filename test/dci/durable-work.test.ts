@@ -55,10 +55,17 @@ const gateway = async (keyPrefix: string, server: RedisServer = redis): Promise<
 const search = () => message([expression('Group', { group_size: { $gt: 0 } })], { sender_id: SENDER });
 const deliveryOf = async (gw: DciGateway, correlationId: string): Promise<any> => {
   const request = message([], { action: 'txn-status', sender_id: SENDER, total_count: 1 });
-  const body = { header: request.header, message: { transaction_id: 'status-1', txnstatus_request: { reference_id: 's-1', txn_type: 'search', attribute_type: 'correlation_id', attribute_value: correlationId } } };
+  const body = {
+    header: request.header,
+    message: {
+      transaction_id: 'status-1',
+      txnstatus_request: { reference_id: 's-1', txn_type: 'search', attribute_type: 'correlation_id', attribute_value: correlationId },
+    },
+  };
   return (await gw.post('/registry/sync/txn/status', body)).body?.header?.meta?.delivery;
 };
-const callbacksFor = (correlationId: string) => receiver.received.filter((c) => c.path === '/cb/registry/on-search' && c.body?.message?.correlation_id === correlationId);
+const callbacksFor = (correlationId: string) =>
+  receiver.received.filter((c) => c.path === '/cb/registry/on-search' && c.body?.message?.correlation_id === correlationId);
 
 t.before(async () => {
   if (skip) return;
@@ -121,7 +128,10 @@ t.test('two gateways on one Redis deliver each callback once', { skip }, async (
     'every callback arrived exactly once',
   );
   const statuses = await Promise.all(ids.map((id, i) => deliveryOf(pair[(i + 1) % 2]!, id)));
-  t.ok(statuses.every((d) => d?.state === 'delivered' && d.attempts === 1), 'each gateway sees the deliveries of the other');
+  t.ok(
+    statuses.every((d) => d?.state === 'delivered' && d.attempts === 1),
+    'each gateway sees the deliveries of the other',
+  );
 });
 
 t.test('Redis down: async routes answer 503 (HttpErrorResponse); accepted work resumes when it is back', { skip }, async (t) => {

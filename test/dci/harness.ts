@@ -15,11 +15,17 @@ export interface DciGateway extends ListeningGateway {
 }
 
 /** `redis`: the gateway's shared state (and async DCI work) in that Redis, under `keyPrefix`. Listens: DCI callbacks and clients reach it over HTTP. */
-export async function startDciGateway(t: Test, odoo: OdooEndpoint, dci: DciSettingsInput = {}, redis?: { url: string; keyPrefix: string }): Promise<DciGateway> {
+export async function startDciGateway(
+  t: Test,
+  odoo: OdooEndpoint,
+  dci: DciSettingsInput = {},
+  redis?: { url: string; keyPrefix: string },
+): Promise<DciGateway> {
   const gateway = await startGateway(t, { odoo, protocol: 'jsonrpc', listen: true, config: { ...(redis ? { redis } : {}), dci } });
   return {
     ...gateway,
-    post: (path, body, options = {}) => gateway.request('POST', path, { body, headers: { 'content-type': 'application/json', ...authHeaders(options.token ?? 'get'), ...options.headers } }),
+    post: (path, body, options = {}) =>
+      gateway.request('POST', path, { body, headers: { 'content-type': 'application/json', ...authHeaders(options.token ?? 'get'), ...options.headers } }),
   };
 }
 
@@ -30,7 +36,10 @@ let counter = 0;
 export const uniqueId = (prefix = 'msg'): string => `${prefix}-${process.pid}-${Date.now()}-${++counter}`;
 
 /** A DCI search message with the given search requests (criteria only; reference ids and timestamps filled in). */
-export function message(criteria: Array<Record<string, unknown>>, header: Record<string, unknown> = {}): { header: Record<string, unknown>; message: Record<string, unknown> } {
+export function message(
+  criteria: Array<Record<string, unknown>>,
+  header: Record<string, unknown> = {},
+): { header: Record<string, unknown>; message: Record<string, unknown> } {
   return {
     header: {
       version: '1.0.0',
@@ -72,7 +81,9 @@ export interface SignOptions {
 export function signEnvelope(envelope: { header: unknown; message: unknown }, options: SignOptions): string {
   const created = options.created ?? Math.floor(Date.now() / 1000);
   const expires = options.expires ?? created + 300;
-  const digest = createHash('sha256').update(pythonJson({ header: envelope.header, message: envelope.message }, options.ensureAscii ?? true)).digest('base64');
+  const digest = createHash('sha256')
+    .update(pythonJson({ header: envelope.header, message: envelope.message }, options.ensureAscii ?? true))
+    .digest('base64');
   const signature = sign(null, Buffer.from(`(created): ${created}\n(expires): ${expires}\ndigest: ${digest}`), options.key).toString('base64');
   return `Signature: namespace="dci", kidId="${options.senderId}|${options.keyId}|ed25519", algorithm="ed25519", created="${created}", expires="${expires}", headers="(created) (expires) digest", signature="${signature}"`;
 }

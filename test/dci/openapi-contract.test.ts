@@ -16,11 +16,18 @@ import { requestProblems } from './standard-schemas.js';
 
 const SENDER = 'spmis-openapi';
 const SECRET = `secret-${randomUUID()}`;
-const DCI_PATHS = ['/registry/sync/search', '/registry/search', '/registry/sync/txn/status', '/registry/txn/status', '/registry/subscribe', '/registry/unsubscribe'];
+const DCI_PATHS = [
+  '/registry/sync/search',
+  '/registry/search',
+  '/registry/sync/txn/status',
+  '/registry/txn/status',
+  '/registry/subscribe',
+  '/registry/unsubscribe',
+];
 
 const escape = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 
-t.test('the DCI routes and the token route carry the standard\'s schemas in /openapi.json', async (t) => {
+t.test("the DCI routes and the token route carry the standard's schemas in /openapi.json", async (t) => {
   const target = await startSim(4);
   t.teardown(() => target.close());
   const gw = await startGateway(t, {
@@ -30,7 +37,12 @@ t.test('the DCI routes and the token route carry the standard\'s schemas in /ope
     config: {
       events: { enabled: true },
       dci: { registryId: 'g2p-openapi', senders: { [SENDER]: { requireSignature: false, callbackUrl: 'http://127.0.0.1:9/cb' } } },
-      auth: { clientCredentials: { clients: { [SENDER]: { secretHash: await hashSecret(SECRET), roles: ['Rest API GET'], senderId: SENDER } }, signingKeys: [{ kid: 'tok-oa', privateKey: ed25519Pair().privatePem }] } },
+      auth: {
+        clientCredentials: {
+          clients: { [SENDER]: { secretHash: await hashSecret(SECRET), roles: ['Rest API GET'], senderId: SENDER } },
+          signingKeys: [{ kid: 'tok-oa', privateKey: ed25519Pair().privatePem }],
+        },
+      },
     },
   });
   const answer = await gw.request('GET', '/openapi.json');
@@ -76,10 +88,30 @@ t.test('the DCI routes and the token route carry the standard\'s schemas in /ope
   // A sync search as the standard writes one, and the gateway's real answer to it.
   const now = new Date().toISOString();
   const search = {
-    header: { version: '1.0.0', message_id: uniqueId(), message_ts: now, action: 'search', sender_id: SENDER, receiver_id: 'g2p-openapi', total_count: 1, is_msg_encrypted: false },
+    header: {
+      version: '1.0.0',
+      message_id: uniqueId(),
+      message_ts: now,
+      action: 'search',
+      sender_id: SENDER,
+      receiver_id: 'g2p-openapi',
+      total_count: 1,
+      is_msg_encrypted: false,
+    },
     message: {
       transaction_id: uniqueId('txn'),
-      search_request: [{ reference_id: uniqueId('ref'), timestamp: now, search_criteria: { version: '1.0.0', query_type: 'predicate', response_entity: 'Member', query: [{ seq_num: 1, expression1: { attribute_name: 'surname', operator: 'eq', attribute_value: 'Nobody' } }] } }],
+      search_request: [
+        {
+          reference_id: uniqueId('ref'),
+          timestamp: now,
+          search_criteria: {
+            version: '1.0.0',
+            query_type: 'predicate',
+            response_entity: 'Member',
+            query: [{ seq_num: 1, expression1: { attribute_name: 'surname', operator: 'eq', attribute_value: 'Nobody' } }],
+          },
+        },
+      ],
     },
   };
   t.same(requestProblems('social', '/registry/sync/search', search), [], 'the message conforms to the standard itself');
@@ -87,21 +119,35 @@ t.test('the DCI routes and the token route carry the standard\'s schemas in /ope
   t.ok(requestSchema(search), `the published request schema accepts it ${JSON.stringify(requestSchema.errors)}`);
   t.notOk(requestSchema({ message: search.message }), 'and refuses a message without a header');
 
-  const tokenAnswer = await fetch(`${gw.origin}/oauth2/client/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: SENDER, client_secret: SECRET }).toString() });
+  const tokenAnswer = await fetch(`${gw.origin}/oauth2/client/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: SENDER, client_secret: SECRET }).toString(),
+  });
   const tokenBody = (await tokenAnswer.json()) as { access_token: string };
   t.equal(tokenAnswer.status, 200);
   const tokenSchema = schemaAt(`${op('/oauth2/client/token')}/responses/200/content/application~1json/schema`);
   t.ok(tokenSchema(tokenBody), `the published token answer schema accepts the real answer ${JSON.stringify(tokenSchema.errors)}`);
 
-  const searched = await fetch(`${gw.origin}/registry/sync/search`, { method: 'POST', headers: { authorization: `Bearer ${tokenBody.access_token}`, 'content-type': 'application/json' }, body: JSON.stringify(search) });
+  const searched = await fetch(`${gw.origin}/registry/sync/search`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${tokenBody.access_token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(search),
+  });
   const searchBody = await searched.json();
   t.equal(searched.status, 200);
   const answerSchema = schemaAt(`${op('/registry/sync/search')}/responses/200/content/application~1json/schema`);
   t.ok(answerSchema(searchBody), `the published answer schema accepts the real answer ${JSON.stringify(answerSchema.errors)}`);
 
-  const refused = await fetch(`${gw.origin}/registry/sync/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(search) });
+  const refused = await fetch(`${gw.origin}/registry/sync/search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(search),
+  });
   t.equal(refused.status, 401);
   const unauthorized = doc.paths['/registry/sync/search'].post.responses['401'];
-  const errorPointer = unauthorized.$ref ? `${unauthorized.$ref.replace(/^#/, '')}/content/application~1json/schema` : `${op('/registry/sync/search')}/responses/401/content/application~1json/schema`;
+  const errorPointer = unauthorized.$ref
+    ? `${unauthorized.$ref.replace(/^#/, '')}/content/application~1json/schema`
+    : `${op('/registry/sync/search')}/responses/401/content/application~1json/schema`;
   t.ok(schemaAt(errorPointer)(await refused.json()), 'the published 401 schema accepts the real 401');
 });

@@ -24,8 +24,14 @@ const db = {
     target.admin.searchRead(model, domain as never, fields, kwargs) as Promise<Array<Record<string, any>>>,
   create: (model: string, values: Record<string, unknown>) => target.admin.create(model, values),
 };
-const MEMBERS = [['is_registrant', '=', true], ['is_group', '=', false]];
-const GROUPS = [['is_registrant', '=', true], ['is_group', '=', true]];
+const MEMBERS = [
+  ['is_registrant', '=', true],
+  ['is_group', '=', false],
+];
+const GROUPS = [
+  ['is_registrant', '=', true],
+  ['is_group', '=', true],
+];
 const idOf = (record: { '@id': string }) => Number(record['@id'].split(':').pop());
 
 /** Posts one message and checks that the answer is a valid on-search envelope. */
@@ -43,7 +49,14 @@ async function search(t: Test, criteria: Array<Record<string, unknown>>, header:
 t.before(async () => {
   target = await startSim();
   gw = await startDciGateway(t, target, { maxPageSize: 25 });
-  for (const [model, name] of [['g2p.id.type', 'National ID'], ['g2p.id.type', 'Passport'], ['g2p.group.kind', 'Household'], ['g2p.group.membership.kind', 'Head'], ['g2p.group.membership.kind', 'Child'], ['g2p.group.membership.kind', 'Member']]) {
+  for (const [model, name] of [
+    ['g2p.id.type', 'National ID'],
+    ['g2p.id.type', 'Passport'],
+    ['g2p.group.kind', 'Household'],
+    ['g2p.group.membership.kind', 'Head'],
+    ['g2p.group.membership.kind', 'Child'],
+    ['g2p.group.membership.kind', 'Member'],
+  ]) {
     kinds[name!] = (await target.admin.search(model!, [['name', '=', name]], { limit: 1 }))[0]!;
   }
 });
@@ -53,11 +66,35 @@ t.teardown(async () => {
 });
 
 t.test('idtype-value matches the ID type and the value in the same ID record', async (t) => {
-  const [nid] = await db.read('g2p.reg.id', [['id_type', '=', kinds['National ID']], ['partner_id.is_group', '=', false], ['partner_id.active', '=', true]], ['value', 'partner_id'], { limit: 1, order: 'id asc' });
+  const [nid] = await db.read(
+    'g2p.reg.id',
+    [
+      ['id_type', '=', kinds['National ID']],
+      ['partner_id.is_group', '=', false],
+      ['partner_id.active', '=', true],
+    ],
+    ['value', 'partner_id'],
+    { limit: 1, order: 'id asc' },
+  );
   // A decoy: a passport with the same digits as someone's national ID must not match NID.
   const passport = `A${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
-  const decoy = await db.create('res.partner', { name: 'DECOY, ONE', is_registrant: true, is_group: false, reg_ids: [[0, 0, { id_type: kinds.Passport, value: passport }], [0, 0, { id_type: kinds['National ID'], value: uniqueId('NID-DECOY') }]] });
-  const holder = await db.create('res.partner', { name: 'HOLDER, TWO', given_name: 'Two', family_name: 'Holder', is_registrant: true, is_group: false, reg_ids: [[0, 0, { id_type: kinds['National ID'], value: passport }]] });
+  const decoy = await db.create('res.partner', {
+    name: 'DECOY, ONE',
+    is_registrant: true,
+    is_group: false,
+    reg_ids: [
+      [0, 0, { id_type: kinds.Passport, value: passport }],
+      [0, 0, { id_type: kinds['National ID'], value: uniqueId('NID-DECOY') }],
+    ],
+  });
+  const holder = await db.create('res.partner', {
+    name: 'HOLDER, TWO',
+    given_name: 'Two',
+    family_name: 'Holder',
+    is_registrant: true,
+    is_group: false,
+    reg_ids: [[0, 0, { id_type: kinds['National ID'], value: passport }]],
+  });
 
   const { items, body } = await search(t, [
     { query_type: 'idtype-value', response_entity: 'Member', query: { type: 'NID', value: nid!.value } },
@@ -67,7 +104,23 @@ t.test('idtype-value matches the ID type and the value in the same ID record', a
   t.equal(body.header.total_count, 2);
   t.equal(body.header.completed_count, 2);
   t.type(body.message.correlation_id, 'string');
-  const expectedFirst = await db.count([...MEMBERS, ['reg_ids', 'in', (await db.read('g2p.reg.id', [['id_type', '=', kinds['National ID']], ['value', '=', nid!.value]], ['id'])).map((r) => r.id)]]);
+  const expectedFirst = await db.count([
+    ...MEMBERS,
+    [
+      'reg_ids',
+      'in',
+      (
+        await db.read(
+          'g2p.reg.id',
+          [
+            ['id_type', '=', kinds['National ID']],
+            ['value', '=', nid!.value],
+          ],
+          ['id'],
+        )
+      ).map((r) => r.id),
+    ],
+  ]);
   t.equal(items[0].status, 'succ');
   t.equal(items[0].pagination.total_count, expectedFirst);
   t.ok(items[0].data.reg_records.some((r: any) => idOf(r) === nid!.partner_id[0]));
@@ -81,21 +134,51 @@ t.test('idtype-value matches the ID type and the value in the same ID record', a
 
 t.test('expression: Mongo-style $and/$or with each operator, on members', async (t) => {
   const cases: Array<[string, Record<string, unknown>, unknown[]]> = [
-    ['$eq and $gte', { $and: [{ sex: { $eq: 'female' } }, { birth_date: { $gte: '1980-01-01' } }] }, ['&', ['gender', '=', 'Female'], ['birthdate', '>=', '1980-01-01']]],
-    ['$or with $lt and $gt', { $or: [{ birth_date: { $lt: '1960-01-01' } }, { birth_date: { $gt: '2020-01-01' } }] }, ['|', ['birthdate', '<', '1960-01-01'], ['birthdate', '>', '2020-01-01']]],
-    ['$ne and $lte', { $and: [{ sex: { $ne: 'male' } }, { registration_date: { $lte: '2018-06-30' } }] }, ['&', ['gender', '!=', 'Male'], ['registration_date', '<=', '2018-06-30']]],
-    ['$in and $nin', { surname: { $in: ['Mwangi', 'Diallo', 'Banda'] }, occupation: { $nin: ['Farmer', 'Student'] } }, ['&', ['family_name', 'in', ['Mwangi', 'Diallo', 'Banda']], ['occupation', 'not in', ['Farmer', 'Student']]]],
+    [
+      '$eq and $gte',
+      { $and: [{ sex: { $eq: 'female' } }, { birth_date: { $gte: '1980-01-01' } }] },
+      ['&', ['gender', '=', 'Female'], ['birthdate', '>=', '1980-01-01']],
+    ],
+    [
+      '$or with $lt and $gt',
+      { $or: [{ birth_date: { $lt: '1960-01-01' } }, { birth_date: { $gt: '2020-01-01' } }] },
+      ['|', ['birthdate', '<', '1960-01-01'], ['birthdate', '>', '2020-01-01']],
+    ],
+    [
+      '$ne and $lte',
+      { $and: [{ sex: { $ne: 'male' } }, { registration_date: { $lte: '2018-06-30' } }] },
+      ['&', ['gender', '!=', 'Male'], ['registration_date', '<=', '2018-06-30']],
+    ],
+    [
+      '$in and $nin',
+      { surname: { $in: ['Mwangi', 'Diallo', 'Banda'] }, occupation: { $nin: ['Farmer', 'Student'] } },
+      ['&', ['family_name', 'in', ['Mwangi', 'Diallo', 'Banda']], ['occupation', 'not in', ['Farmer', 'Student']]],
+    ],
     ['$contains (case-insensitive)', { given_name: { $contains: 'AM' } }, [['given_name', 'ilike', 'AM']]],
-    ['implicit $eq on a dotted path', { 'demographic_info.person.sex': 'female', marital_status: { $ne: 'W' } }, ['&', ['gender', '=', 'Female'], ['civil_status', '!=', 'W']]],
+    [
+      'implicit $eq on a dotted path',
+      { 'demographic_info.person.sex': 'female', marital_status: { $ne: 'W' } },
+      ['&', ['gender', '=', 'Female'], ['civil_status', '!=', 'W']],
+    ],
   ];
-  const { items } = await search(t, cases.map(([, query]) => expression('Member', query, { pagination: { page_size: 25, page_number: 1 } })));
+  const { items } = await search(
+    t,
+    cases.map(([, query]) => expression('Member', query, { pagination: { page_size: 25, page_number: 1 } })),
+  );
   for (const [i, [name, , domain]] of cases.entries()) {
     const expected = await db.count([...MEMBERS, ...(domain as unknown[])]);
     t.equal(items[i].status, 'succ', `${name}: succ`);
     t.equal(items[i].pagination.total_count, expected, `${name}: total ${expected}`);
-    t.same(items[i].data.reg_records.map(idOf), await db.ids([...MEMBERS, ...(domain as unknown[])], { limit: 25, order: 'id asc' }), `${name}: the first page`);
+    t.same(
+      items[i].data.reg_records.map(idOf),
+      await db.ids([...MEMBERS, ...(domain as unknown[])], { limit: 25, order: 'id asc' }),
+      `${name}: the first page`,
+    );
   }
-  t.ok(items.some((item: any) => item.pagination.total_count > 0), 'the cases are not all empty');
+  t.ok(
+    items.some((item: any) => item.pagination.total_count > 0),
+    'the cases are not all empty',
+  );
 });
 
 t.test('expression on groups: group_size counted from memberships that have not ended', async (t) => {
@@ -107,9 +190,15 @@ t.test('expression on groups: group_size counted from memberships that have not 
     expression('Group', { group_size: { $gte: 4 } }, { pagination: { page_size: 25 } }),
     expression('Group', { $and: [{ household_size: { $lt: 3 } }, { group_type: { $eq: 'Household' } }] }, { pagination: { page_size: 25 } }),
   ]);
-  const expectBig = [...sizes].filter(([, n]) => n >= 4).map(([id]) => id).sort((a, b) => a - b);
+  const expectBig = [...sizes]
+    .filter(([, n]) => n >= 4)
+    .map(([id]) => id)
+    .sort((a, b) => a - b);
   const householdIds = new Set(await db.ids([...GROUPS, ['kind.name', '=', 'Household']]));
-  const expectSmall = [...sizes].filter(([id, n]) => n < 3 && householdIds.has(id)).map(([id]) => id).sort((a, b) => a - b);
+  const expectSmall = [...sizes]
+    .filter(([id, n]) => n < 3 && householdIds.has(id))
+    .map(([id]) => id)
+    .sort((a, b) => a - b);
   t.equal(items[0].pagination.total_count, expectBig.length);
   t.same(items[0].data.reg_records.map(idOf), expectBig.slice(0, 25));
   t.equal(items[1].pagination.total_count, expectSmall.length);
@@ -123,15 +212,44 @@ t.test('expression on groups: group_size counted from memberships that have not 
 t.test('a group record: head, members, relationships, dates', async (t) => {
   const [groupNid, headNid] = [uniqueId('SHAPE-G'), uniqueId('SHAPE-H')];
   // A group with an ended membership: the ended member is neither counted nor listed.
-  const head = await db.create('res.partner', { name: 'SHAPE, HEAD', family_name: 'Shape', given_name: 'Head', gender: 'Female', birthdate: '1980-02-03', is_registrant: true, is_group: false, civil_status: 'married', reg_ids: [[0, 0, { id_type: kinds['National ID'], value: headNid }]] });
-  const child = await db.create('res.partner', { name: 'SHAPE, CHILD', family_name: 'Shape', given_name: 'Child', gender: 'Male', birthdate: '2012-05-06', is_registrant: true, is_group: false });
+  const head = await db.create('res.partner', {
+    name: 'SHAPE, HEAD',
+    family_name: 'Shape',
+    given_name: 'Head',
+    gender: 'Female',
+    birthdate: '1980-02-03',
+    is_registrant: true,
+    is_group: false,
+    civil_status: 'married',
+    reg_ids: [[0, 0, { id_type: kinds['National ID'], value: headNid }]],
+  });
+  const child = await db.create('res.partner', {
+    name: 'SHAPE, CHILD',
+    family_name: 'Shape',
+    given_name: 'Child',
+    gender: 'Male',
+    birthdate: '2012-05-06',
+    is_registrant: true,
+    is_group: false,
+  });
   const gone = await db.create('res.partner', { name: 'SHAPE, GONE', family_name: 'Shape', given_name: 'Gone', is_registrant: true, is_group: false });
   const group = await db.create('res.partner', {
-    name: 'Household Shape', is_registrant: true, is_group: true, kind: kinds.Household, registration_date: '2020-01-02', reg_ids: [[0, 0, { id_type: kinds['National ID'], value: groupNid }]],
+    name: 'Household Shape',
+    is_registrant: true,
+    is_group: true,
+    kind: kinds.Household,
+    registration_date: '2020-01-02',
+    reg_ids: [[0, 0, { id_type: kinds['National ID'], value: groupNid }]],
   });
   await db.create('g2p.group.membership', { group, individual: head, kind: [[6, 0, [kinds.Head!]]] });
   await db.create('g2p.group.membership', { group, individual: child, kind: [[6, 0, [kinds.Child!]]] });
-  await db.create('g2p.group.membership', { group, individual: gone, kind: [[6, 0, [kinds.Member!]]], start_date: '2020-01-02 10:00:00', ended_date: '2021-01-01 10:00:00' });
+  await db.create('g2p.group.membership', {
+    group,
+    individual: gone,
+    kind: [[6, 0, [kinds.Member!]]],
+    start_date: '2020-01-02 10:00:00',
+    ended_date: '2021-01-01 10:00:00',
+  });
 
   const { items } = await search(t, [{ query_type: 'idtype-value', response_entity: 'Group', query: { type: 'NID', value: groupNid } }]);
   t.equal(items[0].data.reg_records.length, 1);
@@ -153,23 +271,42 @@ t.test('a group record: head, members, relationships, dates', async (t) => {
     },
   });
   t.match(record.last_updated, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
-  t.same(record.member_list.map((m: any) => [m.demographic_info.name.given_name, m.relationship_head]).sort(), [['Child', 'child'], ['Head', 'self']]);
+  t.same(record.member_list.map((m: any) => [m.demographic_info.name.given_name, m.relationship_head]).sort(), [
+    ['Child', 'child'],
+    ['Head', 'self'],
+  ]);
 });
 
 t.test('predicate lists: eq gt lt ge le in, and/or/not between two expressions', async (t) => {
   const today = new Date();
-  const yearsAgo = (n: number) => `${today.getUTCFullYear() - n}-${String(today.getUTCMonth() + 1).padStart(2, '0')}-${String(today.getUTCDate()).padStart(2, '0')}`;
+  const yearsAgo = (n: number) =>
+    `${today.getUTCFullYear() - n}-${String(today.getUTCMonth() + 1).padStart(2, '0')}-${String(today.getUTCDate()).padStart(2, '0')}`;
   const e = (attribute_name: string, operator: string, attribute_value: unknown) => ({ attribute_name, operator, attribute_value });
   const cases: Array<[string, unknown[], unknown[]]> = [
-    ['sex eq and age ge 18', [{ seq_num: 1, expression1: e('sex', 'eq', 'male'), condition: 'and', expression2: e('age', 'ge', '18') }], ['&', ['gender', '=', 'Male'], ['birthdate', '<=', yearsAgo(18)]]],
-    ['age lt 10 or age gt 60', [{ seq_num: 1, expression1: e('age', 'lt', 10), condition: 'or', expression2: e('age', 'gt', 60) }], ['|', ['birthdate', '>', yearsAgo(10)], ['birthdate', '<=', yearsAgo(61)]]],
-    ['two items, surname in, not female', [
-      { seq_num: 2, expression1: e('registration_date', 'le', '2022-12-31') },
-      { seq_num: 1, expression1: e('surname', 'in', ['Mwangi', 'Okafor', 'Phiri']), condition: 'not', expression2: e('sex', 'eq', 'female') },
-    ], ['&', '&', ['family_name', 'in', ['Mwangi', 'Okafor', 'Phiri']], '!', ['gender', '=', 'Female'], ['registration_date', '<=', '2022-12-31']]],
+    [
+      'sex eq and age ge 18',
+      [{ seq_num: 1, expression1: e('sex', 'eq', 'male'), condition: 'and', expression2: e('age', 'ge', '18') }],
+      ['&', ['gender', '=', 'Male'], ['birthdate', '<=', yearsAgo(18)]],
+    ],
+    [
+      'age lt 10 or age gt 60',
+      [{ seq_num: 1, expression1: e('age', 'lt', 10), condition: 'or', expression2: e('age', 'gt', 60) }],
+      ['|', ['birthdate', '>', yearsAgo(10)], ['birthdate', '<=', yearsAgo(61)]],
+    ],
+    [
+      'two items, surname in, not female',
+      [
+        { seq_num: 2, expression1: e('registration_date', 'le', '2022-12-31') },
+        { seq_num: 1, expression1: e('surname', 'in', ['Mwangi', 'Okafor', 'Phiri']), condition: 'not', expression2: e('sex', 'eq', 'female') },
+      ],
+      ['&', '&', ['family_name', 'in', ['Mwangi', 'Okafor', 'Phiri']], '!', ['gender', '=', 'Female'], ['registration_date', '<=', '2022-12-31']],
+    ],
     ['birth_date gt', [{ seq_num: 1, expression1: e('birth_date', 'gt', '2010-01-01') }], [['birthdate', '>', '2010-01-01']]],
   ];
-  const { items } = await search(t, cases.map(([, query]) => ({ query_type: 'predicate', response_entity: 'Member', query, pagination: { page_size: 25 } })));
+  const { items } = await search(
+    t,
+    cases.map(([, query]) => ({ query_type: 'predicate', response_entity: 'Member', query, pagination: { page_size: 25 } })),
+  );
   for (const [i, [name, , domain]] of cases.entries()) {
     t.equal(items[i].status, 'succ', `${name}: succ`);
     t.equal(items[i].pagination.total_count, await db.count([...MEMBERS, ...domain]), `${name}: total`);
@@ -295,14 +432,21 @@ t.test('malformed messages, authentication and roles in the standard error shape
   t.equal(anonymous.status, 401);
   t.ok(httpErrorSchema.safeParse(anonymous.body).success);
   t.equal(anonymous.body.errors[0].code, 'err.request.unauthorized');
-  t.match(anonymous.body, { type: '/problems/unauthorized', title: 'Unauthorized', status: 401, detail: anonymous.body.errors[0].message }, 'the same body carries the RFC 9457 members');
+  t.match(
+    anonymous.body,
+    { type: '/problems/unauthorized', title: 'Unauthorized', status: 401, detail: anonymous.body.errors[0].message },
+    'the same body carries the RFC 9457 members',
+  );
   t.match(anonymous.headers.get('content-type'), /^application\/json/);
   t.ok(anonymous.headers.get('www-authenticate'));
   const writer = await gw.post(SEARCH, message([expression('Group', { group_size: { $gt: 0 } })]), { token: 'post' });
   t.equal(writer.status, 403);
   t.equal(writer.body.errors[0].code, 'err.request.forbidden');
   t.match(writer.body, { type: '/problems/forbidden', title: 'Forbidden', status: 403, detail: writer.body.errors[0].message });
-  const forged = await gw.post(SEARCH, message([expression('Group', { group_size: { $gt: 0 } })]), { token: 'none', headers: { authorization: 'Bearer not.a.token' } });
+  const forged = await gw.post(SEARCH, message([expression('Group', { group_size: { $gt: 0 } })]), {
+    token: 'none',
+    headers: { authorization: 'Bearer not.a.token' },
+  });
   t.equal(forged.status, 401);
   t.equal(forged.body.errors[0].code, 'err.request.unauthorized');
 });
@@ -316,7 +460,9 @@ t.test('the configurable prefix serves the same search; a page costs a constant 
   t.teardown(() => gatewayCalls.stop());
   const objectCalls = async (pageSize: number) => {
     gatewayCalls.reset();
-    const { items } = await search(t, [expression('Group', { $and: [{ group_size: { $gte: 1 } }, { registration_date: { $gte: '2010-01-01' } }] }, { pagination: { page_size: pageSize } })]);
+    const { items } = await search(t, [
+      expression('Group', { $and: [{ group_size: { $gte: 1 } }, { registration_date: { $gte: '2010-01-01' } }] }, { pagination: { page_size: pageSize } }),
+    ]);
     t.equal(items[0].data.reg_records.length, Math.min(pageSize, items[0].pagination.total_count));
     return gatewayCalls.calls().length;
   };
@@ -326,7 +472,10 @@ t.test('the configurable prefix serves the same search; a page costs a constant 
   t.ok(small <= 2, 'group_size lookup + one web_search_read');
   gatewayCalls.reset();
   await search(t, [{ query_type: 'idtype-value', response_entity: 'Member', query: { type: 'NID', value: uniqueId('none') } }]);
-  t.same(gatewayCalls.calls().map((c) => c.method), ['search_read', 'web_search_read']);
+  t.same(
+    gatewayCalls.calls().map((c) => c.method),
+    ['search_read', 'web_search_read'],
+  );
 });
 
 t.test('servers without web_search_read (Odoo 15/16) get the same records from batched reads', async (t) => {
@@ -341,7 +490,9 @@ t.test('servers without web_search_read (Odoo 15/16) get the same records from b
         return { error: { odooClass: 'builtins.AttributeError', message: `type object '${request.model}' has no attribute '${request.modelMethod}'` } };
       }
       try {
-        return { result: await target.admin.executeKw(request.model!, request.modelMethod!, request.callArgs ?? [], (request.kwargs ?? {}) as Record<string, unknown>) };
+        return {
+          result: await target.admin.executeKw(request.model!, request.modelMethod!, request.callArgs ?? [], (request.kwargs ?? {}) as Record<string, unknown>),
+        };
       } catch (err) {
         return { error: { odooClass: (err as Error).name, message: (err as Error).message } };
       }
@@ -350,13 +501,20 @@ t.test('servers without web_search_read (Odoo 15/16) get the same records from b
   const old = await startDciGateway(t, { url: odoo16.url, db: 'g2p', login: 'admin', password: 'admin' }, { maxPageSize: 25 });
 
   const criteria = (pageSize: number) => [
-    expression('Group', { group_size: { $gte: 2 } }, { sort: [{ attribute_name: 'registration_date', sort_order: 'desc' }], pagination: { page_size: pageSize, page_number: 2 } }),
+    expression(
+      'Group',
+      { group_size: { $gte: 2 } },
+      { sort: [{ attribute_name: 'registration_date', sort_order: 'desc' }], pagination: { page_size: pageSize, page_number: 2 } },
+    ),
     expression('Member', { $or: [{ sex: 'female' }, { UIN: { $contains: '1' } }] }, { pagination: { page_size: pageSize, page_number: 2 } }),
   ];
   const modern = await search(t, criteria(6));
   odoo16.requests.length = 0;
   const batched = await search(t, criteria(6), {}, old);
-  t.notOk(odoo16.modelCalls.some((c) => c.modelMethod?.startsWith('web_')), 'no web_* calls once the version is known');
+  t.notOk(
+    odoo16.modelCalls.some((c) => c.modelMethod?.startsWith('web_')),
+    'no web_* calls once the version is known',
+  );
   const callsFor6 = odoo16.modelCalls.length;
   for (const i of [0, 1]) {
     t.ok(modern.items[i].data.reg_records.length > 0, `item ${i} has records`);
@@ -369,23 +527,31 @@ t.test('servers without web_search_read (Odoo 15/16) get the same records from b
   t.ok(odoo16.modelCalls.length <= callsFor6, `a page of 20 records costs no more than the ${callsFor6} calls of a page of 6 (${odoo16.modelCalls.length})`);
 });
 
-t.test('an Odoo failure answers err.service.unavailable, and the retried message is not a duplicate (simulator: fault injection)', { skip: simulatorOnly() }, async (t) => {
-  const sim = target.sim!;
-  const own = await startDciGateway(t, target); // its own Odoo connection and circuit breaker
-  t.teardown(async () => {
+t.test(
+  'an Odoo failure answers err.service.unavailable, and the retried message is not a duplicate (simulator: fault injection)',
+  { skip: simulatorOnly() },
+  async (t) => {
+    const sim = target.sim!;
+    const own = await startDciGateway(t, target); // its own Odoo connection and circuit breaker
+    t.teardown(async () => {
+      await sim.faults.clear();
+      await own.close();
+    });
+    sim.faults.proxyHtml({ model: 'res.partner', method: 'web_search_read' }, 10);
+    const request = message([expression('Group', { registration_date: { $gte: '2015-01-01' } })]);
+    const failed = await own.post(SEARCH, request);
+    t.ok(failed.status >= 500, `5xx (${failed.status})`);
+    t.ok(httpErrorSchema.safeParse(failed.body).success, 'standard error shape');
+    t.equal(failed.body.errors[0].code, 'err.service.unavailable');
+    t.match(
+      failed.body,
+      { type: /^\/problems\//, title: /\w/, status: failed.status, detail: failed.body.errors[0].message },
+      'the same body carries the RFC 9457 members',
+    );
+    t.notMatch(JSON.stringify(failed.body), /html|Traceback/i, 'nothing of the upstream page leaks');
     await sim.faults.clear();
-    await own.close();
-  });
-  sim.faults.proxyHtml({ model: 'res.partner', method: 'web_search_read' }, 10);
-  const request = message([expression('Group', { registration_date: { $gte: '2015-01-01' } })]);
-  const failed = await own.post(SEARCH, request);
-  t.ok(failed.status >= 500, `5xx (${failed.status})`);
-  t.ok(httpErrorSchema.safeParse(failed.body).success, 'standard error shape');
-  t.equal(failed.body.errors[0].code, 'err.service.unavailable');
-  t.match(failed.body, { type: /^\/problems\//, title: /\w/, status: failed.status, detail: failed.body.errors[0].message }, 'the same body carries the RFC 9457 members');
-  t.notMatch(JSON.stringify(failed.body), /html|Traceback/i, 'nothing of the upstream page leaks');
-  await sim.faults.clear();
-  const retried = await own.post(SEARCH, request);
-  t.equal(retried.status, 200);
-  t.equal(retried.body.header.status, 'succ', 'the retry is answered');
-});
+    const retried = await own.post(SEARCH, request);
+    t.equal(retried.status, 200);
+    t.equal(retried.body.header.status, 'succ', 'the retry is answered');
+  },
+);

@@ -70,8 +70,22 @@ t.test('bad, expired and missing signatures are refused with the standard error 
     ['created in the future', signed('signed-spmis', spmis.privateKey, { created: now() + 600, expires: now() + 900 }), 'err.signature.invalid'],
     ['valid for longer than 300 s', signed('signed-spmis', spmis.privateKey, { expires: now() + 3600 }), 'err.signature.invalid'],
     ['signed with a key not registered', signed('signed-spmis', stranger.privateKey), 'err.signature.invalid'],
-    ['unknown key id', (() => { const r = message(query(), { sender_id: 'signed-spmis' }); return { ...r, signature: signEnvelope(r, { senderId: 'signed-spmis', keyId: 'k9', key: spmis.privateKey }) }; })(), 'err.signature.invalid'],
-    ['kidId names another sender', (() => { const r = message(query(), { sender_id: 'signed-spmis' }); return { ...r, signature: signEnvelope(r, { senderId: 'optional-spmis', keyId: 'k1', key: spmis.privateKey }) }; })(), 'err.signature.invalid'],
+    [
+      'unknown key id',
+      (() => {
+        const r = message(query(), { sender_id: 'signed-spmis' });
+        return { ...r, signature: signEnvelope(r, { senderId: 'signed-spmis', keyId: 'k9', key: spmis.privateKey }) };
+      })(),
+      'err.signature.invalid',
+    ],
+    [
+      'kidId names another sender',
+      (() => {
+        const r = message(query(), { sender_id: 'signed-spmis' });
+        return { ...r, signature: signEnvelope(r, { senderId: 'optional-spmis', keyId: 'k1', key: spmis.privateKey }) };
+      })(),
+      'err.signature.invalid',
+    ],
     ['garbage', { ...message(query(), { sender_id: 'signed-spmis' }), signature: 'Signature: namespace="dci"' }, 'err.signature.invalid'],
     ['missing', message(query(), { sender_id: 'signed-spmis' }), 'err.signature.missing'],
     ['optional sender, bad signature', signed('optional-spmis', stranger.privateKey), 'err.signature.invalid'],
@@ -118,7 +132,9 @@ t.test('responses are signed with the gateway key published at /.well-known/jwks
   t.equal(params.kidId, 'test-registry|gw-1|ed25519');
   t.equal(header.sender_id, 'test-registry');
   t.equal(header.receiver_id, 'signed-spmis');
-  const digest = createHash('sha256').update(pythonJson({ header, message: body })).digest('base64');
+  const digest = createHash('sha256')
+    .update(pythonJson({ header, message: body }))
+    .digest('base64');
   const data = Buffer.from(`(created): ${params.created}\n(expires): ${params.expires}\ndigest: ${digest}`);
   t.ok(verify(null, data, publicKey, Buffer.from(params.signature!, 'base64')), 'response signature verifies');
   t.equal(Number(params.expires) - Number(params.created), 300);
@@ -142,7 +158,9 @@ const SAMPLE_OUTCOMES: Record<string, string> = {
 };
 
 t.test('every sample request gets a valid on-search answer', async (t) => {
-  const files = readdirSync(sharedPath('dci/samples')).filter((f) => f.endsWith('req.json')).sort();
+  const files = readdirSync(sharedPath('dci/samples'))
+    .filter((f) => f.endsWith('req.json'))
+    .sort();
   t.same(files, Object.keys(SAMPLE_OUTCOMES).sort(), 'all samples covered');
   for (const file of files) {
     const sample = JSON.parse(readFileSync(sharedPath('dci/samples', file), 'utf8'));

@@ -10,7 +10,12 @@ import { parse } from 'yaml';
 import { sharedPath } from '../support/shared.js';
 
 type Node = Record<string, unknown>;
-const DOCS = { social: 'social_api_v1.0.0.yaml', registry: 'registry_core_api_v1.0.0.yaml', authz: 'authz_core_api_v1.0.0.yaml', jwks: 'jwks_core_api_v1.0.0.yaml' } as const;
+const DOCS = {
+  social: 'social_api_v1.0.0.yaml',
+  registry: 'registry_core_api_v1.0.0.yaml',
+  authz: 'authz_core_api_v1.0.0.yaml',
+  jwks: 'jwks_core_api_v1.0.0.yaml',
+} as const;
 export type DciDocument = keyof typeof DOCS;
 
 const escape = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -28,7 +33,10 @@ function canonicalPointer(doc: Node, pointer: string, depth = 0): string {
   for (const segment of pointer.replace(/^#\/?/, '').split('/').filter(Boolean).map(unescape)) {
     let current = node as Node;
     if (!(segment in current) && typeof current.$ref === 'string') {
-      path = canonicalPointer(doc, current.$ref, depth + 1).replace(/^#\//, '').split('/').map(unescape);
+      path = canonicalPointer(doc, current.$ref, depth + 1)
+        .replace(/^#\//, '')
+        .split('/')
+        .map(unescape);
       current = path.reduce<Node>((n, s) => n[s] as Node, doc);
     }
     node = current[segment];

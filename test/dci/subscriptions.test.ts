@@ -111,7 +111,11 @@ async function token(clientId = SENDER, secret = SECRET): Promise<string> {
 }
 
 async function post(path: string, body: unknown, bearer: string) {
-  const response = await fetch(`${origin}${path}`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${origin}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
@@ -123,8 +127,16 @@ const CALLBACK_OF: Record<string, string> = { subscribe: 'on-subscribe', unsubsc
 function signed(action: string, message: Record<string, unknown>, header: Record<string, unknown> = {}, sender = SENDER) {
   const envelope = {
     header: {
-      version: '1.0.0', message_id: uniqueId(), message_ts: new Date().toISOString(), action, sender_id: sender,
-      sender_uri: `${sender === SENDER ? `${receiver.origin}/spmis` : `${otherReceiver.origin}/other`}/callback/${CALLBACK_OF[action]}`, receiver_id: REGISTRY, total_count: 1, is_msg_encrypted: false, ...header,
+      version: '1.0.0',
+      message_id: uniqueId(),
+      message_ts: new Date().toISOString(),
+      action,
+      sender_id: sender,
+      sender_uri: `${sender === SENDER ? `${receiver.origin}/spmis` : `${otherReceiver.origin}/other`}/callback/${CALLBACK_OF[action]}`,
+      receiver_id: REGISTRY,
+      total_count: 1,
+      is_msg_encrypted: false,
+      ...header,
     },
     message,
   };
@@ -168,18 +180,35 @@ let watched = 0;
 let unwatched = 0;
 
 t.test('subscribe, then a change made in Odoo reaches the subscriber as a signed notify', async (t) => {
-  watched = await stack.odoo.create('res.partner', { name: `${surname}, Amina`, given_name: 'Amina', family_name: surname, is_registrant: true, is_group: false });
-  unwatched = await stack.odoo.create('res.partner', { name: `Other${stack.runTag}, Baraka`, given_name: 'Baraka', family_name: `Other${stack.runTag}`, is_registrant: true, is_group: false });
+  watched = await stack.odoo.create('res.partner', {
+    name: `${surname}, Amina`,
+    given_name: 'Amina',
+    family_name: surname,
+    is_registrant: true,
+    is_group: false,
+  });
+  unwatched = await stack.odoo.create('res.partner', {
+    name: `Other${stack.runTag}, Baraka`,
+    given_name: 'Baraka',
+    family_name: `Other${stack.runTag}`,
+    is_registrant: true,
+    is_group: false,
+  });
   const bearer = await token();
   const item = criteria('updated', surnameIs(surname));
   const { ack, callback } = await subscribe([item], bearer);
-  t.same(responseProblems('registry', '/registry/subscribe', 200, ack), [], 'the ACK is the standard\'s Response');
+  t.same(responseProblems('registry', '/registry/subscribe', 200, ack), [], "the ACK is the standard's Response");
   t.equal(ack.message.ack_status, 'ACK');
   t.ok(callback.signatureValid, 'on-subscribe signed with the published key');
   t.same(requestProblems('registry', '/registry/on-subscribe', callback.body), [], 'on-subscribe conforms to the standard');
   t.match(callback.body, {
     header: { action: 'on-subscribe', status: 'succ', sender_id: REGISTRY, receiver_id: SENDER },
-    message: { correlation_id: ack.message.correlation_id, subscribe_response: [{ reference_id: item.reference_id, status: 'succ', subscriptions: [{ status: 'subscribe', reg_event_type: 'updated', notify_record_type: 'Member' }] }] },
+    message: {
+      correlation_id: ack.message.correlation_id,
+      subscribe_response: [
+        { reference_id: item.reference_id, status: 'succ', subscriptions: [{ status: 'subscribe', reg_event_type: 'updated', notify_record_type: 'Member' }] },
+      ],
+    },
   });
   subscriptionCode = callback.body.message.subscribe_response[0].subscriptions[0].code;
   firstOnSubscribe = callback.body;
@@ -190,19 +219,31 @@ t.test('subscribe, then a change made in Odoo reaches the subscriber as a signed
   await stack.odoo.write('res.partner', [unwatched], { given_name: 'BarakaChanged' });
   const writtenAt = Date.now();
   await stack.odoo.write('res.partner', [watched], { given_name: 'AminaChanged' });
-  const notify = await receiver.waitFor('/spmis/registry/notify', (c) => c.body?.message?.notify_event?.[0]?.data?.reg_records?.demographic_info?.name?.given_name === 'AminaChanged', 30_000);
-  t.ok(notify.signatureValid, 'notify signed: verified against the published key, not with the gateway\'s code');
+  const notify = await receiver.waitFor(
+    '/spmis/registry/notify',
+    (c) => c.body?.message?.notify_event?.[0]?.data?.reg_records?.demographic_info?.name?.given_name === 'AminaChanged',
+    30_000,
+  );
+  t.ok(notify.signatureValid, "notify signed: verified against the published key, not with the gateway's code");
   t.same(requestProblems('registry', '/registry/notify', notify.body), [], 'notify conforms to the standard');
   t.match(notify.body, {
     header: { action: 'notify', status: 'succ', sender_id: REGISTRY, receiver_id: SENDER, message_id: /^[\w-]{32}$/ },
-    message: { transaction_id: /^txn-/, notify_event: [{ reference_id: item.reference_id, data: { reg_event_type: 'updated', reg_record_type: 'Member', reg_records: { demographic_info: { name: { surname } } } } }] },
+    message: {
+      transaction_id: /^txn-/,
+      notify_event: [
+        {
+          reference_id: item.reference_id,
+          data: { reg_event_type: 'updated', reg_record_type: 'Member', reg_records: { demographic_info: { name: { surname } } } },
+        },
+      ],
+    },
   });
   const others = notifies().filter((c) => JSON.stringify(c.body).includes(`Other${stack.runTag}`));
   t.same(others, [], 'a change outside the filter is not notified (it was in the log before the one that was)');
   figures(t, `direct Odoo write -> DCI notify in ${notify.receivedAt - writtenAt} ms (${stack.sim ? 'simulator' : 'real Odoo'})`);
 });
 
-t.test('bad subscriptions are refused in the standard\'s shapes', async (t) => {
+t.test("bad subscriptions are refused in the standard's shapes", async (t) => {
   const bearer = await token();
   const unknownType = criteria('teleported', surnameIs(surname));
   const badFilter = criteria('updated', [{ seq_num: 1, expression1: { attribute_name: 'shoe_size', operator: 'eq', attribute_value: 42 } }]);
@@ -217,8 +258,12 @@ t.test('bad subscriptions are refused in the standard\'s shapes', async (t) => {
   t.same(reasons[badRecordType.reference_id], ['rjct', 'rjct.notify_details.invalid'], 'an unknown record type');
   t.same(reasons[duplicate.reference_id], ['rjct', 'rjct.event.already_subscribed'], 'the same criteria twice');
 
-  const elsewhere = await post('/registry/subscribe', subscribeMessage([criteria('updated', surnameIs(surname))], { sender_uri: 'http://169.254.169.254/spmis' }), bearer);
-  t.equal(elsewhere.status, 400, 'a callback URL outside the sender\'s registered one: refused at once');
+  const elsewhere = await post(
+    '/registry/subscribe',
+    subscribeMessage([criteria('updated', surnameIs(surname))], { sender_uri: 'http://169.254.169.254/spmis' }),
+    bearer,
+  );
+  t.equal(elsewhere.status, 400, "a callback URL outside the sender's registered one: refused at once");
   t.match(elsewhere.body, { message: { ack_status: 'ERR', error: { code: 'err.sender_uri.invalid' } } });
   t.same(responseProblems('registry', '/registry/subscribe', 400, elsewhere.body), []);
 
@@ -226,7 +271,11 @@ t.test('bad subscriptions are refused in the standard\'s shapes', async (t) => {
   const unnamed = subscribeMessage([criteria('teleported', surnameIs(surname))], { sender_uri: undefined });
   t.equal((await post('/registry/subscribe', unnamed, bearer)).body.message.ack_status, 'ACK');
   await receiver.waitFor('/spmis/registry/on-subscribe', (c) => c.body?.message?.transaction_id === unnamed.message.transaction_id);
-  const unnamedOff = signed('unsubscribe', { transaction_id: uniqueId('txn'), timestamp: new Date().toISOString(), subscription_codes: ['no-such-code'] }, { sender_uri: undefined });
+  const unnamedOff = signed(
+    'unsubscribe',
+    { transaction_id: uniqueId('txn'), timestamp: new Date().toISOString(), subscription_codes: ['no-such-code'] },
+    { sender_uri: undefined },
+  );
   t.equal((await post('/registry/unsubscribe', unnamedOff, bearer)).body.message.ack_status, 'ACK');
   await receiver.waitFor('/spmis/registry/on-unsubscribe', (c) => c.body?.message?.transaction_id === unnamedOff.message.transaction_id);
   t.pass('on-subscribe and on-unsubscribe at {callbackUrl}/registry/on-subscribe and /registry/on-unsubscribe');
@@ -240,13 +289,25 @@ t.test('bad subscriptions are refused in the standard\'s shapes', async (t) => {
   t.equal(forged.status, 400, 'a bad signature');
   t.match(forged.body, { message: { ack_status: 'ERR', error: { code: 'err.signature.invalid' } } });
 
-  const noToken = await fetch(`${origin}/registry/subscribe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(subscribeMessage([criteria('updated', surnameIs(surname))])) });
+  const noToken = await fetch(`${origin}/registry/subscribe`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(subscribeMessage([criteria('updated', surnameIs(surname))])),
+  });
   t.equal(noToken.status, 401);
   t.same(responseProblems('registry', '/registry/subscribe', 401, await noToken.json()), []);
 });
 
 function statusMessage(txnType: 'subscribe' | 'unsubscribe', attributeType: string, value: string | string[], sender = SENDER) {
-  return signed('txn-status', { transaction_id: uniqueId('txn-status'), txnstatus_request: { reference_id: uniqueId('status-ref'), txn_type: txnType, attribute_type: attributeType, attribute_value: value } }, {}, sender);
+  return signed(
+    'txn-status',
+    {
+      transaction_id: uniqueId('txn-status'),
+      txnstatus_request: { reference_id: uniqueId('status-ref'), txn_type: txnType, attribute_type: attributeType, attribute_value: value },
+    },
+    {},
+    sender,
+  );
 }
 
 /** A status asked on the sync route, held to the standard's request and response schemas. */
@@ -262,7 +323,11 @@ t.test('the status of a subscribe: its on-subscribe answer, to its sender only',
   const bearer = await token();
   const { transaction_id: transactionId, correlation_id: correlationId } = firstOnSubscribe.message;
   const byTransaction = await syncStatus(t, statusMessage('subscribe', 'transaction_id', transactionId), bearer);
-  t.match(byTransaction.header, { action: 'txn-on-status', status: 'succ', meta: { delivery: { state: 'delivered', attempts: 1, correlation_id: correlationId } } }, 'the callback is reported delivered');
+  t.match(
+    byTransaction.header,
+    { action: 'txn-on-status', status: 'succ', meta: { delivery: { state: 'delivered', attempts: 1, correlation_id: correlationId } } },
+    'the callback is reported delivered',
+  );
   t.equal(byTransaction.message.txnstatus_response.txn_type, 'on-subscribe');
   t.same(byTransaction.message.txnstatus_response.txn_status, firstOnSubscribe.message, 'by transaction_id: the on-subscribe message as it was sent');
   const byCorrelation = await syncStatus(t, statusMessage('subscribe', 'correlation_id', correlationId), bearer);
@@ -276,18 +341,26 @@ t.test('the status of a subscribe: its on-subscribe answer, to its sender only',
 
   const byCode = await syncStatus(t, statusMessage('subscribe', 'subscription_code_list', [subscriptionCode, 'no-such-code']), bearer);
   t.equal(byCode.header.status, 'succ');
-  t.match(byCode.message.txnstatus_response, {
-    txn_type: 'on-subscribe',
-    txn_status: {
-      subscribe_response: [
-        { reference_id: referenceId, status: 'succ', subscriptions: [{ code: subscriptionCode, status: 'subscribe', reg_event_type: 'updated' }] },
-        { reference_id: 'no-such-code', status: 'rjct', status_reason_code: 'rjct.reference_id.invalid' },
-      ],
+  t.match(
+    byCode.message.txnstatus_response,
+    {
+      txn_type: 'on-subscribe',
+      txn_status: {
+        subscribe_response: [
+          { reference_id: referenceId, status: 'succ', subscriptions: [{ code: subscriptionCode, status: 'subscribe', reg_event_type: 'updated' }] },
+          { reference_id: 'no-such-code', status: 'rjct', status_reason_code: 'rjct.reference_id.invalid' },
+        ],
+      },
     },
-  }, 'subscription_code_list: held now; an unknown code rejected on its own');
+    'subscription_code_list: held now; an unknown code rejected on its own',
+  );
 
   const otherBearer = await token(OTHER, OTHER_SECRET);
-  for (const [attributeType, value] of [['transaction_id', transactionId], ['correlation_id', correlationId], ['subscription_code_list', [subscriptionCode]]] as const) {
+  for (const [attributeType, value] of [
+    ['transaction_id', transactionId],
+    ['correlation_id', correlationId],
+    ['subscription_code_list', [subscriptionCode]],
+  ] as const) {
     const stranger = await syncStatus(t, statusMessage('subscribe', attributeType, value, OTHER), otherBearer);
     t.equal(stranger.header.status, 'rjct', `another sender sees nothing by ${attributeType}`);
     t.notOk(JSON.stringify(stranger).includes(surname), `nothing of the subscription leaks by ${attributeType}`);
@@ -297,21 +370,38 @@ t.test('the status of a subscribe: its on-subscribe answer, to its sender only',
 
 t.test('unsubscribe: only the holder can, and notifications stop', async (t) => {
   const otherBearer = await token(OTHER, OTHER_SECRET);
-  const stranger = signed('unsubscribe', { transaction_id: uniqueId('txn'), timestamp: new Date().toISOString(), subscription_codes: [subscriptionCode] }, {}, OTHER);
+  const stranger = signed(
+    'unsubscribe',
+    { transaction_id: uniqueId('txn'), timestamp: new Date().toISOString(), subscription_codes: [subscriptionCode] },
+    {},
+    OTHER,
+  );
   t.equal((await post('/registry/unsubscribe', stranger, otherBearer)).status, 200);
   const refused = await otherReceiver.waitFor('/other/callback/on-unsubscribe', (c) => c.body?.message?.transaction_id === stranger.message.transaction_id);
   t.same(requestProblems('registry', '/registry/on-unsubscribe', refused.body), []);
-  t.match(refused.body.message, { status: 'rjct', status_reason_code: 'rjct.requester.invalid', subscription_status: [] }, 'another sender\'s subscription is not theirs to remove');
+  t.match(
+    refused.body.message,
+    { status: 'rjct', status_reason_code: 'rjct.requester.invalid', subscription_status: [] },
+    "another sender's subscription is not theirs to remove",
+  );
 
   const bearer = await token();
-  const message = signed('unsubscribe', { transaction_id: uniqueId('txn'), timestamp: new Date().toISOString(), subscription_codes: [subscriptionCode, 'no-such-code'] });
+  const message = signed('unsubscribe', {
+    transaction_id: uniqueId('txn'),
+    timestamp: new Date().toISOString(),
+    subscription_codes: [subscriptionCode, 'no-such-code'],
+  });
   const ack = await post('/registry/unsubscribe', message, bearer);
   t.equal(ack.status, 200);
   t.same(responseProblems('registry', '/registry/unsubscribe', 200, ack.body), []);
   const callback = await receiver.waitFor('/spmis/callback/on-unsubscribe', (c) => c.body?.message?.transaction_id === message.message.transaction_id);
   t.ok(callback.signatureValid);
   t.same(requestProblems('registry', '/registry/on-unsubscribe', callback.body), []);
-  t.match(callback.body.message, { status: 'rjct', status_reason_code: 'rjct.subscription_code.invalid', subscription_status: [{ code: subscriptionCode, status: 'unsubscribe' }] }, 'the held one removed, the unknown one reported');
+  t.match(
+    callback.body.message,
+    { status: 'rjct', status_reason_code: 'rjct.subscription_code.invalid', subscription_status: [{ code: subscriptionCode, status: 'unsubscribe' }] },
+    'the held one removed, the unknown one reported',
+  );
 
   const before = notifies().length;
   await stack.odoo.write('res.partner', [watched], { given_name: 'AfterUnsubscribe' });
@@ -320,20 +410,32 @@ t.test('unsubscribe: only the holder can, and notifications stop', async (t) => 
   t.equal(notifies().length, before, 'no notify after unsubscribing');
 });
 
-t.test('after unsubscribe: the code shows unsubscribed, and the unsubscribe\'s own status (sync and async)', async (t) => {
+t.test("after unsubscribe: the code shows unsubscribed, and the unsubscribe's own status (sync and async)", async (t) => {
   const bearer = await token();
   const byCode = await syncStatus(t, statusMessage('subscribe', 'subscription_code_list', [subscriptionCode]), bearer);
-  t.match(byCode.message.txnstatus_response.txn_status.subscribe_response, [{ status: 'succ', subscriptions: [{ code: subscriptionCode, status: 'unsubscribe', reg_event_type: 'updated' }] }], 'unsubscribed now');
+  t.match(
+    byCode.message.txnstatus_response.txn_status.subscribe_response,
+    [{ status: 'succ', subscriptions: [{ code: subscriptionCode, status: 'unsubscribe', reg_event_type: 'updated' }] }],
+    'unsubscribed now',
+  );
   const asUnsubscribe = await syncStatus(t, statusMessage('unsubscribe', 'subscription_code_list', [subscriptionCode, 'no-such-code']), bearer);
   t.match(asUnsubscribe.message.txnstatus_response, {
     txn_type: 'on-unsubscribe',
-    txn_status: { status: 'rjct', status_reason_code: 'rjct.subscription_code.invalid', subscription_status: [{ code: subscriptionCode, status: 'unsubscribe' }] },
+    txn_status: {
+      status: 'rjct',
+      status_reason_code: 'rjct.subscription_code.invalid',
+      subscription_status: [{ code: subscriptionCode, status: 'unsubscribe' }],
+    },
   });
   const byReference = await syncStatus(t, statusMessage('unsubscribe', 'reference_id_list', ['ref-1']), bearer);
   t.match(byReference.header, { status: 'rjct', status_reason_message: /no reference ids/ }, 'an unsubscribe has no reference ids to ask by');
   const otherBearer = await token(OTHER, OTHER_SECRET);
   const stranger = await syncStatus(t, statusMessage('unsubscribe', 'subscription_code_list', [subscriptionCode], OTHER), otherBearer);
-  t.match(stranger.message.txnstatus_response.txn_status, { status: 'rjct', subscription_status: [] }, 'another sender does not learn the code was unsubscribed');
+  t.match(
+    stranger.message.txnstatus_response.txn_status,
+    { status: 'rjct', subscription_status: [] },
+    'another sender does not learn the code was unsubscribed',
+  );
 
   const onUnsubscribe = receiver.received.filter((c) => c.path === '/spmis/callback/on-unsubscribe').at(-1)!;
   const request = statusMessage('unsubscribe', 'transaction_id', onUnsubscribe.body.message.transaction_id);
@@ -360,7 +462,11 @@ t.test('a subscription survives a gateway restart on Redis', { skip: redisMissin
   await otherReceiver.trust(`${origin}/.well-known/jwks.json`);
   const writtenAt = Date.now();
   await stack.odoo.write('res.partner', [watched], { given_name: 'AfterRestart' });
-  const notify = await receiver.waitFor('/spmis/registry/notify', (c) => c.body?.message?.notify_event?.[0]?.data?.reg_records?.demographic_info?.name?.given_name === 'AfterRestart', 30_000);
+  const notify = await receiver.waitFor(
+    '/spmis/registry/notify',
+    (c) => c.body?.message?.notify_event?.[0]?.data?.reg_records?.demographic_info?.name?.given_name === 'AfterRestart',
+    30_000,
+  );
   t.ok(notify.signatureValid);
   figures(t, `subscription kept in Redis across a gateway restart: Odoo write -> notify ${notify.receivedAt - writtenAt} ms after the new gateway was up`);
 });
@@ -368,7 +474,13 @@ t.test('a subscription survives a gateway restart on Redis', { skip: redisMissin
 t.test('time from an Odoo write to notify delivery', async (t) => {
   const bearer = await token();
   const surnameLatency = `${surname}L`;
-  const id = await stack.odoo.create('res.partner', { name: `${surnameLatency}, Latency`, given_name: 'Latency', family_name: surnameLatency, is_registrant: true, is_group: false });
+  const id = await stack.odoo.create('res.partner', {
+    name: `${surnameLatency}, Latency`,
+    given_name: 'Latency',
+    family_name: surnameLatency,
+    is_registrant: true,
+    is_group: false,
+  });
   await subscribe([criteria('updated', surnameIs(surnameLatency))], bearer);
   await registrationSeen();
   const samples: number[] = [];
@@ -379,13 +491,23 @@ t.test('time from an Odoo write to notify delivery', async (t) => {
     await sleep(Math.random() * 1000);
     const writtenAt = Date.now();
     await stack.odoo.write('res.partner', [id], { given_name: given });
-    const got = await receiver.waitFor('/spmis/registry/notify', (c) => c.body?.message?.notify_event?.[0]?.data?.reg_records?.demographic_info?.name?.given_name === given, 30_000);
+    const got = await receiver.waitFor(
+      '/spmis/registry/notify',
+      (c) => c.body?.message?.notify_event?.[0]?.data?.reg_records?.demographic_info?.name?.given_name === given,
+      30_000,
+    );
     samples.push(got.receivedAt - writtenAt);
   }
   const sorted = [...samples].sort((a, b) => a - b);
   t.equal(samples.length, rounds);
-  t.ok(notifies().every((c) => c.signatureValid), 'every notify verified');
-  figures(t, `Odoo write -> DCI notify over ${rounds} direct writes (${stack.sim ? 'simulator' : 'real Odoo'}${redis ? ', Redis' : ', memory'}, syncSettleMs 1000, poll 100 ms): median ${percentile(sorted, 50)} ms, p99 ${percentile(sorted, 99)} ms, min ${sorted[0]} ms, max ${sorted.at(-1)} ms`);
+  t.ok(
+    notifies().every((c) => c.signatureValid),
+    'every notify verified',
+  );
+  figures(
+    t,
+    `Odoo write -> DCI notify over ${rounds} direct writes (${stack.sim ? 'simulator' : 'real Odoo'}${redis ? ', Redis' : ', memory'}, syncSettleMs 1000, poll 100 ms): median ${percentile(sorted, 50)} ms, p99 ${percentile(sorted, 99)} ms, min ${sorted[0]} ms, max ${sorted.at(-1)} ms`,
+  );
 });
 
 t.test('a subscriber that is down delays no other, and gets its notify once back', async (t) => {
@@ -407,5 +529,8 @@ t.test('a subscriber that is down delays no other, and gets its notify once back
   await otherReceiver.start();
   const late = await otherReceiver.waitFor('/other/registry/notify', wanted, 30_000);
   t.ok(late.signatureValid, 'delivered, signed, once it was back');
-  figures(t, `one subscriber down: the other notified ${prompt.receivedAt - writtenAt} ms after the Odoo write; the down one ${late.receivedAt - writtenAt} ms after it (retried with backoff)`);
+  figures(
+    t,
+    `one subscriber down: the other notified ${prompt.receivedAt - writtenAt} ms after the Odoo write; the down one ${late.receivedAt - writtenAt} ms after it (retried with backoff)`,
+  );
 });

@@ -31,7 +31,17 @@ const redisStates: RedisStateStore[] = [];
 const connectRedisStore = async (): Promise<RedisTransactionStore> => {
   redis ??= await startRedis();
   const state = new RedisStateStore(
-    { url: redis.url, keyPrefix: prefix, connectTimeoutMs: 1_000, commandTimeoutMs: 1_000, leaseMs: 1_000, writeTimeoutMs: 200, marginMs: 50, idempotencyTtlMs: 60_000, replayWindowMs: 60_000 },
+    {
+      url: redis.url,
+      keyPrefix: prefix,
+      connectTimeoutMs: 1_000,
+      commandTimeoutMs: 1_000,
+      leaseMs: 1_000,
+      writeTimeoutMs: 200,
+      marginMs: 50,
+      idempotencyTtlMs: 60_000,
+      replayWindowMs: 60_000,
+    },
     pino({ level: 'silent' }),
   );
   redisStates.push(state);
@@ -89,11 +99,23 @@ for (const kind of kinds) {
       t.match(await store.getTransaction('c1'), { status: 'pdng', delivery: { state: 'pending', lastError: 'ECONNREFUSED' } }, 'the change is kept');
       t.equal(await store.updateTransaction('nope', { status: 'succ' }), undefined, 'an unknown transaction is not created by a change');
       t.equal(await store.getTransaction('nope'), undefined);
-      t.same((await store.findTransactions('spmis-a', {})).map((x) => x.correlationId), ['c2', 'c1']);
-      t.same((await store.findTransactions('spmis-a', { transactionId: 't-c1' })).map((x) => x.correlationId), ['c1']);
-      t.same((await store.findTransactions('spmis-a', { correlationId: 'c2' })).map((x) => x.correlationId), ['c2']);
-      t.same((await store.findTransactions('spmis-a', { referenceIds: ['r-c2', 'r-c3'] })).map((x) => x.correlationId), ['c2']);
-      t.same((await store.findTransactions('spmis-b', { correlationId: 'c1' })), [], "another sender's transaction is not found");
+      t.same(
+        (await store.findTransactions('spmis-a', {})).map((x) => x.correlationId),
+        ['c2', 'c1'],
+      );
+      t.same(
+        (await store.findTransactions('spmis-a', { transactionId: 't-c1' })).map((x) => x.correlationId),
+        ['c1'],
+      );
+      t.same(
+        (await store.findTransactions('spmis-a', { correlationId: 'c2' })).map((x) => x.correlationId),
+        ['c2'],
+      );
+      t.same(
+        (await store.findTransactions('spmis-a', { referenceIds: ['r-c2', 'r-c3'] })).map((x) => x.correlationId),
+        ['c2'],
+      );
+      t.same(await store.findTransactions('spmis-b', { correlationId: 'c1' }), [], "another sender's transaction is not found");
     });
 
     t.test('finished transactions go after the retention period', async (t) => {
@@ -103,7 +125,10 @@ for (const kind of kinds) {
       t.equal((await store.findTransactions('s', {})).length, 1);
       await sleep(RETENTION_MS + 200);
       await store.putTransaction(txn('new', 's', Date.now()));
-      t.same((await store.findTransactions('s', {})).map((x) => x.correlationId), ['new']);
+      t.same(
+        (await store.findTransactions('s', {})).map((x) => x.correlationId),
+        ['new'],
+      );
       t.equal(await store.getTransaction('old'), undefined);
     });
 
@@ -116,9 +141,17 @@ for (const kind of kinds) {
       await store.enqueue(job('third', now));
       t.equal(await store.pendingJobs(), 4);
       const claimed = await store.claimDue(now, 1000, 2);
-      t.same(claimed.map((j) => j.id), ['first', 'second'], 'oldest due first, up to the limit');
+      t.same(
+        claimed.map((j) => j.id),
+        ['first', 'second'],
+        'oldest due first, up to the limit',
+      );
       t.match(claimed[0], { kind: 'deliver', body: { n: 'first' }, attempts: 0, lease: String });
-      t.same((await store.claimDue(now, 1000, 10)).map((j) => j.id), ['third'], 'leased jobs and jobs not yet due are left');
+      t.same(
+        (await store.claimDue(now, 1000, 10)).map((j) => j.id),
+        ['third'],
+        'leased jobs and jobs not yet due are left',
+      );
       t.same(await store.claimDue(now + 500, 1000, 10), [], 'nothing is claimed twice within its lease');
       t.same((await store.claimDue(now + 1001, 1000, 10)).map((j) => j.id).sort(), ['first', 'second', 'third'], 'leases ran out: claimable again');
       t.equal(await store.pendingJobs(), 4, 'claiming removes nothing');
@@ -167,22 +200,40 @@ t.test('Redis: claims from many connections at once hand each job out once', { s
   t.equal(new Set(claimed).size, 60, 'none claimed twice');
 });
 
-t.test('Redis down: the store refuses with StateUnavailableError; once it is back the pending job is still there', { skip: redisServerMissing() }, async (t) => {
-  // appendonly: a restarted Redis keeps what it acknowledged (README: run Redis with appendonly).
-  const server = await startRedis({ appendonly: true });
-  t.teardown(() => server.stop());
-  const state = new RedisStateStore(
-    { url: server.url, keyPrefix: 'down:', connectTimeoutMs: 1_000, commandTimeoutMs: 1_000, leaseMs: 1_000, writeTimeoutMs: 200, marginMs: 50, idempotencyTtlMs: 60_000, replayWindowMs: 60_000 },
-    pino({ level: 'silent' }),
-  );
-  t.teardown(() => state.close());
-  while (!(await state.health()).up) await sleep(20);
-  const store = new RedisTransactionStore(state.redis, 60_000);
-  await store.enqueue(job('kept', 4_000_000));
-  await server.kill();
-  t.ok(isStateUnavailable(await store.claimDue(4_000_000, 1000, 1).catch((err: unknown) => err)), 'claims fail as StateUnavailableError');
-  t.ok(isStateUnavailable(await store.putTransaction(txn('x', 's', Date.now())).catch((err: unknown) => err)), 'so do writes');
-  await server.start();
-  while (!(await state.health()).up) await sleep(20);
-  t.same((await store.claimDue(4_000_000, 1000, 1)).map((j) => j.id), ['kept'], 'the job is claimed once Redis is back, without a restart of the gateway');
-});
+t.test(
+  'Redis down: the store refuses with StateUnavailableError; once it is back the pending job is still there',
+  { skip: redisServerMissing() },
+  async (t) => {
+    // appendonly: a restarted Redis keeps what it acknowledged (README: run Redis with appendonly).
+    const server = await startRedis({ appendonly: true });
+    t.teardown(() => server.stop());
+    const state = new RedisStateStore(
+      {
+        url: server.url,
+        keyPrefix: 'down:',
+        connectTimeoutMs: 1_000,
+        commandTimeoutMs: 1_000,
+        leaseMs: 1_000,
+        writeTimeoutMs: 200,
+        marginMs: 50,
+        idempotencyTtlMs: 60_000,
+        replayWindowMs: 60_000,
+      },
+      pino({ level: 'silent' }),
+    );
+    t.teardown(() => state.close());
+    while (!(await state.health()).up) await sleep(20);
+    const store = new RedisTransactionStore(state.redis, 60_000);
+    await store.enqueue(job('kept', 4_000_000));
+    await server.kill();
+    t.ok(isStateUnavailable(await store.claimDue(4_000_000, 1000, 1).catch((err: unknown) => err)), 'claims fail as StateUnavailableError');
+    t.ok(isStateUnavailable(await store.putTransaction(txn('x', 's', Date.now())).catch((err: unknown) => err)), 'so do writes');
+    await server.start();
+    while (!(await state.health()).up) await sleep(20);
+    t.same(
+      (await store.claimDue(4_000_000, 1000, 1)).map((j) => j.id),
+      ['kept'],
+      'the job is claimed once Redis is back, without a restart of the gateway',
+    );
+  },
+);

@@ -14,7 +14,8 @@ t.test('bounded first-page totals, the exact count on request', async (t) => {
   const odoo = await startOdoo(t);
   const tag = `BOUND${randomBytes(3).toString('hex').toUpperCase()}`;
   t.teardown(() => archiveRegistrants(odoo.admin, [['name', 'ilike', tag]]));
-  for (let i = 0; i < 6; i++) await odoo.admin.create('res.partner', { name: `${tag}, P${i}`, given_name: `P${i}`, family_name: tag, is_registrant: true, is_group: false });
+  for (let i = 0; i < 6; i++)
+    await odoo.admin.create('res.partner', { name: `${tag}, P${i}`, given_name: `P${i}`, family_name: tag, is_registrant: true, is_group: false });
   for (let i = 0; i < 5; i++) await odoo.admin.create('res.partner', { name: `${tag} Household ${i}`, is_registrant: true, is_group: true });
   const gateway = await startGateway(t, { odoo, token: testToken('get'), config: { api: { countLimit: 3 } } });
 

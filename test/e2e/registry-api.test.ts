@@ -129,7 +129,11 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.equal(twin.status, 409, 'a second individual with the same National ID: 409');
       t.same(twin.body.holder, { id: alice.id, type: 'individual' });
       // OpenG2P itself lets two registrants share a value (its forms, imports; deduplication finds them later): the look-up says so.
-      const twinId = await stack.odoo.create('res.partner', { name: `ALICETWIN ${tag}`, is_registrant: true, reg_ids: [[0, 0, { id_type: alice.reg_ids[0].id_type.id, value: nid }]] });
+      const twinId = await stack.odoo.create('res.partner', {
+        name: `ALICETWIN ${tag}`,
+        is_registrant: true,
+        reg_ids: [[0, 0, { id_type: alice.reg_ids[0].id_type.id, value: nid }]],
+      });
       const ambiguous = await api('GET', `/individuals/by-reg-id/${encodeURIComponent(ref.idType)}/${nid}`);
       t.equal(ambiguous.status, 409, 'two individuals with the same ID: 409');
       t.same(ambiguous.body.candidates, [alice.id, twinId]);
@@ -154,7 +158,12 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.match(gender.body.errors[0].message, /accepted values: .*"Female"/, 'lists the accepted genders');
       await reject(person('X', { reg_ids: [{ id_type: 'Nope', value: '1' }] }), 422, /reg_ids\[0\]\.id_type/, 'unknown ID type');
       await reject(
-        person('X', { reg_ids: [{ id_type: ref.idType, value: '1' }, { id_type: ref.idType, value: '2' }] }),
+        person('X', {
+          reg_ids: [
+            { id_type: ref.idType, value: '1' },
+            { id_type: ref.idType, value: '2' },
+          ],
+        }),
         422,
         /reg_ids\[1\]\.id_type/,
         'two IDs of one type',
@@ -224,7 +233,11 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       const batch = await api('POST', '/individuals/batch', {
         body: {
           items: [
-            person('Fil1', { birthdate: '1950-01-01', reg_ids: [{ id_type: ref.idType, value: `F-${tag}-1` }], phone_numbers: [{ phone_no: '+254733000001' }] }),
+            person('Fil1', {
+              birthdate: '1950-01-01',
+              reg_ids: [{ id_type: ref.idType, value: `F-${tag}-1` }],
+              phone_numbers: [{ phone_no: '+254733000001' }],
+            }),
             person('Fil2', { birthdate: '2010-06-01', gender: 'Male', registration_date: '2020-02-02' }),
           ],
         },
@@ -256,7 +269,10 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       const fields = invalid.body.errors.map((e: { field: string }) => e.field);
       t.ok(fields.includes('items[1].birthdate'), 'names items[1].birthdate');
       t.ok(fields.includes('items[2].gender'), 'names items[2].gender');
-      t.ok(fields.some((f: string) => f.startsWith('items[3]')), 'names items[3]');
+      t.ok(
+        fields.some((f: string) => f.startsWith('items[3]')),
+        'names items[3]',
+      );
       t.equal((await api('GET', `/individuals?family_name=${tag}&include_archived=true&limit=1`)).body.total, before, 'nothing created');
       t.equal((await api('POST', '/individuals/batch', { body: { people: [] } })).status, 400, 'not a batch at all: 400');
       t.equal((await api('POST', '/individuals/batch', { body: { items: [] } })).status, 400, 'an empty batch: 400');
@@ -271,7 +287,9 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.equal(calls, 2, 'one Odoo create for the whole batch, one read back');
       t.equal(stack.objectCalls().filter((c) => c.method === 'create').length, 1, 'exactly one create call');
       // All or nothing: Odoo refusing one item (invalid phone number) leaves none of them.
-      const refused = await api('POST', '/individuals/batch', { body: { items: [person('AllOrNothing1'), person('AllOrNothing2', { phone_numbers: [{ phone_no: '+15550100' }] })] } });
+      const refused = await api('POST', '/individuals/batch', {
+        body: { items: [person('AllOrNothing1'), person('AllOrNothing2', { phone_numbers: [{ phone_no: '+15550100' }] })] },
+      });
       t.equal(refused.status, 422);
       t.equal((await api('GET', `/individuals?family_name=${tag}&name=AllOrNothing`)).body.items.length, 0, 'no item of a refused batch exists');
     });
@@ -340,16 +358,28 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.ok(lostBatch.status >= 502);
       const retriedBatch = await api('POST', '/individuals/batch', { body: batchBody, headers: { 'idempotency-key': batchKey } });
       t.equal(retriedBatch.status, 201);
-      t.same(retriedBatch.body.items.map((i: { given_name: string }) => i.given_name), ['LostB1', 'LostB2'], 'the batch, in order');
+      t.same(
+        retriedBatch.body.items.map((i: { given_name: string }) => i.given_name),
+        ['LostB1', 'LostB2'],
+        'the batch, in order',
+      );
       t.equal((await api('GET', `/individuals?family_name=${tag}&name=LostB`)).body.items.length, 2, 'created once');
     });
 
     t.test('groups and memberships', async (t) => {
-      const people = (await api('POST', '/individuals/batch', { body: { items: ['Head', 'Spouse', 'Child', 'Other'].map((n) => person(`G${n}`)) } })).body.items;
+      const people = (await api('POST', '/individuals/batch', { body: { items: ['Head', 'Spouse', 'Child', 'Other'].map((n) => person(`G${n}`)) } })).body
+        .items;
       const [head, spouse, child, other] = people.map((p: { id: number }) => p.id);
 
       const twoHeads = await api('POST', '/groups', {
-        body: { name: `Household ${tag} X`, kind: ref.groupKind, members: [{ individual: head, kinds: [ref.headKind] }, { individual: spouse, kinds: [ref.headKind] }] },
+        body: {
+          name: `Household ${tag} X`,
+          kind: ref.groupKind,
+          members: [
+            { individual: head, kinds: [ref.headKind] },
+            { individual: spouse, kinds: [ref.headKind] },
+          ],
+        },
       });
       t.equal(twoHeads.status, 409, 'two heads in one group: 409');
       const ghost = await api('POST', '/groups', { body: { name: `Household ${tag} Y`, members: [{ individual: 2147483000 }] } });
@@ -372,7 +402,10 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       });
       t.equal(created.status, 201, 'group with members created in one go');
       const group = created.body;
-      t.match(group, { kind: { name: ref.groupKind }, members: [{ individual: { id: head }, kinds: [{ name: ref.headKind }] }, { individual: { id: spouse } }] });
+      t.match(group, {
+        kind: { name: ref.groupKind },
+        members: [{ individual: { id: head }, kinds: [{ name: ref.headKind }] }, { individual: { id: spouse } }],
+      });
       t.equal(group.members[1].start_date, '2024-01-01T00:00:00Z');
 
       const added = await api('POST', `/groups/${group.id}/members`, { body: { individual: child } });
@@ -396,7 +429,10 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       });
       t.equal(changed.status, 200, 'kinds and dates changed');
       t.match(changed.body, { kinds: [{ name: ref.otherKind }], start_date: '2024-02-01T10:00:00Z' });
-      const staleMember = await api('PATCH', `/groups/${group.id}/members/${added.body.id}`, { body: { kinds: [] }, headers: { 'if-match': membership.headers.get('etag')! } });
+      const staleMember = await api('PATCH', `/groups/${group.id}/members/${added.body.id}`, {
+        body: { kinds: [] },
+        headers: { 'if-match': membership.headers.get('etag')! },
+      });
       t.equal(staleMember.status, 412);
       const backwards = await api('PATCH', `/groups/${group.id}/members/${added.body.id}`, { body: { ended_date: '2020-01-01T00:00:00Z' } });
       t.equal(backwards.status, 422, 'end before start: 422');
@@ -407,8 +443,16 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.equal((await api('PATCH', `/groups/${otherGroup.body.id}/members/${added.body.id}`, { body: { kinds: [] } })).status, 404);
       t.equal((await api('DELETE', `/groups/${otherGroup.body.id}/members/${added.body.id}`)).status, 404);
       t.equal((await api('PATCH', `/groups/${group.id}/members/${added.body.id}`, { body: { kinds: ['Nope'] } })).status, 422, 'unknown kind: 422');
-      t.equal((await api('PATCH', `/groups/${group.id}/members/${added.body.id}`, { body: { group: otherGroup.body.id } })).status, 400, 'a membership cannot be moved');
-      t.equal((await api('DELETE', `/groups/${group.id}/members/${added.body.id}`, { headers: { 'if-match': membership.headers.get('etag')! } })).status, 412, 'stale If-Match on ending: 412');
+      t.equal(
+        (await api('PATCH', `/groups/${group.id}/members/${added.body.id}`, { body: { group: otherGroup.body.id } })).status,
+        400,
+        'a membership cannot be moved',
+      );
+      t.equal(
+        (await api('DELETE', `/groups/${group.id}/members/${added.body.id}`, { headers: { 'if-match': membership.headers.get('etag')! } })).status,
+        412,
+        'stale If-Match on ending: 412',
+      );
       t.equal((await api('DELETE', `/groups/${group.id}/members/${added.body.id}`)).status, 204, 'membership ended');
       const ended = await api('GET', `/groups/${group.id}/members/${added.body.id}`);
       t.equal(ended.body.is_ended, true, 'ended, not deleted');
@@ -431,10 +475,21 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       const plain = await api('GET', `/groups/${group.id}`);
       t.notOk('members' in plain.body, 'members only when expanded');
       t.equal(plain.headers.get('etag'), expanded.headers.get('etag'), "the group's version does not depend on expand");
-      t.same((await api('GET', `/groups?member=${head}&name=${tag}`)).body.items.map((g: { id: number }) => g.id), [group.id], 'filter groups by member');
-      t.same((await api('GET', `/groups?kind=${encodeURIComponent(ref.groupKind)}&name=Household%20${tag}`)).body.items.map((g: { id: number }) => g.id), [group.id], 'filter by kind');
+      t.same(
+        (await api('GET', `/groups?member=${head}&name=${tag}`)).body.items.map((g: { id: number }) => g.id),
+        [group.id],
+        'filter groups by member',
+      );
+      t.same(
+        (await api('GET', `/groups?kind=${encodeURIComponent(ref.groupKind)}&name=Household%20${tag}`)).body.items.map((g: { id: number }) => g.id),
+        [group.id],
+        'filter by kind',
+      );
 
-      const patched = await api('PATCH', `/groups/${group.id}`, { body: { name: `Household ${tag} renamed` }, headers: { 'if-match': plain.headers.get('etag')! } });
+      const patched = await api('PATCH', `/groups/${group.id}`, {
+        body: { name: `Household ${tag} renamed` },
+        headers: { 'if-match': plain.headers.get('etag')! },
+      });
       t.equal(patched.status, 200);
       t.equal(patched.body.name, `Household ${tag} renamed`);
       t.equal((await api('PATCH', `/groups/${group.id}`, { body: { name: 'x' }, headers: { 'if-match': plain.headers.get('etag')! } })).status, 412);
@@ -447,7 +502,12 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.equal((await api('GET', `/groups/${group.id}`)).body.active, false, 'group archived');
 
       const big = await api('POST', '/groups', {
-        body: { name: `Big ${tag}`, members: (await api('POST', '/individuals/batch', { body: { items: Array.from({ length: 25 }, (_, i) => person(`Big${i}`)) } })).body.items.map((p: { id: number }) => ({ individual: p.id })) },
+        body: {
+          name: `Big ${tag}`,
+          members: (await api('POST', '/individuals/batch', { body: { items: Array.from({ length: 25 }, (_, i) => person(`Big${i}`)) } })).body.items.map(
+            (p: { id: number }) => ({ individual: p.id }),
+          ),
+        },
       });
       t.equal(big.body.members.length, 25);
       t.equal(await callsOf(() => api('GET', `/groups/${big.body.id}?expand=members`)), 1, 'a group with 25 members: 1 Odoo call');
@@ -463,7 +523,11 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
         t.ok(answer.body.items.length > 0, `${path} lists records`);
       }
       const kinds = (await api('GET', '/membership-kinds')).body.items;
-      t.match(kinds.find((k: { name: string }) => k.name === ref.headKind), { is_unique: true }, 'Head is unique');
+      t.match(
+        kinds.find((k: { name: string }) => k.name === ref.headKind),
+        { is_unique: true },
+        'Head is unique',
+      );
       t.equal(await callsOf(() => api('GET', '/genders')), 0, 'served from the cache when warm');
     });
 
@@ -472,7 +536,9 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       // Taken before the batch: Odoo stamps write_date when the batch starts, which on a slow
       // server can be seconds before its answer.
       const since = new Date(Date.now() - 5_000).toISOString();
-      const made = await api('POST', '/individuals/batch', { body: { items: Array.from({ length: count }, (_, i) => person(`Page${i}`, { occupation: 'v0' })) } });
+      const made = await api('POST', '/individuals/batch', {
+        body: { items: Array.from({ length: count }, (_, i) => person(`Page${i}`, { occupation: 'v0' })) },
+      });
       t.equal(made.status, 201);
       const ids: number[] = made.body.items.map((i: { id: number }) => i.id);
 
@@ -490,7 +556,11 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
         pages++;
       } while (cursor && pages < 50);
       t.equal(seen.length, count, 'no record missed or repeated');
-      t.same([...seen].sort((a, b) => a - b), ids, 'exactly the records created');
+      t.same(
+        [...seen].sort((a, b) => a - b),
+        ids,
+        'exactly the records created',
+      );
 
       // Sync by updated_at: each change is delivered once; a record changed after it was
       // delivered comes again, later. Sync serves only seconds that are over (api.syncSettleMs
@@ -607,7 +677,13 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.equal(doc.status, 200, 'public');
       const openapi = (await doc.json()) as any;
       t.equal(openapi.openapi, '3.1.0');
-      for (const path of ['/api/v1/individuals', '/api/v1/individuals/batch', '/api/v1/individuals/by-reg-id/{id_type}/{value}', '/api/v1/groups/{id}/members/{membership_id}', '/api/v1/genders']) {
+      for (const path of [
+        '/api/v1/individuals',
+        '/api/v1/individuals/batch',
+        '/api/v1/individuals/by-reg-id/{id_type}/{value}',
+        '/api/v1/groups/{id}/members/{membership_id}',
+        '/api/v1/genders',
+      ]) {
         t.ok(openapi.paths[path], `documents ${path}`);
       }
       const createSchema = openapi.paths['/api/v1/individuals'].post.requestBody.content['application/json'].schema;

@@ -41,7 +41,9 @@ const odooSettings = () => ({ url: odoo.url, db: odoo.db, accounts: { default: {
 async function startupProblems(file: string): Promise<string[]> {
   const { endpoints, sources } = loadEndpointsFile('endpoints.yaml', file);
   try {
-    const gateway = await startGateway(t, { fullConfig: { ...testConfig({ odoo: odooSettings(), metrics: { enabled: false } }), endpoints, endpointSources: sources } });
+    const gateway = await startGateway(t, {
+      fullConfig: { ...testConfig({ odoo: odooSettings(), metrics: { enabled: false } }), endpoints, endpointSources: sources },
+    });
     await gateway.close();
     return [];
   } catch (err) {
@@ -67,10 +69,26 @@ ${body}`;
 
 /** Every kind of bad declaration, with the reason its refusal must give. */
 const BAD: Array<{ name: string; yaml: string; reason: RegExp }> = [
-  { name: 'unknown field', yaml: list('    fields: [name, nmae]  # <-\n'), reason: /fields\[1\]: unknown field "nmae" \(individuals has id, name, .*and its x_ fields\)/ },
-  { name: 'unknown x_ field', yaml: list('    fields: [x_not_in_odoo]  # <-\n'), reason: /fields\[0\]: unknown field "x_not_in_odoo": Odoo's res\.partner has no field x_not_in_odoo/ },
-  { name: 'unknown nested field', yaml: list('    fields: [phone_numbers.number]  # <-\n'), reason: /unknown field "phone_numbers\.number" \(phone_numbers has id, phone_no/ },
-  { name: 'a relation where a field is needed', yaml: list('    fields: [memberships]  # <-\n'), reason: /"memberships" is a relation; name one of its fields \(memberships\.group/ },
+  {
+    name: 'unknown field',
+    yaml: list('    fields: [name, nmae]  # <-\n'),
+    reason: /fields\[1\]: unknown field "nmae" \(individuals has id, name, .*and its x_ fields\)/,
+  },
+  {
+    name: 'unknown x_ field',
+    yaml: list('    fields: [x_not_in_odoo]  # <-\n'),
+    reason: /fields\[0\]: unknown field "x_not_in_odoo": Odoo's res\.partner has no field x_not_in_odoo/,
+  },
+  {
+    name: 'unknown nested field',
+    yaml: list('    fields: [phone_numbers.number]  # <-\n'),
+    reason: /unknown field "phone_numbers\.number" \(phone_numbers has id, phone_no/,
+  },
+  {
+    name: 'a relation where a field is needed',
+    yaml: list('    fields: [memberships]  # <-\n'),
+    reason: /"memberships" is a relation; name one of its fields \(memberships\.group/,
+  },
   { name: 'a path below a plain field', yaml: list('    fields: [name.first]  # <-\n'), reason: /"name" is a plain field; it has no "first"/ },
   {
     name: 'parameter type that does not fit',
@@ -318,7 +336,10 @@ t.test('the shipped examples start, from endpointsFile named in the configuratio
 
   const lines: string[] = [];
   t.ok(await checkConfiguration(config, (line) => lines.push(line)), 'check-config passes');
-  t.ok(lines.some((l) => l === `ok: ${exampleEndpoints().length} declared endpoint(s) checked against Odoo's fields`), 'and says the endpoints were checked');
+  t.ok(
+    lines.some((l) => l === `ok: ${exampleEndpoints().length} declared endpoint(s) checked against Odoo's fields`),
+    'and says the endpoints were checked',
+  );
 });
 
 t.test('check-config reports a bad declaration with its file and line, and fails', async (t) => {

@@ -19,8 +19,28 @@ const RUNS = Number(process.env.G2P_FUZZ_RUNS ?? 40);
 
 /** Every Odoo field the four example declarations name, at any depth (and what the scopes and cursors add). */
 const DECLARED_FIELDS = new Set([
-  'is_registrant', 'is_group', 'id', 'write_date', 'kind', 'name', 'district', 'group_membership_ids', 'is_ended', 'is_unique', 'individual', 'phone',
-  'phone_number_ids', 'phone_no', 'x_enrolment_status', 'reg_ids', 'id_type', 'gender', 'birthdate', 'individual_membership_ids', 'group', 'income',
+  'is_registrant',
+  'is_group',
+  'id',
+  'write_date',
+  'kind',
+  'name',
+  'district',
+  'group_membership_ids',
+  'is_ended',
+  'is_unique',
+  'individual',
+  'phone',
+  'phone_number_ids',
+  'phone_no',
+  'x_enrolment_status',
+  'reg_ids',
+  'id_type',
+  'gender',
+  'birthdate',
+  'individual_membership_ids',
+  'group',
+  'income',
 ]);
 const ODOO_OPERATORS = new Set(['=', '!=', '>', '>=', '<', '<=', 'in', 'not in', 'ilike', 'any', 'not any']);
 const READ_METHODS = new Set(['web_search_read', 'search_count', 'read_group']);
@@ -64,12 +84,14 @@ function callFindings(call: WireCall): string[] {
   const { fields, operators } = domainParts(domain);
   for (const field of fields) if (!DECLARED_FIELDS.has(field)) found.push(`domain field ${field}`);
   for (const operator of operators) if (!ODOO_OPERATORS.has(operator)) found.push(`domain operator ${operator}`);
-  if (call.method === 'web_search_read') for (const field of specFields(call.kwargs.specification)) if (!DECLARED_FIELDS.has(field)) found.push(`read field ${field}`);
+  if (call.method === 'web_search_read')
+    for (const field of specFields(call.kwargs.specification)) if (!DECLARED_FIELDS.has(field)) found.push(`read field ${field}`);
   if (call.method === 'read_group') {
     const [, measures, groupby] = call.args as [unknown, string[], string[]];
     for (const spec of [...measures, ...groupby]) if (!['__count', 'income:sum', 'gender', 'birthdate:day'].includes(spec)) found.push(`read_group ${spec}`);
   }
-  if (call.method === 'write') for (const key of Object.keys((call.args[1] ?? {}) as object)) if (key !== 'x_enrolment_status') found.push(`written field ${key}`);
+  if (call.method === 'write')
+    for (const key of Object.keys((call.args[1] ?? {}) as object)) if (key !== 'x_enrolment_status') found.push(`written field ${key}`);
   if (!READ_METHODS.has(call.method) && call.method !== 'write') found.push(`method ${call.method}`);
   return found;
 }
@@ -77,7 +99,19 @@ function callFindings(call: WireCall): string[] {
 /** Values that look like Odoo syntax or name what must stay out of reach. */
 const HOSTILE = fc.constantFrom(
   ...NASTY_STRINGS.filter((s) => s.length < 200),
-  "[('is_group','=',False)]", '["password", "!=", false]', 'res.users', 'x_enrolment_status', 'is_group', 'company_id', '|', '!', '%', '_', 'Male,Female', ',', 'Female,',
+  "[('is_group','=',False)]",
+  '["password", "!=", false]',
+  'res.users',
+  'x_enrolment_status',
+  'is_group',
+  'company_id',
+  '|',
+  '!',
+  '%',
+  '_',
+  'Male,Female',
+  ',',
+  'Female,',
 );
 const CUSTOM_QUERY_EXTRAS = ['domain', 'fields', 'model', 'order', 'sort', 'is_group', 'x_enrolment_status', 'password', 'context', 'limit', 'cursor'];
 
@@ -92,7 +126,11 @@ function requests(route: AppRoute): fc.Arbitrary<CraftedRequest> {
     Object.fromEntries(
       pathNames.map((name) => [
         name,
-        fc.oneof({ weight: 3, arbitrary: existing }, { weight: 1, arbitrary: pathValue(groupIds) }, { weight: 1, arbitrary: HOSTILE.filter((s) => s !== '').map((text) => ({ text })) }),
+        fc.oneof(
+          { weight: 3, arbitrary: existing },
+          { weight: 1, arbitrary: pathValue(groupIds) },
+          { weight: 1, arbitrary: HOSTILE.filter((s) => s !== '').map((text) => ({ text })) },
+        ),
       ]),
     ),
   );
@@ -110,12 +148,17 @@ function requests(route: AppRoute): fc.Arbitrary<CraftedRequest> {
             { weight: 1, arbitrary: fc.record({ x_enrolment_status: HOSTILE }) },
             {
               weight: 1,
-              arbitrary: fc.dictionary(fc.constantFrom('x_enrolment_status', 'name', 'is_group', 'active', 'company_id', '__proto__', 'x_other'), fc.oneof(HOSTILE, fc.boolean(), fc.integer())),
+              arbitrary: fc.dictionary(
+                fc.constantFrom('x_enrolment_status', 'name', 'is_group', 'active', 'company_id', '__proto__', 'x_other'),
+                fc.oneof(HOSTILE, fc.boolean(), fc.integer()),
+              ),
             },
           )
           .map((value) => ({ payload: JSON.stringify(value), contentType: 'application/json' }))
       : fc.constant(undefined);
-  return fc.record({ params, query, headers: fc.constant({}), body }).map((r) => (r.body === undefined ? { params: r.params, query: r.query, headers: r.headers } : (r as CraftedRequest)));
+  return fc
+    .record({ params, query, headers: fc.constant({}), body })
+    .map((r) => (r.body === undefined ? { params: r.params, query: r.query, headers: r.headers } : (r as CraftedRequest)));
 }
 
 t.test('fuzzed parameters of the declared endpoints stay inside their declarations', async (t) => {
@@ -145,5 +188,12 @@ t.test('fuzzed parameters of the declared endpoints stay inside their declaratio
     t.ok(reached.odoo > 0, `${route.method} ${route.url}: some generated requests reached Odoo`);
     t.comment(`${route.method} ${route.url}: ${RUNS} requests (${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}), ${reached.odoo} reached Odoo`);
   }
-  t.same(gateway.wire.acceptedWrites().flatMap((c) => Object.keys((c.args[1] ?? {}) as object)).filter((k) => k !== 'x_enrolment_status'), [], 'no other field was ever written');
+  t.same(
+    gateway.wire
+      .acceptedWrites()
+      .flatMap((c) => Object.keys((c.args[1] ?? {}) as object))
+      .filter((k) => k !== 'x_enrolment_status'),
+    [],
+    'no other field was ever written',
+  );
 });

@@ -77,7 +77,11 @@ export async function startReceiver(secret: string, path = '/hooks'): Promise<Re
       return response.writeHead(503).end();
     }
     try {
-      verifier.verify(body, { 'webhook-id': String(request.headers['webhook-id']), 'webhook-timestamp': String(request.headers['webhook-timestamp']), 'webhook-signature': String(request.headers['webhook-signature']) });
+      verifier.verify(body, {
+        'webhook-id': String(request.headers['webhook-id']),
+        'webhook-timestamp': String(request.headers['webhook-timestamp']),
+        'webhook-signature': String(request.headers['webhook-signature']),
+      });
     } catch {
       receiver.forged++;
       return response.writeHead(401).end();

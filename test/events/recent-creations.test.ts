@@ -24,7 +24,13 @@ t.test('a creation behind the cursor is still registered, once', async (t) => {
   await sleep(2_100);
   await stack.odoo.write('res.partner', [id], { given_name: 'LateChanged' });
   const read = async (recent?: { graceSeconds: number; readIds: ReadonlySet<number> }) => {
-    const page = await readChanges(stack.odoo, 'individual', cursor, { limit: 50, settleMs: 0, customFields: [], now: () => Date.now() + 1_500, ...(recent ? { recent } : {}) });
+    const page = await readChanges(stack.odoo, 'individual', cursor, {
+      limit: 50,
+      settleMs: 0,
+      customFields: [],
+      now: () => Date.now() + 1_500,
+      ...(recent ? { recent } : {}),
+    });
     return page.changes.find((change) => change.id === id);
   };
   const without = await read();

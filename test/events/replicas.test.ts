@@ -70,7 +70,10 @@ t.test('change detectors sharing one Redis', { skip, timeout: 240_000 }, async (
   /** The first `registered` event of each record (waiting for every one). */
   const registeredAll = async (ids: number[]) => {
     const firsts = [];
-    for (const id of ids) firsts.push(...(await receiver.waitFor((e) => e.type === 'org.openg2p.registry.individual.registered' && e.subject === `individuals/${id}`, 1, 60_000)).slice(0, 1));
+    for (const id of ids)
+      firsts.push(
+        ...(await receiver.waitFor((e) => e.type === 'org.openg2p.registry.individual.registered' && e.subject === `individuals/${id}`, 1, 60_000)).slice(0, 1),
+      );
     return firsts;
   };
   const updatedTo = (id: number, given: string) => receiver.waitFor((e) => e.subject === `individuals/${id}` && e.data?.given_name === given, 1, 60_000);
@@ -92,7 +95,10 @@ t.test('change detectors sharing one Redis', { skip, timeout: 240_000 }, async (
     t.equal(leaders().length, 1, 'exactly one leader throughout');
     const duplicates = receiver.duplicates - duplicatesBefore;
     t.equal(duplicates, 0, 'two detectors, no delivery twice');
-    figures(t, `2 gateways on one Redis: ${ids.length} creates + 6 updates made in Odoo -> ${ids.length + 6} distinct events received, ${duplicates} duplicate deliveries`);
+    figures(
+      t,
+      `2 gateways on one Redis: ${ids.length} creates + 6 updates made in Odoo -> ${ids.length + 6} distinct events received, ${duplicates} duplicate deliveries`,
+    );
     await stop(first);
     await stop(second);
   });
@@ -140,7 +146,10 @@ t.test('change detectors sharing one Redis', { skip, timeout: 240_000 }, async (
     const [first] = await updatedTo(ids[0]!, 'WhileStopped');
     t.equal(first!.event.type, 'org.openg2p.registry.individual.registered', 'created and changed while no gateway ran: one registered event, current version');
     await stop(restarted);
-    figures(t, `5 creates + 1 update made in Odoo with no gateway running -> all received ${Math.max(...got.map((r) => r.at)) - restartedAt} ms after the restart`);
+    figures(
+      t,
+      `5 creates + 1 update made in Odoo with no gateway running -> all received ${Math.max(...got.map((r) => r.at)) - restartedAt} ms after the restart`,
+    );
   });
 
   t.test('a gateway process killed (SIGKILL) mid-stream: its replacement resumes, nothing is lost', async (t) => {

@@ -61,7 +61,8 @@ t.test('webhooks fed by the change detector', async (t) => {
     if (i > 100) throw new Error('the detector never took the lease');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const about = (subject: string, type?: string) => (event: { subject?: string; type: string }) => event.subject === subject && (type === undefined || event.type === `org.openg2p.registry.${type}`);
+  const about = (subject: string, type?: string) => (event: { subject?: string; type: string }) =>
+    event.subject === subject && (type === undefined || event.type === `org.openg2p.registry.${type}`);
   const newIndividual = async (given: string) => {
     const created = await request(stack, writer, 'POST', '/individuals', { given_name: given, family_name: tag });
     if (created.status !== 201) throw new Error(`create failed: ${created.status} ${JSON.stringify(created.body)}`);
@@ -71,14 +72,22 @@ t.test('webhooks fed by the change detector', async (t) => {
   t.test('registered through the gateway, then changed directly in Odoo: both reach the receivers, signed', async (t) => {
     const id = await newIndividual('Pushed');
     const [registered] = await all.waitFor(about(`individuals/${id}`, 'individual.registered'));
-    t.match(registered!.event, { specversion: '1.0', source: /^urn:g2p-gateway:/, datacontenttype: 'application/json', data: { id, given_name: 'Pushed', family_name: tag } });
+    t.match(registered!.event, {
+      specversion: '1.0',
+      source: /^urn:g2p-gateway:/,
+      datacontenttype: 'application/json',
+      data: { id, given_name: 'Pushed', family_name: tag },
+    });
     const writtenAt = Date.now();
     await stack.odoo.write('res.partner', [id], { given_name: 'ChangedInOdoo' });
     const [updated] = await all.waitFor((e) => about(`individuals/${id}`, 'individual.updated')(e) && e.data?.given_name === 'ChangedInOdoo');
     t.ok(updated, 'the RPC write reached the webhook with the record as it is now');
     const [idsEvent] = await idsOnly.waitFor(about(`individuals/${id}`, 'individual.updated'));
     t.same(idsEvent!.event.data, { id }, 'payload "ids": only the id');
-    t.notOk(idsOnly.events.some((r) => r.event.type !== 'org.openg2p.registry.individual.updated'), 'a filtered subscription gets only its types');
+    t.notOk(
+      idsOnly.events.some((r) => r.event.type !== 'org.openg2p.registry.individual.updated'),
+      'a filtered subscription gets only its types',
+    );
     t.equal(all.forged + idsOnly.forged, 0, 'every signature verified by the Standard Webhooks library');
     t.equal(all.malformed + idsOnly.malformed, 0, 'every payload a valid CloudEvent 1.0');
     figures(t, `direct Odoo write -> webhook in ${updated!.at - writtenAt} ms`);
@@ -99,7 +108,7 @@ t.test('webhooks fed by the change detector', async (t) => {
     const [archived] = await all.waitFor(about(`individuals/${member}`, 'individual.archived'));
     t.equal(archived!.event.data?.active, false);
     const order = all.events.filter((r) => r.event.subject === `individuals/${member}`).map((r) => r.event.type.split('.').pop());
-    t.same(order, ['registered', 'archived'], 'a record\'s events arrive in the order they happened');
+    t.same(order, ['registered', 'archived'], "a record's events arrive in the order they happened");
   });
 
   t.test('webhooks API: roles, refusals, creation, delivery with the returned secret', async (t) => {
@@ -120,7 +129,10 @@ t.test('webhooks fed by the change detector', async (t) => {
     t.match(created.body, { id: /^[0-9a-f-]{36}$/, url: viaApi.url, declared_in: 'api', payload: 'full', secret: /^whsec_/ });
     viaApi.setSecret(created.body.secret);
     const listed = await request(stack, operator, 'GET', '/webhooks');
-    t.same(listed.body.items.map((w: { id: string }) => w.id), ['all', 'updates-ids', created.body.id]);
+    t.same(
+      listed.body.items.map((w: { id: string }) => w.id),
+      ['all', 'updates-ids', created.body.id],
+    );
     t.notOk(JSON.stringify(listed.body).includes(SECRET_ALL) || JSON.stringify(listed.body).includes(created.body.secret), 'secrets are never listed');
     const id = await newIndividual('ViaApi');
     await viaApi.waitFor(about(`individuals/${id}`, 'individual.registered'));
@@ -143,8 +155,15 @@ t.test('webhooks fed by the change detector', async (t) => {
     viaApi.setDown(false);
     const back = Date.now();
     const got = await viaApi.waitFor((e) => ids.some((id) => about(`individuals/${id}`, 'individual.registered')(e)), ids.length);
-    t.same(got.map((r) => r.event.subject), ids.map((id) => `individuals/${id}`), 'every event, in order');
-    figures(t, `receiver down ${downFor} ms with ${ids.length} events pending (${refused} attempts refused) -> all ${got.length} delivered ${got.at(-1)!.at - back} ms after it returned; the "all" receiver had them meanwhile`);
+    t.same(
+      got.map((r) => r.event.subject),
+      ids.map((id) => `individuals/${id}`),
+      'every event, in order',
+    );
+    figures(
+      t,
+      `receiver down ${downFor} ms with ${ids.length} events pending (${refused} attempts refused) -> all ${got.length} delivered ${got.at(-1)!.at - back} ms after it returned; the "all" receiver had them meanwhile`,
+    );
   });
 
   t.test('dead letters: listed, replayed, delivered', async (t) => {
@@ -158,8 +177,12 @@ t.test('webhooks fed by the change detector', async (t) => {
     }
     const letter = letters.find((l) => l.subject === `individuals/${id}`);
     t.match(letter, { attempts: 8, last_error: 'HTTP 503' }, 'after every attempt the event is dead-lettered');
-    t.equal((await request(stack, writer, 'GET', `/webhooks/${hookId}/dead-letters`)).status, 403, 'dead letters are registrant data: they need "Rest API GET"');
-    t.equal((await request(stack, reader, 'GET', `/webhooks/${hookId}/dead-letters`)).status, 404, 'and only the webhook\'s creator sees them');
+    t.equal(
+      (await request(stack, writer, 'GET', `/webhooks/${hookId}/dead-letters`)).status,
+      403,
+      'dead letters are registrant data: they need "Rest API GET"',
+    );
+    t.equal((await request(stack, reader, 'GET', `/webhooks/${hookId}/dead-letters`)).status, 404, "and only the webhook's creator sees them");
     t.equal((await request(stack, operator, 'POST', `/webhooks/${hookId}/dead-letters/replay`, { ids: ['unknown'] })).status, 404);
     viaApi.setDown(false);
     const replay = await request(stack, operator, 'POST', `/webhooks/${hookId}/dead-letters/replay`, {});

@@ -95,7 +95,10 @@ t.test('answers that say what to fix', async (t) => {
     t.match(webhooks.body.detail, /events\.enabled: true/);
     const subscribe = await gateway.request('POST', '/dci/registry/subscribe', { body: {} });
     t.equal(subscribe.body.setting, 'events.enabled');
-    const token = await gateway.request('POST', '/oauth2/client/token', { payload: 'grant_type=client_credentials', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const token = await gateway.request('POST', '/oauth2/client/token', {
+      payload: 'grant_type=client_credentials',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     t.equal(token.status, 404);
     t.equal(token.body.setting, 'auth.clientCredentials.clients');
     const metrics = await gateway.request('GET', '/metrics');
@@ -103,7 +106,11 @@ t.test('answers that say what to fix', async (t) => {
   });
 
   t.test('with the feature on, the same paths are served', async (t) => {
-    const on = await startGateway(t, { odoo, token: testToken('both'), config: { events: { enabled: true, webhooks: { allowedTargets: ['http://127.0.0.1'] } } } });
+    const on = await startGateway(t, {
+      odoo,
+      token: testToken('both'),
+      config: { events: { enabled: true, webhooks: { allowedTargets: ['http://127.0.0.1'] } } },
+    });
     const listed = await on.request('GET', `${API}/webhooks`);
     t.equal(listed.status, 200);
   });

@@ -76,7 +76,10 @@ async function call(route: CollectedRoute, kind: TokenKind): Promise<{ status: n
 }
 
 t.test('the role matrix over every route', async (t) => {
-  t.ok(routes.some((r) => r.url.startsWith('/api/v1/')), 'the registry API routes are part of the matrix');
+  t.ok(
+    routes.some((r) => r.url.startsWith('/api/v1/')),
+    'the registry API routes are part of the matrix',
+  );
   t.ok(routes.some((r) => r.access === ROLE_POST) && routes.some((r) => r.access === 'public'), 'every access level is represented');
   const table: string[] = ['| route | access | no token | GET | POST | both |', '|---|---|---|---|---|---|'];
   for (const route of routes) {
@@ -119,7 +122,11 @@ t.test('a rejected request never reaches Odoo', async (t) => {
       await response.arrayBuffer();
     }
   }
-  t.same(gatewayCalls.calls().map((c) => `${c.model}.${c.method}`), [], 'the gateway sent Odoo no call');
+  t.same(
+    gatewayCalls.calls().map((c) => `${c.model}.${c.method}`),
+    [],
+    'the gateway sent Odoo no call',
+  );
   if (target.sim) t.equal(target.sim.calls.length, 0, 'and no RPC at all (logins included) reached the simulator');
 });
 

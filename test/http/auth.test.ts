@@ -43,7 +43,10 @@ async function startApp(t: Test, jwksUrl: string, minRefetchIntervalMs: number):
       },
     },
     before: (app) => {
-      app.get('/t/read', { config: { access: 'Rest API GET' } }, async (request) => ({ sub: request.principal?.sub, roles: [...(request.principal?.roles ?? [])] }));
+      app.get('/t/read', { config: { access: 'Rest API GET' } }, async (request) => ({
+        sub: request.principal?.sub,
+        roles: [...(request.principal?.roles ?? [])],
+      }));
     },
   });
   const get = async (token?: string, raw?: string): Promise<Answer> => {
@@ -87,7 +90,9 @@ t.test('valid tokens from each kind of key source are accepted', async (t) => {
   const rsOther = await server.get(signJwt(standardClaims({ ...reader, iss: RSA_ISSUER }), { alg: 'RS256', key: rsaSecond.privateKey }));
   t.equal(rsOther.status, 200, 'RS256 with the second PEM key');
 
-  const es = await server.get(signJwt(standardClaims({ ...reader, iss: JWKS_ISSUER, aud: ['other-client'] }), { alg: 'ES256', key: ec1.privateKey, kid: 'ec-1' }));
+  const es = await server.get(
+    signJwt(standardClaims({ ...reader, iss: JWKS_ISSUER, aud: ['other-client'] }), { alg: 'ES256', key: ec1.privateKey, kid: 'ec-1' }),
+  );
   t.equal(es.status, 200, 'ES256 from the JWKS, aud given as an array');
 });
 
@@ -107,7 +112,8 @@ t.test('missing credentials get the bare challenge, not invalid_token', async (t
 
 t.test('each rejection case', async (t) => {
   const now = nowSeconds();
-  const hs = (claims: Record<string, unknown>, key: string | Buffer = TEST_JWT_SECRET) => signJwt(standardClaims({ ...reader, ...claims }), { alg: 'HS256', key });
+  const hs = (claims: Record<string, unknown>, key: string | Buffer = TEST_JWT_SECRET) =>
+    signJwt(standardClaims({ ...reader, ...claims }), { alg: 'HS256', key });
 
   assertInvalidToken(t, await server.get('abc'), 'abc', /not a JWT/);
   assertInvalidToken(t, await server.get('eyJhbGciOiJIUzI1NiJ9.bm90LWpzb24.c2ln'), 'eyJhbGciOiJIUzI1NiJ9.bm90LWpzb24.c2ln', /not a JWT/);
@@ -116,7 +122,10 @@ t.test('each rejection case', async (t) => {
 
   const wrongSecret = hs({}, 'another-secret-of-sufficient-length-0123456789');
   assertInvalidToken(t, await server.get(wrongSecret), wrongSecret, /signature/);
-  const tampered = hs({}).replace(/\.([^.]+)\./, () => `.${Buffer.from(JSON.stringify({ ...standardClaims(), realm_access: { roles: ['registry-writer'] } })).toString('base64url')}.`);
+  const tampered = hs({}).replace(
+    /\.([^.]+)\./,
+    () => `.${Buffer.from(JSON.stringify({ ...standardClaims(), realm_access: { roles: ['registry-writer'] } })).toString('base64url')}.`,
+  );
   t.not(tampered.split('.')[1], hs({}).split('.')[1]);
   assertInvalidToken(t, await server.get(tampered), tampered, /signature/);
 
@@ -145,7 +154,10 @@ t.test('each rejection case', async (t) => {
   const unlisted = signJwt(standardClaims({ ...reader, iss: RSA_ISSUER }), { alg: 'RS384', key: rsa.privateKey });
   assertInvalidToken(t, await server.get(unlisted), unlisted, /algorithm RS384 is not accepted/);
 
-  const unknownKey = signJwt(standardClaims({ ...reader, iss: RSA_ISSUER }), { alg: 'RS256', key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey });
+  const unknownKey = signJwt(standardClaims({ ...reader, iss: RSA_ISSUER }), {
+    alg: 'RS256',
+    key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+  });
   assertInvalidToken(t, await server.get(unknownKey), unknownKey, /signature/);
 });
 

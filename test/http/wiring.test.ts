@@ -107,7 +107,12 @@ t.test("the caller's Odoo account is set once per request", async (t) => {
     return as(credentials);
   };
 
-  const created = await app.inject({ method: 'POST', url: '/api/v1/individuals', headers: authHeaders('both'), payload: { given_name: 'Wiring', family_name: 'Once' } });
+  const created = await app.inject({
+    method: 'POST',
+    url: '/api/v1/individuals',
+    headers: authHeaders('both'),
+    payload: { given_name: 'Wiring', family_name: 'Once' },
+  });
   t.equal(created.statusCode, 201, created.body);
   const id = (created.json() as { id: number }).id;
   t.same(accounts, [target.login], 'a create and its read-back act through one account');

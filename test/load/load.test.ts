@@ -63,7 +63,12 @@ const describe = (name: string, run: MixRun) => {
 function onlyOverloadRefusals(t: Test, name: string, run: MixRun): void {
   const refusals = run.tally.refusals;
   const lockWaits = refusals.filter(
-    (r) => r.route.startsWith('PATCH') && r.status === 409 && r.retryAfter !== undefined && r.contentType.startsWith('application/problem+json') && /still in progress/.test(r.body),
+    (r) =>
+      r.route.startsWith('PATCH') &&
+      r.status === 409 &&
+      r.retryAfter !== undefined &&
+      r.contentType.startsWith('application/problem+json') &&
+      /still in progress/.test(r.body),
   );
   const others = refusals.filter((r) => !lockWaits.includes(r)).map((r) => `${r.route} ${r.status}: ${r.body.slice(0, 200)}`);
   t.same(others, [], `run ${name}: every answer is a success, or a PATCH's 409 with Retry-After after a bounded wait (${lockWaits.length})`);
@@ -73,7 +78,14 @@ t.test(`mixed reads and writes, ${CONNECTIONS} connections, ${SECONDS} s per run
   // Saturation on purpose: on a shared 2-core CI runner an Odoo call can queue for seconds behind
   // 200 connections, so the Odoo deadline is raised well above that queueing; what this run looks
   // for is 5xx the gateway causes, not the timeout doing its job (the fault suites cover that).
-  const stack = await startStack(t, { protocol: 'jsonrpc', households: 60, demoOnRealServer: true, logLevel: 'info', captureLogs: false, gateway: { timeoutMs: 60_000 } });
+  const stack = await startStack(t, {
+    protocol: 'jsonrpc',
+    households: 60,
+    demoOnRealServer: true,
+    logLevel: 'info',
+    captureLogs: false,
+    gateway: { timeoutMs: 60_000 },
+  });
   // The simulator records every RPC for call-count tests; emptied as the run goes, so that
   // record does not pass for the gateway's memory.
   const forgetCalls = setInterval(() => stack.resetCalls(), 1_000);
@@ -113,10 +125,16 @@ t.test(`mixed reads and writes, ${CONNECTIONS} connections, ${SECONDS} s per run
     t.equal(run.tally.byRoute.size, 8, `run ${name}: every route of the mix answered`);
   }
   const [afterA, afterB] = after as [Memory, Memory];
-  t.ok(afterB.heapMb - afterA.heapMb < GROWTH_BOUND_MB, `heap after the second run within ${GROWTH_BOUND_MB} MB of the first (${(afterB.heapMb - afterA.heapMb).toFixed(1)} MB)`);
+  t.ok(
+    afterB.heapMb - afterA.heapMb < GROWTH_BOUND_MB,
+    `heap after the second run within ${GROWTH_BOUND_MB} MB of the first (${(afterB.heapMb - afterA.heapMb).toFixed(1)} MB)`,
+  );
   // The allocator keeps freed pages for a while, so RSS after a run says little by itself; a leak
   // shows as the second run settling above the first run's high-water mark (as bench scenario 5 judges it).
-  t.ok(afterB.rssMb <= peaks[0]! * 1.1, `rss after the second run within the first run's high-water mark + 10% (${afterB.rssMb.toFixed(0)} MB vs ${peaks[0]!.toFixed(0)} MB)`);
+  t.ok(
+    afterB.rssMb <= peaks[0]! * 1.1,
+    `rss after the second run within the first run's high-water mark + 10% (${afterB.rssMb.toFixed(0)} MB vs ${peaks[0]!.toFixed(0)} MB)`,
+  );
 
   // C: injected Odoo server errors. Reads of a server error are not retried (only transport
   // failures are), so each injected fault a request meets is one 502.
@@ -142,16 +160,26 @@ t.test(`mixed reads and writes, ${CONNECTIONS} connections, ${SECONDS} s per run
       await sim.faults.clear();
     }
     const outcomesAfter = await odooOutcomes();
-    const outcomeDelta = Object.fromEntries([...outcomesAfter].map(([outcome, count]) => [outcome, count - (outcomesBefore.get(outcome) ?? 0)]).filter(([, n]) => (n as number) > 0));
+    const outcomeDelta = Object.fromEntries(
+      [...outcomesAfter].map(([outcome, count]) => [outcome, count - (outcomesBefore.get(outcome) ?? 0)]).filter(([, n]) => (n as number) > 0),
+    );
     t.comment(describe(`run C (${FAULT_RATE * 100}% Odoo faults)`, faulty));
     t.comment(`run C: Odoo call outcomes ${JSON.stringify(outcomeDelta)}; settled after: ${fmt(await settled())}`);
 
     const injected = outcomeDelta.server_error ?? 0;
     const serverErrors = faulty.tally.serverErrors;
     t.ok(injected > 0, `faults were injected (${injected} Odoo server errors)`);
-    t.same(Object.keys(outcomeDelta).filter((outcome) => outcome !== 'ok' && outcome !== 'server_error'), [], 'Odoo calls failed only with the injected server errors');
+    t.same(
+      Object.keys(outcomeDelta).filter((outcome) => outcome !== 'ok' && outcome !== 'server_error'),
+      [],
+      'Odoo calls failed only with the injected server errors',
+    );
     t.ok(serverErrors.length > 0 && serverErrors.length <= injected, `the ${serverErrors.length} 5xx answers are no more than the injected faults`);
-    t.same([...new Set(serverErrors.map((e) => e.status))].filter((s) => ![502, 503, 504].includes(s)), [], 'every 5xx is a 502, 503 or 504');
+    t.same(
+      [...new Set(serverErrors.map((e) => e.status))].filter((s) => ![502, 503, 504].includes(s)),
+      [],
+      'every 5xx is a 502, 503 or 504',
+    );
     const rest = serverErrors.filter((e) => !e.route.includes('sync/search'));
     const dci = serverErrors.filter((e) => e.route.includes('sync/search'));
     t.ok(
@@ -162,7 +190,10 @@ t.test(`mixed reads and writes, ${CONNECTIONS} connections, ${SECONDS} s per run
       dci.every((e) => /err\.(service\.unavailable|request\.timeout)/.test(e.body)),
       `the DCI search's ${dci.length} carry the standard's service error code`,
     );
-    t.ok(serverErrors.every((e) => !/Traceback|psycopg2|File "/.test(e.body)), 'no traceback reaches a caller');
+    t.ok(
+      serverErrors.every((e) => !/Traceback|psycopg2|File "/.test(e.body)),
+      'no traceback reaches a caller',
+    );
     onlyOverloadRefusals(t, 'C', faulty);
     t.equal(faulty.result.errors, 0, 'run C: no connection errors');
     t.equal(faulty.result.timeouts, 0, 'run C: no timeouts');

@@ -51,7 +51,9 @@ export async function mixTargets(stack: Stack): Promise<MixTargets> {
   };
   const individuals = (await get('/individuals?limit=100')).items;
   const groups = (await get('/groups?limit=50')).items;
-  const held = individuals.flatMap((i) => (i.reg_ids ?? []).filter((r) => (typeof r.id_type === 'string' ? r.id_type : r.id_type.name) === stack.reference.idType).map((r) => r.value));
+  const held = individuals.flatMap((i) =>
+    (i.reg_ids ?? []).filter((r) => (typeof r.id_type === 'string' ? r.id_type : r.id_type.name) === stack.reference.idType).map((r) => r.value),
+  );
   // Only IDs one registrant holds: a shared Odoo (the real server) also holds other suites' deliberate duplicates, which answer 409.
   const holders = new Map<string, number>();
   for (const value of held) holders.set(value, (holders.get(value) ?? 0) + 1);
@@ -86,8 +88,26 @@ export async function runMix(stack: Stack, targets: MixTargets, options: { secon
     const now = new Date().toISOString();
     const id = `load-${process.pid}-${++counter}`;
     return JSON.stringify({
-      header: { version: '1.0.0', message_id: id, message_ts: now, action: 'search', sender_id: 'load-test', receiver_id: 'g2p-social-registry', total_count: 1, is_msg_encrypted: false },
-      message: { transaction_id: `txn-${id}`, search_request: [{ reference_id: 'ref-1', timestamp: now, search_criteria: { query_type: 'idtype-value', response_entity: 'Member', query: { type: 'NID', value: nid } } }] },
+      header: {
+        version: '1.0.0',
+        message_id: id,
+        message_ts: now,
+        action: 'search',
+        sender_id: 'load-test',
+        receiver_id: 'g2p-social-registry',
+        total_count: 1,
+        is_msg_encrypted: false,
+      },
+      message: {
+        transaction_id: `txn-${id}`,
+        search_request: [
+          {
+            reference_id: 'ref-1',
+            timestamp: now,
+            search_criteria: { query_type: 'idtype-value', response_entity: 'Member', query: { type: 'NID', value: nid } },
+          },
+        ],
+      },
     });
   };
   const routes: MixRoute[] = [
@@ -100,11 +120,18 @@ export async function runMix(stack: Stack, targets: MixTargets, options: { secon
     },
     { name: 'GET /groups/:id?expand', method: 'GET', build: () => ({ path: `${prefix}/groups/${next(targets.groupIds)}?expand=members` }) },
     { name: 'POST /registry/sync/search', method: 'POST', build: () => ({ path: '/registry/sync/search', body: dciMessage(next(targets.nationalIds)) }) },
-    { name: 'PATCH /individuals/:id', method: 'PATCH', build: () => ({ path: `${prefix}/individuals/${next(targets.individualIds)}`, body: JSON.stringify({ occupation: `Occupation ${counter % 7}` }) }) },
+    {
+      name: 'PATCH /individuals/:id',
+      method: 'PATCH',
+      build: () => ({ path: `${prefix}/individuals/${next(targets.individualIds)}`, body: JSON.stringify({ occupation: `Occupation ${counter % 7}` }) }),
+    },
     {
       name: 'POST /individuals',
       method: 'POST',
-      build: () => ({ path: `${prefix}/individuals`, body: JSON.stringify({ given_name: `Load${++counter}`, family_name: 'Loadrun', gender: stack.reference.gender, birthdate: '1990-01-01' }) }),
+      build: () => ({
+        path: `${prefix}/individuals`,
+        body: JSON.stringify({ given_name: `Load${++counter}`, family_name: 'Loadrun', gender: stack.reference.gender, birthdate: '1990-01-01' }),
+      }),
     },
     { name: 'GET /genders', method: 'GET', build: () => ({ path: `${prefix}/genders` }) },
   ];

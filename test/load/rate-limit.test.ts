@@ -24,7 +24,13 @@ interface Refusal {
 }
 
 t.test('one noisy caller does not starve another', async (t) => {
-  const stack = await startStack(t, { protocol: 'jsonrpc', households: 20, rateLimit: { enabled: true, max: MAX, windowMs: WINDOW_MS }, logLevel: 'info', captureLogs: false });
+  const stack = await startStack(t, {
+    protocol: 'jsonrpc',
+    households: 20,
+    rateLimit: { enabled: true, max: MAX, windowMs: WINDOW_MS },
+    logLevel: 'info',
+    captureLogs: false,
+  });
   const noisyToken = testToken('get', { sub: 'noisy-caller' });
   const quietToken = testToken('get', { sub: 'quiet-caller' });
   const path = `${new URL(stack.api).pathname}/individuals?limit=5`;
@@ -84,19 +90,38 @@ t.test('one noisy caller does not starve another', async (t) => {
   const count = (statuses: Map<number, number>, status: number) => statuses.get(status) ?? 0;
   const noisyTotal = [...noisyStatuses.values()].reduce((a, b) => a + b, 0);
   const windowsElapsed = 1 + Math.floor(elapsedMs / WINDOW_MS);
-  t.comment(`noisy caller: ${noisyTotal} requests in ${NOISY_SECONDS} s, statuses ${JSON.stringify(Object.fromEntries(noisyStatuses))}, p99 ${noisyResult.latency.p99} ms`);
-  t.comment(`quiet caller: ${QUIET_REQUESTS} requests, statuses ${JSON.stringify(Object.fromEntries(quietStatuses))}, p50 ${quietResult.latency.p50} ms, p99 ${quietResult.latency.p99} ms`);
+  t.comment(
+    `noisy caller: ${noisyTotal} requests in ${NOISY_SECONDS} s, statuses ${JSON.stringify(Object.fromEntries(noisyStatuses))}, p99 ${noisyResult.latency.p99} ms`,
+  );
+  t.comment(
+    `quiet caller: ${QUIET_REQUESTS} requests, statuses ${JSON.stringify(Object.fromEntries(quietStatuses))}, p50 ${quietResult.latency.p50} ms, p99 ${quietResult.latency.p99} ms`,
+  );
 
   t.equal(noisyResult.errors, 0, 'no connection errors for the noisy caller');
-  t.ok(count(noisyStatuses, 200) > 0 && count(noisyStatuses, 200) <= MAX * windowsElapsed, `the noisy caller gets at most its budget (${count(noisyStatuses, 200)} of ${MAX})`);
+  t.ok(
+    count(noisyStatuses, 200) > 0 && count(noisyStatuses, 200) <= MAX * windowsElapsed,
+    `the noisy caller gets at most its budget (${count(noisyStatuses, 200)} of ${MAX})`,
+  );
   t.ok(count(noisyStatuses, 429) > noisyTotal / 2, 'and most of its requests are refused with 429');
   t.equal(count(noisyStatuses, 200) + count(noisyStatuses, 429), noisyTotal, 'nothing but 200 and 429');
 
   t.ok(refusals.length > 0, 'refusals were sampled');
-  t.ok(refusals.every((r) => /^application\/problem\+json/.test(r.contentType ?? '')), '429s are problem+json');
-  t.ok(refusals.every((r) => r.body.status === 429 && r.body.title === 'Too Many Requests'), 'with status and title in the problem');
-  t.ok(refusals.every((r) => Number.isInteger(r.retryAfter) && r.retryAfter >= 1 && r.retryAfter <= WINDOW_MS / 1000), 'with Retry-After in seconds, within the window');
-  t.ok(refusals.every((r) => r.limit === String(MAX) && r.remaining === '0'), 'with RateLimit headers: the limit, none remaining');
+  t.ok(
+    refusals.every((r) => /^application\/problem\+json/.test(r.contentType ?? '')),
+    '429s are problem+json',
+  );
+  t.ok(
+    refusals.every((r) => r.body.status === 429 && r.body.title === 'Too Many Requests'),
+    'with status and title in the problem',
+  );
+  t.ok(
+    refusals.every((r) => Number.isInteger(r.retryAfter) && r.retryAfter >= 1 && r.retryAfter <= WINDOW_MS / 1000),
+    'with Retry-After in seconds, within the window',
+  );
+  t.ok(
+    refusals.every((r) => r.limit === String(MAX) && r.remaining === '0'),
+    'with RateLimit headers: the limit, none remaining',
+  );
 
   t.equal(quietResult.errors, 0, 'no connection errors for the quiet caller');
   t.equal(count(quietStatuses, 200), QUIET_REQUESTS, 'every request of the quiet caller succeeds while the noisy one is throttled');

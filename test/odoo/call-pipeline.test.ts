@@ -27,7 +27,8 @@ class MemoryOdoo implements HttpConnection {
 
   private answer({ service, method, args }: { service: string; method: string; args: unknown[] }): unknown {
     if (service === 'common' && method === 'authenticate') return 2;
-    if (service === 'common' && method === 'version') return { server_version: '17.0', server_version_info: [17, 0, 0, 'final', 0, ''], server_serie: '17.0', protocol_version: 1 };
+    if (service === 'common' && method === 'version')
+      return { server_version: '17.0', server_version_info: [17, 0, 0, 'final', 0, ''], server_serie: '17.0', protocol_version: 1 };
     if (service !== 'object' || method !== 'execute_kw') throw new Error(`unexpected call ${service}.${method}`);
     this.modelCalls.push({ model: args[3] as string, method: args[4] as string });
     if (this.planned.shift() === 'fail') throw new OdooError({ kind: 'unavailable', message: 'Odoo is unreachable (ECONNREFUSED)' });

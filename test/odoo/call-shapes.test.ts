@@ -37,7 +37,11 @@ const listed: ListedShape[] = JSON.parse(readFileSync(LIST_FILE, 'utf8'));
 t.test('the committed list is well formed', async (t) => {
   t.ok(listed.length > 0, `${listed.length} shapes listed`);
   t.equal(new Set(listed.map((s) => s.shape)).size, listed.length, 'no shape listed twice');
-  t.same(listed.map((s) => s.shape), [...listed.map((s) => s.shape)].sort(), 'sorted, so a diff shows what changed');
+  t.same(
+    listed.map((s) => s.shape),
+    [...listed.map((s) => s.shape)].sort(),
+    'sorted, so a diff shows what changed',
+  );
 });
 
 if (!dir) {

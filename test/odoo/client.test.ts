@@ -63,21 +63,25 @@ for (const protocol of RPC_PROTOCOLS) {
       company_id: [1, 'My Company'],
       tags: [],
     }));
-    const { fake, connection } = await setup(t, protocol, odooLike({
-      model: (request): FakeAnswer => {
-        switch (request.modelMethod) {
-          case 'search_read':
-            return { result: records };
-          case 'search_count':
-            // Odoo never sends <i8>, but other XML-RPC servers and proxies may; it must come back a number.
-            return protocol === 'xmlrpc' ? { xmlValue: '<value><i8>4294967296</i8></value>' } : { result: 4294967296 };
-          case 'default_get':
-            return { result: { note: null, color: false } };
-          default:
-            return { result: 42 };
-        }
-      },
-    }));
+    const { fake, connection } = await setup(
+      t,
+      protocol,
+      odooLike({
+        model: (request): FakeAnswer => {
+          switch (request.modelMethod) {
+            case 'search_read':
+              return { result: records };
+            case 'search_count':
+              // Odoo never sends <i8>, but other XML-RPC servers and proxies may; it must come back a number.
+              return protocol === 'xmlrpc' ? { xmlValue: '<value><i8>4294967296</i8></value>' } : { result: 4294967296 };
+            case 'default_get':
+              return { result: { note: null, color: false } };
+            default:
+              return { result: 42 };
+          }
+        },
+      }),
+    );
     const client = connection.as(admin);
 
     const found = await client.searchRead('res.partner', [['name', 'ilike', NON_ASCII]], ['name'], {
@@ -88,23 +92,47 @@ for (const protocol of RPC_PROTOCOLS) {
     t.same(found, records, '3,000 records with non-ASCII names, false and floats decode intact');
     const call = fake.modelCalls.at(-1)!;
     t.same(call.callArgs, [[['name', 'ilike', NON_ASCII]]], 'non-ASCII domain arrives intact');
-    t.same(call.kwargs, { fields: ['name'], limit: 3000, order: 'id asc', context: { lang: 'fr_FR', tz: 'Africa/Nairobi', active_test: false } }, 'kwargs and explicit context');
+    t.same(
+      call.kwargs,
+      { fields: ['name'], limit: 3000, order: 'id asc', context: { lang: 'fr_FR', tz: 'Africa/Nairobi', active_test: false } },
+      'kwargs and explicit context',
+    );
 
     t.equal(await client.searchCount('res.partner', []), 4294967296, 'big integers decode as numbers');
     t.same(await client.executeKw('res.partner', 'default_get', [['note', 'color']]), { note: null, color: false }, 'nil decodes as null');
 
-    const id = await client.create('res.partner', { name: NON_ASCII, birthdate: undefined, comment: null, registration_date: new Date(Date.UTC(2024, 0, 2, 3, 4, 5)) });
+    const id = await client.create('res.partner', {
+      name: NON_ASCII,
+      birthdate: undefined,
+      comment: null,
+      registration_date: new Date(Date.UTC(2024, 0, 2, 3, 4, 5)),
+    });
     t.equal(id, 42);
-    t.same(fake.modelCalls.at(-1)!.callArgs, [{ name: NON_ASCII, comment: null, registration_date: '2024-01-02 03:04:05' }], 'undefined dropped, null kept as nil, Date sent as Odoo UTC string');
+    t.same(
+      fake.modelCalls.at(-1)!.callArgs,
+      [{ name: NON_ASCII, comment: null, registration_date: '2024-01-02 03:04:05' }],
+      'undefined dropped, null kept as nil, Date sent as Odoo UTC string',
+    );
 
     await client.nameSearch('res.partner', 'doe', { limit: 5, operator: 'ilike' });
     t.same(fake.modelCalls.at(-1)!.kwargs, { operator: 'ilike', limit: 5 }, 'name_search kwargs');
     await client.readGroup('res.partner', [], ['gender'], ['gender'], { lazy: false });
     t.same(fake.modelCalls.at(-1)!.callArgs, [[], ['gender'], ['gender']], 'read_group positional args');
-    await client.webSearchRead('res.partner', [['is_group', '=', false]], { name: {}, reg_ids: { fields: { value: {} }, limit: 5 } }, { limit: 10, offset: 20, order: 'id desc' });
+    await client.webSearchRead(
+      'res.partner',
+      [['is_group', '=', false]],
+      { name: {}, reg_ids: { fields: { value: {} }, limit: 5 } },
+      { limit: 10, offset: 20, order: 'id desc' },
+    );
     t.same(
       fake.modelCalls.at(-1)!.kwargs,
-      { domain: [['is_group', '=', false]], specification: { name: {}, reg_ids: { fields: { value: {} }, limit: 5 } }, offset: 20, limit: 10, order: 'id desc' },
+      {
+        domain: [['is_group', '=', false]],
+        specification: { name: {}, reg_ids: { fields: { value: {} }, limit: 5 } },
+        offset: 20,
+        limit: 10,
+        order: 'id desc',
+      },
       'web_search_read kwargs',
     );
   });
@@ -117,9 +145,24 @@ for (const protocol of RPC_PROTOCOLS) {
     const xml = protocol === 'xmlrpc';
     const cases: Array<[string, string, string, string]> = [
       // Odoo class, message, kind, class the client reports (XML-RPC folds UserError subclasses into fault code 2)
-      ['odoo.exceptions.AccessError', "You are not allowed to access 'Group Membership' (g2p.group.membership) records.", 'access_error', 'odoo.exceptions.AccessError'],
-      ['odoo.exceptions.MissingError', 'Record does not exist or has been deleted.\n(Record: res.partner(9,), User: 2)', 'missing', 'odoo.exceptions.MissingError'],
-      ['odoo.exceptions.ValidationError', 'Duplication of Member is not allowed', xml ? 'user_error' : 'validation', xml ? 'odoo.exceptions.UserError' : 'odoo.exceptions.ValidationError'],
+      [
+        'odoo.exceptions.AccessError',
+        "You are not allowed to access 'Group Membership' (g2p.group.membership) records.",
+        'access_error',
+        'odoo.exceptions.AccessError',
+      ],
+      [
+        'odoo.exceptions.MissingError',
+        'Record does not exist or has been deleted.\n(Record: res.partner(9,), User: 2)',
+        'missing',
+        'odoo.exceptions.MissingError',
+      ],
+      [
+        'odoo.exceptions.ValidationError',
+        'Duplication of Member is not allowed',
+        xml ? 'user_error' : 'validation',
+        xml ? 'odoo.exceptions.UserError' : 'odoo.exceptions.ValidationError',
+      ],
       ['odoo.exceptions.UserError', 'Invalid number +15550100: probably incorrect prefix.', 'user_error', 'odoo.exceptions.UserError'],
       ['builtins.ValueError', "Invalid field 'no_such_field' on model 'res.partner'", 'server_error', 'builtins.ValueError'],
     ];
@@ -212,7 +255,11 @@ for (const protocol of RPC_PROTOCOLS) {
     t.equal(fast.kind, 'unavailable');
     t.match(fast.message, /circuit open/);
     t.equal(fake.requests.length, seen, 'while open nothing reaches Odoo');
-    t.same(events.at(-1), { model: 'res.partner', method: 'search', outcome: 'unavailable', durationMs: events.at(-1)!.durationMs }, 'the fast failure is reported to onCall');
+    t.same(
+      events.at(-1),
+      { model: 'res.partner', method: 'search', outcome: 'unavailable', durationMs: events.at(-1)!.durationMs },
+      'the fast failure is reported to onCall',
+    );
 
     await until(() => connection.breakerState === 'half-open');
     t.same(await client.search('res.partner', []), [1], 'the probe goes through');
@@ -282,11 +329,20 @@ for (const protocol of ALL_PROTOCOLS) {
     for (let i = 0; i < 3; i++) t.same(await client.search('res.partner', []), [5]);
     t.equal(fake.requests.filter((r) => r.route === 'web_login').length, 1, 'one web login for three calls');
     const calls = fake.modelCalls;
-    t.ok(calls.every((r) => r.cookie === 'session_id=sess-1'), 'every call carries the session cookie');
+    t.ok(
+      calls.every((r) => r.cookie === 'session_id=sess-1'),
+      'every call carries the session cookie',
+    );
     if (protocol === 'call_kw') {
-      t.ok(calls.every((r) => r.route === 'call_kw' && r.path === '/web/dataset/call_kw/res.partner/search'), 'call_kw route, authenticated by the session');
+      t.ok(
+        calls.every((r) => r.route === 'call_kw' && r.path === '/web/dataset/call_kw/res.partner/search'),
+        'call_kw route, authenticated by the session',
+      );
     } else {
-      t.ok(calls.every((r) => r.route === protocol && r.args[2] === 'secret'), 'password still in the body');
+      t.ok(
+        calls.every((r) => r.route === protocol && r.args[2] === 'secret'),
+        'password still in the body',
+      );
     }
 
     // Odoo answers "session expired" (JSON code 100) only on routes the cookie authenticates
@@ -312,7 +368,11 @@ for (const protocol of ALL_PROTOCOLS) {
     t.equal(keyCall.args[2], 'api-key', 'with the key in the body');
     const refusedLogins = fake.requests.filter((r) => r.route === 'web_login' && r.params?.login === 'robot').length;
     await keyClient.search('res.partner', []);
-    t.equal(fake.requests.filter((r) => r.route === 'web_login' && r.params?.login === 'robot').length, refusedLogins, 'the refused web login is not tried again');
+    t.equal(
+      fake.requests.filter((r) => r.route === 'web_login' && r.params?.login === 'robot').length,
+      refusedLogins,
+      'the refused web login is not tried again',
+    );
   });
 }
 
@@ -320,8 +380,14 @@ t.test('session cookie switched off', async (t) => {
   const { fake, connection } = await setup(t, 'jsonrpc', odooLike({ model: () => ({ result: 3 }) }), { sessionCookie: false });
   await connection.as(admin).searchCount('res.partner', []);
   t.equal(fake.requests.filter((r) => r.route === 'web_login').length, 0, 'no web login');
-  t.ok(fake.requests.every((r) => r.cookie === undefined), 'no cookie');
-  t.ok(fake.requests.some((r) => r.service === 'common' && r.method === 'version'), 'version asked at first login');
+  t.ok(
+    fake.requests.every((r) => r.cookie === undefined),
+    'no cookie',
+  );
+  t.ok(
+    fake.requests.some((r) => r.service === 'common' && r.method === 'version'),
+    'version asked at first login',
+  );
 });
 
 t.test('XML-RPC encoding is guarded', async (t) => {

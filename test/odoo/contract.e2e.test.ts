@@ -11,7 +11,6 @@ import { createOdooConnection, OdooError, type OdooClient } from '../../src/odoo
 import { backendName, startOdooTarget, type OdooTarget } from '../support/odoo-target.js';
 import { rejectionOf } from '../support/thrown.js';
 
-
 const rejection = (promise: Promise<unknown>) => rejectionOf(promise, OdooError);
 
 let target: OdooTarget;
@@ -54,13 +53,22 @@ t.teardown(() => target?.close());
       t.same(await client.search('res.partner', [['family_name', '=', family]], { order: 'id asc' }), [id, ...ids], 'search');
       t.equal(await client.searchCount('res.partner', [['family_name', '=', family]]), 3, 'search_count');
       const page = await client.searchRead('res.partner', [['family_name', '=', family]], ['name'], { limit: 2, order: 'id asc' });
-      t.same(page.map((r) => r.id), [id, ids[0]], 'search_read with limit and order');
+      t.same(
+        page.map((r) => r.id),
+        [id, ids[0]],
+        'search_read with limit and order',
+      );
 
       t.equal(await client.write('res.partner', [id], { given_name: 'Changed', birthdate: null }), true, 'write');
       t.equal((await client.read('res.partner', [id], ['given_name']))[0]!.given_name, 'Changed');
 
       if (await client.supportsWebRead()) {
-        const web = await client.webSearchRead('res.partner', [['family_name', '=', family]], { name: {}, reg_ids: { fields: { value: {} } } }, { limit: 1, order: 'id asc' });
+        const web = await client.webSearchRead(
+          'res.partner',
+          [['family_name', '=', family]],
+          { name: {}, reg_ids: { fields: { value: {} } } },
+          { limit: 1, order: 'id asc' },
+        );
         t.equal(web.length, 3, 'web_search_read counts');
         t.equal(web.records[0]!.id, id);
         t.same((await client.webRead('res.partner', [id], { given_name: {} }))[0], { id, given_name: 'Changed' }, 'web_read');
@@ -102,7 +110,11 @@ for (const protocol of ['jsonrpc', 'xmlrpc', 'call_kw'] as const) {
     t.equal(await byKey.executeKw('res.users', 'has_group', ['g2p_registry_base.group_g2p_admin']), false, 'and says no to a group it lacks');
     const oldShape = await rejection(byKey.executeKw('res.users', 'has_group', [[await byKey.uid()], 'g2p_registry_rest_api.group_g2p_rest_api_get']));
     t.equal(oldShape.kind, 'server_error', 'has_group([uid], xmlid) is refused as Odoo 17 refuses it');
-    t.equal((await rejection(connection.as({ login: 'rest_both', secret: 'f'.repeat(40) }).search('res.partner', []))).kind, 'access_denied', 'a wrong key: access_denied');
+    t.equal(
+      (await rejection(connection.as({ login: 'rest_both', secret: 'f'.repeat(40) }).search('res.partner', []))).kind,
+      'access_denied',
+      'a wrong key: access_denied',
+    );
 
     const noaccess = connection.as({ login: 'noaccess', secret: 'noaccess' });
     t.ok((await noaccess.uid()) > 0, 'a login without registry rights still logs in');

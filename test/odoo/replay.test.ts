@@ -54,15 +54,14 @@ const KIND_BY_CLASS: Record<string, OdooErrorKind> = {
   'odoo.http.SessionExpiredException': 'session_expired',
 };
 
-type Expected =
-  | { value: unknown }
-  | { error: { kind: OdooErrorKind; odooClass?: string; message?: string; debug?: string; httpStatus: number } };
+type Expected = { value: unknown } | { error: { kind: OdooErrorKind; odooClass?: string; message?: string; debug?: string; httpStatus: number } };
 
 /** What the recordings show of a database name the server does not have. */
 function unknownDatabase(text: string, status: number, debug: string): Expected | undefined {
   const named = /database "([^"\n]*)" does not exist/.exec(text);
   if (named) return { error: { kind: 'unknown_database', message: `the Odoo server has no database "${named[1]}"`, debug, httpStatus: status } };
-  if (text.trim() === 'Database not found.') return { error: { kind: 'unknown_database', message: 'the Odoo server has no database by the name sent', debug, httpStatus: status } };
+  if (text.trim() === 'Database not found.')
+    return { error: { kind: 'unknown_database', message: 'the Odoo server has no database by the name sent', debug, httpStatus: status } };
   return undefined;
 }
 
@@ -226,7 +225,10 @@ t.test('odoo-wire recordings replayed through the transports', async (t) => {
           outcome = { thrown: err };
         }
         const received = server.lastReceived!;
-        planned.checkRequest?.({ equal: (a, b, m) => t.equal(a, b, m), same: (a, b, m) => t.same(a, b, m) }, { path: received.path, body: received.body, cookie: received.headers.cookie });
+        planned.checkRequest?.(
+          { equal: (a, b, m) => t.equal(a, b, m), same: (a, b, m) => t.same(a, b, m) },
+          { path: received.path, body: received.body, cookie: received.headers.cookie },
+        );
         if ('value' in expected) {
           t.ok('value' in outcome, 'resolves', { thrown: 'thrown' in outcome ? String(outcome.thrown) : undefined });
           if ('value' in outcome) t.same(outcome.value, expected.value, 'decoded value');

@@ -47,7 +47,15 @@ t.test('config/default.yaml validates, means sandbox mode, and comments every ke
   const uncommented = lines
     .map((line, i) => ({ line, i, key: /^\s*([A-Za-z]+):/.exec(line)?.[1] }))
     .filter(({ key }) => key !== undefined && keys.has(key))
-    .filter(({ i }) => !/^\s*#/.test(lines.slice(0, i).reverse().find((l) => l.trim() !== '') ?? ''))
+    .filter(
+      ({ i }) =>
+        !/^\s*#/.test(
+          lines
+            .slice(0, i)
+            .reverse()
+            .find((l) => l.trim() !== '') ?? '',
+        ),
+    )
     .map(({ line }) => line.trim());
   t.same(uncommented, [], 'every setting has a comment above it');
   t.same(missing, [], 'default.yaml names every key');
@@ -102,7 +110,7 @@ t.test('bad operations values stop start-up naming the key, the line and the rea
   const err = t.throws(() => loadConfig({ cwd: dir, env: { G2P_CONFIG: 'bad.yaml' } })) as ConfigError;
   t.ok(err instanceof ConfigError);
   const problems = err.problems.join('\n');
-  t.match(problems, new RegExp(`bad\\.yaml:${lineOf("  max: 0")}: rateLimit\\.max: `));
+  t.match(problems, new RegExp(`bad\\.yaml:${lineOf('  max: 0')}: rateLimit\\.max: `));
   t.match(problems, new RegExp(`bad\\.yaml:${lineOf('  cacheMs: soon')}: readiness\\.cacheMs: .*number`));
   t.match(problems, /server\.underPressure\.maxEventLoopUtilization: /);
   t.match(problems, /metrics\.port: /);

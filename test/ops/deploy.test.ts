@@ -66,7 +66,8 @@ t.test('every manifest parses, with the apiVersion of its kind; the kustomizatio
   for (const manifest of all) {
     t.ok(API_VERSIONS[manifest.kind], `${manifest.kind} is a kind this test knows`);
     t.equal(manifest.apiVersion, API_VERSIONS[manifest.kind], `${manifest.kind} ${manifest.metadata?.name ?? ''}: apiVersion`);
-    if (manifest.kind !== 'Kustomization') t.match(manifest.metadata.labels, { 'app.kubernetes.io/name': 'g2p-gateway' }, `${manifest.kind} ${manifest.metadata.name}: labelled`);
+    if (manifest.kind !== 'Kustomization')
+      t.match(manifest.metadata.labels, { 'app.kubernetes.io/name': 'g2p-gateway' }, `${manifest.kind} ${manifest.metadata.name}: labelled`);
   }
   const kustomization = all.find((m) => m.kind === 'Kustomization')!;
   t.same([...kustomization.resources].sort(), files.filter((f) => f !== 'kustomization.yaml').sort(), 'kustomization.yaml lists every other manifest');

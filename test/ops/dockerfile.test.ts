@@ -45,9 +45,18 @@ t.test('two stages on node:24-slim: build with CI steps, slim runtime as non-roo
   t.equal(stages.length, 2);
   for (const stage of stages) t.match(stage.instructions[0]!.args, /^node:24-slim\b/);
   const runs = (stage: Stage) => stage.instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
-  t.ok(runs(build!).some((r) => /\bnpm ci\b/.test(r) && !/--omit=dev/.test(r)), 'build stage: npm ci');
-  t.ok(runs(build!).some((r) => /\bnpm run build\b/.test(r)), 'build stage: npm run build');
-  t.ok(runs(runtime!).some((r) => /\bnpm ci\b.*--omit=dev/.test(r)), 'runtime stage: production dependencies only');
+  t.ok(
+    runs(build!).some((r) => /\bnpm ci\b/.test(r) && !/--omit=dev/.test(r)),
+    'build stage: npm ci',
+  );
+  t.ok(
+    runs(build!).some((r) => /\bnpm run build\b/.test(r)),
+    'build stage: npm run build',
+  );
+  t.ok(
+    runs(runtime!).some((r) => /\bnpm ci\b.*--omit=dev/.test(r)),
+    'runtime stage: production dependencies only',
+  );
   const user = runtime!.instructions.filter((i) => i.op === 'USER').at(-1)?.args;
   t.ok(user && user !== 'root' && user !== '0', 'runs as a non-root user');
   t.match(runtime!.instructions.find((i) => i.op === 'ENV')?.args ?? '', /G2P_CONFIG=config\//);
@@ -72,7 +81,11 @@ t.test('everything the Dockerfile copies exists, and CMD runs what the build pro
   // Build as `npm run build` does, into a temp folder standing in for dist/.
   const outDir = mkdtempSync(join(tmpdir(), 'g2p-docker-dist-'));
   t.teardown(() => rmSync(outDir, { recursive: true, force: true }));
-  await promisify(execFile)(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.build.json'), '--outDir', outDir, '--sourceMap', 'false'], { cwd: repo }).catch(
+  await promisify(execFile)(
+    process.execPath,
+    [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.build.json'), '--outDir', outDir, '--sourceMap', 'false'],
+    { cwd: repo },
+  ).catch(
     // Type errors are the typecheck step's to report; what matters here is what gets emitted.
     () => undefined,
   );

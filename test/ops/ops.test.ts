@@ -23,7 +23,12 @@ function token(sub: string, realmRoles: string[] = ['registry-reader']): string 
  * The gateway listening on a real port, with the shipped rate limit, load shedding and metrics;
  * `extra` routes (registered as a plugin, so the rate limit sees them) stand in for slow or simple API calls.
  */
-async function serve(t: Test, odoo: OdooEndpoint, config: ConfiguredGatewayOptions['config'] = {}, extra?: (app: FastifyInstance) => void): Promise<{ app: FastifyInstance; base: string }> {
+async function serve(
+  t: Test,
+  odoo: OdooEndpoint,
+  config: ConfiguredGatewayOptions['config'] = {},
+  extra?: (app: FastifyInstance) => void,
+): Promise<{ app: FastifyInstance; base: string }> {
   const gateway = await startGateway(t, {
     odoo,
     testDefaults: false,

@@ -68,13 +68,20 @@ t.test('the sandbox banner prints commands that work as printed', async (t) => {
   t.ok(blocks.length >= 4, 'the tour has shell blocks');
   let script = `${exportLine}\n`;
   for (const block of blocks) script += `${block.replaceAll('http://127.0.0.1:3000', origin)}\n`;
-  const answers = (await run('sh', ['-c', script.replace(/\ncurl /g, '\necho; curl ')])).stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+  const answers = (await run('sh', ['-c', script.replace(/\ncurl /g, '\necho; curl ')])).stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, any>);
   const comments = [...readme.matchAll(/^# (\d{3})\b/gm)].map((m) => Number(m[1]));
   t.ok(answers.length >= 8, `every curl of the tour answered JSON (${answers.length})`);
   t.match(answers[0], { name: 'OTIENO, AMINA', phone: '+254712345678' });
   t.match(answers[1], { name: 'OTIENO, AMINA' });
   t.match(answers[2], { status: 409, holder: { id: answers[0]!.id, type: 'individual' } });
-  t.same(answers.slice(3).map((a) => a.status), comments, 'each refusal has the status the README shows');
+  t.same(
+    answers.slice(3).map((a) => a.status),
+    comments,
+    'each refusal has the status the README shows',
+  );
 
   await waitFor(/^demo receiver: POST \/dci\/registry\/on-search .*"action":"on-search"/m);
   await waitFor(/^demo receiver: POST \/webhooks\/demo webhook \S+ .*"subject":"individuals\/9"/m);

@@ -106,7 +106,11 @@ t.test('--check: sandbox, good and wrong Odoo logins, bad values; production ref
   const sandbox = startServer(configFolder(), { G2P_CONFIG: 'config/default.yaml' }, check);
   const good = startServer(withOdoo, { G2P_CONFIG: 'config/default.yaml', GW_ODOO_PASSWORD: 'registrar' }, check);
   const wrong = startServer(withOdoo, { G2P_CONFIG: 'config/default.yaml', GW_ODOO_PASSWORD: 'not-the-password' }, check);
-  const bad = startServer(configFolder((yaml) => yaml.replace('  max: 600\n', '  max: -5\n')), { G2P_CONFIG: 'config/default.yaml' }, check);
+  const bad = startServer(
+    configFolder((yaml) => yaml.replace('  max: 600\n', '  max: -5\n')),
+    { G2P_CONFIG: 'config/default.yaml' },
+    check,
+  );
   const production = startServer(configFolder(), { G2P_CONFIG: 'config/default.yaml', NODE_ENV: 'production' });
 
   t.equal(await sandbox.exited, 0);

@@ -36,11 +36,23 @@ async function runServer(t: Test, cwd: string, env: Record<string, string>): Pro
   const log = join(mkdtempSync(join(tmpdir(), 'g2p-modules-')), 'modules.log');
   t.teardown(() => rmSync(join(log, '..'), { recursive: true, force: true }));
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, join(repo, 'src/server.ts')], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), MODULE_LOG: log, G2P_CONFIG: 'config/default.yaml', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), '--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, join(repo, 'src/server.ts')],
+    {
+      cwd,
+      env: {
+        PATH: process.env.PATH ?? '',
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        MODULE_LOG: log,
+        G2P_CONFIG: 'config/default.yaml',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   t.teardown(() => child.kill('SIGKILL'));
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -65,7 +77,10 @@ t.test('with an Odoo configured the server never loads src/sim; sandbox mode doe
   t.teardown(() => rmSync(sandboxDir, { recursive: true, force: true }));
   cpSync(join(repo, 'config'), join(sandboxDir, 'config'), { recursive: true });
   const sandboxConfig = join(sandboxDir, 'config/default.yaml');
-  writeFileSync(sandboxConfig, readFileSync(sandboxConfig, 'utf8').replace('  port: 3000\n', '  port: 0\n').replace('  households: 300\n', '  households: 12\n'));
+  writeFileSync(
+    sandboxConfig,
+    readFileSync(sandboxConfig, 'utf8').replace('  port: 3000\n', '  port: 0\n').replace('  households: 300\n', '  households: 12\n'),
+  );
 
   const [production, sandbox] = await Promise.all([
     runServer(t, repo, { ODOO_URL: simulator.url, ODOO_DB: simulator.database.name, ODOO_USERNAME: 'registrar', ODOO_PASSWORD: 'registrar' }),

@@ -22,8 +22,14 @@ t.test('batched reads give what web_read gives, in a constant number of calls', 
   const legacy: OdooClient = Object.assign(Object.create(modern) as OdooClient, { supportsWebRead: async () => false });
   t.equal(await modern.supportsWebRead(), true, 'the simulator is Odoo 17');
 
-  const individuals = [['is_registrant', '=', true], ['is_group', '=', false]] as const;
-  const groups = [['is_registrant', '=', true], ['is_group', '=', true]] as const;
+  const individuals = [
+    ['is_registrant', '=', true],
+    ['is_group', '=', false],
+  ] as const;
+  const groups = [
+    ['is_registrant', '=', true],
+    ['is_group', '=', true],
+  ] as const;
   const cases: Array<[string, string, readonly (readonly [string, string, unknown])[], Parameters<typeof searchTree>[3]]> = [
     ['individuals with IDs, phones, banks', 'res.partner', individuals, individualSpec([])],
     ['groups with members and kinds', 'res.partner', groups, groupSpec([], true)],
@@ -38,13 +44,20 @@ t.test('batched reads give what web_read gives, in a constant number of calls', 
     }
   }
   const someIds = (await modern.search('res.partner', individuals, { limit: 4 })).concat([2147483000]);
-  t.same(await readTree(legacy, 'res.partner', someIds, individualSpec([])), await readTree(modern, 'res.partner', someIds, individualSpec([])), 'readTree by ids, a missing one left out');
+  t.same(
+    await readTree(legacy, 'res.partner', someIds, individualSpec([])),
+    await readTree(modern, 'res.partner', someIds, individualSpec([])),
+    'readTree by ids, a missing one left out',
+  );
 
   const callsFor = async (limit: number) => {
     sim.resetCalls();
     await searchTree(legacy, 'res.partner', groups, groupSpec([], true), { limit, order: 'id asc' });
     const objectCalls = sim.calls.filter((c) => c.service === 'object');
-    t.notOk(objectCalls.some((c) => c.objectMethod?.startsWith('web_')), 'no web_read on the legacy path');
+    t.notOk(
+      objectCalls.some((c) => c.objectMethod?.startsWith('web_')),
+      'no web_read on the legacy path',
+    );
     return objectCalls.length;
   };
   const few = await callsFor(2);

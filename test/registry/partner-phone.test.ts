@@ -29,7 +29,8 @@ const phoneOf = async (id: number) => (await stack.odoo.read('res.partner', [id]
 
 t.test('create: phone is the first number unless given; PATCH of the numbers moves it', async (t) => {
   const created = await send('POST', '/individuals', {
-    given_name: 'Phone', family_name: `Primary ${stack.runTag}`,
+    given_name: 'Phone',
+    family_name: `Primary ${stack.runTag}`,
     phone_numbers: [{ phone_no: '+254712345611' }, { phone_no: '+254712345612' }],
   });
   t.equal(created.status, 201, JSON.stringify(created.body));
@@ -45,7 +46,10 @@ t.test('create: phone is the first number unless given; PATCH of the numbers mov
   t.equal(await phoneOf(created.body.id), false, 'no numbers, no phone');
 
   const explicit = await send('POST', '/individuals', {
-    given_name: 'Explicit', family_name: `Primary ${stack.runTag}`, phone: '+254712345619', phone_numbers: [{ phone_no: '+254712345613' }],
+    given_name: 'Explicit',
+    family_name: `Primary ${stack.runTag}`,
+    phone: '+254712345619',
+    phone_numbers: [{ phone_no: '+254712345613' }],
   });
   t.equal(explicit.status, 201);
   t.equal(await phoneOf(explicit.body.id), '+254712345619', 'a phone given explicitly is kept');
@@ -56,7 +60,11 @@ t.test('create: phone is the first number unless given; PATCH of the numbers mov
 
 t.test('phone is phone_numbers[0] after any PATCH of the numbers, in the order sent', async (t) => {
   const [first, second, third] = ['+254712345621', '+254712345622', '+254712345623'];
-  const created = await send('POST', '/individuals', { given_name: 'Order', family_name: `Primary ${stack.runTag}`, phone_numbers: [{ phone_no: first }, { phone_no: second }] });
+  const created = await send('POST', '/individuals', {
+    given_name: 'Order',
+    family_name: `Primary ${stack.runTag}`,
+    phone_numbers: [{ phone_no: first }, { phone_no: second }],
+  });
   t.equal(created.status, 201, JSON.stringify(created.body));
   const numbers = (body: any) => body.phone_numbers.map((p: { phone_no: string }) => p.phone_no);
   t.same(numbers(created.body), [first, second]);

@@ -93,7 +93,7 @@ t.test('identical reads share Odoo calls; If-None-Match answers 304', async (t) 
     t.equal((await get(stack, path, null, { 'if-none-match': current.etag! })).status, 401, 'no token: 401 first');
 
     const asReader = await get(stack, path, reader);
-    t.equal(asReader.etag, current.etag, 'the version is the record\'s, whoever asks (fields are hidden after)');
+    t.equal(asReader.etag, current.etag, "the version is the record's, whoever asks (fields are hidden after)");
     t.equal((await get(stack, path, reader, { 'if-none-match': current.etag! })).status, 304, 'so a reader gets 304 for it too');
 
     const patched = await fetch(`${stack.api}${path}`, {

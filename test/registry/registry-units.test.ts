@@ -60,16 +60,41 @@ t.test('cursors are opaque, bound to their query, and refuse tampering', async (
   const id = encodeCursor({ order: 'id', after: 42, filter: 'f1' });
   t.same(decodeCursor(id, { order: 'id', filter: 'f1' }), { order: 'id', after: 42, filter: 'f1' });
   t.notMatch(id, /[+/=]/, 'base64url');
-  t.equal(kindOf(() => decodeCursor(id, { order: 'id', filter: 'other' })), 'bad_cursor', 'another query');
-  t.equal(kindOf(() => decodeCursor(id, { order: '-id', filter: 'f1' })), 'bad_cursor', 'another order');
-  t.equal(kindOf(() => decodeCursor('not-a-cursor', { order: 'id', filter: 'f1' })), 'bad_cursor');
-  t.equal(kindOf(() => decodeCursor(Buffer.from('{"o":"id","a":"1","f":"f1"}').toString('base64url'), { order: 'id', filter: 'f1' })), 'bad_cursor');
+  t.equal(
+    kindOf(() => decodeCursor(id, { order: 'id', filter: 'other' })),
+    'bad_cursor',
+    'another query',
+  );
+  t.equal(
+    kindOf(() => decodeCursor(id, { order: '-id', filter: 'f1' })),
+    'bad_cursor',
+    'another order',
+  );
+  t.equal(
+    kindOf(() => decodeCursor('not-a-cursor', { order: 'id', filter: 'f1' })),
+    'bad_cursor',
+  );
+  t.equal(
+    kindOf(() => decodeCursor(Buffer.from('{"o":"id","a":"1","f":"f1"}').toString('base64url'), { order: 'id', filter: 'f1' })),
+    'bad_cursor',
+  );
   const huge = Buffer.from(JSON.stringify({ o: 'u', w: '2026-01-01 00:00:00', s: [[1, 1e9]], f: 'f' })).toString('base64url');
-  t.equal(kindOf(() => decodeCursor(huge, { order: 'updated_at', filter: 'f' })), 'bad_cursor', 'no unbounded id ranges');
+  t.equal(
+    kindOf(() => decodeCursor(huge, { order: 'updated_at', filter: 'f' })),
+    'bad_cursor',
+    'no unbounded id ranges',
+  );
 
   const sync = encodeCursor({ order: 'updated_at', writeDate: '2026-11-28 09:02:53', seen: [5, 3, 4, 9, 10, 1], filter: 'f' });
-  t.same(decodeCursor(sync, { order: 'updated_at', filter: 'f' }), { order: 'updated_at', writeDate: '2026-11-28 09:02:53', seen: [1, 3, 4, 5, 9, 10], filter: 'f' }, 'seen ids kept (as ranges)');
-  t.ok(encodeCursor({ order: 'updated_at', writeDate: '2026-11-28 09:02:53', seen: Array.from({ length: 1000 }, (_, i) => i + 1), filter: 'f' }).length < 120, 'a batch of 1000 ids in one second stays small');
+  t.same(
+    decodeCursor(sync, { order: 'updated_at', filter: 'f' }),
+    { order: 'updated_at', writeDate: '2026-11-28 09:02:53', seen: [1, 3, 4, 5, 9, 10], filter: 'f' },
+    'seen ids kept (as ranges)',
+  );
+  t.ok(
+    encodeCursor({ order: 'updated_at', writeDate: '2026-11-28 09:02:53', seen: Array.from({ length: 1000 }, (_, i) => i + 1), filter: 'f' }).length < 120,
+    'a batch of 1000 ids in one second stays small',
+  );
 });
 
 t.test('the sync cursor treats a second as a bucket and remembers what it delivered in it', async (t) => {
@@ -80,13 +105,7 @@ t.test('the sync cursor treats a second as a bucket and remembers what it delive
     { id: 9, write_date: '2026-11-28 09:00:01' },
   ]);
   t.same(first, { order: 'updated_at', writeDate: '2026-11-28 09:00:01', seen: [3, 9], filter: 'f' });
-  t.same(cursorDomain(first!), [
-    '&',
-    ['write_date', '>=', '2026-11-28 09:00:01'],
-    '|',
-    ['write_date', '>=', '2026-11-28 09:00:02'],
-    ['id', 'not in', [3, 9]],
-  ]);
+  t.same(cursorDomain(first!), ['&', ['write_date', '>=', '2026-11-28 09:00:01'], '|', ['write_date', '>=', '2026-11-28 09:00:02'], ['id', 'not in', [3, 9]]]);
   const second = cursorAfter({ ...compiled, cursor: first! }, [{ id: 2, write_date: '2026-11-28 09:00:01' }]);
   t.same(second, { order: 'updated_at', writeDate: '2026-11-28 09:00:01', seen: [3, 9, 2], filter: 'f' }, 'same second: the seen ids accumulate');
   t.same(cursorAfter({ ...compiled, cursor: first! }, []), first, 'an empty page resumes where it was');
@@ -104,7 +123,11 @@ t.test('names are built as OpenG2P builds them', async (t) => {
 t.test('versions change with any field, not only with write_date', async (t) => {
   const a = { id: 1, updated_at: '2026-11-28T09:00:00Z', occupation: 'Farmer', reg_ids: [{ id: 1, value: 'x' }] };
   t.equal(versionOf(a), versionOf({ ...a }), 'stable');
-  t.equal(versionOf(a), versionOf({ reg_ids: [{ value: 'x', id: 1 }], occupation: 'Farmer', updated_at: '2026-11-28T09:00:00Z', id: 1 }), 'key order does not matter');
+  t.equal(
+    versionOf(a),
+    versionOf({ reg_ids: [{ value: 'x', id: 1 }], occupation: 'Farmer', updated_at: '2026-11-28T09:00:00Z', id: 1 }),
+    'key order does not matter',
+  );
   t.not(versionOf(a), versionOf({ ...a, occupation: 'Teacher' }), 'a change within the same second is a new version');
 });
 
@@ -135,7 +158,13 @@ t.test('idempotency store', async (t) => {
 
 t.test('custom fields are checked at start-up', async (t) => {
   const base = { referenceCacheTtlMs: 1000, defaultPageSize: 10, maxPageSize: 20, countLimit: 100, maxBatchSize: 5, syncSettleMs: 0 };
-  const field = (name: string, odooField: string) => ({ name, odooField, type: 'string' as const, readRole: 'Rest API GET' as const, writeRole: 'Rest API POST' as const });
+  const field = (name: string, odooField: string) => ({
+    name,
+    odooField,
+    type: 'string' as const,
+    readRole: 'Rest API GET' as const,
+    writeRole: 'Rest API POST' as const,
+  });
   t.throws(() => createRegistry({ ...base, customFields: [field('gender', 'x_gender')] }), /clashes with a built-in field/);
   t.throws(() => createRegistry({ ...base, customFields: [field('owner', 'company_id')] }), /managed Odoo field "company_id"/);
   t.throws(() => createRegistry({ ...base, customFields: [field('x', 'x_a'), field('x', 'x_b')] }), /declared twice/);

@@ -38,12 +38,16 @@ t.test('a National ID belongs to one registrant', async (t) => {
   const patched = await gateway.request('PATCH', `${API}/individuals/${other.body.id}`, { body: { reg_ids: [{ id_type: 'National ID', value: nid(1) }] } });
   t.equal(patched.status, 409, 'a PATCH cannot take it either');
   t.equal(patched.body.holder.id, first.body.id);
-  const same = await gateway.request('PATCH', `${API}/individuals/${first.body.id}`, { body: { reg_ids: [{ id_type: 'National ID', value: nid(1) }], occupation: 'Farmer' } });
+  const same = await gateway.request('PATCH', `${API}/individuals/${first.body.id}`, {
+    body: { reg_ids: [{ id_type: 'National ID', value: nid(1) }], occupation: 'Farmer' },
+  });
   t.equal(same.status, 200, 'the holder may send its own ID again');
 
   const batch = await gateway.request('POST', `${API}/individuals/batch`, { body: { items: [person(3), person(3)] } });
   t.equal(batch.status, 409);
-  t.same(batch.body.errors, [{ field: 'items[1].reg_ids[0].value', message: `the National ID "${nid(3)}" is also given at items[0].reg_ids[0].value; it must be unique` }]);
+  t.same(batch.body.errors, [
+    { field: 'items[1].reg_ids[0].value', message: `the National ID "${nid(3)}" is also given at items[0].reg_ids[0].value; it must be unique` },
+  ]);
 
   const lookup = await gateway.request('GET', `${API}/individuals/by-reg-id/National%20ID/${nid(1)}`);
   t.equal(lookup.status, 200, 'the by-ID look-up finds exactly one');
@@ -53,15 +57,25 @@ t.test('a National ID belongs to one registrant', async (t) => {
 
   const open = await startGateway(t, { odoo, token: testToken('both'), config: { api: { uniqueIdTypes: [] } } });
   const allowed = await open.request('POST', `${API}/individuals`, { body: person(1, { given_name: 'Allowed' }) });
-  t.equal(allowed.status, 201, 'with api.uniqueIdTypes: [] duplicates are OpenG2P\'s to find');
+  t.equal(allowed.status, 201, "with api.uniqueIdTypes: [] duplicates are OpenG2P's to find");
 });
 
 t.test('the compatibility routes keep the module behaviour unless configured', async (t) => {
   const odoo = await startOdoo(t);
   t.teardown(() => archiveRegistrants(odoo.admin, [['name', 'ilike', tag]]));
   const body = (n: number, given: string) => ({
-    name: `${tag} compat ${n}`, given_name: given, family_name: `${tag} compat`, addl_name: '', gender: '', birthdate: '', birth_place: '', email: '', address: '',
-    registration_date: '', ids: [{ id_type: 'National ID', value: nid(100 + n), expiry_date: '', status: 'valid', description: '' }], phone_numbers: [],
+    name: `${tag} compat ${n}`,
+    given_name: given,
+    family_name: `${tag} compat`,
+    addl_name: '',
+    gender: '',
+    birthdate: '',
+    birth_place: '',
+    email: '',
+    address: '',
+    registration_date: '',
+    ids: [{ id_type: 'National ID', value: nid(100 + n), expiry_date: '', status: 'valid', description: '' }],
+    phone_numbers: [],
   });
   const asModule = await startGateway(t, { odoo, token: testToken('both') });
   t.equal((await asModule.request('POST', `${API}/registry/individual`, { body: body(1, 'One') })).status, 200);
@@ -81,7 +95,9 @@ t.test('two replicas sharing Redis let one of two simultaneous creates through',
   t.teardown(() => redis.stop());
   const replica = () => startGateway(t, { odoo, token: testToken('both'), config: { redis: { url: redis.url } } });
   const [a, b] = [await replica(), await replica()];
-  const answers = await Promise.all([a, b, a, b].map((gateway, i) => gateway.request('POST', `${API}/individuals`, { body: person(50, { given_name: `Replica${i}` }) })));
+  const answers = await Promise.all(
+    [a, b, a, b].map((gateway, i) => gateway.request('POST', `${API}/individuals`, { body: person(50, { given_name: `Replica${i}` }) })),
+  );
   t.same(answers.map((r) => r.status).sort(), [201, 409, 409, 409]);
   const holders = await odoo.admin.search('res.partner', [['reg_ids', 'any', [['value', '=', nid(50)]]]] as never);
   t.equal(holders.length, 1, 'Odoo holds one');

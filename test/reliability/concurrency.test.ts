@@ -60,7 +60,7 @@ t.test('concurrent writers', async (t) => {
     const increments = 3;
     let conflicts = 0;
     const worker = async () => {
-      for (let done = 0; done < increments; ) {
+      for (let done = 0; done < increments;) {
         const current = await gw.call('GET', `/individuals/${id}`);
         const next = await gw.call('PATCH', `/individuals/${id}`, {
           body: { income: (current.body.income as number) + 1 },
@@ -94,13 +94,14 @@ t.test('concurrent writers', async (t) => {
     const group = await gw.call('POST', '/groups', { body: { name: `Head race ${h.tag}`, kind: 'Household' } });
     const people = await Promise.all(Array.from({ length: 4 }, (_, i) => newIndividual(`Head${i}`)));
     faults?.addLatency(40, { model: 'g2p.group.membership', method: 'create' });
-    const answers = await Promise.all(
-      people.map((p) => gw.call('POST', `/groups/${group.body.id}/members`, { body: { individual: p.id, kinds: ['Head'] } })),
-    );
+    const answers = await Promise.all(people.map((p) => gw.call('POST', `/groups/${group.body.id}/members`, { body: { individual: p.id, kinds: ['Head'] } })));
     t.equal(answers.filter((a) => a.status === 201).length, 1, `one head (statuses ${answers.map((a) => a.status).join(',')})`);
     t.equal(answers.filter((a) => a.status === 409).length, people.length - 1, 'the others: 409');
     await faults?.clear();
-    const heads = await h.direct.searchCount('g2p.group.membership', [['group', '=', group.body.id], ['kind.name', '=', 'Head']]);
+    const heads = await h.direct.searchCount('g2p.group.membership', [
+      ['group', '=', group.body.id],
+      ['kind.name', '=', 'Head'],
+    ]);
     t.equal(heads, 1, 'Odoo holds one head membership');
   });
 
@@ -158,7 +159,11 @@ t.test('concurrent writers', async (t) => {
         t.equal(count, 0, 'and none of its items exists');
       } else {
         t.equal(answer.status, 201, `batch ${b}: 201`);
-        t.same(answer.body.items.map((i: { family_name: string }) => i.family_name), Array(size).fill(family(b)), `batch ${b}: only its own items`);
+        t.same(
+          answer.body.items.map((i: { family_name: string }) => i.family_name),
+          Array(size).fill(family(b)),
+          `batch ${b}: only its own items`,
+        );
         t.equal(count, size, `batch ${b}: all ${size} items exist`);
       }
     }

@@ -7,7 +7,18 @@
  */
 import t, { type Test } from 'tap';
 import { simulatorOnly } from '../support/odoo-target.js';
-import { countInOdoo, eventually, FaultTally, person, startHarness, type Answer, type Gateway, type Harness, type Protocol, type Resilience } from '../support/reliability.js';
+import {
+  countInOdoo,
+  eventually,
+  FaultTally,
+  person,
+  startHarness,
+  type Answer,
+  type Gateway,
+  type Harness,
+  type Protocol,
+  type Resilience,
+} from '../support/reliability.js';
 
 const RESILIENCE: Resilience = {
   timeoutMs: 400,
@@ -108,7 +119,10 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
     t.test('refused connections: 503 with Retry-After, then the circuit opens', async (t) => {
       await faults.outage('refuse');
       const answers = await runWorkload(t, 'refuse', 12, false);
-      t.ok(answers.every((a) => a.status === 503), 'every request 503');
+      t.ok(
+        answers.every((a) => a.status === 503),
+        'every request 503',
+      );
       t.equal(gw.odoo.breakerState, 'open', 'the breaker opened');
       await recovers(t);
     });
@@ -120,7 +134,10 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.equal(first.status, 504, 'a read that timed out on every attempt: 504');
       await runWorkload(t, 'hang', 8);
       const later = await runWorkload(t, 'hang', 4, false);
-      t.ok(later.every((a) => a.status === 503), 'with the breaker open: 503 at once');
+      t.ok(
+        later.every((a) => a.status === 503),
+        'with the breaker open: 503 at once',
+      );
       await recovers(t);
     });
 
@@ -146,7 +163,10 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
     t.test('a slow Odoo within the timeout: answers are merely late', async (t) => {
       faults.addLatency(RESILIENCE.timeoutMs / 4);
       const answers = await runWorkload(t, 'slow-within-timeout', 4, false);
-      t.same(answers.map((a) => a.status), [200, 200, 201, 200]);
+      t.same(
+        answers.map((a) => a.status),
+        [200, 200, 201, 200],
+      );
       await faults.clear();
     });
 
@@ -157,15 +177,24 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.equal(once.status, 200, 'a read is retried after a transport failure');
       faults.proxyHtml();
       const answers = await runWorkload(t, 'html-page', 8, false);
-      t.ok(answers.some((a) => a.status === 502), '502 seen');
-      t.ok(answers.every((a) => a.status >= 500), 'every request fails while every call gets HTML');
+      t.ok(
+        answers.some((a) => a.status === 502),
+        '502 seen',
+      );
+      t.ok(
+        answers.every((a) => a.status >= 500),
+        'every request fails while every call gets HTML',
+      );
       await recovers(t);
     });
 
     t.test('truncated bodies: 502, then 503 once the circuit opens', async (t) => {
       faults.truncateBodies();
       const answers = await runWorkload(t, 'truncated', 8, false);
-      t.ok(answers.some((a) => a.status === 502), '502 seen');
+      t.ok(
+        answers.some((a) => a.status === 502),
+        '502 seen',
+      );
       await recovers(t);
     });
 
@@ -182,7 +211,10 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       const first = [];
       for (const k of keyed) first.push(await gw.call('POST', '/individuals', { body: person(h.tag, k.given), headers: { 'idempotency-key': k.key } }));
       first.forEach((a, i) => checkAnswer(t, 'random', a, `keyed create #${i}`));
-      t.ok(first.some((a) => a.status === 502), 'some creates failed');
+      t.ok(
+        first.some((a) => a.status === 502),
+        'some creates failed',
+      );
       await faults.clear();
       for (const [i, k] of keyed.entries()) {
         if (first[i]!.status === 201) continue;
@@ -199,7 +231,10 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       sim.resetCalls();
       const fast = await Promise.all(Array.from({ length: 5 }, () => gw.call('GET', `/individuals/${someone}`)));
       fast.forEach((a, i) => checkAnswer(t, 'circuit-open', a, `open #${i}`));
-      t.ok(fast.every((a) => a.status === 503), 'open: 503 for every request');
+      t.ok(
+        fast.every((a) => a.status === 503),
+        'open: 503 for every request',
+      );
       t.equal(sim.calls.length, 0, 'open: Odoo is not called at all');
 
       t.ok(await eventually(() => gw.odoo.breakerState === 'half-open', RESILIENCE.resetAfterMs + 5_000), 'half-open after resetAfterMs');

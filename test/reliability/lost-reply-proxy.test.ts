@@ -55,7 +55,8 @@ class DroppingProxy {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== 'host' && name !== 'content-length') headers[name] = value;
+    for (const [name, value] of Object.entries(req.headers))
+      if (typeof value === 'string' && name !== 'host' && name !== 'content-length') headers[name] = value;
     // The whole answer is read before deciding: Odoo has committed by then.
     const answer = await fetch(`${this.upstream}${req.url}`, { method: req.method, headers, body: body.length ? body : undefined });
     const answerBody = Buffer.from(await answer.arrayBuffer());
@@ -79,7 +80,8 @@ class DroppingProxy {
 
 /** An ORM `create` on `model`, whichever wire carries it (JSON-RPC, XML-RPC or call_kw). */
 const createOn = (model: string) => (path: string, body: string) =>
-  path === `/web/dataset/call_kw/${model}/create` || (body.includes(model) && /<string>create<\/string>|"create"/.test(body) && !path.startsWith('/web/dataset/call_kw/'));
+  path === `/web/dataset/call_kw/${model}/create` ||
+  (body.includes(model) && /<string>create<\/string>|"create"/.test(body) && !path.startsWith('/web/dataset/call_kw/'));
 
 for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
   t.test(`a reply lost after Odoo committed, over ${protocol}: the retry answers what the first attempt made`, async (t) => {
@@ -122,7 +124,14 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.same([retry.status, retry.headers.get('idempotent-replayed')], [201, 'true'], 'the retry finds the membership');
       const fresh = await gw.call('POST', path, { body: { individual: member }, headers: { 'idempotency-key': `${h.tag}-proxy-m2` } });
       t.equal(fresh.status, 409, 'another key adding the same member: 409 duplicate member');
-      t.equal(await h.direct.searchCount('g2p.group.membership', [['group', '=', group.body.id], ['individual', '=', member]]), 1, 'one membership in Odoo');
+      t.equal(
+        await h.direct.searchCount('g2p.group.membership', [
+          ['group', '=', group.body.id],
+          ['individual', '=', member],
+        ]),
+        1,
+        'one membership in Odoo',
+      );
     });
   });
 }

@@ -35,7 +35,10 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       const retry = await post(given, key);
       t.equal(retry.status, 201, 'the retry: 201');
       t.equal(retry.headers.get('idempotent-replayed'), 'true', 'marked as a replay');
-      const [inOdoo] = await h.direct.search('res.partner', [['family_name', '=', h.tag], ['given_name', '=', given]]);
+      const [inOdoo] = await h.direct.search('res.partner', [
+        ['family_name', '=', h.tag],
+        ['given_name', '=', given],
+      ]);
       t.equal(retry.body.id, inOdoo, 'with the id Odoo holds');
       t.equal(await countInOdoo(h.direct, h.tag, given), 1, 'exactly one registrant');
       const again = await post(given, key);
@@ -54,7 +57,10 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.ok(lost.status >= 502, `the first attempt fails: ${lost.status}`);
       const statuses = [retryA.status, retryB.status];
       t.ok(statuses.includes(201), `a waiting retry answers 201 (${statuses.join(',')})`);
-      t.ok(statuses.every((s) => s === 201 || s === 409), 'a second concurrent retry gets 201 or 409 "still in progress"');
+      t.ok(
+        statuses.every((s) => s === 201 || s === 409),
+        'a second concurrent retry gets 201 or 409 "still in progress"',
+      );
       const late = await post(given, key);
       t.equal(late.status, 201);
       t.equal(late.body.id, (statuses[0] === 201 ? retryA : retryB).body.id, 'every answer names one registrant');
@@ -121,7 +127,11 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.ok(lost.status >= 502, `the first attempt fails: ${lost.status}`);
       const retry = await gw.call('POST', '/individuals/batch', { body, headers: { 'idempotency-key': key } });
       t.equal(retry.status, 201);
-      t.same(retry.body.items.map((i: { given_name: string }) => i.given_name), ['BatchLost1', 'BatchLost2', 'BatchLost3'], 'all items, in order');
+      t.same(
+        retry.body.items.map((i: { given_name: string }) => i.given_name),
+        ['BatchLost1', 'BatchLost2', 'BatchLost3'],
+        'all items, in order',
+      );
       for (const given of ['BatchLost1', 'BatchLost2', 'BatchLost3']) t.equal(await countInOdoo(h.direct, h.tag, given), 1, `${given}: once`);
     });
 
@@ -136,7 +146,14 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       t.same([retry.status, retry.headers.get('idempotent-replayed')], [201, 'true'], 'the retry finds the membership');
       const fresh = await gw.call('POST', path, { body: { individual: member }, headers: { 'idempotency-key': `${h.tag}-m2` } });
       t.equal(fresh.status, 409, 'another key adding the same member: 409 duplicate member');
-      t.equal(await h.direct.searchCount('g2p.group.membership', [['group', '=', group.body.id], ['individual', '=', member]]), 1, 'one membership');
+      t.equal(
+        await h.direct.searchCount('g2p.group.membership', [
+          ['group', '=', group.body.id],
+          ['individual', '=', member],
+        ]),
+        1,
+        'one membership',
+      );
     });
 
     t.test('the same key with a different body after a lost reply: 422, nothing created', async (t) => {

@@ -39,7 +39,10 @@ t.test('changes to one record run one at a time, in arrival order; other records
 
 t.test('a failing change releases the record for the next one', async (t) => {
   const locks = new RecordLocks();
-  await t.rejects(locks.run('r:1', async () => Promise.reject(new Error('odoo said no'))), /odoo said no/);
+  await t.rejects(
+    locks.run('r:1', async () => Promise.reject(new Error('odoo said no'))),
+    /odoo said no/,
+  );
   t.equal(await locks.run('r:1', async () => 'next ran'), 'next ran');
   await tick();
   t.equal(locks.busy, 0);

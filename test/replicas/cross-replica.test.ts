@@ -27,7 +27,12 @@ t.test('three replicas, one Odoo, one Redis', { skip }, async (t) => {
   t.teardown(() => stopReplicas(replicas));
   const tag = stack.runTag;
   const person = (given: string) => ({ given_name: given, family_name: tag });
-  const countInOdoo = (given: string) => stack.odoo.searchCount('res.partner', [['family_name', '=', tag], ['given_name', '=', given], ['is_registrant', '=', true]]);
+  const countInOdoo = (given: string) =>
+    stack.odoo.searchCount('res.partner', [
+      ['family_name', '=', tag],
+      ['given_name', '=', given],
+      ['is_registrant', '=', true],
+    ]);
   // Each test calls as its own subject, so the shared rate limit of one does not throttle another.
   let subjects = 0;
   const caller = () => callerToken(`replica-caller-${++subjects}`);
@@ -40,7 +45,10 @@ t.test('three replicas, one Odoo, one Redis', { skip }, async (t) => {
       [...replicas, ...replicas].map((replica) => call(replica, token, 'POST', '/individuals', { body: person(given), headers: { 'idempotency-key': key } })),
     );
     const statuses = answers.map((a) => a.status);
-    t.ok(statuses.every((s) => s === 201 || s === 409), `201 or 409 "in progress" only: ${statuses.join(',')}`);
+    t.ok(
+      statuses.every((s) => s === 201 || s === 409),
+      `201 or 409 "in progress" only: ${statuses.join(',')}`,
+    );
     const ids = new Set(answers.filter((a) => a.status === 201).map((a) => a.body.id));
     t.equal(ids.size, 1, 'every 201 names the same registrant');
     const registrants = await countInOdoo(given);
@@ -50,24 +58,31 @@ t.test('three replicas, one Odoo, one Redis', { skip }, async (t) => {
     figures(t, `6 concurrent keyed creates over 3 replicas -> statuses ${statuses.join(',')}; registrants in Odoo: ${registrants}`);
   });
 
-  t.test('lost reply on one replica, retried on another (simulator fault injection: commit-then-drop)', { skip: stack.sim ? false : 'needs the simulator to drop a reply' }, async (t) => {
-    const token = caller();
-    const given = 'LostReply';
-    const key = `${tag}-lost`;
-    stack.sim!.faults.commitThenDrop({ model: 'res.partner', method: 'create' }, 1);
-    t.teardown(() => stack.sim!.faults.clear());
-    const lost = await call(replicas[0]!, token, 'POST', '/individuals', { body: person(given), headers: { 'idempotency-key': key } });
-    t.ok([502, 503, 504].includes(lost.status), `replica 1: the reply is lost (${lost.status})`);
-    t.equal(await countInOdoo(given), 1, 'yet Odoo committed the create');
-    const retry = await call(replicas[1]!, token, 'POST', '/individuals', { body: person(given), headers: { 'idempotency-key': key } });
-    t.equal(retry.status, 201, 'replica 2: 201');
-    t.equal(retry.headers.get('idempotent-replayed'), 'true', 'as a replay of the first attempt');
-    const again = await call(replicas[2]!, token, 'POST', '/individuals', { body: person(given), headers: { 'idempotency-key': key } });
-    t.same([again.status, again.body.id], [201, retry.body.id], 'replica 3 replays the stored answer');
-    const registrants = await countInOdoo(given);
-    t.equal(registrants, 1, 'exactly one registrant');
-    figures(t, `lost reply on replica 1 (${lost.status}) -> retry on replica 2: ${retry.status} replayed, replica 3: ${again.status}; registrants: ${registrants}`);
-  });
+  t.test(
+    'lost reply on one replica, retried on another (simulator fault injection: commit-then-drop)',
+    { skip: stack.sim ? false : 'needs the simulator to drop a reply' },
+    async (t) => {
+      const token = caller();
+      const given = 'LostReply';
+      const key = `${tag}-lost`;
+      stack.sim!.faults.commitThenDrop({ model: 'res.partner', method: 'create' }, 1);
+      t.teardown(() => stack.sim!.faults.clear());
+      const lost = await call(replicas[0]!, token, 'POST', '/individuals', { body: person(given), headers: { 'idempotency-key': key } });
+      t.ok([502, 503, 504].includes(lost.status), `replica 1: the reply is lost (${lost.status})`);
+      t.equal(await countInOdoo(given), 1, 'yet Odoo committed the create');
+      const retry = await call(replicas[1]!, token, 'POST', '/individuals', { body: person(given), headers: { 'idempotency-key': key } });
+      t.equal(retry.status, 201, 'replica 2: 201');
+      t.equal(retry.headers.get('idempotent-replayed'), 'true', 'as a replay of the first attempt');
+      const again = await call(replicas[2]!, token, 'POST', '/individuals', { body: person(given), headers: { 'idempotency-key': key } });
+      t.same([again.status, again.body.id], [201, retry.body.id], 'replica 3 replays the stored answer');
+      const registrants = await countInOdoo(given);
+      t.equal(registrants, 1, 'exactly one registrant');
+      figures(
+        t,
+        `lost reply on replica 1 (${lost.status}) -> retry on replica 2: ${retry.status} replayed, replica 3: ${again.status}; registrants: ${registrants}`,
+      );
+    },
+  );
 
   t.test('eight concurrent PATCHes with one ETag over three replicas: exactly one 200', async (t) => {
     const token = caller();
@@ -102,7 +117,10 @@ t.test('three replicas, one Odoo, one Redis', { skip }, async (t) => {
     t.ok(Number(refused.headers.get('retry-after')) > 0, 'with Retry-After');
     const other = await call(replicas[0]!, caller(), 'GET', '/individuals?limit=1');
     t.equal(other.status, 200, 'another caller has its own budget');
-    figures(t, `limit ${RATE_MAX}/min, ${RATE_MAX + 3} requests round-robin over 3 replicas -> ${statuses.filter((s) => s === 200).length}x200 then ${statuses.filter((s) => s === 429).length}x429 (a per-replica limit would have passed all ${RATE_MAX + 3})`);
+    figures(
+      t,
+      `limit ${RATE_MAX}/min, ${RATE_MAX + 3} requests round-robin over 3 replicas -> ${statuses.filter((s) => s === 200).length}x200 then ${statuses.filter((s) => s === 429).length}x429 (a per-replica limit would have passed all ${RATE_MAX + 3})`,
+    );
   });
 
   t.test('a DCI message_id replayed on another replica is refused', async (t) => {
@@ -123,6 +141,9 @@ t.test('three replicas, one Odoo, one Redis', { skip }, async (t) => {
     t.same(replay.body.message.search_response, [], 'with no records');
     const third = await dci(replicas[2]!);
     t.equal(third.body.header.status_reason_code, 'rjct.message_id.duplicate', 'and on replica 3');
-    figures(t, `message_id on replica 1: ${first.body.header.status}; replayed on replicas 2 and 3: ${replay.body.header.status_reason_code}, ${third.body.header.status_reason_code}`);
+    figures(
+      t,
+      `message_id on replica 1: ${first.body.header.status}; replayed on replicas 2 and 3: ${replay.body.header.status_reason_code}, ${third.body.header.status_reason_code}`,
+    );
   });
 });

@@ -33,15 +33,32 @@ t.test('Redis faults', { skip }, async (t) => {
   const stack = await startStack(t, { protocol: 'jsonrpc', households: 3 });
   const tag = stack.runTag;
   const person = (given: string) => ({ given_name: given, family_name: tag });
-  const countInOdoo = (given: string) => stack.odoo.searchCount('res.partner', [['family_name', '=', tag], ['given_name', '=', given], ['is_registrant', '=', true]]);
+  const countInOdoo = (given: string) =>
+    stack.odoo.searchCount('res.partner', [
+      ['family_name', '=', tag],
+      ['given_name', '=', given],
+      ['is_registrant', '=', true],
+    ]);
 
   t.test('Redis down at start: reads go on, guaranteed writes get 503, and all recovers once Redis is up', async (t) => {
     const redis = await startRedis();
     t.teardown(() => redis.stop());
     await redis.kill();
-    const openReplicas = await startReplicas(stack, { count: 1, redisUrl: redis.url, rateLimit: { enabled: true, max: 1000, windowMs: 60_000, whenStoreDown: 'allow' }, odoo: { timeoutMs: 3_000 }, waitForRedis: false });
+    const openReplicas = await startReplicas(stack, {
+      count: 1,
+      redisUrl: redis.url,
+      rateLimit: { enabled: true, max: 1000, windowMs: 60_000, whenStoreDown: 'allow' },
+      odoo: { timeoutMs: 3_000 },
+      waitForRedis: false,
+    });
     t.teardown(() => stopReplicas(openReplicas));
-    const closedReplicas = await startReplicas(stack, { count: 1, redisUrl: redis.url, rateLimit: { enabled: true, max: 1000, windowMs: 60_000, whenStoreDown: 'refuse' }, odoo: { timeoutMs: 3_000 }, waitForRedis: false });
+    const closedReplicas = await startReplicas(stack, {
+      count: 1,
+      redisUrl: redis.url,
+      rateLimit: { enabled: true, max: 1000, windowMs: 60_000, whenStoreDown: 'refuse' },
+      odoo: { timeoutMs: 3_000 },
+      waitForRedis: false,
+    });
     t.teardown(() => stopReplicas(closedReplicas));
     const closed = closedReplicas[0]!;
     const gw = openReplicas[0]!;
@@ -147,7 +164,10 @@ t.test('Redis faults', { skip }, async (t) => {
           await sleep(50);
           continue;
         }
-        const answer = await call(next(), token, 'PATCH', `/individuals/${counterId}`, { body: { income: current.body.income + 1 }, headers: { 'if-match': current.headers.get('etag')! } });
+        const answer = await call(next(), token, 'PATCH', `/individuals/${counterId}`, {
+          body: { income: current.body.income + 1 },
+          headers: { 'if-match': current.headers.get('etag')! },
+        });
         seen(answer.status);
         if (answer.status === 200) increments++;
         else if (![409, 412, 503].includes(answer.status)) throw new Error(`unexpected ${answer.status}: ${JSON.stringify(answer.body)}`);
@@ -170,8 +190,20 @@ t.test('Redis faults', { skip }, async (t) => {
     const elapsedMs = performance.now() - started;
 
     // Not asserted to be 0: on a loaded CI machine a Redis command can exceed commandTimeoutMs (503 too).
-    t.ok((statuses.get(503) ?? 0) > before503, `the outage was felt: ${(statuses.get(503) ?? 0) - before503} answers were 503 after the kill (${before503} before)`);
-    const registrants = await stack.odoo.searchRead('res.partner', [['family_name', '=', tag], ['given_name', '=like', 'Load%'], ['is_registrant', '=', true]], ['given_name'], { context: { active_test: false } });
+    t.ok(
+      (statuses.get(503) ?? 0) > before503,
+      `the outage was felt: ${(statuses.get(503) ?? 0) - before503} answers were 503 after the kill (${before503} before)`,
+    );
+    const registrants = await stack.odoo.searchRead(
+      'res.partner',
+      [
+        ['family_name', '=', tag],
+        ['given_name', '=like', 'Load%'],
+        ['is_registrant', '=', true],
+      ],
+      ['given_name'],
+      { context: { active_test: false } },
+    );
     const perKey = new Map<string, number[]>();
     for (const r of registrants) perKey.set(r.given_name as string, [...(perKey.get(r.given_name as string) ?? []), r.id as number]);
     const duplicated = [...perKey].filter(([, ids]) => ids.length > 1);
@@ -183,7 +215,10 @@ t.test('Redis faults', { skip }, async (t) => {
     t.equal(registrants.length, createdIds.size, `Odoo holds exactly the ${createdIds.size} registrants the keys created`);
     const final = await call(replicas[0]!, token, 'GET', `/individuals/${counterId}`);
     t.equal(final.body.income, increments, `income is ${increments}: every acknowledged increment kept, none applied twice or over another`);
-    const counts = [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${n}x${status}`).join(', ');
+    const counts = [...statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([status, n]) => `${n}x${status}`)
+      .join(', ');
     figures(
       t,
       `3 replicas, 4 create + 3 increment workers for ${Math.round(elapsedMs)} ms; Redis SIGKILLed, restarted after 1.5 s (appendonly), replicas reconnected ${Math.round(recoveredMs)} ms after restart (outage ${Math.round(outageMs)} ms); ` +

@@ -30,7 +30,10 @@ let wire: WireRecorder;
 
 const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
 
-async function budgetGateway(t: Test, options: { logs?: boolean; redis?: { url: string; keyPrefix: string } } = {}): Promise<{ gw: Gateway; logLines: () => string[] }> {
+async function budgetGateway(
+  t: Test,
+  options: { logs?: boolean; redis?: { url: string; keyPrefix: string } } = {},
+): Promise<{ gw: Gateway; logLines: () => string[] }> {
   let capture: ReturnType<typeof captureLogs> | undefined;
   const gw = await startGateway(t, {
     odoo: { url: wire.url, db: target.db, login: target.login, password: target.password },
@@ -72,7 +75,10 @@ t.test(`${GUESSES} wrong Basic passwords for one login: ${PER_IDENTITY} reach Od
   const firstRefusal = statuses.indexOf(429);
   t.equal(firstRefusal, PER_IDENTITY, `the first ${PER_IDENTITY} guesses are answered 401, then 429`);
   t.ok(statuses.slice(0, PER_IDENTITY).every((s) => s === 401));
-  t.ok(statuses.slice(PER_IDENTITY).every((s) => s === 429), 'every later guess is 429');
+  t.ok(
+    statuses.slice(PER_IDENTITY).every((s) => s === 429),
+    'every later guess is 429',
+  );
   t.ok(Number(retryAfter) > 0 && Number(retryAfter) <= 600, `Retry-After: ${retryAfter} s`);
   t.equal(wire.logins, PER_IDENTITY, `Odoo logins per ${GUESSES} guesses: ${wire.logins}`);
   t.comment(`figures: requests until 429 = ${firstRefusal + 1}; Odoo logins per ${GUESSES} guesses = ${wire.logins}`);
@@ -115,9 +121,15 @@ t.test('garbage bearer tokens: 429 past the address budget; logged a few per add
   t.ok(refusalBytes < 20_000, `log bytes per 1,000 refused requests: ${refusalBytes}`);
   t.comment(`figures: log bytes per 1,000 refusals = ${refusalBytes}`);
   t.equal((await from(gw.app, '198.51.100.1', `Bearer ${valid}`, '/api/v1/individuals?limit=1')).statusCode, 200, 'a token verified before still passes');
-  t.equal((await from(gw.app, '198.51.100.2', `Bearer ${testToken('get', { sub: 'other' })}`, '/api/v1/individuals?limit=1')).statusCode, 200, 'other addresses are not affected');
+  t.equal(
+    (await from(gw.app, '198.51.100.2', `Bearer ${testToken('get', { sub: 'other' })}`, '/api/v1/individuals?limit=1')).statusCode,
+    200,
+    'other addresses are not affected',
+  );
   await gw.close();
-  const summary = logLines().map((line) => JSON.parse(line) as { msg: string; refusals?: { address: string; count: number; not_logged: number } }).find((l) => l.msg === 'requests refused (summary)');
+  const summary = logLines()
+    .map((line) => JSON.parse(line) as { msg: string; refusals?: { address: string; count: number; not_logged: number } })
+    .find((l) => l.msg === 'requests refused (summary)');
   t.ok(summary, 'a summary line is written for what was not logged line by line');
   t.equal(summary?.refusals?.address, '198.51.100.1');
   t.equal(summary?.refusals?.count, 1_000);

@@ -29,7 +29,9 @@ t.before(async () => {
   gateway = await startSecurityGateway(t, { protocol: 'xmlrpc', households: 4 });
   // Real ids (individuals, groups, memberships), so generated requests also reach existing records.
   const individuals = (await gateway.request('GET', '/api/v1/individuals?limit=4')).body as { items: Array<{ id: number }> };
-  const groups = (await gateway.request('GET', '/api/v1/groups?limit=3&expand=members')).body as { items: Array<{ id: number; members?: Array<{ id: number }> }> };
+  const groups = (await gateway.request('GET', '/api/v1/groups?limit=3&expand=members')).body as {
+    items: Array<{ id: number; members?: Array<{ id: number }> }>;
+  };
   knownIds = [...individuals.items.map((i) => i.id), ...groups.items.flatMap((g) => [g.id, ...(g.members ?? []).map((m) => m.id)])];
 });
 
@@ -39,7 +41,18 @@ function bodySchemaOf(route: AppRoute): JsonSchema | undefined {
 
 const CONTENT_TYPES = fc.oneof(
   { weight: 8, arbitrary: fc.constant('application/json') },
-  { weight: 1, arbitrary: fc.constantFrom('application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'application/xml', '*/*', '') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'application/json; charset=utf-8',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/json; charset=utf-16',
+      'application/xml',
+      '*/*',
+      '',
+    ),
+  },
 );
 
 const TOKEN_CONTENT_TYPES = fc.oneof({ weight: 8, arbitrary: fc.constant('application/x-www-form-urlencoded') }, { weight: 1, arbitrary: CONTENT_TYPES });
@@ -48,7 +61,19 @@ const TOKEN_CONTENT_TYPES = fc.oneof({ weight: 8, arbitrary: fc.constant('applic
 const BROKEN_BODIES = fc.oneof(
   fc.string(),
   fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
-  fc.constantFrom('{', '{"a":}', '[1,]', 'nul', '{"a":1}{"b":2}', '\ufeff{}', "{'a':1}", '{"a":1e400}', '{"a":NaN}', '{"__proto__":{"is_group":true}}', '{"constructor":{"prototype":{"x":1}}}'),
+  fc.constantFrom(
+    '{',
+    '{"a":}',
+    '[1,]',
+    'nul',
+    '{"a":1}{"b":2}',
+    '\ufeff{}',
+    "{'a':1}",
+    '{"a":1e400}',
+    '{"a":NaN}',
+    '{"__proto__":{"is_group":true}}',
+    '{"constructor":{"prototype":{"x":1}}}',
+  ),
 );
 
 /** Token requests: the form's own fields (sometimes right) among others, repeated or missing. */
@@ -56,7 +81,10 @@ const TOKEN_FORMS = fc
   .array(
     fc.tuple(
       fc.oneof(fc.constantFrom('grant_type', 'client_id', 'client_secret', 'scope'), fc.string({ maxLength: 12 })),
-      fc.oneof(fc.constantFrom('client_credentials', 'password', 'fuzz-client', SECURITY_CLIENT_SECRET, 'registry.search', 'registry.status', ''), fc.string({ maxLength: 40 })),
+      fc.oneof(
+        fc.constantFrom('client_credentials', 'password', 'fuzz-client', SECURITY_CLIENT_SECRET, 'registry.search', 'registry.status', ''),
+        fc.string({ maxLength: 40 }),
+      ),
     ),
     { maxLength: 6 },
   )
@@ -66,7 +94,11 @@ function bodyArbitrary(route: AppRoute): fc.Arbitrary<string | Buffer> {
   if (route.errorShape === 'oauth') return fc.oneof({ weight: 6, arbitrary: TOKEN_FORMS }, { weight: 1, arbitrary: BROKEN_BODIES });
   if (route.errorShape === 'dci') {
     const envelope = fc.array(dciCriteria, { minLength: 1, maxLength: 2 }).map((criteria) => JSON.stringify(message(criteria)));
-    return fc.oneof({ weight: 6, arbitrary: envelope }, { weight: 1, arbitrary: wildJson.map((v) => JSON.stringify(v) ?? 'null') }, { weight: 1, arbitrary: BROKEN_BODIES });
+    return fc.oneof(
+      { weight: 6, arbitrary: envelope },
+      { weight: 1, arbitrary: wildJson.map((v) => JSON.stringify(v) ?? 'null') },
+      { weight: 1, arbitrary: BROKEN_BODIES },
+    );
   }
   const schema = bodySchemaOf(route);
   return fc.oneof(
@@ -84,9 +116,16 @@ function requestArbitrary(route: AppRoute): fc.Arbitrary<CraftedRequest> {
   const params = fc.record(Object.fromEntries(pathParamNames(route.url).map((name) => [name, pathValue(knownIds)])) as Record<string, fc.Arbitrary<PathValue>>);
   const headers = fc.record(Object.fromEntries(headerNames.map((name) => [name, headerValue])), { requiredKeys: [] }) as fc.Arbitrary<Record<string, string>>;
   const body = hasBody(route.method)
-    ? fc.record({ payload: bodyArbitrary(route), contentType: (route.errorShape === 'oauth' ? TOKEN_CONTENT_TYPES : CONTENT_TYPES).map((type) => (type === '' ? undefined : type)) }).map((b) => (b.contentType === undefined ? { payload: b.payload } : { payload: b.payload, contentType: b.contentType }))
+    ? fc
+        .record({
+          payload: bodyArbitrary(route),
+          contentType: (route.errorShape === 'oauth' ? TOKEN_CONTENT_TYPES : CONTENT_TYPES).map((type) => (type === '' ? undefined : type)),
+        })
+        .map((b) => (b.contentType === undefined ? { payload: b.payload } : { payload: b.payload, contentType: b.contentType }))
     : fc.constant(undefined);
-  return fc.record({ params, query: queryPairs(queryNames, querySchemas), headers, body }).map((r) => (r.body === undefined ? { params: r.params, query: r.query, headers: r.headers } : (r as CraftedRequest)));
+  return fc
+    .record({ params, query: queryPairs(queryNames, querySchemas), headers, body })
+    .map((r) => (r.body === undefined ? { params: r.params, query: r.query, headers: r.headers } : (r as CraftedRequest)));
 }
 
 const tally = new Map<string, Map<number, number>>();
@@ -133,12 +172,24 @@ const EDGE_BODIES: Array<[string, string | Buffer, string | undefined]> = [
   ['UTF-16 body', Buffer.from('\ufeff{"name":"x"}', 'utf16le'), 'application/json'],
   ['arrays nested 100 000 deep', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, 'application/json'],
   ['objects nested 50 000 deep', `${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`, 'application/json'],
-  ['every field nested 2 000 deep', JSON.stringify({ name: JSON.parse(`${'['.repeat(2000)}${']'.repeat(2000)}`), items: JSON.parse(`${'['.repeat(2000)}${']'.repeat(2000)}`) }), 'application/json'],
+  [
+    'every field nested 2 000 deep',
+    JSON.stringify({ name: JSON.parse(`${'['.repeat(2000)}${']'.repeat(2000)}`), items: JSON.parse(`${'['.repeat(2000)}${']'.repeat(2000)}`) }),
+    'application/json',
+  ],
   ['over the body limit', `{"name":"${'x'.repeat(1_100_000)}"}`, 'application/json'],
   ['huge numbers', '{"name":1e400,"income":-1e400,"individual":123456789012345678901234567890,"items":[1e400]}', 'application/json'],
-  ['control characters in every string', JSON.stringify({ name: 'a\u0000b', given_name: '\u0001', family_name: '\u001b[31m', address: '\u0007', items: [{ given_name: 'a\u0000' }] }), 'application/json'],
+  [
+    'control characters in every string',
+    JSON.stringify({ name: 'a\u0000b', given_name: '\u0001', family_name: '\u001b[31m', address: '\u0007', items: [{ given_name: 'a\u0000' }] }),
+    'application/json',
+  ],
   ['unpaired surrogates', '{"name":"\\ud800","given_name":"\\udc00x","items":[{"given_name":"\\ud800"}]}', 'application/json'],
-  ['a JSON-RPC envelope', '{"jsonrpc":"2.0","method":"call","params":{"service":"object","method":"execute_kw","args":["g2p",2,"admin","res.users","unlink",[[2]]]}}', 'application/json'],
+  [
+    'a JSON-RPC envelope',
+    '{"jsonrpc":"2.0","method":"call","params":{"service":"object","method":"execute_kw","args":["g2p",2,"admin","res.users","unlink",[[2]]]}}',
+    'application/json',
+  ],
   ['form-encoded', 'name=x&is_group=true', 'application/x-www-form-urlencoded'],
   ['multipart', '--x\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n--x--', 'multipart/form-data; boundary=x'],
 ];
@@ -152,11 +203,25 @@ const EDGE_DCI_BODIES: Array<[string, () => string]> = [
   ['$and nested 5 000 deep', () => deepDciMessage('{"$and":[', ']}', 5000)],
   ['$or nested 50 000 deep', () => deepDciMessage('{"$or":[', ']}', 50_000)],
   ['$not nested 50 000 deep', () => deepDciMessage('{"$not":', '}', 50_000)],
-  ['$and of 20 000 conditions', () => deepDciMessage('{"$and":[', ']}', 1).replace('{"given_name":"x"}', Array.from({ length: 20_000 }, (_, i) => `{"given_name":"n${i}"}`).join(','))],
+  [
+    '$and of 20 000 conditions',
+    () => deepDciMessage('{"$and":[', ']}', 1).replace('{"given_name":"x"}', Array.from({ length: 20_000 }, (_, i) => `{"given_name":"n${i}"}`).join(',')),
+  ],
 ];
 const EDGE_PATH_VALUES: PathValue[] = [
-  { raw: '%ff' }, { raw: '%c0%af' }, { raw: '%ed%a0%80' }, { raw: '%' }, { text: 'x'.repeat(3000) }, { text: '9'.repeat(400) }, { text: '1e400' }, { text: '-0' },
-  { text: '\u0000' }, { text: '\ud800' }, { text: '1;2' }, { text: '1,2' }, { text: '[1]' },
+  { raw: '%ff' },
+  { raw: '%c0%af' },
+  { raw: '%ed%a0%80' },
+  { raw: '%' },
+  { text: 'x'.repeat(3000) },
+  { text: '9'.repeat(400) },
+  { text: '1e400' },
+  { text: '-0' },
+  { text: '\u0000' },
+  { text: '\ud800' },
+  { text: '1;2' },
+  { text: '1,2' },
+  { text: '[1]' },
 ];
 const EDGE_QUERY_VALUES = ['x'.repeat(10_000), '\u0000', '\ud800x', '9'.repeat(400), '-1e400', '', '%ff'];
 
@@ -171,16 +236,31 @@ t.test('edge inputs on every route that takes them', async (t) => {
     failures.push(edge ? `${edge}: ${failure}` : failure);
   };
   for (const route of gateway.routes) {
-    const base: CraftedRequest = { params: Object.fromEntries(pathParamNames(route.url).map((name) => [name, { text: String(knownIds[0] ?? 1) }])), query: [], headers: {} };
-    if (hasBody(route.method)) for (const [edge, payload, contentType] of EDGE_BODIES) await run(route, { ...base, body: contentType === undefined ? { payload } : { payload, contentType } }, edge);
-    if (route.errorShape === 'dci') for (const [edge, body] of EDGE_DCI_BODIES) await run(route, { ...base, body: { payload: body(), contentType: 'application/json' } }, edge);
-    for (const name of pathParamNames(route.url)) for (const value of EDGE_PATH_VALUES) await run(route, { ...base, params: { ...base.params, [name]: value } });
+    const base: CraftedRequest = {
+      params: Object.fromEntries(pathParamNames(route.url).map((name) => [name, { text: String(knownIds[0] ?? 1) }])),
+      query: [],
+      headers: {},
+    };
+    if (hasBody(route.method))
+      for (const [edge, payload, contentType] of EDGE_BODIES)
+        await run(route, { ...base, body: contentType === undefined ? { payload } : { payload, contentType } }, edge);
+    if (route.errorShape === 'dci')
+      for (const [edge, body] of EDGE_DCI_BODIES) await run(route, { ...base, body: { payload: body(), contentType: 'application/json' } }, edge);
+    for (const name of pathParamNames(route.url))
+      for (const value of EDGE_PATH_VALUES) await run(route, { ...base, params: { ...base.params, [name]: value } });
     for (const parameter of route.operation?.parameters ?? []) {
       if (parameter.in === 'query') {
         for (const value of EDGE_QUERY_VALUES) await run(route, { ...base, query: [[parameter.name, value]] });
-        await run(route, { ...base, query: [[parameter.name, '1'], [parameter.name, '2']] });
+        await run(route, {
+          ...base,
+          query: [
+            [parameter.name, '1'],
+            [parameter.name, '2'],
+          ],
+        });
       }
-      if (parameter.in === 'header') for (const value of ['x'.repeat(5000), '', ' ', '"', '\u00ff']) await run(route, { ...base, headers: { [parameter.name]: value } });
+      if (parameter.in === 'header')
+        for (const value of ['x'.repeat(5000), '', ' ', '"', '\u00ff']) await run(route, { ...base, headers: { [parameter.name]: value } });
     }
   }
   t.same(failures, [], `${sent} edge requests answered within the contract`);
@@ -190,7 +270,10 @@ t.test('edge inputs on every route that takes them', async (t) => {
 t.test('fuzz statistics', async (t) => {
   const lines = [...tally].map(([route, statuses]) => {
     const total = [...statuses.values()].reduce((a, b) => a + b, 0);
-    return `${route}: ${total} requests (${[...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ')})`;
+    return `${route}: ${total} requests (${[...statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ')})`;
   });
   t.comment(lines.join('\n'));
   const reachedOdoo = [...tally.values()].some((statuses) => [...statuses.keys()].some((s) => s >= 200 && s < 300));

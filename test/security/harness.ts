@@ -86,7 +86,15 @@ const isDocsAsset = (url: string) => url === '/docs' || url.startsWith('/docs/')
 export const SECURITY_CLIENT_SECRET = 'security-suite-client-secret';
 
 /** RFC 6749 §5.2 error codes the token endpoint may answer with. */
-const OAUTH_ERRORS = ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'temporarily_unavailable'];
+const OAUTH_ERRORS = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'temporarily_unavailable',
+];
 
 /** `listen`: on a real port as well (suites that call over the socket); inject only by default. */
 export async function startSecurityGateway(
@@ -110,7 +118,12 @@ export async function startSecurityGateway(
     token: fullToken,
     config: {
       // The token endpoint is among the routes probed (its own limit set out of the way).
-      auth: { clientCredentials: { clients: { 'fuzz-client': { secretHash: await hashSecret(SECURITY_CLIENT_SECRET), roles: ['Rest API GET'] } }, rateLimit: { max: 1_000_000 } } },
+      auth: {
+        clientCredentials: {
+          clients: { 'fuzz-client': { secretHash: await hashSecret(SECURITY_CLIENT_SECRET), roles: ['Rest API GET'] } },
+          rateLimit: { max: 1_000_000 },
+        },
+      },
       endpoints: exampleEndpoints(),
     },
     before: (app) => {
@@ -149,7 +162,9 @@ export function errorShapeFindings(shape: ErrorShape, answer: Answer): string[] 
       if (answer.status === 400 || answer.status === 422) {
         const errors = body.errors as Array<{ field?: unknown; message?: unknown }> | undefined;
         if (!Array.isArray(errors) || errors.length === 0) findings.push('no errors[] naming the field');
-        else for (const e of errors) if (typeof e.field !== 'string' || e.field === '' || typeof e.message !== 'string') findings.push(`errors[] item ${JSON.stringify(e)}`);
+        else
+          for (const e of errors)
+            if (typeof e.field !== 'string' || e.field === '' || typeof e.message !== 'string') findings.push(`errors[] item ${JSON.stringify(e)}`);
       }
       break;
     }
@@ -158,13 +173,16 @@ export function errorShapeFindings(shape: ErrorShape, answer: Answer): string[] 
       const ack = body.message as { ack_status?: unknown; error?: { code?: unknown; message?: unknown }; correlation_id?: unknown } | undefined;
       if (ack?.ack_status === 'ERR') {
         if (answer.status === 401 || answer.status === 403 || answer.status >= 500) findings.push(`an ERR acknowledgement with status ${answer.status}`);
-        if (typeof ack.error?.code !== 'string' || !ack.error.code.startsWith('err.') || typeof ack.error.message !== 'string') findings.push(`DCI ack error ${JSON.stringify(ack.error)}`);
+        if (typeof ack.error?.code !== 'string' || !ack.error.code.startsWith('err.') || typeof ack.error.message !== 'string')
+          findings.push(`DCI ack error ${JSON.stringify(ack.error)}`);
         if (typeof ack.correlation_id !== 'string') findings.push('no correlation_id');
         break;
       }
       const errors = body.errors as Array<{ code?: unknown; message?: unknown }> | undefined;
       if (!Array.isArray(errors) || errors.length === 0) findings.push('no DCI errors[]');
-      else for (const e of errors) if (typeof e.code !== 'string' || !e.code.startsWith('err.') || typeof e.message !== 'string') findings.push(`DCI error ${JSON.stringify(e)}`);
+      else
+        for (const e of errors)
+          if (typeof e.code !== 'string' || !e.code.startsWith('err.') || typeof e.message !== 'string') findings.push(`DCI error ${JSON.stringify(e)}`);
       break;
     }
     case 'compat':

@@ -60,7 +60,12 @@ function normalise(value: unknown, literal: string, createdId?: number): unknown
 }
 
 const shapeOf = (calls: WireCall[], literal: string, createdId?: number) =>
-  calls.map((call) => ({ model: call.model, method: call.method, args: normalise(call.args, literal, createdId), kwargs: normalise(call.kwargs, literal, createdId) }));
+  calls.map((call) => ({
+    model: call.model,
+    method: call.method,
+    args: normalise(call.args, literal, createdId),
+    kwargs: normalise(call.kwargs, literal, createdId),
+  }));
 
 /** Where the value appears in the calls (so a test can see it did reach Odoo, as a literal). */
 function literalCount(calls: WireCall[], literal: string): number {
@@ -93,7 +98,10 @@ const q = (value: string) => encodeURIComponent(value);
 const idOf = (answer: Answer) => (answer.body as { id?: number } | undefined)?.id;
 
 function probes(individualId: number): Probe[] {
-  const listFilter = (path: string, name: string): Probe => ({ label: `GET ${path}?${name}=`, send: (g, v) => request(g, 'GET', `/api/v1/${path}?${name}=${q(v)}`) });
+  const listFilter = (path: string, name: string): Probe => ({
+    label: `GET ${path}?${name}=`,
+    send: (g, v) => request(g, 'GET', `/api/v1/${path}?${name}=${q(v)}`),
+  });
   const createField = (field: string, wrap: (v: string) => Record<string, unknown>): Probe => ({
     label: `POST /individuals ${field}`,
     send: (g, v) => request(g, 'POST', '/api/v1/individuals', { name: 'Injection Probe', ...wrap(v) }),
@@ -116,9 +124,16 @@ function probes(individualId: number): Probe[] {
     dci('location $ne', (v) => expression('Member', { location: { $ne: v } })),
     dci('UIN idtype-value', (v) => ({ version: '1.0.0', query_type: 'idtype-value', response_entity: 'Member', query: { type: 'UIN', value: v } })),
     dci('UIN $contains', (v) => expression('Member', { UIN: { $contains: v } })),
-    dci('predicate name eq', (v) => ({ version: '1.0.0', query_type: 'predicate', response_entity: 'Group', query: [{ seq_num: 1, expression1: { attribute_name: 'name', operator: 'eq', attribute_value: v } }] })),
+    dci('predicate name eq', (v) => ({
+      version: '1.0.0',
+      query_type: 'predicate',
+      response_entity: 'Group',
+      query: [{ seq_num: 1, expression1: { attribute_name: 'name', operator: 'eq', attribute_value: v } }],
+    })),
     // Every free-text body field of a registrant and of its nested records.
-    ...['given_name', 'family_name', 'addl_name', 'birth_place', 'occupation', 'civil_status', 'phone', 'mobile', 'address'].map((field) => createField(field, (v) => ({ [field]: v }))),
+    ...['given_name', 'family_name', 'addl_name', 'birth_place', 'occupation', 'civil_status', 'phone', 'mobile', 'address'].map((field) =>
+      createField(field, (v) => ({ [field]: v })),
+    ),
     createField('reg_ids[].value', (v) => ({ reg_ids: [{ id_type: 'Birth Certificate', value: v }] })),
     createField('reg_ids[].description', (v) => ({ reg_ids: [{ id_type: 'Birth Certificate', value: 'BC-1', description: v }] })),
     createField('bank_accounts[].acc_number', (v) => ({ bank_accounts: [{ acc_number: v }] })),
@@ -159,13 +174,26 @@ async function compare(t: Test, gateway: SecurityGateway, probe: Probe): Promise
     t.ok(run.answer.status < 500, `${label}: no 5xx (${run.answer.status})`);
     if (run.answer.status !== reference.answer.status) {
       // A different outcome is fine only as a refusal before Odoo (the value is not a valid X): then nothing was called.
-      t.ok(run.answer.status >= 400 && run.answer.status < 500, `${label}: refused (${run.answer.status}) where the benign value was ${reference.answer.status}`);
-      t.same(run.calls.filter((c) => c.method !== 'search_read' || !/^(gender\.type|g2p\.id\.type|g2p\.group\.kind|g2p\.group\.membership\.kind|res\.bank)$/.test(c.model)), [], `${label}: and made no call beyond reading reference data`);
+      t.ok(
+        run.answer.status >= 400 && run.answer.status < 500,
+        `${label}: refused (${run.answer.status}) where the benign value was ${reference.answer.status}`,
+      );
+      t.same(
+        run.calls.filter(
+          (c) => c.method !== 'search_read' || !/^(gender\.type|g2p\.id\.type|g2p\.group\.kind|g2p\.group\.membership\.kind|res\.bank)$/.test(c.model),
+        ),
+        [],
+        `${label}: and made no call beyond reading reference data`,
+      );
       continue;
     }
     t.ok(decodedAsSimSaw(run), `${label}: the calls compared are the ones the simulator received`);
     t.same(shapeOf(run.calls, hostile, probe.createdId?.(run.answer)), expected, `${label}: the same Odoo calls as for a benign value`);
-    t.equal(literalCount(run.calls, hostile), literalCount(reference.calls, value), `${label}: the value travels as one opaque literal, as often as the benign one`);
+    t.equal(
+      literalCount(run.calls, hostile),
+      literalCount(reference.calls, value),
+      `${label}: the value travels as one opaque literal, as often as the benign one`,
+    );
   }
   return tried;
 }
@@ -184,7 +212,11 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as const) {
 t.test('hostile values are stored and returned exactly as sent', async (t) => {
   const gateway = await startSecurityGateway(t, { protocol: 'xmlrpc', households: 1 });
   for (const hostile of HOSTILE) {
-    const created = await request(gateway, 'POST', '/api/v1/individuals', { name: 'Stored Probe', occupation: hostile, reg_ids: [{ id_type: 'Birth Certificate', value: hostile }] });
+    const created = await request(gateway, 'POST', '/api/v1/individuals', {
+      name: 'Stored Probe',
+      occupation: hostile,
+      reg_ids: [{ id_type: 'Birth Certificate', value: hostile }],
+    });
     t.equal(created.status, 201, JSON.stringify(hostile).slice(0, 60));
     const id = idOf(created)!;
     const read = (await request(gateway, 'GET', `/api/v1/individuals/${id}`)).body as { occupation: string; reg_ids: Array<{ value: string }> };
@@ -209,12 +241,20 @@ t.test('prototype-pollution keys are refused before Odoo and pollute nothing', a
     '{"name":"P","prototype":{"is_group":true}}',
   ];
   const refusals: Array<[string, string, string?]> = [
-    ...bodies.flatMap((body): Array<[string, string, string]> => [['POST', '/api/v1/individuals', body], ['POST', '/api/v1/groups', body], ['POST', '/api/v1/individuals/batch', `{"items":[${body}]}`]]),
+    ...bodies.flatMap((body): Array<[string, string, string]> => [
+      ['POST', '/api/v1/individuals', body],
+      ['POST', '/api/v1/groups', body],
+      ['POST', '/api/v1/individuals/batch', `{"items":[${body}]}`],
+    ]),
     ['GET', '/api/v1/individuals?__proto__[is_group]=true'],
     ['GET', '/api/v1/individuals?__proto__=x'],
     ['GET', '/api/v1/individuals?constructor[prototype][is_group]=true'],
     ['GET', '/api/v1/groups?constructor=1'],
-    ['POST', '/registry/sync/search', JSON.stringify(message([expression('Member', { given_name: 'x' })])).replace('"given_name":"x"', '"__proto__":{"$eq":"x"}')],
+    [
+      'POST',
+      '/registry/sync/search',
+      JSON.stringify(message([expression('Member', { given_name: 'x' })])).replace('"given_name":"x"', '"__proto__":{"$eq":"x"}'),
+    ],
   ];
   gateway.wire.reset();
   for (const [method, url, body] of refusals) {
@@ -228,8 +268,24 @@ t.test('prototype-pollution keys are refused before Odoo and pollute nothing', a
     ['operator constructor', expression('Member', { given_name: { constructor: 'x' } })],
     ['operator toString', expression('Member', { given_name: { toString: 'x' } })],
     ['attribute constructor', expression('Member', { constructor: 'x' })],
-    ['predicate operator constructor', { version: '1.0.0', query_type: 'predicate', response_entity: 'Member', query: [{ seq_num: 1, expression1: { attribute_name: 'given_name', operator: 'constructor', attribute_value: 'x' } }] }],
-    ['predicate operator hasOwnProperty', { version: '1.0.0', query_type: 'predicate', response_entity: 'Member', query: [{ seq_num: 1, expression1: { attribute_name: 'given_name', operator: 'hasOwnProperty', attribute_value: 'x' } }] }],
+    [
+      'predicate operator constructor',
+      {
+        version: '1.0.0',
+        query_type: 'predicate',
+        response_entity: 'Member',
+        query: [{ seq_num: 1, expression1: { attribute_name: 'given_name', operator: 'constructor', attribute_value: 'x' } }],
+      },
+    ],
+    [
+      'predicate operator hasOwnProperty',
+      {
+        version: '1.0.0',
+        query_type: 'predicate',
+        response_entity: 'Member',
+        query: [{ seq_num: 1, expression1: { attribute_name: 'given_name', operator: 'hasOwnProperty', attribute_value: 'x' } }],
+      },
+    ],
   ] as const) {
     const answer = await raw('POST', '/registry/sync/search', JSON.stringify(message([criteria as Record<string, unknown>])));
     t.equal(answer.status, 200, `DCI ${label}: answered`);

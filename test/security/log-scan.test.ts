@@ -103,8 +103,14 @@ t.test('the scanner finds what it is meant to find', async (t) => {
   ]);
   const linesHit = new Set(hits.map((h) => h.line));
   t.same([...linesHit].sort(), [2, 3, 4, 5, 6, 7], 'every planted leak is found, the clean line is not');
-  t.ok(hits.some((h) => h.line === 6 && /personal/.test(h.finding)), 'a name is found upper-cased');
-  t.ok(hits.some((h) => h.line === 5 && /password/.test(h.finding)), 'an unredacted password field is found');
+  t.ok(
+    hits.some((h) => h.line === 6 && /personal/.test(h.finding)),
+    'a name is found upper-cased',
+  );
+  t.ok(
+    hits.some((h) => h.line === 5 && /password/.test(h.finding)),
+    'an unredacted password field is found',
+  );
 });
 
 t.test("Odoo's debug text keeps a traceback's frames, not its messages", async (t) => {
@@ -126,7 +132,11 @@ t.test("Odoo's debug text keeps a traceback's frames, not its messages", async (
   ].join('\n');
   const redacted = redactOdooDebug(chained);
   t.notMatch(redacted, /NID-0042|Jane|someone else|duplicate key/, 'no message text survives');
-  t.match(redacted, /File "\/srv\/odoo\/odoo\/sql_db\.py", line 332[\s\S]*psycopg2\.errors\.UniqueViolation: \[message withheld\][\s\S]*direct cause[\s\S]*models\.py", line 4791[\s\S]*odoo\.exceptions\.ValidationError: \[message withheld\]/, 'frames and classes stay, in order');
+  t.match(
+    redacted,
+    /File "\/srv\/odoo\/odoo\/sql_db\.py", line 332[\s\S]*psycopg2\.errors\.UniqueViolation: \[message withheld\][\s\S]*direct cause[\s\S]*models\.py", line 4791[\s\S]*odoo\.exceptions\.ValidationError: \[message withheld\]/,
+    'frames and classes stay, in order',
+  );
   const page = '<html><title>502 for Jane Doe</title></html>';
   t.equal(redactOdooDebug(page), `[${page.length} characters withheld: a body from Odoo may hold registry data]`, 'any other body: only its size');
 });
@@ -167,7 +177,14 @@ t.test('the end-to-end suite at debug level: no secret, no personal value in any
   t.equal(run.code, 0, 'the end-to-end suite passes while being logged');
   t.ok(summary, 'the suite reported its totals');
   t.comment(`e2e suite: ${summary?.[2] ?? '?'} of ${summary?.[1] ?? '?'} assertions passed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  if (run.code !== 0) t.comment(run.output.split('\n').filter((l) => /not ok|Error/.test(l)).slice(0, 20).join('\n'));
+  if (run.code !== 0)
+    t.comment(
+      run.output
+        .split('\n')
+        .filter((l) => /not ok|Error/.test(l))
+        .slice(0, 20)
+        .join('\n'),
+    );
 
   const lines = readLines(logFile);
   const watched = readLines(watchFileOf(logFile)).map((line) => JSON.parse(line) as WatchedValue);
@@ -239,25 +256,58 @@ async function focusedScenario(t: Test, stack: Stack): Promise<{ personal: strin
   // Values the checks below send. The stack records them too, except in a malformed body (never
   // parsed) and under a field no registrant has (nothing names it personal).
   const sent = [
-    person.given_name, person.family_name, person.birthdate, person.birth_place, person.email,
-    person.reg_ids[0]!.value, '+254799123456', person.bank_accounts[0]!.acc_number,
-    '+15550177', `Malformed${tag}`, `Nick${tag}`, `Badday${tag}`, '1913-13-13', `Passport${tag}`,
+    person.given_name,
+    person.family_name,
+    person.birthdate,
+    person.birth_place,
+    person.email,
+    person.reg_ids[0]!.value,
+    '+254799123456',
+    person.bank_accounts[0]!.acc_number,
+    '+15550177',
+    `Malformed${tag}`,
+    `Nick${tag}`,
+    `Badday${tag}`,
+    '1913-13-13',
+    `Passport${tag}`,
   ];
 
   t.equal(await call('POST', '/individuals', person), 201, 'a registrant with every kind of personal value');
-  const created = await fetch(`${stack.api}/individuals/by-reg-id/${encodeURIComponent(stack.reference.idType)}/${person.reg_ids[0]!.value}`, { headers: { authorization: `Bearer ${writer}` } });
+  const created = await fetch(`${stack.api}/individuals/by-reg-id/${encodeURIComponent(stack.reference.idType)}/${person.reg_ids[0]!.value}`, {
+    headers: { authorization: `Bearer ${writer}` },
+  });
   const id = ((await created.json()) as { id: number }).id;
 
   // Reads whose filters, paths and results are personal.
-  t.equal(await call('GET', `/individuals?given_name=${person.given_name}&birthdate_from=${person.birthdate}&phone=799123456`), 200, 'filters by name, birthdate, phone');
+  t.equal(
+    await call('GET', `/individuals?given_name=${person.given_name}&birthdate_from=${person.birthdate}&phone=799123456`),
+    200,
+    'filters by name, birthdate, phone',
+  );
   t.equal(await call('GET', `/individuals/by-reg-id/${encodeURIComponent(stack.reference.idType)}/NID-NONE-${tag}`), 404, 'look-up of an unknown ID value');
 
   // 400s and 422s with personal data in the body.
-  t.equal(await call('POST', '/individuals', { ...person, reg_ids: [], birthdate: '1913-13-13', nickname: `Nick${tag}` }), 400, 'impossible birthdate and an unknown field');
+  t.equal(
+    await call('POST', '/individuals', { ...person, reg_ids: [], birthdate: '1913-13-13', nickname: `Nick${tag}` }),
+    400,
+    'impossible birthdate and an unknown field',
+  );
   t.equal(await call('POST', '/individuals', `{"given_name":"Malformed${tag}","birthdate":"1990-01-0`), 400, 'malformed JSON quoting a name');
-  t.equal(await call('POST', '/individuals', { ...person, reg_ids: [], phone_numbers: [{ phone_no: '+15550177' }] }), 422, "Odoo's UserError quoting the phone number");
-  t.equal(await call('POST', '/individuals/batch', { items: [{ ...person, reg_ids: [], given_name: `Badday${tag}`, birthdate: 'yesterday' }] }), 422, 'a batch item with an invalid birthdate');
-  t.equal(await call('POST', '/individuals', { ...person, reg_ids: [{ id_type: 'Passport', value: `Passport${tag}` }] }), 422, 'an ID value failing its type pattern');
+  t.equal(
+    await call('POST', '/individuals', { ...person, reg_ids: [], phone_numbers: [{ phone_no: '+15550177' }] }),
+    422,
+    "Odoo's UserError quoting the phone number",
+  );
+  t.equal(
+    await call('POST', '/individuals/batch', { items: [{ ...person, reg_ids: [], given_name: `Badday${tag}`, birthdate: 'yesterday' }] }),
+    422,
+    'a batch item with an invalid birthdate',
+  );
+  t.equal(
+    await call('POST', '/individuals', { ...person, reg_ids: [{ id_type: 'Passport', value: `Passport${tag}` }] }),
+    422,
+    'an ID value failing its type pattern',
+  );
 
   // DCI searches quoting personal values, by every query type.
   const dci = (criteria: Array<Record<string, unknown>>, base = stack.origin) => call('POST', '/registry/sync/search', dciMessage(criteria), {}, base);
@@ -265,7 +315,11 @@ async function focusedScenario(t: Test, stack: Stack): Promise<{ personal: strin
     await dci([
       { query_type: 'idtype-value', response_entity: 'Member', query: { type: 'NID', value: person.reg_ids[0]!.value } },
       expression({ $and: [{ given_name: { $eq: person.given_name } }, { birth_date: { $eq: person.birthdate } }] }),
-      { query_type: 'predicate', response_entity: 'Member', query: [{ expression1: { attribute_name: 'surname', operator: 'eq', attribute_value: person.family_name } }] },
+      {
+        query_type: 'predicate',
+        response_entity: 'Member',
+        query: [{ expression1: { attribute_name: 'surname', operator: 'eq', attribute_value: person.family_name } }],
+      },
     ]),
     200,
     'DCI search by ID value, expression and predicate',
@@ -287,7 +341,11 @@ async function focusedScenario(t: Test, stack: Stack): Promise<{ personal: strin
       t.equal(await call('GET', `/individuals/${id}`, undefined, {}, fragile.api), 502, 'a truncated Odoo answer holding the record: 502');
       stack.sim.faults.truncateBodies({ model: 'res.partner' }, 1);
       const origin = new URL(fragile.api).origin;
-      t.equal(await dci([{ query_type: 'idtype-value', response_entity: 'Member', query: { type: 'NID', value: person.reg_ids[0]!.value } }], origin), 502, 'the same in a DCI search: 502');
+      t.equal(
+        await dci([{ query_type: 'idtype-value', response_entity: 'Member', query: { type: 'NID', value: person.reg_ids[0]!.value } }], origin),
+        502,
+        'the same in a DCI search: 502',
+      );
       stack.sim.faults.setFaultRate(1, { model: 'res.partner' }, 3);
       t.equal(await call('PATCH', `/individuals/${id}`, { given_name: `Patched${tag}` }, {}, fragile.api), 502, 'an Odoo crash while writing a name: 502');
       sent.push(`Patched${tag}`);
@@ -311,7 +369,10 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[]) {
       ...[...new Set([...recorded, ...sent.personal])].map((value) => ({ kind: 'personal' as const, value })),
     ];
     const lines = stack.logLines();
-    t.ok(lines.some((line) => /"level":20\b/.test(line)), 'debug logging was on');
+    t.ok(
+      lines.some((line) => /"level":20\b/.test(line)),
+      'debug logging was on',
+    );
     const hits = scan(lines, watched);
     t.comment(`scanned ${lines.length} log lines for ${watched.length} watched values`);
     report(t, hits, lines);
@@ -343,16 +404,47 @@ t.test('Odoo faults quoting personal values', async (t) => {
     },
   });
   const faults: Array<[string, number, (protocol: Protocol) => FakeAnswer]> = [
-    ['a crash whose traceback quotes the row', 502, () => ({ error: { odooClass: 'psycopg2.errors.UniqueViolation', message: `duplicate key value violates unique constraint "g2p_reg_id_uniq"\nDETAIL:  Key (value)=(${nid}) already exists.\nCONTEXT: name ${given}` } })],
-    ['a refusal quoting the name', 422, () => ({ error: { odooClass: 'odoo.exceptions.ValidationError', message: `The registrant ${given} born 1979-11-23 is already registered under ${nid}.` } })],
-    ['an error page showing the values', 502, () => ({ raw: { status: 500, contentType: 'text/html', body: `<html><title>ValueError: ${given}</title><body>vals = {'given_name': '${given}', 'reg_ids': '${nid}'}</body></html>` } })],
+    [
+      'a crash whose traceback quotes the row',
+      502,
+      () => ({
+        error: {
+          odooClass: 'psycopg2.errors.UniqueViolation',
+          message: `duplicate key value violates unique constraint "g2p_reg_id_uniq"\nDETAIL:  Key (value)=(${nid}) already exists.\nCONTEXT: name ${given}`,
+        },
+      }),
+    ],
+    [
+      'a refusal quoting the name',
+      422,
+      () => ({
+        error: { odooClass: 'odoo.exceptions.ValidationError', message: `The registrant ${given} born 1979-11-23 is already registered under ${nid}.` },
+      }),
+    ],
+    [
+      'an error page showing the values',
+      502,
+      () => ({
+        raw: {
+          status: 500,
+          contentType: 'text/html',
+          body: `<html><title>ValueError: ${given}</title><body>vals = {'given_name': '${given}', 'reg_ids': '${nid}'}</body></html>`,
+        },
+      }),
+    ],
     [
       'a malformed RPC answer holding the record',
       502,
       (protocol) =>
         protocol === 'jsonrpc'
           ? { raw: { status: 200, contentType: 'application/json', body: `{"jsonrpc": "2.0", "id": 1, "result": [{"id": 7, "given_name": "${given}"` } }
-          : { raw: { status: 200, contentType: 'text/xml', body: `<?xml version="1.0"?><methodResponse><params><param><value><string>${given}</string></value></param><oops` } },
+          : {
+              raw: {
+                status: 200,
+                contentType: 'text/xml',
+                body: `<?xml version="1.0"?><methodResponse><params><param><value><string>${given}</string></value></param><oops`,
+              },
+            },
     ],
   ];
 
@@ -369,7 +461,13 @@ t.test('Odoo faults quoting personal values', async (t) => {
       },
     });
     try {
-      const person = { given_name: given, family_name: 'Faultless', birthdate: '1979-11-23', gender: 'Female', reg_ids: [{ id_type: 'National ID', value: nid }] };
+      const person = {
+        given_name: given,
+        family_name: 'Faultless',
+        birthdate: '1979-11-23',
+        gender: 'Female',
+        reg_ids: [{ id_type: 'National ID', value: nid }],
+      };
       for (const [what, status, answer] of faults) {
         fault = answer(protocol);
         const response = await gateway.request('POST', '/api/v1/individuals', { body: person });
@@ -379,8 +477,14 @@ t.test('Odoo faults quoting personal values', async (t) => {
       await gateway.close();
     }
     const lines = logs.logLines();
-    t.ok(lines.some((line) => line.includes('"debug":"Traceback')), `${protocol}: the traceback is still logged, for operators`);
-    t.ok(lines.some((line) => line.includes('UniqueViolation')), `${protocol}: with the exception class`);
+    t.ok(
+      lines.some((line) => line.includes('"debug":"Traceback')),
+      `${protocol}: the traceback is still logged, for operators`,
+    );
+    t.ok(
+      lines.some((line) => line.includes('UniqueViolation')),
+      `${protocol}: with the exception class`,
+    );
     const watched: WatchedValue[] = [
       ...[password, session, token].map((value) => ({ kind: 'secret' as const, value })),
       ...[given, nid, '1979-11-23', ...logs.personalValues()].map((value) => ({ kind: 'personal' as const, value })),

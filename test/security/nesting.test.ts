@@ -19,10 +19,16 @@ const spmis = ed25519Pair();
 const nested = (levels: number, leaf = '1') => `${'{"a":'.repeat(levels)}${leaf}${'}'.repeat(levels)}`;
 /** A DCI async search message whose header.meta holds `levels` of nesting. */
 function deepMessage(levels: number, transactionId: string, signed = false): string {
-  const envelope = message([{ query_type: 'idtype-value', response_entity: 'Member', query: { type: 'NID', value: 'x' } }], signed ? { sender_id: 'signed-spmis' } : {});
+  const envelope = message(
+    [{ query_type: 'idtype-value', response_entity: 'Member', query: { type: 'NID', value: 'x' } }],
+    signed ? { sender_id: 'signed-spmis' } : {},
+  );
   envelope.message.transaction_id = transactionId;
   // Signed as the sender would sign it without the nesting: the gateway must canonicalise the body to check it.
-  const text = JSON.stringify({ ...(signed ? { signature: signEnvelope(envelope, { senderId: 'signed-spmis', keyId: 'k1', key: spmis.privateKey }) } : {}), ...envelope });
+  const text = JSON.stringify({
+    ...(signed ? { signature: signEnvelope(envelope, { senderId: 'signed-spmis', keyId: 'k1', key: spmis.privateKey }) } : {}),
+    ...envelope,
+  });
   return text.replace('"is_msg_encrypted":false', `"is_msg_encrypted":false,"meta":${nested(levels)}`);
 }
 
@@ -51,7 +57,10 @@ t.test('DCI sync search, signed, 9,000 levels: 400 before the signature canonica
 });
 
 t.test('REST API: problem+json naming the body', async (t) => {
-  const answer = await gw.request('POST', '/api/v1/individuals', { body: `{"given_name":"Deep","family_name":"Body","notes":${nested(100_000)}}`, headers: authHeaders('both') });
+  const answer = await gw.request('POST', '/api/v1/individuals', {
+    body: `{"given_name":"Deep","family_name":"Body","notes":${nested(100_000)}}`,
+    headers: authHeaders('both'),
+  });
   t.equal(answer.status, 400);
   t.match(answer.contentType, /application\/problem\+json/);
   t.same(answer.body.errors, [{ field: 'body', message: 'nests objects and arrays deeper than 64 levels' }]);
@@ -64,9 +73,15 @@ t.test('compat routes: FastAPI-style detail, 400', async (t) => {
 });
 
 t.test('the limit counts brackets outside strings only, and a body at the limit is parsed', async (t) => {
-  const inString = await gw.request('POST', '/api/v1/individuals', { body: { given_name: '[[[[{{{{'.repeat(20), family_name: 'Brackets' }, headers: authHeaders('both') });
+  const inString = await gw.request('POST', '/api/v1/individuals', {
+    body: { given_name: '[[[[{{{{'.repeat(20), family_name: 'Brackets' },
+    headers: authHeaders('both'),
+  });
   t.not(inString.status, 400, 'brackets in a string are text');
-  const atLimit = await gw.request('POST', '/api/v1/individuals', { body: `{"given_name":"At","family_name":"Limit","notes":${nested(63)}}`, headers: authHeaders('both') });
+  const atLimit = await gw.request('POST', '/api/v1/individuals', {
+    body: `{"given_name":"At","family_name":"Limit","notes":${nested(63)}}`,
+    headers: authHeaders('both'),
+  });
   t.equal(atLimit.status, 400);
   t.notMatch(atLimit.text, /deeper than/, 'refused by the schema (unknown field), not by the depth check');
 });

@@ -50,7 +50,14 @@ t.before(async () => {
   // A registrant ID attached to a non-registrant (an Odoo user's partner): the ID lookups must not find it.
   await odoo.create('g2p.reg.id', { partner_id: users[0]!.partner_id[0], id_type: 1, value: LEAKED_ID_VALUE });
 
-  const [individual] = await odoo.search('res.partner', [['is_registrant', '=', true], ['is_group', '=', false]], { limit: 1 });
+  const [individual] = await odoo.search(
+    'res.partner',
+    [
+      ['is_registrant', '=', true],
+      ['is_group', '=', false],
+    ],
+    { limit: 1 },
+  );
   const memberships = await odoo.searchRead<{ id: number; group: [number, string] }>('g2p.group.membership', [], ['group'], { limit: 50 });
   individualId = individual!;
   groupId = memberships[0]!.group[0];
@@ -91,7 +98,11 @@ function checkRefusal(t: Test, route: AppRoute, answer: Answer, who: Foreign, la
 t.test('by-id routes answer 404 for ids that are not registrants', async (t) => {
   const byId = gateway.routes.filter((route) => idParams(route).length > 0);
   t.ok(byId.length >= 12, `${byId.length} by-id routes in the route table`);
-  for (const kind of ['non-registrant partner', 'archived', 'res.users', 'res.company']) t.ok(foreign.some((f) => f.label.startsWith(kind)), `foreign ids include a ${kind}`);
+  for (const kind of ['non-registrant partner', 'archived', 'res.users', 'res.company'])
+    t.ok(
+      foreign.some((f) => f.label.startsWith(kind)),
+      `foreign ids include a ${kind}`,
+    );
   t.comment(`foreign ids: ${foreign.map((f) => `${f.label} (${f.id})`).join(', ')}`);
   gateway.wire.reset();
   let checked = 0;
@@ -99,7 +110,11 @@ t.test('by-id routes answer 404 for ids that are not registrants', async (t) => 
     for (const name of idParams(route)) {
       for (const who of foreign) {
         // The other id parameters get values that do exist, so only the foreign one can be why.
-        const params: Record<string, string> = { id: String(route.url.includes('/groups/') ? groupId : individualId), membership_id: String(membershipId), _id: String(individualId) };
+        const params: Record<string, string> = {
+          id: String(route.url.includes('/groups/') ? groupId : individualId),
+          membership_id: String(membershipId),
+          _id: String(individualId),
+        };
         params[name] = String(who.id);
         const answer = await send(route, params);
         checkRefusal(t, route, answer, who, `${route.method} ${route.url} with ${name} = ${who.label} (${who.id})`);
@@ -117,13 +132,43 @@ t.test('registrants of the other kind, and memberships of another group, are not
   const individual: Foreign = { label: 'an individual', id: individualId, secrets: [] };
   gateway.wire.reset();
   for (const method of ['GET', 'PATCH', 'DELETE']) {
-    checkRefusal(t, route(method, '/api/v1/individuals/:id'), await send(route(method, '/api/v1/individuals/:id'), { id: String(groupId) }), group, `${method} /individuals/{a group's id}`);
-    checkRefusal(t, route(method, '/api/v1/groups/:id'), await send(route(method, '/api/v1/groups/:id'), { id: String(individualId) }), individual, `${method} /groups/{an individual's id}`);
+    checkRefusal(
+      t,
+      route(method, '/api/v1/individuals/:id'),
+      await send(route(method, '/api/v1/individuals/:id'), { id: String(groupId) }),
+      group,
+      `${method} /individuals/{a group's id}`,
+    );
+    checkRefusal(
+      t,
+      route(method, '/api/v1/groups/:id'),
+      await send(route(method, '/api/v1/groups/:id'), { id: String(individualId) }),
+      individual,
+      `${method} /groups/{an individual's id}`,
+    );
     const member = route(method, '/api/v1/groups/:id/members/:membership_id');
-    checkRefusal(t, member, await send(member, { id: String(groupId), membership_id: String(otherMembershipId) }), individual, `${method} a membership of another group`);
+    checkRefusal(
+      t,
+      member,
+      await send(member, { id: String(groupId), membership_id: String(otherMembershipId) }),
+      individual,
+      `${method} a membership of another group`,
+    );
   }
-  checkRefusal(t, route('GET', '/api/v1/individuals/:id/groups'), await send(route('GET', '/api/v1/individuals/:id/groups'), { id: String(groupId) }), group, "GET /individuals/{a group's id}/groups");
-  checkRefusal(t, route('GET', '/api/v1/groups/:id/members'), await send(route('GET', '/api/v1/groups/:id/members'), { id: String(individualId) }), individual, "GET /groups/{an individual's id}/members");
+  checkRefusal(
+    t,
+    route('GET', '/api/v1/individuals/:id/groups'),
+    await send(route('GET', '/api/v1/individuals/:id/groups'), { id: String(groupId) }),
+    group,
+    "GET /individuals/{a group's id}/groups",
+  );
+  checkRefusal(
+    t,
+    route('GET', '/api/v1/groups/:id/members'),
+    await send(route('GET', '/api/v1/groups/:id/members'), { id: String(individualId) }),
+    individual,
+    "GET /groups/{an individual's id}/members",
+  );
   t.same(gateway.wire.acceptedWrites(), [], 'nothing was written');
 });
 

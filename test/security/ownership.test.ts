@@ -48,7 +48,12 @@ t.test('webhooks belong to their creator; dead letters need Rest API GET; admini
   t.same((await listed(admin)).sort(), ['declared', id, ofC.body.id].sort(), 'an administrator sees all');
   t.ok((await listed(clientAWriteOnly)).includes(id), 'another token of the same client owns it too');
 
-  for (const [method, path] of [['GET', `${BASE}/${id}`], ['DELETE', `${BASE}/${id}`], ['GET', `${BASE}/${id}/dead-letters`], ['POST', `${BASE}/${id}/dead-letters/replay`]] as const) {
+  for (const [method, path] of [
+    ['GET', `${BASE}/${id}`],
+    ['DELETE', `${BASE}/${id}`],
+    ['GET', `${BASE}/${id}/dead-letters`],
+    ['POST', `${BASE}/${id}/dead-letters/replay`],
+  ] as const) {
     const answer = await gw.request(method, path, { token: clientB, ...(method === 'POST' ? { body: {} } : {}) });
     t.equal(answer.status, 404, `${method} ${path} by another client: 404`);
   }
@@ -57,7 +62,11 @@ t.test('webhooks belong to their creator; dead letters need Rest API GET; admini
   t.equal(deadLettersWriteOnly.status, 403, 'dead letters carry registrant data: a write-only token is refused, even for its own webhook');
   t.equal(deadLettersWriteOnly.body.missing_role, 'Rest API GET');
   t.equal((await gw.request('GET', `${BASE}/${id}/dead-letters`, { token: clientA })).status, 200, 'the creator with GET reads them');
-  t.equal((await gw.request('GET', `${BASE}/declared/dead-letters`, { token: clientA })).status, 404, 'dead letters of a declared webhook: administrators only');
+  t.equal(
+    (await gw.request('GET', `${BASE}/declared/dead-letters`, { token: clientA })).status,
+    404,
+    'dead letters of a declared webhook: administrators only',
+  );
   t.equal((await gw.request('GET', `${BASE}/declared/dead-letters`, { token: admin })).status, 200);
 
   t.equal((await gw.request('DELETE', `${BASE}/${id}`, { token: clientB })).status, 404);

@@ -31,7 +31,10 @@ t.test('server.trustProxy: true is refused by the configuration; addresses, CIDR
 t.test('the production example and the Kubernetes config trust their proxies by CIDR or hop count', async (t) => {
   const production = parseYaml(readFileSync(new URL('../../config/production.example.yaml', import.meta.url), 'utf8')) as { server: { trustProxy: unknown } };
   t.not(production.server.trustProxy, true);
-  t.ok(configSchema.shape.server.unwrap().shape.trustProxy.safeParse(production.server.trustProxy).success, `production: ${JSON.stringify(production.server.trustProxy)}`);
+  t.ok(
+    configSchema.shape.server.unwrap().shape.trustProxy.safeParse(production.server.trustProxy).success,
+    `production: ${JSON.stringify(production.server.trustProxy)}`,
+  );
   const configMap = readFileSync(new URL('../../deploy/kubernetes/configmap.yaml', import.meta.url), 'utf8');
   t.match(configMap, /trustProxy: 1\b/);
   t.notMatch(configMap, /trustProxy: true/);
@@ -44,7 +47,12 @@ t.test('token endpoint: wrong secrets with a rotating X-Forwarded-For are stoppe
     config: {
       // One proxy hop (an ingress): the client address is the entry it appended, the rightmost.
       server: { trustProxy: 1 },
-      auth: { clientCredentials: { clients: { 'spmis-1': { secretHash: await hashSecret('the-right-secret'), roles: ['Rest API GET'] } }, rateLimit: { max: 1000, windowMs: 60_000 } } },
+      auth: {
+        clientCredentials: {
+          clients: { 'spmis-1': { secretHash: await hashSecret('the-right-secret'), roles: ['Rest API GET'] } },
+          rateLimit: { max: 1000, windowMs: 60_000 },
+        },
+      },
       failedAuth: { enabled: true, windowMs: 600_000, maxPerAddress: 50, maxPerIdentity: 10 },
     },
   });

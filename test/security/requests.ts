@@ -82,7 +82,8 @@ export function findings(route: AppRoute, request: CraftedRequest, answer: Answe
     found.push(...errorShapeFindings(route.errorShape, answer));
     if (route.errorShape === 'problem' && (answer.status === 400 || answer.status === 422)) {
       const errors = (answer.body as { errors?: Array<{ field?: unknown }> }).errors ?? [];
-      for (const e of errors) if (typeof e.field === 'string' && !namesAField(e.field, route, request)) found.push(`errors[].field "${e.field}" names nothing the request has`);
+      for (const e of errors)
+        if (typeof e.field === 'string' && !namesAField(e.field, route, request)) found.push(`errors[].field "${e.field}" names nothing the request has`);
     }
     const writes = gateway.wire.acceptedWrites(callsBefore);
     if (writes.length) found.push(`refused with ${answer.status}, yet Odoo accepted ${writes.map((w) => `${w.model}.${w.method}`).join(', ')}`);
@@ -91,6 +92,8 @@ export function findings(route: AppRoute, request: CraftedRequest, answer: Answe
 }
 
 export function describe(route: AppRoute, request: CraftedRequest): string {
-  const body = request.body ? ` body(${request.body.contentType ?? 'no type'})=${String(Buffer.isBuffer(request.body.payload) ? `<${request.body.payload.length} bytes>` : request.body.payload.slice(0, 300))}` : '';
+  const body = request.body
+    ? ` body(${request.body.contentType ?? 'no type'})=${String(Buffer.isBuffer(request.body.payload) ? `<${request.body.payload.length} bytes>` : request.body.payload.slice(0, 300))}`
+    : '';
   return `${route.method} ${urlOf(route, request).slice(0, 300)} headers=${JSON.stringify(request.headers).slice(0, 200)}${body}`;
 }

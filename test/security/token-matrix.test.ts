@@ -42,7 +42,10 @@ t.before(async () => {
 t.test('every guarded route refuses every forged token, and Odoo hears nothing', async (t) => {
   const guarded = gateway.routes.filter((route) => route.access !== 'public');
   t.ok(guarded.length >= 20, `the route table lists the API (${guarded.length} guarded routes)`);
-  t.ok(guarded.some((route) => route.errorShape === 'dci'), 'the DCI search is among them');
+  t.ok(
+    guarded.some((route) => route.errorShape === 'dci'),
+    'the DCI search is among them',
+  );
   gateway.sim.resetCalls();
   gateway.wire.reset();
   let checked = 0;

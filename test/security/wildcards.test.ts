@@ -38,7 +38,11 @@ t.teardown(async () => {
   await target?.close();
 });
 
-async function dciTotal(gateway: DciGateway, query: Record<string, unknown>, entity = 'Member'): Promise<{ status: string; total?: number; reason?: string; ids: number[] }> {
+async function dciTotal(
+  gateway: DciGateway,
+  query: Record<string, unknown>,
+  entity = 'Member',
+): Promise<{ status: string; total?: number; reason?: string; ids: number[] }> {
   const answer = await gateway.post(SEARCH, message([expression(entity, query, { pagination: { page_size: 100, page_number: 1 } })]));
   t.equal(answer.status, 200);
   const item = answer.body.message.search_response[0];
@@ -57,7 +61,11 @@ t.test('DCI $contains on an identifier: % and _ match themselves only', async (t
   const percent = await dciTotal(gw, { UIN: { $contains: `${marker}%` } });
   t.same(percent.ids, [people.percent], '`%` is a literal percent sign');
   const everything = await dciTotal(gw, { UIN: { $contains: '%' } });
-  const holders = await target.admin.searchCount('res.partner', [['is_registrant', '=', true], ['is_group', '=', false], ['reg_ids.value', '=like', '%\\%%']] as never);
+  const holders = await target.admin.searchCount('res.partner', [
+    ['is_registrant', '=', true],
+    ['is_group', '=', false],
+    ['reg_ids.value', '=like', '%\\%%'],
+  ] as never);
   t.equal(everything.total, holders, `a lone % matches the ${holders} members whose ID holds a percent sign, not every member`);
 });
 
@@ -70,9 +78,16 @@ t.test('REST list filters: given_name matches its text literally', async (t) => 
   const gateway = gw;
   const answer = await gateway.request('GET', `/api/v1/individuals?given_name=${encodeURIComponent(`${marker} Under_Score`)}`, { headers: authHeaders('get') });
   t.equal(answer.status, 200, answer.text.slice(0, 300));
-  t.same(answer.body.items.map((i: { id: number }) => i.id), [people.literal]);
+  t.same(
+    answer.body.items.map((i: { id: number }) => i.id),
+    [people.literal],
+  );
   const percent = await gateway.request('GET', `/api/v1/individuals?given_name=${encodeURIComponent(`${marker} %`)}`, { headers: authHeaders('get') });
-  t.same(percent.body.items.map((i: { id: number }) => i.id), [], 'a % in the filter is not a wildcard');
+  t.same(
+    percent.body.items.map((i: { id: number }) => i.id),
+    [],
+    'a % in the filter is not a wildcard',
+  );
 });
 
 t.test('an identifier lookup reads at most dci.maxLookupRows rows: beyond, the search is refused', async (t) => {

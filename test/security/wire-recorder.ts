@@ -21,7 +21,14 @@ export interface WireCall {
 
 /** ORM methods that change data. Anything else the gateway sends is a read. */
 export const WRITE_METHODS: ReadonlySet<string> = new Set([
-  'create', 'write', 'unlink', 'copy', 'web_save', 'toggle_active', 'action_archive', 'action_unarchive',
+  'create',
+  'write',
+  'unlink',
+  'copy',
+  'web_save',
+  'toggle_active',
+  'action_archive',
+  'action_unarchive',
 ]);
 
 export class WireRecorder {
@@ -42,7 +49,14 @@ export class WireRecorder {
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         const upstream = httpRequest(
-          { host: this.target.hostname, port: this.target.port, path: req.url, method: req.method, headers: forwardHeaders(req.headers, body.length), agent: false },
+          {
+            host: this.target.hostname,
+            port: this.target.port,
+            path: req.url,
+            method: req.method,
+            headers: forwardHeaders(req.headers, body.length),
+            agent: false,
+          },
           (answer) => {
             const parts: Buffer[] = [];
             answer.on('data', (chunk: Buffer) => parts.push(chunk));

@@ -33,7 +33,15 @@
  */
 import t from 'tap';
 import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
-import { decodeXmlResponse, loadRecording, parseJsonKeepingFloats, sendRaw, tracebackTail, type RecordedCase, type RawResponse } from '../support/sim-replay.js';
+import {
+  decodeXmlResponse,
+  loadRecording,
+  parseJsonKeepingFloats,
+  sendRaw,
+  tracebackTail,
+  type RecordedCase,
+  type RawResponse,
+} from '../support/sim-replay.js';
 
 const ADMIN_PASSWORD = 'conformance-admin';
 const API_KEY = '4f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39';
@@ -60,7 +68,8 @@ const LEFT_OUT: Record<string, Record<string, string>> = {
     apikey_revoke_7_destroy_session: 'destroys the session of apikey_revoke_1 (left out)',
   },
   'web-read.json': {
-    web_search_read_individuals: "pages through the recorded database's 649 registrants (records of earlier runs with empty fields); a fresh simulator holds different ones",
+    web_search_read_individuals:
+      "pages through the recorded database's 649 registrants (records of earlier runs with empty fields); a fresh simulator holds different ones",
   },
 };
 
@@ -92,8 +101,14 @@ const SETUP: Record<string, (state: ReplayState, rec: RecordedCase) => void> = {
   // description: "200 individuals (created beforehand in one create call)".
   search_read_200_records: (state) => {
     const vals = Array.from({ length: 200 }, (_, k) => ({
-      name: `BULK-e6b347, P${k}`, family_name: 'Bulk-e6b347', given_name: `P${k}`, is_registrant: true, is_group: false,
-      gender: k % 2 ? 'Male' : 'Female', birthdate: '1990-01-01', income: 10.5,
+      name: `BULK-e6b347, P${k}`,
+      family_name: 'Bulk-e6b347',
+      given_name: `P${k}`,
+      is_registrant: true,
+      is_group: false,
+      gender: k % 2 ? 'Male' : 'Female',
+      birthdate: '1990-01-01',
+      income: 10.5,
     }));
     state.sim.database.execute(2, 'res.partner', 'create', [vals], {});
   },
@@ -106,7 +121,24 @@ const SETUP: Record<string, (state: ReplayState, rec: RecordedCase) => void> = {
   web_read_individual_nested: (state) => {
     const db = state.sim.database;
     const person = (given: string, birthdate: string, extra: Record<string, unknown> = {}) =>
-      db.execute(2, 'res.partner', 'create', [{ name: `RESTW-2fa10c, ${given.toUpperCase()}`, given_name: given, family_name: 'Restw-2fa10c', gender: 'Male', birthdate, is_registrant: true, is_group: false, ...extra }], {}) as number;
+      db.execute(
+        2,
+        'res.partner',
+        'create',
+        [
+          {
+            name: `RESTW-2fa10c, ${given.toUpperCase()}`,
+            given_name: given,
+            family_name: 'Restw-2fa10c',
+            gender: 'Male',
+            birthdate,
+            is_registrant: true,
+            is_group: false,
+            ...extra,
+          },
+        ],
+        {},
+      ) as number;
     const alpha = person('Alpha2', '1990-05-17');
     const bravo = person('Bravo', '1985-01-01');
     const charlie = person('Charlie', '1992-03-04', {
@@ -116,7 +148,13 @@ const SETUP: Record<string, (state: ReplayState, rec: RecordedCase) => void> = {
     const group = db.execute(2, 'res.partner', 'create', [{ name: 'RestW Household 2fa10c', is_registrant: true, is_group: true, kind: 1 }], {}) as number;
     db.execute(2, 'g2p.group.membership', 'create', [{ group, individual: alpha, kind: [[6, 0, [1]]] }], {});
     db.execute(2, 'g2p.group.membership', 'create', [{ group, individual: bravo }], {});
-    for (const [recorded, created] of [[708, alpha], [709, bravo], [711, charlie], [710, group]] as const) state.ids.set(recorded, created);
+    for (const [recorded, created] of [
+      [708, alpha],
+      [709, bravo],
+      [711, charlie],
+      [710, group],
+    ] as const)
+      state.ids.set(recorded, created);
   },
 };
 
@@ -211,7 +249,8 @@ function compareValues(expected: unknown, actual: unknown, path: string, state: 
       return;
     }
     case 'string':
-      if (stringKind(expected as string) !== stringKind(actual as string)) diffs.push(`${path}: expected ${stringKind(expected as string)} ${short(expected)}, got ${short(actual)}`);
+      if (stringKind(expected as string) !== stringKind(actual as string))
+        diffs.push(`${path}: expected ${stringKind(expected as string)} ${short(expected)}, got ${short(actual)}`);
       return;
     case 'list': {
       const e = expected as unknown[];
@@ -340,15 +379,17 @@ function compareCase(rec: RecordedCase, got: RawResponse, state: ReplayState, di
     }
     if (want.jsonrpc !== have.jsonrpc) diffs.push('jsonrpc member differs');
     if (JSON.stringify(want.id) !== JSON.stringify(have.id)) diffs.push(`id: expected ${short(want.id)}, got ${short(have.id)}`);
-    if (('result' in want) !== ('result' in have)) diffs.push(`result member: expected ${'result' in want ? 'present' : 'absent'}; got ${short(have)}`);
-    if (('error' in want) !== ('error' in have)) diffs.push(`error member: expected ${'error' in want ? 'present' : 'absent'}; got ${short(have.error ?? have.result)}`);
+    if ('result' in want !== 'result' in have) diffs.push(`result member: expected ${'result' in want ? 'present' : 'absent'}; got ${short(have)}`);
+    if ('error' in want !== 'error' in have)
+      diffs.push(`error member: expected ${'error' in want ? 'present' : 'absent'}; got ${short(have.error ?? have.result)}`);
     if ('error' in want && 'error' in have) {
       const we = want.error as { code: number; message: string; data: Record<string, unknown> };
       const he = have.error as { code: number; message: string; data: Record<string, unknown> };
       if (we.code !== he.code) diffs.push(`error.code: expected ${we.code}, got ${he.code}`);
       if (we.message !== he.message) diffs.push(`error.message: expected ${we.message}, got ${he.message}`);
       for (const key of ['name', 'message', 'arguments', 'context']) {
-        if (state.mapMessage(JSON.stringify(we.data[key])) !== JSON.stringify(he.data?.[key])) diffs.push(`error.data.${key}: expected ${short(we.data[key])}, got ${short(he.data?.[key])}`);
+        if (state.mapMessage(JSON.stringify(we.data[key])) !== JSON.stringify(he.data?.[key]))
+          diffs.push(`error.data.${key}: expected ${short(we.data[key])}, got ${short(he.data?.[key])}`);
       }
       if (state.mapMessage(tracebackTail(String(we.data.debug))) !== tracebackTail(String(he.data?.debug))) {
         diffs.push(`error.data.debug tail: expected ${short(tracebackTail(String(we.data.debug)))}, got ${short(tracebackTail(String(he.data?.debug)))}`);

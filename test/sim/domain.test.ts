@@ -6,14 +6,25 @@ import { thrownBy } from '../support/thrown.js';
 /** The four individuals of the recorded domain cases (xmlrpc-2.json search_op_*). */
 function fixture() {
   const db = new SimDatabase();
-  const run = (model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}) =>
-    db.execute(2, model, method, args, kwargs);
-  const [alpha, bravo, charlie, delta] = run('res.partner', 'create', [[
-    { name: 'WIRE-T, ALPHA', family_name: 'Wire-t', given_name: 'Alpha', is_registrant: true, gender: 'Female', birthdate: '1990-05-17', income: 1234.5, tags_ids: [[6, 0, [5]]], reg_ids: [[0, 0, { id_type: 1, value: 'NID-A' }]] },
-    { name: 'WIRE-T, BRAVO', family_name: 'Wire-t', given_name: 'Bravo', is_registrant: true, gender: 'Male', birthdate: '1985-01-01', income: 50 },
-    { name: 'WIRE-T, CHARLIE', family_name: 'Wire-t', given_name: 'Charlie', is_registrant: true, gender: 'Male', birthdate: '2001-07-30', income: 2500.25 },
-    { name: 'WIRE-T, DELTA', family_name: 'Wire-t', given_name: 'Delta', is_registrant: true, birthdate: '1970-02-28' },
-  ]]) as number[];
+  const run = (model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}) => db.execute(2, model, method, args, kwargs);
+  const [alpha, bravo, charlie, delta] = run('res.partner', 'create', [
+    [
+      {
+        name: 'WIRE-T, ALPHA',
+        family_name: 'Wire-t',
+        given_name: 'Alpha',
+        is_registrant: true,
+        gender: 'Female',
+        birthdate: '1990-05-17',
+        income: 1234.5,
+        tags_ids: [[6, 0, [5]]],
+        reg_ids: [[0, 0, { id_type: 1, value: 'NID-A' }]],
+      },
+      { name: 'WIRE-T, BRAVO', family_name: 'Wire-t', given_name: 'Bravo', is_registrant: true, gender: 'Male', birthdate: '1985-01-01', income: 50 },
+      { name: 'WIRE-T, CHARLIE', family_name: 'Wire-t', given_name: 'Charlie', is_registrant: true, gender: 'Male', birthdate: '2001-07-30', income: 2500.25 },
+      { name: 'WIRE-T, DELTA', family_name: 'Wire-t', given_name: 'Delta', is_registrant: true, birthdate: '1970-02-28' },
+    ],
+  ]) as number[];
   const scope = ['family_name', '=', 'Wire-t'];
   const search = (domain: unknown[], kwargs: Record<string, unknown> = {}) =>
     run('res.partner', 'search', [[scope, ...domain]], { order: 'id asc', ...kwargs }) as number[];
@@ -55,10 +66,17 @@ t.test('comparison operators behave as the recorded server', async (t) => {
 
 t.test('prefix logic', async (t) => {
   const { search, alpha, bravo, charlie, delta } = fixture();
-  t.same(search(['|', ['gender', '=', 'Female'], '!', ['income', '>', 100]]), [alpha, bravo], "recorded case: NOT (income > 100) leaves NULL out");
+  t.same(search(['|', ['gender', '=', 'Female'], '!', ['income', '>', 100]]), [alpha, bravo], 'recorded case: NOT (income > 100) leaves NULL out');
   t.same(search(['!', ['gender', '=', 'Female']]), [bravo, charlie, delta], "'!' of '=' is '!=' (NULL included)");
   t.same(search(['!', '&', ['gender', '=', 'Male'], ['income', '>', 100]]), [alpha, bravo, delta], "De Morgan over '&'");
-  t.same(search([['gender', '=', 'Male'], ['income', '>', 100]]), [charlie], 'implicit and');
+  t.same(
+    search([
+      ['gender', '=', 'Male'],
+      ['income', '>', 100],
+    ]),
+    [charlie],
+    'implicit and',
+  );
   t.same(search(['&', ['gender', '=', 'Male'], ['income', '<', 100]]), [bravo], "explicit '&'");
   t.same(search(['!', '|', ['gender', '=', 'Male'], ['gender', '=', false]]), [alpha], "'!' of an or");
   t.same(search(['|', '|', ['given_name', '=', 'Alpha'], ['given_name', '=', 'Bravo'], ['given_name', '=', 'Delta']]), [alpha, bravo, delta], 'nested or');
@@ -75,7 +93,11 @@ t.test('dotted paths and active_test', async (t) => {
   const group = run('res.partner', 'create', [{ name: 'Path Household', is_registrant: true, is_group: true, kind: 1 }]) as number;
   run('g2p.group.membership', 'create', [{ group, individual: bravo, kind: [[6, 0, [1]]] }]);
   t.same(search([['individual_membership_ids.group.name', '=', 'Path Household']]), [bravo], 'membership path');
-  t.same(run('g2p.group.membership', 'search', [[['individual.birthdate', '=', '1985-01-01']]]), run('g2p.group.membership', 'search', [[['group', '=', group]]]), 'many2one to date');
+  t.same(
+    run('g2p.group.membership', 'search', [[['individual.birthdate', '=', '1985-01-01']]]),
+    run('g2p.group.membership', 'search', [[['group', '=', group]]]),
+    'many2one to date',
+  );
   // archive the partner: many2one paths ignore active_test, searches on the model do not
   run('res.partner', 'action_archive', [[bravo]]);
   t.same(search([['given_name', '=', 'Bravo']]), [], 'archived partner hidden');

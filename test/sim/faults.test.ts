@@ -5,27 +5,33 @@ import { executeKwJson, simPost } from '../support/sim-client.js';
 
 /** Sends one request and reports what happened on the socket, without throwing. */
 function attempt(baseUrl: string, body: object, timeoutMs = 5000) {
-  return new Promise<{ outcome: 'response' | 'error' | 'timeout'; status?: number; declaredLength?: number; received?: number; body?: string; code?: string }>((resolve) => {
-    const payload = Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'call', params: body, id: 1 }));
-    const req = request(new URL('/jsonrpc', baseUrl), { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      const declaredLength = Number(res.headers['content-length']);
-      res.on('data', (c: Buffer) => chunks.push(c));
-      const done = () => {
-        const data = Buffer.concat(chunks);
-        resolve({ outcome: 'response', status: res.statusCode ?? 0, declaredLength, received: data.length, body: data.toString('utf8') });
-      };
-      res.on('end', done);
-      res.on('error', done);
-      res.on('aborted', done);
-    });
-    req.setTimeout(timeoutMs, () => {
-      resolve({ outcome: 'timeout' });
-      req.destroy();
-    });
-    req.on('error', (error: NodeJS.ErrnoException) => resolve({ outcome: 'error', code: error.code ?? error.message }));
-    req.end(payload);
-  });
+  return new Promise<{ outcome: 'response' | 'error' | 'timeout'; status?: number; declaredLength?: number; received?: number; body?: string; code?: string }>(
+    (resolve) => {
+      const payload = Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'call', params: body, id: 1 }));
+      const req = request(
+        new URL('/jsonrpc', baseUrl),
+        { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          const declaredLength = Number(res.headers['content-length']);
+          res.on('data', (c: Buffer) => chunks.push(c));
+          const done = () => {
+            const data = Buffer.concat(chunks);
+            resolve({ outcome: 'response', status: res.statusCode ?? 0, declaredLength, received: data.length, body: data.toString('utf8') });
+          };
+          res.on('end', done);
+          res.on('error', done);
+          res.on('aborted', done);
+        },
+      );
+      req.setTimeout(timeoutMs, () => {
+        resolve({ outcome: 'timeout' });
+        req.destroy();
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => resolve({ outcome: 'error', code: error.code ?? error.message }));
+      req.end(payload);
+    },
+  );
 }
 
 const searchCount = (pw: string) => ({ service: 'object', method: 'execute_kw', args: ['g2p', 2, pw, 'res.partner', 'search_count', [[]]] });
@@ -104,7 +110,11 @@ t.test('fault injection', async (t) => {
 
   t.test('commit then drop: the create happens, the answer never comes', async (t) => {
     sim.faults.commitThenDrop({ model: 'res.partner', method: 'create' });
-    const lost = await attempt(sim.url, { service: 'object', method: 'execute_kw', args: ['g2p', 2, 'pw', 'res.partner', 'create', [{ name: 'Lost Answer 42' }]] });
+    const lost = await attempt(sim.url, {
+      service: 'object',
+      method: 'execute_kw',
+      args: ['g2p', 2, 'pw', 'res.partner', 'create', [{ name: 'Lost Answer 42' }]],
+    });
     t.equal(lost.outcome, 'error');
     const found = await executeKwJson(sim.url, 2, 'pw', 'res.partner', 'search_count', [[['name', '=', 'Lost Answer 42']]]);
     t.equal(found.json.result, 1, 'the record exists although the client saw no answer');

@@ -43,9 +43,24 @@ t.test('an administrator adds an x_ field to res.partner; it is then a field lik
   const odoo = connection.as(admin);
   const [modelId] = await odoo.search('ir.model', [['model', '=', 'res.partner']]);
   t.type(modelId, 'number', 'ir.model finds res.partner');
-  const existing = await odoo.searchRead('ir.model.fields', [['model', '=', 'res.partner'], ['name', '=', FIELD]], ['name', 'ttype', 'state']);
-  if (existing.length === 0) t.type(await odoo.create('ir.model.fields', { model_id: modelId, name: FIELD, ttype: 'char', field_description: 'Gateway probe' }), 'number', 'created');
-  const [listed] = await odoo.searchRead('ir.model.fields', [['model', '=', 'res.partner'], ['name', '=', FIELD]], ['name', 'ttype', 'state']);
+  const existing = await odoo.searchRead(
+    'ir.model.fields',
+    [
+      ['model', '=', 'res.partner'],
+      ['name', '=', FIELD],
+    ],
+    ['name', 'ttype', 'state'],
+  );
+  if (existing.length === 0)
+    t.type(await odoo.create('ir.model.fields', { model_id: modelId, name: FIELD, ttype: 'char', field_description: 'Gateway probe' }), 'number', 'created');
+  const [listed] = await odoo.searchRead(
+    'ir.model.fields',
+    [
+      ['model', '=', 'res.partner'],
+      ['name', '=', FIELD],
+    ],
+    ['name', 'ttype', 'state'],
+  );
   t.match(listed, { name: FIELD, ttype: 'char', state: 'manual' }, 'listed as a manual field');
 
   const fields = await odoo.fieldsGet('res.partner', ['type', 'string', 'store', 'readonly', 'required']);
@@ -55,13 +70,28 @@ t.test('an administrator adds an x_ field to res.partner; it is then a field lik
   await odoo.write('res.partner', [id], { [FIELD]: 'second' });
   const [read] = await odoo.read('res.partner', [id], [FIELD]);
   t.equal(read?.[FIELD], 'second', 'written and read');
-  t.same(await odoo.search('res.partner', [[FIELD, '=', 'second'], ['id', '=', id]]), [id], 'searchable');
+  t.same(
+    await odoo.search('res.partner', [
+      [FIELD, '=', 'second'],
+      ['id', '=', id],
+    ]),
+    [id],
+    'searchable',
+  );
   await odoo.write('res.partner', [id], { active: false });
 
   const duplicate = await refusal(odoo.create('ir.model.fields', { model_id: modelId, name: FIELD, ttype: 'char', field_description: 'Again' }));
-  t.same(duplicate, { odooClass: 'odoo.exceptions.ValidationError', message: 'The operation cannot be completed: Field names must be unique per model.' }, 'a second field of that name is refused');
+  t.same(
+    duplicate,
+    { odooClass: 'odoo.exceptions.ValidationError', message: 'The operation cannot be completed: Field names must be unique per model.' },
+    'a second field of that name is refused',
+  );
   const unprefixed = await refusal(odoo.create('ir.model.fields', { model_id: modelId, name: 'probe_without_prefix', ttype: 'char' }));
-  t.same(unprefixed, { odooClass: 'odoo.exceptions.ValidationError', message: "The operation cannot be completed: Custom fields must have a name that starts with 'x_'!" }, 'a name without x_ is refused');
+  t.same(
+    unprefixed,
+    { odooClass: 'odoo.exceptions.ValidationError', message: "The operation cannot be completed: Custom fields must have a name that starts with 'x_'!" },
+    'a name without x_ is refused',
+  );
 });
 
 t.test('a user without administration rights may not', async (t) => {

@@ -9,7 +9,24 @@ function snapshot(db: SimDatabase): unknown {
   const run = (model: string, fields: string[]) =>
     plain(db.execute(2, model, 'search_read', [[]], { fields, order: 'id asc', context: { active_test: false } }));
   return {
-    partners: run('res.partner', ['name', 'given_name', 'family_name', 'gender', 'birthdate', 'registration_date', 'is_group', 'kind', 'district', 'income', 'occupation', 'active', 'tags_ids', 'reg_ids', 'phone_number_ids', 'bank_ids']),
+    partners: run('res.partner', [
+      'name',
+      'given_name',
+      'family_name',
+      'gender',
+      'birthdate',
+      'registration_date',
+      'is_group',
+      'kind',
+      'district',
+      'income',
+      'occupation',
+      'active',
+      'tags_ids',
+      'reg_ids',
+      'phone_number_ids',
+      'bank_ids',
+    ]),
     memberships: run('g2p.group.membership', ['group', 'individual', 'kind', 'start_date', 'ended_date']),
     ids: run('g2p.reg.id', ['partner_id', 'id_type', 'value']),
     phones: run('g2p.phone.number', ['partner_id', 'phone_no', 'phone_sanitized']),
@@ -28,13 +45,21 @@ t.test('users and reference data have the recorded ids', async (t) => {
   const read = (model: string, id: number, fields: string[]) => plain(db.execute(2, model, 'read', [[id]], { fields }))[0];
   t.same(read('res.users', 2, ['display_name', 'partner_id']).display_name, 'Administrator');
   t.same(read('res.company', 1, ['name']).name, 'My Company');
-  t.same(read('g2p.id.type', 1, ['name', 'id_validation', 'create_uid']), { id: 1, name: 'National ID', id_validation: false, create_uid: [2, 'Administrator'] });
+  t.same(read('g2p.id.type', 1, ['name', 'id_validation', 'create_uid']), {
+    id: 1,
+    name: 'National ID',
+    id_validation: false,
+    create_uid: [2, 'Administrator'],
+  });
   t.same(read('g2p.group.kind', 1, ['name']).name, 'Household');
   t.same(read('g2p.group.kind', 2, ['name']).name, 'Family');
   t.same(read('g2p.group.membership.kind', 1, ['name', 'is_unique']), { id: 1, name: 'Head', is_unique: true });
   t.ok(read('res.bank', 2, ['name']).name);
   t.ok(read('g2p.registrant.tags', 5, ['name']).name && read('g2p.registrant.tags', 6, ['name']).name);
-  t.same(plain(db.execute(2, 'gender.type', 'search_read', [[]], { fields: ['value'] })).map((g: Kw) => g.value), ['Male', 'Female']);
+  t.same(
+    plain(db.execute(2, 'gender.type', 'search_read', [[]], { fields: ['value'] })).map((g: Kw) => g.value),
+    ['Male', 'Female'],
+  );
   t.equal(db.execute(2, 'res.partner', 'search_count', [[['is_registrant', '=', true]]], {}), 0, 'no demo registrants by default');
   const added = db.addUser({ login: 'extra', name: 'Extra User', password: 'pw', apiKeys: ['k1'], groups: ['base.group_user'], companyId: 1, active: true });
   t.ok(added.id > 6 && added.partnerId > 0);
@@ -61,10 +86,33 @@ t.test('demo households are realistic', async (t) => {
   const heads = run('g2p.group.membership', 'search_count', [[['kind', 'in', [1]]]]);
   t.equal(heads, 60, 'one head per household');
   t.ok(run('g2p.group.membership', 'search_count', [[['is_ended', '=', true]]]) > 0, 'some ended memberships');
-  t.ok(run('res.partner', 'search_count', [[['active', '=', false], ['is_registrant', '=', true]]]) >= 0);
-  const names = run('res.partner', 'search_read', [[['is_group', '=', false], ['is_registrant', '=', true]]], { fields: ['name'] }).map((p: Kw) => p.name as string);
-  t.ok(names.some((name: string) => /[^\p{ASCII}]/u.test(name)), 'non-ASCII names');
-  t.ok(names.every((name: string) => name === name.toUpperCase() && name.includes(', ')), 'FAMILY, GIVEN names');
+  t.ok(
+    run('res.partner', 'search_count', [
+      [
+        ['active', '=', false],
+        ['is_registrant', '=', true],
+      ],
+    ]) >= 0,
+  );
+  const names = run(
+    'res.partner',
+    'search_read',
+    [
+      [
+        ['is_group', '=', false],
+        ['is_registrant', '=', true],
+      ],
+    ],
+    { fields: ['name'] },
+  ).map((p: Kw) => p.name as string);
+  t.ok(
+    names.some((name: string) => /[^\p{ASCII}]/u.test(name)),
+    'non-ASCII names',
+  );
+  t.ok(
+    names.every((name: string) => name === name.toUpperCase() && name.includes(', ')),
+    'FAMILY, GIVEN names',
+  );
   t.ok(run('g2p.reg.id', 'search_count', [[['id_type', '=', 1]]]) > 0, 'national IDs');
   t.ok(run('res.partner.bank', 'search_count', [[]]) > 0, 'bank accounts');
   const phones = run('g2p.phone.number', 'search_read', [[]], { fields: ['phone_sanitized'], limit: 5 });
@@ -78,9 +126,30 @@ t.test('100,000 individuals', async (t) => {
   const started = Date.now();
   const db = new SimDatabase({ households: 20200, seed: 1 });
   const seconds = (Date.now() - started) / 1000;
-  const individuals = db.execute(2, 'res.partner', 'search_count', [[['is_registrant', '=', true], ['is_group', '=', false]]], { context: { active_test: false } }) as number;
+  const individuals = db.execute(
+    2,
+    'res.partner',
+    'search_count',
+    [
+      [
+        ['is_registrant', '=', true],
+        ['is_group', '=', false],
+      ],
+    ],
+    { context: { active_test: false } },
+  ) as number;
   t.ok(individuals >= 100_000, `${individuals} individuals generated in ${seconds.toFixed(1)} s`);
-  const page = plain(db.execute(2, 'res.partner', 'web_search_read', [], { domain: [['is_registrant', '=', true], ['is_group', '=', false]], specification: { name: {}, reg_ids: { fields: { value: {} } } }, limit: 50, order: 'write_date asc, id asc' }));
+  const page = plain(
+    db.execute(2, 'res.partner', 'web_search_read', [], {
+      domain: [
+        ['is_registrant', '=', true],
+        ['is_group', '=', false],
+      ],
+      specification: { name: {}, reg_ids: { fields: { value: {} } } },
+      limit: 50,
+      order: 'write_date asc, id asc',
+    }),
+  );
   t.equal(page.records.length, 50);
   t.ok(page.length > 90_000);
 });

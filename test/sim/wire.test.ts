@@ -40,7 +40,10 @@ t.test('XML-RPC codec', async (t) => {
   });
 
   t.test('writes responses byte-for-byte like xmlrpc.client.dumps', async (t) => {
-    t.equal(methodResponse(2), "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><int>2</int></value>\n</param>\n</params>\n</methodResponse>\n");
+    t.equal(
+      methodResponse(2),
+      "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><int>2</int></value>\n</param>\n</params>\n</methodResponse>\n",
+    );
     t.equal(
       methodResponse([{ id: 1, n: 'a<&>"' }, new PyFloat(1099511627776), false]),
       "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><array><data>\n<value><struct>\n<member>\n<name>id</name>\n<value><int>1</int></value>\n</member>\n<member>\n<name>n</name>\n<value><string>a&lt;&amp;&gt;\"</string></value>\n</member>\n</struct></value>\n<value><double>1099511627776.0</double></value>\n<value><boolean>0</boolean></value>\n</data></array></value>\n</param>\n</params>\n</methodResponse>\n",
@@ -90,7 +93,12 @@ t.test('HTTP behaviour', async (t) => {
     const setCookie = String(auth.headers['set-cookie']);
     t.match(setCookie, /^session_id=[A-Za-z0-9_-]{40}; Expires=.+ GMT; Max-Age=604800; HttpOnly; Path=\/$/);
     const cookie = setCookie.split(';')[0]!;
-    const ok = await simJsonCall(sim.url, '/web/dataset/call_kw/res.partner/search_count', { model: 'res.partner', method: 'search_count', args: [[]], kwargs: {} }, cookie);
+    const ok = await simJsonCall(
+      sim.url,
+      '/web/dataset/call_kw/res.partner/search_count',
+      { model: 'res.partner', method: 'search_count', args: [[]], kwargs: {} },
+      cookie,
+    );
     t.type(ok.json.result, 'number');
     t.same(sim.calls.at(-1), { protocol: 'call_kw', service: 'object', method: 'call_kw', model: 'res.partner', objectMethod: 'search_count', uid: 2 });
 
@@ -99,7 +107,11 @@ t.test('HTTP behaviour', async (t) => {
     t.equal(expired.json.id, null);
     t.equal(expired.json.error?.code, 100);
     t.equal(expired.json.error?.data.name, 'odoo.http.SessionExpiredException');
-    t.same(sim.calls.at(-1), { protocol: 'call_kw', service: 'object', method: 'call_kw', model: 'res.partner', objectMethod: 'search_count' }, 'refused calls are logged too, without a uid');
+    t.same(
+      sim.calls.at(-1),
+      { protocol: 'call_kw', service: 'object', method: 'call_kw', model: 'res.partner', objectMethod: 'search_count' },
+      'refused calls are logged too, without a uid',
+    );
 
     const again = await simJsonCall(sim.url, '/web/session/authenticate', { db: 'g2p', login: 'admin', password: 'pw' });
     const cookie2 = String(again.headers['set-cookie']).split(';')[0]!;
@@ -122,7 +134,9 @@ t.test('HTTP behaviour', async (t) => {
   t.test('the call log records logins and object calls in order, and resets', async (t) => {
     sim.resetCalls();
     await simJsonCall(sim.url, '/jsonrpc', { service: 'common', method: 'authenticate', args: ['g2p', 'noaccess', 'noaccess', {}] });
-    await simPost(sim.url, '/xmlrpc/2/object', methodCall('execute_kw', ['g2p', 6, 'noaccess', 'g2p.group.membership', 'search', [[]]]), { 'Content-Type': 'text/xml' });
+    await simPost(sim.url, '/xmlrpc/2/object', methodCall('execute_kw', ['g2p', 6, 'noaccess', 'g2p.group.membership', 'search', [[]]]), {
+      'Content-Type': 'text/xml',
+    });
     t.same(sim.calls, [
       { protocol: 'jsonrpc', service: 'common', method: 'authenticate', login: 'noaccess' },
       { protocol: 'xmlrpc', service: 'object', method: 'execute_kw', uid: 6, model: 'g2p.group.membership', objectMethod: 'search' },
@@ -132,9 +146,13 @@ t.test('HTTP behaviour', async (t) => {
   });
 
   t.test('XML-RPC None results and oversized ints are faults, as on the real server', async (t) => {
-    const res = await simPost(sim.url, '/xmlrpc/2/object', methodCall('execute_kw', ['g2p', 2, 'pw', 'res.partner', 'search', [[]], { limit: 1 }]), { 'Content-Type': 'text/xml' });
+    const res = await simPost(sim.url, '/xmlrpc/2/object', methodCall('execute_kw', ['g2p', 2, 'pw', 'res.partner', 'search', [[]], { limit: 1 }]), {
+      'Content-Type': 'text/xml',
+    });
     const id = Number(/<int>(\d+)<\/int>/.exec(res.body)?.[1]);
-    const archived = await simPost(sim.url, '/xmlrpc/2/object', methodCall('execute_kw', ['g2p', 2, 'pw', 'res.partner', 'action_archive', [[id]]]), { 'Content-Type': 'text/xml' });
+    const archived = await simPost(sim.url, '/xmlrpc/2/object', methodCall('execute_kw', ['g2p', 2, 'pw', 'res.partner', 'action_archive', [[id]]]), {
+      'Content-Type': 'text/xml',
+    });
     t.match(archived.body, 'TypeError: cannot marshal None unless allow_none is enabled');
     t.match(archived.body, '<value><int>1</int></value>');
   });

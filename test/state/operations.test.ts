@@ -52,8 +52,15 @@ t.test('check-config and /readyz with Redis', { skip }, async (t) => {
   t.ok(lines.includes('ok: redis: connected (shared state for several replicas)'), lines.join('\n'));
   const down: string[] = [];
   const deadUrl = `redis://127.0.0.1:${redis.port + 1}`;
-  t.equal(await checkConfiguration(testConfig({ odoo, redis: { url: deadUrl, connectTimeoutMs: 300 } }), (line) => down.push(line)), false, 'and fails with Redis down');
-  t.ok(down.some((line) => /^problem: redis: Redis is not connected within 300 ms$/.test(line)), down.join('\n'));
+  t.equal(
+    await checkConfiguration(testConfig({ odoo, redis: { url: deadUrl, connectTimeoutMs: 300 } }), (line) => down.push(line)),
+    false,
+    'and fails with Redis down',
+  );
+  t.ok(
+    down.some((line) => /^problem: redis: Redis is not connected within 300 ms$/.test(line)),
+    down.join('\n'),
+  );
   t.notOk(down.join('\n').includes(deadUrl), 'the URL is not printed');
 
   const ready = async (redisSettings: Record<string, unknown>) => {
@@ -72,7 +79,11 @@ t.test('check-config and /readyz with Redis', { skip }, async (t) => {
   t.same(await ready({}), { status: 200, body: { status: 'ready' } }, 'without Redis: as before');
 
   const scraped = async (url: string) => {
-    const { app, request } = await startGateway(t, { odoo: endpoint, testDefaults: false, config: { redis: { url }, metrics: { token: 'metrics-token-for-tests' } } });
+    const { app, request } = await startGateway(t, {
+      odoo: endpoint,
+      testDefaults: false,
+      config: { redis: { url }, metrics: { token: 'metrics-token-for-tests' } },
+    });
     for (let i = 0; i < 100 && url === redis.url && !app.state.connected; i++) await new Promise((r) => setTimeout(r, 20));
     const response = await request('GET', '/metrics', { token: 'metrics-token-for-tests' });
     return /^g2p_shared_state_up (\d)$/m.exec(response.text)?.[1];

@@ -19,7 +19,17 @@ t.test('Redis leases and fencing', { skip }, async (t) => {
   const stores: RedisStateStore[] = [];
   const replica = (leaseMs: number, writeTimeoutMs = 200) => {
     const store = new RedisStateStore(
-      { url: redis.url, keyPrefix: 'test:', connectTimeoutMs: 1_000, commandTimeoutMs: 1_000, leaseMs, writeTimeoutMs, marginMs: 50, idempotencyTtlMs: 60_000, replayWindowMs: 60_000 },
+      {
+        url: redis.url,
+        keyPrefix: 'test:',
+        connectTimeoutMs: 1_000,
+        commandTimeoutMs: 1_000,
+        leaseMs,
+        writeTimeoutMs,
+        marginMs: 50,
+        idempotencyTtlMs: 60_000,
+        replayWindowMs: 60_000,
+      },
       pino({ level: 'silent' }),
     );
     stores.push(store);
@@ -96,7 +106,7 @@ t.test('Redis leases and fencing', { skip }, async (t) => {
     t.ok(performance.now() - started < 100, 'the next holder did not wait');
   });
 
-  t.test("an in-flight create whose replica died is taken over as unknown; the old holder can no longer create", async (t) => {
+  t.test('an in-flight create whose replica died is taken over as unknown; the old holder can no longer create', async (t) => {
     t.same(await a.idempotency.begin('key-1', 'fp'), { outcome: 'started' });
     const waiting = await b.idempotency.begin('key-1', 'fp');
     t.equal(waiting.outcome, 'in_flight', 'while the lease runs, a retry waits');
@@ -106,7 +116,11 @@ t.test('Redis leases and fencing', { skip }, async (t) => {
     await b.idempotency.fence('key-1');
     await b.idempotency.complete('key-1', { status: 201, body: { id: 7, reg_ids: [] }, headers: { etag: '"x"' } });
     const replay = await a.idempotency.begin('key-1', 'fp');
-    t.same(replay, { outcome: 'replay', response: { status: 201, body: { id: 7, reg_ids: [] }, headers: { etag: '"x"' } } }, 'every replica replays the stored answer, empty lists intact');
+    t.same(
+      replay,
+      { outcome: 'replay', response: { status: 201, body: { id: 7, reg_ids: [] }, headers: { etag: '"x"' } } },
+      'every replica replays the stored answer, empty lists intact',
+    );
     t.same(await a.idempotency.begin('key-1', 'other'), { outcome: 'mismatch' }, 'another body with the key: mismatch');
   });
 

@@ -179,7 +179,13 @@ async function fetched(url: string, method: string, headers: Record<string, stri
   return answer(response.status, response.headers, text, started);
 }
 
-async function injected(app: FastifyInstance, method: string, url: string, headers: Record<string, string>, payload: string | Buffer | undefined): Promise<Answer> {
+async function injected(
+  app: FastifyInstance,
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  payload: string | Buffer | undefined,
+): Promise<Answer> {
   const started = performance.now();
   const response = await app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) });
   const headerList = new Headers();

@@ -201,7 +201,14 @@ function decodeRequest(path: string, cookie: string | undefined, body: string): 
   }
   const params = (JSON.parse(body) as { params: Record<string, unknown> }).params;
   if (path === '/jsonrpc') {
-    return withModelCall({ route: 'jsonrpc', path, cookie, service: params.service as string, method: params.method as string, args: params.args as unknown[] });
+    return withModelCall({
+      route: 'jsonrpc',
+      path,
+      cookie,
+      service: params.service as string,
+      method: params.method as string,
+      args: params.args as unknown[],
+    });
   }
   if (path.startsWith('/web/dataset/call_kw/')) {
     return {
@@ -222,7 +229,15 @@ function decodeRequest(path: string, cookie: string | undefined, body: string): 
 
 function withModelCall(request: FakeRequest): FakeRequest {
   if (request.service !== 'object') return request;
-  const [, , , model, modelMethod, callArgs, kwargs] = request.args as [unknown, unknown, unknown, string, string, unknown[], Record<string, unknown> | undefined];
+  const [, , , model, modelMethod, callArgs, kwargs] = request.args as [
+    unknown,
+    unknown,
+    unknown,
+    string,
+    string,
+    unknown[],
+    Record<string, unknown> | undefined,
+  ];
   return { ...request, model, modelMethod, callArgs, kwargs: kwargs ?? {} };
 }
 

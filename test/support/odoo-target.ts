@@ -136,7 +136,16 @@ async function groupIds(admin: OdooClient, xmlids: string[]): Promise<number[]> 
   const ids: number[] = [];
   for (const xmlid of xmlids) {
     const [module, name] = xmlid.split('.');
-    const [found] = await admin.searchRead('ir.model.data', [['module', '=', module], ['name', '=', name], ['model', '=', 'res.groups']], ['res_id'], { limit: 1 });
+    const [found] = await admin.searchRead(
+      'ir.model.data',
+      [
+        ['module', '=', module],
+        ['name', '=', name],
+        ['model', '=', 'res.groups'],
+      ],
+      ['res_id'],
+      { limit: 1 },
+    );
     if (!found) throw new Error(`the real Odoo has no group ${xmlid}`);
     ids.push(found.res_id as number);
   }
@@ -222,12 +231,19 @@ const DEMO_FAMILY_TAG = 'Demo';
  * `households` of them. Values come from the seed, so every run makes the same registry.
  */
 async function ensureDemoRegistry(admin: OdooClient, households: number, seed: number): Promise<void> {
-  const existing = await admin.searchCount('res.partner', [['is_group', '=', true], ['name', '=like', `${DEMO_FAMILY_TAG} %`]]);
+  const existing = await admin.searchCount('res.partner', [
+    ['is_group', '=', true],
+    ['name', '=like', `${DEMO_FAMILY_TAG} %`],
+  ]);
   if (existing >= households) return;
   const kindId = async (model: string, name: string) => (await admin.search(model, [['name', '=', name]], { limit: 1 }))[0]!;
   const [nationalId, household, family, head, spouse, child] = [
-    await kindId('g2p.id.type', 'National ID'), await kindId('g2p.group.kind', 'Household'), await kindId('g2p.group.kind', 'Family'),
-    await kindId('g2p.group.membership.kind', 'Head'), await kindId('g2p.group.membership.kind', 'Spouse'), await kindId('g2p.group.membership.kind', 'Child'),
+    await kindId('g2p.id.type', 'National ID'),
+    await kindId('g2p.group.kind', 'Household'),
+    await kindId('g2p.group.kind', 'Family'),
+    await kindId('g2p.group.membership.kind', 'Head'),
+    await kindId('g2p.group.membership.kind', 'Spouse'),
+    await kindId('g2p.group.membership.kind', 'Child'),
   ];
   const prng = new Prng(seed);
   const date = (from: number, to: number) => `${prng.int(from, to)}-${String(prng.int(1, 12)).padStart(2, '0')}-${String(prng.int(1, 28)).padStart(2, '0')}`;
@@ -242,20 +258,37 @@ async function ensureDemoRegistry(admin: OdooClient, households: number, seed: n
       return {
         kind: i === 0 ? head : i === 1 ? spouse : child,
         values: {
-          name: `${surname.toUpperCase()}, ${given.toUpperCase()}`, family_name: surname, given_name: given, is_registrant: true, is_group: false,
-          gender, birthdate: adult ? date(1950, 1998) : date(2005, 2023), registration_date: registered,
-          occupation: adult ? prng.pick(OCCUPATIONS) : 'Student', civil_status: adult ? 'married' : 'single',
+          name: `${surname.toUpperCase()}, ${given.toUpperCase()}`,
+          family_name: surname,
+          given_name: given,
+          is_registrant: true,
+          is_group: false,
+          gender,
+          birthdate: adult ? date(1950, 1998) : date(2005, 2023),
+          registration_date: registered,
+          occupation: adult ? prng.pick(OCCUPATIONS) : 'Student',
+          civil_status: adult ? 'married' : 'single',
           reg_ids: adult ? [[0, 0, { id_type: nationalId, value: prng.digits(10), status: 'valid' }]] : [],
           // The partner's own phone is its first number, as OpenG2P keeps it.
           ...withPhone(adult && prng.chance(0.7) ? `+2547${prng.digits(8)}` : undefined),
         },
       };
     });
-    const memberIds = await admin.createMany('res.partner', people.map((p) => p.values));
+    const memberIds = await admin.createMany(
+      'res.partner',
+      people.map((p) => p.values),
+    );
     const group = await admin.create('res.partner', {
-      name: `${DEMO_FAMILY_TAG} ${surname} ${h + 1}`, is_registrant: true, is_group: true, kind: prng.chance(0.8) ? household : family, registration_date: registered,
+      name: `${DEMO_FAMILY_TAG} ${surname} ${h + 1}`,
+      is_registrant: true,
+      is_group: true,
+      kind: prng.chance(0.8) ? household : family,
+      registration_date: registered,
     });
-    await admin.createMany('g2p.group.membership', people.map((p, i) => ({ group, individual: memberIds[i], kind: [[6, 0, [p.kind]]] })));
+    await admin.createMany(
+      'g2p.group.membership',
+      people.map((p, i) => ({ group, individual: memberIds[i], kind: [[6, 0, [p.kind]]] })),
+    );
   }
 }
 

@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 export const redisServerMissing = (): string | false =>
-  spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0 ? false : 'redis-server is not installed (apt-get install redis-server; .ci/run does it)';
+  spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0
+    ? false
+    : 'redis-server is not installed (apt-get install redis-server; .ci/run does it)';
 
 export interface RedisServer {
   url: string;

@@ -146,7 +146,15 @@ export const person = (tag: string, given: string, extra: Record<string, unknown
 
 /** Registrants whose family name is `tag` and whose given name is `given` (archived included), counted in Odoo itself. */
 export function countInOdoo(direct: OdooClient, tag: string, given: string): Promise<number> {
-  return direct.searchCount('res.partner', [['family_name', '=', tag], ['given_name', '=', given], ['is_registrant', '=', true]], { context: { active_test: false } });
+  return direct.searchCount(
+    'res.partner',
+    [
+      ['family_name', '=', tag],
+      ['given_name', '=', given],
+      ['is_registrant', '=', true],
+    ],
+    { context: { active_test: false } },
+  );
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -174,7 +182,10 @@ export class FaultTally {
   lines(): string[] {
     return [...this.seen].map(([kind, statuses]) => {
       const total = [...statuses.values()].reduce((a, b) => a + b, 0);
-      const detail = [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(' ');
+      const detail = [...statuses]
+        .sort(([a], [b]) => a - b)
+        .map(([status, n]) => `${status}×${n}`)
+        .join(' ');
       return `${kind}: ${total} requests (${detail})`;
     });
   }

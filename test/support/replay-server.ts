@@ -31,7 +31,10 @@ export interface ReceivedRequest {
 export class ReplayServer {
   readonly received: ReceivedRequest[] = [];
   private readonly queue: RecordedCase[] = [];
-  private constructor(private readonly server: Server, readonly url: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
 
   static async start(): Promise<ReplayServer> {
     const server = createServer((req, res) => {

@@ -144,7 +144,13 @@ export interface Answer {
 }
 
 /** One JSON call to a replica's API. */
-export async function call(replica: Replica, token: string, method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
+export async function call(
+  replica: Replica,
+  token: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const response = await fetch(`${replica.api}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },

@@ -27,9 +27,20 @@ export async function simJsonCall(baseUrl: string, path: string, params: unknown
     'Content-Type': 'application/json',
     ...(cookie ? { Cookie: cookie } : {}),
   });
-  return { ...res, json: JSON.parse(res.body) as { id: unknown; result?: unknown; error?: { code: number; message: string; data: { name: string; message: string } } } };
+  return {
+    ...res,
+    json: JSON.parse(res.body) as { id: unknown; result?: unknown; error?: { code: number; message: string; data: { name: string; message: string } } },
+  };
 }
 
-export function executeKwJson(baseUrl: string, uid: number, password: string, model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}) {
+export function executeKwJson(
+  baseUrl: string,
+  uid: number,
+  password: string,
+  model: string,
+  method: string,
+  args: unknown[],
+  kwargs: Record<string, unknown> = {},
+) {
   return simJsonCall(baseUrl, '/jsonrpc', { service: 'object', method: 'execute_kw', args: ['g2p', uid, password, model, method, args, kwargs] });
 }

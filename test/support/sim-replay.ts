@@ -50,7 +50,13 @@ export interface XmlResponse {
   value?: XmlValue;
 }
 
-const unescapeXml = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+const unescapeXml = (text: string) =>
+  text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 
 export function decodeXmlResponse(text: string): XmlResponse {
   const tokens = text.match(/<[^>]+>|[^<]+/g) ?? [];

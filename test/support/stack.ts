@@ -129,9 +129,33 @@ export interface WatchedValue {
  * path parameters, and the DCI attributes and identifier values.
  */
 const PERSONAL_KEYS = new Set([
-  'name', 'given_name', 'family_name', 'addl_name', 'birthdate', 'birthdate_from', 'birthdate_to', 'birth_place',
-  'email', 'phone', 'phone_no', 'value', 'id_value', 'acc_number', 'address', 'street', 'city', 'tax_number',
-  'birth_date', 'dob', 'surname', 'first_name', 'second_name', 'full_name', 'identifier_value', 'attribute_value', 'phone_number',
+  'name',
+  'given_name',
+  'family_name',
+  'addl_name',
+  'birthdate',
+  'birthdate_from',
+  'birthdate_to',
+  'birth_place',
+  'email',
+  'phone',
+  'phone_no',
+  'value',
+  'id_value',
+  'acc_number',
+  'address',
+  'street',
+  'city',
+  'tax_number',
+  'birth_date',
+  'dob',
+  'surname',
+  'first_name',
+  'second_name',
+  'full_name',
+  'identifier_value',
+  'attribute_value',
+  'phone_number',
 ]);
 /** DCI names attributes by dotted paths too (demographic_info.name.surname): the last part decides. */
 const isPersonalKey = (key: string): boolean => PERSONAL_KEYS.has(key) || PERSONAL_KEYS.has(key.slice(key.lastIndexOf('.') + 1));

@@ -20,7 +20,9 @@ export function signJwt(
     case 'none':
       return `${input}.`;
     case 'HS256':
-      return `${input}.${createHmac('sha256', options.key as string | Buffer).update(input).digest('base64url')}`;
+      return `${input}.${createHmac('sha256', options.key as string | Buffer)
+        .update(input)
+        .digest('base64url')}`;
     case 'RS256':
       return `${input}.${sign('sha256', Buffer.from(input), asPrivateKey(options.key)).toString('base64url')}`;
     case 'RS384':

@@ -174,7 +174,8 @@ export async function createBearerAuthenticator(app: FastifyInstance, config: Co
         (firstPublicKey !== undefined
           ? { public: firstPublicKey }
           : // At run time @fastify/jwt calls a key function with (request, decoded token); its types say otherwise.
-            (((_request: FastifyRequest, decoded: { header: TokenParts['header'] }) => jwksKey(store!, decoded.header)) as unknown as FastifyJWTOptions['secret'])),
+            (((_request: FastifyRequest, decoded: { header: TokenParts['header'] }) =>
+              jwksKey(store!, decoded.header)) as unknown as FastifyJWTOptions['secret'])),
       decode: { complete: true },
       verify: {
         algorithms: issuer.algorithms,

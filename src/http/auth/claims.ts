@@ -80,6 +80,8 @@ export function addRoleClaims(claims: Record<string, unknown>, roles: readonly R
   const earned = rolesFromClaims(claims, mapping, false);
   const asked = new Set(roles);
   if (ROLES.some((r) => earned.has(r) !== asked.has(r))) {
-    throw new Error(`with this roles mapping a token for ${[...asked].join(' + ') || 'no role'} would earn ${[...earned].join(' + ') || 'no role'}; sign one by hand`);
+    throw new Error(
+      `with this roles mapping a token for ${[...asked].join(' + ') || 'no role'} would earn ${[...earned].join(' + ') || 'no role'}; sign one by hand`,
+    );
   }
 }

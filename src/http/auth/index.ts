@@ -9,8 +9,6 @@ import { credentialsMissing, roleMissing } from './problems.js';
 import type { Authenticator } from './types.js';
 
 export type { Authenticator } from './types.js';
-;
-
 export interface AuthPluginOptions {
   /** Further ways to authenticate (HTTP Basic against Odoo), tried by their scheme. */
   authenticators?: Authenticator[];
@@ -36,9 +34,7 @@ export const authPlugin = fp<AuthPluginOptions>(
       const access = (route.config as { access?: unknown } | undefined)?.access;
       if (!ACCESS_LEVELS.includes(access as RouteAccess)) {
         const methods = Array.isArray(route.method) ? route.method.join(',') : route.method;
-        throw new Error(
-          `route ${methods} ${route.url} declares no access level: add config: { access: ${ACCESS_LEVELS.map((a) => `'${a}'`).join(' | ')} }`,
-        );
+        throw new Error(`route ${methods} ${route.url} declares no access level: add config: { access: ${ACCESS_LEVELS.map((a) => `'${a}'`).join(' | ')} }`);
       }
     });
 
@@ -88,7 +84,8 @@ export const authPlugin = fp<AuthPluginOptions>(
       } catch (err) {
         if (err instanceof HttpProblem) {
           noteRefusal(request, err.detail ?? err.title);
-          if (refusals.noteRequest(request, `${err.status} ${err.detail ?? err.title}`)) request.log.info({ auth: { status: err.status, reason: err.detail } }, 'authentication refused');
+          if (refusals.noteRequest(request, `${err.status} ${err.detail ?? err.title}`))
+            request.log.info({ auth: { status: err.status, reason: err.detail } }, 'authentication refused');
         }
         throw err;
       }

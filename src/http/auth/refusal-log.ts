@@ -95,7 +95,15 @@ export class RefusalLog {
     for (const [address, tally] of tallies) {
       if (tally.count <= tally.logged) continue;
       this.log.warn(
-        { refusals: { address, count: tally.count, not_logged: tally.count - tally.logged, since: new Date(tally.since).toISOString(), reasons: Object.fromEntries(tally.reasons) } },
+        {
+          refusals: {
+            address,
+            count: tally.count,
+            not_logged: tally.count - tally.logged,
+            since: new Date(tally.since).toISOString(),
+            reasons: Object.fromEntries(tally.reasons),
+          },
+        },
         'requests refused (summary)',
       );
     }

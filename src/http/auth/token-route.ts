@@ -10,7 +10,8 @@ import { REALM } from './problems.js';
 
 export const TOKEN_PATH = '/oauth2/client/token';
 
-type OAuthError = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_scope' | 'temporarily_unavailable' | 'server_error';
+type OAuthError =
+  'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_scope' | 'temporarily_unavailable' | 'server_error';
 
 /** An RFC 6749 §5.2 error of the token endpoint. */
 class TokenError extends Error {
@@ -45,8 +46,7 @@ const formatTokenError: ProblemFormatter = (problem, request, reply) => {
   return sendTokenError(request, reply, error);
 };
 
-const invalidClient = () =>
-  new TokenError(401, 'invalid_client', 'Client authentication failed.', { 'www-authenticate': `Basic realm="${REALM}"` });
+const invalidClient = () => new TokenError(401, 'invalid_client', 'Client authentication failed.', { 'www-authenticate': `Basic realm="${REALM}"` });
 
 /** `Basic base64(id:secret)`, each part form-urlencoded (RFC 6749 §2.3.1). */
 function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
@@ -105,7 +105,8 @@ async function tokenRoute(app: FastifyInstance, options: { issuer: ClientTokenIs
       const body = (request.body ?? {}) as Record<string, unknown>;
       // RFC 6749 §4.4.2: form-encoded only (the JSON parser of the app must not serve this route).
       const form = /^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? '');
-      if (!form || typeof body !== 'object' || Array.isArray(body)) throw new TokenError(400, 'invalid_request', 'The request must be application/x-www-form-urlencoded.');
+      if (!form || typeof body !== 'object' || Array.isArray(body))
+        throw new TokenError(400, 'invalid_request', 'The request must be application/x-www-form-urlencoded.');
       const grantType = field(body, 'grant_type');
       if (grantType === undefined) throw new TokenError(400, 'invalid_request', 'grant_type is missing.');
       if (grantType !== 'client_credentials') throw new TokenError(400, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported.');
@@ -118,7 +119,8 @@ async function tokenRoute(app: FastifyInstance, options: { issuer: ClientTokenIs
       }
       const id = basic?.id ?? formId;
       const secret = basic?.secret ?? formSecret;
-      if (id === undefined || id === '' || secret === undefined || secret === '') throw new TokenError(400, 'invalid_request', 'client_id and client_secret are required.');
+      if (id === undefined || id === '' || secret === undefined || secret === '')
+        throw new TokenError(400, 'invalid_request', 'client_id and client_secret are required.');
       if (id.length > 256 || secret.length > 512) throw invalidClient();
       const scope = field(body, 'scope');
       // The failed-authentication budget per address and per client id: past it, no secret is checked.

@@ -89,7 +89,13 @@ function validationItem(issue: z.core.$ZodIssue, input: unknown, where: 'body' |
   }
   if (issue.code === 'too_small' && issue.origin === 'string') {
     const min = Number(issue.minimum);
-    return { type: 'string_too_short', loc, msg: `String should have at least ${min} character${min === 1 ? '' : 's'}`, input: value, ctx: { min_length: min } };
+    return {
+      type: 'string_too_short',
+      loc,
+      msg: `String should have at least ${min} character${min === 1 ? '' : 's'}`,
+      input: value,
+      ctx: { min_length: min },
+    };
   }
   if (typeof value === 'string' && issue.message === DATE_MESSAGE) {
     return { type: 'value_error', loc, msg: `Value error, time data '${value}' does not match format '%Y-%m-%d'`, input: value, ctx: { error: {} } };
@@ -114,7 +120,8 @@ const formatCompat: ProblemFormatter = (problem, request, reply, err) => {
   if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return sendCompat(reply, validationFailed([{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error: err.message } }]));
   }
-  if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return sendCompat(reply, validationFailed([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]));
+  if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+    return sendCompat(reply, validationFailed([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]));
   if (problem instanceof UnexpectedFailure) return sendCompat(reply, new CompatError(500, 'Internal Server Error'));
   if (problem.status === 401) return sendCompat(reply, unauthenticated(problem, request));
   return sendCompat(reply, new CompatError(problem.businessRefusal ? 400 : problem.status, problem.detail ?? problem.title, problem.headers));

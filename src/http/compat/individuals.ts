@@ -6,15 +6,12 @@ import type { Individual } from '../../registry/schemas.js';
 import { CompatError, refused } from './errors.js';
 import { individualIn, individualPatchIn, photoIn } from './mapping.js';
 import { individualsJson, individualsOut, streamedArray } from './reads.js';
-import {
-  individualIdsQuery, individualRequest, pathId, searchIndividualsQuery, updateIndividualQuery, updateIndividualsRequest,
-} from './schemas.js';
+import { individualIdsQuery, individualRequest, pathId, searchIndividualsQuery, updateIndividualQuery, updateIndividualsRequest } from './schemas.js';
 import { compatOperation } from './openapi.js';
 import { parseOr422 } from './validate.js';
 
 const NOT_PRESENT = 'Record is not present in the database.';
 const NO_MATCH = 'The specified criteria did not match any records.';
-
 
 /**
  * The registry's refusals of an individual's values, in the module's words where it has them

@@ -47,13 +47,7 @@ function registrantOut(r: Individual | Group, isGroup: boolean, regIds: Json[], 
 
 export function individualOut(individual: Individual, today: string, photo: Photo): Json {
   return {
-    ...registrantOut(
-      individual,
-      false,
-      regIdsOut(individual.reg_ids),
-      phonesOut(individual.phone_numbers),
-      photo,
-    ),
+    ...registrantOut(individual, false, regIdsOut(individual.reg_ids), phonesOut(individual.phone_numbers), photo),
     given_name: individual.given_name,
     addl_name: individual.addl_name,
     family_name: individual.family_name,

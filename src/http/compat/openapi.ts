@@ -6,8 +6,9 @@
  */
 export const compatOperation = (summary: string) =>
   ({
-    tags: ["OpenG2P REST compatibility (g2p_registry_rest_api)"],
+    tags: ['OpenG2P REST compatibility (g2p_registry_rest_api)'],
     summary,
-    description: "The same route, parameters and JSON as OpenG2P's own REST module; errors as `{\"detail\": ...}` like the module's. See docs/compatibility.md.",
+    description:
+      'The same route, parameters and JSON as OpenG2P\'s own REST module; errors as `{"detail": ...}` like the module\'s. See docs/compatibility.md.',
     security: [{ bearer: [] }, { basic: [] }],
   }) as const;

@@ -38,7 +38,12 @@ export async function individualsOut(registry: Registry, actor: Actor, ids: numb
 
 /** Individuals already read, as the module's JSON with their photos. */
 export async function individualsJson(registry: Registry, actor: Actor, individuals: Individual[]): Promise<Json[]> {
-  const extraOf = await extras(registry, actor, individuals.map((i) => i.id), false);
+  const extraOf = await extras(
+    registry,
+    actor,
+    individuals.map((i) => i.id),
+    false,
+  );
   const today = utcToday();
   return individuals.map((i) => individualOut(i, today, extraOf.get(i.id)?.photo));
 }
@@ -51,9 +56,16 @@ export async function groupsOut(registry: Registry, actor: Actor, ids: number[],
 
 export async function groupsJson(registry: Registry, actor: Actor, groups: Group[], withMembers: boolean): Promise<Json[]> {
   const memberIds = withMembers ? [...new Set(groups.flatMap((g) => (g.members ?? []).map((m) => m.individual.id)))] : [];
-  const individuals = new Map<number, Individual>((await inChunks(registry, memberIds, (chunk) => registry.individuals.readMany(actor, chunk))).map((i) => [i.id, i]));
+  const individuals = new Map<number, Individual>(
+    (await inChunks(registry, memberIds, (chunk) => registry.individuals.readMany(actor, chunk))).map((i) => [i.id, i]),
+  );
   const [groupExtras, memberExtras] = await Promise.all([
-    extras(registry, actor, groups.map((g) => g.id), true),
+    extras(
+      registry,
+      actor,
+      groups.map((g) => g.id),
+      true,
+    ),
     extras(registry, actor, memberIds, false),
   ]);
   const today = utcToday();

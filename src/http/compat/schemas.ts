@@ -107,7 +107,13 @@ export const searchIndividualsQuery = z.object({ _id: queryId, name: queryText }
 export const searchGroupsQuery = z.object({ _id: queryId, name: queryText, include_members_full: queryBoolean });
 export const individualIdsQuery = z.object({ include_id_type: queryText, exclude_id_type: queryText });
 export const updateIndividualQuery = z.object({ id_type: queryText });
-export const pathId = z.object({ _id: z.string().regex(/^\d+$/).transform(Number).refine((n) => n <= 2 ** 31 - 1) });
+export const pathId = z.object({
+  _id: z
+    .string()
+    .regex(/^\d+$/)
+    .transform(Number)
+    .refine((n) => n <= 2 ** 31 - 1),
+});
 
 export type IndividualRequest = z.output<typeof individualRequest>;
 export type UpdateIndividualRequest = z.output<typeof updateIndividualRequest>;

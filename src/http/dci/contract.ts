@@ -10,7 +10,10 @@ import contract from './dci-contract.json' with { type: 'json' };
 type Operation = { summary?: string; description?: string; tags?: string[]; requestBody?: unknown; responses?: Record<string, unknown> };
 type Document = { paths?: Record<string, Record<string, Operation> | undefined>; components?: Record<string, Record<string, unknown> | undefined> };
 
-const STANDARD = contract as { operations: Record<string, { summary?: string; description?: string; requestBody: unknown; responses: Record<string, unknown> }>; components: Record<string, Record<string, unknown>> };
+const STANDARD = contract as {
+  operations: Record<string, { summary?: string; description?: string; requestBody: unknown; responses: Record<string, unknown> }>;
+  components: Record<string, Record<string, unknown>>;
+};
 
 /** `document` with the standard's schemas on each DCI operation it has, at `path` and under `prefix`. */
 export function withDciContract<D>(document: D, prefix: string): D {

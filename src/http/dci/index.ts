@@ -98,16 +98,23 @@ function dciErrorHandler(acks: DciMessages, failedAuth: FailedAuthBudget): (err:
     const code = CODE_BY_STATUS[problem.status] ?? (problem.status >= 500 ? 'err.service.unavailable' : 'err.request.bad');
     const message = problem instanceof UnexpectedFailure ? 'The registry failed to process the message.' : (problem.detail ?? problem.title);
     if (isTransportStatus(problem.status)) return sendError(reply, { status: problem.status, type: problem.type, title: problem.title, code, message });
-    return reply.code(problem.status).type('application/json; charset=utf-8').send(acks.ack('ERR', undefined, { code, message }));
+    return reply
+      .code(problem.status)
+      .type('application/json; charset=utf-8')
+      .send(acks.ack('ERR', undefined, { code, message }));
   };
   return problemHandler(format, (err, request, reply) => {
     if (err instanceof DciMessageError) {
       // A signature that does not verify is a failed authentication of its sender (it never rejects: the budget falls back to memory).
       if (err.code.startsWith('err.signature')) void failedAuth.fail(request, dciSenderIdentity(request.body));
       request.log.info({ dci: { code: err.code } }, 'dci message refused');
-      return reply.code(400).type('application/json; charset=utf-8').send(acks.ack('ERR', undefined, { code: err.code, message: err.message }));
+      return reply
+        .code(400)
+        .type('application/json; charset=utf-8')
+        .send(acks.ack('ERR', undefined, { code: err.code, message: err.message }));
     }
-    if (err instanceof DciBusyError) return sendError(reply, { status: 503, type: problemType(503), title: problemTitle(503), code: 'err.service.unavailable', message: err.message });
+    if (err instanceof DciBusyError)
+      return sendError(reply, { status: 503, type: problemType(503), title: problemTitle(503), code: 'err.service.unavailable', message: err.message });
     return undefined;
   });
 }

@@ -20,7 +20,8 @@ export async function checkConfiguration(config: Config, report: (line: string) 
   const stateOk = await checkSharedState(config, report);
   if (!config.odoo) {
     report('ok: sandbox mode (no Odoo configured): `npm start` runs the bundled simulator with demo data');
-    if (config.endpoints.length > 0) report(`ok: the ${config.endpoints.length} declared endpoint(s) are checked against the simulator's fields when the sandbox starts`);
+    if (config.endpoints.length > 0)
+      report(`ok: the ${config.endpoints.length} declared endpoint(s) are checked against the simulator's fields when the sandbox starts`);
     return stateOk;
   }
 
@@ -71,7 +72,9 @@ async function checkSharedState(config: Config, report: (line: string) => void):
       await new Promise((resolve) => setTimeout(resolve, 100));
       health = await store.health();
     }
-    report(health.up ? 'ok: redis: connected (shared state for several replicas)' : `problem: redis: ${health.reason} within ${config.redis.connectTimeoutMs} ms`);
+    report(
+      health.up ? 'ok: redis: connected (shared state for several replicas)' : `problem: redis: ${health.reason} within ${config.redis.connectTimeoutMs} ms`,
+    );
     return health.up;
   } finally {
     await store.close();

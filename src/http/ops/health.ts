@@ -27,7 +27,9 @@ export function registerHealthRoutes(app: FastifyInstance): void {
     // Redis down alone keeps the replica in rotation unless configured otherwise: reads go on,
     // and the writes that need it are refused one by one with 503.
     const result: Readiness =
-      odooResult.ready && shared && !shared.up && config.redis.requiredForReadiness ? { ready: false, reason: `the shared state store is down (${shared.reason})` } : odooResult;
+      odooResult.ready && shared && !shared.up && config.redis.requiredForReadiness
+        ? { ready: false, reason: `the shared state store is down (${shared.reason})` }
+        : odooResult;
     const sharedState = shared ? { shared_state: shared.up ? 'up' : 'down' } : {};
     if (result.ready) return { status: 'ready', ...sharedState };
     request.log.warn({ reason: result.reason }, 'not ready');

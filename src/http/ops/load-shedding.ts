@@ -30,9 +30,7 @@ export async function registerLoadShedding(app: FastifyInstance, options: LoadSh
       if (ALWAYS_SERVED.has(request.routeOptions.url ?? '')) return;
       request.log.warn({ pressure: type }, 'shedding load');
       // A rejection reaches the error handler, which renders the problem with its headers.
-      return Promise.reject(
-        new HttpProblem({ status: 503, detail: 'The gateway is overloaded; retry later.', headers: { 'retry-after': retryAfter } }),
-      );
+      return Promise.reject(new HttpProblem({ status: 503, detail: 'The gateway is overloaded; retry later.', headers: { 'retry-after': retryAfter } }));
     },
   });
 }

@@ -13,11 +13,7 @@ export interface ReadinessOptions {
  * is made (a cached uid would stay "ready" after Odoo went away); results are cached for
  * `cacheMs` and concurrent probes share one check.
  */
-export function createReadinessCheck(
-  odoo: OdooConnection,
-  account: { login: string; password: string },
-  options: ReadinessOptions,
-): () => Promise<Readiness> {
+export function createReadinessCheck(odoo: OdooConnection, account: { login: string; password: string }, options: ReadinessOptions): () => Promise<Readiness> {
   let last: { result: Readiness; at: number } | undefined;
   let running: Promise<Readiness> | undefined;
 

@@ -6,9 +6,25 @@ import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
 import type { IdempotencyStore, Registry, Versioned } from '../../registry/index.js';
 import { memberInput, memberPatch, membershipOutput, type Group, type Membership } from '../../registry/schemas.js';
 import {
-  answerCached, answerNoContent, answerVersioned, conditionalHeaders, createdResponse, cursorQuery, idempotencyHeaders, idempotentCreate, idParam, ifMatchOf, isNotModified,
+  answerCached,
+  answerNoContent,
+  answerVersioned,
+  conditionalHeaders,
+  createdResponse,
+  cursorQuery,
+  idempotencyHeaders,
+  idempotentCreate,
+  idParam,
+  ifMatchOf,
+  isNotModified,
   notModified,
-  limitQuery, memberParams, noContentResponses, NOT_MODIFIED_NOTE, queryBoolean, responses, wantsOdoo,
+  limitQuery,
+  memberParams,
+  noContentResponses,
+  NOT_MODIFIED_NOTE,
+  queryBoolean,
+  responses,
+  wantsOdoo,
 } from './support.js';
 
 export const groupQuery = z
@@ -65,7 +81,13 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
 
   r.post('/groups', {
     config: { access: ROLE_POST },
-    schema: { tags, summary: 'Create a group with its members in one atomic Odoo call', headers: idempotencyHeaders, body: schemas.groupCreate, response: responses({ 201: schemas.groupOutput }) },
+    schema: {
+      tags,
+      summary: 'Create a group with its members in one atomic Odoo call',
+      headers: idempotencyHeaders,
+      body: schemas.groupCreate,
+      response: responses({ 201: schemas.groupOutput }),
+    },
     handler: async (request, reply) => {
       const { actor } = request;
       const created = (group: Versioned<Group>) => createdResponse(request, group, location(group.value.id));
@@ -81,8 +103,16 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
 
   r.patch('/groups/:id', {
     config: { access: ROLE_POST },
-    schema: { tags, summary: 'Change a group (partial)', params: idParam, headers: conditionalHeaders, body: schemas.groupPatch, response: responses({ 200: schemas.groupOutput }) },
-    handler: async (request, reply) => answerVersioned(request, reply, await registry.groups.update(request.actor, request.params.id, request.body, ifMatchOf(request))),
+    schema: {
+      tags,
+      summary: 'Change a group (partial)',
+      params: idParam,
+      headers: conditionalHeaders,
+      body: schemas.groupPatch,
+      response: responses({ 200: schemas.groupOutput }),
+    },
+    handler: async (request, reply) =>
+      answerVersioned(request, reply, await registry.groups.update(request.actor, request.params.id, request.body, ifMatchOf(request))),
   });
 
   r.delete('/groups/:id', {
@@ -152,7 +182,14 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
 
   r.patch('/groups/:id/members/:membership_id', {
     config: { access: ROLE_POST },
-    schema: { tags: memberTags, summary: 'Change kinds or dates of a membership', params: memberParams, headers: conditionalHeaders, body: memberPatch, response: responses({ 200: membershipOutput }) },
+    schema: {
+      tags: memberTags,
+      summary: 'Change kinds or dates of a membership',
+      params: memberParams,
+      headers: conditionalHeaders,
+      body: memberPatch,
+      response: responses({ 200: membershipOutput }),
+    },
     handler: async (request, reply) => {
       const updated = await registry.memberships.update(request.actor, request.params.id, request.params.membership_id, request.body, ifMatchOf(request));
       return answerVersioned(request, reply, updated, [request.params.id, updated.value.id]);
@@ -161,7 +198,13 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
 
   r.delete('/groups/:id/members/:membership_id', {
     config: { access: ROLE_POST },
-    schema: { tags: memberTags, summary: 'End a membership (sets ended_date; nothing is deleted)', params: memberParams, headers: conditionalHeaders, response: noContentResponses() },
+    schema: {
+      tags: memberTags,
+      summary: 'End a membership (sets ended_date; nothing is deleted)',
+      params: memberParams,
+      headers: conditionalHeaders,
+      response: noContentResponses(),
+    },
     handler: async (request, reply) => {
       await registry.memberships.end(request.actor, request.params.id, request.params.membership_id, ifMatchOf(request));
       return answerNoContent(request, reply, [request.params.id, request.params.membership_id]);

@@ -6,9 +6,24 @@ import { ROLE_GET, ROLE_POST } from '../../config/auth.js';
 import type { IdempotencyStore, Registry, Versioned } from '../../registry/index.js';
 import { membershipOutput, type Individual } from '../../registry/schemas.js';
 import {
-  answerCached, answerNoContent, answerVersioned, conditionalHeaders, createdResponse, cursorQuery, idempotencyHeaders, idempotentCreate, idParam, ifMatchOf, isNotModified,
+  answerCached,
+  answerNoContent,
+  answerVersioned,
+  conditionalHeaders,
+  createdResponse,
+  cursorQuery,
+  idempotencyHeaders,
+  idempotentCreate,
+  idParam,
+  ifMatchOf,
+  isNotModified,
   notModified,
-  limitQuery, noContentResponses, NOT_MODIFIED_NOTE, queryBoolean, responses, wantsOdoo,
+  limitQuery,
+  noContentResponses,
+  NOT_MODIFIED_NOTE,
+  queryBoolean,
+  responses,
+  wantsOdoo,
 } from './support.js';
 
 const date = z.iso.date();
@@ -44,7 +59,12 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
 
   r.get('/individuals', {
     config: { access: ROLE_GET },
-    schema: { tags, summary: 'List individuals (filters, cursor pagination)', querystring: individualQuery, response: responses({ 200: schemas.individualList }) },
+    schema: {
+      tags,
+      summary: 'List individuals (filters, cursor pagination)',
+      querystring: individualQuery,
+      response: responses({ 200: schemas.individualList }),
+    },
     handler: async (request) => {
       const page = await registry.individuals.list(request.actor, request.query);
       request.auditIds = page.items.map((i) => i.id);
@@ -86,7 +106,13 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
 
   r.post('/individuals', {
     config: { access: ROLE_POST },
-    schema: { tags, summary: 'Create an individual with IDs, phones, bank accounts', headers: idempotencyHeaders, body: schemas.individualCreate, response: responses({ 201: schemas.individualOutput }) },
+    schema: {
+      tags,
+      summary: 'Create an individual with IDs, phones, bank accounts',
+      headers: idempotencyHeaders,
+      body: schemas.individualCreate,
+      response: responses({ 201: schemas.individualOutput }),
+    },
     handler: async (request, reply) => {
       const { actor } = request;
       const created = (individual: Versioned<Individual>) => createdResponse(request, individual, location(individual.value.id));
@@ -142,7 +168,8 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       body: schemas.individualPatch,
       response: responses({ 200: schemas.individualOutput }),
     },
-    handler: async (request, reply) => answerVersioned(request, reply, await registry.individuals.update(request.actor, request.params.id, request.body, ifMatchOf(request))),
+    handler: async (request, reply) =>
+      answerVersioned(request, reply, await registry.individuals.update(request.actor, request.params.id, request.body, ifMatchOf(request))),
   });
 
   r.delete('/individuals/:id', {
@@ -172,6 +199,10 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
 
 function isItemsOnly(body: unknown): body is { items: unknown[] } {
   return (
-    typeof body === 'object' && body !== null && Object.keys(body).length === 1 && Array.isArray((body as { items?: unknown }).items) && (body as { items: unknown[] }).items.length > 0
+    typeof body === 'object' &&
+    body !== null &&
+    Object.keys(body).length === 1 &&
+    Array.isArray((body as { items?: unknown }).items) &&
+    (body as { items: unknown[] }).items.length > 0
   );
 }

@@ -7,15 +7,39 @@ import type { IdempotencyStore, StoredResponse, Versioned } from '../../registry
 import { isRegistryError, RegistryError } from '../../registry/index.js';
 import type { CachedRead } from '../../registry/record-cache.js';
 
-export const idParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) }).strict();
+export const idParam = z
+  .object({
+    id: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31 - 1),
+  })
+  .strict();
 export const memberParams = z
-  .object({ id: z.coerce.number().int().positive().max(2 ** 31 - 1), membership_id: z.coerce.number().int().positive().max(2 ** 31 - 1) })
+  .object({
+    id: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31 - 1),
+    membership_id: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31 - 1),
+  })
   .strict();
 
 /** Query booleans arrive as text. */
 export const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
 
-export const limitQuery = z.coerce.number().int().min(1).optional().describe('Page size, at most api.maxPageSize (default 500); a larger one is refused with 400');
+export const limitQuery = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .optional()
+  .describe('Page size, at most api.maxPageSize (default 500); a larger one is refused with 400');
 export const cursorQuery = z.string().min(1).max(8192).optional().describe('next_cursor of the previous page');
 
 export const conditionalHeaders = z.object({ 'if-match': z.string().max(2000).optional() });
@@ -35,7 +59,12 @@ export const etagOf = (version: string): string => `"${version}"`;
 export const ifMatchOf = (request: FastifyRequest): string[] | undefined => ifMatchVersions(request.headers['if-match']);
 
 /** A record just read or written: its id audited, its version as the ETag, the record as the body. */
-export function answerVersioned<T extends { id: number }>(request: FastifyRequest, reply: FastifyReply, { value, version }: Versioned<T>, auditIds = [value.id]): T {
+export function answerVersioned<T extends { id: number }>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  { value, version }: Versioned<T>,
+  auditIds = [value.id],
+): T {
   request.auditIds = auditIds;
   reply.header('etag', etagOf(version));
   return value;
@@ -69,7 +98,12 @@ export function answerNoContent(request: FastifyRequest, reply: FastifyReply, au
 }
 
 /** The 201 answer to a create (kept as is for an idempotent retry): the record, its ETag and Location. */
-export function createdResponse(request: FastifyRequest, { value, version }: Versioned<{ id: number }>, location: string, auditIds = [value.id]): StoredResponse {
+export function createdResponse(
+  request: FastifyRequest,
+  { value, version }: Versioned<{ id: number }>,
+  location: string,
+  auditIds = [value.id],
+): StoredResponse {
   request.auditIds = auditIds;
   return { status: 201, body: value, headers: { etag: etagOf(version), location } };
 }
@@ -98,7 +132,12 @@ export function ifMatchVersions(header: string | undefined): string[] | undefine
   if (header === undefined) return undefined;
   return header
     .split(',')
-    .map((part) => part.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'))
+    .map((part) =>
+      part
+        .trim()
+        .replace(/^W\//, '')
+        .replace(/^"(.*)"$/, '$1'),
+    )
     .filter(Boolean);
 }
 
@@ -137,12 +176,7 @@ export interface IdempotentCreate {
  * transport failure, a restart or another gateway instance is looked up before creating, instead
  * of creating a second registrant.
  */
-export async function idempotentCreate(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  store: IdempotencyStore,
-  create: IdempotentCreate,
-): Promise<FastifyReply> {
+export async function idempotentCreate(request: FastifyRequest, reply: FastifyReply, store: IdempotencyStore, create: IdempotentCreate): Promise<FastifyReply> {
   const key = request.headers['idempotency-key'];
   if (typeof key !== 'string') return send(reply, await create.run(undefined), false);
   const scope = `${request.principal?.sub ?? '-'}\u0000${request.method}\u0000${request.routeOptions.url}\u0000${JSON.stringify(request.params)}\u0000${key}`;

@@ -10,7 +10,12 @@ import type { Orm } from './orm.js';
  * key is added to / removed from the user's `apiKeys`, which the wire layer checks.
  */
 const identityCheckAction = (id: number) => ({
-  type: 'ir.actions.act_window', res_model: 'res.users.identitycheck', res_id: id, name: 'Security Control', target: 'new', views: [[false, 'form']],
+  type: 'ir.actions.act_window',
+  res_model: 'res.users.identitycheck',
+  res_id: id,
+  name: 'Security Control',
+  target: 'new',
+  views: [[false, 'form']],
 });
 
 interface PendingRequest {
@@ -55,7 +60,11 @@ export class ApiKeyFlows {
       this.keyValues.set(keyId!, key);
       user.apiKeys.push(key);
       return {
-        type: 'ir.actions.act_window', res_model: 'res.users.apikeys.show', name: 'API Key Ready', views: [[false, 'form']], target: 'new',
+        type: 'ir.actions.act_window',
+        res_model: 'res.users.apikeys.show',
+        name: 'API Key Ready',
+        views: [[false, 'form']],
+        target: 'new',
         context: { default_key: key },
       };
     }

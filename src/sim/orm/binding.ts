@@ -12,7 +12,13 @@ const typeError = (message: string) => new OdooSimError('builtins.TypeError', me
  * Binds RPC positional args and kwargs to a Python signature, with CPython's error texts
  * ("search() got an unexpected keyword argument 'x'"). `self` counts in positional totals.
  */
-export function bindArguments(qualname: string, params: Param[], args: unknown[], kwargs: Record<string, unknown>, varKeywords = false): Record<string, unknown> {
+export function bindArguments(
+  qualname: string,
+  params: Param[],
+  args: unknown[],
+  kwargs: Record<string, unknown>,
+  varKeywords = false,
+): Record<string, unknown> {
   const bound: Record<string, unknown> = {};
   if (args.length > params.length) {
     const required = params.filter((p) => !('default' in p)).length;

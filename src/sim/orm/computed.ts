@@ -21,8 +21,7 @@ export function ageText(birthdate: string | null | undefined, today: string): st
   return String(years);
 }
 
-const m2oName = (host: ComputeHost, model: string, id: unknown): string | null =>
-  typeof id === 'number' ? host.displayName(model, id) || null : null;
+const m2oName = (host: ComputeHost, model: string, id: unknown): string | null => (typeof id === 'number' ? host.displayName(model, id) || null : null);
 
 const membershipEnded = (host: ComputeHost, row: Row): boolean => {
   const ended = row.ended_date as string | null | undefined;
@@ -62,8 +61,8 @@ export const COMPUTED: Record<string, Record<string, Compute>> = {
   'g2p.group.membership': {
     is_ended: (h, row) => membershipEnded(h, row),
     status: (h, row) => (membershipEnded(h, row) ? 'inactive' : 'active'),
-    individual_birthdate: (h, row) => (typeof row.individual === 'number' ? h.row('res.partner', row.individual)?.birthdate ?? null : null),
-    individual_gender: (h, row) => (typeof row.individual === 'number' ? h.row('res.partner', row.individual)?.gender ?? null : null),
+    individual_birthdate: (h, row) => (typeof row.individual === 'number' ? (h.row('res.partner', row.individual)?.birthdate ?? null) : null),
+    individual_gender: (h, row) => (typeof row.individual === 'number' ? (h.row('res.partner', row.individual)?.gender ?? null) : null),
   },
   'g2p.reg.id': {
     id_type_as_str: (h, row) => m2oName(h, 'g2p.id.type', row.id_type),
@@ -73,11 +72,11 @@ export const COMPUTED: Record<string, Record<string, Compute>> = {
   },
   'res.partner.bank': {
     acc_type: () => 'bank',
-    bank_name: (h, row) => (typeof row.bank_id === 'number' ? h.row('res.bank', row.bank_id)?.name ?? null : null),
-    bank_bic: (h, row) => (typeof row.bank_id === 'number' ? h.row('res.bank', row.bank_id)?.bic ?? null : null),
+    bank_name: (h, row) => (typeof row.bank_id === 'number' ? (h.row('res.bank', row.bank_id)?.name ?? null) : null),
+    bank_bic: (h, row) => (typeof row.bank_id === 'number' ? (h.row('res.bank', row.bank_id)?.bic ?? null) : null),
   },
   'res.users': {
-    name: (h, row) => (typeof row.partner_id === 'number' ? h.row('res.partner', row.partner_id)?.name ?? null : null),
+    name: (h, row) => (typeof row.partner_id === 'number' ? (h.row('res.partner', row.partner_id)?.name ?? null) : null),
   },
 };
 

@@ -95,7 +95,6 @@ export function validateRecords(orm: ConstraintHost, env: CallEnv, model: string
     default:
       break;
   }
-
 }
 
 /** Python's re.match: anchored at the start only. */
@@ -122,7 +121,9 @@ function checkUniqueKinds(orm: ConstraintHost, env: CallEnv, ids: number[], crea
   if (!uniqueKinds.length) return;
   // OpenG2P counts `self.group_membership_ids`: across every group of one write, not per group.
   const refuseTwoOfAKind = (groups: number[]) => {
-    const memberships = groups.flatMap((group) => [...(orm.lookup('g2p.group.membership', 'group', group) ?? [])]).map((id) => orm.row('g2p.group.membership', id)!);
+    const memberships = groups
+      .flatMap((group) => [...(orm.lookup('g2p.group.membership', 'group', group) ?? [])])
+      .map((id) => orm.row('g2p.group.membership', id)!);
     for (const kind of uniqueKinds) {
       if (memberships.filter((m) => ((m.kind as number[] | null) ?? []).includes(kind.id as number)).length > 1) {
         throw validationError(`Only one ${kind.name as string} is allowed per group`);
@@ -133,7 +134,9 @@ function checkUniqueKinds(orm: ConstraintHost, env: CallEnv, ids: number[], crea
   if (!created) refuseTwoOfAKind(partners.filter((p) => p.is_group).map((p) => p.id as number));
   // Then each group of each written individual, one group at a time (_recompute_parent_groups).
   for (const partner of partners.filter((p) => p.is_registrant && !p.is_group)) {
-    const groups = new Set([...(orm.lookup('g2p.group.membership', 'individual', partner.id) ?? [])].map((m) => orm.row('g2p.group.membership', m)!.group as number));
+    const groups = new Set(
+      [...(orm.lookup('g2p.group.membership', 'individual', partner.id) ?? [])].map((m) => orm.row('g2p.group.membership', m)!.group as number),
+    );
     for (const group of groups) refuseTwoOfAKind([group]);
   }
 }

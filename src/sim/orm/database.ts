@@ -63,8 +63,15 @@ export class SimDatabase {
       const id = this.orm.table('res.users').allocateId(user.id);
       const users = this.orm.table('res.users');
       users.insert({
-        id, login: user.login, partner_id: partnerId, company_id: user.companyId, active: user.active,
-        create_uid: SUPERUSER_ID, write_uid: SUPERUSER_ID, create_date: env.stamp, write_date: env.stamp,
+        id,
+        login: user.login,
+        partner_id: partnerId,
+        company_id: user.companyId,
+        active: user.active,
+        create_uid: SUPERUSER_ID,
+        write_uid: SUPERUSER_ID,
+        create_date: env.stamp,
+        write_date: env.stamp,
       });
       this.orm.journal.commit();
       const created: SimUser = { ...user, id, partnerId: partnerId!, groups: [...user.groups], apiKeys: [...user.apiKeys] };

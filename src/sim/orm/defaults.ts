@@ -14,9 +14,18 @@ export function modelDefaults(orm: DefaultsHost, env: CallEnv, model: string): R
   switch (model) {
     case 'res.partner':
       return {
-        active: true, company_id: env.companyId, registration_date: orm.today(), type: 'contact', lang: 'en_US',
-        color: 0, is_registrant: false, is_group: false, is_company: false, employee: false,
-        birthdate_not_exact: false, is_partial_group: false,
+        active: true,
+        company_id: env.companyId,
+        registration_date: orm.today(),
+        type: 'contact',
+        lang: 'en_US',
+        color: 0,
+        is_registrant: false,
+        is_group: false,
+        is_company: false,
+        employee: false,
+        birthdate_not_exact: false,
+        is_partial_group: false,
       };
     case 'g2p.group.membership':
       return { start_date: orm.nowSeconds() };

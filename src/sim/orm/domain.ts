@@ -33,8 +33,25 @@ export interface CompiledDomain {
 }
 
 const TERM_OPERATORS = new Set([
-  '=', '!=', '<=', '<', '>', '>=', '=?', '=like', '=ilike', 'like', 'not like', 'ilike', 'not ilike',
-  'in', 'not in', 'child_of', 'parent_of', 'any', 'not any',
+  '=',
+  '!=',
+  '<=',
+  '<',
+  '>',
+  '>=',
+  '=?',
+  '=like',
+  '=ilike',
+  'like',
+  'not like',
+  'ilike',
+  'not ilike',
+  'in',
+  'not in',
+  'child_of',
+  'parent_of',
+  'any',
+  'not any',
 ]);
 const NEGATIVE = new Set(['!=', 'not like', 'not ilike', 'not in', 'not any']);
 
@@ -76,8 +93,18 @@ export function normalizeDomain(domain: unknown): Token[] {
 }
 
 const NEGATED_OPERATOR: Record<string, string> = {
-  '<': '>=', '>': '<=', '<=': '>', '>=': '<', '=': '!=', '!=': '=',
-  in: 'not in', 'not in': 'in', like: 'not like', 'not like': 'like', ilike: 'not ilike', 'not ilike': 'ilike',
+  '<': '>=',
+  '>': '<=',
+  '<=': '>',
+  '>=': '<',
+  '=': '!=',
+  '!=': '=',
+  in: 'not in',
+  'not in': 'in',
+  like: 'not like',
+  'not like': 'like',
+  ilike: 'not ilike',
+  'not ilike': 'ilike',
 };
 
 /**
@@ -250,9 +277,10 @@ export class DomainCompiler {
       return this.relationalIn(model, name, field, () => ids);
     }
     if (field.type === 'many2one' || isX2many(field.type)) return this.compileRelational(model, name, field, operator, right);
-    const read: (row: Row) => unknown = field.store === false || name === 'id' || this.host.isComputed(model.name, name)
-      ? (row) => (name === 'id' ? row.id : this.host.rawValue(model.name, row, name, this.activeTest))
-      : (row) => row[name] ?? null;
+    const read: (row: Row) => unknown =
+      field.store === false || name === 'id' || this.host.isComputed(model.name, name)
+        ? (row) => (name === 'id' ? row.id : this.host.rawValue(model.name, row, name, this.activeTest))
+        : (row) => row[name] ?? null;
     return scalarPredicate(field.type, operator, right, read);
   }
 
@@ -271,8 +299,7 @@ export class DomainCompiler {
       if (!negative) return inner;
       return (row) => !inner(row);
     }
-    const read = (row: Row): unknown =>
-      field.type === 'many2one' ? row[name] ?? null : this.host.linkedIds(model.name, row, name, this.activeTest);
+    const read = (row: Row): unknown => (field.type === 'many2one' ? (row[name] ?? null) : this.host.linkedIds(model.name, row, name, this.activeTest));
     if (field.type === 'many2one') return scalarPredicate('integer', operator, right, read);
     const wantsEmpty = right === false || right === null || (Array.isArray(right) && right.length === 0 && operator === '=');
     const idSet = new Set(values.filter((v): v is number => typeof v === 'number'));
@@ -296,9 +323,7 @@ export class DomainCompiler {
     const all = this.host.searchIds(comodel, [], false);
     const names = toList(right).map(String);
     const result = new Set<number>();
-    const regexes = operator.includes('like')
-      ? names.map((n) => likeToRegExp(operator.startsWith('=') ? n : `%${n}%`, operator.includes('ilike')))
-      : undefined;
+    const regexes = operator.includes('like') ? names.map((n) => likeToRegExp(operator.startsWith('=') ? n : `%${n}%`, operator.includes('ilike'))) : undefined;
     for (const id of all) {
       const display = this.host.displayName(info.name, id);
       if (regexes ? regexes.some((r) => r.test(display)) : names.includes(display)) result.add(id);
@@ -323,11 +348,20 @@ export function scalarPredicate(type: string, operator: string, right: unknown, 
   if (type === 'boolean') {
     const truthy = (v: unknown) => v === true;
     switch (operator) {
-      case '=': return (row) => truthy(read(row)) === (right === true || right === 1);
-      case '!=': return (row) => truthy(read(row)) !== (right === true || right === 1);
-      case 'in': { const set = toList(right).map((v) => v === true || v === 1); return (row) => set.includes(truthy(read(row))); }
-      case 'not in': { const set = toList(right).map((v) => v === true || v === 1); return (row) => !set.includes(truthy(read(row))); }
-      default: break;
+      case '=':
+        return (row) => truthy(read(row)) === (right === true || right === 1);
+      case '!=':
+        return (row) => truthy(read(row)) !== (right === true || right === 1);
+      case 'in': {
+        const set = toList(right).map((v) => v === true || v === 1);
+        return (row) => set.includes(truthy(read(row)));
+      }
+      case 'not in': {
+        const set = toList(right).map((v) => v === true || v === 1);
+        return (row) => !set.includes(truthy(read(row)));
+      }
+      default:
+        break;
     }
   }
   switch (operator) {
@@ -336,20 +370,32 @@ export function scalarPredicate(type: string, operator: string, right: unknown, 
       return (row) => equal(read(row), right);
     case '!=':
       if (isEmpty(right)) return (row) => !isEmpty(read(row));
-      return (row) => { const v = read(row); return isEmpty(v) || !equal(v, right); };
+      return (row) => {
+        const v = read(row);
+        return isEmpty(v) || !equal(v, right);
+      };
     case 'in': {
       const list = toList(right);
       const withNull = list.some(isEmpty);
       const set = new Set(list.filter((v) => !isEmpty(v)).map(normalizeKey));
-      return (row) => { const v = read(row); return isEmpty(v) ? withNull : set.has(normalizeKey(v)); };
+      return (row) => {
+        const v = read(row);
+        return isEmpty(v) ? withNull : set.has(normalizeKey(v));
+      };
     }
     case 'not in': {
       const list = toList(right);
       const withNull = list.some(isEmpty);
       const set = new Set(list.filter((v) => !isEmpty(v)).map(normalizeKey));
-      return (row) => { const v = read(row); return isEmpty(v) ? !withNull : !set.has(normalizeKey(v)); };
+      return (row) => {
+        const v = read(row);
+        return isEmpty(v) ? !withNull : !set.has(normalizeKey(v));
+      };
     }
-    case '<': case '<=': case '>': case '>=': {
+    case '<':
+    case '<=':
+    case '>':
+    case '>=': {
       if (isEmpty(right)) return () => false;
       return (row) => {
         const v = read(row);
@@ -358,7 +404,12 @@ export function scalarPredicate(type: string, operator: string, right: unknown, 
         return operator === '<' ? c < 0 : operator === '<=' ? c <= 0 : operator === '>' ? c > 0 : c >= 0;
       };
     }
-    case 'like': case 'ilike': case 'not like': case 'not ilike': case '=like': case '=ilike': {
+    case 'like':
+    case 'ilike':
+    case 'not like':
+    case 'not ilike':
+    case '=like':
+    case '=ilike': {
       const negative = operator.startsWith('not');
       if (isEmpty(right)) {
         // Odoo turns ('f', 'like', False) into IS NULL / IS NOT NULL.
@@ -366,8 +417,15 @@ export function scalarPredicate(type: string, operator: string, right: unknown, 
       }
       const raw = String(right);
       const regex = likeToRegExp(operator.startsWith('=') ? raw : `%${raw}%`, operator.includes('ilike'));
-      if (negative) return (row) => { const v = read(row); return isEmpty(v) || !regex.test(String(v)); };
-      return (row) => { const v = read(row); return !isEmpty(v) && regex.test(String(v)); };
+      if (negative)
+        return (row) => {
+          const v = read(row);
+          return isEmpty(v) || !regex.test(String(v));
+        };
+      return (row) => {
+        const v = read(row);
+        return !isEmpty(v) && regex.test(String(v));
+      };
     }
     default:
       return () => false;

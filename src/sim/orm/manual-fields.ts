@@ -34,7 +34,10 @@ export class ManualFields {
   private readonly modelIds = new Map<string, number>();
   private nextFieldId = 5000;
 
-  constructor(private readonly orm: Orm, modelNames: Iterable<string>) {
+  constructor(
+    private readonly orm: Orm,
+    modelNames: Iterable<string>,
+  ) {
     let id = 1;
     for (const name of modelNames) this.modelIds.set(name, id++);
   }
@@ -48,9 +51,17 @@ export class ManualFields {
     const domain = (args[0] ?? kwargs.domain ?? []) as unknown[];
     if (model === 'ir.model' && method === 'search') return this.searchModels(domain);
     if (model === 'ir.model.fields' && method === 'search_read') {
-      return this.searchFields(domain).map((f) => ({ id: f.id, name: f.name, model: f.model, ttype: f.ttype, field_description: f.description, state: 'manual' }));
+      return this.searchFields(domain).map((f) => ({
+        id: f.id,
+        name: f.name,
+        model: f.model,
+        ttype: f.ttype,
+        field_description: f.description,
+        state: 'manual',
+      }));
     }
-    if (model === 'ir.model.fields' && method === 'create') return this.create(env, (Array.isArray(args[0]) ? args[0][0] : args[0] ?? kwargs.vals_list) as Record<string, unknown>);
+    if (model === 'ir.model.fields' && method === 'create')
+      return this.create(env, (Array.isArray(args[0]) ? args[0][0] : (args[0] ?? kwargs.vals_list)) as Record<string, unknown>);
     throw new OdooSimError('builtins.AttributeError', `The method '${method}' does not exist on the model '${model}'`);
   }
 

@@ -37,7 +37,10 @@ export const METHODS: Record<string, MethodSpec> = {
   },
   read: {
     onRecords: true,
-    params: [{ name: 'fields', default: null }, { name: 'load', default: '_classic_read' }],
+    params: [
+      { name: 'fields', default: null },
+      { name: 'load', default: '_classic_read' },
+    ],
     run: (orm, env, model, { fields, load }, ids) => readRecords(orm, env, model, ids, fields, load),
   },
   search: {
@@ -57,7 +60,13 @@ export const METHODS: Record<string, MethodSpec> = {
   },
   search_read: {
     onRecords: false,
-    params: [{ name: 'domain', default: null }, { name: 'fields', default: null }, { name: 'offset', default: 0 }, { name: 'limit', default: null }, { name: 'order', default: null }],
+    params: [
+      { name: 'domain', default: null },
+      { name: 'fields', default: null },
+      { name: 'offset', default: 0 },
+      { name: 'limit', default: null },
+      { name: 'order', default: null },
+    ],
     varKeywords: true,
     run: (orm, env, model, b) => {
       const ids = orm.search(env, model, b.domain ?? [], asInt(b.offset, 0), asLimit(b.limit), b.order);
@@ -109,7 +118,12 @@ export const METHODS: Record<string, MethodSpec> = {
   },
   name_search: {
     onRecords: false,
-    params: [{ name: 'name', default: '' }, { name: 'args', default: null }, { name: 'operator', default: 'ilike' }, { name: 'limit', default: 100 }],
+    params: [
+      { name: 'name', default: '' },
+      { name: 'args', default: null },
+      { name: 'operator', default: 'ilike' },
+      { name: 'limit', default: 100 },
+    ],
     run: (orm, env, model, b) => {
       const info = orm.model(model);
       let domain = Array.isArray(b.args) ? (b.args as unknown[]) : [];
@@ -120,7 +134,10 @@ export const METHODS: Record<string, MethodSpec> = {
   },
   fields_get: {
     onRecords: false,
-    params: [{ name: 'allfields', default: null }, { name: 'attributes', default: null }],
+    params: [
+      { name: 'allfields', default: null },
+      { name: 'attributes', default: null },
+    ],
     run: (orm, _env, model, b) => fieldsGet(orm, model, b.allfields, b.attributes),
   },
   default_get: {
@@ -130,7 +147,15 @@ export const METHODS: Record<string, MethodSpec> = {
   },
   read_group: {
     onRecords: false,
-    params: [{ name: 'domain' }, { name: 'fields' }, { name: 'groupby' }, { name: 'offset', default: 0 }, { name: 'limit', default: null }, { name: 'orderby', default: false }, { name: 'lazy', default: true }],
+    params: [
+      { name: 'domain' },
+      { name: 'fields' },
+      { name: 'groupby' },
+      { name: 'offset', default: 0 },
+      { name: 'limit', default: null },
+      { name: 'orderby', default: false },
+      { name: 'lazy', default: true },
+    ],
     run: (orm, env, model, b) => readGroup(orm, env, model, b),
   },
   web_read: {
@@ -140,7 +165,14 @@ export const METHODS: Record<string, MethodSpec> = {
   },
   web_search_read: {
     onRecords: false,
-    params: [{ name: 'domain' }, { name: 'specification' }, { name: 'offset', default: 0 }, { name: 'limit', default: null }, { name: 'order', default: null }, { name: 'count_limit', default: null }],
+    params: [
+      { name: 'domain' },
+      { name: 'specification' },
+      { name: 'offset', default: 0 },
+      { name: 'limit', default: null },
+      { name: 'order', default: null },
+      { name: 'count_limit', default: null },
+    ],
     run: (orm, env, model, b) => webSearchRead(orm, env, model, b),
   },
   check_access_rights: {
@@ -180,7 +212,10 @@ function browseIds(model: string, value: unknown): number[] {
   const bad = list.find((v) => typeof v !== 'number' || !Number.isInteger(v));
   if (bad !== undefined) {
     const table = tableName(model);
-    const shown = list.slice(0, 2).map((v) => `'${String(v)}'`).join(', ');
+    const shown = list
+      .slice(0, 2)
+      .map((v) => `'${String(v)}'`)
+      .join(', ');
     const prefix = `LINE 1: ... FROM "${table}" WHERE ("${table}"."id" IN (`;
     throw new OdooSimError(
       'psycopg2.errors.InvalidTextRepresentation',
@@ -267,9 +302,10 @@ function webRead(orm: Orm, env: CallEnv, model: string, ids: number[], specifica
     throw new OdooSimError('builtins.AttributeError', `'${Array.isArray(specification) ? 'list' : 'NoneType'}' object has no attribute 'items'`);
   }
   const names = Object.keys(specification);
-  const values = names.length === 0 || (names.length === 1 && names[0] === 'id')
-    ? ids.map((id) => ({ id }) as Record<string, unknown>)
-    : readRecords(orm, env, model, ids, names, null);
+  const values =
+    names.length === 0 || (names.length === 1 && names[0] === 'id')
+      ? ids.map((id) => ({ id }) as Record<string, unknown>)
+      : readRecords(orm, env, model, ids, names, null);
   const info = orm.model(model);
   for (const name of names) {
     const attrs = info.fields[name];

@@ -40,7 +40,9 @@ interface ModelSpec {
 const MODEL_SPECS: Record<string, ModelSpec> = {
   'res.partner': { description: 'Contact', order: 'complete_name asc, id desc', recName: 'name' },
   'g2p.group.membership': {
-    description: 'Group Membership', order: 'id desc', recName: 'group',
+    description: 'Group Membership',
+    order: 'id desc',
+    recName: 'group',
     onDelete: { group: 'cascade', individual: 'cascade' },
   },
   'g2p.group.membership.kind': { description: 'Group Membership Kind' },
@@ -49,7 +51,9 @@ const MODEL_SPECS: Record<string, ModelSpec> = {
   'g2p.id.type': { description: 'ID Type' },
   'g2p.phone.number': { description: 'Phone Number', order: 'id desc', recName: 'phone_no', onDelete: { partner_id: 'restrict' } },
   'res.partner.bank': {
-    description: 'Bank Accounts', order: 'sequence asc, id asc', recName: 'acc_number',
+    description: 'Bank Accounts',
+    order: 'sequence asc, id asc',
+    recName: 'acc_number',
     onDelete: { partner_id: 'cascade' },
   },
   'res.bank': { description: 'Bank', order: 'name asc' },
@@ -57,7 +61,8 @@ const MODEL_SPECS: Record<string, ModelSpec> = {
   'g2p.registrant.tags': { description: 'Registrant Tags' },
   'g2p.district': { description: 'District' },
   'g2p.reg.rel': {
-    description: 'Registrant Relationship', onDelete: { source: 'cascade', destination: 'cascade' },
+    description: 'Registrant Relationship',
+    onDelete: { source: 'cascade', destination: 'cascade' },
   },
   'g2p.relationship': { description: 'Relationship' },
   'res.users': { description: 'User', recName: 'login', onDelete: { partner_id: 'restrict', company_id: 'restrict' } },
@@ -99,13 +104,13 @@ function buildModel(name: string, spec: ModelSpec): ModelInfo {
         foreignModel: f.type === 'many2one' && f.relation && f.relation in MODEL_SPECS ? f.relation : undefined,
       }))
       .filter((check) => check.required || check.foreignModel),
-    many2manyFields: Object.entries(fields).filter(([, f]) => f.type === 'many2many' && f.store !== false).map(([n]) => n),
+    many2manyFields: Object.entries(fields)
+      .filter(([, f]) => f.type === 'many2many' && f.store !== false)
+      .map(([n]) => n),
   };
 }
 
-export const MODELS: ReadonlyMap<string, ModelInfo> = new Map(
-  Object.entries(MODEL_SPECS).map(([name, spec]) => [name, buildModel(name, spec)]),
-);
+export const MODELS: ReadonlyMap<string, ModelInfo> = new Map(Object.entries(MODEL_SPECS).map(([name, spec]) => [name, buildModel(name, spec)]));
 
 /** PostgreSQL table name of a model, as it appears in constraint names. */
 export const tableName = (model: string): string => model.replace(/\./g, '_');

@@ -127,7 +127,11 @@ export class Orm implements DomainHost, ComputeHost, ConstraintHost, DefaultsHos
       return ids ? this.filterActive(comodel, [...ids], activeTest) : [];
     }
     const ids = (row[field] as number[] | undefined) ?? [];
-    return this.filterActive(comodel, ids.filter((id) => this.exists(comodel, id)), activeTest);
+    return this.filterActive(
+      comodel,
+      ids.filter((id) => this.exists(comodel, id)),
+      activeTest,
+    );
   }
 
   inverseIds(comodel: string, inverseField: string, ids: ReadonlySet<number>): Set<number> {
@@ -168,7 +172,7 @@ export class Orm implements DomainHost, ComputeHost, ConstraintHost, DefaultsHos
       case 'many2many':
         return raw;
       default:
-        return raw === null || raw === undefined || raw === '' && field === 'display_name' ? false : raw;
+        return raw === null || raw === undefined || (raw === '' && field === 'display_name') ? false : raw;
     }
   }
 
@@ -217,7 +221,9 @@ export class Orm implements DomainHost, ComputeHost, ConstraintHost, DefaultsHos
       const [field, direction = 'asc', nulls] = words;
       const dir = direction.toLowerCase();
       if (words.length > 4 || (dir !== 'asc' && dir !== 'desc') || (nulls !== undefined && !/^nulls$/i.test(nulls))) {
-        throw valueError(`Invalid "order" specified (${text}). A valid "order" specification is a comma-separated list of valid field names (optionally followed by asc/desc for the direction)`);
+        throw valueError(
+          `Invalid "order" specified (${text}). A valid "order" specification is a comma-separated list of valid field names (optionally followed by asc/desc for the direction)`,
+        );
       }
       const attrs = model.fields[field!];
       if (!attrs || (attrs.store === false && field !== 'complete_name' && !COMPUTED[modelName]?.[field!])) {
@@ -242,7 +248,10 @@ export class Orm implements DomainHost, ComputeHost, ConstraintHost, DefaultsHos
       return (row: Row) => this.rawValue(modelName, row, field, false) as unknown;
     });
     const tieOnId = !keys.some((k) => k.field === 'id');
-    interface Item { row: Row; values: unknown[] }
+    interface Item {
+      row: Row;
+      values: unknown[];
+    }
     const compareKey = (x: unknown, y: unknown, desc: boolean): number => {
       const xNull = x === null || x === undefined;
       const yNull = y === null || y === undefined;
@@ -384,7 +393,10 @@ export class Orm implements DomainHost, ComputeHost, ConstraintHost, DefaultsHos
 
   genderOptions(): [string, string][] {
     const rows = [...this.table('gender.type').allRows()].filter((row) => row.active !== false && row.value);
-    return this.sortRows('gender.type', rows, this.parseOrder('gender.type', null)).map((row) => [row.value as string, (row.code as string | null) ?? (row.value as string)]);
+    return this.sortRows('gender.type', rows, this.parseOrder('gender.type', null)).map((row) => [
+      row.value as string,
+      (row.code as string | null) ?? (row.value as string),
+    ]);
   }
 
   /** create() of a list of value dicts, returning the new ids. */
@@ -394,7 +406,10 @@ export class Orm implements DomainHost, ComputeHost, ConstraintHost, DefaultsHos
     const ids: number[] = [];
     for (const vals of valsList) {
       if (vals === null || typeof vals !== 'object' || Array.isArray(vals)) {
-        throw new OdooSimError('builtins.AttributeError', `'${Array.isArray(vals) ? 'list' : typeof vals === 'string' ? 'str' : 'int'}' object has no attribute 'items'`);
+        throw new OdooSimError(
+          'builtins.AttributeError',
+          `'${Array.isArray(vals) ? 'list' : typeof vals === 'string' ? 'str' : 'int'}' object has no attribute 'items'`,
+        );
       }
       for (const field of Object.keys(vals)) {
         if (!model.fields[field]) throw valueError(`Invalid field ${pyRepr(field)} on model ${pyRepr(modelName)}`);
@@ -513,8 +528,7 @@ export class Orm implements DomainHost, ComputeHost, ConstraintHost, DefaultsHos
     if (value === false || value === null) value = [[5]];
     if (!Array.isArray(value)) throw valueError(`Wrong value for ${modelName}.${field}: ${pyRepr(value)}`);
     const inverse = attrs.type === 'one2many' ? attrs.relation_field! : undefined;
-    const current = (): number[] =>
-      inverse ? [...(this.lookup(comodel, inverse, id) ?? [])] : [...((this.row(modelName, id)![field] as number[]) ?? [])];
+    const current = (): number[] => (inverse ? [...(this.lookup(comodel, inverse, id) ?? [])] : [...((this.row(modelName, id)![field] as number[]) ?? [])]);
     const setM2m = (ids: number[]) => {
       for (const target of ids) if (!this.exists(comodel, target)) throw this.foreignKeyError(modelName, field);
       this.table(modelName).update(id, { [field]: [...new Set(ids)] });
@@ -595,4 +609,3 @@ function mentionsActive(domain: unknown): boolean {
   if (!Array.isArray(domain)) return false;
   return domain.some((leaf) => Array.isArray(leaf) && typeof leaf[0] === 'string' && leaf[0] === 'active');
 }
-

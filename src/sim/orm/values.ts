@@ -2,7 +2,14 @@ import { OdooSimError, valueError } from '../exceptions.js';
 import { pyRepr } from './pyrepr.js';
 
 const DATETIME_FORMAT = '%Y-%m-%d %H:%M:%S';
-const DIRECTIVE_PATTERNS: Record<string, string> = { '%Y': '(\\d{4})', '%m': '(\\d{1,2})', '%d': '(\\d{1,2})', '%H': '(\\d{1,2})', '%M': '(\\d{1,2})', '%S': '(\\d{1,2})' };
+const DIRECTIVE_PATTERNS: Record<string, string> = {
+  '%Y': '(\\d{4})',
+  '%m': '(\\d{1,2})',
+  '%d': '(\\d{1,2})',
+  '%H': '(\\d{1,2})',
+  '%M': '(\\d{1,2})',
+  '%S': '(\\d{1,2})',
+};
 
 /**
  * Python's datetime.strptime for the prefixes of Odoo's DATETIME_FORMAT that Odoo uses

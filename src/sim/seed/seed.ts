@@ -2,9 +2,7 @@ import type { CallEnv } from '../orm/env.js';
 import type { Orm } from '../orm/orm.js';
 import type { SimUser } from '../orm/user.js';
 import { generateHouseholds } from './demo.js';
-import {
-  BANKS, COUNTRIES, CURRENCIES, DISTRICTS, GENDERS, GROUP_KINDS, ID_TYPES, MEMBERSHIP_KINDS, RELATIONSHIPS, TAGS,
-} from './reference.js';
+import { BANKS, COUNTRIES, CURRENCIES, DISTRICTS, GENDERS, GROUP_KINDS, ID_TYPES, MEMBERSHIP_KINDS, RELATIONSHIPS, TAGS } from './reference.js';
 
 export interface SeedOptions {
   seed: number;
@@ -36,8 +34,18 @@ export function seedDatabase(db: SeedTarget, options: SeedOptions): void {
   for (const currency of CURRENCIES) orm.table('res.currency').insert({ ...currency, active: true, ...magic(1) });
   orm.table('res.partner').allocateId(1);
   orm.table('res.partner').insert({
-    id: 1, name: 'My Company', is_company: true, type: 'contact', active: true, company_id: 1, lang: 'en_US',
-    is_registrant: false, is_group: false, tags_ids: [], category_id: [], ...magic(1),
+    id: 1,
+    name: 'My Company',
+    is_company: true,
+    type: 'contact',
+    active: true,
+    company_id: 1,
+    lang: 'en_US',
+    is_registrant: false,
+    is_group: false,
+    tags_ids: [],
+    category_id: [],
+    ...magic(1),
   });
   orm.table('res.company').allocateId(1);
   orm.table('res.company').insert({ id: 1, name: 'My Company', partner_id: 1, currency_id: 2, active: true, ...magic(1) });
@@ -50,12 +58,26 @@ export function seedDatabase(db: SeedTarget, options: SeedOptions): void {
   users.insert({ id: 1, login: '__system__', partner_id: botPartner, company_id: 1, active: false, ...magic(1) });
   users.insert({ id: 2, login: 'admin', partner_id: adminPartner, company_id: 1, active: true, ...magic(1) });
   db.registerUser({
-    id: 1, login: '__system__', name: 'OdooBot', password: '', apiKeys: [], groups: [INTERNAL, 'base.group_system'],
-    companyId: 1, partnerId: botPartner!, active: false,
+    id: 1,
+    login: '__system__',
+    name: 'OdooBot',
+    password: '',
+    apiKeys: [],
+    groups: [INTERNAL, 'base.group_system'],
+    companyId: 1,
+    partnerId: botPartner!,
+    active: false,
   });
   db.registerUser({
-    id: 2, login: 'admin', name: 'Administrator', password: options.adminPassword, apiKeys: [], groups: ADMIN_GROUPS,
-    companyId: 1, partnerId: adminPartner!, active: true,
+    id: 2,
+    login: 'admin',
+    name: 'Administrator',
+    password: options.adminPassword,
+    apiKeys: [],
+    groups: ADMIN_GROUPS,
+    companyId: 1,
+    partnerId: adminPartner!,
+    active: true,
   });
   const plain = (login: string, name: string, groups: string[], id?: number) =>
     db.addUser({ id, login, name, password: login, apiKeys: [], groups: [INTERNAL, ...groups], companyId: 1, active: true });
@@ -78,7 +100,10 @@ export function seedDatabase(db: SeedTarget, options: SeedOptions): void {
   load('g2p.id.type', ID_TYPES);
   load('g2p.group.kind', GROUP_KINDS);
   load('g2p.group.membership.kind', MEMBERSHIP_KINDS);
-  load('res.bank', BANKS.map((bank) => ({ ...bank, country: 1 })));
+  load(
+    'res.bank',
+    BANKS.map((bank) => ({ ...bank, country: 1 })),
+  );
   load('g2p.registrant.tags', TAGS);
   load('g2p.district', DISTRICTS);
   load('g2p.relationship', RELATIONSHIPS);

@@ -37,9 +37,7 @@ export function tracebackText(error: OdooSimError, frames: string[] = DEFAULT_FR
   return `Traceback (most recent call last):\n${frames.join('')}${exceptionLine(error)}\n`;
 }
 
-const DEFAULT_FRAMES = [
-  '  File "/srv/odoo/odoo/service/model.py", line 65, in execute\n    res = execute_cr(cr, uid, obj, method, *args, **kw)\n',
-];
+const DEFAULT_FRAMES = ['  File "/srv/odoo/odoo/service/model.py", line 65, in execute\n    res = execute_cr(cr, uid, obj, method, *args, **kw)\n'];
 
 /** The outer frames of the real server's tracebacks on each transport (paths as scrubbed in the recordings). */
 const XMLRPC_FRAMES = [
@@ -97,8 +95,7 @@ export function jsonRpcError(error: OdooSimError): JsonRpcError {
 export function asSimError(error: unknown): OdooSimError {
   if (error instanceof OdooSimError) return error;
   if (error && typeof error === 'object' && 'pythonClass' in error && typeof (error as { pythonClass: unknown }).pythonClass === 'string') {
-    return new OdooSimError((error as { pythonClass: string }).pythonClass, String((error as { message?: unknown }).message ?? ""));
+    return new OdooSimError((error as { pythonClass: string }).pythonClass, String((error as { message?: unknown }).message ?? ''));
   }
   return new OdooSimError('builtins.Exception', error instanceof Error ? error.message : String(error));
 }
-

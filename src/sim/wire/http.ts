@@ -16,7 +16,10 @@ export interface ReplyOptions {
 
 /** Header list in the order the real server writes them (name case kept as sent). */
 export function buildHeaders(body: Buffer, options: ReplyOptions): [string, string][] {
-  const headers: [string, string][] = [['Server', SERVER_HEADER], ['Date', new Date().toUTCString()]];
+  const headers: [string, string][] = [
+    ['Server', SERVER_HEADER],
+    ['Date', new Date().toUTCString()],
+  ];
   const length: [string, string] = ['Content-Length', String(body.length)];
   const type: [string, string] = ['Content-Type', options.contentType];
   if (options.lengthFirst) headers.push(length, type);
@@ -55,8 +58,7 @@ export function htmlEscape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
 }
 
-export const NOT_FOUND_DESCRIPTION =
-  'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.';
+export const NOT_FOUND_DESCRIPTION = 'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.';
 export const METHOD_NOT_ALLOWED_DESCRIPTION = 'The method is not allowed for the requested URL.';
 
 export function jsonTypeMismatchDescription(path: string): string {

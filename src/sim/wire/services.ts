@@ -1,12 +1,4 @@
-import {
-  accessDenied,
-  missingError,
-  nameError,
-  OdooSimError,
-  typeError,
-  userError,
-  valueError,
-} from '../exceptions.js';
+import { accessDenied, missingError, nameError, OdooSimError, typeError, userError, valueError } from '../exceptions.js';
 import type { SimDatabase } from '../orm/database.js';
 import type { SimUser } from '../orm/user.js';
 import { PyFloat } from '../pyvalues.js';
@@ -41,7 +33,9 @@ export function pythonInt(value: unknown): number {
   }
   if (typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value)) return Number.parseInt(value, 10);
   if (typeof value === 'string') throw valueError(`invalid literal for int() with base 10: ${pyRepr(value)}`);
-  throw typeError(`int() argument must be a string, a bytes-like object or a real number, not '${value === null ? 'NoneType' : Array.isArray(value) ? 'list' : 'dict'}'`);
+  throw typeError(
+    `int() argument must be a string, a bytes-like object or a real number, not '${value === null ? 'NoneType' : Array.isArray(value) ? 'list' : 'dict'}'`,
+  );
 }
 
 /** Password or API key check for the RPC services (API keys are accepted there, unlike the web login). */

@@ -34,7 +34,11 @@ export function parseXml(source: string): XmlElement {
   const position = (at: number): [number, number] => {
     let line = 1;
     let lineStart = 0;
-    for (let i = 0; i < at; i++) if (source.charCodeAt(i) === 10) { line++; lineStart = i + 1; }
+    for (let i = 0; i < at; i++)
+      if (source.charCodeAt(i) === 10) {
+        line++;
+        lineStart = i + 1;
+      }
     return [line, at - lineStart];
   };
   const fail = (reason: string, at = pos): never => {

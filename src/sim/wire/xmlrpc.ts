@@ -14,14 +14,20 @@ export class XmlRpcBinary {
 
 /** A value the marshaller cannot write; carries the Python exception the real server raises. */
 export class MarshalError extends Error {
-  constructor(readonly pythonClass: string, message: string) {
+  constructor(
+    readonly pythonClass: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** A malformed request body; the message is what Python's loads() raises. */
 export class XmlRpcRequestError extends Error {
-  constructor(readonly pythonClass: string, message: string) {
+  constructor(
+    readonly pythonClass: string,
+    message: string,
+  ) {
     super(message);
   }
 }
