@@ -98,7 +98,16 @@ t.test('over HTTP: the 503 of an open breaker carries its remaining wait (simula
     body: JSON.stringify(message([expression('Member', { given_name: { $eq: 'RetryAfter' } }, { pagination: { page_size: 5, page_number: 1 } })])),
   });
   t.equal(dci.response.status, 503, 'DCI: 503');
-  t.same(dci.body, { errors: [{ code: 'err.service.unavailable', message: 'The registry is unreachable; retry later.' }] }, 'DCI: the HttpErrorResponse');
+  t.match(
+    dci.body,
+    {
+      status: 503,
+      detail: 'The registry is unreachable; retry later.',
+      errors: [{ code: 'err.service.unavailable', message: 'The registry is unreachable; retry later.' }],
+    },
+    'DCI: the HttpErrorResponse, also an RFC 9457 problem',
+  );
+  t.equal((dci.body as { errors: unknown[] }).errors.length, 1, 'one error');
   const dciWait = Number(dci.response.headers.get('retry-after'));
   t.ok(dciWait >= dci.least && dciWait <= dci.most, `DCI: Retry-After ${dciWait} s (${dci.least}–${dci.most} s)`);
   const compat = await asked(`/api/v1/registry/individual/${created.body.id}`);

@@ -97,7 +97,8 @@ function dciErrorHandler(acks: DciMessages, failedAuth: FailedAuthBudget): (err:
     for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
     const code = CODE_BY_STATUS[problem.status] ?? (problem.status >= 500 ? 'err.service.unavailable' : 'err.request.bad');
     const message = problem instanceof UnexpectedFailure ? 'The registry failed to process the message.' : (problem.detail ?? problem.title);
-    if (isTransportStatus(problem.status)) return sendError(reply, { status: problem.status, type: problem.type, title: problem.title, code, message });
+    if (isTransportStatus(problem.status))
+      return sendError(reply, { status: problem.status, type: problem.type, title: problem.title, code, message, extensions: problem.extensions });
     return reply
       .code(problem.status)
       .type('application/json; charset=utf-8')
@@ -130,9 +131,14 @@ function dciSenderIdentity(body: unknown): string | undefined {
  * RFC 9457 members, so a client written from the standard and one written to common HTTP
  * practice both read it. application/json, the media type the standard declares for it.
  */
-function sendError(reply: FastifyReply, error: { status: number; type: string; title: string; code: ErrorCode; message: string }): FastifyReply {
+function sendError(
+  reply: FastifyReply,
+  error: { status: number; type: string; title: string; code: ErrorCode; message: string; extensions?: Record<string, unknown> | undefined },
+): FastifyReply {
   const detail = error.message.slice(0, 999);
   const body: HttpErrorBody & { type: string; title: string; status: number; detail: string; instance: string } = {
+    // The problem's own members (the missing role of a 403, ...) first, so the standard ones always win.
+    ...error.extensions,
     type: error.type,
     title: error.title,
     status: error.status,
