@@ -108,6 +108,8 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
   app.register(registryPlugin);
   app.register(eventsRoutesPlugin);
   app.register(jwksPlugin, { keys: services.jwks });
+  if (services.registry.core.cursors.ephemeralKey)
+    app.log.warn('cursors: no keys configured; cursors are signed with a key made at start-up and stop working when the gateway restarts');
   const { tokenIssuer } = services;
   if (tokenIssuer) {
     if (tokenIssuer.ephemeralKey)
