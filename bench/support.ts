@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto';
 import type { Config } from '../src/config/load.js';
 import type { RoleMapping } from '../src/config/roles.js';
 import { configSchema } from '../src/config/schema.js';
+import { CursorSeal } from '../src/registry/cursor.js';
 import type { OdooProtocol } from '../src/odoo/index.js';
 
 /** HS256 key for bench tokens only; the bench gateway trusts nothing else. */
@@ -39,6 +40,23 @@ export interface BenchOdoo {
 /** Bearer token of /metrics on a bench gateway with `metrics`. */
 export const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789abcdef';
 
+/** The bench gateway's cursor key: a scenario can then move a cursor it was given (`movedCursor`). */
+const BENCH_CURSOR_KEY = 'bench-cursor-key-0123456789abcdef0123456789';
+
+/**
+ * A page cursor the bench gateway handed out (id order), moved to start after record `after`:
+ * a page deep into a large registry without paging there first. Cursors are signed, so it is
+ * re-signed with the bench gateway's own key, as the gateway would sign it.
+ */
+export function movedCursor(given: string, after: number): string {
+  const seal = new CursorSeal({ keys: [BENCH_CURSOR_KEY], maxAgeMs: 3600_000, maxBytes: 4096 });
+  const [raw = ''] = given.split('.');
+  const wire = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as { o: 'id' | '-id'; f: string };
+  const cursor = seal.open(given, { order: wire.o, filter: wire.f });
+  if (cursor.order === 'updated_at') throw new Error('movedCursor moves id-ordered cursors only');
+  return seal.seal({ ...cursor, after });
+}
+
 export const simulatorOdoo = (url: string): BenchOdoo => ({ url, db: SIM_DB, login: SIM_ADMIN.login, password: SIM_ADMIN.secret });
 
 /**
@@ -63,6 +81,7 @@ export function benchConfig(target: string | BenchOdoo, redisUrl?: string, secti
       accounts: { default: { login: odoo.login, password: odoo.password } },
     },
     rateLimit: { enabled: false },
+    cursors: { keys: [BENCH_CURSOR_KEY] },
     server: { underPressure: { enabled: false } },
     metrics: odoo.metrics ? { enabled: true, token: BENCH_METRICS_TOKEN } : { enabled: false },
     ...(odoo.cache ? { events: { enabled: true }, cache: { enabled: true } } : {}),

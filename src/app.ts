@@ -1,3 +1,4 @@
+import { answerContinueAfterAuthentication } from './http/expect-continue.js';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config/load.js';
@@ -88,6 +89,7 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
   const services = createServices(fileConfig, deps, app.log);
   quietRequest = (request) => services.refusals.quietRequest(request);
   installJsonBodyParser(app, fileConfig.server.maxJsonDepth);
+  answerContinueAfterAuthentication(app);
   app.setValidatorCompiler(validatorCompiler);
   // Fastify parses text/plain by default; no route takes text, so it is refused with 415 like any other type.
   app.removeContentTypeParser('text/plain');
@@ -108,6 +110,8 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
   app.register(registryPlugin);
   app.register(eventsRoutesPlugin);
   app.register(jwksPlugin, { keys: services.jwks });
+  if (services.registry.core.cursors.ephemeralKey)
+    app.log.warn('cursors: no keys configured; cursors are signed with a key made at start-up and stop working when the gateway restarts');
   const { tokenIssuer } = services;
   if (tokenIssuer) {
     if (tokenIssuer.ephemeralKey)

@@ -26,6 +26,7 @@ import { createMetrics, metricsAreServed, type GatewayMetrics } from './metrics.
 import { createOdooConnection, type OdooConnection } from './odoo/index.js';
 import type { OdooClient } from './odoo/types.js';
 import { createRegistry, type Registry } from './registry/index.js';
+import { CursorSeal } from './registry/cursor.js';
 import { createStateStore, type StateStore } from './state/index.js';
 import { RedisCacheLedger } from './state/redis-cache-ledger.js';
 import { MemoryCacheLedger, RecordCache, type CacheLedger } from './registry/record-cache.js';
@@ -146,6 +147,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     uniqueIdTypes: api.uniqueIdTypes,
     syncSettleMs: api.syncSettleMs,
     locks: state.locks,
+    cursors: new CursorSeal(config.cursors),
     ...(cache ? { cache: cache.cache } : {}),
   });
   const readCredentials = config.odoo?.accounts.read ?? config.odoo?.accounts.default;

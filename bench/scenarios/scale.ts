@@ -17,7 +17,7 @@ import { captureOdooCalls } from '../capture.js';
 import { startGatewayChild } from '../gateway-child.js';
 import type { HttpRequestSpec } from '../load.js';
 import { seedOrRestore } from '../seed/registry.js';
-import { benchToken, fixed, mib, percentile, type BenchOdoo, type BenchOptions, type ScenarioReport, type Verdict } from '../support.js';
+import { benchToken, fixed, movedCursor, mib, percentile, type BenchOdoo, type BenchOptions, type ScenarioReport, type Verdict } from '../support.js';
 
 export interface ScaleSettings {
   /** Connection string of the real Odoo's PostgreSQL cluster (for the seed tool). */
@@ -121,12 +121,9 @@ async function sampleRecords(admin: OdooClient): Promise<Samples> {
 async function operationsFor(origin: string, samples: Samples): Promise<Operation[]> {
   const headers = { authorization: `Bearer ${benchToken()}` };
   const get = (path: string): HttpRequestSpec => ({ method: 'GET', path, headers });
-  // A page deep into the registry: the first page's own cursor, moved to start after a record in the middle.
+  // A page deep into the registry: the first page's own cursor, moved (and re-signed) to start after a record in the middle.
   const firstPage = (await (await fetch(`${origin}/api/v1/individuals?limit=50`, { headers })).json()) as { next_cursor: string | null };
-  const deepCursors = samples.individuals.map((id) => {
-    const wire = JSON.parse(Buffer.from(firstPage.next_cursor!, 'base64url').toString('utf8')) as { a: number };
-    return Buffer.from(JSON.stringify({ ...wire, a: id })).toString('base64url');
-  });
+  const deepCursors = samples.individuals.map((id) => movedCursor(firstPage.next_cursor!, id));
   return [
     { name: 'GET /individuals/{id}', requests: samples.individuals.map((id) => get(`/api/v1/individuals/${id}`)) },
     { name: 'GET /individuals/by-reg-id (National ID)', requests: samples.nationalIds.map((v) => get(`/api/v1/individuals/by-reg-id/National%20ID/${v}`)) },

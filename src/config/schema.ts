@@ -226,6 +226,24 @@ export const configSchema = z
     events: eventsSettingsSchema.prefault({}),
     /** Custom endpoints declared in YAML (see src/endpoints and config/endpoints.example.yaml). */
     endpoints: endpointListSchema.default([]),
+    /**
+     * Page cursors handed to callers are signed (HMAC-SHA256) and expire. `keys`: sign with the
+     * first, accept any (rotation: put the new key first, drop the old one after `maxAgeMs`).
+     * Without keys one is made at start-up (cursors then die with the process); refused with
+     * `redis.url`, where several replicas must accept each other's cursors.
+     */
+    cursors: z
+      .object({
+        keys: z.array(secretSchema.min(32, 'must be at least 32 characters')).min(1).optional(),
+        maxAgeMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .default(24 * 3600_000),
+        maxBytes: z.number().int().min(256).max(8192).default(4096),
+      })
+      .strict()
+      .prefault({}),
     /** A YAML file (relative to this one) holding more declarations under `endpoints:`. */
     endpointsFile: z.string().min(1).optional(),
     api: z
@@ -279,7 +297,11 @@ export const configSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .refine((config) => !config.redis.url || config.cursors.keys !== undefined, {
+    path: ['cursors', 'keys'],
+    message: "required with redis.url: every replica must accept the others' cursors",
+  });
 
 export type FileConfig = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;

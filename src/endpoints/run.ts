@@ -39,6 +39,7 @@ export class CustomEndpoints {
       this.domain(endpoint, input.params),
       { sort: endpoint.sort, cursor: input.cursor, include_archived: endpoint.includeArchived },
       this.core.sync,
+      this.core.cursors,
     );
     const convert = (record: OdooRecord) => answerOf(record, endpoint.output);
     // A declared pageSize above api.maxPageSize is the operator's choice, cut to the maximum; only a caller's limit is refused.

@@ -45,7 +45,9 @@ function fromOdoo(err: OdooError): HttpProblem {
     case 'access_error':
       return new HttpProblem({
         status: 403,
-        detail: `Odoo refused the operation for the gateway's Odoo account: ${firstLine(err.message)}`,
+        // Odoo's own text names its models and security groups: it stays in the gateway's log. The
+        // account may be the gateway's or (Basic on the compatibility surface) the caller's own.
+        detail: 'Odoo refused the operation: the account this request acts as lacks the access rights for it.',
         type: '/problems/odoo-access-error',
       });
     case 'missing':

@@ -1,7 +1,7 @@
 import type { OdooClient, OdooRecord } from '../odoo/types.js';
 import type { CustomField } from './custom-fields.js';
 import type { Cursor } from './cursor.js';
-import { cursorAfter, cursorDomain, pagedQuery, registrantDomain, type CompiledQuery } from './filters.js';
+import { cursorAfter, cursorDomain, unpagedQuery, registrantDomain, type CompiledQuery } from './filters.js';
 import { groupSpec, individualSpec, MEMBERSHIP_SPEC, toGroup, toIndividual, toMembership } from './mapping.js';
 import { searchTree } from './reader.js';
 import { membershipKey, partnerKey } from './record-cache.js';
@@ -42,7 +42,7 @@ const feedFilter = (feed: ChangeFeed): string => compile(feed, undefined, 0).fil
 
 function compile(feed: ChangeFeed, cursor: Cursor | undefined, settleMs: number, now?: () => number): CompiledQuery {
   const terms = feed === 'membership' ? [] : registrantDomain(feed === 'group');
-  const compiled = pagedQuery(terms, { sort: 'updated_at', include_archived: feed !== 'membership' }, { settleMs, ...(now ? { now } : {}) });
+  const compiled = unpagedQuery(terms, { sort: 'updated_at', include_archived: feed !== 'membership' }, { settleMs, ...(now ? { now } : {}) });
   // The cursor is the detector's own (kept in the state store), never a caller's.
   return cursor ? { ...compiled, cursor, domain: [...compiled.domain, ...cursorDomain(cursor)] } : compiled;
 }

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RegistryError } from './errors.js';
 
 /**
@@ -50,6 +51,64 @@ export function decodeCursor(text: string, expected: { order: Cursor['order']; f
   }
   throw badCursor();
 }
+
+export interface CursorSealSettings {
+  /** HMAC-SHA256 keys: cursors are signed with the first and accepted under any (rotation). None: one made at start-up. */
+  keys?: readonly string[];
+  /** How long a cursor handed out stays valid. */
+  maxAgeMs: number;
+  /** Longest cursor accepted, in characters; a longer one is refused before anything else is done with it. */
+  maxBytes: number;
+}
+
+/**
+ * The cursors handed to callers: the opaque cursor above, its expiry, and an HMAC-SHA256 over
+ * both (`<cursor>.<expiry>.<mac>`). A caller can neither craft one (a sync cursor's `seen` list
+ * becomes an `id not in [...]` domain, as long as the caller likes) nor keep one forever. The
+ * change detector's own position never leaves the gateway and stays unsealed.
+ */
+export class CursorSeal {
+  private readonly keys: Buffer[];
+  readonly ephemeralKey: boolean;
+
+  constructor(
+    private readonly settings: CursorSealSettings,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.ephemeralKey = !settings.keys?.length;
+    this.keys = this.ephemeralKey ? [randomBytes(32)] : settings.keys!.map((key) => Buffer.from(key, 'utf8'));
+  }
+
+  seal(cursor: Cursor): string {
+    const body = `${encodeCursor(cursor)}.${Math.ceil((this.now() + this.settings.maxAgeMs) / 1000).toString(36)}`;
+    return `${body}.${mac(this.keys[0]!, body).toString('base64url')}`;
+  }
+
+  /** A cursor this gateway sealed, unaltered and unexpired, for the same filters and order; anything else is a 400. */
+  open(text: string, expected: { order: Cursor['order']; filter: string }): Cursor {
+    if (text.length > this.settings.maxBytes)
+      throw new RegistryError('bad_cursor', `The cursor is longer than ${this.settings.maxBytes} characters; start again without one.`);
+    const parts = text.split('.');
+    if (parts.length !== 3) throw forged();
+    const [raw, expiry, signature] = parts as [string, string, string];
+    const body = `${raw}.${expiry}`;
+    const given = Buffer.from(signature, 'base64url');
+    if (
+      !this.keys.some((key) => {
+        const expectedMac = mac(key, body);
+        return given.length === expectedMac.length && timingSafeEqual(given, expectedMac);
+      })
+    )
+      throw forged();
+    const expiresAt = Number.parseInt(expiry, 36) * 1000;
+    if (!Number.isSafeInteger(expiresAt) || expiresAt <= this.now()) throw new RegistryError('bad_cursor', 'The cursor has expired; start again without one.');
+    return decodeCursor(raw, expected);
+  }
+}
+
+const mac = (key: Buffer, body: string): Buffer => createHmac('sha256', key).update(body).digest();
+
+const forged = () => new RegistryError('bad_cursor', 'The cursor was not issued by this gateway or has been altered; start again without one.');
 
 const badCursor = () => new RegistryError('bad_cursor', 'The cursor is not valid; start again without one.');
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { likeLiteral } from '../odoo/index.js';
 import type { OdooClient, OdooDomain } from '../odoo/types.js';
-import { decodeCursor, type Cursor } from './cursor.js';
+import type { Cursor, CursorSeal } from './cursor.js';
 import type { FieldError } from './field-error.js';
 import { invalidInput } from './errors.js';
 import type { ReferenceCache } from './reference.js';
@@ -69,7 +69,13 @@ export interface SyncWindow {
   now?: () => number;
 }
 
-export async function compileIndividualQuery(client: OdooClient, refs: ReferenceCache, q: IndividualQuery, sync: SyncWindow): Promise<CompiledQuery> {
+export async function compileIndividualQuery(
+  client: OdooClient,
+  refs: ReferenceCache,
+  q: IndividualQuery,
+  sync: SyncWindow,
+  cursors: CursorSeal,
+): Promise<CompiledQuery> {
   const terms: Term[] = [...registrantDomain(false), ...commonTerms(q)];
   const errors: FieldError[] = [];
   if (q.given_name) terms.push(['given_name', 'ilike', likeLiteral(q.given_name)]);
@@ -106,17 +112,23 @@ export async function compileIndividualQuery(client: OdooClient, refs: Reference
       ]);
   }
   if (errors.length) throw invalidInput(errors);
-  return pagedQuery(terms, q, sync);
+  return pagedQuery(terms, q, sync, cursors);
 }
 
-export async function compileGroupQuery(client: OdooClient, refs: ReferenceCache, q: GroupQuery, sync: SyncWindow): Promise<CompiledQuery> {
+export async function compileGroupQuery(
+  client: OdooClient,
+  refs: ReferenceCache,
+  q: GroupQuery,
+  sync: SyncWindow,
+  cursors: CursorSeal,
+): Promise<CompiledQuery> {
   const terms: Term[] = [...registrantDomain(true), ...commonTerms(q)];
   if (q.kind) {
     const kind = await refs.resolve(client, 'groupKinds', q.kind, 'query.kind');
     terms.push(['kind', '=', kind.id]);
   }
   if (q.member) terms.push(['group_membership_ids', 'any', [['individual', '=', q.member]]]);
-  return pagedQuery(terms, q, sync);
+  return pagedQuery(terms, q, sync, cursors);
 }
 
 function commonTerms(q: CommonQuery): Term[] {
@@ -126,18 +138,24 @@ function commonTerms(q: CommonQuery): Term[] {
 }
 
 /** Filters, sort and cursor of a list page as one domain: what every list (built-in or declared) runs. */
-export function pagedQuery(terms: Array<string | Term>, q: CommonQuery, sync: SyncWindow): CompiledQuery {
+export function pagedQuery(terms: Array<string | Term>, q: CommonQuery, sync: SyncWindow, cursors: CursorSeal): CompiledQuery {
+  const compiled = unpagedQuery(terms, q, sync);
+  if (!q.cursor) return compiled;
+  const cursor = cursors.open(q.cursor, { order: compiled.sort, filter: compiled.filter });
+  return { ...compiled, cursor, domain: [...compiled.domain, ...cursorDomain(cursor)] };
+}
+
+/** The same query from its first record on (the change detector adds its own, unsealed position). */
+export function unpagedQuery(terms: Array<string | Term>, q: Omit<CommonQuery, 'cursor'>, sync: SyncWindow): CompiledQuery {
   const sort: SortOrder = q.sort ?? (q.updated_since ? 'updated_at' : 'id');
   const includeArchived = q.include_archived === true;
   const filter = createHash('sha256')
     .update(JSON.stringify([terms, sort, includeArchived]))
     .digest('base64url')
     .slice(0, 16);
-  const cursor = q.cursor ? decodeCursor(q.cursor, { order: sort, filter }) : undefined;
   const domain: Array<string | Term> = [...terms];
-  if (cursor) domain.push(...cursorDomain(cursor));
   if (sort === 'updated_at') domain.push(['write_date', '<', settledBefore(sync)]);
-  return { domain, order: ORDER[sort], sort, cursor, filter, includeArchived };
+  return { domain, order: ORDER[sort], sort, cursor: undefined, filter, includeArchived };
 }
 
 const ORDER: Record<SortOrder, string> = { id: 'id asc', '-id': 'id desc', updated_at: 'write_date asc, id asc' };

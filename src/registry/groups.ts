@@ -23,7 +23,7 @@ export class Groups {
   }
 
   async list(actor: Actor, query: GroupQuery & { expand_members?: boolean }): Promise<Page<Group>> {
-    const compiled = await compileGroupQuery(actor.client, this.core.refs, query, this.core.sync);
+    const compiled = await compileGroupQuery(actor.client, this.core.refs, query, this.core.sync, this.core.cursors);
     const withMembers = query.expand_members === true;
     return this.core.page(
       actor,

@@ -25,7 +25,7 @@ export class Individuals {
   private convert = (record: OdooRecord): Individual => toIndividual(record, this.core.customFields);
 
   async list(actor: Actor, query: IndividualQuery): Promise<Page<Individual>> {
-    const compiled = await compileIndividualQuery(actor.client, this.core.refs, query, this.core.sync);
+    const compiled = await compileIndividualQuery(actor.client, this.core.refs, query, this.core.sync, this.core.cursors);
     return this.core.page(actor, MODEL, compiled, query.limit, query.exact_total === true, this.spec, this.convert);
   }
 

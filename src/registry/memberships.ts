@@ -1,8 +1,6 @@
 import type { OdooRecord } from '../odoo/types.js';
-import { encodeCursor } from './cursor.js';
 import { RegistryError, registrantNotFound } from './errors.js';
 import { cursorDomain } from './filters.js';
-import { decodeCursor } from './cursor.js';
 import { MEMBERSHIP_SPEC, toMembership } from './mapping.js';
 import type { ReferenceItem } from './reference.js';
 import { versioned, type Actor, type Page, type RegistryCore, type Versioned } from './registry.js';
@@ -43,7 +41,7 @@ export class Memberships {
 
   async list(actor: Actor, groupId: number, query: { limit?: number; cursor?: string; include_ended?: boolean }): Promise<Page<Membership>> {
     const filter = `members:${groupId}:${query.include_ended === true}`;
-    const cursor = query.cursor ? decodeCursor(query.cursor, { order: 'id', filter }) : undefined;
+    const cursor = query.cursor ? this.core.cursors.open(query.cursor, { order: 'id', filter }) : undefined;
     const domain = [
       ['group', '=', groupId] as const,
       ...(query.include_ended ? [] : [['is_ended', '=', false] as const]),
@@ -57,7 +55,7 @@ export class Memberships {
     const hasMore = result.length > result.records.length;
     return {
       items: result.records.map((r) => toMembership(r)),
-      next_cursor: hasMore && last ? encodeCursor({ order: 'id', after: last.id, filter }) : null,
+      next_cursor: hasMore && last ? this.core.cursors.seal({ order: 'id', after: last.id, filter }) : null,
       ...(cursor ? {} : { total: result.length }),
     };
   }

@@ -1,7 +1,7 @@
 import type { CallOptions, OdooClient, OdooRecord } from '../odoo/types.js';
 import type { CustomField, CustomFieldRole } from './custom-fields.js';
 import { checkCustomFields } from './custom-fields.js';
-import { encodeCursor } from './cursor.js';
+import { CursorSeal } from './cursor.js';
 import { invalidInput, RegistryError } from './errors.js';
 import type { FieldError } from './field-error.js';
 import { cursorAfter, nextCursor, type CompiledQuery, type SyncWindow } from './filters.js';
@@ -33,6 +33,8 @@ export interface RegistryOptions {
   cache?: RecordCache;
   /** `api.uniqueIdTypes`: ID types whose values belong to one registrant (a second holder is refused). */
   uniqueIdTypes?: readonly string[];
+  /** Seals the cursors handed out (`cursors.*`); a key made here when not given. */
+  cursors?: CursorSeal;
 }
 
 /** Who acts: the Odoo account for this request and the caller's API roles (for custom fields). */
@@ -71,9 +73,12 @@ export class RegistryCore {
   /** Single-record reads answered from memory while current (a no-op when `cache.enabled` is false). */
   readonly cache: RecordCache;
   readonly uniqueIds: UniqueIds;
+  /** Signs the cursors pages hand out and checks the ones callers send back. */
+  readonly cursors: CursorSeal;
 
   constructor(readonly options: RegistryOptions) {
     this.locks = options.locks ?? new MemoryRecordLocks();
+    this.cursors = options.cursors ?? new CursorSeal({ maxAgeMs: 24 * 3600_000, maxBytes: 4096 });
     this.cache = options.cache ?? new RecordCache({ enabled: false, maxBytes: 0, maxAgeMs: 0 }, undefined);
     const problems = checkCustomFields(options.customFields, BUILT_IN_FIELD_NAMES);
     if (problems.length) throw new Error(`api.customFields: ${problems.join('; ')}`);
@@ -159,9 +164,9 @@ export class RegistryCore {
     const resume = compiled.sort === 'updated_at' ? cursorAfter(compiled, result.records) : null;
     return {
       items: result.records.map(convert),
-      next_cursor: cursor ? encodeCursor(cursor) : null,
+      next_cursor: cursor ? this.cursors.seal(cursor) : null,
       ...(compiled.cursor ? {} : totalOf(result.length, hasMore && !exactTotal ? this.options.countLimit : undefined)),
-      ...(resume ? { resume_cursor: encodeCursor(resume) } : {}),
+      ...(resume ? { resume_cursor: this.cursors.seal(resume) } : {}),
     };
   }
 }

@@ -15,6 +15,18 @@ export const referenceInput = z
 
 export const relationOutput = z.object({ id: z.number().int(), name: z.string() });
 const date = z.iso.date();
+
+/**
+ * Birthdates no registrant can have: before 1900-01-01 (typing slips such as 0000-01-01, which
+ * Odoo stores and every age computed from it then breaks) or after today. "Today" is the
+ * latest calendar day anywhere (UTC+14), so a birth registered on its day is never refused.
+ */
+export const BIRTHDATE_MESSAGE = 'must be a date from 1900-01-01 to today';
+export function isPlausibleBirthdate(value: string, nowMs = Date.now()): boolean {
+  const latest = new Date(nowMs + 14 * 3600_000).toISOString().slice(0, 10);
+  return value >= '1900-01-01' && value <= latest;
+}
+const birthdate = date.refine((value) => isPlausibleBirthdate(value), BIRTHDATE_MESSAGE);
 const datetime = z.iso.datetime({ offset: true });
 const text = (max: number) => storableString().trim().max(max);
 const optionalText = (max: number) => text(max).nullable().optional();
@@ -58,7 +70,7 @@ const individualFields = {
   family_name: optionalText(200),
   addl_name: optionalText(200),
   gender: referenceInput.nullable().optional(),
-  birthdate: date.nullable().optional(),
+  birthdate: birthdate.nullable().optional(),
   birthdate_not_exact: z.boolean().optional(),
   birth_place: optionalText(200),
   occupation: optionalText(200),

@@ -70,6 +70,7 @@ t.test('config/production.example.yaml validates in production with its secrets 
     'odoo-gateway-password': 'gateway-pass',
     'odoo-read-api-key': 'read-key',
     'metrics-token': 'scrape-token',
+    'cursor-key': 'cursor-key-0123456789abcdef0123456789',
     'dci-spmis-public.pem': generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     'dci-signing-key.pem': generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
@@ -83,6 +84,7 @@ t.test('config/production.example.yaml validates in production with its secrets 
   t.equal(config.odoo?.accounts.write?.password, 'write-key');
   t.equal(config.metrics.token, 'scrape-token');
   t.equal(config.metrics.port, 9464);
+  t.same(config.cursors.keys, ['cursor-key-0123456789abcdef0123456789'], 'cursors signed with the key from its secret file');
   t.match(config.auth.issuers[0], { jwksUrl: /^https:/ });
   t.equal(config.dci.senders.spmis?.requireSignature, true);
   t.match(config.dci.signingKey, /BEGIN PRIVATE KEY/);

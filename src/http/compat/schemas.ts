@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DATE_MESSAGE, isCompatDate } from './errors.js';
+import { BIRTHDATE_MESSAGE, isPlausibleBirthdate } from '../../registry/schemas.js';
 
 /**
  * Request bodies of OpenG2P's REST module, key for key as its OpenAPI document declares them
@@ -9,6 +10,7 @@ import { DATE_MESSAGE, isCompatDate } from './errors.js';
 
 /** A YYYY-MM-DD date, or "" for none (the module's date validators return None for it). */
 const date = z.string().refine((v) => v === '' || isCompatDate(v), DATE_MESSAGE);
+const birthdate = date.refine((v) => v === '' || !isCompatDate(v) || isPlausibleBirthdate(v), BIRTHDATE_MESSAGE);
 const nullableText = z.string().nullable().optional();
 
 export const registrantIdRequest = z.object({
@@ -37,7 +39,7 @@ const registrantFields = {
 const personFields = {
   addl_name: nullableText,
   family_name: nullableText,
-  birthdate: date.optional(),
+  birthdate: birthdate.optional(),
   birth_place: nullableText,
 };
 
@@ -77,7 +79,7 @@ export const groupMemberRequest = z.object({
   email: z.string().nullable(),
   address: z.string().nullable(),
   gender: z.string().nullable(),
-  birthdate: date.optional(),
+  birthdate: birthdate.optional(),
   birth_place: z.string().nullable(),
   kind: z.array(z.object({ name: z.string().nullable() })).optional(),
 });

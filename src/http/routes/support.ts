@@ -6,6 +6,7 @@ import { DEFAULT_ODOO_TIMEOUT_MS } from '../../odoo/settings.js';
 import type { IdempotencyStore, StoredResponse, Versioned } from '../../registry/index.js';
 import { isRegistryError, RegistryError } from '../../registry/index.js';
 import type { CachedRead } from '../../registry/record-cache.js';
+import { HttpProblem } from '../problem.js';
 
 export const idParam = z
   .object({
@@ -56,7 +57,22 @@ export const idempotencyHeaders = z.object({
 export const etagOf = (version: string): string => `"${version}"`;
 
 /** The versions an If-Match header lists, for the registry's locked writes. */
-export const ifMatchOf = (request: FastifyRequest): string[] | undefined => ifMatchVersions(request.headers['if-match']);
+export function ifMatchOf(request: FastifyRequest): string[] | undefined {
+  const header = request.headers['if-match'];
+  if (header === undefined) return undefined;
+  // RFC 9110 13.1.1: If-Match compares strongly, and a weak entity tag never matches.
+  const strong = header
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part && !part.startsWith('W/'));
+  if (strong.length === 0) {
+    throw new HttpProblem({
+      status: 412,
+      detail: 'If-Match compares entity tags strongly (RFC 9110): a weak tag W/"..." never matches. Send the ETag exactly as the gateway gave it.',
+    });
+  }
+  return ifMatchVersions(strong.join(','));
+}
 
 /** A record just read or written: its id audited, its version as the ETag, the record as the body. */
 export function answerVersioned<T extends { id: number }>(
