@@ -240,7 +240,7 @@ export const configSchema = z
           .int()
           .min(60_000)
           .default(24 * 3600_000),
-        maxBytes: z.number().int().min(256).max(8192).default(4096),
+        maxBytes: z.number().int().min(256).max(8192).default(8192),
       })
       .strict()
       .prefault({}),

@@ -28,7 +28,7 @@ function refusedCursor(t: Test, answer: Answer, detail: RegExp): void {
 
 t.test('cursors are signed, expire, are bounded in size and survive a key rotation', async (t) => {
   const odoo = await startOdoo(t, { households: 3 });
-  const signedWith = (keys: string[]) => startGateway(t, { odoo, token, config: { api: { syncSettleMs: 0 }, cursors: { keys } } });
+  const signedWith = (keys: string[]) => startGateway(t, { odoo, token, config: { api: { syncSettleMs: 0 }, cursors: { keys, maxBytes: 4096 } } });
   const gw = await signedWith([OLD_KEY]);
   // Sync delivers a write_date second only once it has ended: let the seeded records' second pass.
   await new Promise((resolve) => setTimeout(resolve, 1_100));
