@@ -56,11 +56,11 @@ export class Groups {
    * group's own fields only, so it is the same with or without `expand=members` and is what
    * If-Match on PATCH / DELETE of the group compares.
    */
-  async get(actor: Actor, id: number, withMembers = false): Promise<Versioned<Group>> {
+  async get(actor: Actor, id: number, withMembers = false, shareInFlight = true): Promise<Versioned<Group>> {
     const { records } = await searchTree(actor.client, MODEL, [['id', '=', id], ...registrantDomain(true)], groupSpec(this.core.customFields, withMembers), {
       limit: 1,
       context: { active_test: false },
-      shareInFlight: true,
+      shareInFlight,
     });
     if (!records[0]) throw registrantNotFound('group', id);
     const group = toGroup(records[0], this.core.customFields, withMembers);
@@ -79,7 +79,8 @@ export class Groups {
       'group',
       String(id),
       refresh,
-      () => this.get(actor, id, false),
+      // Never joined to a read already in flight (see individuals.read).
+      () => this.get(actor, id, false, false),
       () => [partnerKey(id)],
     );
   }

@@ -39,8 +39,8 @@ export class Individuals {
   }
 
   /** One call; archived individuals are found too (they show `active: false`). */
-  async get(actor: Actor, id: number): Promise<Versioned<Individual>> {
-    const [record] = await this.readMany(actor, [id]);
+  async get(actor: Actor, id: number, shareInFlight = true): Promise<Versioned<Individual>> {
+    const [record] = await this.readMany(actor, [id], shareInFlight);
     if (!record) throw registrantNotFound('individual', id);
     return versioned(record);
   }
@@ -52,17 +52,19 @@ export class Individuals {
       'individual',
       String(id),
       refresh,
-      () => this.get(actor, id),
+      // Never joined to a read already in flight: it may have started before another replica's write, and
+      // the entry would then be stored as current with the old version.
+      () => this.get(actor, id, false),
       () => [partnerKey(id)],
     );
   }
 
-  async readMany(actor: Actor, ids: number[]): Promise<Individual[]> {
+  async readMany(actor: Actor, ids: number[], shareInFlight = true): Promise<Individual[]> {
     if (ids.length === 0) return [];
     const { records } = await searchTree(actor.client, MODEL, [['id', 'in', ids], ...registrantDomain(false)], this.spec, {
       order: 'id asc',
       context: { active_test: false },
-      shareInFlight: true,
+      shareInFlight,
     });
     return records.map(this.convert);
   }
