@@ -163,6 +163,18 @@ t.test('streaming export', async (t) => {
     t.equal(unknown.status, 400, 'page size is not an export parameter');
   });
 
+  t.test('/openapi.json documents both media types and the export parameters', async (t) => {
+    const document = (await (await fetch(`${gateway.origin}/openapi.json`)).json()) as Json;
+    for (const path of ['/individuals/export', '/groups/export']) {
+      const operation = document.paths[`${API}${path}`].get;
+      t.same(Object.keys(operation.responses['200'].content).sort(), ['application/x-ndjson', 'text/csv'], path);
+      const parameters = operation.parameters.map((p: Json) => p.name);
+      t.ok(parameters.includes('cursor') && parameters.includes('format') && parameters.includes('name'), path);
+      t.notOk(parameters.includes('limit') || parameters.includes('sort'), `${path}: no page size or sort`);
+      t.match(operation.description, /complete/);
+    }
+  });
+
   t.test('the read role is required', async (t) => {
     for (const path of ['/individuals/export', '/groups/export']) {
       const refused = await fetch(`${gateway.origin}${API}${path}`, { headers: { authorization: `Bearer ${testToken('post')}` } });

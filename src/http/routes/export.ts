@@ -5,6 +5,7 @@ import type { Batch } from '../../registry/index.js';
 import { toProblem } from '../errors.js';
 import { problemBody } from '../problem.js';
 import { recordSerializer } from '../serializer.js';
+import { responses } from './support.js';
 
 /**
  * Streaming exports (`GET /individuals/export`, `/groups/export`): every record a list's
@@ -28,6 +29,25 @@ export const EXPORT_DESCRIPTION =
   '(NDJSON `{"_export":{"cursor":"..."}}`, CSV `# cursor=...`); a complete export ends with NDJSON `{"_export":{"complete":true,"records":N,"cursor":"..."}}` ' +
   'or CSV `# complete records=N cursor=...`. An Odoo failure mid-stream ends NDJSON with `{"_export":{"complete":false,"records":N,"cursor":"...","problem":{...}}}` ' +
   'and CSV without the completion line. `cursor=` resumes after the record the cursor names. Filters and cursor errors are answered before streaming, as problem+json.';
+
+/** An export's responses: the 200 is a stream, its media types set in /openapi.json by `withExportMediaTypes`. */
+export const exportResponses = () => responses({ 200: z.string().describe(EXPORT_OK) });
+
+const EXPORT_OK = 'The records, one NDJSON line or CSV row each, with the control lines described above';
+
+/** The documented 200 of every export route: both media types instead of the JSON the schema generator assumes. */
+export function withExportMediaTypes<D>(document: D): D {
+  const paths = (document as { paths?: Record<string, { get?: { responses?: Record<string, { description?: string; content?: unknown }> } }> }).paths;
+  for (const path of Object.values(paths ?? {})) {
+    const ok = path.get?.responses?.['200'];
+    if (ok?.description !== EXPORT_OK) continue;
+    ok.content = {
+      'application/x-ndjson': { schema: { type: 'string', description: 'One JSON object a line: a record, or `{"_export": {...}}`' } },
+      'text/csv': { schema: { type: 'string', description: 'Header row, one row a record, `#` control lines' } },
+    };
+  }
+  return document;
+}
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   ndjson: 'application/x-ndjson; charset=utf-8',

@@ -26,7 +26,7 @@ import {
   responses,
   wantsOdoo,
 } from './support.js';
-import { EXPORT_DESCRIPTION, exportFormat, exportFormatQuery, recordWriter, sendExport } from './export.js';
+import { EXPORT_DESCRIPTION, exportFormat, exportFormatQuery, exportResponses, recordWriter, sendExport } from './export.js';
 
 export const groupQuery = z
   .object({
@@ -56,7 +56,13 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
   const groupExport = recordWriter(schemas.groupOutput);
   r.get('/groups/export', {
     config: { access: ROLE_GET },
-    schema: { tags, summary: 'Export groups (NDJSON or CSV stream, resumable)', description: EXPORT_DESCRIPTION, querystring: groupExportQuery },
+    schema: {
+      tags,
+      summary: 'Export groups (NDJSON or CSV stream, resumable)',
+      description: EXPORT_DESCRIPTION,
+      querystring: groupExportQuery,
+      response: exportResponses(),
+    },
     handler: async (request, reply) => {
       const { format, cursor, expand, ...filters } = request.query;
       return sendExport(request, reply, {

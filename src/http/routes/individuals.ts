@@ -25,7 +25,7 @@ import {
   responses,
   wantsOdoo,
 } from './support.js';
-import { EXPORT_DESCRIPTION, exportFormat, exportFormatQuery, recordWriter, sendExport } from './export.js';
+import { EXPORT_DESCRIPTION, exportFormat, exportFormatQuery, exportResponses, recordWriter, sendExport } from './export.js';
 
 const date = z.iso.date();
 
@@ -83,6 +83,7 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       summary: 'Export individuals (NDJSON or CSV stream, resumable)',
       description: EXPORT_DESCRIPTION,
       querystring: individualExportQuery,
+      response: exportResponses(),
     },
     handler: async (request, reply) => {
       const { format, cursor, ...filters } = request.query;
