@@ -6,6 +6,8 @@
  * with G2P_E2E_ODOO_* (fault injection and call counts on the simulator only).
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import t from 'tap';
 import { startGateway, startOdoo } from '../support/gateway.js';
 import { simulatorOnly } from '../support/odoo-target.js';
@@ -73,7 +75,24 @@ const controls = (lines: Json[]) => lines.filter((l) => '_export' in l).map((l) 
 
 t.test('streaming export', async (t) => {
   const odoo = await startOdoo(t);
-  const gateway = await startGateway(t, { odoo, listen: true, token: testToken('both'), config: { api: { maxPageSize: PAGE } } });
+  const logLines: Json[] = [];
+  const gateway = await startGateway(t, {
+    odoo,
+    listen: true,
+    token: testToken('both'),
+    config: { api: { maxPageSize: PAGE }, log: { level: 'info' } },
+    // The app's log lines (audit included) to a capture: pino children write to their root's stream.
+    before: (app) => {
+      const capture = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Json);
+          done();
+        },
+      });
+      (app.log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] = capture;
+    },
+  });
+  const audits = (route: string) => logLines.filter((l) => l.msg === 'audit' && l.audit.route === route).map((l) => l.audit);
   const tag = `Export${Date.now().toString(36)}`;
   const created = await gateway.request('POST', `${API}/individuals/batch`, {
     body: {
@@ -116,6 +135,12 @@ t.test('streaming export', async (t) => {
     t.equal(control.length, 4, 'three batches of 4, 4, 2, each with its checkpoint, and the completion line');
     t.same(control.at(-1), { complete: true, records: 10, cursor: control.at(-2)!.cursor });
     t.equal(lines.at(-1)!._export.complete, true, 'the completion line is last');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    t.match(
+      audits(`${API}/individuals/export`).at(-1),
+      { record_ids: [], exported: { records: 10, complete: true }, status: 200, access: 'Rest API GET' },
+      'audited by count, not ids',
+    );
 
     const groups = await get(`/groups/export?name=${encodeURIComponent(`${tag} household`)}&expand=members`);
     const groupLines = ndjson(await groups.text());
@@ -214,6 +239,11 @@ t.test('streaming export', async (t) => {
         t.equal(last.problem.status, 502, `an Odoo server error is a 502: ${JSON.stringify(last.problem)}`);
         t.match(last.problem.type, /^\/problems\//);
         t.notMatch(JSON.stringify(last.problem), /Traceback|psycopg2/, 'no Odoo internals');
+        t.ok(
+          logLines.some((l) => l.msg === 'export ended by a failure' && l.records === last.records && l.level === 50),
+          'the failure is logged',
+        );
+        t.match(audits(`${API}/individuals/export`).at(-1), { exported: { records: last.records, complete: false } }, 'audited as incomplete');
         const rest = ndjson(await (await get(`/individuals/export?family_name=${tag}&cursor=${last.cursor}`)).text());
         t.same([...records(lines), ...records(rest)], listed, 'resuming from its cursor gives the rest');
       }
