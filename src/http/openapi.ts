@@ -4,6 +4,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { withDciContract } from './dci/contract.js';
+import { withExportMediaTypes } from './routes/export.js';
 
 /**
  * OpenAPI 3.1 generated from the zod schemas the routes validate with (one source of truth),
@@ -30,7 +31,7 @@ async function openApi(app: FastifyInstance): Promise<void> {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: (input) => withDciContract(jsonSchemaTransformObject(input), app.config.dci.prefix),
+    transformObject: (input) => withExportMediaTypes(withDciContract(jsonSchemaTransformObject(input), app.config.dci.prefix)),
   });
 
   // The UI's own routes (HTML, scripts) are public like the document. swagger-ui has no option

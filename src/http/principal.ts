@@ -35,6 +35,8 @@ declare module 'fastify' {
     principal?: Principal;
     /** Record ids the handler touched, for the audit line. */
     auditIds?: number[];
+    /** An export's outcome for the audit line (records sent, whether it completed) instead of every id. */
+    auditExport?: { records: number; complete: boolean };
   }
   interface FastifyContextConfig {
     /** Every route must declare this; the auth plugin refuses to start otherwise. */

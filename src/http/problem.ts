@@ -86,14 +86,18 @@ export function problemTitle(status: number): string {
 
 export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyReply {
   for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
-  const body: Record<string, unknown> = {
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problemBody(problem, reply.request.id));
+}
+
+/** The RFC 9457 object of a problem, as every answer and a failed export's last line carry it. */
+export function problemBody(problem: HttpProblem, requestId: string): Record<string, unknown> {
+  return {
     type: problem.type,
     title: problem.title,
     status: problem.status,
     ...(problem.detail !== undefined ? { detail: problem.detail } : {}),
-    instance: `urn:request:${reply.request.id}`,
+    instance: `urn:request:${requestId}`,
     ...(problem.errors ? { errors: problem.errors } : {}),
     ...problem.extensions,
   };
-  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }

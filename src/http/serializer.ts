@@ -16,6 +16,10 @@ type JsonSchema = Record<string, unknown>;
 export const responseSerializerCompiler: FastifySerializerCompiler<unknown> = ({ schema }) =>
   fastJson(toJsonSchema(schema) as unknown as Parameters<typeof fastJson>[0]);
 
+/** One record written as the response schema writes it (an export's lines): the same fields leave as on the list. */
+export const recordSerializer = (schema: z.ZodType): ((value: unknown) => string) =>
+  fastJson(toJsonSchema(schema) as unknown as Parameters<typeof fastJson>[0]) as (value: unknown) => string;
+
 function toJsonSchema(schema: unknown): JsonSchema {
   if (schema instanceof z.ZodType) {
     const { $schema: _, ...json } = z.toJSONSchema(schema, { io: 'output', target: 'draft-7', unrepresentable: 'any' }) as JsonSchema;

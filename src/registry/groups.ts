@@ -3,7 +3,17 @@ import { RegistryError, registrantNotFound } from './errors.js';
 import type { FieldError } from './field-error.js';
 import { compileGroupQuery, nameTerms, registrantDomain, type GroupQuery } from './filters.js';
 import { groupSpec, toGroup } from './mapping.js';
-import { archiveRegistrant, updateRegistrant, versioned, type Actor, type Page, type RegistryCore, type Versioned } from './registry.js';
+import {
+  archiveRegistrant,
+  updateRegistrant,
+  versioned,
+  type Actor,
+  type Batch,
+  type ExportQuery,
+  type Page,
+  type RegistryCore,
+  type Versioned,
+} from './registry.js';
 import type { Group, GroupCreate, GroupPatch } from './schemas.js';
 import { commonValues, idAndPhoneValues, type RegistrantContacts, type WriteContext } from './writes.js';
 import { resolveKinds } from './memberships.js';
@@ -34,6 +44,13 @@ export class Groups {
       groupSpec(this.core.customFields, withMembers),
       this.convert(withMembers),
     );
+  }
+
+  /** One batch of an export: the list's filters, in id order, after `query.cursor`, members included when asked. */
+  async exportBatch(actor: Actor, query: ExportQuery<GroupQuery> & { expand_members?: boolean }): Promise<Batch<Group>> {
+    const compiled = await compileGroupQuery(actor.client, this.core.refs, { ...query, sort: 'id' }, this.core.sync);
+    const withMembers = query.expand_members === true;
+    return this.core.batch(actor, MODEL, compiled, groupSpec(this.core.customFields, withMembers), this.convert(withMembers));
   }
 
   /** Ids of the active groups whose name contains `name` (any case), in Odoo's default order for partners. */

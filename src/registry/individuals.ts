@@ -3,7 +3,17 @@ import { registrantNotFound, RegistryError } from './errors.js';
 import type { FieldError } from './field-error.js';
 import { compileIndividualQuery, nameTerms, registrantDomain, type IndividualQuery } from './filters.js';
 import { individualSpec, MEMBERSHIP_SPEC, toIndividual, toMembership } from './mapping.js';
-import { archiveRegistrant, updateRegistrant, versioned, type Actor, type Page, type RegistryCore, type Versioned } from './registry.js';
+import {
+  archiveRegistrant,
+  updateRegistrant,
+  versioned,
+  type Actor,
+  type Batch,
+  type ExportQuery,
+  type Page,
+  type RegistryCore,
+  type Versioned,
+} from './registry.js';
 import type { Individual, IndividualCreate, IndividualPatch, Membership } from './schemas.js';
 import { individualCreateValues, individualPatchValues, type RegistrantPhoto } from './writes.js';
 import { searchTree } from './reader.js';
@@ -27,6 +37,12 @@ export class Individuals {
   async list(actor: Actor, query: IndividualQuery): Promise<Page<Individual>> {
     const compiled = await compileIndividualQuery(actor.client, this.core.refs, query, this.core.sync, this.core.cursors);
     return this.core.page(actor, MODEL, compiled, query.limit, query.exact_total === true, this.spec, this.convert);
+  }
+
+  /** One batch of an export: the list's filters, in id order, after `query.cursor`. */
+  async exportBatch(actor: Actor, query: ExportQuery<IndividualQuery>): Promise<Batch<Individual>> {
+    const compiled = await compileIndividualQuery(actor.client, this.core.refs, { ...query, sort: 'id' }, this.core.sync);
+    return this.core.batch(actor, MODEL, compiled, this.spec, this.convert);
   }
 
   /**

@@ -61,6 +61,16 @@ export interface Page<T> {
   resume_cursor?: string;
 }
 
+/** An export's query: a list's filters and cursor, without page size, total or sort (always id order). */
+export type ExportQuery<Q> = Omit<Q, 'limit' | 'exact_total' | 'sort'>;
+
+/** One batch of an export: the records and the cursor after the last of them (to resume), and whether more follow. */
+export interface Batch<T> {
+  items: T[];
+  cursor: string | null;
+  more: boolean;
+}
+
 /**
  * What the use cases share: options, schemas, the reference cache and a few helpers. The use
  * cases themselves live in individuals.ts, groups.ts and memberships.ts.
@@ -168,6 +178,28 @@ export class RegistryCore {
       ...(compiled.cursor ? {} : totalOf(result.length, hasMore && !exactTotal ? this.options.countLimit : undefined)),
       ...(resume ? { resume_cursor: this.cursors.seal(resume) } : {}),
     };
+  }
+
+  /**
+   * A batch of `api.maxPageSize` records for an export: keyset (the compiled cursor), counting
+   * at most one past the batch (only "is there more" matters), never a total.
+   */
+  async batch<T>(
+    actor: Actor,
+    model: string,
+    compiled: CompiledQuery,
+    specification: Parameters<OdooClient['webSearchRead']>[2],
+    convert: (record: OdooRecord) => T,
+  ): Promise<Batch<T>> {
+    const size = this.options.maxPageSize;
+    const result = await searchTree(actor.client, model, compiled.domain, specification, {
+      limit: size,
+      order: compiled.order,
+      countLimit: size + 1,
+      context: compiled.includeArchived ? { active_test: false } : undefined,
+    });
+    const after = cursorAfter(compiled, result.records);
+    return { items: result.records.map(convert), cursor: after ? encodeCursor(after) : null, more: result.length > result.records.length };
   }
 }
 

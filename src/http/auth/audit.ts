@@ -27,6 +27,7 @@ export function auditRecord(request: FastifyRequest, reply: FastifyReply): Recor
     status: reply.statusCode,
     duration_ms: Math.round(reply.elapsedTime * 10) / 10,
     request_id: request.id,
+    ...(request.auditExport ? { exported: request.auditExport } : {}),
     ...(refusal !== undefined ? { refused: refusal } : {}),
   };
 }

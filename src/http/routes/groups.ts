@@ -26,6 +26,7 @@ import {
   responses,
   wantsOdoo,
 } from './support.js';
+import { EXPORT_DESCRIPTION, exportFormat, exportFormatQuery, exportResponses, recordWriter, sendExport } from './export.js';
 
 export const groupQuery = z
   .object({
@@ -42,6 +43,8 @@ export const groupQuery = z
   })
   .strict();
 
+const groupExportQuery = groupQuery.omit({ limit: true, exact_total: true, sort: true }).extend({ format: exportFormatQuery });
+
 const expandQuery = z.object({ expand: z.enum(['members']).optional() }).strict();
 
 export function groupRoutes(app: FastifyInstance, registry: Registry, idempotency: IdempotencyStore, prefix: string): void {
@@ -49,6 +52,27 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
   const { schemas } = registry;
   const tags = ['groups'];
   const location = (id: number) => `${prefix}/groups/${id}`;
+
+  const groupExport = recordWriter(schemas.groupOutput);
+  r.get('/groups/export', {
+    config: { access: ROLE_GET },
+    schema: {
+      tags,
+      summary: 'Export groups (NDJSON or CSV stream, resumable)',
+      description: EXPORT_DESCRIPTION,
+      querystring: groupExportQuery,
+      response: exportResponses(),
+    },
+    handler: async (request, reply) => {
+      const { format, cursor, expand, ...filters } = request.query;
+      return sendExport(request, reply, {
+        format: exportFormat(request, format),
+        writer: groupExport,
+        cursor,
+        read: (after) => registry.groups.exportBatch(request.actor, { ...filters, cursor: after, expand_members: expand === 'members' }),
+      });
+    },
+  });
 
   r.get('/groups', {
     config: { access: ROLE_GET },

@@ -25,6 +25,7 @@ import {
   responses,
   wantsOdoo,
 } from './support.js';
+import { EXPORT_DESCRIPTION, exportFormat, exportFormatQuery, exportResponses, recordWriter, sendExport } from './export.js';
 
 const date = z.iso.date();
 
@@ -51,6 +52,8 @@ export const individualQuery = z
   })
   .strict();
 
+const individualExportQuery = individualQuery.omit({ limit: true, exact_total: true, sort: true }).extend({ format: exportFormatQuery });
+
 export function individualRoutes(app: FastifyInstance, registry: Registry, idempotency: IdempotencyStore, prefix: string): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { schemas } = registry;
@@ -69,6 +72,27 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       const page = await registry.individuals.list(request.actor, request.query);
       request.auditIds = page.items.map((i) => i.id);
       return page;
+    },
+  });
+
+  const individualExport = recordWriter(schemas.individualOutput);
+  r.get('/individuals/export', {
+    config: { access: ROLE_GET },
+    schema: {
+      tags,
+      summary: 'Export individuals (NDJSON or CSV stream, resumable)',
+      description: EXPORT_DESCRIPTION,
+      querystring: individualExportQuery,
+      response: exportResponses(),
+    },
+    handler: async (request, reply) => {
+      const { format, cursor, ...filters } = request.query;
+      return sendExport(request, reply, {
+        format: exportFormat(request, format),
+        writer: individualExport,
+        cursor,
+        read: (after) => registry.individuals.exportBatch(request.actor, { ...filters, cursor: after }),
+      });
     },
   });
 
