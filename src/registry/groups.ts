@@ -48,7 +48,7 @@ export class Groups {
 
   /** One batch of an export: the list's filters, in id order, after `query.cursor`, members included when asked. */
   async exportBatch(actor: Actor, query: ExportQuery<GroupQuery> & { expand_members?: boolean }): Promise<Batch<Group>> {
-    const compiled = await compileGroupQuery(actor.client, this.core.refs, { ...query, sort: 'id' }, this.core.sync);
+    const compiled = await compileGroupQuery(actor.client, this.core.refs, { ...query, sort: 'id' }, this.core.sync, this.core.cursors);
     const withMembers = query.expand_members === true;
     return this.core.batch(actor, MODEL, compiled, groupSpec(this.core.customFields, withMembers), this.convert(withMembers));
   }

@@ -41,7 +41,7 @@ export class Individuals {
 
   /** One batch of an export: the list's filters, in id order, after `query.cursor`. */
   async exportBatch(actor: Actor, query: ExportQuery<IndividualQuery>): Promise<Batch<Individual>> {
-    const compiled = await compileIndividualQuery(actor.client, this.core.refs, { ...query, sort: 'id' }, this.core.sync);
+    const compiled = await compileIndividualQuery(actor.client, this.core.refs, { ...query, sort: 'id' }, this.core.sync, this.core.cursors);
     return this.core.batch(actor, MODEL, compiled, this.spec, this.convert);
   }
 

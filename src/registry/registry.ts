@@ -88,7 +88,7 @@ export class RegistryCore {
 
   constructor(readonly options: RegistryOptions) {
     this.locks = options.locks ?? new MemoryRecordLocks();
-    this.cursors = options.cursors ?? new CursorSeal({ maxAgeMs: 24 * 3600_000, maxBytes: 4096 });
+    this.cursors = options.cursors ?? new CursorSeal({ maxAgeMs: 24 * 3600_000, maxBytes: 8192 });
     this.cache = options.cache ?? new RecordCache({ enabled: false, maxBytes: 0, maxAgeMs: 0 }, undefined);
     const problems = checkCustomFields(options.customFields, BUILT_IN_FIELD_NAMES);
     if (problems.length) throw new Error(`api.customFields: ${problems.join('; ')}`);
@@ -199,7 +199,7 @@ export class RegistryCore {
       context: compiled.includeArchived ? { active_test: false } : undefined,
     });
     const after = cursorAfter(compiled, result.records);
-    return { items: result.records.map(convert), cursor: after ? encodeCursor(after) : null, more: result.length > result.records.length };
+    return { items: result.records.map(convert), cursor: after ? this.cursors.seal(after) : null, more: result.length > result.records.length };
   }
 }
 
