@@ -97,7 +97,7 @@ export class Groups {
       String(id),
       refresh,
       // Never joined to a read already in flight (see individuals.read).
-      () => this.get(actor, id, false, false),
+      () => this.get(actor, id, false, !this.core.cache.enabled),
       () => [partnerKey(id)],
     );
   }

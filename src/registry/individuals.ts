@@ -70,7 +70,7 @@ export class Individuals {
       refresh,
       // Never joined to a read already in flight: it may have started before another replica's write, and
       // the entry would then be stored as current with the old version.
-      () => this.get(actor, id, false),
+      () => this.get(actor, id, !this.core.cache.enabled),
       () => [partnerKey(id)],
     );
   }

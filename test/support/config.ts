@@ -9,7 +9,7 @@ export const TEST_JWT_SECRET = 'test-secret-for-g2p-gateway-tests-only-012345678
 export const TEST_ISSUER = 'https://issuer.test/realms/g2p';
 export const TEST_AUDIENCE = 'g2p-gateway';
 /** The key test gateways sign their cursors with, so replicas of one test accept each other's. */
-const TEST_CURSOR_KEY = 'test-cursor-key-for-g2p-gateway-tests-only-0123456789';
+export const TEST_CURSOR_KEY = 'test-cursor-key-for-g2p-gateway-tests-only-0123456789';
 
 /** Claims a test token carries per role, matching TEST_ROLES below. */
 export const TEST_ROLES: RoleMapping = {

@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createSigner } from 'fast-jwt';
 import { stringify } from 'yaml';
 import type { FileConfig } from '../../src/config/schema.js';
-import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './config.js';
+import { TEST_AUDIENCE, TEST_CURSOR_KEY, TEST_ISSUER, TEST_JWT_SECRET } from './config.js';
 import { freePort } from './redis.js';
 import type { Stack } from './stack.js';
 
@@ -65,6 +65,8 @@ export async function startReplicas(stack: Stack, options: ReplicaOptions): Prom
     metrics: { enabled: false },
     rateLimit: options.rateLimit ?? { enabled: false },
     readiness: { cacheMs: 0 },
+    // Replicas of one registry share the key, so each accepts the others' cursors.
+    cursors: { keys: [TEST_CURSOR_KEY] },
     odoo: {
       url: stack.target.url,
       db: stack.target.db,
