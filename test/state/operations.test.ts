@@ -3,7 +3,7 @@
  * `check-config`, and `/readyz` (reporting the shared state, and failing on it only when
  * configured to). A real redis-server and the simulator, over real sockets.
  */
-import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,10 @@ t.test('redis.url from REDIS_URL_FILE, REDIS_URL or YAML; a URL that is not redi
   const dir = mkdtempSync(join(tmpdir(), 'g2p-redis-config-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   cpSync(repoConfig, dir, { recursive: true });
+  // Replicas sharing a Redis must share the cursor key too (cursors.keys is required with redis.url).
+  const defaults = readFileSync(join(dir, 'default.yaml'), 'utf8');
+  t.ok(defaults.includes('  # keys: [{ env: CURSOR_KEY }]'), 'the defaults show where the cursor key goes');
+  writeFileSync(join(dir, 'default.yaml'), defaults.replace('  # keys: [{ env: CURSOR_KEY }]', "  keys: ['a-cursor-key-of-at-least-32-characters']"));
   writeFileSync(join(dir, 'redis-url'), 'redis://:s3cret@redis.internal:6380/2\n');
   const fromFile = loadConfig({ cwd: dir, env: { G2P_CONFIG: 'default.yaml', REDIS_URL_FILE: join(dir, 'redis-url') } });
   t.equal(fromFile.redis.url, 'redis://:s3cret@redis.internal:6380/2', 'REDIS_URL_FILE, trimmed');
