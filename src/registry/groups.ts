@@ -96,8 +96,7 @@ export class Groups {
       'group',
       String(id),
       refresh,
-      // Never joined to a read already in flight (see individuals.read).
-      () => this.get(actor, id, false, !this.core.cache.enabled),
+      (shareInFlight) => this.get(actor, id, false, shareInFlight),
       () => [partnerKey(id)],
     );
   }

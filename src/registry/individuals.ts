@@ -68,9 +68,7 @@ export class Individuals {
       'individual',
       String(id),
       refresh,
-      // Never joined to a read already in flight: it may have started before another replica's write, and
-      // the entry would then be stored as current with the old version.
-      () => this.get(actor, id, !this.core.cache.enabled),
+      (shareInFlight) => this.get(actor, id, shareInFlight),
       () => [partnerKey(id)],
     );
   }

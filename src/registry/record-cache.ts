@@ -142,12 +142,16 @@ export class RecordCache {
     kind: string,
     id: string,
     refresh: boolean,
-    load: () => Promise<Versioned<T>>,
+    /**
+     * The Odoo read. `shareInFlight` is false on a miss: joining an identical read already in flight
+     * could answer (and store as current) a version from before another replica's write.
+     */
+    load: (shareInFlight: boolean) => Promise<Versioned<T>>,
     keysOf: (value: T) => string[],
   ): Promise<CachedRead<T>> {
     const entries = this.entries;
     const ledger = this.ledger;
-    if (!entries || !ledger) return load();
+    if (!entries || !ledger) return load(true);
     const address = entryKey(account, kind, id);
     let fwd: 'uri-miss' | 'stale' | 'request' | 'bypass' = refresh ? 'request' : 'uri-miss';
     if (!refresh) {
@@ -166,7 +170,7 @@ export class RecordCache {
     const before = await ledger.snapshot().catch(() => ({ seq: 0, epoch: undefined }));
     if (before.epoch === undefined && fwd !== 'request') fwd = 'bypass';
     this.metrics?.lookup(fwd);
-    const versioned = await load();
+    const versioned = await load(false);
     let stored = false;
     if (before.epoch !== undefined) {
       const keys = keysOf(versioned.value);
