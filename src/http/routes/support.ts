@@ -8,29 +8,14 @@ import { isRegistryError, RegistryError } from '../../registry/index.js';
 import type { CachedRead } from '../../registry/record-cache.js';
 import { HttpProblem } from '../problem.js';
 
-export const idParam = z
-  .object({
-    id: z.coerce
-      .number()
-      .int()
-      .positive()
-      .max(2 ** 31 - 1),
-  })
-  .strict();
-export const memberParams = z
-  .object({
-    id: z.coerce
-      .number()
-      .int()
-      .positive()
-      .max(2 ** 31 - 1),
-    membership_id: z.coerce
-      .number()
-      .int()
-      .positive()
-      .max(2 ** 31 - 1),
-  })
-  .strict();
+/** An Odoo record id in a path: a positive PostgreSQL integer. */
+const recordId = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31 - 1);
+export const idParam = z.object({ id: recordId }).strict();
+export const memberParams = z.object({ id: recordId, membership_id: recordId }).strict();
 
 /** Query booleans arrive as text. */
 export const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
