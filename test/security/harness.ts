@@ -183,6 +183,9 @@ export function errorShapeFindings(shape: ErrorShape, answer: Answer): string[] 
       else
         for (const e of errors)
           if (typeof e.code !== 'string' || !e.code.startsWith('err.') || typeof e.message !== 'string') findings.push(`DCI error ${JSON.stringify(e)}`);
+      // The same body is an RFC 9457 problem too, for clients written to common HTTP practice.
+      if (body.status !== answer.status || typeof body.type !== 'string' || typeof body.title !== 'string' || typeof body.detail !== 'string')
+        findings.push(`DCI error body without its RFC 9457 members (${JSON.stringify({ type: body.type, title: body.title, status: body.status })})`);
       break;
     }
     case 'compat':
