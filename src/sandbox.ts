@@ -88,6 +88,8 @@ export async function startSandbox(config: Config, options: SandboxOptions): Pro
         enabled: true,
         webhooks: { ...config.events.webhooks, allowedTargets: [...config.events.webhooks.allowedTargets, `${receiver.url}/webhooks`] },
       }),
+      // The demo receiver listens on this machine: the one non-public address the sandbox may deliver to.
+      outbound: { ...config.outbound, allowedNetworks: [...config.outbound.allowedNetworks, new URL(receiver.url).hostname] },
       ...exampleEndpoints(config, options.exampleEndpointsFile),
     };
     const tokens = ([[ROLE_GET], [ROLE_POST], [ROLE_GET, ROLE_POST]] as Role[][]).map((roles) => ({

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config/load.js';
 import { DciAsyncService } from './dci/async.js';
 import { httpDeliverer } from './outbound/delivery.js';
+import { outboundDispatcher } from './outbound/http-agent.js';
 import { dciSigner, DciMessages } from './dci/messages.js';
 import { DciQueryRunner } from './dci/query-runner.js';
 import { DciSearchService } from './dci/search.js';
@@ -280,7 +281,7 @@ function dciServices(
     store,
     ...(subscriptionStore ? { subscriptions: subscriptionStore } : {}),
     odoo: readAccount,
-    deliver: httpDeliverer(settings.async.deliveryTimeoutMs, `g2p-gateway (${settings.registryId})`),
+    deliver: httpDeliverer(settings.async.deliveryTimeoutMs, `g2p-gateway (${settings.registryId})`, outboundDispatcher(config.outbound)),
     log: log.child({ component: 'dci-async' }),
   });
   if (!receivers || !subscriptionStore) return { messages, search, async, store };
@@ -292,7 +293,7 @@ function dciServices(
     store: subscriptionStore,
     transactions: store,
     odoo: readAccount,
-    deliver: httpDeliverer(config.events.delivery.timeoutMs, `g2p-gateway (${settings.registryId})`),
+    deliver: httpDeliverer(config.events.delivery.timeoutMs, `g2p-gateway (${settings.registryId})`, outboundDispatcher(config.outbound)),
     queues: receivers,
   });
   receivers.addSource(() => subscriptions.receivers());
@@ -332,7 +333,7 @@ function eventServices(
     onPoll: (outcome) => metrics.events.polled(outcome),
     ...(follow ? { follow } : {}),
   });
-  const deliver = httpDeliverer(settings.delivery.timeoutMs, `g2p-gateway (${config.dci.registryId})`);
+  const deliver = httpDeliverer(settings.delivery.timeoutMs, `g2p-gateway (${config.dci.registryId})`, outboundDispatcher(config.outbound));
   const source = `urn:g2p-gateway:${config.dci.registryId}`;
   const sources: Array<() => Promise<EventReceiver[]>> = [
     async () => [...declared, ...(await store.webhooks.list()).filter((w) => !declaredIds.has(w.id))].map((w) => webhookReceiver(w, deliver, source)),

@@ -98,6 +98,8 @@ export async function deliveryScenario(options: BenchOptions): Promise<ScenarioR
     const prefix = `bench-delivery-${++run}:`;
     const sections = {
       redis: { keyPrefix: prefix },
+      // The receiver runs in the bench process, on 127.0.0.1.
+      outbound: { allowedNetworks: ['loopback'] },
       dci: {
         senders: { [SENDER]: { requireSignature: false, callbackUrl: `${receiver.origin}/dci` } },
         async: { maxPending: 1_000_000 },

@@ -6,6 +6,7 @@ import { secretSchema } from './secret.js';
 import { dciSettingsSchema } from './dci.js';
 import { endpointListSchema } from '../endpoints/declaration.js';
 import { odooSettingsSchema } from '../odoo/settings.js';
+import { outboundSettingsSchema } from '../outbound/address-policy.js';
 
 /** proxy-addr's names for address ranges (loopback, linklocal, uniquelocal), or an IPv4/IPv6 address with an optional /prefix. */
 const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -224,6 +225,8 @@ export const configSchema = z
     dci: dciSettingsSchema.prefault({}),
     /** Registry change events: the change detector and webhooks, see src/config/events.ts. */
     events: eventsSettingsSchema.prefault({}),
+    /** Where the gateway may connect on its own (webhooks, DCI callbacks, JWKS), see src/outbound/address-policy.ts. */
+    outbound: outboundSettingsSchema.prefault({}),
     /** Custom endpoints declared in YAML (see src/endpoints and config/endpoints.example.yaml). */
     endpoints: endpointListSchema.default([]),
     /**

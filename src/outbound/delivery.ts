@@ -1,5 +1,4 @@
-import { request } from 'undici';
-import { outboundDispatcher } from './http-agent.js';
+import { request, type Dispatcher } from 'undici';
 
 /** The outcome of one delivery attempt: delivered, or why not (status, timeout, network error; never the body). */
 export type DeliveryOutcome = { ok: true; status: number } | { ok: false; error: string };
@@ -12,12 +11,12 @@ export type Deliverer = (url: string, body: unknown, headers?: Record<string, st
  * no redirects followed (a redirect could lead outside the sender's registered callback URL).
  * Any 2xx is delivered; the receiver's answer body is read and discarded.
  */
-export function httpDeliverer(timeoutMs: number, userAgent: string): Deliverer {
+export function httpDeliverer(timeoutMs: number, userAgent: string, dispatcher: Dispatcher): Deliverer {
   return async (url, body, headers = {}) => {
     try {
       const response = await request(url, {
         method: 'POST',
-        dispatcher: outboundDispatcher(),
+        dispatcher,
         headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': userAgent, ...headers },
         body: typeof body === 'string' ? body : JSON.stringify(body),
         headersTimeout: timeoutMs,

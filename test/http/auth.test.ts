@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import t, { type Test } from 'tap';
 import { JwksKeyStore } from '../../src/http/auth/jwks.js';
+import { outboundDispatcher } from '../../src/outbound/http-agent.js';
 import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from '../support/config.js';
 import { startGateway, UNREACHABLE_ODOO, type Answer as GatewayAnswer } from '../support/gateway.js';
 import { startJwksServer, type JwksServer } from '../support/jwks-server.js';
@@ -204,8 +205,9 @@ t.test('unknown kids refetch at most once per interval', async (t) => {
 });
 
 t.test('JwksKeyStore: refetch timing follows its clock', async (t) => {
+  const loopbackDispatcher = outboundDispatcher({ allowedNetworks: ['loopback'] });
   let now = 1_000_000;
-  const store = new JwksKeyStore({ url: jwks.url, cacheTtlMs: 600_000, minRefetchIntervalMs: 10_000, now: () => now });
+  const store = new JwksKeyStore({ url: jwks.url, dispatcher: loopbackDispatcher, cacheTtlMs: 600_000, minRefetchIntervalMs: 10_000, now: () => now });
   t.ok(await store.keyFor({ kid: 'ec-1', alg: 'ES256' }));
   t.equal(store.fetchCount, 1);
   t.equal(await store.keyFor({ kid: 'ec-3', alg: 'ES256' }), undefined);
@@ -219,6 +221,12 @@ t.test('JwksKeyStore: refetch timing follows its clock', async (t) => {
   await store.keyFor({ kid: 'ec-3', alg: 'ES256' });
   t.equal(store.fetchCount, 3, 'the cache expires after its TTL');
 
-  const unreachable = new JwksKeyStore({ url: 'http://127.0.0.1:9/certs', cacheTtlMs: 1000, minRefetchIntervalMs: 0, fetchTimeoutMs: 2000 });
+  const unreachable = new JwksKeyStore({
+    url: 'http://127.0.0.1:9/certs',
+    dispatcher: loopbackDispatcher,
+    cacheTtlMs: 1000,
+    minRefetchIntervalMs: 0,
+    fetchTimeoutMs: 2000,
+  });
   await t.rejects(unreachable.keyFor({ kid: 'x' }), { name: 'Error', message: /JWKS/ });
 });

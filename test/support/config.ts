@@ -31,6 +31,8 @@ export function testConfig(input: FileConfig & { roles?: RoleMapping } = {}): Co
     },
     ...file,
     cursors: { keys: [TEST_CURSOR_KEY], ...file.cursors },
+    // Test receivers, issuers and callbacks listen on 127.0.0.1.
+    outbound: { allowedNetworks: ['loopback'], ...file.outbound },
   });
   return { ...parsed, nodeEnv: 'test', configFile: '(test)', roles: roles ?? TEST_ROLES, sandboxMode: false };
 }

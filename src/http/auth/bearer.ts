@@ -2,6 +2,7 @@ import fastifyJwt, { type FastifyJWTOptions } from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IssuerConfig } from '../../config/auth.js';
 import type { Config } from '../../config/load.js';
+import { outboundDispatcher } from '../../outbound/http-agent.js';
 import type { Principal } from '../principal.js';
 import { HttpProblem } from '../problem.js';
 import { rolesFromClaims, ruleGrants } from './claims.js';
@@ -164,7 +165,12 @@ export async function createBearerAuthenticator(app: FastifyInstance, config: Co
     const namespace = `issuer${index}`;
     const firstPublicKey = issuer.publicKeys?.[0];
     const store = issuer.jwksUrl
-      ? new JwksKeyStore({ url: issuer.jwksUrl, cacheTtlMs: config.auth.jwksCacheTtlMs, minRefetchIntervalMs: config.auth.jwksMinRefetchIntervalMs })
+      ? new JwksKeyStore({
+          url: issuer.jwksUrl,
+          dispatcher: outboundDispatcher(config.outbound),
+          cacheTtlMs: config.auth.jwksCacheTtlMs,
+          minRefetchIntervalMs: config.auth.jwksMinRefetchIntervalMs,
+        })
       : undefined;
     await app.register(fastifyJwt, {
       namespace,

@@ -1,9 +1,10 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import { fetch } from 'undici';
-import { outboundDispatcher } from '../../outbound/http-agent.js';
+import { fetch, type Dispatcher } from 'undici';
 
 export interface JwksKeyStoreOptions {
   url: string;
+  /** outboundDispatcher(config.outbound): the issuer's address passes the outbound policy. */
+  dispatcher: Dispatcher;
   /** How long a fetched key set is trusted before it is fetched again. */
   cacheTtlMs: number;
   /** An unknown `kid` refetches the set at most once per this interval. */
@@ -74,7 +75,7 @@ export class JwksKeyStore {
     try {
       const response = await fetch(this.options.url, {
         headers: { accept: 'application/json' },
-        dispatcher: outboundDispatcher(),
+        dispatcher: this.options.dispatcher,
         signal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? 5000),
       });
       if (!response.ok) throw new JwksFetchError(`JWKS ${this.options.url} answered HTTP ${response.status}`);
