@@ -16,6 +16,7 @@ import { openApiPlugin } from './http/openapi.js';
 import { registryPlugin } from './http/routes/index.js';
 import { customEndpointsPlugin } from './http/endpoints.js';
 import { eventsRoutesPlugin } from './http/events.js';
+import { dciAdminRoutesPlugin } from './http/dci/admin.js';
 import { responseSerializerCompiler } from './http/serializer.js';
 import { trackRoutes } from './http/unrouted.js';
 import { loggerOptions } from './logging.js';
@@ -109,6 +110,7 @@ export function buildApp(fileConfig: Config, deps: AppDependencies = {}): Fastif
   app.register(openApiPlugin);
   app.register(registryPlugin);
   app.register(eventsRoutesPlugin);
+  app.register(dciAdminRoutesPlugin);
   app.register(jwksPlugin, { keys: services.jwks });
   if (services.registry.core.cursors.ephemeralKey)
     app.log.warn('cursors: no keys configured; cursors are signed with a key made at start-up and stop working when the gateway restarts');

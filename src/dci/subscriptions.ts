@@ -174,11 +174,8 @@ export class DciSubscriptionService {
       const subscription = await store.get(code);
       if (!subscription) refused.push({ code, reason: 'rjct.subscription_code.invalid' });
       else if (subscription.senderId !== header.sender_id) refused.push({ code, reason: 'rjct.requester.invalid' });
-      else {
-        await store.delete(code);
-        await this.options.queues.forget(receiverId(code));
-        removed.push(code);
-      }
+      else if (await this.cancel(code)) removed.push(code);
+      else refused.push({ code, reason: 'rjct.subscription_code.invalid' });
     }
     const first = refused[0];
     const status = first ? 'rjct' : 'succ';
@@ -212,6 +209,23 @@ export class DciSubscriptionService {
       correlationId,
     );
     return messages.ack('ACK', correlationId);
+  }
+
+  /** Every sender's subscriptions, oldest first (what administrators see). */
+  async list(): Promise<DciSubscription[]> {
+    return (await this.options.store.list()).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.code.localeCompare(b.code));
+  }
+
+  /**
+   * Ends one subscription, whoever holds it: it is removed with its notification queue, so no
+   * notify follows. A sender's unsubscribe comes here after its ownership check; an
+   * administrator's cancellation directly. The subscription removed, or undefined when none has that code.
+   */
+  async cancel(code: string): Promise<DciSubscription | undefined> {
+    const subscription = await this.options.store.get(code);
+    if (!subscription || !(await this.options.store.delete(code))) return undefined;
+    await this.options.queues.forget(receiverId(code));
+    return subscription;
   }
 
   /**

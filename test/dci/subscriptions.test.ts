@@ -13,6 +13,7 @@ import { hashSecret } from '../../src/http/auth/secret-hash.js';
 import { startGateway, type ListeningGateway } from '../support/gateway.js';
 import { redisServerMissing, startRedis, type RedisServer } from '../support/redis.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { testToken } from '../support/tokens.js';
 import { DciClientStandIn, type ReceivedCallback } from './client-stand-in.js';
 import { ed25519Pair, signEnvelope, uniqueId } from './harness.js';
 import { requestProblems, responseProblems } from './standard-schemas.js';
@@ -26,6 +27,8 @@ const tokenKey = ed25519Pair();
 const SECRET = `secret-${randomUUID()}`;
 const OTHER_SECRET = `other-${randomUUID()}`;
 const redisMissing = redisServerMissing();
+/** The realm role auth.administrators names: its holders manage every sender's subscriptions. */
+const ADMIN_ROLE = 'registry-admin';
 const figures = (t: Test, text: string) => t.comment(`figures: ${text}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -59,6 +62,7 @@ async function startSubscriptionGateway(): Promise<ListeningGateway> {
         async: { retryBaseMs: 100, retryMaxMs: 400, deliveryAttempts: 4, deliveryTimeoutMs: 2000 },
       },
       auth: {
+        administrators: [{ claim: 'realm_access.roles', includes: ADMIN_ROLE }],
         clientCredentials: {
           clients: {
             [SENDER]: { secretHash: await hashSecret(SECRET), roles: ['Rest API GET'], senderId: SENDER },
@@ -366,6 +370,75 @@ t.test('the status of a subscribe: its on-subscribe answer, to its sender only',
     t.notOk(JSON.stringify(stranger).includes(surname), `nothing of the subscription leaks by ${attributeType}`);
     t.notOk(stranger.header.meta, 'nor its delivery');
   }
+});
+
+t.test("administrators list every sender's subscriptions and cancel any; notifications stop", async (t) => {
+  const ADMIN_PATH = '/api/v1/admin/dci/subscriptions';
+  const admin = testToken('both', { sub: 'ops', realm_access: { roles: ['registry-reader', 'registry-writer', ADMIN_ROLE] } });
+  const asCaller = (method: string, path: string, bearer: string) =>
+    fetch(`${origin}${path}`, { method, headers: { authorization: `Bearer ${bearer}` } }).then(async (r) => ({
+      status: r.status,
+      type: r.headers.get('content-type'),
+      body: (r.status === 204 ? undefined : await r.json()) as any,
+    }));
+  const otherBearer = await token(OTHER, OTHER_SECRET);
+  const otherSurname = `Other${stack.runTag}`;
+  const message = subscribeMessage([criteria('updated', surnameIs(otherSurname))], {}, OTHER);
+  t.equal((await post('/registry/subscribe', message, otherBearer)).status, 200);
+  const accepted = await otherReceiver.waitFor('/other/callback/on-subscribe', (c) => c.body?.message?.transaction_id === message.message.transaction_id);
+  const otherCode: string = accepted.body.message.subscribe_response[0].subscriptions[0].code;
+
+  for (const [label, bearer] of [
+    ["a sender's own token", await token()],
+    ['a token with both API roles', testToken('both')],
+  ] as const) {
+    const listed = await asCaller('GET', ADMIN_PATH, bearer);
+    t.equal(listed.status, 403, `${label} cannot list them`);
+    t.match(listed.type, /^application\/problem\+json/);
+    t.equal((await asCaller('DELETE', `${ADMIN_PATH}/${otherCode}`, bearer)).status, 403, `nor cancel one (${label})`);
+  }
+
+  const all = await asCaller('GET', ADMIN_PATH, admin);
+  t.equal(all.status, 200);
+  const held = (items: Array<{ code: string; sender_id: string }>) => items.map((s) => [s.sender_id, s.code]);
+  t.same(
+    held(all.body.items).filter(([, code]) => code === subscriptionCode || code === otherCode),
+    [
+      [SENDER, subscriptionCode],
+      [OTHER, otherCode],
+    ],
+    'an administrator sees both senders',
+  );
+  t.match(
+    all.body.items.find((s: { code: string }) => s.code === otherCode),
+    {
+      reg_event_type: 'updated',
+      notify_record_type: 'Member',
+      notify_url: `${otherReceiver.origin}/other/registry/notify`,
+      subscribe_criteria: { filter: surnameIs(otherSurname) },
+    },
+  );
+  const ofOther = await asCaller('GET', `${ADMIN_PATH}?sender_id=${OTHER}`, admin);
+  t.ok(ofOther.body.items.length > 0 && ofOther.body.items.every((s: { sender_id: string }) => s.sender_id === OTHER), 'filtered by sender');
+
+  // Notified while it holds, so the silence after cancelling is the cancellation's doing.
+  const notifiesOfOther = () => otherReceiver.received.filter((c) => c.path === '/other/registry/notify' && JSON.stringify(c.body).includes(otherSurname));
+  await stack.odoo.write('res.partner', [unwatched], { given_name: 'BeforeCancel' });
+  await otherReceiver.waitFor('/other/registry/notify', (c) => JSON.stringify(c.body).includes('BeforeCancel'), 30_000);
+
+  t.equal((await asCaller('DELETE', `${ADMIN_PATH}/${otherCode}`, admin)).status, 204, "an administrator cancels another sender's subscription");
+  t.equal((await asCaller('DELETE', `${ADMIN_PATH}/${otherCode}`, admin)).status, 404, 'gone: a second cancel is 404');
+  t.notOk(
+    held((await asCaller('GET', ADMIN_PATH, admin)).body.items).some(([, code]) => code === otherCode),
+    'no longer listed',
+  );
+  const before = notifiesOfOther().length;
+  await stack.odoo.write('res.partner', [unwatched], { given_name: 'AfterCancel' });
+  await stack.odoo.write('res.partner', [watched], { given_name: 'AminaAfterCancel' });
+  // The sender still subscribed is notified of the later write: the change was detected and delivered.
+  await receiver.waitFor('/spmis/registry/notify', (c) => JSON.stringify(c.body).includes('AminaAfterCancel'), 30_000);
+  await sleep(1_000);
+  t.equal(notifiesOfOther().length, before, 'no notify for the cancelled subscription');
 });
 
 t.test('unsubscribe: only the holder can, and notifications stop', async (t) => {
