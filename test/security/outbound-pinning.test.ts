@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { request } from 'undici';
 import { configSchema } from '../../src/config/schema.js';
+import { JwksKeyStore } from '../../src/http/auth/jwks.js';
 import { createOutboundDispatcher, type Resolver } from '../../src/outbound/http-agent.js';
 import { startGateway, startOdoo } from '../support/gateway.js';
 import { testToken } from '../support/tokens.js';
@@ -139,6 +140,18 @@ t.test('an answer mixing allowed and refused addresses: only the allowed ones ar
   t.teardown(() => dispatcher.close());
   t.equal(await get(`http://mixed.partner.test:${receiver.port}/`, dispatcher), 200);
   t.equal(receiver.hits, 1);
+});
+
+t.test("an issuer's JWKS on a loopback name: not fetched unless allowed", async (t) => {
+  const issuer = await listen(t, '127.0.0.1');
+  const strict = createOutboundDispatcher({ allowedNetworks: [] });
+  t.teardown(() => strict.close());
+  const store = new JwksKeyStore({ url: `http://localhost:${issuer.port}/certs`, dispatcher: strict, cacheTtlMs: 60_000, minRefetchIntervalMs: 0 });
+  await t.rejects(store.keyFor({ kid: 'k1' }), {
+    name: 'Error',
+    message: /^JWKS http:\/\/localhost:\d+\/certs: refused to connect to localhost: the target's address is a loopback address/,
+  });
+  t.equal(issuer.hits, 0, 'the issuer was never asked');
 });
 
 t.test('outbound.allowedNetworks takes addresses, CIDRs and the four names, nothing else', async (t) => {

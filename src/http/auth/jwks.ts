@@ -85,7 +85,9 @@ export class JwksKeyStore {
       this.fetchedAt = this.lastAttemptAt;
     } catch (err) {
       // Keep serving the keys we have (stale beats nothing while the issuer hiccups).
-      if (this.keys.length === 0) throw err instanceof JwksFetchError ? err : new JwksFetchError(`JWKS ${this.options.url}: ${(err as Error).message}`);
+      // fetch() reports every network failure (a refused address among them) as "fetch failed", the reason in its cause.
+      const reason = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
+      if (this.keys.length === 0) throw err instanceof JwksFetchError ? err : new JwksFetchError(`JWKS ${this.options.url}: ${reason}`);
     }
   }
 }
