@@ -11,12 +11,18 @@
 import { connect } from 'node:net';
 import t from 'tap';
 import { startGateway, startOdoo } from '../support/gateway.js';
+import type { OdooTarget } from '../support/odoo-target.js';
 import { testToken } from '../support/tokens.js';
 
 const token = testToken('both');
+// One Odoo for the file: none of the items changes its users, and on the real server each start
+// resets the standard users (seconds of password hashing).
+let odoo: OdooTarget;
+t.before(async () => {
+  odoo = await startOdoo(t, { households: 1 });
+});
 
 t.test('If-Match with a weak entity tag is refused (412), the strong one is taken', async (t) => {
-  const odoo = await startOdoo(t, { households: 1 });
   const gw = await startGateway(t, { odoo, token });
   const id = (await gw.request('GET', '/api/v1/individuals?limit=1')).body.items[0].id;
   const read = await gw.request('GET', `/api/v1/individuals/${id}`);
@@ -31,7 +37,6 @@ t.test('If-Match with a weak entity tag is refused (412), the strong one is take
 });
 
 t.test('birthdates before 1900-01-01 or in the future are refused with a field error', async (t) => {
-  const odoo = await startOdoo(t, { households: 1 });
   const gw = await startGateway(t, { odoo, token });
   const id = (await gw.request('GET', '/api/v1/individuals?limit=1')).body.items[0].id;
   const tomorrowAnywhere = new Date(Date.now() + 3 * 24 * 3600_000).toISOString().slice(0, 10);
@@ -57,7 +62,6 @@ t.test('birthdates before 1900-01-01 or in the future are refused with a field e
 });
 
 t.test("Odoo's AccessError text does not reach the caller", async (t) => {
-  const odoo = await startOdoo(t, { households: 1 });
   const id = (await odoo.admin.search('res.partner', [['is_registrant', '=', true]], { limit: 1 }))[0]!;
   const gw = await startGateway(t, { odoo: { ...odoo, login: 'noaccess', password: 'noaccess' }, token });
   const answer = await gw.request('GET', `/api/v1/individuals/${id}`);
@@ -111,7 +115,6 @@ function firstStatusLine(port: number, headers: string[]): Promise<{ line: strin
 }
 
 t.test('Expect: 100-continue is answered only after authentication', async (t) => {
-  const odoo = await startOdoo(t, { households: 1 });
   const gw = await startGateway(t, { odoo, listen: true });
   const port = Number(new URL(gw.origin).port);
   const anonymous = await firstStatusLine(port, []);
