@@ -67,6 +67,8 @@ export async function startReplicas(stack: Stack, options: ReplicaOptions): Prom
     readiness: { cacheMs: 0 },
     // Replicas of one registry share the key, so each accepts the others' cursors.
     cursors: { keys: [TEST_CURSOR_KEY] },
+    // The suites' webhook receivers listen on 127.0.0.1.
+    outbound: { allowedNetworks: ['loopback'] },
     odoo: {
       url: stack.target.url,
       db: stack.target.db,
