@@ -107,7 +107,7 @@ export async function startOdooTarget(options: TargetOptions = {}): Promise<Odoo
   const connection: OdooConnection = createOdooConnection({ url: settings.url, db: settings.db, protocol: 'jsonrpc', timeoutMs: 60_000 });
   const admin = connection.as({ login: settings.login, secret: settings.password });
   const reference = await ensureReferenceData(admin);
-  if (real) for (const [login, groups] of Object.entries(STANDARD_USERS)) await ensureRealUser(admin, login, groups);
+  if (real) for (const [login, groups] of Object.entries(STANDARD_USERS)) await ensureRealUser(connection, admin, login, groups);
   if (real && options.demoOnRealServer) await ensureDemoRegistry(admin, options.households ?? 30, options.seed ?? 7);
 
   return {
@@ -122,7 +122,7 @@ export async function startOdooTarget(options: TargetOptions = {}): Promise<Odoo
         if (existing) return existing.id;
         return sim.database.addUser({ login, name: login, password: login, apiKeys: [], groups: [GROUP.internal, ...groups], companyId: 1, active: true }).id;
       }
-      return ensureRealUser(admin, login, groups);
+      return ensureRealUser(connection, admin, login, groups);
     },
     createApiKey: (login, password) => createApiKey(settings, login, password),
     close: async () => {
@@ -152,15 +152,44 @@ async function groupIds(admin: OdooClient, xmlids: string[]): Promise<number[]> 
   return ids;
 }
 
-/** Creates the user or resets its groups and password, so a suite always finds what it expects. */
-async function ensureRealUser(admin: OdooClient, login: string, groups: string[]): Promise<number> {
-  const groupsId = [[6, 0, await groupIds(admin, [GROUP.internal, ...groups])]];
-  const [existing] = await admin.search('res.users', [['login', '=', login]], { limit: 1, context: { active_test: false } });
+/**
+ * Creates the user or resets its groups and password, so a suite always finds what it expects.
+ * A user already as expected is left alone: writing `groups_id` makes Odoo clear every worker's
+ * caches and writing a password hashes it, which cost each real-Odoo suite seconds per start.
+ * "As expected" is exact: active, the password works, and its groups are the wanted ones with
+ * what they imply, nothing more (a suite that granted it another group gets it reset).
+ */
+async function ensureRealUser(connection: OdooConnection, admin: OdooClient, login: string, groups: string[]): Promise<number> {
+  const wanted = await groupIds(admin, [GROUP.internal, ...groups]);
+  const [existing] = await admin.searchRead('res.users', [['login', '=', login]], ['active', 'groups_id'], { limit: 1, context: { active_test: false } });
   if (existing) {
-    await admin.write('res.users', [existing], { groups_id: groupsId, password: login, active: true });
-    return existing;
+    const id = existing.id as number;
+    if (existing.active === true && sameIds(existing.groups_id as number[], await withImplied(admin, wanted)) && (await passwordWorks(connection, login)))
+      return id;
+    await admin.write('res.users', [id], { groups_id: [[6, 0, wanted]], password: login, active: true });
+    return id;
   }
-  return admin.create('res.users', { login, name: login, password: login, groups_id: groupsId });
+  return admin.create('res.users', { login, name: login, password: login, groups_id: [[6, 0, wanted]] });
+}
+
+async function withImplied(admin: OdooClient, groups: number[]): Promise<number[]> {
+  const rows = await admin.read('res.groups', groups, ['trans_implied_ids']);
+  return [...new Set([...groups, ...rows.flatMap((row) => row.trans_implied_ids as number[])])];
+}
+
+function sameIds(a: number[], b: number[]): boolean {
+  const left = new Set(a);
+  return left.size === new Set(b).size && b.every((id) => left.has(id));
+}
+
+/** The standard users' password is their login. */
+async function passwordWorks(connection: OdooConnection, login: string): Promise<boolean> {
+  try {
+    await connection.as({ login, secret: login }).uid();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
