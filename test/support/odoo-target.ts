@@ -107,7 +107,7 @@ export async function startOdooTarget(options: TargetOptions = {}): Promise<Odoo
   const connection: OdooConnection = createOdooConnection({ url: settings.url, db: settings.db, protocol: 'jsonrpc', timeoutMs: 60_000 });
   const admin = connection.as({ login: settings.login, secret: settings.password });
   const reference = await ensureReferenceData(admin);
-  if (real) for (const [login, groups] of Object.entries(STANDARD_USERS)) await ensureRealUser(connection, admin, login, groups);
+  if (real) await ensureStandardUsers(admin);
   if (real && options.demoOnRealServer) await ensureDemoRegistry(admin, options.households ?? 30, options.seed ?? 7);
 
   return {
@@ -122,7 +122,7 @@ export async function startOdooTarget(options: TargetOptions = {}): Promise<Odoo
         if (existing) return existing.id;
         return sim.database.addUser({ login, name: login, password: login, apiKeys: [], groups: [GROUP.internal, ...groups], companyId: 1, active: true }).id;
       }
-      return ensureRealUser(connection, admin, login, groups);
+      return ensureRealUser(admin, login, groups);
     },
     createApiKey: (login, password) => createApiKey(settings, login, password),
     close: async () => {
@@ -156,20 +156,41 @@ async function groupIds(admin: OdooClient, xmlids: string[]): Promise<number[]> 
  * Creates the user or resets its groups and password, so a suite always finds what it expects.
  * A user already as expected is left alone: writing `groups_id` makes Odoo clear every worker's
  * caches and writing a password hashes it, which cost each real-Odoo suite seconds per start.
- * "As expected" is exact: active, the password works, and its groups are the wanted ones with
- * what they imply, nothing more (a suite that granted it another group gets it reset).
+ * "As expected": active, and its groups are exactly the wanted ones with what they imply (a suite
+ * that granted it another group gets it reset). The password is not checked (a check costs a
+ * hash too): only this function ever sets a standard user's password, always to its login.
  */
-async function ensureRealUser(connection: OdooConnection, admin: OdooClient, login: string, groups: string[]): Promise<number> {
+async function ensureRealUser(admin: OdooClient, login: string, groups: string[]): Promise<number> {
+  return settleRealUser(admin, login, await realUserStanding(admin, login, groups));
+}
+
+/** The standard users are checked at once (reads only) and set right one at a time (writes to res.users may collide). */
+async function ensureStandardUsers(admin: OdooClient): Promise<void> {
+  const users = Object.entries(STANDARD_USERS);
+  const standings = await Promise.all(users.map(([login, groups]) => realUserStanding(admin, login, groups)));
+  for (const [index, [login]] of users.entries()) await settleRealUser(admin, login, standings[index]!);
+}
+
+interface RealUserStanding {
+  id?: number;
+  wanted: number[];
+  asExpected: boolean;
+}
+
+async function realUserStanding(admin: OdooClient, login: string, groups: string[]): Promise<RealUserStanding> {
   const wanted = await groupIds(admin, [GROUP.internal, ...groups]);
   const [existing] = await admin.searchRead('res.users', [['login', '=', login]], ['active', 'groups_id'], { limit: 1, context: { active_test: false } });
-  if (existing) {
-    const id = existing.id as number;
-    if (existing.active === true && sameIds(existing.groups_id as number[], await withImplied(admin, wanted)) && (await passwordWorks(connection, login)))
-      return id;
-    await admin.write('res.users', [id], { groups_id: [[6, 0, wanted]], password: login, active: true });
-    return id;
-  }
-  return admin.create('res.users', { login, name: login, password: login, groups_id: [[6, 0, wanted]] });
+  if (!existing) return { wanted, asExpected: false };
+  const asExpected = existing.active === true && sameIds(existing.groups_id as number[], await withImplied(admin, wanted));
+  return { id: existing.id as number, wanted, asExpected };
+}
+
+async function settleRealUser(admin: OdooClient, login: string, { id, wanted, asExpected }: RealUserStanding): Promise<number> {
+  if (id !== undefined && asExpected) return id;
+  const values = { groups_id: [[6, 0, wanted]], password: login };
+  if (id === undefined) return admin.create('res.users', { login, name: login, ...values });
+  await admin.write('res.users', [id], { ...values, active: true });
+  return id;
 }
 
 async function withImplied(admin: OdooClient, groups: number[]): Promise<number[]> {
@@ -180,16 +201,6 @@ async function withImplied(admin: OdooClient, groups: number[]): Promise<number[
 function sameIds(a: number[], b: number[]): boolean {
   const left = new Set(a);
   return left.size === new Set(b).size && b.every((id) => left.has(id));
-}
-
-/** The standard users' password is their login. */
-async function passwordWorks(connection: OdooConnection, login: string): Promise<boolean> {
-  try {
-    await connection.as({ login, secret: login }).uid();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
