@@ -43,7 +43,7 @@ export class DciSearchService {
 
   /** Answers one request body; throws DciMessageError for messages refused as a whole. */
   async search(body: unknown, odoo: () => OdooClient, options: { signal?: AbortSignal; expectedSender?: string } = {}): Promise<ResponseEnvelope> {
-    const envelope = this.messages.accept(body, requestEnvelopeSchema, options.expectedSender);
+    const envelope = await this.messages.accept(body, requestEnvelopeSchema, options.expectedSender);
     const rejection = await this.messages.headerRejection(envelope, 'search');
     if (rejection)
       return this.respond(envelope, { status: 'rjct', status_reason_code: rejection.code, status_reason_message: rejection.message, completed_count: 0 }, []);
@@ -142,7 +142,7 @@ export class DciSearchService {
     status: Pick<ResponseHeader, 'status' | 'status_reason_code' | 'status_reason_message' | 'completed_count'>,
     answers: SearchResponseItem[],
     correlationId: string = randomUUID(),
-  ): ResponseEnvelope {
+  ): Promise<ResponseEnvelope> {
     const header = this.messages.responseHeader(envelope.header, 'on-search', { ...status, total_count: envelope.message.search_request.length });
     const message = { transaction_id: envelope.message.transaction_id, correlation_id: correlationId, search_response: answers };
     return this.messages.signed({ header, message });
