@@ -259,7 +259,7 @@ export class DciAsyncService {
       this.options.log.error({ err, dci: { correlation_id: job.correlationId, attempts } }, 'dci async search failed; giving up');
       const reason = 'The registry could not be reached to run this search; send it again later.';
       const items = txn.items.map((item) => ({ ...item, timestamp: touched(), status: 'rjct' as const, status_reason_message: reason }));
-      answer = await this.messages.signed({
+      answer = {
         header: this.messages.responseHeader(envelope.header, 'on-search', {
           status: 'rjct',
           status_reason_message: reason,
@@ -267,7 +267,7 @@ export class DciAsyncService {
           completed_count: 0,
         }),
         message: { transaction_id: envelope.message.transaction_id, correlation_id: job.correlationId, search_response: items },
-      });
+      };
     }
     const items: TxnStatusItem[] = (answer.message?.search_response ?? []).map(({ data: _data, pagination: _pagination, ...item }) => item);
     const answered = {

@@ -204,7 +204,7 @@ export class MessageSecurity {
    * configuration names, else the form of that request, else the signature string. Unsigned
    * when the gateway has no signing key.
    */
-  async seal<E extends { header: unknown; message: unknown }>(
+  async seal<E extends { header: unknown; message?: unknown }>(
     envelope: E,
     receiverId: string | undefined,
     request?: RequestSecurity,
@@ -212,7 +212,9 @@ export class MessageSecurity {
     const sender = receiverId === undefined ? undefined : this.settings.senders[receiverId];
     const asked = request ?? (receiverId === undefined ? undefined : this.latest.get(receiverId));
     let { header, message } = envelope as { header: unknown; message: unknown };
-    if (receiverId !== undefined && (asked?.encrypted || sender?.encryption === 'required')) {
+    // An envelope encrypted already (a queued answer signed anew at each delivery attempt) is only signed again.
+    const encryptedAlready = (header as { is_msg_encrypted?: unknown }).is_msg_encrypted === true;
+    if (receiverId !== undefined && !encryptedAlready && (asked?.encrypted || sender?.encryption === 'required')) {
       const to = await this.encryptionKeyOf(receiverId);
       if (!to) throw new Error(`dci: no key to encrypt to sender ${receiverId}`);
       const jwe = await new FlattenedEncrypt(new TextEncoder().encode(JSON.stringify(message)))

@@ -165,7 +165,7 @@ export class DciMessages {
    * signed in its form when the gateway has a signing key (anew on every call: a retry an hour
    * later must not carry an expired signature).
    */
-  signed<E extends { header: unknown; message: unknown }>(envelope: E): Promise<E & { signature?: string }> {
+  signed<E extends { header: unknown; message?: unknown }>(envelope: E): Promise<E & { signature?: string }> {
     const receiverId = (envelope.header as { receiver_id?: unknown }).receiver_id;
     return this.security.seal(envelope, typeof receiverId === 'string' ? receiverId : undefined, this.requestSecurity.get(envelope.header as object));
   }

@@ -300,7 +300,9 @@ export class SpMis {
       if (found) return found;
       const left = deadline - Date.now();
       if (left <= 0)
-        throw new Error(`${this.senderId}: no callback on ${path} within ${timeoutMs} ms (received: ${this.received.map((c) => c.path).join(', ') || 'none'})`);
+        throw new Error(
+          `${this.senderId}: no callback on ${path} within ${timeoutMs} ms (received: ${JSON.stringify(this.received.map((c) => [c.message?.correlation_id, c.signatureValid, c.form, c.encrypted])).slice(0, 2000)} ${this.received.map((c) => c.path).join(', ') || 'none'})`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 200));
         this.waiters.push(() => {
