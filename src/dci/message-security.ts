@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { DciSettings, SignatureForm } from '../config/dci.js';
 import { jwsFormOf, signJws, verifyJwsSignature } from './jws.js';
 import { DciMessageError } from './rejection.js';
-import { RemoteKeySet, SenderKeys, KeySetFetchError } from './sender-keys.js';
+import { KeySetFetchError, RemoteKeySet } from '../outbound/key-set.js';
+import { SenderKeys } from './sender-keys.js';
 import {
   defaultAlgorithm,
   keyFits,
@@ -146,7 +147,8 @@ export class MessageSecurity {
 
   /** Remembers how a sender's latest accepted request came: what its callbacks are answered in by default. */
   remember(senderId: string, security: RequestSecurity): void {
-    this.latest.set(senderId, security);
+    // Listed senders only: a sender_id made up by an unlisted caller must not grow this map (and has no callbacks).
+    if (this.senders.has(senderId)) this.latest.set(senderId, security);
   }
 
   private async decrypt(message: unknown, senderId: string): Promise<unknown> {
