@@ -40,7 +40,11 @@ t.before(async () => {
   const senders: Record<string, unknown> = Object.fromEntries(
     ALGORITHMS.map((alg) => [
       byAlgorithm[alg].senderId,
-      { publicKeys: { [byAlgorithm[alg].keyId]: byAlgorithm[alg].signing.publicPem }, answerKeyId: ANSWER_KEY[alg] },
+      {
+        publicKeys: { [byAlgorithm[alg].keyId]: byAlgorithm[alg].signing.publicPem },
+        answerKeyId: ANSWER_KEY[alg],
+        encryptionKey: byAlgorithm[alg].encryption.publicPem,
+      },
     ]),
   );
   senders[remote.senderId] = { jwksUrl: remote.jwksUrl, answerKeyId: 'gw-rsa', encryption: 'required', callbackUrl: remote.callbackUrl };
@@ -82,7 +86,7 @@ t.test('the gateway publishes every signing key and its encryption key', { skip 
 });
 
 for (const algorithm of ALGORITHMS) {
-  t.test(`${algorithm}: a request in each form is verified and answered signed in that form`, { skip }, async (t) => {
+  t.test(`${algorithm}: a request in each form, clear and encrypted, is verified and answered signed (and encrypted) in that form`, { skip }, async (t) => {
     const partner = byAlgorithm[algorithm];
     for (const form of FORMS) {
       const body = await partner.envelope('search', search(), {}, { sign: { form } });
@@ -94,6 +98,14 @@ for (const algorithm of ALGORITHMS) {
         [opened.form, opened.algorithm, opened.signatureValid],
         [form, algorithm, true],
         `${form}: answer signed ${form} ${algorithm}, verified with the published key`,
+      );
+
+      const encrypted = await gw.post(SEARCH, await partner.envelope('search', search(), {}, { sign: { form }, encryptTo: partner.gatewayEncryptionKey() }));
+      const sealed = await partner.open(encrypted.body);
+      t.same(
+        [sealed.encrypted, sealed.form, sealed.algorithm, sealed.signatureValid, sealed.message?.search_response?.[0]?.status],
+        [true, form, algorithm, true, 'succ'],
+        `${form}, encrypted: decrypted, searched, answered encrypted to the sender's key and signed ${form} ${algorithm}`,
       );
     }
   });
