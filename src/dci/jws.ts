@@ -22,7 +22,8 @@ import {
  *   that same JSON, compared with the envelope it travels in.
  *
  * The protected header names the key (`kid`) and may bound the signature in time with `iat` and
- * `exp` (seconds), checked as the signature string's created/expires are; this registry always
+ * `exp` (seconds), checked as the signature string's created/expires are (without them, the
+ * signed `header.message_ts` starts a window of `signatureExpirySeconds`); this registry always
  * writes both.
  */
 
@@ -62,11 +63,19 @@ export async function verifyJwsSignature(form: JwsForm, input: VerifyInput): Pro
   const algorithm = JWS_ALGORITHMS.find((alg) => alg === protectedHeader.alg);
   if (!algorithm) return invalid(`JWS algorithm "${String(protectedHeader.alg)}" is not accepted (${JWS_ALGORITHMS.join(', ')}).`);
   const { iat, exp } = protectedHeader as { iat?: unknown; exp?: unknown };
+  let window: [number, number];
   if (iat !== undefined || exp !== undefined) {
     if (!Number.isInteger(iat) || !Number.isInteger(exp)) return invalid('The JWS header\'s "iat" and "exp" must both be whole seconds.');
-    const outOfWindow = checkWindow(iat as number, exp as number, input);
-    if (outOfWindow) return invalid(outOfWindow);
+    window = [iat as number, exp as number];
+  } else {
+    // Without iat/exp the signed header's message_ts dates the signature: a captured message is not good forever.
+    const sent = Date.parse(String((input.header as { message_ts?: unknown } | null)?.message_ts ?? ''));
+    if (Number.isNaN(sent)) return invalid('A JWS without "iat" and "exp" needs a header.message_ts to date it.');
+    const created = Math.floor(sent / 1000);
+    window = [created, created + input.maxLifetimeSeconds];
   }
+  const outOfWindow = checkWindow(window[0], window[1], input);
+  if (outOfWindow) return invalid(outOfWindow);
   const keyId = typeof protectedHeader.kid === 'string' ? protectedHeader.kid : undefined;
   const key = await input.keyFor(keyId, algorithm);
   if (!key) return invalid(keyId ? `Key "${keyId}" is not registered for this sender.` : 'The JWS names no key ("kid") and the sender has more than one.');

@@ -170,6 +170,16 @@ t.test("refusals: each the standard's code, nothing searched", { skip }, async (
       'err.signature.invalid',
     );
   }
+  const dated = await partner.envelope('search', search(), {}, { sign: { form: 'compact-jws', undated: true } });
+  t.equal((await gw.post(SEARCH, dated)).body.header?.status, 'succ', 'a JWS without iat/exp, dated by a fresh message_ts: accepted');
+  const stale = new Date((now - 1000) * 1000).toISOString();
+  for (const form of ['detached-jws', 'compact-jws'] as const)
+    await refused(
+      t,
+      `${form} without iat/exp, old message_ts`,
+      await partner.envelope('search', search(), { message_ts: stale }, { sign: { form, undated: true } }),
+      'err.signature.invalid',
+    );
   await refused(t, 'unsigned', { header: (await partner.envelope('search', search())).header, message: search() }, 'err.signature.missing');
 
   // A kid the sender's JWKS does not hold: fetched again once, still unknown.

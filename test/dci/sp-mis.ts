@@ -56,6 +56,8 @@ export interface SignOptions {
   /** Seconds; default now and now + 300. */
   created?: number;
   expires?: number;
+  /** A JWS without iat/exp (dated by header.message_ts only). */
+  undated?: boolean;
 }
 
 /** The signature of `{header, message}` in one of the three forms. */
@@ -72,7 +74,7 @@ export async function signMessage(header: unknown, message: unknown, options: Si
   }
   const payload = options.form === 'detached-jws' ? detachedPayload(header, message) : JSON.stringify({ header, message });
   const jws = await new CompactSign(new TextEncoder().encode(payload))
-    .setProtectedHeader({ alg: algorithm, kid: options.keyId, iat: created, exp: expires })
+    .setProtectedHeader({ alg: algorithm, kid: options.keyId, ...(options.undated ? {} : { iat: created, exp: expires }) })
     .sign(options.privateKey);
   if (options.form === 'compact-jws') return jws;
   const [protectedPart, , signaturePart] = jws.split('.');
