@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { clientCredentialsSchema, ROLE_GET, ROLE_POST, type Role } from './config/auth.js';
 import { loadEndpointsFile, type Config } from './config/load.js';
@@ -81,7 +81,13 @@ export async function startSandbox(config: Config, options: SandboxOptions): Pro
       dci: dciSettingsSchema.parse({
         ...config.dci,
         enabled: true,
-        senders: { ...config.dci.senders, [DEMO_CLIENT_ID]: { requireSignature: false, callbackUrl: `${receiver.url}/dci` } },
+        // Made at each start when none is configured: answers are signed, the key published at /.well-known/jwks.json.
+        signingKey: config.dci.signingKey ?? generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        // Keys a partner configures for demo-spmis (publicKeys, jwksUrl) are kept: a signature it sends is then checked.
+        senders: {
+          ...config.dci.senders,
+          [DEMO_CLIENT_ID]: { ...config.dci.senders[DEMO_CLIENT_ID], requireSignature: false, callbackUrl: `${receiver.url}/dci` },
+        },
       }),
       events: eventsSettingsSchema.parse({
         ...config.events,

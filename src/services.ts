@@ -3,10 +3,10 @@ import type { Config } from './config/load.js';
 import { DciAsyncService } from './dci/async.js';
 import { httpDeliverer } from './outbound/delivery.js';
 import { outboundDispatcher } from './outbound/http-agent.js';
-import { dciSigner, DciMessages } from './dci/messages.js';
+import { DciMessages } from './dci/messages.js';
+import { MessageSecurity } from './dci/message-security.js';
 import { DciQueryRunner } from './dci/query-runner.js';
 import { DciSearchService } from './dci/search.js';
-import { publicJwk, type Signer } from './dci/signature.js';
 import { RedisTransactionStore } from './dci/redis-transactions.js';
 import { InMemoryTransactionStore, type DciTransactionStore } from './dci/transactions.js';
 import { CustomEndpoints } from './endpoints/index.js';
@@ -170,10 +170,10 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
         }),
       ]
     : [];
-  const signer = config.dci.enabled ? dciSigner(config.dci) : undefined;
-  const jwks = [...(signer ? [publicJwk(signer.publicKey, signer.keyId)] : []), ...(tokenIssuer?.jwks() ?? [])];
+  const messageSecurity = config.dci.enabled ? new MessageSecurity({ settings: config.dci, dispatcher: outboundDispatcher(config.outbound) }) : undefined;
+  const jwks = [...(messageSecurity?.publicJwks() ?? []), ...(tokenIssuer?.jwks() ?? [])];
   const events = config.events.enabled ? eventServices(config, state, metrics, readCredentials !== undefined, readAccount, log, cache?.follower) : undefined;
-  const dci = config.dci.enabled ? dciServices(config, state, deps.dciStore, readAccount, log, signer, events?.receivers) : undefined;
+  const dci = messageSecurity ? dciServices(config, state, deps.dciStore, readAccount, log, messageSecurity, events?.receivers) : undefined;
 
   return {
     config,
@@ -259,11 +259,11 @@ function dciServices(
   given: DciTransactionStore | undefined,
   readAccount: () => OdooClient,
   log: FastifyBaseLogger,
-  signer: Signer | undefined,
+  security: MessageSecurity,
   receivers: EventReceivers | undefined,
 ): DciServices {
   const settings = config.dci;
-  const messages = new DciMessages({ settings, replayGuard: state.replay, ...(signer ? { signer } : {}) });
+  const messages = new DciMessages({ settings, replayGuard: state.replay, security });
   const runner = new DciQueryRunner(settings);
   const search = new DciSearchService({ settings, messages, runner });
   const retentionMs = settings.async.retentionSeconds * 1000;

@@ -1,12 +1,47 @@
 import { z } from 'zod';
 import { secretSchema } from './secret.js';
 
+/** An http(s) URL the gateway fetches or posts to: no user, password, query or fragment. */
+const outboundUrl = z
+  .string()
+  .url()
+  .refine(
+    (u) =>
+      /^https?:$/.test(new URL(u).protocol) && new URL(u).username === '' && new URL(u).password === '' && new URL(u).search === '' && new URL(u).hash === '',
+    'an http(s) URL without user, password, query or fragment',
+  );
+
+/** The three ways a DCI message is signed (docs/dci.md, "Signatures"). */
+export const SIGNATURE_FORMS = ['string', 'detached-jws', 'compact-jws'] as const;
+export type SignatureForm = (typeof SIGNATURE_FORMS)[number];
+
 /** One DCI sender (an SP-MIS or another registry) the gateway knows by its `header.sender_id`. */
 const senderSchema = z
   .object({
-    /** Ed25519 public keys (SPKI PEM) by key id: the middle part of the signature's `kidId`. */
+    /**
+     * Public keys (SPKI PEM; Ed25519, RSA of 2048 bits or more, or EC P-256) by key id: the
+     * middle part of a signature string's `kidId`, a JWS's `kid`.
+     */
     publicKeys: z.record(z.string().min(1), secretSchema).default({}),
+    /**
+     * The sender's JWK Set (e.g. `{sender}/.well-known/jwks.json`), used next to `publicKeys`:
+     * fetched without following redirects, bounded (`dci.senderKeySets`), cached, fetched again
+     * for an unknown `kid`. An RSA key with `"use": "enc"` in it is what answers are encrypted to.
+     */
+    jwksUrl: outboundUrl.optional(),
+    /** A listed sender must sign unless this is false. */
     requireSignature: z.boolean().default(true),
+    /** The form answers and callbacks to this sender are signed in; by default the form of its request (else the signature string). */
+    signatureForm: z.enum(SIGNATURE_FORMS).optional(),
+    /** Which of the gateway's signing keys (`dci.keyId` or one of `dci.additionalSigningKeys`) signs answers to this sender. */
+    answerKeyId: z.string().min(1).optional(),
+    /**
+     * `optional`: the sender may send `EncryptedMessage`s (answers to an encrypted request are
+     * encrypted); `required`: it must, and every answer and callback to it is encrypted.
+     */
+    encryption: z.enum(['optional', 'required']).default('optional'),
+    /** RSA public key (SPKI PEM) answers are encrypted to; else the `use: "enc"` key of its JWKS. */
+    encryptionKey: secretSchema.optional(),
     /**
      * Where async answers to this sender go. A request's `header.sender_uri` is the callback URL
      * itself (the standard's MsgHeader), followed only when it lies at or below this URL (same
@@ -14,21 +49,12 @@ const senderSchema = z
      * of the callback (`/registry/on-search`, `/registry/txn/on-status`, `/registry/on-subscribe`,
      * `/registry/on-unsubscribe`). Notifications always go to `{callbackUrl}/registry/notify`.
      */
-    callbackUrl: z
-      .string()
-      .url()
-      .refine(
-        (u) =>
-          /^https?:$/.test(new URL(u).protocol) &&
-          new URL(u).username === '' &&
-          new URL(u).password === '' &&
-          new URL(u).search === '' &&
-          new URL(u).hash === '',
-        'an http(s) URL without user, password, query or fragment',
-      )
-      .optional(),
+    callbackUrl: outboundUrl.optional(),
   })
   .strict();
+
+/** A key id: no `|` or `"` (it is written inside the signature string's `kidId`). */
+const keyIdSchema = z.string().regex(/^[^|"]+$/);
 
 /** The async routes (`/registry/search`, `/registry/txn/status`): deliveries of answers to senders' callbacks. */
 const asyncSchema = z
@@ -94,12 +120,30 @@ export const dciSettingsSchema = z
     senders: z.record(z.string().min(1), senderSchema).default({}),
     /** Whether a sender not listed in `senders` must sign (it then cannot, having no keys: it is refused). */
     requireSignatureByDefault: z.boolean().default(false),
-    /** The gateway's own Ed25519 private key (PKCS#8 PEM): responses are signed when set. */
+    /**
+     * The gateway's own private key (PKCS#8 PEM; Ed25519, RSA or EC P-256): responses are
+     * signed when set. Its public key is published at /.well-known/jwks.json under `keyId`.
+     */
     signingKey: secretSchema.optional(),
-    keyId: z
-      .string()
-      .regex(/^[^|"]+$/)
-      .default('gateway-key-1'),
+    keyId: keyIdSchema.default('gateway-key-1'),
+    /** More signing keys by key id (e.g. an RSA key for senders that verify only RS256), chosen per sender by `answerKeyId`. */
+    additionalSigningKeys: z.record(keyIdSchema, secretSchema).default({}),
+    /** RSA signing keys sign PS256 instead of RS256 (a request signed PS256 is always answered PS256). */
+    rsaSignatureAlgorithm: z.enum(['RS256', 'PS256']).default('RS256'),
+    /** The gateway's RSA private key (PKCS#8 PEM) senders encrypt to (RSA-OAEP-256 + A256GCM); published with `use: "enc"`. */
+    decryptionKey: secretSchema.optional(),
+    decryptionKeyId: keyIdSchema.default('gateway-enc-1'),
+    /** Bounds on fetching a sender's `jwksUrl`. */
+    senderKeySets: z
+      .object({
+        cacheTtlMs: z.number().int().positive().default(600_000),
+        /** An unknown `kid` (or a failed fetch) fetches again at most once per this interval. */
+        minRefetchIntervalMs: z.number().int().min(0).default(30_000),
+        timeoutMs: z.number().int().positive().default(5_000),
+        maxBytes: z.number().int().positive().default(65_536),
+      })
+      .strict()
+      .prefault({}),
     async: asyncSchema.prefault({}),
     /** `/registry/subscribe`: registry changes notified to senders' callbacks (served only with `events.enabled`). */
     subscriptions: z

@@ -92,7 +92,7 @@ export class DciAsyncService {
       items,
       callbackUrl,
     });
-    const raw = body as { header: unknown; message: unknown };
+    const raw = this.messages.plainBody(body);
     await this.store.enqueue({
       id: randomUUID(),
       kind: 'search',
@@ -117,7 +117,7 @@ export class DciAsyncService {
 
   /** `POST /registry/sync/txn/status`: the same answer, in the HTTP response. */
   async status(body: unknown, expectedSender?: string) {
-    const envelope = this.messages.accept(body, txnStatusEnvelopeSchema, expectedSender);
+    const envelope = await this.messages.accept(body, txnStatusEnvelopeSchema, expectedSender);
     const rejection = await this.messages.headerRejection(envelope, 'txn-status');
     if (rejection) {
       const header = this.messages.responseHeader(envelope.header, 'txn-on-status', {
@@ -160,7 +160,7 @@ export class DciAsyncService {
     action: MessageAction,
     expectedSender?: string,
   ): Promise<{ envelope: z.output<S>; callbackUrl: string }> {
-    const envelope = this.messages.accept(body, schema, expectedSender);
+    const envelope = await this.messages.accept(body, schema, expectedSender);
     const callbackUrl = this.messages.senderCallbackUrl(envelope.header.sender_id, envelope.header.sender_uri, action);
     await this.ensureRoom();
     await this.messages.refuseHeader(envelope as { header: RequestHeader; message: unknown }, action);
@@ -259,7 +259,7 @@ export class DciAsyncService {
       this.options.log.error({ err, dci: { correlation_id: job.correlationId, attempts } }, 'dci async search failed; giving up');
       const reason = 'The registry could not be reached to run this search; send it again later.';
       const items = txn.items.map((item) => ({ ...item, timestamp: touched(), status: 'rjct' as const, status_reason_message: reason }));
-      answer = this.messages.signed({
+      answer = {
         header: this.messages.responseHeader(envelope.header, 'on-search', {
           status: 'rjct',
           status_reason_message: reason,
@@ -267,7 +267,7 @@ export class DciAsyncService {
           completed_count: 0,
         }),
         message: { transaction_id: envelope.message.transaction_id, correlation_id: job.correlationId, search_response: items },
-      });
+      };
     }
     const items: TxnStatusItem[] = (answer.message?.search_response ?? []).map(({ data: _data, pagination: _pagination, ...item }) => item);
     const answered = {
@@ -298,7 +298,7 @@ export class DciAsyncService {
 
   private async runDelivery(job: ClaimedJob<DeliveryJob>): Promise<void> {
     // Signed at each attempt: a retry an hour later must not carry an expired signature.
-    const outcome = await this.options.deliver(job.url, this.messages.signed(job.body as { header: unknown; message: unknown }));
+    const outcome = await this.options.deliver(job.url, await this.messages.signed(job.body as { header: unknown; message: unknown }));
     const attempts = job.attempts + 1;
     const at = new Date(this.now()).toISOString();
     const log = { correlation_id: job.correlationId, url: job.url, attempts };

@@ -1,21 +1,16 @@
-import { randomUUID, type KeyObject } from 'node:crypto';
-import type { z } from 'zod';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { DciSettings } from '../config/dci.js';
 import { MemoryReplayGuard, type MessageReplayGuard } from '../state/replay-guard.js';
 import { resolveCallbackUrl } from './callback-url.js';
-import type { Ack, ErrorCode, HeaderReasonCode, RequestHeader, ResponseHeader } from './envelope.js';
-import { createMessageSigner, loadPublicKeys, verifyMessageSignature, type Signer } from './signature.js';
+import { requestHeaderSchema, type Ack, type HeaderReasonCode, type RequestHeader, type ResponseHeader } from './envelope.js';
+import { MessageSecurity, type RequestSecurity } from './message-security.js';
+import { DciMessageError } from './rejection.js';
 
-/** A message refused as a whole before any work (envelope, sender, signature): answered with an ERR acknowledgement. */
-export class DciMessageError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'DciMessageError';
-  }
-}
+export { DciMessageError };
+
+/** What is read of a message before its signature and encryption are checked: who sent it. */
+const outerEnvelopeSchema = z.object({ signature: z.string().optional(), header: requestHeaderSchema, message: z.unknown() });
 
 export type MessageAction = 'search' | 'txn-status' | 'subscribe' | 'unsubscribe';
 
@@ -30,8 +25,8 @@ export const CALLBACK_PATHS: Record<MessageAction | 'notify', string> = {
 
 export interface DciMessagesOptions {
   settings: DciSettings;
-  /** Signs answers; by default made from `settings.signingKey` (unsigned without one). */
-  signer?: Signer;
+  /** Signatures and encryption (answers unsigned without `signingKey`). */
+  security: MessageSecurity;
   /** Shared between replicas (the state store's); by default this process's own memory. */
   replayGuard?: MessageReplayGuard;
   now?: () => number;
@@ -46,33 +41,49 @@ export interface DciMessagesOptions {
 export class DciMessages {
   private readonly settings: DciSettings;
   private readonly now: () => number;
-  private readonly senderKeys = new Map<string, Map<string, KeyObject>>();
   private readonly replayGuard: MessageReplayGuard;
-  readonly signer: Signer | undefined;
+  readonly security: MessageSecurity;
+  /** How each accepted request came (by its parsed header), then each answer header made for it: what the answer is sealed as. */
+  private readonly requestSecurity = new WeakMap<object, RequestSecurity>();
+  /** The message in the clear of each accepted body that came encrypted (the async search queues it). */
+  private readonly opened = new WeakMap<object, { header: unknown; message: unknown }>();
 
   constructor(options: DciMessagesOptions) {
     this.settings = options.settings;
     this.now = options.now ?? Date.now;
-    for (const [senderId, sender] of Object.entries(this.settings.senders)) {
-      this.senderKeys.set(senderId, loadPublicKeys(sender.publicKeys, `dci.senders.${senderId}.publicKeys`));
-    }
     this.replayGuard = options.replayGuard ?? new MemoryReplayGuard(this.settings.duplicateWindowSeconds * 1000);
-    this.signer = options.signer ?? dciSigner(this.settings);
+    this.security = options.security;
   }
 
   /**
-   * The checks every DCI message passes before anything else: the envelope's shape, the
-   * sender (`expectedSender`: the one a client-credentials token is bound to), the signature,
-   * and no encryption. Throws DciMessageError.
+   * The checks every DCI message passes before anything else: the envelope's header, the
+   * sender (`expectedSender`: the one a client-credentials token is bound to), the signature
+   * (in any of its forms), the encryption, then the message (in the clear) against its schema.
+   * Throws DciMessageError.
    */
-  accept<S extends z.ZodType<{ signature?: string | undefined; header: RequestHeader }>>(body: unknown, schema: S, expectedSender?: string): z.output<S> {
-    const envelope = this.readEnvelope(body, schema);
-    if (expectedSender !== undefined && envelope.header.sender_id !== expectedSender) {
+  async accept<S extends z.ZodType<{ signature?: string | undefined; header: RequestHeader }>>(
+    body: unknown,
+    schema: S,
+    expectedSender?: string,
+  ): Promise<z.output<S>> {
+    const outer = this.readEnvelope(body, outerEnvelopeSchema);
+    if (expectedSender !== undefined && outer.header.sender_id !== expectedSender) {
       throw new DciMessageError('err.sender_id.invalid', 'header.sender_id is not the sender this client is registered as.');
     }
-    this.checkSignature(envelope, body as { header: unknown; message: unknown });
-    if (envelope.header.is_msg_encrypted) throw new DciMessageError('err.encryption.invalid', 'Encrypted messages are not supported by this registry.');
+    // Signatures cover the JSON as sent: the parsed envelope drops unknown members and converts counts.
+    const raw = body as { signature?: unknown; header: { sender_id: string; is_msg_encrypted?: unknown }; message: unknown };
+    const { message, security } = await this.security.open(raw);
+    const plain = security.encrypted ? { ...raw, message } : raw;
+    const envelope = this.readEnvelope(plain, schema);
+    if (security.encrypted) this.opened.set(body as object, { header: raw.header, message });
+    this.requestSecurity.set(envelope.header, security);
+    this.security.remember(outer.header.sender_id, security);
     return envelope;
+  }
+
+  /** The body as accepted, its message in the clear when it came encrypted. */
+  plainBody(body: unknown): { header: unknown; message: unknown } {
+    return this.opened.get(body as object) ?? (body as { header: unknown; message: unknown });
   }
 
   /** Header-level reasons to refuse a whole message (the standard's MsgHeaderStatusReasonCode), checked before any work. */
@@ -134,7 +145,7 @@ export class DciMessages {
     action: A,
     status: Pick<ResponseHeader, 'status' | 'status_reason_code' | 'status_reason_message' | 'completed_count' | 'total_count' | 'meta'>,
   ): ResponseHeader & { action: A } {
-    return {
+    const header = {
       version: '1.0.0',
       message_id: request.message_id,
       message_ts: new Date(this.now()).toISOString(),
@@ -144,13 +155,19 @@ export class DciMessages {
       receiver_id: request.sender_id,
       is_msg_encrypted: false,
     };
+    const security = this.requestSecurity.get(request);
+    if (security) this.requestSecurity.set(header, security);
+    return header;
   }
 
-  /** The envelope with this registry's signature, when it has a signing key (signed anew on every call). */
-  signed<E extends { header: unknown; message: unknown }>(envelope: E): E & { signature?: string } {
-    const { header, message } = envelope;
-    const signature = this.signer?.sign(header, message, Math.floor(this.now() / 1000));
-    return { ...(signature ? { signature } : {}), header, message } as E & { signature?: string };
+  /**
+   * The envelope as sent to its receiver (`header.receiver_id`): encrypted when it asked so,
+   * signed in its form when the gateway has a signing key (anew on every call: a retry an hour
+   * later must not carry an expired signature).
+   */
+  signed<E extends { header: unknown; message?: unknown }>(envelope: E): Promise<E & { signature?: string }> {
+    const receiverId = (envelope.header as { receiver_id?: unknown }).receiver_id;
+    return this.security.seal(envelope, typeof receiverId === 'string' ? receiverId : undefined, this.requestSecurity.get(envelope.header as object));
   }
 
   ack(
@@ -175,35 +192,6 @@ export class DciMessages {
     const where = issue?.path.length ? issue.path.join('.') : 'body';
     throw new DciMessageError('err.request.bad', `${where}: ${issue?.message ?? 'invalid'}`);
   }
-
-  /**
-   * A sender that must sign is refused without a valid signature. A signature sent by a sender
-   * whose keys are known is always checked, even where not required: a bad one is never ignored.
-   */
-  private checkSignature(envelope: { signature?: string | undefined; header: RequestHeader }, raw: { header: unknown; message: unknown }): void {
-    const senderId = envelope.header.sender_id;
-    const keys = this.senderKeys.get(senderId) ?? new Map<string, KeyObject>();
-    const required = this.settings.senders[senderId]?.requireSignature ?? this.settings.requireSignatureByDefault;
-    const present = (envelope.signature ?? '').trim() !== '';
-    if (!required && (!present || keys.size === 0)) return;
-    const check = verifyMessageSignature({
-      signature: envelope.signature,
-      senderId,
-      // The digest covers the JSON as sent: the parsed envelope drops unknown members and converts counts.
-      header: raw.header,
-      message: raw.message,
-      keys,
-      nowSeconds: Math.floor(this.now() / 1000),
-      maxLifetimeSeconds: this.settings.signatureExpirySeconds,
-      clockSkewSeconds: this.settings.signatureClockSkewSeconds,
-    });
-    if (!check.ok) throw new DciMessageError(check.code, check.reason);
-  }
-}
-
-/** The signer of this registry's DCI messages, when a signing key is configured. */
-export function dciSigner(settings: DciSettings): Signer | undefined {
-  return settings.signingKey ? createMessageSigner(settings.signingKey, settings.registryId, settings.keyId, settings.signatureExpirySeconds) : undefined;
 }
 
 /** A request item's `timestamp`: an ISO 8601 date-time (the schema takes any string). */

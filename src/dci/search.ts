@@ -43,15 +43,17 @@ export class DciSearchService {
 
   /** Answers one request body; throws DciMessageError for messages refused as a whole. */
   async search(body: unknown, odoo: () => OdooClient, options: { signal?: AbortSignal; expectedSender?: string } = {}): Promise<ResponseEnvelope> {
-    const envelope = this.messages.accept(body, requestEnvelopeSchema, options.expectedSender);
+    const envelope = await this.messages.accept(body, requestEnvelopeSchema, options.expectedSender);
     const rejection = await this.messages.headerRejection(envelope, 'search');
-    if (rejection)
-      return this.respond(envelope, { status: 'rjct', status_reason_code: rejection.code, status_reason_message: rejection.message, completed_count: 0 }, []);
-    return this.answer(envelope, odoo, { ...options, forgetOnFailure: true });
+    const answer = rejection
+      ? this.respond(envelope, { status: 'rjct', status_reason_code: rejection.code, status_reason_message: rejection.message, completed_count: 0 }, [])
+      : await this.answer(envelope, odoo, { ...options, forgetOnFailure: true });
+    return this.messages.signed(answer);
   }
 
   /**
-   * Runs each search request of an accepted message. `forgetOnFailure`: when Odoo cannot be
+   * Runs each search request of an accepted message; the answer is in the clear and unsigned
+   * (sealed for its receiver when sent: `DciMessages.signed`). `forgetOnFailure`: when Odoo cannot be
    * reached the message is forgotten by the duplicate check, so the sender's retry is not
    * called a duplicate (the async routes retry it themselves instead).
    */
@@ -145,7 +147,7 @@ export class DciSearchService {
   ): ResponseEnvelope {
     const header = this.messages.responseHeader(envelope.header, 'on-search', { ...status, total_count: envelope.message.search_request.length });
     const message = { transaction_id: envelope.message.transaction_id, correlation_id: correlationId, search_response: answers };
-    return this.messages.signed({ header, message });
+    return { header, message };
   }
 }
 

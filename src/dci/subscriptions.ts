@@ -362,7 +362,7 @@ export class DciSubscriptionService {
   }
 
   /** One signed notify message (signed at each attempt) to the subscriber's callback. */
-  private notify(subscription: DciSubscription, event: ChangeEvent, record: OdooRecord) {
+  private async notify(subscription: DciSubscription, event: ChangeEvent, record: OdooRecord) {
     const { messages, runner } = this.options;
     // Stable across retries and restarts, distinct per subscription: the subscriber de-duplicates on it.
     const messageId = createHash('sha256').update(`${subscription.code}|${event.id}`).digest('base64url').slice(0, 32);
@@ -387,7 +387,7 @@ export class DciSubscriptionService {
         },
       ],
     };
-    return this.options.deliver(subscription.notifyUrl, messages.signed({ header, message }));
+    return this.options.deliver(subscription.notifyUrl, await messages.signed({ header, message }));
   }
 }
 

@@ -1,9 +1,9 @@
-import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import { fetch, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { KeySetFetchError, RemoteKeySet } from '../../outbound/key-set.js';
 
 export interface JwksKeyStoreOptions {
   url: string;
-  /** outboundDispatcher(config.outbound): the issuer's address passes the outbound policy. */
+  /** The outbound dispatcher the key set is fetched through. */
   dispatcher: Dispatcher;
   /** How long a fetched key set is trusted before it is fetched again. */
   cacheTtlMs: number;
@@ -14,92 +14,54 @@ export interface JwksKeyStoreOptions {
   now?: () => number;
 }
 
-interface PublicKey {
-  kid?: string;
-  alg?: string;
-  /** SPKI PEM: what @fastify/jwt caches verifiers by. */
-  pem: string;
-}
+/** An issuer's JWKS could not be read and no keys of it are known. */
+export { KeySetFetchError as JwksFetchError };
 
-export class JwksFetchError extends Error {}
+/** Larger key sets are refused: an issuer publishes a handful of keys. */
+const MAX_JWKS_BYTES = 262_144;
 
 /**
- * The public keys of an OIDC issuer, fetched from its JWKS URL and cached. Key rotation: a
- * token signed with a key the cache does not know triggers one refetch, rate-limited so that
- * tokens with made-up `kid`s cannot turn the gateway into a load generator against the issuer.
- * (get-jwks refetches on every unknown kid, which is why this store is our own.)
+ * The public keys of an OIDC issuer, from its JWKS URL (the outbound key set: cached, no
+ * redirect followed, bounded; a token signed with a key it does not hold refetches it once,
+ * rate-limited, so tokens with made-up `kid`s cannot turn the gateway into a load generator
+ * against the issuer). get-jwks refetches on every unknown kid, which is why the store is our own.
  */
 export class JwksKeyStore {
-  private keys: PublicKey[] = [];
-  private fetchedAt = Number.NEGATIVE_INFINITY;
-  private lastAttemptAt = Number.NEGATIVE_INFINITY;
-  private inFlight: Promise<void> | undefined;
+  private readonly keys: RemoteKeySet;
+  /** Keys as SPKI PEM (what @fastify/jwt caches verifiers by), made once per key. */
+  private readonly pems = new WeakMap<object, string>();
+
+  constructor(options: JwksKeyStoreOptions) {
+    this.keys = new RemoteKeySet({
+      url: options.url,
+      dispatcher: options.dispatcher,
+      cacheTtlMs: options.cacheTtlMs,
+      minRefetchIntervalMs: options.minRefetchIntervalMs,
+      timeoutMs: options.fetchTimeoutMs ?? 5000,
+      maxBytes: MAX_JWKS_BYTES,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
+
   /** Number of times the JWKS URL was fetched (for metrics and tests). */
-  fetchCount = 0;
-
-  constructor(private readonly options: JwksKeyStoreOptions) {}
-
-  private now(): number {
-    return (this.options.now ?? Date.now)();
+  get fetchCount(): number {
+    return this.keys.fetchCount;
   }
 
   /** The key for a token header, or undefined when the issuer does not (or no longer) publish it. */
-  async keyFor(header: { kid?: string; alg?: string }): Promise<string | undefined> {
-    if (this.now() - this.fetchedAt >= this.options.cacheTtlMs) await this.refresh();
-    let key = this.find(header);
-    if (!key && this.now() - this.lastAttemptAt >= this.options.minRefetchIntervalMs) {
-      await this.refresh();
-      key = this.find(header);
-    }
-    return key?.pem;
-  }
-
-  private find({ kid, alg }: { kid?: string; alg?: string }): PublicKey | undefined {
-    const fitting = this.keys.filter((k) => alg === undefined || k.alg === undefined || k.alg === alg);
-    if (kid !== undefined) return fitting.find((k) => k.kid === kid);
-    // A token without kid can only be matched when the issuer publishes a single key.
-    return fitting.length === 1 ? fitting[0] : undefined;
-  }
-
-  private refresh(): Promise<void> {
-    // Concurrent requests with the same unknown kid share one fetch.
-    this.inFlight ??= this.fetchKeys().finally(() => {
-      this.inFlight = undefined;
+  async keyFor({ kid, alg }: { kid?: string; alg?: string }): Promise<string | undefined> {
+    const found = await this.keys.find('sig', (keys) => {
+      const fitting = keys.filter((k) => alg === undefined || k.alg === undefined || k.alg === alg);
+      if (kid !== undefined) return fitting.find((k) => k.kid === kid);
+      // A token without kid can only be matched when the issuer publishes a single key.
+      return fitting.length === 1 ? fitting[0] : undefined;
     });
-    return this.inFlight;
-  }
-
-  private async fetchKeys(): Promise<void> {
-    this.lastAttemptAt = this.now();
-    this.fetchCount++;
-    try {
-      const response = await fetch(this.options.url, {
-        headers: { accept: 'application/json' },
-        dispatcher: this.options.dispatcher,
-        signal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? 5000),
-      });
-      if (!response.ok) throw new JwksFetchError(`JWKS ${this.options.url} answered HTTP ${response.status}`);
-      const body = (await response.json()) as { keys?: unknown };
-      if (!Array.isArray(body.keys)) throw new JwksFetchError(`JWKS ${this.options.url} holds no "keys" array`);
-      this.keys = body.keys.flatMap((jwk) => toPublicKey(jwk as JsonWebKey & { kid?: string; alg?: string; use?: string }));
-      this.fetchedAt = this.lastAttemptAt;
-    } catch (err) {
-      // Keep serving the keys we have (stale beats nothing while the issuer hiccups).
-      // fetch() reports every network failure (a refused address among them) as "fetch failed", the reason in its cause.
-      const reason = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
-      if (this.keys.length === 0) throw err instanceof JwksFetchError ? err : new JwksFetchError(`JWKS ${this.options.url}: ${reason}`);
+    if (!found) return undefined;
+    let pem = this.pems.get(found);
+    if (pem === undefined) {
+      pem = found.key.export({ type: 'spki', format: 'pem' }).toString();
+      this.pems.set(found, pem);
     }
-  }
-}
-
-function toPublicKey(jwk: JsonWebKey & { kid?: string; alg?: string; use?: string }): PublicKey[] {
-  if (jwk.use !== undefined && jwk.use !== 'sig') return [];
-  // Symmetric keys have no place in a public key set; taking one would reopen HS/RS confusion.
-  if (jwk.kty !== 'RSA' && jwk.kty !== 'EC' && jwk.kty !== 'OKP') return [];
-  try {
-    const pem = createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
-    return [{ kid: jwk.kid, alg: jwk.alg, pem }];
-  } catch {
-    return [];
+    return pem;
   }
 }

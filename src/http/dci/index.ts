@@ -60,6 +60,13 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
       [DCI_SYNC_STATUS_PATH, (request) => asyncService.status(request.body, callerSender(request, DCI_SCOPE_STATUS))],
       ...dciSubscriptionRoutes(dci.subscriptions?.service, { callerSender, refuseBasic }),
     ];
+    // OpenG2P's g2pconnect clients send their detached JWS in a `Signature` HTTP header, not in the envelope.
+    scope.addHook('preHandler', async (request) => {
+      const carried = request.headers.signature;
+      const body = request.body as { signature?: unknown } | null;
+      if (typeof carried === 'string' && body !== null && typeof body === 'object' && !Array.isArray(body) && body.signature === undefined)
+        request.body = { signature: carried, ...body };
+    });
     for (const [path, handle] of routes) {
       for (const url of new Set([path, `${settings.prefix}${path}`])) {
         scope.post(url, { config: { access: ROLE_GET } }, async (request, reply) => reply.code(200).send(await handle(request)));
