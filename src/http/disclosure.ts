@@ -27,10 +27,10 @@ export function resourceOf(url: string): Resource | undefined {
 }
 
 /** Notes on the request what its answer discloses under the caller's view (members of a group only when expanded). */
-export function noteDisclosure(request: FastifyRequest, resource: Resource, views: FieldViews): void {
+export function noteDisclosure(request: FastifyRequest, resource: Resource, views: FieldViews, withMembers?: boolean): void {
   const view = request.actor.view;
   const selection = view?.[resource] ?? everything(views.catalog[resource]);
-  const expanded = (request.query as { expand?: unknown } | undefined)?.expand === 'members';
+  const expanded = withMembers ?? (request.query as { expand?: unknown } | undefined)?.expand === 'members';
   const fields = pathsOf(selection).filter((path) => resource !== 'group' || expanded || !(path === 'members' || path.startsWith('members.')));
   request.auditDisclosure = { resource, scopes: view ? [...view.scopes] : null, fields: ['id', ...fields] };
 }

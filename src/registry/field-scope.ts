@@ -339,7 +339,7 @@ export class FieldViews {
       .filter((use) => view[use.resource] !== undefined && !shows(view[use.resource]!, use.path))
       .map((use) => ({
         field: use.parameter,
-        message: `filters, sorts or looks up by ${use.resource} field "${use.path}", which is outside your field scope`,
+        message: `uses ${use.resource} field "${use.path}" (to filter, sort, look up or expand), which is outside your field scope`,
       }));
     if (errors.length > 0) throw unseenFields(errors);
   }
@@ -414,4 +414,25 @@ export function fieldsUsedBy(
   }
   if (query.sort === 'updated_at') uses.push({ parameter: 'query.sort', resource, path: 'updated_at' });
   return uses;
+}
+
+const withActiveViews = new WeakMap<FieldView, FieldView>();
+
+/**
+ * The view plus registrants' `active` flag: the compatibility routes answer an archived
+ * registrant as absent, so they must know the flag whatever the scope; their own answer shapes
+ * never carry it.
+ */
+export function withActiveFlag(view: FieldView): FieldView {
+  let out = withActiveViews.get(view);
+  if (!out) {
+    const add = (selection: Selection | undefined) => (selection ? union(selection, { active: true }) : undefined);
+    const selections = { ...pick(view), individual: add(view.individual), group: add(view.group) };
+    out = {
+      ...makeView(view.scopes, Object.fromEntries(Object.entries(selections).filter(([, s]) => s !== undefined))),
+      scope: view.scope === undefined ? view : view.scope,
+    };
+    withActiveViews.set(view, out);
+  }
+  return out;
 }

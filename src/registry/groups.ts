@@ -34,9 +34,8 @@ export class Groups {
     return (record: OdooRecord): Group => toGroup(record, this.core.customFields, withMembers);
   }
 
-  /** What this caller's reads send to Odoo: narrowed to its field view; members asked for must be visible. */
+  /** What this caller's reads send to Odoo: narrowed to its field view (members only if it shows them). */
   private specFor(actor: Actor, withMembers: boolean) {
-    if (withMembers) this.core.views.requireVisible(actor.view, [{ parameter: 'query.expand', resource: 'group', path: 'members' }]);
     return this.core.specFor(actor, 'group', groupSpec(this.core.customFields, withMembers), withMembers);
   }
 
@@ -57,6 +56,7 @@ export class Groups {
 
   /** Ids of the active groups whose name contains `name` (any case), in Odoo's default order for partners. */
   async idsInOdooOrder(actor: Actor, name?: string): Promise<number[]> {
+    if (name) this.core.views.requireVisible(actor.view, [{ parameter: 'query.name', resource: 'group', path: 'name' }]);
     return actor.client.search(MODEL, [...registrantDomain(true), ...nameTerms(name)]);
   }
 

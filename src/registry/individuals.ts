@@ -60,6 +60,7 @@ export class Individuals {
    * REST module lists them in. Ids only, so the records can be read in bounded chunks.
    */
   async idsInOdooOrder(actor: Actor, name?: string): Promise<number[]> {
+    if (name) this.core.views.requireVisible(actor.view, [{ parameter: 'query.name', resource: 'individual', path: 'name' }]);
     return actor.client.search(MODEL, [...registrantDomain(false), ...nameTerms(name)]);
   }
 
@@ -216,6 +217,10 @@ export class Individuals {
 
   /** The values of the IDs of one type the active individuals hold (OpenG2P's `get_individual_ids`; see reg-id-values.ts). */
   async regIdValues(actor: Actor, includeType: string, excludeType?: string): Promise<string[]> {
+    this.core.views.requireVisible(actor.view, [
+      { parameter: 'query.include_id_type', resource: 'individual', path: 'reg_ids.id_type' },
+      { parameter: 'query.include_id_type', resource: 'individual', path: 'reg_ids.value' },
+    ]);
     return regIdValuesOfType(this.core, actor, includeType, excludeType);
   }
 

@@ -5,6 +5,10 @@
  * present, what is absent and what is refused, and the Odoo wire (every call the gateway sent)
  * shows that no field outside the caller's scope was asked for.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import t from 'tap';
@@ -13,6 +17,8 @@ import type { OdooCallMessage } from '../../src/odoo/index.js';
 import { watchGatewayCalls } from '../support/call-shapes.js';
 import { startGateway, startOdoo, type Gateway } from '../support/gateway.js';
 import { testToken } from '../support/tokens.js';
+import { GROUP } from '../support/odoo-target.js';
+import { hashSecret } from '../../src/http/auth/secret-hash.js';
 
 const API = '/api/v1';
 type Json = Record<string, any>;
@@ -34,6 +40,8 @@ fieldScopes:
       claims:
         - claim: scope
           includes: registry:payments
+      clients: [payments-platform]
+      basicLogins: [fs_payments]
   statistics:
     individuals: [gender, birthdate, registration_date, updated_at]
     groups: [kind, members.kinds]
@@ -51,7 +59,13 @@ fieldScopes:
 `;
 
 const document = parseRolesDocument({ name: 'roles.yaml', text: ROLES_YAML });
-const startupProblems = checkFieldScopes(document.fieldScopes, { file: 'roles.yaml', lineOf: document.lineOf, customFields: [], clients: [] });
+const startupProblems = checkFieldScopes(document.fieldScopes, {
+  file: 'roles.yaml',
+  lineOf: document.lineOf,
+  customFields: [],
+  clients: ['payments-platform'],
+});
+const CLIENT_SECRET = 'payments-platform-client-secret';
 
 const reader = (scope?: string) => testToken('get', scope ? { scope } : {});
 const writer = (scope?: string) => testToken('both', scope ? { scope } : {});
@@ -85,16 +99,26 @@ function partnerFieldsAsked(calls: OdooCallMessage[]): Set<string> {
 t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
   t.same(startupProblems, [], 'the declaration passes the start-up check');
   const odoo = await startOdoo(t, { households: 2, seed: 3 });
+  // An HTTP Basic user of the compatibility routes holding the payments scope (its password is its login).
+  await odoo.ensureUser('fs_payments', [GROUP.registrar, GROUP.restGet]);
   const calls = watchGatewayCalls();
   t.teardown(() => calls.stop());
   const audit: Json[] = [];
+  const logLines: string[] = [];
   const gateway: Gateway = await startGateway(t, {
     odoo,
-    config: { roles: document.roles, fieldScopes: document.fieldScopes, log: { level: 'info' }, api: { syncSettleMs: 0 } },
+    config: {
+      roles: document.roles,
+      fieldScopes: document.fieldScopes,
+      log: { level: 'info' },
+      api: { syncSettleMs: 0 },
+      auth: { clientCredentials: { clients: { 'payments-platform': { secretHash: await hashSecret(CLIENT_SECRET), roles: ['Rest API GET'] } } } },
+    },
     before: (app) => {
       const capture = new Writable({
         write(chunk: Buffer, _encoding, done) {
           for (const line of chunk.toString().split('\n').filter(Boolean)) {
+            logLines.push(line);
             const parsed = JSON.parse(line) as Json;
             if (parsed.audit) audit.push(parsed.audit as Json);
           }
@@ -194,6 +218,38 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.same(Object.keys(memberships.body.items[0]).sort(), ['group', 'id', 'individual']);
     const ofIndividual = await call(reader(STATISTICS), 'GET', `/individuals/${id}/groups`);
     t.same(Object.keys(ofIndividual.body.items[0]).sort(), ['id', 'kinds']);
+  });
+
+  t.test('grants: a client of the token endpoint and a Basic user of the compatibility routes hold the scope', async (t) => {
+    const issued = await gateway.request('POST', '/oauth2/client/token', {
+      token: null,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'payments-platform', client_secret: CLIENT_SECRET }).toString(),
+    });
+    t.equal(issued.status, 200);
+    const asClient = await call(issued.body.access_token as string, 'GET', `/individuals/${id}`);
+    t.equal(asClient.status, 200);
+    t.same(Object.keys(asClient.body).sort(), ['bank_accounts', 'id', 'name', 'phone_numbers'], 'the client sees the payments fields only');
+    calls.reset();
+    const basic = `Basic ${Buffer.from('fs_payments:fs_payments').toString('base64')}`;
+    const compat = await gateway.request('GET', `${gateway.config.compat.prefix}/individual/${id}`, { token: null, headers: { authorization: basic } });
+    t.equal(compat.status, 200, compat.text);
+    t.same(
+      Object.keys(compat.body).sort(),
+      ['id', 'is_group', 'name', 'phone_number_ids'],
+      "OpenG2P's shape, cut to the scope (no photo, no IDs, no birthdate)",
+    );
+    t.same(Object.keys(compat.body.phone_number_ids[0]).sort(), ['id', 'phone_no']);
+    const asked = partnerFieldsAsked(calls.calls().filter((c) => c.method !== 'has_group'));
+    t.notOk(asked.has('image_1920') || asked.has('birthdate') || asked.has('reg_ids'), `no photo, birthdate or ID read from Odoo: ${[...asked].join(', ')}`);
+    const ids = await gateway.request('GET', `${gateway.config.compat.prefix}/get_individual_ids?include_id_type=National+ID`, {
+      token: null,
+      headers: { authorization: basic },
+    });
+    t.equal(ids.status, 400, 'the IDs list is outside the scope');
+    const group = await gateway.request('GET', `${gateway.config.compat.prefix}/group/${groupId}`, { token: null, headers: { authorization: basic } });
+    t.equal(group.status, 200, group.text);
+    t.same(Object.keys(group.body).sort(), ['id', 'is_group', 'name']);
   });
 
   t.test('sparse fieldsets: ?fields= narrows the answer and the Odoo call; unknown or forbidden fields are 400', async (t) => {
@@ -309,5 +365,28 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.equal(refused?.status, 400);
     t.notOk('disclosed' in (refused ?? {}), 'a refused request disclosed nothing');
     t.notMatch(JSON.stringify(audit), new RegExp(`ACC-${tag}|NID-${tag}`), 'no value in the audit lines');
+  });
+
+  t.test('npm run disclosures: per client, which fields of how many registrants, from the audit log', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'g2p-audit-'));
+    const file = join(dir, 'gateway.log');
+    writeFileSync(file, `${logLines.join('\n')}\n`);
+    const since = new Date(Date.now() - 3600_000).toISOString();
+    const run = (...args: string[]) =>
+      execFileSync(process.execPath, ['--import', 'tsx', 'src/tools/disclosures.ts', '--since', since, ...args, file], { encoding: 'utf8' });
+    const report = JSON.parse(run('--json', '--client', 'payments-platform')) as Json[];
+    t.equal(report.length, 1);
+    t.equal(report[0]!.client, 'payments-platform');
+    t.same(report[0]!.scopes, ['payments']);
+    t.same(report[0]!.fields['individual.name'], { records: 1, exported: 0 }, 'the client was shown the name of one registrant');
+    t.notOk('individual.birthdate' in report[0]!.fields, 'and never a birthdate');
+    const all = JSON.parse(run('--json')) as Json[];
+    const basic = all.find((c) => c.client === 'basic:fs_payments');
+    t.ok(basic, 'a Basic caller is named by its login');
+    const text = run();
+    t.match(text, /payments-platform {2}\(scopes: payments; \d+ answer\(s\)\)/);
+    t.match(text, /individual\.bank_accounts\s+\d+ record\(s\)/);
+    const later = JSON.parse(run('--json', '--until', since)) as Json[];
+    t.same(later, [], 'nothing before --until');
   });
 });

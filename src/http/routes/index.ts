@@ -33,7 +33,9 @@ async function registryRoutes(app: FastifyInstance): Promise<void> {
       scope.addHook('preHandler', async (request) => {
         const resource = resourceOf(request.routeOptions.url ?? '');
         if (!resource || !request.principal) return;
-        const fields = (request.query as { fields?: unknown } | undefined)?.fields;
+        const { fields, expand } = (request.query ?? {}) as { fields?: unknown; expand?: unknown };
+        // Members asked for must be visible (a request cannot widen its scope), whatever `fields` says.
+        if (expand === 'members') registry.core.views.requireVisible(request.actor.view, [{ parameter: 'query.expand', resource: 'group', path: 'members' }]);
         if (typeof fields === 'string') {
           const wanted = fields
             .split(',')
