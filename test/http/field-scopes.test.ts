@@ -82,10 +82,15 @@ function specFields(spec: unknown, prefix = ''): string[] {
 }
 
 /** The partner fields the gateway's reads of res.partner asked for (web_read / web_search_read specifications, or read's field lists). */
-function partnerFieldsAsked(calls: OdooCallMessage[]): Set<string> {
+function partnerFieldsAsked(calls: OdooCallMessage[], id: number): Set<string> {
   const asked = new Set<string>();
+  // Only the reads of this record: the change detector reads changed partners in the background meanwhile.
+  const names = (call: OdooCallMessage) => {
+    const text = JSON.stringify([call.args, call.kwargs.domain ?? null]);
+    return text.includes(`["id","in",[${id}]]`) || text.includes(`["id","=",${id}]`) || text.includes(`[[${id}]`);
+  };
   for (const call of calls) {
-    if (call.model !== 'res.partner') continue;
+    if (call.model !== 'res.partner' || !names(call)) continue;
     if (call.method === 'web_search_read' || call.method === 'web_read') {
       const spec = call.kwargs.specification ?? call.args.find((a) => a && typeof a === 'object' && !Array.isArray(a));
       for (const field of specFields(spec)) asked.add(field);
@@ -112,6 +117,8 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
       fieldScopes: document.fieldScopes,
       log: { level: 'info' },
       api: { syncSettleMs: 0 },
+      events: { enabled: true, pollIntervalMs: 200, webhooks: { allowedTargets: ['http://127.0.0.1:9/'] } },
+      cache: { enabled: true, maxAgeMs: 60_000 },
       auth: { clientCredentials: { clients: { 'payments-platform': { secretHash: await hashSecret(CLIENT_SECRET), roles: ['Rest API GET'] } } } },
     },
     before: (app) => {
@@ -166,7 +173,7 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.same(Object.keys(answer.body).sort(), ['bank_accounts', 'id', 'name', 'phone_numbers'], 'fields outside the scope are absent, not null');
     t.same(Object.keys(answer.body.phone_numbers[0]).sort(), ['id', 'phone_no'], 'a nested list keeps only its scoped fields');
     t.equal(answer.body.bank_accounts[0].acc_number, `ACC-${tag}`);
-    const asked = partnerFieldsAsked(calls.calls());
+    const asked = partnerFieldsAsked(calls.calls(), id);
     t.ok(asked.size > 0, 'the read reached Odoo');
     for (const field of asked) {
       t.ok(
@@ -186,7 +193,7 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.equal(answer.status, 200);
     t.same(Object.keys(answer.body).sort(), ['id', 'reg_ids']);
     t.same(Object.keys(answer.body.reg_ids[0]).sort(), ['id', 'id_type']);
-    t.notOk(partnerFieldsAsked(calls.calls()).has('reg_ids.value'), 'the ID value was not read from Odoo');
+    t.notOk(partnerFieldsAsked(calls.calls(), id).has('reg_ids.value'), 'the ID value was not read from Odoo');
   });
 
   t.test('read: two scopes show their union', async (t) => {
@@ -240,7 +247,7 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
       "OpenG2P's shape, cut to the scope (no photo, no IDs, no birthdate)",
     );
     t.same(Object.keys(compat.body.phone_number_ids[0]).sort(), ['id', 'phone_no']);
-    const asked = partnerFieldsAsked(calls.calls().filter((c) => c.method !== 'has_group'));
+    const asked = partnerFieldsAsked(calls.calls(), id);
     t.notOk(asked.has('image_1920') || asked.has('birthdate') || asked.has('reg_ids'), `no photo, birthdate or ID read from Odoo: ${[...asked].join(', ')}`);
     const ids = await gateway.request('GET', `${gateway.config.compat.prefix}/get_individual_ids?include_id_type=National+ID`, {
       token: null,
@@ -258,7 +265,7 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.equal(sparse.status, 200);
     t.same(Object.keys(sparse.body).sort(), ['id', 'name', 'phone_numbers']);
     t.same(Object.keys(sparse.body.phone_numbers[0]).sort(), ['id', 'phone_no']);
-    t.same([...partnerFieldsAsked(calls.calls())].sort(), ['name', 'phone_number_ids', 'phone_number_ids.phone_no']);
+    t.same([...partnerFieldsAsked(calls.calls(), id)].sort(), ['name', 'phone_number_ids', 'phone_number_ids.phone_no']);
     const page = await call(reader(), 'GET', `/individuals?name=${tag}&fields=birthdate`);
     t.same(Object.keys(page.body.items[0]).sort(), ['birthdate', 'id']);
     const unknown = await call(reader(), 'GET', `/individuals/${id}?fields=name,shoe_size`);
@@ -365,6 +372,40 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.equal(refused?.status, 400);
     t.notOk('disclosed' in (refused ?? {}), 'a refused request disclosed nothing');
     t.notMatch(JSON.stringify(audit), new RegExp(`ACC-${tag}|NID-${tag}`), 'no value in the audit lines');
+  });
+
+  t.test('record cache: an entry never answers another view', async (t) => {
+    const path = `/individuals/${id}`;
+    // Nothing is stored until the change detector's first pass vouches for the cache.
+    for (let i = 0; ; i++) {
+      const first = await call(reader(), 'GET', path);
+      if (first.headers.get('cache-status')?.endsWith('; stored')) break;
+      if (i > 200) throw new Error(`never stored: ${first.headers.get('cache-status')}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    t.match((await call(reader(), 'GET', path)).headers.get('cache-status'), /hit/, 'the unscoped caller is answered from its entry');
+    const scoped = await call(reader(PAYMENTS), 'GET', path);
+    t.match(scoped.headers.get('cache-status'), /fwd=/, "the payments caller is not answered from the unscoped caller's entry");
+    t.same(Object.keys(scoped.body).sort(), ['bank_accounts', 'id', 'name', 'phone_numbers']);
+    const again = await call(reader(PAYMENTS), 'GET', path);
+    t.match(again.headers.get('cache-status'), /hit/, 'it has an entry of its own');
+    t.same(again.body, scoped.body, 'holding the scoped record only');
+    t.equal(again.headers.get('etag'), scoped.headers.get('etag'));
+    const statistics = await call(reader(STATISTICS), 'GET', path);
+    t.notMatch(statistics.headers.get('cache-status'), /hit/, 'nor does another scope share it');
+    t.notOk('name' in statistics.body);
+  });
+
+  t.test('surfaces not cut to scopes refuse scoped callers: DCI, full webhook payloads', async (t) => {
+    const dci = await gateway.request('POST', '/registry/sync/search', { token: reader(PAYMENTS), body: {} });
+    t.equal(dci.status, 403, dci.text);
+    t.match(dci.text, /field scopes \(payments\)/);
+    const full = await call(writer(PAYMENTS), 'POST', '/webhooks', { url: 'http://127.0.0.1:9/hook', payload: 'full' });
+    t.equal(full.status, 403, full.text);
+    t.match(full.body.errors, [{ field: 'body.payload' }]);
+    const ids = await call(writer(PAYMENTS), 'POST', '/webhooks', { url: 'http://127.0.0.1:9/hook', payload: 'ids' });
+    t.equal(ids.status, 201, 'a webhook carrying ids only is fine');
+    t.equal((await call(writer(PAYMENTS), 'DELETE', `/webhooks/${ids.body.id}`)).status, 204);
   });
 
   t.test('npm run disclosures: per client, which fields of how many registrants, from the audit log', async (t) => {
