@@ -278,6 +278,21 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.same(Object.keys(within.body.items[0]).sort(), ['id', 'individual']);
   });
 
+  t.test('/openapi.json documents ?fields= on every read and that fields may be absent', async (t) => {
+    const document = (await gateway.request('GET', '/openapi.json', { token: null })).body as Json;
+    const reads = Object.entries(document.paths as Record<string, Json>).filter(
+      ([path, item]) => item.get && /\/(individuals|groups)/.test(path) && !path.includes('webhooks'),
+    );
+    t.ok(reads.length >= 9, `${reads.length} record reads`);
+    for (const [path, item] of reads) {
+      const fields = (item.get.parameters as Json[]).find((p) => p.name === 'fields' && p.in === 'query');
+      t.ok(fields, `GET ${path} takes ?fields=`);
+    }
+    const individual = document.paths['/api/v1/individuals/{id}'].get.responses['200'].content['application/json'].schema as Json;
+    t.same(individual.required, ['id'], 'every field but id may be absent');
+    t.match(individual.description, /field scopes/);
+  });
+
   t.test('filter and sort: a field the caller cannot see is a 400 naming it; a cursor of such a sort cannot be used', async (t) => {
     const gender = await call(reader(PAYMENTS), 'GET', `/individuals?gender=${encodeURIComponent(reference.gender)}`);
     t.equal(gender.status, 400);
@@ -319,6 +334,18 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.equal(ok.body.name, `PAID, ${tag}`);
     const whole = await call(reader(), 'GET', `/individuals/${id}`);
     t.equal(whole.body.birthdate, '1990-04-02', 'nothing outside the scope changed');
+    const groupBefore = await call(writer(PAYMENTS), 'GET', `/groups/${groupId}`);
+    const groupOk = await call(
+      writer(PAYMENTS),
+      'PATCH',
+      `/groups/${groupId}`,
+      { name: `Household ${tag} paid` },
+      { 'if-match': groupBefore.headers.get('etag')! },
+    );
+    t.equal(groupOk.status, 200, 'a group write passes If-Match with the scoped ETag too');
+    t.same(Object.keys(groupOk.body).sort(), ['id', 'name']);
+    const stale = await call(writer(PAYMENTS), 'PATCH', `/groups/${groupId}`, { name: 'again' }, { 'if-match': groupBefore.headers.get('etag')! });
+    t.equal(stale.status, 412, 'and a stale one is refused');
     const member = await call(writer(PAYMENTS), 'PATCH', `/groups/${groupId}/members/${group.body.members[0].id}`, { ended_date: null });
     t.equal(member.status, 403, 'a membership field outside the scope');
   });
