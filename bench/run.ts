@@ -4,7 +4,7 @@
  *
  * Runs the benchmark scenarios, prints their tables and verdicts, and (for a full, non-quick
  * run, or with --write) writes bench/RESULTS.md. Scenarios 1-6 and 9 run on the simulator; --real
- * adds 7, 8 and 10, on a real Odoo 17 + OpenG2P (see real-odoo.ts). Exits non-zero only when a
+ * adds 7, 8, 10 and 12, on a real Odoo 17 + OpenG2P (see real-odoo.ts). Exits non-zero only when a
  * scenario could not run; a missed target is a result, not a failure. --scale runs scenario 11 alone
  * (scale.ts) on the real Odoo named by the G2P_E2E_ODOO_* variables, whose PostgreSQL cluster
  * --pg names, and writes its own section of bench/RESULTS.md with --write.
@@ -23,6 +23,7 @@ import { deliveryScenario } from './scenarios/delivery.js';
 import { protocolsScenario } from './scenarios/protocols.js';
 import { realOdooScenario } from './scenarios/real-odoo.js';
 import { recordCacheScenario } from './scenarios/record-cache.js';
+import { fieldScopesScenario } from './scenarios/field-scopes.js';
 import { scaleScenario } from './scenarios/scale.js';
 import { realOdooSettings } from '../test/support/odoo-target.js';
 import { connectRealOdoo, type RealOdoo } from './real-odoo.js';
@@ -42,6 +43,7 @@ const REAL_SCENARIOS: Record<string, Scenario> = {
   '7': async (options, real) => protocolsScenario(options, await real()),
   '8': async (options, real) => realOdooScenario(options, await real()),
   '10': async (options, real) => recordCacheScenario(options, await real()),
+  '12': async (options, real) => fieldScopesScenario(options, await real()),
 };
 
 const args = process.argv.slice(2);
@@ -62,7 +64,7 @@ const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.lengt
 const selected = onlyArg ? onlyArg.split(',').filter(Boolean) : Object.keys(SCENARIOS);
 const badSelection = selected.filter((s) => !(s in SCENARIOS));
 if (unknown.length || badSelection.length) {
-  console.error(`usage: npm run bench [-- --only=1,3] [--quick] [--write] [--real]   (scenarios: 1-6 and 9 on the simulator, 7, 8 and 10 with --real on a real Odoo)
+  console.error(`usage: npm run bench [-- --only=1,3] [--quick] [--write] [--real]   (scenarios: 1-6 and 9 on the simulator, 7, 8, 10 and 12 with --real on a real Odoo)
        npm run bench -- --scale[=10000,100000,1000000] --pg=URL [--quick] [--write]   (scenario 11 on the real Odoo of G2P_E2E_ODOO_*)`);
   process.exit(2);
 }

@@ -94,8 +94,8 @@ export type BenchSections = Record<string, unknown> & { redis?: Record<string, u
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-/** A bearer token carrying both registry roles, valid for two hours (longer than any run). */
-export function benchToken(): string {
+/** A bearer token carrying both registry roles, valid for two hours (longer than any run); `extra` adds claims (a scope). */
+export function benchToken(extra: Record<string, unknown> = {}): string {
   const now = Math.floor(Date.now() / 1000);
   const claims = {
     iss: BENCH_ISSUER,
@@ -104,6 +104,7 @@ export function benchToken(): string {
     iat: now,
     exp: now + 7200,
     realm_access: { roles: ['registry-reader', 'registry-writer'] },
+    ...extra,
   };
   const input = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url(claims)}`;
   return `${input}.${createHmac('sha256', BENCH_JWT_SECRET).update(input).digest('base64url')}`;

@@ -18,6 +18,7 @@ import { webhookReceiver, type WebhookSubscription } from './events/webhooks.js'
 import { SUBSCRIPTIONS_KEY, type DciSubscription, type DciSubscriptionStore } from './dci/subscription-store.js';
 import { DciSubscriptionService } from './dci/subscriptions.js';
 import { createBasicAuthenticator } from './http/auth/basic.js';
+import { scopeGrants } from './http/auth/field-scopes.js';
 import { FailedAuthBudget } from './http/auth/failure-budget.js';
 import { RefusalLog } from './http/auth/refusal-log.js';
 import { ClientTokenIssuer } from './http/auth/client-credentials.js';
@@ -150,6 +151,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     locks: state.locks,
     cursors: new CursorSeal(config.cursors),
     ...(cache ? { cache: cache.cache } : {}),
+    ...(config.fieldScopes ? { fieldScopes: config.fieldScopes } : {}),
   });
   const readCredentials = config.odoo?.accounts.read ?? config.odoo?.accounts.default;
   const readAccount = (): OdooClient => {
@@ -160,6 +162,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
   const failedAuth = new FailedAuthBudget(config.failedAuth, state.authFailures, authLog);
   const refusals = new RefusalLog(config.log.refusals, authLog);
   const { basicAuth } = config.compat;
+  const basicScopes = scopeGrants(config);
   const authenticators = basicAuth.enabled
     ? [
         createBasicAuthenticator(odoo, {
@@ -167,6 +170,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
           rolesCacheTtlMs: basicAuth.rolesCacheTtlMs,
           postImpliesGet: config.auth.postImpliesGet,
           beforeOdooCheck: (request, identity) => failedAuth.assertOpen(request, identity),
+          fieldScopesOf: (login) => basicScopes.ofBasicLogin(login),
         }),
       ]
     : [];

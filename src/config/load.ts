@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { resolve } from 'node:path';
-import { parseRolesFile, type RoleMapping } from './roles.js';
+import { checkFieldScopes, parseRolesDocument, type FieldScopes, type RoleMapping } from './roles.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { readSecretFile, resolveSecretRefs, SecretResolutionError } from './secret.js';
 import { readLayers } from './layers.js';
@@ -15,6 +15,8 @@ export interface Config extends ParsedConfig {
   configFile: string;
   /** Claims-to-roles mapping from `auth.rolesFile`. */
   roles: RoleMapping;
+  /** Field scopes from `auth.rolesFile` (data minimisation); none: every caller sees every field. */
+  fieldScopes?: FieldScopes;
   /** True when no Odoo is configured and the bundled simulator stands in for it. */
   sandboxMode: boolean;
   /** Where each of `endpoints` was declared (file and lines), for start-up messages; parallel to `endpoints`. */
@@ -96,7 +98,14 @@ export function loadConfig({ env, cwd }: LoadConfigOptions): Config {
       `${layers.locate(['auth', 'rolesFile'])}: auth.rolesFile: cannot read the roles file ${rolesFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
     ]);
   }
-  const roles = parseRolesFile({ name: parsed.auth.rolesFile, text: rolesText });
+  const { roles, fieldScopes, lineOf } = parseRolesDocument({ name: parsed.auth.rolesFile, text: rolesText });
+  const scopeProblems = checkFieldScopes(fieldScopes, {
+    file: parsed.auth.rolesFile,
+    lineOf,
+    customFields: parsed.api.customFields,
+    clients: Object.keys(parsed.auth.clientCredentials.clients),
+  });
+  if (scopeProblems.length > 0) throw new ConfigError(scopeProblems);
   const endpointSources = parsed.endpoints.map((_, i) =>
     declarationSource(layers.fileOf(['endpoints', i]), layers.data, (path) => layers.lineOf(path), ['endpoints', i]),
   );
@@ -106,7 +115,7 @@ export function loadConfig({ env, cwd }: LoadConfigOptions): Config {
     endpoints.push(...fromFile.endpoints);
     endpointSources.push(...fromFile.sources);
   }
-  return { ...parsed, endpoints, endpointSources, nodeEnv, configFile: layers.files.join(' + '), roles, sandboxMode };
+  return { ...parsed, endpoints, endpointSources, nodeEnv, configFile: layers.files.join(' + '), roles, fieldScopes, sandboxMode };
 }
 
 /** `endpointsFile`: a YAML file with the declarations under `endpoints:`, checked like the main file. */

@@ -1,12 +1,53 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
 import { ROLES, ruleSchema, type Role } from './auth.js';
-import { ConfigError, validate, type YamlSource } from './yaml.js';
+import { fieldCatalog, parseFieldPaths } from '../registry/field-scope.js';
+import type { CustomField } from '../registry/custom-fields.js';
+import { ConfigError, formatPath, validate, type YamlSource } from './yaml.js';
 
 export type RoleRule = z.infer<typeof ruleSchema>;
 
+/** Dotted API field paths of one kind of record (`name`, `reg_ids.value`). */
+const fieldPaths = z.array(z.string().min(1).max(100), { error: 'expected a list of field names (`name`, `reg_ids.value`)' }).default([]);
+
+/**
+ * A field scope (data minimisation): the fields of each kind of record its holders may see,
+ * and who holds it. A kind left out shows nothing but record ids.
+ */
+const fieldScopeSchema = z
+  .object({
+    individuals: fieldPaths,
+    groups: fieldPaths,
+    memberships: fieldPaths,
+    grantedTo: z
+      .object({
+        /** Token claims, as the roles' rules: any one grants the scope. */
+        claims: z.array(ruleSchema).default([]),
+        /** Clients of the gateway's token endpoint (auth.clientCredentials.clients) whose tokens hold it. */
+        clients: z.array(z.string().min(1)).default([]),
+        /** Odoo logins of HTTP Basic callers (the compatibility routes) that hold it. */
+        basicLogins: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type FieldScopeDeclaration = z.output<typeof fieldScopeSchema>;
+export type FieldScopes = Record<string, FieldScopeDeclaration>;
+
 const rolesFileSchema = z
   .object({
+    fieldScopes: z
+      .record(z.string(), fieldScopeSchema)
+      .superRefine((scopes, ctx) => {
+        for (const name of Object.keys(scopes)) {
+          if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
+            ctx.addIssue({ code: 'custom', path: [name], message: `scope name "${name}" must be 1 to 64 letters, digits, dots, dashes or underscores` });
+          }
+        }
+      })
+      .default({}),
     roles: z
       .record(
         z.string(),
@@ -66,6 +107,49 @@ function parseWithPositions(source: YamlSource): { data: unknown; lineOf: (path:
 }
 
 export function parseRolesFile(source: YamlSource): RoleMapping {
+  return parseRolesDocument(source).roles;
+}
+
+/** The roles file whole: the roles, the field scopes, and the line of any key path (for the checks that need the rest of the configuration). */
+export function parseRolesDocument(source: YamlSource): { roles: RoleMapping; fieldScopes: FieldScopes; lineOf: (path: PropertyKey[]) => number | undefined } {
   const { data, lineOf } = parseWithPositions(source);
-  return validate(rolesFileSchema, data, { name: source.name, lineOf }).roles as RoleMapping;
+  const parsed = validate(rolesFileSchema, data, { name: source.name, lineOf });
+  return { roles: parsed.roles as RoleMapping, fieldScopes: parsed.fieldScopes, lineOf };
+}
+
+const KINDS = { individuals: 'individual', groups: 'group', memberships: 'membership' } as const;
+
+/**
+ * Start-up check of the field scopes against the rest of the configuration: every field exists
+ * (custom fields included), every scope is granted to someone, every client named is a client
+ * of the token endpoint. Each problem names the file, the line and the reason.
+ */
+export function checkFieldScopes(
+  scopes: FieldScopes,
+  context: { file: string; lineOf: (path: PropertyKey[]) => number | undefined; customFields: readonly CustomField[]; clients: readonly string[] },
+): string[] {
+  const catalog = fieldCatalog(context.customFields);
+  const problems: string[] = [];
+  const at = (path: PropertyKey[]) => {
+    const line = context.lineOf(path);
+    return `${context.file}${line ? `:${line}` : ''}: ${formatPath(path)}`;
+  };
+  for (const [name, scope] of Object.entries(scopes)) {
+    for (const [key, kind] of Object.entries(KINDS) as Array<[keyof typeof KINDS, (typeof KINDS)[keyof typeof KINDS]]>) {
+      scope[key].forEach((path, i) => {
+        const { problems: unknown } = parseFieldPaths(catalog[kind], [path]);
+        for (const problem of unknown) problems.push(`${at(['fieldScopes', name, key, i])}: "${problem.path}" ${problem.message}`);
+      });
+    }
+    const { claims, clients, basicLogins } = scope.grantedTo;
+    if (claims.length + clients.length + basicLogins.length === 0) {
+      problems.push(`${at(['fieldScopes', name])}: scope "${name}" is never granted; give grantedTo.claims, grantedTo.clients or grantedTo.basicLogins`);
+    }
+    clients.forEach((client, i) => {
+      if (!context.clients.includes(client)) {
+        problems.push(`${at(['fieldScopes', name, 'grantedTo', 'clients', i])}: "${client}" is not a client of auth.clientCredentials.clients`);
+      }
+    });
+  }
+  return problems;
 }

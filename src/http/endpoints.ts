@@ -1,3 +1,4 @@
+import { refuseFieldScoped } from './disclosure.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -58,6 +59,7 @@ function registerEndpoint(app: FastifyInstance, runner: CustomEndpoints, endpoin
   const answer = answerSchema(endpoint.output);
   const common = {
     config: { access, anyRole: endpoint.roles },
+    preHandler: async (request: FastifyRequest) => refuseFieldScoped(request, 'Custom endpoints'),
     schema: {
       tags: ['custom endpoints'],
       summary: endpoint.summary,

@@ -107,6 +107,14 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
         },
         handler: async (request, reply) => {
           const { url, types, payload } = request.body;
+          // Payloads are not cut to field scopes: a scoped creator's webhook carries record ids only.
+          if (payload === 'full' && (request.principal?.fieldScopes?.length ?? 0) > 0) {
+            throw new HttpProblem({
+              status: 403,
+              detail: 'A caller holding field scopes may create webhooks with `payload: ids` only: full payloads would carry fields outside its scopes.',
+              errors: [{ field: 'body.payload', message: 'must be "ids" for a caller holding field scopes' }],
+            });
+          }
           const allowed = settings.webhooks.allowedTargets.some((base) => callbackUnder(url, base, 'body.url').ok);
           if (!allowed) {
             throw new HttpProblem({

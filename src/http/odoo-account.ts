@@ -39,7 +39,7 @@ function credentialsFor(request: FastifyRequest): OdooCredentials | undefined {
  * actor then answers 503.
  */
 /** A surface's own rules for the actor of its requests (the compatibility routes' unique ID types); after authentication. */
-export function adjustActor(request: FastifyRequest, change: Pick<Actor, 'uniqueIdTypes'>): void {
+export function adjustActor(request: FastifyRequest, change: Partial<Pick<Actor, 'uniqueIdTypes' | 'view'>>): void {
   const slot = request as WithActorSlot;
   if (slot[ACTOR]) slot[ACTOR] = { ...slot[ACTOR], ...change };
 }
@@ -60,8 +60,11 @@ export const odooAccountPlugin = fp(
     app.addHook('preHandler', async (request) => {
       if (!request.principal) return;
       const credentials = credentialsFor(request);
-      (request as WithActorSlot)[ACTOR] = credentials ? { client: app.odoo.as(credentials), roles: request.principal.roles } : undefined;
+      const view = app.services.registry.core.views.of(request.principal.fieldScopes);
+      (request as WithActorSlot)[ACTOR] = credentials
+        ? { client: app.odoo.as(credentials), roles: request.principal.roles, ...(view ? { view } : {}) }
+        : undefined;
     });
   },
-  { name: 'odoo-account', dependencies: ['g2p-auth'], decorators: { fastify: ['config', 'odoo'] } },
+  { name: 'odoo-account', dependencies: ['g2p-auth'], decorators: { fastify: ['config', 'odoo', 'services'] } },
 );

@@ -95,6 +95,8 @@ function registryProblem(err: RegistryError): HttpProblem {
       return new HttpProblem({ status: 422, detail: err.message, errors: [{ field: 'headers.idempotency-key', message: err.message }] });
     case 'in_flight':
       return new HttpProblem({ status: 409, detail: err.message, headers: { 'retry-after': '1' } });
+    case 'forbidden_field':
+      return new HttpProblem({ status: 403, detail: err.message, errors: err.errors });
   }
 }
 

@@ -17,6 +17,8 @@ export interface Principal {
   odooCredentials?: OdooCredentials;
   /** The token matches `auth.administrators`: it may manage every webhook and DCI subscription, whoever created it. */
   administrator?: boolean;
+  /** The field scopes it holds (the roles file's `fieldScopes`); none: it sees every field. */
+  fieldScopes?: readonly string[];
 }
 
 /**

@@ -4,7 +4,8 @@ import type { FieldError } from './field-error.js';
  * Business refusals the registry raises itself (before or instead of asking Odoo). The HTTP
  * layer maps `kind` to a status; `message` is safe to show a caller.
  */
-export type RegistryErrorKind = 'not_found' | 'conflict' | 'invalid' | 'stale' | 'bad_cursor' | 'bad_parameter' | 'idempotency_mismatch' | 'in_flight';
+export type RegistryErrorKind =
+  'not_found' | 'conflict' | 'invalid' | 'stale' | 'bad_cursor' | 'bad_parameter' | 'idempotency_mismatch' | 'in_flight' | 'forbidden_field';
 
 export class RegistryError extends Error {
   override readonly name = 'RegistryError';

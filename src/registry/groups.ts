@@ -21,6 +21,7 @@ import { odooDatetime } from './values.js';
 import { searchTree } from './reader.js';
 import { partnerKey, type CachedRead } from './record-cache.js';
 import { namingRefusedField } from './refusals.js';
+import { fieldsUsedBy, GROUP_FILTER_FIELDS } from './field-scope.js';
 
 const MODEL = 'res.partner';
 
@@ -28,44 +29,45 @@ const MODEL = 'res.partner';
 export class Groups {
   constructor(private readonly core: RegistryCore) {}
 
-  private convert(withMembers: boolean) {
+  private convert(withMembers: boolean, actor?: Actor) {
+    if (actor?.view?.group) return (record: OdooRecord): Group => this.core.present(actor, 'group', toGroup(record, this.core.customFields, withMembers));
     return (record: OdooRecord): Group => toGroup(record, this.core.customFields, withMembers);
   }
 
+  /** What this caller's reads send to Odoo: narrowed to its field view (members only if it shows them). */
+  private specFor(actor: Actor, withMembers: boolean) {
+    return this.core.specFor(actor, 'group', groupSpec(this.core.customFields, withMembers), withMembers);
+  }
+
   async list(actor: Actor, query: GroupQuery & { expand_members?: boolean }): Promise<Page<Group>> {
+    this.core.views.requireVisible(actor.view, fieldsUsedBy('group', GROUP_FILTER_FIELDS, query as Record<string, unknown>));
     const compiled = await compileGroupQuery(actor.client, this.core.refs, query, this.core.sync, this.core.cursors);
     const withMembers = query.expand_members === true;
-    return this.core.page(
-      actor,
-      MODEL,
-      compiled,
-      query.limit,
-      query.exact_total === true,
-      groupSpec(this.core.customFields, withMembers),
-      this.convert(withMembers),
-    );
+    return this.core.page(actor, MODEL, compiled, query.limit, query.exact_total === true, this.specFor(actor, withMembers), this.convert(withMembers, actor));
   }
 
   /** One batch of an export: the list's filters, in id order, after `query.cursor`, members included when asked. */
   async exportBatch(actor: Actor, query: ExportQuery<GroupQuery> & { expand_members?: boolean }): Promise<Batch<Group>> {
+    this.core.views.requireVisible(actor.view, fieldsUsedBy('group', GROUP_FILTER_FIELDS, query as Record<string, unknown>));
     const compiled = await compileGroupQuery(actor.client, this.core.refs, { ...query, sort: 'id' }, this.core.sync, this.core.cursors);
     const withMembers = query.expand_members === true;
-    return this.core.batch(actor, MODEL, compiled, groupSpec(this.core.customFields, withMembers), this.convert(withMembers));
+    return this.core.batch(actor, MODEL, compiled, this.specFor(actor, withMembers), this.convert(withMembers, actor));
   }
 
   /** Ids of the active groups whose name contains `name` (any case), in Odoo's default order for partners. */
   async idsInOdooOrder(actor: Actor, name?: string): Promise<number[]> {
+    if (name) this.core.views.requireVisible(actor.view, [{ parameter: 'query.name', resource: 'group', path: 'name' }]);
     return actor.client.search(MODEL, [...registrantDomain(true), ...nameTerms(name)]);
   }
 
   /** Groups by id (archived ones too), members included when asked, in one call; in id order. */
   async readMany(actor: Actor, ids: number[], withMembers: boolean): Promise<Group[]> {
     if (ids.length === 0) return [];
-    const { records } = await searchTree(actor.client, MODEL, [['id', 'in', ids], ...registrantDomain(true)], groupSpec(this.core.customFields, withMembers), {
+    const { records } = await searchTree(actor.client, MODEL, [['id', 'in', ids], ...registrantDomain(true)], this.specFor(actor, withMembers), {
       order: 'id asc',
       context: { active_test: false },
     });
-    return records.map(this.convert(withMembers));
+    return records.map(this.convert(withMembers, actor));
   }
 
   /**
@@ -74,15 +76,22 @@ export class Groups {
    * If-Match on PATCH / DELETE of the group compares.
    */
   async get(actor: Actor, id: number, withMembers = false, shareInFlight = true): Promise<Versioned<Group>> {
-    const { records } = await searchTree(actor.client, MODEL, [['id', '=', id], ...registrantDomain(true)], groupSpec(this.core.customFields, withMembers), {
+    const { records } = await searchTree(actor.client, MODEL, [['id', '=', id], ...registrantDomain(true)], this.specFor(actor, withMembers), {
       limit: 1,
       context: { active_test: false },
       shareInFlight,
     });
     if (!records[0]) throw registrantNotFound('group', id);
-    const group = toGroup(records[0], this.core.customFields, withMembers);
+    const group = this.convert(withMembers, actor)(records[0]);
     const { members: _members, ...own } = group;
-    return { value: group, version: versioned(own).version };
+    return { value: group, version: actor.view ? this.core.versioned(actor, own).version : versioned(own).version };
+  }
+
+  /** The whole group (without members), for a write's own logic, with the version the caller was shown. */
+  private async current(actor: Actor, id: number): Promise<Versioned<Group>> {
+    if (!actor.view) return this.get(actor, id);
+    const { value } = await this.get({ ...actor, view: undefined }, id);
+    return this.core.wholeVersioned(actor, 'group', value);
   }
 
   /**
@@ -92,7 +101,7 @@ export class Groups {
   read(actor: Actor, id: number, withMembers: boolean, refresh = false): Promise<CachedRead<Group>> {
     if (withMembers) return this.get(actor, id, true);
     return this.core.cache.read(
-      actor.client.login,
+      this.core.cacheAccount(actor),
       'group',
       String(id),
       refresh,
@@ -106,6 +115,7 @@ export class Groups {
    * refused member leaves no half-made group. Members must be existing individuals.
    */
   async create(actor: Actor, input: GroupCreate & RegistrantContacts, marker?: string): Promise<Versioned<Group>> {
+    this.core.views.requireWritable(actor.view, 'group', input);
     const ctx = this.core.writeContext(actor);
     const vals = await this.groupValues(ctx, input);
     await idAndPhoneValues(ctx, input, vals);
@@ -155,20 +165,22 @@ export class Groups {
 
   /** Read, If-Match check and write hold the record's lock: one winner per version. */
   async update(actor: Actor, id: number, patch: GroupPatch, ifMatch?: string[]): Promise<Versioned<Group>> {
-    return namingRefusedField(patch, '', () =>
+    this.core.views.requireWritable(actor.view, 'group', patch);
+    const updated = await namingRefusedField(patch, '', () =>
       updateRegistrant(
         this.core,
         actor,
         id,
-        () => this.get(actor, id),
+        () => this.current(actor, id),
         ifMatch,
         (ctx) => this.groupValues(ctx, patch),
       ),
     );
+    return { value: this.core.present(actor, 'group', updated.value), version: updated.version };
   }
 
   async archive(actor: Actor, id: number, ifMatch?: string[]): Promise<void> {
-    return archiveRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch);
+    return archiveRegistrant(this.core, actor, id, () => this.current(actor, id), ifMatch);
   }
 
   async findByMarker(actor: Actor, marker: string): Promise<number[]> {

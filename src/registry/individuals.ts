@@ -20,6 +20,7 @@ import { searchTree } from './reader.js';
 import { namingRefusedField } from './refusals.js';
 import { regIdValuesOfType } from './reg-id-values.js';
 import { partnerKey, type CachedRead } from './record-cache.js';
+import { fieldsUsedBy, INDIVIDUAL_FILTER_FIELDS } from './field-scope.js';
 
 const MODEL = 'res.partner';
 
@@ -34,15 +35,23 @@ export class Individuals {
 
   private convert = (record: OdooRecord): Individual => toIndividual(record, this.core.customFields);
 
+  /** What this caller's reads send to Odoo and how their records are shown: narrowed to its field view. */
+  private specFor = (actor: Actor) => this.core.specFor(actor, 'individual', this.spec);
+  private convertFor(actor: Actor): (record: OdooRecord) => Individual {
+    return actor.view?.individual ? (record) => this.core.present(actor, 'individual', this.convert(record)) : this.convert;
+  }
+
   async list(actor: Actor, query: IndividualQuery): Promise<Page<Individual>> {
+    this.core.views.requireVisible(actor.view, fieldsUsedBy('individual', INDIVIDUAL_FILTER_FIELDS, query as Record<string, unknown>));
     const compiled = await compileIndividualQuery(actor.client, this.core.refs, query, this.core.sync, this.core.cursors);
-    return this.core.page(actor, MODEL, compiled, query.limit, query.exact_total === true, this.spec, this.convert);
+    return this.core.page(actor, MODEL, compiled, query.limit, query.exact_total === true, this.specFor(actor), this.convertFor(actor));
   }
 
   /** One batch of an export: the list's filters, in id order, after `query.cursor`. */
   async exportBatch(actor: Actor, query: ExportQuery<IndividualQuery>): Promise<Batch<Individual>> {
+    this.core.views.requireVisible(actor.view, fieldsUsedBy('individual', INDIVIDUAL_FILTER_FIELDS, query as Record<string, unknown>));
     const compiled = await compileIndividualQuery(actor.client, this.core.refs, { ...query, sort: 'id' }, this.core.sync, this.core.cursors);
-    return this.core.batch(actor, MODEL, compiled, this.spec, this.convert);
+    return this.core.batch(actor, MODEL, compiled, this.specFor(actor), this.convertFor(actor));
   }
 
   /**
@@ -51,6 +60,7 @@ export class Individuals {
    * REST module lists them in. Ids only, so the records can be read in bounded chunks.
    */
   async idsInOdooOrder(actor: Actor, name?: string): Promise<number[]> {
+    if (name) this.core.views.requireVisible(actor.view, [{ parameter: 'query.name', resource: 'individual', path: 'name' }]);
     return actor.client.search(MODEL, [...registrantDomain(false), ...nameTerms(name)]);
   }
 
@@ -58,13 +68,20 @@ export class Individuals {
   async get(actor: Actor, id: number, shareInFlight = true): Promise<Versioned<Individual>> {
     const [record] = await this.readMany(actor, [id], shareInFlight);
     if (!record) throw registrantNotFound('individual', id);
-    return versioned(record);
+    return actor.view ? this.core.versioned(actor, record) : versioned(record);
+  }
+
+  /** The whole record, for a write's own logic, with the version the caller was shown (what its If-Match names). */
+  private async current(actor: Actor, id: number): Promise<Versioned<Individual>> {
+    if (!actor.view) return this.get(actor, id);
+    const { value } = await this.get({ ...actor, view: undefined }, id);
+    return this.core.wholeVersioned(actor, 'individual', value);
   }
 
   /** `get` answered from the record cache when it holds a current copy (`refresh`: always from Odoo, kept for the next reader). */
   read(actor: Actor, id: number, refresh = false): Promise<CachedRead<Individual>> {
     return this.core.cache.read(
-      actor.client.login,
+      this.core.cacheAccount(actor),
       'individual',
       String(id),
       refresh,
@@ -75,12 +92,12 @@ export class Individuals {
 
   async readMany(actor: Actor, ids: number[], shareInFlight = true): Promise<Individual[]> {
     if (ids.length === 0) return [];
-    const { records } = await searchTree(actor.client, MODEL, [['id', 'in', ids], ...registrantDomain(false)], this.spec, {
+    const { records } = await searchTree(actor.client, MODEL, [['id', 'in', ids], ...registrantDomain(false)], this.specFor(actor), {
       order: 'id asc',
       context: { active_test: false },
       shareInFlight,
     });
-    return records.map(this.convert);
+    return records.map(this.convertFor(actor));
   }
 
   /**
@@ -88,6 +105,10 @@ export class Individuals {
    * found later by deduplication), so more than one match is a 409 naming the candidates.
    */
   async findByRegId(actor: Actor, idType: string, value: string): Promise<Versioned<Individual>> {
+    this.core.views.requireVisible(actor.view, [
+      { parameter: 'params.id_type', resource: 'individual', path: 'reg_ids.id_type' },
+      { parameter: 'params.value', resource: 'individual', path: 'reg_ids.value' },
+    ]);
     const type = await this.core.refs.resolve(actor.client, 'idTypes', /^\d+$/.test(idType) ? Number(idType) : idType, 'id_type');
     const { records } = await searchTree(
       actor.client,
@@ -103,7 +124,7 @@ export class Individuals {
           ],
         ],
       ],
-      this.spec,
+      this.specFor(actor),
       { limit: 2, order: 'id asc', shareInFlight: true },
     );
     if (records.length === 0) throw new RegistryError('not_found', `No individual has the ${type.name} "${value}".`);
@@ -112,10 +133,12 @@ export class Individuals {
         candidates: records.map((r) => r.id),
       });
     }
-    return versioned(this.convert(records[0]!));
+    const found = this.convertFor(actor)(records[0]!);
+    return actor.view ? this.core.versioned(actor, found) : versioned(found);
   }
 
   async create(actor: Actor, input: IndividualCreate & RegistrantPhoto, marker?: string): Promise<Versioned<Individual>> {
+    this.core.views.requireWritable(actor.view, 'individual', input);
     const ctx = this.core.writeContext(actor);
     const vals = await individualCreateValues(ctx, input, marker);
     this.core.throwIfInvalid(ctx.errors);
@@ -137,6 +160,7 @@ export class Individuals {
     }
     const errors: FieldError[] = [];
     const valsList: Record<string, unknown>[] = [];
+    for (const item of items) this.core.views.requireWritable(actor.view, 'individual', item);
     for (const [i, item] of items.entries()) {
       const parsed = this.core.schemas.individualCreate.safeParse(item);
       if (!parsed.success) {
@@ -157,22 +181,24 @@ export class Individuals {
 
   /** Read, If-Match check and write hold the record's lock: one winner per version. */
   async update(actor: Actor, id: number, patch: IndividualPatch & RegistrantPhoto, ifMatch?: string[]): Promise<Versioned<Individual>> {
-    return namingRefusedField(patch, '', () =>
+    this.core.views.requireWritable(actor.view, 'individual', patch);
+    const updated = await namingRefusedField(patch, '', () =>
       updateRegistrant(
         this.core,
         actor,
         id,
-        () => this.get(actor, id),
+        () => this.current(actor, id),
         ifMatch,
         (ctx, current) => individualPatchValues(ctx, patch, current),
         patch.reg_ids,
       ),
     );
+    return { value: this.core.present(actor, 'individual', updated.value), version: updated.version };
   }
 
   /** DELETE archives (`active = false`); nothing is destroyed. Archiving twice is fine. */
   async archive(actor: Actor, id: number, ifMatch?: string[]): Promise<void> {
-    return archiveRegistrant(this.core, actor, id, () => this.get(actor, id), ifMatch);
+    return archiveRegistrant(this.core, actor, id, () => this.current(actor, id), ifMatch);
   }
 
   /** The individual's memberships (ended ones included, flagged), in one call. */
@@ -181,16 +207,20 @@ export class Individuals {
       actor.client,
       MODEL,
       [['id', '=', id], ...registrantDomain(false)],
-      { individual_membership_ids: { fields: MEMBERSHIP_SPEC, order: 'id asc' } },
+      { individual_membership_ids: { fields: this.core.specFor(actor, 'membership', MEMBERSHIP_SPEC), order: 'id asc' } },
       { limit: 1, context: { active_test: false } },
     );
     if (!records[0]) throw registrantNotFound('individual', id);
     const memberships = records[0].individual_membership_ids;
-    return Array.isArray(memberships) ? memberships.map((m) => toMembership(m as Record<string, unknown>)) : [];
+    return Array.isArray(memberships) ? memberships.map((m) => this.core.present(actor, 'membership', toMembership(m as Record<string, unknown>))) : [];
   }
 
   /** The values of the IDs of one type the active individuals hold (OpenG2P's `get_individual_ids`; see reg-id-values.ts). */
   async regIdValues(actor: Actor, includeType: string, excludeType?: string): Promise<string[]> {
+    this.core.views.requireVisible(actor.view, [
+      { parameter: 'query.include_id_type', resource: 'individual', path: 'reg_ids.id_type' },
+      { parameter: 'query.include_id_type', resource: 'individual', path: 'reg_ids.value' },
+    ]);
     return regIdValuesOfType(this.core, actor, includeType, excludeType);
   }
 

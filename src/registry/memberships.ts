@@ -48,13 +48,13 @@ export class Memberships {
       ...(cursor ? cursorDomain(cursor) : []),
     ];
     const size = this.core.pageSize(query.limit);
-    const result = await searchTree(actor.client, MODEL, domain, MEMBERSHIP_SPEC, { limit: size, order: 'id asc' });
+    const result = await searchTree(actor.client, MODEL, domain, this.core.specFor(actor, 'membership', MEMBERSHIP_SPEC), { limit: size, order: 'id asc' });
     // An empty first page may mean "no such group": only then is a second call spent to tell.
     if (result.records.length === 0 && !cursor) await this.groupInfo(actor, groupId);
     const last = result.records.at(-1);
     const hasMore = result.length > result.records.length;
     return {
-      items: result.records.map((r) => toMembership(r)),
+      items: result.records.map((r) => this.core.present(actor, 'membership', toMembership(r))),
       next_cursor: hasMore && last ? this.core.cursors.seal({ order: 'id', after: last.id, filter }) : null,
       ...(cursor ? {} : { total: result.length }),
     };
@@ -68,22 +68,31 @@ export class Memberships {
         ['id', '=', membershipId],
         ['group', '=', groupId],
       ],
-      MEMBERSHIP_SPEC,
+      this.core.specFor(actor, 'membership', MEMBERSHIP_SPEC),
       { limit: 1 },
     );
     if (!records[0]) throw new RegistryError('not_found', `Group ${groupId} has no membership ${membershipId}.`);
-    return versioned(toMembership(records[0]));
+    const membership = this.core.present(actor, 'membership', toMembership(records[0]));
+    return actor.view ? this.core.versioned(actor, membership) : versioned(membership);
+  }
+
+  /** The whole membership, for a write's own logic, with the version the caller was shown (what its If-Match names). */
+  private async current(actor: Actor, groupId: number, membershipId: number): Promise<Versioned<Membership>> {
+    if (!actor.view) return this.get(actor, groupId, membershipId);
+    const { value } = await this.get({ ...actor, view: undefined }, groupId, membershipId);
+    return this.core.wholeVersioned(actor, 'membership', value);
   }
 
   /** `get` answered from the record cache when it holds a current copy (it names its group and individual: their changes count). */
   read(actor: Actor, groupId: number, membershipId: number, refresh = false): Promise<CachedRead<Membership>> {
     return this.core.cache.read(
-      actor.client.login,
+      this.core.cacheAccount(actor),
       'membership',
       `${groupId}/${membershipId}`,
       refresh,
       () => this.get(actor, groupId, membershipId),
-      (m) => [membershipKey(m.id), partnerKey(m.group.id), partnerKey(m.individual.id)],
+      // A view hiding group or individual still names the membership: those records are not part of what it shows.
+      (m) => [membershipKey(m.id), ...(m.group ? [partnerKey(m.group.id)] : []), ...(m.individual ? [partnerKey(m.individual.id)] : [])],
     );
   }
 
@@ -92,23 +101,26 @@ export class Memberships {
    * checks read the group first, and two concurrent adds must not both pass them.
    */
   add(actor: Actor, groupId: number, input: MemberInput): Promise<Versioned<Membership>> {
+    this.core.views.requireWritable(actor.view, 'membership', input);
     return this.core.locks.run(groupLock(groupId), (lease) => this.addUnlocked(actor, groupId, input, lease));
   }
 
-  update(actor: Actor, groupId: number, membershipId: number, patch: MemberPatch, ifMatch?: string[]): Promise<Versioned<Membership>> {
-    return this.core.lockedWrite(
+  async update(actor: Actor, groupId: number, membershipId: number, patch: MemberPatch, ifMatch?: string[]): Promise<Versioned<Membership>> {
+    this.core.views.requireWritable(actor.view, 'membership', patch);
+    const updated = await this.core.lockedWrite(
       groupLock(groupId),
-      () => this.get(actor, groupId, membershipId),
+      () => this.current(actor, groupId, membershipId),
       ifMatch,
       (current, lease) => this.updateLocked(actor, groupId, current, patch, lease),
     );
+    return { value: this.core.present(actor, 'membership', updated.value), version: updated.version };
   }
 
   /** Ends the membership now (sets `ended_date`); ending an ended one changes nothing. */
   end(actor: Actor, groupId: number, membershipId: number, ifMatch?: string[]): Promise<void> {
     return this.core.lockedWrite(
       groupLock(groupId),
-      () => this.get(actor, groupId, membershipId),
+      () => this.current(actor, groupId, membershipId),
       ifMatch,
       async (current, lease) => {
         if (current.value.ended_date) return;
@@ -165,7 +177,7 @@ export class Memberships {
     if (Object.keys(values).length === 0) return current;
     await actor.client.write(MODEL, [membershipId], values, await lease.fence());
     await this.core.cache.invalidate([membershipKey(membershipId)], 'write');
-    return this.get(actor, groupId, membershipId);
+    return this.current(actor, groupId, membershipId);
   }
 
   /** Membership made by an earlier add whose outcome was unknown: group and individual are its natural key. */

@@ -1,4 +1,4 @@
-import type { CallOptions, OdooClient, OdooRecord } from '../odoo/types.js';
+import type { CallOptions, OdooClient, OdooRecord, WebSpecification as OdooSpecification } from '../odoo/types.js';
 import type { CustomField, CustomFieldRole } from './custom-fields.js';
 import { checkCustomFields } from './custom-fields.js';
 import { CursorSeal } from './cursor.js';
@@ -13,6 +13,7 @@ import { utcToday, type WriteContext } from './writes.js';
 import { searchTree } from './reader.js';
 import { partnerKey, RecordCache } from './record-cache.js';
 import { UniqueIds, type SentIds } from './unique-ids.js';
+import { fieldCatalog, FieldViews, project, specificationOf, versionUnder, type FieldView, type Resource, type ScopeFields } from './field-scope.js';
 
 /** Individuals and groups are both Odoo partners. */
 const REGISTRANT_MODEL = 'res.partner';
@@ -35,6 +36,8 @@ export interface RegistryOptions {
   uniqueIdTypes?: readonly string[];
   /** Seals the cursors handed out (`cursors.*`); a key made here when not given. */
   cursors?: CursorSeal;
+  /** Declared field scopes by name (the roles file's `fieldScopes`); none: every caller sees every field. */
+  fieldScopes?: Readonly<Record<string, ScopeFields>>;
 }
 
 /** Who acts: the Odoo account for this request and the caller's API roles (for custom fields). */
@@ -43,6 +46,8 @@ export interface Actor {
   roles: ReadonlySet<CustomFieldRole>;
   /** The ID types that must be unique for this caller's surface; `api.uniqueIdTypes` when absent. */
   uniqueIdTypes?: readonly string[];
+  /** The fields this caller may see (its field scopes, narrowed by `?fields=`); every field when absent. */
+  view?: FieldView;
 }
 
 export interface Versioned<T> {
@@ -85,6 +90,8 @@ export class RegistryCore {
   readonly uniqueIds: UniqueIds;
   /** Signs the cursors pages hand out and checks the ones callers send back. */
   readonly cursors: CursorSeal;
+  /** The declared field scopes, and the view of each caller's set of them. */
+  readonly views: FieldViews;
 
   constructor(readonly options: RegistryOptions) {
     this.locks = options.locks ?? new MemoryRecordLocks();
@@ -95,6 +102,39 @@ export class RegistryCore {
     this.refs = new ReferenceCache(options.referenceCacheTtlMs);
     this.uniqueIds = new UniqueIds(this.locks, this.refs);
     this.schemas = registrySchemas(options.customFields);
+    this.views = new FieldViews(fieldCatalog(options.customFields), options.fieldScopes ?? {});
+  }
+
+  /** The Odoo specification a read of `resource` sends for this caller: `whole` unless its view narrows it. */
+  specFor(actor: Actor, resource: Resource, whole: OdooSpecification, withMembers = true): OdooSpecification {
+    const selection = actor.view?.[resource];
+    if (!selection) return whole;
+    if (resource === 'group' && !withMembers && selection.members !== undefined) {
+      const { members: _members, ...own } = selection;
+      return specificationOf(this.views.catalog.group, own);
+    }
+    return specificationOf(this.views.catalog[resource], selection);
+  }
+
+  /** A record as this caller may see it: only the fields of its view (the record itself without one). */
+  present<T>(actor: Actor, resource: Resource, value: T): T {
+    const selection = actor.view?.[resource];
+    return selection ? project(value, selection) : value;
+  }
+
+  /** A record already presented to this caller, with its version under the caller's view. */
+  versioned<T>(actor: Actor, value: T): Versioned<T> {
+    return { value, version: versionUnder(actor.view, value) };
+  }
+
+  /** A whole record (what a write's logic needs) with the version the caller was shown of it (what its If-Match names). */
+  wholeVersioned<T>(actor: Actor, resource: Resource, whole: T, versionOfOwn: (value: T) => unknown = (v) => v): Versioned<T> {
+    return { value: whole, version: versionUnder(actor.view, versionOfOwn(this.present(actor, resource, whole))) };
+  }
+
+  /** The address of a cached record for this caller: its Odoo account, and its view (no entry serves another view). */
+  cacheAccount(actor: Actor): string {
+    return actor.view ? `${actor.client.login}\u0000${actor.view.fingerprint}` : actor.client.login;
   }
 
   get customFields(): readonly CustomField[] {

@@ -126,7 +126,7 @@ const bankAccountOutput = z.object({
   acc_holder_name: z.string().nullable(),
 });
 
-export const membershipOutput = z.object({
+const membershipRecord = z.object({
   id: z.number().int(),
   group: relationOutput,
   individual: relationOutput,
@@ -135,6 +135,32 @@ export const membershipOutput = z.object({
   ended_date: z.string().nullable(),
   is_ended: z.boolean(),
 });
+
+const DISCLOSURE_NOTE =
+  "Every field but `id` is present unless the caller's field scopes (the roles file's `fieldScopes`) or `?fields=` leave it out: a field left out is absent, never null.";
+
+/**
+ * A record schema as answers carry it: every field but `id` may be absent (a field scope or
+ * `?fields=` left it out), in nested lists of records too. The record types stay those of the
+ * whole record: the use cases work on whole records, and only answers are cut down.
+ */
+function disclosable(schema: z.ZodObject, note?: string): z.ZodObject {
+  const shape = Object.fromEntries(
+    Object.entries(schema.shape).map(([name, field]) => [name, name === 'id' ? field : disclosableField(field as z.ZodType).optional()]),
+  );
+  const out = z.object(shape);
+  return note ? out.describe(note) : out;
+}
+
+function disclosableField(field: z.ZodType): z.ZodType {
+  if (field instanceof z.ZodOptional) return disclosableField(field.unwrap() as z.ZodType);
+  if (field instanceof z.ZodArray && field.element instanceof z.ZodObject && field.element.shape.id !== undefined && field.element.shape.name === undefined) {
+    return z.array(disclosable(field.element));
+  }
+  return field;
+}
+
+export const membershipOutput = disclosable(membershipRecord, DISCLOSURE_NOTE);
 
 const registrantOutputFields = {
   id: z.number().int(),
@@ -170,7 +196,7 @@ const groupOutputFields = {
   ...registrantOutputFields,
   kind: relationOutput.nullable(),
   is_partial_group: z.boolean(),
-  members: z.array(membershipOutput).optional().describe('Present with ?expand=members'),
+  members: z.array(membershipRecord).optional().describe('Present with ?expand=members'),
 };
 
 export const referenceOutput = z.object({
@@ -218,8 +244,10 @@ export function registrySchemas(customFields: readonly CustomField[]) {
     .object({ ...groupFields, ...customInput })
     .strict()
     .partial();
-  const individualOutput = z.object({ ...individualOutputFields, ...customOutput });
-  const groupOutput = z.object({ ...groupOutputFields, ...customOutput });
+  const individualRecord = z.object({ ...individualOutputFields, ...customOutput });
+  const groupRecord = z.object({ ...groupOutputFields, ...customOutput });
+  const individualOutput = disclosable(individualRecord, DISCLOSURE_NOTE) as unknown as typeof individualRecord;
+  const groupOutput = disclosable(groupRecord, DISCLOSURE_NOTE) as unknown as typeof groupRecord;
   return {
     individualCreate,
     individualPatch,
@@ -248,7 +276,7 @@ export type MemberInput = z.output<typeof memberInput>;
 export type MemberPatch = z.output<typeof memberPatch>;
 export type Individual = z.output<RegistrySchemas['individualOutput']>;
 export type Group = z.output<RegistrySchemas['groupOutput']>;
-export type Membership = z.output<typeof membershipOutput>;
+export type Membership = z.output<typeof membershipRecord>;
 export type RegIdInput = z.output<typeof regIdInput>;
 export type PhoneNumberInput = z.output<typeof phoneNumberInput>;
 export type BankAccountInput = z.output<typeof bankAccountInput>;

@@ -1,5 +1,5 @@
 import type { Config } from '../../src/config/load.js';
-import type { RoleMapping } from '../../src/config/roles.js';
+import type { FieldScopes, RoleMapping } from '../../src/config/roles.js';
 import { configSchema, type FileConfig } from '../../src/config/schema.js';
 // Every suite that builds a gateway builds its config here: recording the gateway's Odoo call shapes starts with it.
 import './call-shapes.js';
@@ -21,8 +21,8 @@ export const TEST_ROLES: RoleMapping = {
  * A validated Config for tests, as the loader would produce it, without files or environment.
  * `odooUrl` points at a simulator (or a real Odoo in the e2e suites).
  */
-export function testConfig(input: FileConfig & { roles?: RoleMapping } = {}): Config {
-  const { roles, auth, ...file } = input;
+export function testConfig(input: FileConfig & { roles?: RoleMapping; fieldScopes?: FieldScopes } = {}): Config {
+  const { roles, fieldScopes, auth, ...file } = input;
   const parsed = configSchema.parse({
     log: { level: 'silent' },
     auth: {
@@ -34,5 +34,5 @@ export function testConfig(input: FileConfig & { roles?: RoleMapping } = {}): Co
     // Test receivers, issuers and callbacks listen on 127.0.0.1.
     outbound: { allowedNetworks: ['loopback'], ...file.outbound },
   });
-  return { ...parsed, nodeEnv: 'test', configFile: '(test)', roles: roles ?? TEST_ROLES, sandboxMode: false };
+  return { ...parsed, nodeEnv: 'test', configFile: '(test)', roles: roles ?? TEST_ROLES, sandboxMode: false, ...(fieldScopes ? { fieldScopes } : {}) };
 }

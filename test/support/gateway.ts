@@ -14,7 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
 import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config/load.js';
-import type { RoleMapping } from '../../src/config/roles.js';
+import type { FieldScopes, RoleMapping } from '../../src/config/roles.js';
 import type { FileConfig } from '../../src/config/schema.js';
 import { startOdooTarget, type OdooTarget, type TargetOptions } from './odoo-target.js';
 import { testConfig } from './config.js';
@@ -60,7 +60,7 @@ export interface ConfiguredGatewayOptions extends CommonOptions {
   /** Odoo RPC protocol; the configuration's default when absent. */
   protocol?: OdooSettings['protocol'];
   /** Settings besides the Odoo endpoint; `server` and `odoo` are merged key by key, other sections replace the defaults'. */
-  config?: Omit<FileConfig, 'odoo'> & { odoo?: Partial<OdooSettings>; roles?: RoleMapping };
+  config?: Omit<FileConfig, 'odoo'> & { odoo?: Partial<OdooSettings>; roles?: RoleMapping; fieldScopes?: FieldScopes };
   /**
    * false: the configuration's own rate limit, load shedding and metrics, for suites that test
    * those as shipped (default true: TEST_DEFAULTS).

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import '../disclosure.js';
 
 /** Why authentication or authorisation refused a request, for the audit line. */
 const refusals = new WeakMap<FastifyRequest, string>();
@@ -28,6 +29,10 @@ export function auditRecord(request: FastifyRequest, reply: FastifyReply): Recor
     duration_ms: Math.round(reply.elapsedTime * 10) / 10,
     request_id: request.id,
     ...(request.auditExport ? { exported: request.auditExport } : {}),
+    // Only an answer that carried records disclosed anything.
+    ...(request.auditDisclosure && reply.statusCode < 300 && reply.statusCode !== 204
+      ? { scope: request.auditDisclosure.scopes, disclosed: { [request.auditDisclosure.resource]: request.auditDisclosure.fields } }
+      : {}),
     ...(refusal !== undefined ? { refused: refusal } : {}),
   };
 }

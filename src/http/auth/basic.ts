@@ -27,6 +27,8 @@ export interface BasicAuthOptions {
   now?: () => number;
   /** Runs before each Odoo login check (never for a remembered one): throws to refuse it (the failed-authentication budget). */
   beforeOdooCheck?: (request: FastifyRequest, identity: string) => Promise<void>;
+  /** The field scopes an Odoo login holds (none: every field). */
+  fieldScopesOf?: (login: string) => string[];
 }
 
 /** The identity a Basic guess is counted against in the failed-authentication budget. */
@@ -133,7 +135,12 @@ export function createBasicAuthenticator(odoo: OdooConnection, options: BasicAut
   async function authenticate(request: FastifyRequest, key: string, credentials: OdooCredentials): Promise<Principal> {
     await verify(request, key, credentials);
     const granted = await rolesOf(key, credentials);
-    return { sub: credentials.login, roles: granted, via: 'basic', odooCredentials: credentials };
+    return principalOf(credentials, granted);
+  }
+
+  function principalOf(credentials: OdooCredentials, granted: ReadonlySet<Role>): Principal {
+    const fieldScopes = options.fieldScopesOf?.(credentials.login) ?? [];
+    return { sub: credentials.login, roles: granted, via: 'basic', odooCredentials: credentials, ...(fieldScopes.length > 0 ? { fieldScopes } : {}) };
   }
 
   return {
@@ -147,7 +154,7 @@ export function createBasicAuthenticator(odoo: OdooConnection, options: BasicAut
       if (!credentials) return undefined;
       const key = keyOf(credentials);
       const granted = fresh(verified, key) && fresh(roles, key);
-      return granted ? { sub: credentials.login, roles: granted.roles, via: 'basic', odooCredentials: credentials } : undefined;
+      return granted ? principalOf(credentials, granted.roles) : undefined;
     },
     async authenticate(request, raw) {
       const credentials = parseBasicCredentials(raw);

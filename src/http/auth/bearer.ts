@@ -6,6 +6,7 @@ import { outboundDispatcher } from '../../outbound/http-agent.js';
 import type { Principal } from '../principal.js';
 import { HttpProblem } from '../problem.js';
 import { rolesFromClaims, ruleGrants } from './claims.js';
+import { scopeGrants } from './field-scopes.js';
 import { JwksFetchError, JwksKeyStore } from './jwks.js';
 import { invalidToken, issuerKeysUnavailable } from './problems.js';
 import type { Authenticator } from './types.js';
@@ -203,6 +204,7 @@ export async function createBearerAuthenticator(app: FastifyInstance, config: Co
   }
 
   const verified = new VerifiedTokens(MAX_VERIFIED_TOKENS);
+  const grants = scopeGrants(config);
   return {
     scheme: 'Bearer',
     known: (token) => verified.get(token),
@@ -218,6 +220,7 @@ export async function createBearerAuthenticator(app: FastifyInstance, config: Co
       // The library checks iat only against a maximum age: a token dated ahead of our clock (beyond the skew) is forged or from a broken issuer clock.
       if (typeof claims.iat === 'number' && claims.iat * 1000 > Date.now() + skewMs) throw invalidToken('the token was issued in the future (iat)');
       const clientId = stringClaim(claims.client_id) ?? stringClaim(claims.azp);
+      const fieldScopes = grants.ofToken(claims, verifier.issuer.issuer, clientId);
       const principal: Principal = {
         sub: stringClaim(claims.sub) ?? clientId ?? '(unknown)',
         ...(clientId !== undefined ? { clientId } : {}),
@@ -226,6 +229,7 @@ export async function createBearerAuthenticator(app: FastifyInstance, config: Co
         issuer: verifier.issuer.issuer,
         scopes: new Set(typeof claims.scope === 'string' ? claims.scope.split(/\s+/).filter(Boolean) : []),
         ...(config.auth.administrators.some((rule) => ruleGrants(claims, rule)) ? { administrator: true } : {}),
+        ...(fieldScopes.length > 0 ? { fieldScopes } : {}),
       };
       verified.remember(token, principal, claims.exp);
       return principal;

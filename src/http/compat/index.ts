@@ -4,6 +4,8 @@ import { compatErrorHandler } from './errors.js';
 import { compatGroupRoutes } from './groups.js';
 import { compatIndividualRoutes } from './individuals.js';
 import { adjustActor } from '../odoo-account.js';
+import { withActiveFlag } from '../../registry/field-scope.js';
+import { noteDisclosure } from '../disclosure.js';
 import { routeMethods } from '../unrouted.js';
 
 /**
@@ -21,7 +23,14 @@ async function compatRoutes(app: FastifyInstance): Promise<void> {
       const methodsOf = routeMethods(scope);
       scope.setErrorHandler(compatErrorHandler);
       // The module lets two registrants hold the same ID: so do these routes, unless compat.uniqueIdTypes says otherwise.
-      scope.addHook('preHandler', async (request) => adjustActor(request, { uniqueIdTypes: app.config.compat.uniqueIdTypes }));
+      // A scoped caller's reads also fetch the `active` flag: these routes answer an archived registrant as absent (their shapes never show the flag).
+      scope.addHook('preHandler', async (request) => {
+        const view = request.principal ? request.actor.view : undefined;
+        // The module's group answers always carry the members; noted before the `active` flag joins the view (no answer shows it).
+        const url = request.routeOptions.url ?? '';
+        if (request.principal) noteDisclosure(request, url.includes('/group') ? 'group' : 'individual', app.services.registry.core.views, true);
+        adjustActor(request, { uniqueIdTypes: app.config.compat.uniqueIdTypes, ...(view ? { view: withActiveFlag(view) } : {}) });
+      });
       scope.setNotFoundHandler({}, async (request, reply) => {
         const allowed = methodsOf(request.url.split('?')[0]!);
         if (allowed.length) return reply.code(405).header('allow', allowed.join(', ')).type('application/json').send({ detail: 'Method Not Allowed' });

@@ -23,10 +23,16 @@ export function ageOn(birthdate: string | null, today: string): string {
 /** A registrant's photo (base64 `image_1920`), or null; read apart from the record (registry/extras.ts). */
 export type Photo = string | null | undefined;
 
-const regIdsOut = (ids: Individual['reg_ids']): Json[] =>
-  ids.map((r) => ({ id: r.id, id_type_as_str: r.id_type?.name ?? '', value: r.value, expiry_date: r.expiry_date }));
-const phonesOut = (phones: Individual['phone_numbers']): Json[] =>
-  phones.map((p) => ({ id: p.id, phone_no: p.phone_no ?? '', phone_sanitized: p.phone_sanitized ?? p.phone_no ?? '', date_collected: p.date_collected }));
+// A field scope may have left a list out of the record (undefined): nothing to map then.
+const regIdsOut = (ids: Individual['reg_ids'] | undefined): Json[] =>
+  (ids ?? []).map((r) => ({ id: r.id, id_type_as_str: r.id_type?.name ?? '', value: r.value, expiry_date: r.expiry_date }));
+const phonesOut = (phones: Individual['phone_numbers'] | undefined): Json[] =>
+  (phones ?? []).map((p) => ({
+    id: p.id,
+    phone_no: p.phone_no ?? '',
+    phone_sanitized: p.phone_sanitized ?? p.phone_no ?? '',
+    date_collected: p.date_collected,
+  }));
 
 /** Fields of OpenG2P's RegistrantInfoResponse. */
 function registrantOut(r: Individual | Group, isGroup: boolean, regIds: Json[], phones: Json[], photo: Photo): Json {
@@ -53,7 +59,7 @@ export function individualOut(individual: Individual, today: string, photo: Phot
     family_name: individual.family_name,
     gender: individual.gender,
     birthdate: individual.birthdate,
-    age: ageOn(individual.birthdate, today),
+    age: ageOn(individual.birthdate ?? null, today),
     birth_place: individual.birth_place,
   };
 }
@@ -65,7 +71,7 @@ export function memberOut(membership: Membership, individual: Individual | undef
     individual: individual ? individualOut(individual, today, photo) : null,
     // create_date / write_date are optional in the module's schema and left out: the registry
     // does not read a membership's own timestamps, and the schema does not allow null.
-    kind: membership.kinds.map((k) => ({ name: k.name })),
+    kind: (membership.kinds ?? []).map((k) => ({ name: k.name })),
   };
 }
 

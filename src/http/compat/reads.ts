@@ -4,6 +4,7 @@ import { registrantExtras, type RegistrantExtras } from '../../registry/extras.j
 import type { Group, Individual } from '../../registry/schemas.js';
 import { utcToday } from '../../registry/writes.js';
 import { groupOut, individualOut, memberOut } from './mapping.js';
+import { scopedGroup, scopedIndividual } from './scoped.js';
 
 /**
  * Reads for the module's unpaged answers: ids first (in the order the module lists them), then
@@ -27,6 +28,8 @@ function ordered<T extends { id: number }>(ids: number[], records: T[]): T[] {
 }
 
 async function extras(registry: Registry, actor: Actor, ids: number[], withContacts: boolean): Promise<Map<number, RegistrantExtras>> {
+  // Photos and a group's own IDs and phones are no registry field a scope can show: never read for a scoped caller.
+  if (actor.view) return new Map();
   return new Map(await inChunks(registry, ids, async (chunk) => [...(await registrantExtras(actor, chunk, withContacts)).entries()]));
 }
 
@@ -45,7 +48,8 @@ export async function individualsJson(registry: Registry, actor: Actor, individu
     false,
   );
   const today = utcToday();
-  return individuals.map((i) => individualOut(i, today, extraOf.get(i.id)?.photo));
+  const view = actor.view;
+  return individuals.map((i) => (view ? scopedIndividual(individualOut(i, today, undefined), view) : individualOut(i, today, extraOf.get(i.id)?.photo)));
 }
 
 /** Groups by id, in the order given, as the module's JSON; members' individuals read in one go for all groups. */
@@ -55,7 +59,8 @@ export async function groupsOut(registry: Registry, actor: Actor, ids: number[],
 }
 
 export async function groupsJson(registry: Registry, actor: Actor, groups: Group[], withMembers: boolean): Promise<Json[]> {
-  const memberIds = withMembers ? [...new Set(groups.flatMap((g) => (g.members ?? []).map((m) => m.individual.id)))] : [];
+  // A view may leave a membership's individual out (then none is read).
+  const memberIds = withMembers ? [...new Set(groups.flatMap((g) => (g.members ?? []).flatMap((m) => (m.individual ? [m.individual.id] : []))))] : [];
   const individuals = new Map<number, Individual>(
     (await inChunks(registry, memberIds, (chunk) => registry.individuals.readMany(actor, chunk))).map((i) => [i.id, i]),
   );
@@ -69,13 +74,24 @@ export async function groupsJson(registry: Registry, actor: Actor, groups: Group
     extras(registry, actor, memberIds, false),
   ]);
   const today = utcToday();
-  return groups.map((g) =>
-    groupOut(
+  const view = actor.view;
+  return groups.map((g) => {
+    const json = groupOut(
       g,
-      withMembers ? (g.members ?? []).map((m) => memberOut(m, individuals.get(m.individual.id), today, memberExtras.get(m.individual.id)?.photo)) : undefined,
+      withMembers
+        ? (g.members ?? []).map((m) =>
+            memberOut(
+              m,
+              m.individual ? individuals.get(m.individual.id) : undefined,
+              today,
+              m.individual ? memberExtras.get(m.individual.id)?.photo : undefined,
+            ),
+          )
+        : undefined,
       groupExtras.get(g.id),
-    ),
-  );
+    );
+    return view ? scopedGroup(json, view) : json;
+  });
 }
 
 /**

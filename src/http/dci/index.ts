@@ -5,6 +5,7 @@ import { DciBusyError } from '../../dci/async.js';
 import type { ErrorCode, HttpErrorBody } from '../../dci/envelope.js';
 import { DciMessageError, type DciMessages } from '../../dci/messages.js';
 import { problemHandler, UnexpectedFailure, type ProblemFormatter } from '../errors.js';
+import { refuseFieldScoped } from '../disclosure.js';
 import type { FailedAuthBudget } from '../auth/failure-budget.js';
 import { HttpProblem, problemTitle, problemType } from '../problem.js';
 import { dciSubscriptionRoutes } from './subscriptions.js';
@@ -69,7 +70,10 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
     });
     for (const [path, handle] of routes) {
       for (const url of new Set([path, `${settings.prefix}${path}`])) {
-        scope.post(url, { config: { access: ROLE_GET } }, async (request, reply) => reply.code(200).send(await handle(request)));
+        scope.post(url, { config: { access: ROLE_GET } }, async (request, reply) => {
+          refuseFieldScoped(request, 'The DCI routes');
+          return reply.code(200).send(await handle(request));
+        });
       }
     }
   });

@@ -16,6 +16,13 @@ export async function checkConfiguration(config: Config, report: (line: string) 
     const rules = config.roles[role]?.length ?? 0;
     report(`${rules > 0 ? 'ok' : 'warning'}: role "${role}" is granted by ${rules} rule(s) in ${config.auth.rolesFile}`);
   }
+  for (const [name, scope] of Object.entries(config.fieldScopes ?? {})) {
+    const { claims, clients, basicLogins } = scope.grantedTo;
+    report(
+      `ok: field scope "${name}": ${scope.individuals.length} individual, ${scope.groups.length} group, ${scope.memberships.length} membership field(s); ` +
+        `granted by ${claims.length} claim rule(s), ${clients.length} client(s), ${basicLogins.length} Basic login(s) in ${config.auth.rolesFile}`,
+    );
+  }
   if (config.auth.issuers.length === 0 && !config.sandboxMode) report('warning: auth.issuers is empty: no bearer token will be accepted');
   const stateOk = await checkSharedState(config, report);
   if (!config.odoo) {

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Batch } from '../../registry/index.js';
+import type { Selection } from '../../registry/field-scope.js';
 import { toProblem } from '../errors.js';
 import { problemBody } from '../problem.js';
 import { recordSerializer } from '../serializer.js';
@@ -67,6 +68,11 @@ export interface RecordWriter {
 }
 
 export const recordWriter = (schema: z.ZodObject): RecordWriter => ({ columns: Object.keys(schema.shape), serialize: recordSerializer(schema) });
+
+/** The writer for a caller whose field view leaves fields out: CSV columns of the visible fields only (NDJSON leaves absent fields out by itself). */
+export function visibleColumns(writer: RecordWriter, selection: Selection | undefined): RecordWriter {
+  return selection ? { ...writer, columns: writer.columns.filter((column) => column === 'id' || selection[column] !== undefined) } : writer;
+}
 
 /**
  * Answers an export. The first batch is read before anything is sent, so a bad filter or cursor

@@ -12,6 +12,8 @@ import {
   conditionalHeaders,
   createdResponse,
   cursorQuery,
+  fieldsOnlyQuery,
+  fieldsQuery,
   idempotencyHeaders,
   idempotentCreate,
   idParam,
@@ -26,7 +28,7 @@ import {
   responses,
   wantsOdoo,
 } from './support.js';
-import { EXPORT_DESCRIPTION, exportFormat, exportFormatQuery, exportResponses, recordWriter, sendExport } from './export.js';
+import { EXPORT_DESCRIPTION, exportFormat, exportFormatQuery, exportResponses, recordWriter, sendExport, visibleColumns } from './export.js';
 
 export const groupQuery = z
   .object({
@@ -40,12 +42,13 @@ export const groupQuery = z
     updated_since: z.iso.datetime({ offset: true }).optional(),
     include_archived: queryBoolean.optional(),
     expand: z.enum(['members']).optional(),
+    fields: fieldsQuery,
   })
   .strict();
 
 const groupExportQuery = groupQuery.omit({ limit: true, exact_total: true, sort: true }).extend({ format: exportFormatQuery });
 
-const expandQuery = z.object({ expand: z.enum(['members']).optional() }).strict();
+const expandQuery = z.object({ expand: z.enum(['members']).optional(), fields: fieldsQuery }).strict();
 
 export function groupRoutes(app: FastifyInstance, registry: Registry, idempotency: IdempotencyStore, prefix: string): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -64,10 +67,10 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
       response: exportResponses(),
     },
     handler: async (request, reply) => {
-      const { format, cursor, expand, ...filters } = request.query;
+      const { format, cursor, expand, fields: _fields, ...filters } = request.query;
       return sendExport(request, reply, {
         format: exportFormat(request, format),
-        writer: groupExport,
+        writer: visibleColumns(groupExport, request.actor.view?.group),
         cursor,
         read: (after) => registry.groups.exportBatch(request.actor, { ...filters, cursor: after, expand_members: expand === 'members' }),
       });
@@ -78,7 +81,7 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
     config: { access: ROLE_GET },
     schema: { tags, summary: 'List groups', querystring: groupQuery, response: responses({ 200: schemas.groupList }) },
     handler: async (request) => {
-      const { expand, ...query } = request.query;
+      const { expand, fields: _fields, ...query } = request.query;
       const page = await registry.groups.list(request.actor, { ...query, expand_members: expand === 'members' });
       request.auditIds = page.items.map((g) => g.id);
       return page;
@@ -157,7 +160,7 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
       tags: memberTags,
       summary: "A group's memberships (active ones unless include_ended=true)",
       params: idParam,
-      querystring: z.object({ limit: limitQuery, cursor: cursorQuery, include_ended: queryBoolean.optional() }).strict(),
+      querystring: z.object({ limit: limitQuery, cursor: cursorQuery, include_ended: queryBoolean.optional(), fields: fieldsQuery }).strict(),
       response: responses({ 200: schemas.membershipList }),
     },
     handler: async (request) => {
@@ -169,7 +172,7 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
 
   r.get('/groups/:id/members/:membership_id', {
     config: { access: ROLE_GET },
-    schema: { tags: memberTags, summary: 'One membership', params: memberParams, response: responses({ 200: membershipOutput }) },
+    schema: { tags: memberTags, summary: 'One membership', params: memberParams, querystring: fieldsOnlyQuery, response: responses({ 200: membershipOutput }) },
     handler: async (request, reply) => {
       const found = await registry.memberships.read(request.actor, request.params.id, request.params.membership_id, wantsOdoo(request));
       return answerCached(request, reply, found, [request.params.id, found.value.id]);

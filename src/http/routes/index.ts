@@ -5,6 +5,8 @@ import { visibleTo } from '../../registry/mapping.js';
 import { groupRoutes } from './groups.js';
 import { individualRoutes } from './individuals.js';
 import { referenceRoutes } from './reference.js';
+import { adjustActor } from '../odoo-account.js';
+import { noteDisclosure, resourceOf } from '../disclosure.js';
 
 /** The registry REST API under `config.api.prefix`: individuals, groups, memberships, reference data. */
 async function registryRoutes(app: FastifyInstance): Promise<void> {
@@ -27,6 +29,22 @@ async function registryRoutes(app: FastifyInstance): Promise<void> {
           return hide(payload);
         });
       }
+      // `?fields=` narrows the caller's view for this request (after validation, before the handler).
+      scope.addHook('preHandler', async (request) => {
+        const resource = resourceOf(request.routeOptions.url ?? '');
+        if (!resource || !request.principal) return;
+        const { fields, expand } = (request.query ?? {}) as { fields?: unknown; expand?: unknown };
+        // Members asked for must be visible (a request cannot widen its scope), whatever `fields` says.
+        if (expand === 'members') registry.core.views.requireVisible(request.actor.view, [{ parameter: 'query.expand', resource: 'group', path: 'members' }]);
+        if (typeof fields === 'string') {
+          const wanted = fields
+            .split(',')
+            .map((f) => f.trim())
+            .filter(Boolean);
+          adjustActor(request, { view: registry.core.views.narrowed(request.actor.view, resource, wanted) });
+        }
+        noteDisclosure(request, resource, registry.core.views);
+      });
       individualRoutes(scope, registry, idempotency, api.prefix);
       groupRoutes(scope, registry, idempotency, api.prefix);
       referenceRoutes(scope, registry);

@@ -12,6 +12,8 @@ import {
   conditionalHeaders,
   createdResponse,
   cursorQuery,
+  fieldsOnlyQuery,
+  fieldsQuery,
   idempotencyHeaders,
   idempotentCreate,
   idParam,
@@ -25,7 +27,7 @@ import {
   responses,
   wantsOdoo,
 } from './support.js';
-import { EXPORT_DESCRIPTION, exportFormat, exportFormatQuery, exportResponses, recordWriter, sendExport } from './export.js';
+import { EXPORT_DESCRIPTION, exportFormat, exportFormatQuery, exportResponses, recordWriter, sendExport, visibleColumns } from './export.js';
 
 const date = z.iso.date();
 
@@ -49,6 +51,7 @@ export const individualQuery = z
     group_kind: storableString().min(1).max(200).optional().describe('Active member of a group of this kind'),
     updated_since: z.iso.datetime({ offset: true }).optional().describe('Changed at or after this instant (sync)'),
     include_archived: queryBoolean.optional(),
+    fields: fieldsQuery,
   })
   .strict();
 
@@ -69,7 +72,8 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       response: responses({ 200: schemas.individualList }),
     },
     handler: async (request) => {
-      const page = await registry.individuals.list(request.actor, request.query);
+      const { fields: _fields, ...query } = request.query;
+      const page = await registry.individuals.list(request.actor, query);
       request.auditIds = page.items.map((i) => i.id);
       return page;
     },
@@ -86,10 +90,10 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       response: exportResponses(),
     },
     handler: async (request, reply) => {
-      const { format, cursor, ...filters } = request.query;
+      const { format, cursor, fields: _fields, ...filters } = request.query;
       return sendExport(request, reply, {
         format: exportFormat(request, format),
-        writer: individualExport,
+        writer: visibleColumns(individualExport, request.actor.view?.individual),
         cursor,
         read: (after) => registry.individuals.exportBatch(request.actor, { ...filters, cursor: after }),
       });
@@ -103,6 +107,7 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       summary: 'Get an individual',
       description: NOT_MODIFIED_NOTE,
       params: idParam,
+      querystring: fieldsOnlyQuery,
       response: responses({ 200: schemas.individualOutput }),
     },
     handler: async (request, reply) => {
@@ -119,6 +124,7 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       summary: 'Look an individual up by a registrant ID (e.g. National ID)',
       description: NOT_MODIFIED_NOTE,
       params: z.object({ id_type: storableString().min(1).max(200), value: storableString().min(1).max(200) }).strict(),
+      querystring: fieldsOnlyQuery,
       response: responses({ 200: schemas.individualOutput }),
     },
     handler: async (request, reply) => {
@@ -211,6 +217,7 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
       tags,
       summary: "The individual's group memberships (ended ones flagged)",
       params: idParam,
+      querystring: fieldsOnlyQuery,
       response: responses({ 200: z.object({ items: z.array(membershipOutput), next_cursor: z.null() }) }),
     },
     handler: async (request) => {

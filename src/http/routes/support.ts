@@ -26,6 +26,18 @@ export const limitQuery = z.coerce
   .min(1)
   .optional()
   .describe('Page size, at most api.maxPageSize (default 500); a larger one is refused with 400');
+/** Sparse fieldsets: `?fields=name,phone_numbers.phone_no` (the record's `id` always comes along). */
+export const fieldsQuery = z
+  .string()
+  .min(1)
+  .max(2000)
+  .optional()
+  .describe(
+    'Sparse fieldset: comma-separated fields to answer with (`name,phone_numbers.phone_no`; a nested list by `list.field`); `id` always comes along. ' +
+      'Only these fields are read from the registry. A field that does not exist, or that your field scope does not show, is refused with 400 naming it.',
+  );
+export const fieldsOnlyQuery = z.object({ fields: fieldsQuery }).strict();
+
 export const cursorQuery = z.string().min(1).max(8192).optional().describe('next_cursor of the previous page');
 
 export const conditionalHeaders = z.object({ 'if-match': z.string().max(2000).optional() });

@@ -1,0 +1,463 @@
+/**
+ * Field scopes (data minimisation) on the REST API, on the simulator or the real Odoo with
+ * G2P_E2E_ODOO_*: the scopes are declared in roles-file YAML and go through the same parser
+ * and start-up check as a deployment's. For each surface and operation a cell asserts what is
+ * present, what is absent and what is refused, and the Odoo wire (every call the gateway sent)
+ * shows that no field outside the caller's scope was asked for.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import t from 'tap';
+import { checkFieldScopes, parseRolesDocument } from '../../src/config/roles.js';
+import type { OdooCallMessage } from '../../src/odoo/index.js';
+import { watchGatewayCalls } from '../support/call-shapes.js';
+import { startGateway, startOdoo, type Gateway } from '../support/gateway.js';
+import { testToken } from '../support/tokens.js';
+import { GROUP } from '../support/odoo-target.js';
+import { hashSecret } from '../../src/http/auth/secret-hash.js';
+
+const API = '/api/v1';
+type Json = Record<string, any>;
+
+const ROLES_YAML = `
+roles:
+  Rest API GET:
+    - claim: realm_access.roles
+      includes: registry-reader
+  Rest API POST:
+    - claim: realm_access.roles
+      includes: registry-writer
+fieldScopes:
+  payments:
+    individuals: [name, phone_numbers.phone_no, bank_accounts]
+    groups: [name]
+    memberships: [group, individual]
+    grantedTo:
+      claims:
+        - claim: scope
+          includes: registry:payments
+      clients: [payments-platform]
+      basicLogins: [fs_payments]
+  statistics:
+    individuals: [gender, birthdate, registration_date, updated_at]
+    groups: [kind, members.kinds]
+    memberships: [kinds]
+    grantedTo:
+      claims:
+        - claim: scope
+          includes: registry:statistics
+  id-types:
+    individuals: [reg_ids.id_type]
+    grantedTo:
+      claims:
+        - claim: scope
+          includes: registry:id-types
+`;
+
+const document = parseRolesDocument({ name: 'roles.yaml', text: ROLES_YAML });
+const startupProblems = checkFieldScopes(document.fieldScopes, {
+  file: 'roles.yaml',
+  lineOf: document.lineOf,
+  customFields: [],
+  clients: ['payments-platform'],
+});
+const CLIENT_SECRET = 'payments-platform-client-secret';
+
+const reader = (scope?: string) => testToken('get', scope ? { scope } : {});
+const writer = (scope?: string) => testToken('both', scope ? { scope } : {});
+const PAYMENTS = 'registry:payments';
+const STATISTICS = 'registry:statistics';
+
+/** Every field name a specification asks Odoo for, nested ones as `relation.field`. */
+function specFields(spec: unknown, prefix = ''): string[] {
+  if (!spec || typeof spec !== 'object') return [];
+  return Object.entries(spec as Record<string, { fields?: unknown }>).flatMap(([name, sub]) => [
+    `${prefix}${name}`,
+    ...specFields(sub?.fields, `${prefix}${name}.`),
+  ]);
+}
+
+/** The partner fields the gateway's reads of res.partner asked for (web_read / web_search_read specifications, or read's field lists). */
+function partnerFieldsAsked(calls: OdooCallMessage[], id: number): Set<string> {
+  const asked = new Set<string>();
+  // Only the reads of this record: the change detector reads changed partners in the background meanwhile.
+  const names = (call: OdooCallMessage) => {
+    const text = JSON.stringify([call.args, call.kwargs.domain ?? null]);
+    return text.includes(`["id","in",[${id}]]`) || text.includes(`["id","=",${id}]`) || text.includes(`[[${id}]`);
+  };
+  for (const call of calls) {
+    if (call.model !== 'res.partner' || !names(call)) continue;
+    if (call.method === 'web_search_read' || call.method === 'web_read') {
+      const spec = call.kwargs.specification ?? call.args.find((a) => a && typeof a === 'object' && !Array.isArray(a));
+      for (const field of specFields(spec)) asked.add(field);
+    } else if (call.method === 'read' || call.method === 'search_read') {
+      for (const field of (call.kwargs.fields as string[] | undefined) ?? []) asked.add(field);
+    }
+  }
+  return asked;
+}
+
+t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
+  t.same(startupProblems, [], 'the declaration passes the start-up check');
+  const odoo = await startOdoo(t, { households: 2, seed: 3 });
+  // An HTTP Basic user of the compatibility routes holding the payments scope (its password is its login).
+  await odoo.ensureUser('fs_payments', [GROUP.registrar, GROUP.restGet]);
+  const calls = watchGatewayCalls();
+  t.teardown(() => calls.stop());
+  const audit: Json[] = [];
+  const logLines: string[] = [];
+  const gateway: Gateway = await startGateway(t, {
+    odoo,
+    config: {
+      roles: document.roles,
+      fieldScopes: document.fieldScopes,
+      log: { level: 'info' },
+      api: { syncSettleMs: 0 },
+      events: { enabled: true, pollIntervalMs: 200, webhooks: { allowedTargets: ['http://127.0.0.1:9/'] } },
+      cache: { enabled: true, maxAgeMs: 60_000 },
+      auth: { clientCredentials: { clients: { 'payments-platform': { secretHash: await hashSecret(CLIENT_SECRET), roles: ['Rest API GET'] } } } },
+    },
+    before: (app) => {
+      const capture = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          for (const line of chunk.toString().split('\n').filter(Boolean)) {
+            logLines.push(line);
+            const parsed = JSON.parse(line) as Json;
+            if (parsed.audit) audit.push(parsed.audit as Json);
+          }
+          done();
+        },
+      });
+      (app.log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] = capture;
+    },
+  });
+  const call = (token: string, method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+    gateway.request(method, `${API}${path}`, { token, ...(body !== undefined ? { body } : {}), ...(headers ? { headers } : {}) });
+
+  const tag = `FS${Date.now().toString(36)}`;
+  const { reference } = odoo;
+  const created = await call(writer(), 'POST', '/individuals', {
+    given_name: 'Scoped',
+    family_name: tag,
+    gender: reference.gender,
+    birthdate: '1990-04-02',
+    reg_ids: [{ id_type: reference.idType, value: `NID-${tag}` }],
+    phone_numbers: [{ phone_no: '+254712000777' }],
+    bank_accounts: [{ acc_number: `ACC-${tag}` }],
+  });
+  t.equal(created.status, 201, 'an unscoped writer creates the individual');
+  const id = created.body.id as number;
+  const group = await call(writer(), 'POST', '/groups', {
+    name: `Household ${tag}`,
+    kind: reference.groupKind,
+    members: [{ individual: id, kinds: [reference.headKind] }],
+  });
+  t.equal(group.status, 201);
+  const groupId = group.body.id as number;
+
+  t.test('read: an unscoped caller sees every field, as before scopes', async (t) => {
+    const whole = await call(reader(), 'GET', `/individuals/${id}`);
+    t.equal(whole.status, 200);
+    for (const field of ['birthdate', 'gender', 'reg_ids', 'bank_accounts', 'phone_numbers', 'name']) t.ok(field in whole.body, `${field} present`);
+    t.equal(whole.body.reg_ids[0].value, `NID-${tag}`);
+  });
+
+  t.test('read: the payments scope shows name, phone numbers and bank accounts only; Odoo is asked for nothing else', async (t) => {
+    calls.reset();
+    const answer = await call(reader(PAYMENTS), 'GET', `/individuals/${id}`);
+    t.equal(answer.status, 200);
+    t.same(Object.keys(answer.body).sort(), ['bank_accounts', 'id', 'name', 'phone_numbers'], 'fields outside the scope are absent, not null');
+    t.same(Object.keys(answer.body.phone_numbers[0]).sort(), ['id', 'phone_no'], 'a nested list keeps only its scoped fields');
+    t.equal(answer.body.bank_accounts[0].acc_number, `ACC-${tag}`);
+    const asked = partnerFieldsAsked(calls.calls(), id);
+    t.ok(asked.size > 0, 'the read reached Odoo');
+    for (const field of asked) {
+      t.ok(
+        ['name', 'phone_number_ids', 'phone_number_ids.phone_no', 'bank_ids'].includes(field) || field.startsWith('bank_ids.'),
+        `Odoo was asked for ${field} only within the scope`,
+      );
+    }
+    t.notOk(
+      asked.has('birthdate') || asked.has('reg_ids') || asked.has('phone_number_ids.phone_sanitized'),
+      'no ID, birthdate or sanitized phone crossed the wire',
+    );
+  });
+
+  t.test('read: a nested scope (reg_ids.id_type only) shows the types of IDs, not their values', async (t) => {
+    calls.reset();
+    const answer = await call(reader('registry:id-types'), 'GET', `/individuals/${id}`);
+    t.equal(answer.status, 200);
+    t.same(Object.keys(answer.body).sort(), ['id', 'reg_ids']);
+    t.same(Object.keys(answer.body.reg_ids[0]).sort(), ['id', 'id_type']);
+    t.notOk(partnerFieldsAsked(calls.calls(), id).has('reg_ids.value'), 'the ID value was not read from Odoo');
+  });
+
+  t.test('read: two scopes show their union', async (t) => {
+    const answer = await call(reader(`${PAYMENTS} ${STATISTICS}`), 'GET', `/individuals/${id}`);
+    t.same(Object.keys(answer.body).sort(), ['bank_accounts', 'birthdate', 'gender', 'id', 'name', 'phone_numbers', 'registration_date', 'updated_at']);
+  });
+
+  t.test('read: lists, look-ups, memberships and groups are narrowed the same way', async (t) => {
+    const list = await call(reader(PAYMENTS), 'GET', `/individuals?family_name=${tag}`);
+    t.equal(list.status, 400, 'family_name is outside the payments scope: no search by it');
+    t.match(list.body.errors, [{ field: 'query.family_name' }]);
+    const byName = await call(reader(PAYMENTS), 'GET', `/individuals?name=${tag}`);
+    t.equal(byName.status, 200);
+    t.equal(byName.body.items.length, 1);
+    t.same(Object.keys(byName.body.items[0]).sort(), ['bank_accounts', 'id', 'name', 'phone_numbers']);
+    const lookup = await call(reader(PAYMENTS), 'GET', `/individuals/by-reg-id/${encodeURIComponent(reference.idType)}/NID-${tag}`);
+    t.equal(lookup.status, 400, 'a look-up by an ID the scope does not show is refused');
+    const lookupOk = await call(reader('registry:id-types'), 'GET', `/individuals/by-reg-id/${encodeURIComponent(reference.idType)}/NID-${tag}`);
+    t.equal(lookupOk.status, 400, 'the value of the ID is outside the id-types scope too');
+    t.match(lookupOk.body.errors, [{ field: 'params.value' }]);
+    const groupAnswer = await call(reader(STATISTICS), 'GET', `/groups/${groupId}?expand=members`);
+    t.equal(groupAnswer.status, 200);
+    t.same(Object.keys(groupAnswer.body).sort(), ['id', 'kind', 'members']);
+    t.same(Object.keys(groupAnswer.body.members[0]).sort(), ['id', 'kinds']);
+    const noMembers = await call(reader(PAYMENTS), 'GET', `/groups/${groupId}?expand=members`);
+    t.equal(noMembers.status, 400, 'members are outside the payments scope of groups');
+    const memberships = await call(reader(PAYMENTS), 'GET', `/groups/${groupId}/members`);
+    t.equal(memberships.status, 200);
+    t.same(Object.keys(memberships.body.items[0]).sort(), ['group', 'id', 'individual']);
+    const ofIndividual = await call(reader(STATISTICS), 'GET', `/individuals/${id}/groups`);
+    t.same(Object.keys(ofIndividual.body.items[0]).sort(), ['id', 'kinds']);
+  });
+
+  t.test('grants: a client of the token endpoint and a Basic user of the compatibility routes hold the scope', async (t) => {
+    const issued = await gateway.request('POST', '/oauth2/client/token', {
+      token: null,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'payments-platform', client_secret: CLIENT_SECRET }).toString(),
+    });
+    t.equal(issued.status, 200);
+    const asClient = await call(issued.body.access_token as string, 'GET', `/individuals/${id}`);
+    t.equal(asClient.status, 200);
+    t.same(Object.keys(asClient.body).sort(), ['bank_accounts', 'id', 'name', 'phone_numbers'], 'the client sees the payments fields only');
+    calls.reset();
+    const basic = `Basic ${Buffer.from('fs_payments:fs_payments').toString('base64')}`;
+    const compat = await gateway.request('GET', `${gateway.config.compat.prefix}/individual/${id}`, { token: null, headers: { authorization: basic } });
+    t.equal(compat.status, 200, compat.text);
+    t.same(
+      Object.keys(compat.body).sort(),
+      ['id', 'is_group', 'name', 'phone_number_ids'],
+      "OpenG2P's shape, cut to the scope (no photo, no IDs, no birthdate)",
+    );
+    t.same(Object.keys(compat.body.phone_number_ids[0]).sort(), ['id', 'phone_no']);
+    const asked = partnerFieldsAsked(calls.calls(), id);
+    t.notOk(asked.has('image_1920') || asked.has('birthdate') || asked.has('reg_ids'), `no photo, birthdate or ID read from Odoo: ${[...asked].join(', ')}`);
+    const ids = await gateway.request('GET', `${gateway.config.compat.prefix}/get_individual_ids?include_id_type=National+ID`, {
+      token: null,
+      headers: { authorization: basic },
+    });
+    t.equal(ids.status, 400, 'the IDs list is outside the scope');
+    const group = await gateway.request('GET', `${gateway.config.compat.prefix}/group/${groupId}`, { token: null, headers: { authorization: basic } });
+    t.equal(group.status, 200, group.text);
+    t.same(Object.keys(group.body).sort(), ['id', 'is_group', 'name']);
+  });
+
+  t.test('sparse fieldsets: ?fields= narrows the answer and the Odoo call; unknown or forbidden fields are 400', async (t) => {
+    calls.reset();
+    const sparse = await call(reader(), 'GET', `/individuals/${id}?fields=name,phone_numbers.phone_no`);
+    t.equal(sparse.status, 200);
+    t.same(Object.keys(sparse.body).sort(), ['id', 'name', 'phone_numbers']);
+    t.same(Object.keys(sparse.body.phone_numbers[0]).sort(), ['id', 'phone_no']);
+    t.same([...partnerFieldsAsked(calls.calls(), id)].sort(), ['name', 'phone_number_ids', 'phone_number_ids.phone_no']);
+    const page = await call(reader(), 'GET', `/individuals?name=${tag}&fields=birthdate`);
+    t.same(Object.keys(page.body.items[0]).sort(), ['birthdate', 'id']);
+    const unknown = await call(reader(), 'GET', `/individuals/${id}?fields=name,shoe_size`);
+    t.equal(unknown.status, 400);
+    t.match(unknown.body.errors, [{ field: 'query.fields', message: /"shoe_size" is not a field/ }]);
+    const forbidden = await call(reader(PAYMENTS), 'GET', `/individuals/${id}?fields=name,birthdate`);
+    t.equal(forbidden.status, 400);
+    t.match(forbidden.body.errors, [{ field: 'query.fields', message: /"birthdate" is outside your field scope/ }]);
+    const within = await call(reader(PAYMENTS), 'GET', `/groups/${groupId}/members?fields=individual`);
+    t.same(Object.keys(within.body.items[0]).sort(), ['id', 'individual']);
+  });
+
+  t.test('/openapi.json documents ?fields= on every read and that fields may be absent', async (t) => {
+    const document = (await gateway.request('GET', '/openapi.json', { token: null })).body as Json;
+    const reads = Object.entries(document.paths as Record<string, Json>).filter(
+      ([path, item]) => item.get && /\/(individuals|groups)/.test(path) && !path.includes('webhooks'),
+    );
+    t.ok(reads.length >= 9, `${reads.length} record reads`);
+    for (const [path, item] of reads) {
+      const fields = (item.get.parameters as Json[]).find((p) => p.name === 'fields' && p.in === 'query');
+      t.ok(fields, `GET ${path} takes ?fields=`);
+    }
+    const individual = document.paths['/api/v1/individuals/{id}'].get.responses['200'].content['application/json'].schema as Json;
+    t.same(individual.required, ['id'], 'every field but id may be absent');
+    t.match(individual.description, /field scopes/);
+  });
+
+  t.test('filter and sort: a field the caller cannot see is a 400 naming it; a cursor of such a sort cannot be used', async (t) => {
+    const gender = await call(reader(PAYMENTS), 'GET', `/individuals?gender=${encodeURIComponent(reference.gender)}`);
+    t.equal(gender.status, 400);
+    t.match(gender.body.errors, [{ field: 'query.gender', message: /"gender"/ }]);
+    const sort = await call(reader(PAYMENTS), 'GET', '/individuals?sort=updated_at');
+    t.equal(sort.status, 400);
+    t.match(sort.body.errors, [{ field: 'query.sort', message: /"updated_at"/ }]);
+    const filtered = await call(reader(STATISTICS), 'GET', `/individuals?gender=${encodeURIComponent(reference.gender)}&birthdate_from=1990-01-01`);
+    t.equal(filtered.status, 200, 'the statistics scope sees gender and birthdate, so it may filter by them');
+    t.ok(filtered.body.items.some((i: Json) => i.id === id));
+    // Sync reads only whole seconds that are over: wait for one holding a record (the simulator's were all written at start).
+    let statistics = await call(reader(STATISTICS), 'GET', '/individuals?sort=updated_at&limit=1');
+    for (let i = 0; i < 10 && !statistics.body.resume_cursor; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      statistics = await call(reader(STATISTICS), 'GET', '/individuals?sort=updated_at&limit=1');
+    }
+    t.equal(statistics.status, 200, 'and sort by updated_at');
+    const cursor = statistics.body.resume_cursor as string;
+    t.type(cursor, 'string', 'a sync page hands out a resume cursor');
+    const replayed = await call(reader(PAYMENTS), 'GET', `/individuals?sort=updated_at&limit=1&cursor=${encodeURIComponent(cursor)}`);
+    t.equal(replayed.status, 400, 'a cursor over updated_at is refused to a caller that cannot see it');
+    t.match(replayed.body.errors, [{ field: 'query.sort' }]);
+  });
+
+  t.test('write: fields outside the scope are a 403 naming them; the answer is narrowed', async (t) => {
+    const refused = await call(writer(PAYMENTS), 'PATCH', `/individuals/${id}`, { birthdate: '1991-01-01', name: 'X' });
+    t.equal(refused.status, 403);
+    t.match(refused.body.errors, [{ field: 'body.birthdate' }]);
+    t.notMatch(JSON.stringify(refused.body.errors), /body\.name/, 'only the fields outside the scope are named');
+    const nested = await call(writer(PAYMENTS), 'PATCH', `/individuals/${id}`, {
+      phone_numbers: [{ phone_no: '+254712000778', date_collected: '2024-01-01' }],
+    });
+    t.equal(nested.status, 403);
+    t.match(nested.body.errors, [{ field: 'body.phone_numbers.date_collected' }]);
+    const before = await call(writer(PAYMENTS), 'GET', `/individuals/${id}`);
+    const ok = await call(writer(PAYMENTS), 'PATCH', `/individuals/${id}`, { name: `PAID, ${tag}` }, { 'if-match': before.headers.get('etag')! });
+    t.equal(ok.status, 200, 'If-Match with the scoped ETag the caller was shown');
+    t.same(Object.keys(ok.body).sort(), ['bank_accounts', 'id', 'name', 'phone_numbers']);
+    t.equal(ok.body.name, `PAID, ${tag}`);
+    const whole = await call(reader(), 'GET', `/individuals/${id}`);
+    t.equal(whole.body.birthdate, '1990-04-02', 'nothing outside the scope changed');
+    const groupBefore = await call(writer(PAYMENTS), 'GET', `/groups/${groupId}`);
+    const groupOk = await call(
+      writer(PAYMENTS),
+      'PATCH',
+      `/groups/${groupId}`,
+      { name: `Household ${tag} paid` },
+      { 'if-match': groupBefore.headers.get('etag')! },
+    );
+    t.equal(groupOk.status, 200, 'a group write passes If-Match with the scoped ETag too');
+    t.same(Object.keys(groupOk.body).sort(), ['id', 'name']);
+    const stale = await call(writer(PAYMENTS), 'PATCH', `/groups/${groupId}`, { name: 'again' }, { 'if-match': groupBefore.headers.get('etag')! });
+    t.equal(stale.status, 412, 'and a stale one is refused');
+    const member = await call(writer(PAYMENTS), 'PATCH', `/groups/${groupId}/members/${group.body.members[0].id}`, { ended_date: null });
+    t.equal(member.status, 403, 'a membership field outside the scope');
+  });
+
+  t.test('ETags: callers with different scopes never share a version', async (t) => {
+    const tags = new Map<string, string | null>();
+    for (const [name, token] of [
+      ['unscoped', reader()],
+      ['payments', reader(PAYMENTS)],
+      ['statistics', reader(STATISTICS)],
+      ['sparse name', reader()],
+    ] as const) {
+      const answer = await call(token, 'GET', `/individuals/${id}${name === 'sparse name' ? '?fields=name' : ''}`);
+      tags.set(name, answer.headers.get('etag'));
+    }
+    t.equal(new Set(tags.values()).size, 4, `four views, four ETags: ${JSON.stringify([...tags])}`);
+    const payments = await call(reader(PAYMENTS), 'GET', `/individuals/${id}`, undefined, { 'if-none-match': tags.get('payments')! });
+    t.equal(payments.status, 304, 'the same scope revalidates');
+    const other = await call(reader(STATISTICS), 'GET', `/individuals/${id}`, undefined, { 'if-none-match': tags.get('payments')! });
+    t.equal(other.status, 200, "another scope never matches the payments caller's version");
+  });
+
+  t.test('export: NDJSON and CSV carry only the scoped fields', async (t) => {
+    const ndjson = await call(reader(PAYMENTS), 'GET', `/individuals/export?name=${tag}`);
+    t.equal(ndjson.status, 200);
+    const lines = ndjson.text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Json)
+      .filter((l) => !('_export' in l));
+    t.equal(lines.length, 1);
+    t.same(Object.keys(lines[0]!).sort(), ['bank_accounts', 'id', 'name', 'phone_numbers']);
+    const csv = await call(reader(STATISTICS), 'GET', `/individuals/export?format=csv&gender=${encodeURIComponent(reference.gender)}`);
+    t.equal(csv.status, 200);
+    t.equal(csv.text.split('\r\n')[0], 'id,registration_date,updated_at,gender,birthdate', 'the CSV header names the visible columns only');
+    const filtered = await call(reader(PAYMENTS), 'GET', `/individuals/export?birthdate_from=1900-01-01`);
+    t.equal(filtered.status, 400, 'an export filtered by a hidden field is refused before streaming');
+  });
+
+  t.test('audit: each answer names the scope and the fields disclosed, never a value', async (t) => {
+    audit.length = 0;
+    await call(reader(PAYMENTS), 'GET', `/individuals/${id}`);
+    await call(reader(), 'GET', `/individuals/${id}?fields=name`);
+    await call(reader(PAYMENTS), 'GET', `/individuals/${id}?fields=birthdate`);
+    const [scoped, sparse, refused] = audit.filter((a) => typeof a.route === 'string' && (a.route as string).endsWith('/individuals/:id'));
+    t.same(scoped?.scope, ['payments']);
+    t.same(scoped?.disclosed, { individual: ['id', 'name', 'phone_numbers.id', 'phone_numbers.phone_no', 'bank_accounts'] });
+    t.same(scoped?.record_ids, [id]);
+    t.same(sparse?.scope, ['fields']);
+    t.same(sparse?.disclosed, { individual: ['id', 'name'] });
+    t.equal(refused?.status, 400);
+    t.notOk('disclosed' in (refused ?? {}), 'a refused request disclosed nothing');
+    t.notMatch(JSON.stringify(audit), new RegExp(`ACC-${tag}|NID-${tag}`), 'no value in the audit lines');
+  });
+
+  t.test('record cache: an entry never answers another view', async (t) => {
+    // A record of its own: no caller has read it yet, so no view has an entry for it.
+    const fresh = await call(writer(), 'POST', '/individuals', { given_name: 'Cached', family_name: tag, phone_numbers: [{ phone_no: '+254712000779' }] });
+    t.equal(fresh.status, 201);
+    const path = `/individuals/${fresh.body.id}`;
+    // Nothing is stored until the change detector's first pass vouches for the cache.
+    for (let i = 0; ; i++) {
+      const first = await call(reader(), 'GET', path);
+      if (first.headers.get('cache-status')?.endsWith('; stored')) break;
+      if (i > 200) throw new Error(`never stored: ${first.headers.get('cache-status')}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    t.match((await call(reader(), 'GET', path)).headers.get('cache-status'), /hit/, 'the unscoped caller is answered from its entry');
+    const scoped = await call(reader(PAYMENTS), 'GET', path);
+    t.match(scoped.headers.get('cache-status'), /fwd=/, "the payments caller is not answered from the unscoped caller's entry");
+    t.same(Object.keys(scoped.body).sort(), ['bank_accounts', 'id', 'name', 'phone_numbers']);
+    const again = await call(reader(PAYMENTS), 'GET', path);
+    t.match(again.headers.get('cache-status'), /hit/, 'it has an entry of its own');
+    t.same(again.body, scoped.body, 'holding the scoped record only');
+    t.equal(again.headers.get('etag'), scoped.headers.get('etag'));
+    const statistics = await call(reader(STATISTICS), 'GET', path);
+    t.notMatch(statistics.headers.get('cache-status'), /hit/, 'nor does another scope share it');
+    t.notOk('name' in statistics.body);
+  });
+
+  t.test('surfaces not cut to scopes refuse scoped callers: DCI, full webhook payloads', async (t) => {
+    const dci = await gateway.request('POST', '/registry/sync/search', { token: reader(PAYMENTS), body: {} });
+    t.equal(dci.status, 403, dci.text);
+    t.match(dci.text, /field scopes \(payments\)/);
+    const full = await call(writer(PAYMENTS), 'POST', '/webhooks', { url: 'http://127.0.0.1:9/hook', payload: 'full' });
+    t.equal(full.status, 403, full.text);
+    t.match(full.body.errors, [{ field: 'body.payload' }]);
+    const ids = await call(writer(PAYMENTS), 'POST', '/webhooks', { url: 'http://127.0.0.1:9/hook', payload: 'ids' });
+    t.equal(ids.status, 201, 'a webhook carrying ids only is fine');
+    t.equal((await call(writer(PAYMENTS), 'DELETE', `/webhooks/${ids.body.id}`)).status, 204);
+  });
+
+  t.test('npm run disclosures: per client, which fields of how many registrants, from the audit log', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'g2p-audit-'));
+    const file = join(dir, 'gateway.log');
+    writeFileSync(file, `${logLines.join('\n')}\n`);
+    const since = new Date(Date.now() - 3600_000).toISOString();
+    const run = (...args: string[]) =>
+      execFileSync(process.execPath, ['--import', 'tsx', 'src/tools/disclosures.ts', '--since', since, ...args, file], { encoding: 'utf8' });
+    const report = JSON.parse(run('--json', '--client', 'payments-platform')) as Json[];
+    t.equal(report.length, 1);
+    t.equal(report[0]!.client, 'payments-platform');
+    t.same(report[0]!.scopes, ['payments']);
+    t.same(report[0]!.fields['individual.name'], { records: 1, exported: 0 }, 'the client was shown the name of one registrant');
+    t.notOk('individual.birthdate' in report[0]!.fields, 'and never a birthdate');
+    const all = JSON.parse(run('--json')) as Json[];
+    const basic = all.find((c) => c.client === 'basic:fs_payments');
+    t.ok(basic, 'a Basic caller is named by its login');
+    const text = run();
+    t.match(text, /payments-platform {2}\(scopes: payments; \d+ answer\(s\)\)/);
+    t.match(text, /individual\.bank_accounts\s+\d+ record\(s\)/);
+    const later = JSON.parse(run('--json', '--until', since)) as Json[];
+    t.same(later, [], 'nothing before --until');
+  });
+});
