@@ -87,6 +87,8 @@ interface Streamed {
   cut: 'limit' | 'timeout' | null;
   /** The gateway's RSS growth while it streamed (peak minus before), when measured. */
   rssGrowthMiB?: number;
+  /** The same, by the time half the records (or half the time limit) had passed: flat memory means little more by the end. */
+  rssGrowthAtHalfMiB?: number;
 }
 
 const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n));
@@ -493,7 +495,7 @@ async function scanExport(gateway: GatewayChild, odoo: BenchOdoo, size: number, 
     gateway,
   });
   console.log(
-    `    export: ${result.records} records in ${fixed(result.seconds, 1)} s, RSS +${fixed(result.rssGrowthMiB ?? 0, 1)} MiB; a batch of 500 direct ${fixed(directBatchMs, 0)} ms`,
+    `    export: ${result.records} records in ${fixed(result.seconds, 1)} s, RSS +${fixed(result.rssGrowthAtHalfMiB ?? 0, 1)} MiB at half, +${fixed(result.rssGrowthMiB ?? 0, 1)} MiB at the end; a batch of 500 direct ${fixed(directBatchMs, 0)} ms`,
   );
   return { ...result, directBatchMs };
 }
@@ -540,15 +542,18 @@ async function readStream(
   const timer = setTimeout(() => controller.abort(), limits.timeoutMs);
   const before = limits.gateway ? (await limits.gateway.usage(true)).memory.rss : 0;
   let peak = before;
+  let peakAtHalf = before;
   let sampling = Boolean(limits.gateway);
+  const count = kind === 'ndjson' ? ndjsonCounter() : arrayCounter();
+  const started = performance.now();
+  const pastHalf = () => (limits.maxRecords !== undefined ? count.records() >= limits.maxRecords / 2 : performance.now() - started >= limits.timeoutMs / 2);
   const sampler = (async () => {
     while (sampling) {
       peak = Math.max(peak, (await limits.gateway!.usage()).memory.rss);
+      if (!pastHalf()) peakAtHalf = peak;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   })();
-  const count = kind === 'ndjson' ? ndjsonCounter() : arrayCounter();
-  const started = performance.now();
   let firstByteSeconds: number | null = null;
   let status = 'no answer';
   let bytes = 0;
@@ -586,7 +591,7 @@ async function readStream(
     bytes,
     records: count.records(),
     cut,
-    ...(limits.gateway ? { rssGrowthMiB: Number(mib(peak - before)) } : {}),
+    ...(limits.gateway ? { rssGrowthMiB: Number(mib(peak - before)), rssGrowthAtHalfMiB: Number(mib(peakAtHalf - before)) } : {}),
   };
 }
 
@@ -672,7 +677,7 @@ function report(results: SizeResult[], indexed: boolean): ScenarioReport {
         'streaming export (NDJSON, id order)',
         String(r.exported.records),
         fixed(r.exported.records / r.exported.seconds, 0),
-        fixed(r.exported.rssGrowthMiB ?? Number.NaN, 1),
+        `${fixed(r.exported.rssGrowthMiB ?? Number.NaN, 1)} (${fixed(r.exported.rssGrowthAtHalfMiB ?? Number.NaN, 1)} at half)`,
         `${fixed(r.exported.directBatchMs, 0)} (${fixed(500_000 / r.exported.directBatchMs, 0)})`,
       ],
     ]),
@@ -690,7 +695,7 @@ function report(results: SizeResult[], indexed: boolean): ScenarioReport {
     String(b.records),
     fixed(b.bytes / 1e6, 1),
     b.records ? fixed(b.records / b.seconds, 0) : '-',
-    b.rssGrowthMiB === undefined ? '-' : fixed(b.rssGrowthMiB, 1),
+    b.rssGrowthMiB === undefined ? '-' : `${fixed(b.rssGrowthMiB, 1)} (${fixed(b.rssGrowthAtHalfMiB ?? Number.NaN, 1)} at half)`,
   ];
   const bulk = [
     ['size', 'route', 'status', 'first byte s', 'seconds', 'records', 'MB', 'records/s', 'gateway RSS growth MiB'],
