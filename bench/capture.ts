@@ -7,7 +7,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { buildApp } from '../src/app.js';
 import type { HttpRequestSpec } from './load.js';
-import { benchConfig, type BenchOdoo } from './support.js';
+import { benchConfig, type BenchOdoo, type BenchSections } from './support.js';
 
 interface UndiciRequestLike {
   method: string;
@@ -29,17 +29,26 @@ export async function captureOdooRequest(odoo: string | BenchOdoo, apiPath: stri
   return { odoo: last, odooRequests: calls.length };
 }
 
-/** Every Odoo request the gateway makes for one API call, in order. */
-export async function captureOdooCalls(odoo: string | BenchOdoo, request: HttpRequestSpec): Promise<HttpRequestSpec[]> {
-  const app = buildApp(benchConfig(odoo));
+/**
+ * Every Odoo request the gateway makes for one API call, in order. `request` may make a fresh
+ * request per call (a DCI message carries a message_id the gateway refuses to see twice);
+ * `sections`: configuration added to the bench's (custom endpoints, DCI).
+ */
+export async function captureOdooCalls(
+  odoo: string | BenchOdoo,
+  request: HttpRequestSpec | (() => HttpRequestSpec),
+  sections: BenchSections = {},
+): Promise<HttpRequestSpec[]> {
+  const app = buildApp(benchConfig(odoo, undefined, sections));
   const seen: UndiciRequestLike[] = [];
   const onCreate = (message: unknown) => seen.push((message as { request: UndiciRequestLike }).request);
-  const send = () => app.inject({ method: request.method, url: request.path, headers: request.headers, payload: request.body });
+  const specOf = () => (typeof request === 'function' ? request() : request);
+  const send = (spec = specOf()) => app.inject({ method: spec.method, url: spec.path, headers: spec.headers, payload: spec.body });
   try {
     // A first call logs the gateway in (web session), so the captured one is the steady-state call.
-    const warm = await send();
-    if (warm.statusCode !== 200)
-      throw new Error(`${request.method} ${request.path} through the gateway answered ${warm.statusCode}: ${warm.body.slice(0, 300)}`);
+    const first = specOf();
+    const warm = await send(first);
+    if (warm.statusCode !== 200) throw new Error(`${first.method} ${first.path} through the gateway answered ${warm.statusCode}: ${warm.body.slice(0, 300)}`);
     subscribe('undici:request:create', onCreate);
     await send();
   } finally {

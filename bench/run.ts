@@ -1,13 +1,13 @@
 /**
  * `npm run bench [-- --only=1,3] [--quick] [--write] [--real]`
- * `npm run bench -- --scale[=10000,100000,1000000] --pg=URL [--quick] [--write]`
+ * `npm run bench -- --scale[=10000,100000,1000000] --pg=URL [--indexes] [--quick] [--write]`
  *
  * Runs the benchmark scenarios, prints their tables and verdicts, and (for a full, non-quick
  * run, or with --write) writes bench/RESULTS.md. Scenarios 1-6 and 9 run on the simulator; --real
  * adds 7, 8, 10 and 12, on a real Odoo 17 + OpenG2P (see real-odoo.ts). Exits non-zero only when a
  * scenario could not run; a missed target is a result, not a failure. --scale runs scenario 11 alone
  * (scale.ts) on the real Odoo named by the G2P_E2E_ODOO_* variables, whose PostgreSQL cluster
- * --pg names, and writes its own section of bench/RESULTS.md with --write.
+ * --pg names (with --indexes: with docs/scale.md's indexes), and writes its own section of bench/RESULTS.md with --write.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -47,7 +47,7 @@ const REAL_SCENARIOS: Record<string, Scenario> = {
 };
 
 const args = process.argv.slice(2);
-const unknown = args.filter((a) => !/^--(only=[\d,]+|quick|write|real|scale(=[\d,]+)?|pg=.+)$/.test(a));
+const unknown = args.filter((a) => !/^--(only=[\d,]+|quick|write|real|scale(=[\d,]+)?|indexes|pg=.+)$/.test(a));
 const withReal = args.includes('--real');
 const scaleArg = args.find((a) => a === '--scale' || a.startsWith('--scale='));
 const pgArg = args.find((a) => a.startsWith('--pg='))?.slice('--pg='.length);
@@ -56,7 +56,11 @@ const SCALE_SCENARIO: Record<string, Scenario> = {
     const settings = realOdooSettings();
     if (!settings || !pgArg) throw new Error('--scale needs a real Odoo (the G2P_E2E_ODOO_* variables) and --pg=URL, its PostgreSQL cluster');
     const sizes = scaleArg!.includes('=') ? scaleArg!.slice('--scale='.length).split(',').filter(Boolean).map(Number) : [10_000, 100_000, 1_000_000];
-    return scaleScenario(options, { url: settings.url, db: settings.db, login: settings.login, password: settings.password }, { pg: pgArg, sizes });
+    return scaleScenario(
+      options,
+      { url: settings.url, db: settings.db, login: settings.login, password: settings.password },
+      { pg: pgArg, sizes, indexes: args.includes('--indexes') },
+    );
   },
 };
 const SCENARIOS: Record<string, Scenario> = scaleArg ? SCALE_SCENARIO : { ...SIMULATOR_SCENARIOS, ...(withReal ? REAL_SCENARIOS : {}) };
@@ -65,7 +69,7 @@ const selected = onlyArg ? onlyArg.split(',').filter(Boolean) : Object.keys(SCEN
 const badSelection = selected.filter((s) => !(s in SCENARIOS));
 if (unknown.length || badSelection.length) {
   console.error(`usage: npm run bench [-- --only=1,3] [--quick] [--write] [--real]   (scenarios: 1-6 and 9 on the simulator, 7, 8, 10 and 12 with --real on a real Odoo)
-       npm run bench -- --scale[=10000,100000,1000000] --pg=URL [--quick] [--write]   (scenario 11 on the real Odoo of G2P_E2E_ODOO_*)`);
+       npm run bench -- --scale[=10000,100000,1000000] --pg=URL [--indexes] [--quick] [--write]   (scenario 11 on the real Odoo of G2P_E2E_ODOO_*)`);
   process.exit(2);
 }
 const options: BenchOptions = { quick: args.includes('--quick') };

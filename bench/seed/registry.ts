@@ -20,6 +20,43 @@ export interface SeedOptions {
 
 export type SeedLog = (message: string) => void;
 
+const quote = (name: string) => `"${name}"`;
+
+/** Create/drop helpers on a connection to the cluster's `postgres` database. */
+function maintenance(cluster: pg.Client) {
+  const databaseExists = async (name: string) => (await cluster.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+  /** Closes the database's sessions (Odoo's pool reconnects on its next request) and keeps new ones out while `run` works. */
+  async function withDatabaseClosed(name: string, run: () => Promise<void>): Promise<void> {
+    await cluster.query(`ALTER DATABASE ${quote(name)} ALLOW_CONNECTIONS false`);
+    try {
+      await cluster.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+      await run();
+    } finally {
+      if (await databaseExists(name)) await cluster.query(`ALTER DATABASE ${quote(name)} ALLOW_CONNECTIONS true`);
+    }
+  }
+  const query = async (sql: string) => void (await cluster.query(sql));
+  return { databaseExists, withDatabaseClosed, query };
+}
+
+/** Runs `work` on the cluster's maintenance connection. */
+async function onCluster<T>(pgUrl: string, work: (ops: ReturnType<typeof maintenance>) => Promise<T>): Promise<T> {
+  const cluster = new pg.Client({ ...parseIntoClientConfig(pgUrl), database: 'postgres' });
+  await cluster.connect();
+  try {
+    return await work(maintenance(cluster));
+  } finally {
+    await cluster.end();
+  }
+}
+
+/** Whether the cluster holds a database (a template) of that name. */
+export const templateExists = (pgUrl: string, name: string): Promise<boolean> => onCluster(pgUrl, (ops) => ops.databaseExists(name));
+
+/** Keeps database `db` as the template database `name` (a file copy), as `--cache` does after seeding. */
+export const saveTemplate = (pgUrl: string, db: string, name: string): Promise<void> =>
+  onCluster(pgUrl, (ops) => ops.withDatabaseClosed(db, () => ops.query(`CREATE DATABASE ${quote(name)} TEMPLATE ${quote(db)} STRATEGY FILE_COPY`)));
+
 /**
  * Restores the registry from the cache when there is one, or else seeds it (and keeps it in the
  * cache when asked). Resolves to how the registry came about.
@@ -31,19 +68,7 @@ export async function seedOrRestore(options: SeedOptions, log: SeedLog): Promise
   // The maintenance connection (create/drop databases) goes to the cluster's own `postgres` database.
   const cluster = new pg.Client({ ...clusterConfig, database: 'postgres' });
   await cluster.connect();
-  const quote = (name: string) => `"${name}"`;
-  const databaseExists = async (name: string) => (await cluster.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
-
-  /** Closes the database's sessions (Odoo's pool reconnects on its next request) and keeps new ones out while `run` works. */
-  async function withDatabaseClosed(name: string, run: () => Promise<void>): Promise<void> {
-    await cluster.query(`ALTER DATABASE ${quote(name)} ALLOW_CONNECTIONS false`);
-    try {
-      await cluster.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
-      await run();
-    } finally {
-      if (await databaseExists(name)) await cluster.query(`ALTER DATABASE ${quote(name)} ALLOW_CONNECTIONS true`);
-    }
-  }
+  const { databaseExists, withDatabaseClosed, query } = maintenance(cluster);
 
   try {
     if (cacheName && (await databaseExists(cacheName))) {
@@ -59,7 +84,7 @@ export async function seedOrRestore(options: SeedOptions, log: SeedLog): Promise
     await seedRegistry();
     if (cacheName) {
       log(`saving ${db} as the template database ${cacheName}`);
-      await withDatabaseClosed(db, () => cluster.query(`CREATE DATABASE ${quote(cacheName)} TEMPLATE ${quote(db)} STRATEGY FILE_COPY`).then(() => undefined));
+      await withDatabaseClosed(db, () => query(`CREATE DATABASE ${quote(cacheName)} TEMPLATE ${quote(db)} STRATEGY FILE_COPY`));
       log('saved');
     }
     return 'seeded';

@@ -17,11 +17,13 @@ export interface PageRequest {
   offset: number;
   limit: number;
   order: string;
+  /** Count at most this many matches (Odoo's count_limit); `total` is then at most this. */
+  countLimit?: number;
   signal?: AbortSignal;
 }
 
 export interface Page {
-  /** Registrants matching the domain (exact). */
+  /** Registrants matching the domain: exact up to the request's `countLimit`, which it reaches when more match. */
   total: number;
   /** Records in the nested shape of `specFor(entity)`, mapped by `toRecord`. */
   records: OdooRecord[];
@@ -60,9 +62,9 @@ export class DciQueryRunner {
 
   /** One page of registrants of `entity` matching `domain`, in a constant number of Odoo calls. */
   async fetch(client: OdooClient, entity: Entity, domain: OdooDomain, request: PageRequest): Promise<Page> {
-    const { offset, limit, order, signal } = request;
+    const { offset, limit, order, countLimit, signal } = request;
     const opts = signal ? { signal } : {};
-    const page = await searchTree(client, 'res.partner', domain, specFor(entity), { offset, limit, order, ...opts });
+    const page = await searchTree(client, 'res.partner', domain, specFor(entity), { offset, limit, order, ...(countLimit ? { countLimit } : {}), ...opts });
     // A page past the last one holds no count: ask for it.
     const total = page.records.length === 0 && offset > 0 ? await client.searchCount('res.partner', domain, opts) : page.length;
     return { total, records: page.records };

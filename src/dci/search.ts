@@ -118,12 +118,14 @@ export class DciSearchService {
         offset,
         limit: search.pageSize,
         order: search.order,
+        // Counting stops one past the most this registry answers: on a large registry a full count of a broad search costs more than the page.
+        countLimit: this.settings.maxTotalCount + 1,
         ...(signal ? { signal } : {}),
       });
       if (total > this.settings.maxTotalCount) {
         throw new SearchRejection(
           'rjct.search.too_many_records_found',
-          `${total} registrants match; this registry answers at most ${this.settings.maxTotalCount}: narrow the search.`,
+          `More than ${this.settings.maxTotalCount} registrants match; this registry answers at most ${this.settings.maxTotalCount}: narrow the search.`,
         );
       }
       return {

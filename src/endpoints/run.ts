@@ -68,38 +68,58 @@ export class CustomEndpoints {
     return { count };
   }
 
-  /** One read_group; age bands are folded from day groups here (Odoo groups dates, not ages). */
+  /**
+   * One read_group, or with age bands one per band: each band is a birth-date range (ages are
+   * relative to today, which Odoo cannot group by), so Odoo answers a handful of rows per band
+   * whatever the registry's size, where grouping by day returned one row per distinct birth date.
+   */
   async aggregate(
     actor: Actor,
     endpoint: CompiledEndpoint,
     params: Record<string, unknown>,
     today = new Date(),
   ): Promise<{ groups: AggregateRow[]; total: number }> {
-    const rows = await actor.client.readGroup(
-      endpoint.model,
-      this.domain(endpoint, params),
-      endpoint.measures.map((m) => m.spec),
-      endpoint.groupBy.map((g) => g.spec),
-      { lazy: false, ...(endpoint.includeArchived ? { context: { active_test: false } } : {}) },
+    const domain = this.domain(endpoint, params);
+    const plain = endpoint.groupBy.filter((g) => !g.ageBands);
+    const options = { lazy: false, ...(endpoint.includeArchived ? { context: { active_test: false } } : {}) };
+    const slices = bandCombinations(
+      endpoint.groupBy.filter((g) => g.ageBands),
+      today,
+    );
+    const answers = await Promise.all(
+      slices.map(async (slice) => ({
+        slice,
+        rows: await actor.client.readGroup(
+          endpoint.model,
+          [...domain, ...slice.terms],
+          endpoint.measures.map((m) => m.spec),
+          plain.map((g) => g.spec),
+          options,
+        ),
+      })),
     );
     const merged = new Map<string, AggregateRow>();
     let total = 0;
-    for (const row of rows) {
-      const count = numberOrNull(row.__count) ?? 0;
-      total += count;
-      const key: AggregateRow = {};
-      for (const group of endpoint.groupBy) key[group.key] = groupValue(row, group, today);
-      const id = JSON.stringify(key);
-      let out = merged.get(id);
-      if (!out) {
-        out = { ...key };
-        for (const measure of endpoint.measures) out[measure.key] = 0;
-        merged.set(id, out);
-      }
-      for (const measure of endpoint.measures) {
-        const value = measure.odoo ? numberOrNull(Number(row[measure.odoo] === false ? 0 : row[measure.odoo])) : count;
-        // Rounded: Odoo sums exactly in SQL; adding its per-day sums here must not add binary noise.
-        out[measure.key] = Math.round(((out[measure.key] as number) + (value ?? 0)) * 1e6) / 1e6;
+    for (const { slice, rows } of answers) {
+      for (const row of rows) {
+        const count = numberOrNull(row.__count) ?? 0;
+        // Without a groupBy of its own a band's read_group answers one row, also when nothing matches.
+        if (count === 0) continue;
+        total += count;
+        const key: AggregateRow = {};
+        for (const group of endpoint.groupBy) key[group.key] = group.ageBands ? slice.labels[group.key] : groupValue(row, group, today);
+        const id = JSON.stringify(key);
+        let out = merged.get(id);
+        if (!out) {
+          out = { ...key };
+          for (const measure of endpoint.measures) out[measure.key] = 0;
+          merged.set(id, out);
+        }
+        for (const measure of endpoint.measures) {
+          const value = measure.odoo ? numberOrNull(Number(row[measure.odoo] === false ? 0 : row[measure.odoo])) : count;
+          // Rounded: Odoo sums exactly in SQL; adding its per-day sums here must not add binary noise.
+          out[measure.key] = Math.round(((out[measure.key] as number) + (value ?? 0)) * 1e6) / 1e6;
+        }
       }
     }
     const groups = [...merged.values()].sort((a, b) => compareKeys(a, b, endpoint.groupBy));
@@ -196,6 +216,54 @@ export function ageBand(birthdate: string | null, bounds: number[], today: Date)
     if (age >= bounds[i]!) return i === bounds.length - 1 ? `${bounds[i]}+` : `${bounds[i]}-${bounds[i + 1]! - 1}`;
   }
   return null;
+}
+
+/** One read_group's share of an aggregate: the band labels it stands for and the birth-date terms that select them. */
+interface BandSlice {
+  labels: Record<string, string | null>;
+  terms: DomainPart[];
+}
+
+/** Every combination of the age bands of the banded groupBys (one empty slice when there are none). */
+function bandCombinations(banded: CompiledGroupBy[], today: Date): BandSlice[] {
+  let slices: BandSlice[] = [{ labels: {}, terms: [] }];
+  for (const group of banded) {
+    const field = group.spec.split(':')[0]!;
+    slices = slices.flatMap((slice) =>
+      bandRanges(group.ageBands!, today).map((band) => ({
+        labels: { ...slice.labels, [group.key]: band.label },
+        terms: [...slice.terms, ...band.terms(field)],
+      })),
+    );
+  }
+  return slices;
+}
+
+/**
+ * The birth-date range of each label ageBand gives: "under N", each band, "N+", and null (no
+ * birth date). Whoever was born on or before `bornBy(a)` is at least `a` years old today.
+ */
+function bandRanges(bounds: number[], today: Date): Array<{ label: string | null; terms: (field: string) => DomainPart[] }> {
+  const bornBy = (age: number) => latestBirthdate(today, age);
+  const labelOf = (age: number) => ageBand(bornBy(age), bounds, today);
+  return [
+    { label: `under ${bounds[0]}`, terms: (f) => [[f, '>', bornBy(bounds[0]!)]] },
+    ...bounds.map((bound, i) => ({
+      label: labelOf(bound),
+      terms: (f: string): DomainPart[] => [[f, '<=', bornBy(bound)], ...(i + 1 < bounds.length ? [[f, '>', bornBy(bounds[i + 1]!)] as DomainPart] : [])],
+    })),
+    { label: null, terms: (f) => [[f, '=', false]] },
+  ];
+}
+
+/** The last birth date (YYYY-MM-DD) of someone `age` whole years old today (UTC); 29 February falls back to the 28th in a common year. */
+function latestBirthdate(today: Date, age: number): string {
+  const year = today.getUTCFullYear() - age;
+  const month = today.getUTCMonth() + 1;
+  let day = today.getUTCDate();
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  if (month === 2 && day === 29 && !leap) day = 28;
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
 function compareKeys(a: AggregateRow, b: AggregateRow, groupBy: CompiledGroupBy[]): number {

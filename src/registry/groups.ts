@@ -76,8 +76,8 @@ export class Groups {
    * If-Match on PATCH / DELETE of the group compares.
    */
   async get(actor: Actor, id: number, withMembers = false, shareInFlight = true): Promise<Versioned<Group>> {
+    // No limit: an id matches one record at most, and a page that is not full costs Odoo no count.
     const { records } = await searchTree(actor.client, MODEL, [['id', '=', id], ...registrantDomain(true)], this.specFor(actor, withMembers), {
-      limit: 1,
       context: { active_test: false },
       shareInFlight,
     });

@@ -249,7 +249,8 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[])
     t.test('registrants per gender and age band', async (t) => {
       const stats = await call('GET', `/custom/stats/individuals-by-gender-and-age?district=${village}`);
       t.equal(stats.status, 200);
-      oneCall(t, stats, 'the aggregate (one read_group)');
+      // One read_group per age band (under 0, 0-17, 18-59, 60+, no birth date): each answers a few rows, where grouping by day answered one per birth date.
+      if (stats.calls !== undefined) t.equal(stats.calls, 5, 'the aggregate: one Odoo call per age band');
       t.same(stats.body, {
         groups: [
           { gender: 'Female', age_band: '0-17', count: 1, sum_income: 0 },
@@ -263,8 +264,8 @@ for (const protocol of ['jsonrpc', 'xmlrpc'] as Protocol[])
         `GET /custom/stats/individuals-by-gender-and-age?district=${village} -> ${JSON.stringify(stats.body)} (Odoo calls: ${stats.calls ?? 'not counted on a real Odoo'})`,
       );
       if (stack.sim) {
-        const [readGroup] = stack.sim.calls.filter((c) => c.service === 'object');
-        t.equal(readGroup?.objectMethod, 'read_group', 'through read_group');
+        const methods = stack.sim.calls.filter((c) => c.service === 'object').map((c) => c.objectMethod);
+        t.same([...new Set(methods)], ['read_group'], 'through read_group only');
       }
     });
 

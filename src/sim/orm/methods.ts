@@ -444,6 +444,8 @@ function readGroup(orm: Orm, env: CallEnv, model: string, b: Kwargs): Record<str
     if (!group) groups.set(text, (group = { key, rows: [] }));
     group.rows.push(row);
   }
+  // Odoo answers a read_group without groupby with one row (its aggregates), also when nothing matches.
+  if (specs.length === 0 && groups.size === 0) groups.set('[]', { key: [], rows: [] });
   const ordered = [...groups.values()].sort((a, b) => {
     for (let i = 0; i < groupby.length; i++) {
       const x = sortable(orm, model, specs[i]!.field, a.key[i]);
