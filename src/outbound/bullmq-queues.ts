@@ -37,9 +37,10 @@ export class BullOutboundQueues<T> implements OutboundQueues<T> {
     base: Redis,
     private readonly options: OutboundQueueOptions<T>,
   ) {
-    const { keyPrefix, ...settings } = base.options;
-    // BullMQ waits for Redis rather than failing its commands (a worker resumes on its own once Redis is back).
-    this.connection = new Redis({ ...settings, maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false });
+    const { keyPrefix, commandTimeout: _commandTimeout, ...settings } = base.options;
+    // BullMQ waits for Redis rather than failing its commands (a worker resumes on its own once Redis is back),
+    // and blocks on Redis while a queue is empty: no command timeout.
+    this.connection = new Redis({ ...settings, maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: true });
     this.connection.on('error', () => undefined);
     this.prefix = `${keyPrefix ?? ''}${NAMESPACE}`;
   }
@@ -121,7 +122,9 @@ export class BullOutboundQueues<T> implements OutboundQueues<T> {
     await Promise.all(running.map((worker) => this.stopWorker(worker)));
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     this.queues.clear();
-    await this.connection.quit().catch(() => this.connection.disconnect());
+    // Never used (connected on first use): nothing to say goodbye to.
+    if (this.connection.status === 'wait') this.connection.disconnect();
+    else await this.connection.quit().catch(() => this.connection.disconnect());
   }
 
   private async queue(receiver: string): Promise<Queue> {
@@ -172,7 +175,13 @@ export class BullOutboundQueues<T> implements OutboundQueues<T> {
       },
     );
     worker.on('drained', () => metrics?.queueLag(receiver, 0));
-    worker.on('error', (err) => log.error({ err, outbound: { receiver } }, 'outbound: queue worker error'));
+    // While Redis is away the worker fails every second or so: one line a minute is enough.
+    let loggedAt = 0;
+    worker.on('error', (err) => {
+      if (Date.now() - loggedAt < 60_000) return;
+      loggedAt = Date.now();
+      log.error({ err, outbound: { receiver } }, 'outbound: queue worker error (Redis unavailable?); it retries on its own');
+    });
     return { worker, abort };
   }
 
