@@ -53,7 +53,7 @@ export interface DispatcherOptions {
  * happened. At least once: a crash between queueing and moving the position queues the events
  * again under the same ids (not queued twice while still waiting; sent again with the same
  * `webhook-id` if already delivered). The queues themselves (retries, dead letters, one message
- * at a time per receiver across replicas) are the outbound engine's, worked on every gateway.
+ * at a time per receiver across replicas) are the outbound engine's, worked by the leader.
  */
 export class EventDispatcher {
   private readonly loop: PollLoop;
@@ -91,8 +91,12 @@ export class EventDispatcher {
   private async round(): Promise<void> {
     const receivers = await this.options.receivers();
     this.current = new Map(receivers.map((receiver) => [receiver.id, receiver]));
-    await this.options.queues.work(receivers.map((receiver) => receiver.id));
-    if (!this.options.leading()) return;
+    // The leader works the queues it feeds: replicas competing for one message at a time per
+    // receiver would only add round trips. A leader that dies leaves its messages to the next
+    // one, which takes them over once their locks run out.
+    const leading = this.options.leading();
+    await this.options.queues.work(leading ? receivers.map((receiver) => receiver.id) : []);
+    if (!leading) return;
     await Promise.all(receivers.map((receiver) => this.feed(receiver)));
   }
 
