@@ -1,14 +1,7 @@
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import {
-  attemptAll,
-  OutboundClosing,
-  type OutboundDeadLetter,
-  type OutboundMessage,
-  type OutboundQueueOptions,
-  type OutboundQueues,
-  type QueuedMessage,
-} from './queues.js';
+import { attemptAll, OutboundClosing } from './queues.js';
+import type { OutboundDeadLetter, OutboundMessage, OutboundQueueOptions, OutboundQueues, QueuedMessage } from './queues.js';
 
 /** BullMQ's key namespace under the gateway's own prefix. */
 const NAMESPACE = 'outbound';

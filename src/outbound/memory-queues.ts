@@ -1,13 +1,5 @@
-import {
-  attemptAll,
-  OutboundClosing,
-  pause,
-  type OutboundDeadLetter,
-  type OutboundMessage,
-  type OutboundQueueOptions,
-  type OutboundQueues,
-  type QueuedMessage,
-} from './queues.js';
+import { attemptAll, OutboundClosing, pause } from './queues.js';
+import type { OutboundDeadLetter, OutboundMessage, OutboundQueueOptions, OutboundQueues, QueuedMessage } from './queues.js';
 
 interface ReceiverQueue<T> {
   waiting: Array<QueuedMessage<T>>;
