@@ -2,10 +2,11 @@
  * The contract of the outbound delivery engine, run once per backend: in memory, and on BullMQ
  * in a real redis-server. Per receiver, messages go one at a time in queue order and a failing
  * receiver holds up nobody else; every attempt sends the same id; after the last attempt a
- * message is a dead letter (listed, replayed, discarded). In Redis, two engines (two replicas)
- * work a receiver one message at a time and send each once, queued work survives the engine's
- * restart and a Redis restart with its append-only file, and an engine whose lock was taken
- * over can neither complete nor dead-letter the message.
+ * message is a dead letter (listed, replayed, discarded), and the messages queued behind it
+ * follow in order. In Redis, two engines (two replicas) work a receiver one message at a time
+ * and send each once, messages queued at once (one job) and stopped half-way resume where they
+ * stopped, queued work survives the engine's restart and a Redis restart with its append-only
+ * file, and an engine whose lock was taken over can neither complete nor dead-letter the message.
  */
 import { Redis } from 'ioredis';
 import t from 'tap';
@@ -26,6 +27,8 @@ class Recorder {
   readonly mostAtOnce = new Map<string, number>();
   /** Receivers answering 503, and how long each answer takes. */
   readonly failing = new Set<string>();
+  /** Messages answered 503 wherever they go. */
+  readonly failingIds = new Set<string>();
   readonly delayMs = new Map<string, number>();
 
   send = async (receiver: string, message: OutboundMessage<{ n: number }>): Promise<DeliveryOutcome> => {
@@ -35,7 +38,7 @@ class Recorder {
     await sleep(this.delayMs.get(receiver) ?? 1);
     this.inFlight.set(receiver, now - 1);
     this.seen.set(receiver, [...(this.seen.get(receiver) ?? []), message.id]);
-    return this.failing.has(receiver) ? { ok: false, error: 'HTTP 503' } : { ok: true, status: 200 };
+    return this.failing.has(receiver) || this.failingIds.has(message.id) ? { ok: false, error: 'HTTP 503' } : { ok: true, status: 200 };
   };
 
   async waitFor(receiver: string, count: number, limitMs = 10_000): Promise<string[]> {
@@ -152,6 +155,30 @@ for (const backend of backends) {
       t.same(await queues.deadLetters('hook'), []);
     });
 
+    t.test('a dead letter in the middle of what was queued at once: the messages behind it follow, in order', async (t) => {
+      const recorder = new Recorder();
+      recorder.failingIds.add('m-2');
+      const queues = await backend.open(recorder);
+      t.teardown(() => queues.close());
+      await queues.enqueue('mid', messages('m', 5));
+      await queues.enqueue('mid', messages('n', 2));
+      await queues.work(['mid']);
+      t.same(await recorder.waitFor('mid', 9), ['m-0', 'm-1', 'm-2', 'm-2', 'm-2', 'm-3', 'm-4', 'n-0', 'n-1']);
+      for (let i = 0; (await queues.pending('mid')) > 0 && i < 200; i++) await sleep(10);
+      const letters = await queues.deadLetters('mid');
+      t.same(
+        letters.map((l) => ({ id: l.id, attempts: l.attempts, data: l.data })),
+        [{ id: 'm-2', attempts: 3, data: { n: 2 } }],
+        'only the failed message is a dead letter',
+      );
+      t.equal(await queues.pending('mid'), 0);
+      recorder.failingIds.clear();
+      t.equal(await queues.replay('mid'), 1);
+      t.same((await recorder.waitFor('mid', 10)).slice(9), ['m-2'], 'replayed alone');
+      await sleep(50);
+      t.equal(recorder.seen.get('mid')!.length, 10, 'nothing else sent again');
+    });
+
     t.test('a message queued or being worked is not queued twice', async (t) => {
       const recorder = new Recorder();
       const queues = await backend.open(recorder);
@@ -199,6 +226,29 @@ t.test('redis (BullMQ): replicas, restarts, a lock taken over', { skip: bull.ski
       await recorder.waitFor('kept', 5),
       messages('k', 5).map((m) => m.id),
     );
+  });
+
+  t.test('messages queued at once and stopped half-way are resumed by the next engine where they stopped', async (t) => {
+    const recorder = new Recorder();
+    recorder.delayMs.set('halfway', 20);
+    const first = await bull.open(recorder);
+    await first.enqueue('halfway', messages('h', 10));
+    await first.work(['halfway']);
+    await recorder.waitFor('halfway', 3);
+    await first.close();
+    const sentBefore = recorder.seen.get('halfway')!.length;
+    t.ok(sentBefore < 10, `stopped half-way (${sentBefore} sent)`);
+    const second = await bull.open(recorder, true);
+    t.teardown(() => second.close());
+    t.equal(await second.pending('halfway'), 10 - sentBefore, 'what was sent is no longer pending');
+    await second.work(['halfway']);
+    t.same(
+      await recorder.waitFor('halfway', 10),
+      messages('h', 10).map((m) => m.id),
+      'each once, in order',
+    );
+    await sleep(150);
+    t.equal(recorder.seen.get('halfway')!.length, 10);
   });
 
   t.test('an engine whose lock was taken over changes nothing', async (t) => {
