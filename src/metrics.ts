@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DeliveryMetrics } from './events/dispatcher.js';
+import type { OutboundMetrics } from './outbound/queues.js';
 import type { CacheMetrics } from './registry/record-cache.js';
 import type { BreakerState, OdooCallEvent, OdooConnection } from './odoo/index.js';
 
@@ -34,7 +34,7 @@ export interface RecordCacheMetrics extends CacheMetrics {
   invalidationLag(seconds: number): void;
 }
 
-export interface EventMetrics extends DeliveryMetrics {
+export interface EventMetrics extends OutboundMetrics {
   detected(type: string, count: number): void;
   polled(outcome: { ok: boolean; lagSeconds?: number }): void;
 }

@@ -11,7 +11,10 @@ import { RedisTransactionStore } from './dci/redis-transactions.js';
 import { InMemoryTransactionStore, type DciTransactionStore } from './dci/transactions.js';
 import { CustomEndpoints } from './endpoints/index.js';
 import { ChangeDetector } from './events/detector.js';
-import { EventDispatcher, type EventReceiver } from './events/dispatcher.js';
+import { EventDispatcher, type EventMessage, type EventReceiver } from './events/dispatcher.js';
+import { BullOutboundQueues } from './outbound/bullmq-queues.js';
+import { MemoryOutboundQueues } from './outbound/memory-queues.js';
+import type { OutboundQueueOptions, OutboundQueues } from './outbound/queues.js';
 import { RedisEventStore } from './events/redis-store.js';
 import { MemoryEventStore, type EventStore } from './events/store.js';
 import { webhookReceiver, type WebhookSubscription } from './events/webhooks.js';
@@ -56,6 +59,8 @@ export interface DciServices {
 /** Registry change events, when `events.enabled`: the detector, the webhook queues and where both keep their state. */
 export interface EventServices {
   store: EventStore;
+  /** The outbound queues of webhooks and DCI subscriptions (their dead letters). */
+  queues: OutboundQueues<EventMessage>;
   detector: ChangeDetector;
   dispatcher: EventDispatcher;
   /** Webhooks declared in the configuration (the API cannot change or delete them). */
@@ -342,12 +347,25 @@ function eventServices(
   const sources: Array<() => Promise<EventReceiver[]>> = [
     async () => [...declared, ...(await store.webhooks.list()).filter((w) => !declaredIds.has(w.id))].map((w) => webhookReceiver(w, deliver, source)),
   ];
+  const queueOptions: OutboundQueueOptions<EventMessage> = {
+    schedule: settings.delivery,
+    // Built below: the dispatcher knows the receivers a queued event goes to.
+    send: (receiver, message) => dispatcher.send(receiver, message),
+    maxDeadLetters: settings.delivery.maxDeadLetters,
+    lockMs: settings.leaseMs,
+    metrics: metrics.events,
+    log,
+  };
+  const queues = state.storeFor<OutboundQueues<EventMessage>>({
+    memory: () => new MemoryOutboundQueues(queueOptions),
+    redis: (redis) => new BullOutboundQueues(redis, queueOptions),
+  });
   const dispatcher = new EventDispatcher({
     settings,
     store,
+    queues,
     leading: () => detector.leading,
     receivers: async () => (await Promise.all(sources.map((list) => list()))).flat(),
-    metrics: metrics.events,
     log,
   });
   const receivers: EventReceivers = {
@@ -355,12 +373,13 @@ function eventServices(
     startAtHead: async (id) => store.setOffset(id, (await store.head()) ?? '0'),
     forget: async (id) => {
       await store.deleteOffset(id);
-      await store.deleteDeadLetters(id);
+      await queues.forget(id);
     },
     wake: () => dispatcher.wake(),
   };
   return {
     store,
+    queues,
     detector,
     dispatcher,
     declared,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { retryBackoffFields } from './retry.js';
 import { secretSchema } from './secret.js';
 
 /** An http(s) URL the gateway fetches or posts to: no user, password, query or fragment. */
@@ -61,9 +62,7 @@ const asyncSchema = z
   .object({
     /** Delivery attempts of one callback before it is recorded as failed. */
     deliveryAttempts: z.number().int().min(1).max(20).default(6),
-    /** Wait before the second attempt; doubled after each failure (with jitter), up to retryMaxMs. */
-    retryBaseMs: z.number().int().min(10).default(2_000),
-    retryMaxMs: z.number().int().min(10).default(300_000),
+    ...retryBackoffFields(2_000),
     /** One delivery attempt (connect + answer) may take this long. */
     deliveryTimeoutMs: z.number().int().positive().default(10_000),
     /** Attempts of a search that fails for want of Odoo before it is recorded as failed. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { retryBackoffFields } from './retry.js';
 import { secretSchema } from './secret.js';
 
 /** Event types a subscription can ask for (CloudEvents `type` is `org.openg2p.registry.` + one of these). */
@@ -58,9 +59,7 @@ export const eventsSettingsSchema = z
       .object({
         /** Attempts of one event to one receiver before it goes to the dead-letter list. */
         attempts: z.number().int().min(1).max(50).default(10),
-        /** Wait before the second attempt; doubled after each failure (±20 % jitter), up to retryMaxMs. */
-        retryBaseMs: z.number().int().min(10).default(1_000),
-        retryMaxMs: z.number().int().min(10).default(300_000),
+        ...retryBackoffFields(1_000),
         /** One attempt (connect + answer) may take this long. */
         timeoutMs: z.number().int().positive().default(10_000),
         /** Events a receiver's queue reads from the log at a time. */

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { EventReceiver, EventSend } from '../events/dispatcher.js';
+import type { EventReceiver, Prepared } from '../events/dispatcher.js';
 import type { ChangeEvent } from '../events/store.js';
 import type { OdooClient, OdooDomain, OdooRecord } from '../odoo/types.js';
 import type { DciAsyncService } from './async.js';
@@ -270,6 +270,7 @@ export class DciSubscriptionService {
     return (await this.options.store.list()).map((subscription) => ({
       id: receiverId(subscription.code),
       prepare: (events) => this.prepare(subscription, events),
+      send: (event, record) => this.notify(subscription, event, record as OdooRecord),
     }));
   }
 
@@ -337,7 +338,7 @@ export class DciSubscriptionService {
    * also reads the records notified. Archived registrants are included (an `archived` event
    * is about one); a record changed since the event is notified as it is now.
    */
-  private async prepare(subscription: DciSubscription, events: ChangeEvent[]): Promise<Array<EventSend | undefined>> {
+  private async prepare(subscription: DciSubscription, events: ChangeEvent[]): Promise<Array<Prepared | undefined>> {
     const types = CHANGE_TYPES[subscription.eventType];
     const targets = events.map((event) => (types.includes(event.type) ? registrantOf(event, subscription.entity) : undefined));
     const ids = [...new Set(targets.filter((id): id is number => id !== undefined))];
@@ -355,10 +356,8 @@ export class DciSubscriptionService {
     const domain: OdooDomain = [['id', 'in', ids], ['active', 'in', [true, false]], ...filter];
     const { records } = await this.options.runner.fetch(client, subscription.entity, domain, { offset: 0, limit: ids.length, order: 'id' });
     const byId = new Map(records.map((record) => [record.id as number, record]));
-    return events.map((event, index) => {
-      const record = byId.get(targets[index] ?? 0);
-      return record ? () => this.notify(subscription, event, record) : undefined;
-    });
+    // The record as read now is queued with its event: the notification is built from it at each attempt.
+    return targets.map((target) => byId.get(target ?? 0));
   }
 
   /** One signed notify message (signed at each attempt) to the subscriber's callback. */

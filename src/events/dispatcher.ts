@@ -1,64 +1,67 @@
 import type { DeliveryOutcome } from '../outbound/delivery.js';
-import { PollLoop, retryDelay } from '../background.js';
+import type { OutboundMessage, OutboundQueues, OutboundSend } from '../outbound/queues.js';
+import { PollLoop } from '../background.js';
 import type { EventsSettings } from '../config/events.js';
-import type { ChangeEvent, DeadLetter, EventStore } from './store.js';
+import type { ChangeEvent, EventStore } from './store.js';
 
 interface Logger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
 
-/** Sends one event to its receiver (built afresh at each attempt: signatures carry the attempt's time). */
-export type EventSend = () => Promise<DeliveryOutcome>;
+/**
+ * What a receiver keeps with an event it takes, to build its message from at each attempt (JSON:
+ * it is queued with the event). A webhook keeps nothing; a DCI subscription the record it read.
+ */
+export type Prepared = Record<string, unknown>;
 
 /**
- * Anything the event log is delivered to, each from its own queue: a webhook, a DCI
- * subscription. `prepare` is given a batch read from the log and answers, event by event, how
- * to send it or undefined when this receiver does not take it: a receiver that must ask Odoo
- * which records it wants asks once per batch. A failure of `prepare` retries the batch later.
+ * Anything the event log is delivered to, each from its own outbound queue: a webhook, a DCI
+ * subscription. `prepare` is given a batch read from the log and answers, event by event, what
+ * to keep for it or undefined when this receiver does not take it: a receiver that must ask Odoo
+ * which records it wants asks once per batch. A failure of `prepare` reads the batch again later.
  */
 export interface EventReceiver {
-  /** Stable id: the queue's position and dead letters are kept under it, metrics labelled with it. */
+  /** Stable id: the queue's position in the log, its outbound queue and dead letters are kept under it, metrics labelled with it. */
   id: string;
-  prepare(events: ChangeEvent[]): Promise<Array<EventSend | undefined>>;
+  prepare(events: ChangeEvent[]): Promise<Array<Prepared | undefined>>;
+  /** Sends one event (built afresh at each attempt: signatures carry the attempt's time). */
+  send(event: ChangeEvent, prepared: Prepared): Promise<DeliveryOutcome>;
 }
 
-export interface DeliveryMetrics {
-  delivered(subscription: string, lagSeconds: number): void;
-  attemptFailed(subscription: string): void;
-  deadLettered(subscription: string): void;
-  /** Age of the oldest event the subscription has not received yet (0 when caught up). */
-  queueLag(subscription: string, seconds: number): void;
+/** An event as queued for one receiver. */
+export interface EventMessage {
+  event: ChangeEvent;
+  prepared: Prepared;
 }
 
 export interface DispatcherOptions {
   settings: EventsSettings;
   store: EventStore;
-  /** Only the detector's leader runs the queues. */
+  /** The outbound queues, sending through `send` below. */
+  queues: OutboundQueues<EventMessage>;
+  /** Only the detector's leader moves events from the log to the queues. */
   leading: () => boolean;
   /** Every receiver now (webhooks, DCI subscriptions), listed at each poll: queues start and stop with them. */
   receivers: () => Promise<EventReceiver[]>;
-  metrics?: DeliveryMetrics;
   log: Logger;
-  now?: () => number;
 }
 
 /**
- * Delivers the event log to every receiver, each from its own queue: a position in the log kept
- * in the event store, worked by its own loop. One event at a time per receiver, in log order,
- * so a record's events arrive in the order they happened; a failing receiver retries with
- * backoff and then dead-letters the event, while every other receiver carries on. At least
- * once: the position moves only after the receiver answered 2xx (or the event was
- * dead-lettered), so a crash sends the event again with the same `webhook-id`.
+ * Feeds the event log to every receiver's outbound queue: the leader reads the log from each
+ * receiver's position (kept in the event store), keeps the events the receiver takes, queues
+ * them in log order and then moves the position, so a record's events arrive in the order they
+ * happened. At least once: a crash between queueing and moving the position queues the events
+ * again under the same ids (not queued twice while still waiting; sent again with the same
+ * `webhook-id` if already delivered). The queues themselves (retries, dead letters, one message
+ * at a time per receiver across replicas) are the outbound engine's, worked by the leader.
  */
 export class EventDispatcher {
-  private readonly queues = new Map<string, ReceiverQueue>();
   private readonly loop: PollLoop;
+  private current = new Map<string, EventReceiver>();
 
   constructor(private readonly options: DispatcherOptions) {
     this.loop = new PollLoop(
-      () => this.refresh(),
+      () => this.round(),
       () => options.settings.pollIntervalMs,
       (err) => options.log.error({ err }, 'events: could not list receivers'),
     );
@@ -70,171 +73,60 @@ export class EventDispatcher {
 
   async stop(): Promise<void> {
     await this.loop.stop();
-    await Promise.all([...this.queues.values()].map((queue) => queue.stop()));
-    this.queues.clear();
+    await this.options.queues.close();
   }
 
-  /** New events (or a replay request): queues look now rather than at their next poll. */
+  /** New events: move them to the queues now rather than at the next poll. */
   wake(): void {
-    for (const queue of this.queues.values()) queue.wake();
+    this.loop.kick();
   }
 
-  /** Starts a queue per receiver while this gateway leads; stops them all (and removed ones) otherwise. */
-  private async refresh(): Promise<void> {
-    const wanted = this.options.leading() ? await this.options.receivers() : [];
-    const ids = new Set(wanted.map((s) => s.id));
-    for (const [id, queue] of this.queues) {
-      if (!ids.has(id)) {
-        this.queues.delete(id);
-        await queue.stop();
+  /** The engine's sender: the receiver as listed last; one removed meanwhile takes nothing more. */
+  readonly send: OutboundSend<EventMessage> = async (receiver, message) => {
+    const found = this.current.get(receiver);
+    if (!found) return 'skip';
+    return found.send(message.data.event, message.data.prepared);
+  };
+
+  private async round(): Promise<void> {
+    const receivers = await this.options.receivers();
+    this.current = new Map(receivers.map((receiver) => [receiver.id, receiver]));
+    // The leader works the queues it feeds: replicas competing for one message at a time per
+    // receiver would only add round trips. A leader that dies leaves its messages to the next
+    // one, which takes them over once their locks run out.
+    const leading = this.options.leading();
+    await this.options.queues.work(leading ? receivers.map((receiver) => receiver.id) : []);
+    if (!leading) return;
+    await Promise.all(receivers.map((receiver) => this.feed(receiver)));
+  }
+
+  /** Moves a receiver's events from the log to its queue, a batch at a time, until it has caught up. */
+  private async feed(receiver: EventReceiver): Promise<void> {
+    const { store, settings, queues, log } = this.options;
+    try {
+      let offset = await store.getOffset(receiver.id);
+      if (offset === undefined) {
+        // A receiver new to the log starts with the events after now.
+        offset = (await store.head()) ?? '0';
+        await store.setOffset(receiver.id, offset);
       }
-    }
-    for (const receiver of wanted) {
-      const queue = this.queues.get(receiver.id);
-      if (queue) queue.receiver = receiver;
-      else {
-        const started = new ReceiverQueue(receiver, this.options);
-        this.queues.set(receiver.id, started);
-        started.start();
-      }
-    }
-  }
-}
-
-class ReceiverQueue {
-  private stopped = false;
-  private running: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private readonly abort = new AbortController();
-  private readonly now: () => number;
-
-  constructor(
-    public receiver: EventReceiver,
-    private readonly options: DispatcherOptions,
-  ) {
-    this.now = options.now ?? Date.now;
-  }
-
-  start(): void {
-    this.running = this.loop();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.abort.abort();
-    this.wakeUp?.();
-    await this.running;
-  }
-
-  wake(): void {
-    this.wakeUp?.();
-  }
-
-  private get id(): string {
-    return this.receiver.id;
-  }
-
-  private async loop(): Promise<void> {
-    const { store, settings, log } = this.options;
-    while (!this.stopped && this.options.leading()) {
-      try {
-        await this.replayDeadLetters();
-        let offset = await store.getOffset(this.id);
-        if (offset === undefined) {
-          // A subscription new to the log starts with the events after now.
-          offset = (await store.head()) ?? '0';
-          await store.setOffset(this.id, offset);
-        }
+      for (;;) {
+        if (this.loop.stopped || !this.options.leading()) return;
         const entries = await store.read(offset === '0' ? undefined : offset, settings.delivery.batchSize);
-        this.options.metrics?.queueLag(this.id, entries[0] ? Math.max(0, (this.now() - entries[0].event.detectedAt) / 1000) : 0);
-        if (entries.length === 0) {
-          await this.idle(settings.pollIntervalMs);
-          continue;
-        }
-        const sends = await this.receiver.prepare(entries.map((entry) => entry.event));
-        for (const [index, entry] of entries.entries()) {
-          if (this.stopped || !this.options.leading()) return;
-          const send = sends[index];
-          if (send) await this.deliverOrDeadLetter(entry.event, send);
-          await store.setOffset(this.id, entry.seq);
-        }
-      } catch (err) {
-        if (this.stopped) return;
-        log.error({ err, receiver: { id: this.id } }, 'events: queue failed; retrying');
-        await this.idle(settings.pollIntervalMs);
+        if (entries.length === 0) return;
+        const prepared = await receiver.prepare(entries.map((entry) => entry.event));
+        const messages: Array<OutboundMessage<EventMessage>> = [];
+        entries.forEach(({ event }, index) => {
+          const kept = prepared[index];
+          if (kept) messages.push({ id: event.id, data: { event, prepared: kept }, since: Date.parse(event.time) });
+        });
+        await queues.enqueue(receiver.id, messages);
+        offset = entries.at(-1)!.seq;
+        await store.setOffset(receiver.id, offset);
+        if (entries.length < settings.delivery.batchSize) return;
       }
+    } catch (err) {
+      log.error({ err, receiver: { id: receiver.id } }, 'events: could not queue events; retrying');
     }
-  }
-
-  /** Attempts with backoff; after the last one the event goes to the dead-letter list and the queue moves on. */
-  private async deliverOrDeadLetter(event: ChangeEvent, send: EventSend): Promise<void> {
-    const { attempts } = this.options.settings.delivery;
-    let lastError = '';
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (this.stopped) throw new Error('stopped');
-      const outcome = await this.attempt(event, send);
-      if (outcome === true) return;
-      lastError = outcome;
-      this.options.metrics?.attemptFailed(this.id);
-      if (attempt < attempts) await this.idle(this.backoff(attempt), false);
-    }
-    if (this.stopped) throw new Error('stopped');
-    this.options.log.warn({ receiver: { id: this.id, event: event.id, attempts, error: lastError } }, 'events: delivery failed; event dead-lettered');
-    const letter: DeadLetter = { id: event.id, event, attempts, lastError, failedAt: new Date(this.now()).toISOString(), replay: false };
-    await this.options.store.putDeadLetter(this.id, letter, this.options.settings.delivery.maxDeadLetters);
-    this.options.metrics?.deadLettered(this.id);
-  }
-
-  /**
-   * Dead letters an admin asked to replay: one attempt each, before new events; a failure stays
-   * listed. One the receiver no longer takes (a DCI record that left the filter) is dropped.
-   */
-  private async replayDeadLetters(): Promise<void> {
-    const letters = (await this.options.store.listDeadLetters(this.id)).filter((letter) => letter.replay);
-    if (letters.length === 0) return;
-    const sends = await this.receiver.prepare(letters.map((letter) => letter.event));
-    for (const [index, letter] of letters.entries()) {
-      if (this.stopped) return;
-      const send = sends[index];
-      const outcome = send ? await this.attempt(letter.event, send) : true;
-      if (outcome === true) await this.options.store.deleteDeadLetter(this.id, letter.id);
-      else {
-        this.options.metrics?.attemptFailed(this.id);
-        await this.options.store.putDeadLetter(
-          this.id,
-          { ...letter, attempts: letter.attempts + 1, lastError: outcome, failedAt: new Date(this.now()).toISOString(), replay: false },
-          this.options.settings.delivery.maxDeadLetters,
-        );
-      }
-    }
-  }
-
-  /** One attempt. True, or why not. */
-  private async attempt(event: ChangeEvent, send: EventSend): Promise<true | string> {
-    const outcome = await send();
-    if (!outcome.ok) return outcome.error;
-    this.options.metrics?.delivered(this.id, Math.max(0, (this.now() - Date.parse(event.time)) / 1000));
-    return true;
-  }
-
-  private backoff(attempt: number): number {
-    const { retryBaseMs, retryMaxMs } = this.options.settings.delivery;
-    return retryDelay(attempt, retryBaseMs, retryMaxMs);
-  }
-
-  /** Waits `ms`, or less when stopped or (if `wakeable`: a backoff is not shortened by new events) woken. */
-  private idle(ms: number, wakeable = true): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.abort.signal.removeEventListener('abort', done);
-        this.wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      if (wakeable) this.wakeUp = done;
-      this.abort.signal.addEventListener('abort', done);
-    });
   }
 }

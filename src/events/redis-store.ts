@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RedisRecordHash } from '../state/record-hash.js';
 import { guarded } from '../state/redis-client.js';
-import type { ChangeEvent, DeadLetter, EventStore, LogEntry, StoredWebhook } from './store.js';
+import type { ChangeEvent, EventStore, LogEntry, StoredWebhook } from './store.js';
 
 const GUARANTEE = 'registry change events';
 
@@ -44,7 +44,6 @@ const LOG = 'events:log';
 const OFFSETS = 'events:offsets';
 const WEBHOOKS = 'events:webhooks';
 const cursorKey = (feed: string) => `events:cursor:${feed}`;
-const deadKey = (subscription: string) => `events:dead:${subscription}`;
 
 /** The event store in the gateway's Redis (a stream for the log): durable and shared by every replica. */
 export class RedisEventStore implements EventStore {
@@ -107,30 +106,5 @@ export class RedisEventStore implements EventStore {
 
   async deleteOffset(subscription: string): Promise<void> {
     await guarded(GUARANTEE, () => this.redis.hdel(OFFSETS, subscription));
-  }
-
-  async putDeadLetter(subscription: string, letter: DeadLetter, max: number): Promise<void> {
-    const key = deadKey(subscription);
-    const size = await guarded(GUARANTEE, async () => {
-      await this.redis.hset(key, letter.id, JSON.stringify(letter));
-      return this.redis.hlen(key);
-    });
-    if (size <= max) return;
-    const letters = await this.listDeadLetters(subscription);
-    const oldest = letters.slice(0, letters.length - max).map((l) => l.id);
-    if (oldest.length) await guarded(GUARANTEE, () => this.redis.hdel(key, ...oldest));
-  }
-
-  async listDeadLetters(subscription: string): Promise<DeadLetter[]> {
-    const all = await guarded(GUARANTEE, () => this.redis.hvals(deadKey(subscription)));
-    return all.map((text) => JSON.parse(text) as DeadLetter).sort((a, b) => a.failedAt.localeCompare(b.failedAt));
-  }
-
-  async deleteDeadLetter(subscription: string, id: string): Promise<void> {
-    await guarded(GUARANTEE, () => this.redis.hdel(deadKey(subscription), id));
-  }
-
-  async deleteDeadLetters(subscription: string): Promise<void> {
-    await guarded(GUARANTEE, () => this.redis.del(deadKey(subscription)));
   }
 }

@@ -32,17 +32,6 @@ export interface StoredWebhook {
   owner?: string;
 }
 
-export interface DeadLetter {
-  /** The event's id (one dead letter per event and subscription). */
-  id: string;
-  event: ChangeEvent;
-  attempts: number;
-  lastError: string;
-  failedAt: string;
-  /** Set by a replay request: the subscription's queue sends it again before new events. */
-  replay: boolean;
-}
-
 export interface LogEntry {
   /** Position in the event log; compare with `compareSeq`. */
   seq: string;
@@ -50,9 +39,9 @@ export interface LogEntry {
 }
 
 /**
- * What the change detector and the webhook queues keep: the detector's lease and cursors, the
- * event log with each subscription's position in it, webhooks created through the API, and
- * dead letters. In memory for one process; in Redis (durable, shared by replicas) when
+ * What the change detector and the dispatcher keep: the detector's lease and cursors, the
+ * event log with each receiver's position in it, and webhooks created through the API (queued
+ * deliveries and dead letters are the outbound engine's). In memory for one process; in Redis (durable, shared by replicas) when
  * `redis.url` is set.
  */
 export interface EventStore {
@@ -80,10 +69,6 @@ export interface EventStore {
   deleteOffset(subscription: string): Promise<void>;
   /** Webhooks created through the API, by id. */
   readonly webhooks: RecordHash<StoredWebhook>;
-  putDeadLetter(subscription: string, letter: DeadLetter, max: number): Promise<void>;
-  listDeadLetters(subscription: string): Promise<DeadLetter[]>;
-  deleteDeadLetter(subscription: string, id: string): Promise<void>;
-  deleteDeadLetters(subscription: string): Promise<void>;
 }
 
 /** Orders log positions: numbers in memory, `ms-n` stream ids in Redis. */
@@ -103,7 +88,6 @@ export class MemoryEventStore implements EventStore {
   private nextSeq = 1;
   private readonly offsets = new Map<string, string>();
   readonly webhooks = new MemoryRecordHash<StoredWebhook>();
-  private readonly dead = new Map<string, Map<string, DeadLetter>>();
 
   constructor(
     private readonly maxLogEvents: number,
@@ -158,28 +142,5 @@ export class MemoryEventStore implements EventStore {
 
   async deleteOffset(subscription: string): Promise<void> {
     this.offsets.delete(subscription);
-  }
-
-  async putDeadLetter(subscription: string, letter: DeadLetter, max: number): Promise<void> {
-    const letters = this.dead.get(subscription) ?? new Map<string, DeadLetter>();
-    this.dead.set(subscription, letters);
-    letters.delete(letter.id);
-    letters.set(letter.id, structuredClone(letter));
-    for (const id of letters.keys()) {
-      if (letters.size <= max) break;
-      letters.delete(id);
-    }
-  }
-
-  async listDeadLetters(subscription: string): Promise<DeadLetter[]> {
-    return structuredClone([...(this.dead.get(subscription)?.values() ?? [])]);
-  }
-
-  async deleteDeadLetter(subscription: string, id: string): Promise<void> {
-    this.dead.get(subscription)?.delete(id);
-  }
-
-  async deleteDeadLetters(subscription: string): Promise<void> {
-    this.dead.delete(subscription);
   }
 }

@@ -38,13 +38,13 @@ export interface WebhookSubscription {
 
 /** A webhook as the dispatcher's receiver: the events of its types, as signed CloudEvents (signed at each attempt). */
 export function webhookReceiver(subscription: WebhookSubscription, deliver: Deliverer, source: string, now: () => number = Date.now): EventReceiver {
-  const send = (event: ChangeEvent) => () => {
-    const body = JSON.stringify(cloudEvent(event, source, subscription.payload));
-    return deliver(subscription.url, body, signedHeaders(subscription.secret, event.id, body, now()));
-  };
   return {
     id: subscription.id,
-    prepare: async (events) => events.map((event) => (!subscription.types || subscription.types.includes(event.type) ? send(event) : undefined)),
+    prepare: async (events) => events.map((event) => (!subscription.types || subscription.types.includes(event.type) ? {} : undefined)),
+    send: (event) => {
+      const body = JSON.stringify(cloudEvent(event, source, subscription.payload));
+      return deliver(subscription.url, body, signedHeaders(subscription.secret, event.id, body, now()));
+    },
   };
 }
 

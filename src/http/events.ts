@@ -36,7 +36,6 @@ const deadLetterOutput = z.object({
   attempts: z.number(),
   last_error: z.string(),
   failed_at: z.string(),
-  replay_pending: z.boolean(),
   event: z.record(z.string(), z.unknown()),
 });
 
@@ -50,7 +49,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
   const { events } = app.services;
   if (!events) return;
   const settings = app.config.events;
-  const { store, dispatcher, declared, receivers, source } = events;
+  const { store, queues, declared, receivers, source } = events;
   const declaredIds = new Set(declared.map((s) => s.id));
 
   const shown = (webhook: WebhookSubscription & { createdAt?: string }, origin: 'config' | 'api') => ({
@@ -181,17 +180,16 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
         },
         handler: async (request) => {
           const webhook = await find(request, request.params.id, true);
-          const letters = await store.listDeadLetters(webhook.id);
+          const letters = await queues.deadLetters(webhook.id);
           return {
-            items: letters.map((letter) => ({
-              id: letter.id,
-              type: letter.event.type,
-              subject: letter.event.subject,
-              attempts: letter.attempts,
-              last_error: letter.lastError,
-              failed_at: letter.failedAt,
-              replay_pending: letter.replay,
-              event: cloudEvent(letter.event, source, webhook.payload) as unknown as Record<string, unknown>,
+            items: letters.map(({ id, data: { event }, attempts, lastError, failedAt }) => ({
+              id,
+              type: event.type,
+              subject: event.subject,
+              attempts,
+              last_error: lastError,
+              failed_at: failedAt,
+              event: cloudEvent(event, source, webhook.payload) as unknown as Record<string, unknown>,
             })),
           };
         },
@@ -200,7 +198,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
         config: { access: ROLE_POST },
         schema: {
           tags,
-          summary: 'Send dead letters again (all, or those listed), before newer events; those failing again stay listed',
+          summary: 'Send dead letters again (all, or those listed), one attempt each, after the events already queued; those failing again are listed again',
           params: webhookIdParam,
           body: z
             .object({ ids: z.array(z.string().min(1).max(64)).min(1).max(10_000).optional() })
@@ -211,12 +209,10 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
         handler: async (request, reply) => {
           const webhook = await find(request, request.params.id, true);
           const wanted = request.body.ids ? new Set(request.body.ids) : undefined;
-          const letters = (await store.listDeadLetters(webhook.id)).filter((letter) => !wanted || wanted.has(letter.id));
+          const letters = (await queues.deadLetters(webhook.id)).filter((letter) => !wanted || wanted.has(letter.id));
           const unknown = wanted ? [...wanted].filter((id) => !letters.some((letter) => letter.id === id)) : [];
           if (unknown.length) throw new HttpProblem({ status: 404, detail: `No dead letter ${unknown.slice(0, 5).join(', ')} for webhook "${webhook.id}".` });
-          for (const letter of letters) await store.putDeadLetter(webhook.id, { ...letter, replay: true }, settings.delivery.maxDeadLetters);
-          dispatcher.wake();
-          return reply.code(202).send({ replaying: letters.length });
+          return reply.code(202).send({ replaying: await queues.replay(webhook.id, wanted ? [...wanted] : undefined) });
         },
       });
       r.delete('/webhooks/:id/dead-letters/:event_id', {
@@ -229,10 +225,9 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
         },
         handler: async (request, reply) => {
           const webhook = await find(request, request.params.id, true);
-          if (!(await store.listDeadLetters(webhook.id)).some((l) => l.id === request.params.event_id)) {
+          if (!(await queues.discard(webhook.id, request.params.event_id))) {
             throw new HttpProblem({ status: 404, detail: `No dead letter ${request.params.event_id} for webhook "${webhook.id}".` });
           }
-          await store.deleteDeadLetter(webhook.id, request.params.event_id);
           return reply.code(204).send(null);
         },
       });

@@ -1,0 +1,287 @@
+/**
+ * The contract of the outbound delivery engine, run once per backend: in memory, and on BullMQ
+ * in a real redis-server. Per receiver, messages go one at a time in queue order and a failing
+ * receiver holds up nobody else; every attempt sends the same id; after the last attempt a
+ * message is a dead letter (listed, replayed, discarded), and the messages queued behind it
+ * follow in order. In Redis, two engines (two replicas) work a receiver one message at a time
+ * and send each once, messages queued at once (one job) and stopped half-way resume where they
+ * stopped, queued work survives the engine's restart and a Redis restart with its append-only
+ * file, and an engine whose lock was taken over can neither complete nor dead-letter the message.
+ */
+import { Redis } from 'ioredis';
+import t from 'tap';
+import type { DeliveryOutcome } from '../../src/outbound/delivery.js';
+import { BullOutboundQueues } from '../../src/outbound/bullmq-queues.js';
+import { MemoryOutboundQueues } from '../../src/outbound/memory-queues.js';
+import type { OutboundMessage, OutboundQueueOptions, OutboundQueues } from '../../src/outbound/queues.js';
+import { redisServerMissing, startRedis, type RedisServer } from '../support/redis.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const quiet = { warn: () => undefined, error: () => undefined };
+const SCHEDULE = { attempts: 3, retryBaseMs: 20, retryMaxMs: 40 };
+
+/** What a receiver saw: message ids in arrival order, and the most sent to it at once. */
+class Recorder {
+  readonly seen = new Map<string, string[]>();
+  private inFlight = new Map<string, number>();
+  readonly mostAtOnce = new Map<string, number>();
+  /** Receivers answering 503, and how long each answer takes. */
+  readonly failing = new Set<string>();
+  /** Messages answered 503 wherever they go. */
+  readonly failingIds = new Set<string>();
+  readonly delayMs = new Map<string, number>();
+
+  send = async (receiver: string, message: OutboundMessage<{ n: number }>): Promise<DeliveryOutcome> => {
+    const now = (this.inFlight.get(receiver) ?? 0) + 1;
+    this.inFlight.set(receiver, now);
+    this.mostAtOnce.set(receiver, Math.max(now, this.mostAtOnce.get(receiver) ?? 0));
+    await sleep(this.delayMs.get(receiver) ?? 1);
+    this.inFlight.set(receiver, now - 1);
+    this.seen.set(receiver, [...(this.seen.get(receiver) ?? []), message.id]);
+    return this.failing.has(receiver) || this.failingIds.has(message.id) ? { ok: false, error: 'HTTP 503' } : { ok: true, status: 200 };
+  };
+
+  async waitFor(receiver: string, count: number, limitMs = 10_000): Promise<string[]> {
+    const deadline = Date.now() + limitMs;
+    while ((this.seen.get(receiver)?.length ?? 0) < count) {
+      if (Date.now() > deadline) throw new Error(`${receiver}: ${this.seen.get(receiver)?.length ?? 0} of ${count} arrived`);
+      await sleep(10);
+    }
+    return this.seen.get(receiver)!;
+  }
+}
+
+const messages = (prefix: string, count: number): Array<OutboundMessage<{ n: number }>> =>
+  Array.from({ length: count }, (_, n) => ({ id: `${prefix}-${n}`, data: { n } }));
+
+let redis: RedisServer | undefined;
+let round = 0;
+
+interface Backend {
+  name: string;
+  skip: string | false;
+  /** An engine; with `shared`, another on the queues of the previous one (another replica). */
+  open(recorder: Recorder, shared?: boolean, lockMs?: number): Promise<OutboundQueues<{ n: number }>>;
+}
+
+const options = (recorder: Recorder, lockMs: number): OutboundQueueOptions<{ n: number }> => ({
+  schedule: SCHEDULE,
+  send: recorder.send,
+  maxDeadLetters: 100,
+  lockMs,
+  log: quiet,
+});
+
+const backends: Backend[] = [
+  { name: 'memory', skip: false, open: async (recorder) => new MemoryOutboundQueues(options(recorder, 1_000)) },
+  {
+    name: 'redis (BullMQ)',
+    skip: redisServerMissing(),
+    open: async (recorder, shared = false, lockMs = 1_000) => {
+      redis ??= await startRedis({ appendonly: true });
+      if (!shared) round++;
+      const base = new Redis(redis.url, { keyPrefix: `t${round}:`, lazyConnect: true });
+      const queues = new BullOutboundQueues(base, options(recorder, lockMs));
+      base.disconnect();
+      return queues;
+    },
+  },
+];
+t.teardown(() => redis?.stop());
+
+for (const backend of backends) {
+  t.test(backend.name, { skip: backend.skip }, async (t) => {
+    t.test('per receiver in order, one at a time; a failing receiver holds up nobody else', async (t) => {
+      const recorder = new Recorder();
+      recorder.failing.add('down');
+      recorder.delayMs.set('slow', 15);
+      const queues = await backend.open(recorder);
+      t.teardown(() => queues.close());
+      await queues.work(['slow', 'fast', 'down']);
+      await queues.enqueue('down', messages('d', 1));
+      await queues.enqueue('slow', messages('s', 10));
+      await queues.enqueue('fast', messages('f', 30));
+      t.same(
+        await recorder.waitFor('fast', 30),
+        messages('f', 30).map((m) => m.id),
+        'the fast receiver got all, in order',
+      );
+      t.same(
+        await recorder.waitFor('slow', 10),
+        messages('s', 10).map((m) => m.id),
+        'the slow one too',
+      );
+      t.equal(recorder.mostAtOnce.get('slow'), 1, 'one message at a time per receiver');
+      t.same(await recorder.waitFor('down', 3), ['d-0', 'd-0', 'd-0'], 'every attempt carries the same id');
+    });
+
+    t.test('dead letters: listed after the last attempt, replayed (one attempt), discarded', async (t) => {
+      const recorder = new Recorder();
+      recorder.failing.add('hook');
+      const queues = await backend.open(recorder);
+      t.teardown(() => queues.close());
+      await queues.work(['hook']);
+      await queues.enqueue('hook', messages('x', 2));
+      await recorder.waitFor('hook', 6);
+      let letters = await queues.deadLetters('hook');
+      for (let i = 0; letters.length < 2 && i < 200; i++) {
+        await sleep(10);
+        letters = await queues.deadLetters('hook');
+      }
+      t.match(
+        letters.map((l) => ({ id: l.id, attempts: l.attempts, lastError: l.lastError, data: l.data })),
+        [
+          { id: 'x-0', attempts: 3, lastError: 'HTTP 503', data: { n: 0 } },
+          { id: 'x-1', attempts: 3, lastError: 'HTTP 503', data: { n: 1 } },
+        ],
+      );
+      t.equal(await queues.pending('hook'), 0, 'the queue moved on');
+      // Still failing: a replay is one attempt, and the letter is listed again with it counted.
+      t.equal(await queues.replay('hook', ['x-0']), 1);
+      await recorder.waitFor('hook', 7);
+      for (let i = 0; (letters = await queues.deadLetters('hook')).length < 2 && i < 200; i++) await sleep(10);
+      t.equal(letters.find((l) => l.id === 'x-0')?.attempts, 4);
+      // Back up: the replayed letter is delivered and leaves the list.
+      recorder.failing.delete('hook');
+      t.equal(await queues.replay('hook', ['x-0']), 1);
+      await recorder.waitFor('hook', 8);
+      for (let i = 0; (letters = await queues.deadLetters('hook')).length > 1 && i < 200; i++) await sleep(10);
+      t.same(
+        letters.map((l) => l.id),
+        ['x-1'],
+      );
+      t.equal(await queues.discard('hook', 'x-1'), true);
+      t.equal(await queues.discard('hook', 'x-1'), false, 'nothing left to discard');
+      t.same(await queues.deadLetters('hook'), []);
+    });
+
+    t.test('a dead letter in the middle of what was queued at once: the messages behind it follow, in order', async (t) => {
+      const recorder = new Recorder();
+      recorder.failingIds.add('m-2');
+      const queues = await backend.open(recorder);
+      t.teardown(() => queues.close());
+      await queues.enqueue('mid', messages('m', 5));
+      await queues.enqueue('mid', messages('n', 2));
+      await queues.work(['mid']);
+      t.same(await recorder.waitFor('mid', 9), ['m-0', 'm-1', 'm-2', 'm-2', 'm-2', 'm-3', 'm-4', 'n-0', 'n-1']);
+      for (let i = 0; (await queues.pending('mid')) > 0 && i < 200; i++) await sleep(10);
+      const letters = await queues.deadLetters('mid');
+      t.same(
+        letters.map((l) => ({ id: l.id, attempts: l.attempts, data: l.data })),
+        [{ id: 'm-2', attempts: 3, data: { n: 2 } }],
+        'only the failed message is a dead letter',
+      );
+      t.equal(await queues.pending('mid'), 0);
+      recorder.failingIds.clear();
+      t.equal(await queues.replay('mid'), 1);
+      t.same((await recorder.waitFor('mid', 10)).slice(9), ['m-2'], 'replayed alone');
+      await sleep(50);
+      t.equal(recorder.seen.get('mid')!.length, 10, 'nothing else sent again');
+    });
+
+    t.test('a message queued or being worked is not queued twice', async (t) => {
+      const recorder = new Recorder();
+      const queues = await backend.open(recorder);
+      t.teardown(() => queues.close());
+      await queues.enqueue('twice', messages('t', 3));
+      await queues.enqueue('twice', messages('t', 3));
+      t.equal(await queues.pending('twice'), 3);
+      await queues.work(['twice']);
+      t.same(await recorder.waitFor('twice', 3), ['t-0', 't-1', 't-2']);
+      await sleep(50);
+      t.equal(recorder.seen.get('twice')!.length, 3);
+    });
+  });
+}
+
+const bull = backends[1]!;
+t.test('redis (BullMQ): replicas, restarts, a lock taken over', { skip: bull.skip }, async (t) => {
+  t.test('two replicas work one receiver: one message at a time, each once, in order', async (t) => {
+    const recorder = new Recorder();
+    const first = await bull.open(recorder);
+    const second = await bull.open(recorder, true);
+    t.teardown(() => Promise.all([first.close(), second.close()]));
+    await Promise.all([first.work(['shared']), second.work(['shared'])]);
+    await first.enqueue('shared', messages('r', 20));
+    t.same(
+      await recorder.waitFor('shared', 20),
+      messages('r', 20).map((m) => m.id),
+    );
+    await sleep(100);
+    t.equal(recorder.seen.get('shared')!.length, 20, 'no message twice');
+    t.equal(recorder.mostAtOnce.get('shared'), 1, 'never two replicas on the receiver at once');
+  });
+
+  t.test('queued work survives the engine and a Redis restart (append-only file)', async (t) => {
+    const recorder = new Recorder();
+    const before = await bull.open(recorder);
+    await before.enqueue('kept', messages('k', 5));
+    await before.close();
+    await redis!.kill();
+    await redis!.start();
+    const after = await bull.open(recorder, true);
+    t.teardown(() => after.close());
+    await after.work(['kept']);
+    t.same(
+      await recorder.waitFor('kept', 5),
+      messages('k', 5).map((m) => m.id),
+    );
+  });
+
+  t.test('messages queued at once and stopped half-way are resumed by the next engine where they stopped', async (t) => {
+    const recorder = new Recorder();
+    recorder.delayMs.set('halfway', 20);
+    const first = await bull.open(recorder);
+    await first.enqueue('halfway', messages('h', 10));
+    await first.work(['halfway']);
+    await recorder.waitFor('halfway', 3);
+    await first.close();
+    const sentBefore = recorder.seen.get('halfway')!.length;
+    t.ok(sentBefore < 10, `stopped half-way (${sentBefore} sent)`);
+    const second = await bull.open(recorder, true);
+    t.teardown(() => second.close());
+    t.equal(await second.pending('halfway'), 10 - sentBefore, 'what was sent is no longer pending');
+    await second.work(['halfway']);
+    t.same(
+      await recorder.waitFor('halfway', 10),
+      messages('h', 10).map((m) => m.id),
+      'each once, in order',
+    );
+    await sleep(150);
+    t.equal(recorder.seen.get('halfway')!.length, 10);
+  });
+
+  t.test('an engine whose lock was taken over changes nothing', async (t) => {
+    const recorder = new Recorder();
+    // The first engine's receiver answers 503 slowly: it would dead-letter the message (one attempt).
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const stale = new BullOutboundQueues<{ n: number }>(new Redis(redis!.url, { keyPrefix: `t${++round}:`, lazyConnect: true }), {
+      ...options(recorder, 600),
+      schedule: { ...SCHEDULE, attempts: 1 },
+      send: async () => {
+        await held;
+        return { ok: false, error: 'HTTP 503' };
+      },
+    });
+    t.teardown(() => stale.close());
+    await stale.enqueue('taken', messages('l', 1));
+    await stale.work(['taken']);
+    const check = redis!.client();
+    t.teardown(() => check.quit());
+    const lockKey = `t${round}:outbound:taken:l-0:lock`;
+    for (let i = 0; !(await check.exists(lockKey)) && i < 200; i++) await sleep(10);
+    // Its lock runs out as if the process had paused past it (renewals stopped): dropped here.
+    await check.del(lockKey);
+    await check.set(lockKey, 'someone-else');
+    await check.pexpire(lockKey, 1);
+    const taker = await bull.open(recorder, true, 600);
+    t.teardown(() => taker.close());
+    await taker.work(['taken']);
+    t.same(await recorder.waitFor('taken', 1), ['l-0'], 'the other engine took the message over and delivered it');
+    release();
+    await sleep(300);
+    t.same(await taker.deadLetters('taken'), [], 'the stale engine could not dead-letter it');
+    t.equal(await taker.pending('taken'), 0);
+  });
+});
