@@ -1,10 +1,9 @@
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { bullmqConnection, NAMESPACE } from './bullmq-connection.js';
 import { retryDelay } from '../background.js';
 import type { JobPoolOptions, OutboundJobPool, PoolHandler, PoolJob } from './queues.js';
 
-/** BullMQ's key namespace under the gateway's own prefix (shared with the ordered queues). */
-const NAMESPACE = 'outbound';
 /** Given-up jobs kept in the failed set for inspection (the oldest dropped beyond). */
 const KEEP_FAILED = 1_000;
 
@@ -37,10 +36,7 @@ export class BullJobPool<T> implements OutboundJobPool<T> {
     private readonly name: string,
     private readonly options: JobPoolOptions,
   ) {
-    const { keyPrefix, commandTimeout: _commandTimeout, ...settings } = base.options;
-    this.connection = new Redis({ ...settings, maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: true });
-    this.connection.on('error', () => undefined);
-    this.prefix = `${keyPrefix ?? ''}${NAMESPACE}`;
+    ({ connection: this.connection, prefix: this.prefix } = bullmqConnection(base));
     this.queue = new Queue(name, {
       connection: this.connection,
       prefix: this.prefix,
