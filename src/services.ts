@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config/load.js';
-import { DciAsyncService } from './dci/async.js';
+import { DciAsyncService, type DciJob } from './dci/async.js';
 import { httpDeliverer } from './outbound/delivery.js';
 import { outboundDispatcher } from './outbound/http-agent.js';
 import { DciMessages } from './dci/messages.js';
@@ -12,9 +12,11 @@ import { InMemoryTransactionStore, type DciTransactionStore } from './dci/transa
 import { CustomEndpoints } from './endpoints/index.js';
 import { ChangeDetector } from './events/detector.js';
 import { EventDispatcher, type EventMessage, type EventReceiver } from './events/dispatcher.js';
+import { BullJobPool } from './outbound/bullmq-pool.js';
 import { BullOutboundQueues } from './outbound/bullmq-queues.js';
+import { MemoryJobPool } from './outbound/memory-pool.js';
 import { MemoryOutboundQueues } from './outbound/memory-queues.js';
-import type { OutboundQueueOptions, OutboundQueues } from './outbound/queues.js';
+import type { JobPoolOptions, OutboundJobPool, OutboundQueueOptions, OutboundQueues } from './outbound/queues.js';
 import { RedisEventStore } from './events/redis-store.js';
 import { MemoryEventStore, type EventStore } from './events/store.js';
 import { webhookReceiver, type WebhookSubscription } from './events/webhooks.js';
@@ -262,12 +264,15 @@ function recordCache(
   return { cache, follower };
 }
 
+/** How long a DCI job of a replica that stopped renewing its lock (died, lost Redis) waits before another works it. */
+const DCI_JOB_LOCK_MS = 5_000;
+
 function dciServices(
   config: Config,
   state: StateStore,
   given: DciTransactionStore | undefined,
   readAccount: () => OdooClient,
-  log: FastifyBaseLogger,
+  parentLog: FastifyBaseLogger,
   security: MessageSecurity,
   receivers: EventReceivers | undefined,
 ): DciServices {
@@ -282,16 +287,31 @@ function dciServices(
       memory: () => new InMemoryTransactionStore(retentionMs),
       redis: (redis) => new RedisTransactionStore(redis, retentionMs),
     });
+  const log = parentLog.child({ component: 'dci-async' });
+  const poolOptions: JobPoolOptions = {
+    concurrency: settings.async.concurrency,
+    retryBaseMs: settings.async.retryBaseMs,
+    retryMaxMs: settings.async.retryMaxMs,
+    // Renewed every half of it while a job runs, however long its search or callback takes: it
+    // only bounds how soon a job of a replica that died (or lost Redis) is worked again.
+    lockMs: DCI_JOB_LOCK_MS,
+    log,
+  };
+  const pool = state.storeFor<OutboundJobPool<DciJob>>({
+    memory: () => new MemoryJobPool(poolOptions),
+    redis: (redis) => new BullJobPool(redis, 'dci', poolOptions),
+  });
   const subscriptionStore: DciSubscriptionStore | undefined = receivers ? state.recordHash<DciSubscription>(SUBSCRIPTIONS_KEY, 'DCI subscriptions') : undefined;
   const async = new DciAsyncService({
     settings,
     messages,
     service: search,
     store,
+    pool,
     ...(subscriptionStore ? { subscriptions: subscriptionStore } : {}),
     odoo: readAccount,
     deliver: httpDeliverer(settings.async.deliveryTimeoutMs, `g2p-gateway (${settings.registryId})`, outboundDispatcher(config.outbound)),
-    log: log.child({ component: 'dci-async' }),
+    log,
   });
   if (!receivers || !subscriptionStore) return { messages, search, async, store };
   const subscriptions = new DciSubscriptionService({

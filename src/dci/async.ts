@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { PollLoop, retryDelay } from '../background.js';
 import type { OdooClient } from '../odoo/types.js';
-import { isStateUnavailable } from '../state/errors.js';
+import { guarded } from '../state/redis-client.js';
 import type { z } from 'zod';
 import { requestEnvelopeSchema, txnStatusEnvelopeSchema, type Ack, type RequestHeader, type ResponseEnvelope, type TxnStatusItem } from './envelope.js';
 import type { DciMessages, MessageAction } from './messages.js';
@@ -9,7 +8,8 @@ import type { Deliverer } from '../outbound/delivery.js';
 import type { DciSearchService } from './search.js';
 import type { DciSettings } from '../config/dci.js';
 import type { DciSubscriptionStore } from './subscription-store.js';
-import type { ClaimedJob, DciTransactionStore, DeliveryJob, SearchJob } from './transactions.js';
+import type { DciTransactionStore } from './transactions.js';
+import type { OutboundJobPool, PoolAttempt } from '../outbound/queues.js';
 import { transactionStatus } from './txn-status.js';
 
 interface Logger {
@@ -17,6 +17,25 @@ interface Logger {
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
+
+/** Run the search of a transaction (its request is kept in the job until then, and only until then). */
+export interface SearchJob {
+  kind: 'search';
+  correlationId: string;
+  /** `{header, message}` of the request as received (the signature was checked on receipt). */
+  request: { header: unknown; message: unknown };
+}
+
+/** Post a signed answer to a callback; `correlationId` names the transaction whose delivery it is, if any. */
+export interface DeliveryJob {
+  kind: 'deliver';
+  correlationId?: string;
+  url: string;
+  body: unknown;
+}
+
+/** The DCI work of the outbound engine's job pool. */
+export type DciJob = SearchJob | DeliveryJob;
 
 /** Too much async work is waiting: the message is refused (503) rather than queued without bound. */
 export class DciBusyError extends Error {}
@@ -26,6 +45,8 @@ export interface DciAsyncOptions {
   messages: DciMessages;
   service: DciSearchService;
   store: DciTransactionStore;
+  /** The outbound engine's job pool the searches and callbacks are worked in. */
+  pool: OutboundJobPool<DciJob>;
   /** The Odoo account searches run as (the caller is gone by then). */
   odoo: () => OdooClient;
   deliver: Deliverer;
@@ -38,37 +59,25 @@ export interface DciAsyncOptions {
 /**
  * The async DCI routes: a message is checked as the sync route checks it and acknowledged at
  * once; its search runs afterwards and the answer is posted, signed, to the sender's callback.
- * All work goes through the store as jobs (run a search, deliver a message), each retried
- * with exponential backoff a bounded number of times, so a durable store lets pending work
- * survive a restart. One worker loop per gateway claims due jobs.
+ * All work is a job of the outbound engine's pool (run a search, deliver a message), retried
+ * with the engine's backoff a bounded number of times; with Redis, pending work survives a
+ * restart and is shared by replicas.
  */
 export class DciAsyncService {
   private readonly settings: DciSettings;
   private readonly messages: DciMessages;
   private readonly service: DciSearchService;
   private readonly store: DciTransactionStore;
+  private readonly pool: OutboundJobPool<DciJob>;
   private readonly now: () => number;
-  private readonly loop = new PollLoop(
-    () => this.drain(),
-    // Retries are due at their own times; polling at a fraction of the shortest backoff finds them in time.
-    () => Math.min(1000, Math.max(10, Math.floor(this.settings.async.retryBaseMs / 4))),
-  );
-  private storeDown = false;
-  private readonly leaseMs: number;
-  /**
-   * How jobs that were worked end (reschedule or complete, with their transaction's update),
-   * when the store failed as they ended: tried again first in every round, so work done while
-   * Redis went away is settled as soon as it is back, not left leased until the lease runs out.
-   */
-  private readonly unsettled: Array<() => Promise<unknown>> = [];
 
   constructor(private readonly options: DciAsyncOptions) {
     this.settings = options.settings;
     this.messages = options.messages;
     this.service = options.service;
     this.store = options.store;
+    this.pool = options.pool;
     this.now = options.now ?? Date.now;
-    this.leaseMs = Math.max(60_000, this.settings.async.deliveryTimeoutMs * 3);
   }
 
   /** `POST /registry/search`: the checks of the sync route, then an ACK whose correlation_id the callback will carry. */
@@ -93,15 +102,10 @@ export class DciAsyncService {
       callbackUrl,
     });
     const raw = this.messages.plainBody(body);
-    await this.store.enqueue({
-      id: randomUUID(),
-      kind: 'search',
-      correlationId,
-      request: { header: raw.header, message: raw.message },
-      attempts: 0,
-      dueAt: this.now(),
+    await this.pool.submit({
+      data: { kind: 'search', correlationId, request: { header: raw.header, message: raw.message } },
+      attempts: this.settings.async.searchAttempts,
     });
-    this.kick();
     return this.messages.ack('ACK', correlationId);
   }
 
@@ -141,12 +145,15 @@ export class DciAsyncService {
 
   /**
    * Queues a message for a sender's callback: signed at each attempt, retried with backoff
-   * like the answers of async searches (and kept with them in the store). With `correlationId`,
+   * like the answers of async searches (and kept with them in the pool). With `correlationId`,
    * the delivery's progress is recorded on that transaction.
    */
   async deliverLater(url: string, body: { header: unknown; message: unknown }, correlationId?: string): Promise<void> {
-    await this.store.enqueue({ id: randomUUID(), kind: 'deliver', ...(correlationId ? { correlationId } : {}), url, body, attempts: 0, dueAt: this.now() });
-    this.kick();
+    await this.submitDelivery({ kind: 'deliver', ...(correlationId ? { correlationId } : {}), url, body });
+  }
+
+  private async submitDelivery(job: DeliveryJob, id?: string): Promise<void> {
+    await this.pool.submit({ ...(id ? { id } : {}), data: job, attempts: this.settings.async.deliveryAttempts });
   }
 
   /**
@@ -169,94 +176,37 @@ export class DciAsyncService {
 
   /** Refuses new async messages (503) while too much work waits. */
   async ensureRoom(): Promise<void> {
-    if ((await this.store.pendingJobs()) >= this.settings.async.maxPending) throw new DciBusyError('Too many async messages are waiting; retry later.');
+    const pending = await guarded('the async DCI work', () => this.pool.pending());
+    if (pending >= this.settings.async.maxPending) throw new DciBusyError('Too many async messages are waiting; retry later.');
   }
 
   // ---- the worker ------------------------------------------------------------------------
 
+  /** Works the pool's DCI jobs in this process. */
   start(): void {
-    this.loop.start();
+    this.pool.work((job, attempt) => (job.kind === 'search' ? this.runSearch(job, attempt) : this.runDelivery(job, attempt)));
   }
 
-  /** Stops claiming work and waits for what is running (a claimed job not finished stays in the store). */
+  /** Stops working and waits for what is running (jobs not finished stay in the pool). */
   stop(): Promise<void> {
-    return this.loop.stop();
+    return this.pool.close();
   }
 
-  /** New work: look for it now rather than at the next poll. */
-  private kick(): void {
-    this.loop.kick();
-  }
-
-  private async drain(): Promise<void> {
-    while (!this.loop.stopped) {
-      let jobs: ClaimedJob[];
-      try {
-        while (this.unsettled.length > 0) {
-          await this.unsettled[0]!();
-          this.unsettled.shift();
-        }
-        jobs = await this.store.claimDue(this.now(), this.leaseMs, this.settings.async.concurrency);
-      } catch (err) {
-        // Polled again shortly; jobs stay in the store. One line per outage, not one per poll.
-        if (!this.storeDown) this.options.log.error({ err }, 'dci async: the transaction store is unavailable; pending work waits until it is back');
-        this.storeDown = true;
-        return;
-      }
-      if (this.storeDown) this.options.log.warn({}, 'dci async: the transaction store is back; pending work resumes');
-      this.storeDown = false;
-      if (jobs.length === 0) return;
-      await Promise.all(jobs.map((job) => this.run(job)));
-    }
-  }
-
-  private async run(job: ClaimedJob): Promise<void> {
-    try {
-      if (job.kind === 'search') await this.runSearch(job);
-      else await this.runDelivery(job);
-    } catch (err) {
-      // The store went away before the job could end: it goes back as it was once the store is
-      // back (a no-op when its end was already written, or kept to be written, under this lease).
-      if (isStateUnavailable(err)) this.unsettled.push(() => this.store.reschedule(job));
-      this.options.log.error({ err, dci: { job: job.kind, correlation_id: job.correlationId } }, 'dci async job failed');
-    }
-  }
-
-  /** Ends a job (`end` writes its outcome); if the store fails meanwhile, `end` is kept and tried again in the next rounds. */
-  private async settle(end: () => Promise<unknown>): Promise<void> {
-    try {
-      await end();
-    } catch (err) {
-      if (isStateUnavailable(err)) this.unsettled.push(end);
-      throw err;
-    }
-  }
-
-  private backoff(attempts: number): number {
-    return retryDelay(attempts, this.settings.async.retryBaseMs, this.settings.async.retryMaxMs);
-  }
-
-  private async runSearch(job: ClaimedJob<SearchJob>): Promise<void> {
+  private async runSearch(job: SearchJob, { attempt, final }: PoolAttempt): Promise<void> {
     const touched = () => new Date(this.now()).toISOString();
     const txn = await this.store.updateTransaction(job.correlationId, { status: 'pdng', updatedAt: touched() });
-    if (!txn) {
-      await this.store.complete(job);
-      return;
-    }
-    if (job.attempts === 0) await this.store.updateTransaction(job.correlationId, { items: txn.items.map((item) => ({ ...item, status: 'pdng' })) });
+    if (!txn) return;
+    if (attempt === 1) await this.store.updateTransaction(job.correlationId, { items: txn.items.map((item) => ({ ...item, status: 'pdng' })) });
     const envelope = requestEnvelopeSchema.parse(job.request);
     let answer: ResponseEnvelope;
     try {
       answer = await this.service.answer(envelope, this.options.odoo, { correlationId: job.correlationId });
     } catch (err) {
-      const attempts = job.attempts + 1;
-      if (attempts < this.settings.async.searchAttempts) {
-        this.options.log.warn({ err, dci: { correlation_id: job.correlationId, attempts } }, 'dci async search failed; retrying');
-        const retry = { ...job, attempts, dueAt: this.now() + this.backoff(attempts) };
-        await this.settle(() => this.store.reschedule(retry));
-        return;
+      if (!final) {
+        this.options.log.warn({ err, dci: { correlation_id: job.correlationId, attempts: attempt } }, 'dci async search failed; retrying');
+        throw err;
       }
-      this.options.log.error({ err, dci: { correlation_id: job.correlationId, attempts } }, 'dci async search failed; giving up');
+      this.options.log.error({ err, dci: { correlation_id: job.correlationId, attempts: attempt } }, 'dci async search failed; giving up');
       const reason = 'The registry could not be reached to run this search; send it again later.';
       const items = txn.items.map((item) => ({ ...item, timestamp: touched(), status: 'rjct' as const, status_reason_message: reason }));
       answer = {
@@ -270,61 +220,46 @@ export class DciAsyncService {
       };
     }
     const items: TxnStatusItem[] = (answer.message?.search_response ?? []).map(({ data: _data, pagination: _pagination, ...item }) => item);
-    const answered = {
+    await this.store.updateTransaction(job.correlationId, {
       status: answer.header.status,
       ...(answer.header.status_reason_code ? { statusReasonCode: answer.header.status_reason_code } : {}),
       ...(answer.header.status_reason_message ? { statusReasonMessage: answer.header.status_reason_message } : {}),
       items,
       updatedAt: touched(),
       delivery: { state: 'pending' as const, attempts: 0 },
-    };
-    // One id whenever this is tried again: the delivery is queued once.
-    const delivery: DeliveryJob = {
-      id: randomUUID(),
-      kind: 'deliver',
-      correlationId: job.correlationId,
-      url: txn.callbackUrl,
-      body: { header: answer.header, message: answer.message },
-      attempts: 0,
-      dueAt: this.now(),
-    };
-    await this.settle(async () => {
-      await this.store.updateTransaction(job.correlationId, answered);
-      // The delivery job is queued before the search job is done: a crash in between delivers twice, never not at all.
-      await this.store.enqueue(delivery);
-      await this.store.complete(job);
     });
+    // A fixed id: a search worked again (its worker died before finishing) queues its delivery once.
+    await this.submitDelivery(
+      { kind: 'deliver', correlationId: job.correlationId, url: txn.callbackUrl, body: { header: answer.header, message: answer.message } },
+      `${job.correlationId}.on-search`,
+    );
   }
 
-  private async runDelivery(job: ClaimedJob<DeliveryJob>): Promise<void> {
+  private async runDelivery(job: DeliveryJob, { attempt, final }: PoolAttempt): Promise<void> {
     // Signed at each attempt: a retry an hour later must not carry an expired signature.
     const outcome = await this.options.deliver(job.url, await this.messages.signed(job.body as { header: unknown; message: unknown }));
-    const attempts = job.attempts + 1;
     const at = new Date(this.now()).toISOString();
-    const log = { correlation_id: job.correlationId, url: job.url, attempts };
+    const log = { correlation_id: job.correlationId, url: job.url, attempts: attempt };
     const { correlationId } = job;
     if (outcome.ok) {
       this.options.log.info({ dci: { ...log, status: outcome.status } }, 'dci callback delivered');
-      await this.settle(async () => {
-        if (correlationId) await this.store.updateTransaction(correlationId, { delivery: { state: 'delivered', attempts, deliveredAt: at }, updatedAt: at });
-        await this.store.complete(job);
-      });
+      if (correlationId)
+        await this.store.updateTransaction(correlationId, { delivery: { state: 'delivered', attempts: attempt, deliveredAt: at }, updatedAt: at });
       return;
     }
-    const final = attempts >= this.settings.async.deliveryAttempts;
     this.options.log.warn({ dci: { ...log, error: outcome.error, final } }, final ? 'dci callback failed; giving up' : 'dci callback failed; retrying');
-    const retry = { ...job, attempts, dueAt: this.now() + this.backoff(attempts) };
-    await this.settle(async () => {
-      if (correlationId)
-        await this.store.updateTransaction(correlationId, {
-          delivery: { state: final ? 'failed' : 'pending', attempts, lastError: outcome.error },
-          updatedAt: at,
-        });
-      if (final) await this.store.complete(job);
-      else await this.store.reschedule(retry);
-    });
+    if (correlationId)
+      await this.store.updateTransaction(correlationId, {
+        delivery: { state: final ? 'failed' : 'pending', attempts: attempt, lastError: outcome.error },
+        updatedAt: at,
+      });
+    // Not the last attempt: the pool tries it again after the backoff.
+    if (!final) throw new DciDeliveryFailed(outcome.error);
   }
 }
+
+/** A callback attempt the sender's server refused or never answered (tried again after the backoff). */
+class DciDeliveryFailed extends Error {}
 
 /** The empty txnstatus_response of a refused status request, in the shape of the type asked about. */
 function rejectedStatus(txnType: 'search' | 'subscribe' | 'unsubscribe', timestamp: string) {

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { HeaderReasonCode, TxnStatusItem } from './envelope.js';
 
 /**
  * What the async routes keep between a request and its answer: one transaction per accepted
- * async search (its status, per reference, and its delivery), and the work still to do (jobs:
- * run a search, deliver a callback). Behind an interface so a shared, durable store (Redis)
+ * async message (its status, per reference, and its delivery; the work itself is a job of the
+ * outbound engine's pool). Behind an interface so a shared, durable store (Redis)
  * can replace the in-memory one without changing the callers; every method is async for that
  * reason, and records are plain JSON.
  */
@@ -44,37 +43,6 @@ export interface DciTransaction {
   delivery?: DeliveryRecord;
 }
 
-/** Run the search of a transaction (its request is kept here until then, and only until then). */
-export interface SearchJob {
-  id: string;
-  kind: 'search';
-  correlationId: string;
-  /** `{header, message}` of the request as received (the signature was checked on receipt). */
-  request: { header: unknown; message: unknown };
-  attempts: number;
-  dueAt: number;
-}
-
-/** Post a signed answer to a callback; `correlationId` names the transaction whose delivery it is, if any. */
-export interface DeliveryJob {
-  id: string;
-  kind: 'deliver';
-  correlationId?: string;
-  url: string;
-  body: unknown;
-  attempts: number;
-  dueAt: number;
-}
-
-export type DciJob = SearchJob | DeliveryJob;
-
-/**
- * A job as a claim hands it out: `lease` names this claim. Rescheduling or completing it with
- * a lease that ran out (and may have been claimed again since) does nothing, so a worker that
- * paused past its lease cannot undo the work of the one that took the job over.
- */
-export type ClaimedJob<J extends DciJob = DciJob> = J & { lease: string };
-
 export interface TransactionQuery {
   /** Only transactions of this kind; searches when absent. */
   kind?: DciTxnKind;
@@ -93,22 +61,14 @@ export function matchesQuery(txn: DciTransaction, query: TransactionQuery): bool
 }
 
 export interface DciTransactionStore {
-  /** Whether transactions and jobs survive a restart of this process. */
+  /** Whether transactions survive a restart of this process. */
   readonly durable: boolean;
   putTransaction(txn: DciTransaction): Promise<void>;
   getTransaction(correlationId: string): Promise<DciTransaction | undefined>;
-  /** Changes some fields of a transaction (one worker owns a transaction at a time: its job's lease). */
+  /** Changes some fields of a transaction (one worker owns a transaction at a time: the lock of its job in the pool). */
   updateTransaction(correlationId: string, changes: Partial<Omit<DciTransaction, 'correlationId'>>): Promise<DciTransaction | undefined>;
   /** A sender's transactions matching the query, newest first. */
   findTransactions(senderId: string, query: TransactionQuery): Promise<DciTransaction[]>;
-  enqueue(job: DciJob): Promise<void>;
-  /** Jobs due by `nowMs`, leased for `leaseMs` (invisible to other claims meanwhile), oldest due first. */
-  claimDue(nowMs: number, leaseMs: number, limit: number): Promise<ClaimedJob[]>;
-  /** Puts a claimed job back for a later attempt; false (and nothing changed) when its lease is no longer current. */
-  reschedule(job: ClaimedJob): Promise<boolean>;
-  /** Removes a claimed job; false (and nothing changed) when its lease is no longer current. */
-  complete(job: ClaimedJob): Promise<boolean>;
-  pendingJobs(): Promise<number>;
 }
 
 /**
@@ -119,7 +79,6 @@ export interface DciTransactionStore {
 export class InMemoryTransactionStore implements DciTransactionStore {
   readonly durable = false;
   private readonly transactions = new Map<string, DciTransaction>();
-  private readonly jobs = new Map<string, { job: DciJob; leasedUntil: number; lease?: string }>();
 
   constructor(
     private readonly retentionMs: number,
@@ -153,36 +112,6 @@ export class InMemoryTransactionStore implements DciTransactionStore {
     }
     // Insertion order is arrival order.
     return found.reverse();
-  }
-
-  async enqueue(job: DciJob): Promise<void> {
-    this.jobs.set(job.id, { job: structuredClone(job), leasedUntil: 0 });
-  }
-
-  async claimDue(nowMs: number, leaseMs: number, limit: number): Promise<ClaimedJob[]> {
-    const due = [...this.jobs.values()].filter((entry) => entry.job.dueAt <= nowMs && entry.leasedUntil <= nowMs).sort((a, b) => a.job.dueAt - b.job.dueAt);
-    return due.slice(0, limit).map((entry) => {
-      entry.leasedUntil = nowMs + leaseMs;
-      entry.lease = randomUUID();
-      return { ...structuredClone(entry.job), lease: entry.lease };
-    });
-  }
-
-  async reschedule(job: ClaimedJob): Promise<boolean> {
-    if (this.jobs.get(job.id)?.lease !== job.lease) return false;
-    const { lease: _lease, ...unclaimed } = job;
-    this.jobs.set(job.id, { job: structuredClone(unclaimed) as DciJob, leasedUntil: 0 });
-    return true;
-  }
-
-  async complete(job: ClaimedJob): Promise<boolean> {
-    if (this.jobs.get(job.id)?.lease !== job.lease) return false;
-    this.jobs.delete(job.id);
-    return true;
-  }
-
-  async pendingJobs(): Promise<number> {
-    return this.jobs.size;
   }
 
   /** Drops finished transactions past retention (and the oldest beyond the cap); pending ones stay. */

@@ -1,10 +1,9 @@
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { bullmqConnection } from './bullmq-connection.js';
 import { attemptAll, OutboundClosing } from './queues.js';
 import type { OutboundDeadLetter, OutboundMessage, OutboundQueueOptions, OutboundQueues } from './queues.js';
 
-/** BullMQ's key namespace under the gateway's own prefix. */
-const NAMESPACE = 'outbound';
 /** Pages of the failed set read at a time when dead letters are listed. */
 const PAGE = 1_000;
 /** Messages carried by one job at most: one job per batch spares the queue's bookkeeping per message. */
@@ -49,12 +48,7 @@ export class BullOutboundQueues<T> implements OutboundQueues<T> {
     base: Redis,
     private readonly options: OutboundQueueOptions<T>,
   ) {
-    const { keyPrefix, commandTimeout: _commandTimeout, ...settings } = base.options;
-    // BullMQ waits for Redis rather than failing its commands (a worker resumes on its own once Redis is back),
-    // and blocks on Redis while a queue is empty: no command timeout.
-    this.connection = new Redis({ ...settings, maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: true });
-    this.connection.on('error', () => undefined);
-    this.prefix = `${keyPrefix ?? ''}${NAMESPACE}`;
+    ({ connection: this.connection, prefix: this.prefix } = bullmqConnection(base));
   }
 
   async enqueue(receiver: string, messages: Array<OutboundMessage<T>>): Promise<void> {

@@ -146,3 +146,53 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', done);
   });
 }
+
+/**
+ * The engine's unordered half: a pool of jobs owed to nobody in particular order (DCI callbacks:
+ * each answers its own message), worked several at once. A job that throws is tried again after
+ * the one backoff schema (`retryBaseMs`, doubling with jitter, up to `retryMaxMs`) until its
+ * `attempts` are spent, without holding up the others meanwhile; the handler learns which
+ * attempt it is on, so the last one can end the job its own way (record a failure, answer a
+ * refusal). At least once: a job leaves the pool only once its handler returned (or its last
+ * attempt threw); in Redis (BullMQ, `bullmq-pool.ts`) the pool survives restarts and is shared by
+ * replicas, each job worked by one replica at a time under a lock a stalled worker cannot
+ * complete with; in memory (`memory-pool.ts`) the same within one process.
+ */
+export interface PoolJob<T> {
+  /** When given, a job by this id still in the pool is not submitted again (no `:` in it). */
+  id?: string;
+  data: T;
+  /** Attempts before the job is given up. */
+  attempts: number;
+}
+
+/** Which attempt of a job a handler is on (1-based); `final`: no attempt follows if this one throws. */
+export interface PoolAttempt {
+  attempt: number;
+  final: boolean;
+}
+
+/** Works one job; throwing asks for another attempt (after the backoff). */
+export type PoolHandler<T> = (data: T, attempt: PoolAttempt) => Promise<void>;
+
+export interface JobPoolOptions {
+  /** Jobs worked at once by one process. */
+  concurrency: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How long a worker holds a job without renewing its lock before another may take it over. */
+  lockMs: number;
+  log: Logger;
+}
+
+export interface OutboundJobPool<T> {
+  /** Whether submitted jobs survive a restart of this process (Redis). */
+  readonly durable: boolean;
+  submit(job: PoolJob<T>): Promise<void>;
+  /** Works the pool's jobs in this process with `handler` from now on. */
+  work(handler: PoolHandler<T>): void;
+  /** Jobs waiting, waiting for their next attempt, or being worked. */
+  pending(): Promise<number>;
+  /** Stops working: running jobs finish; waiting ones stay for the next worker (in Redis). */
+  close(): Promise<void>;
+}

@@ -125,14 +125,10 @@ t.test('callback URLs are compared on parsed URLs', async (t) => {
   t.equal(resolveCallbackUrl(undefined, undefined, onSearch).ok, false, 'nothing registered, no sender_uri: refused');
 });
 
-t.test('the in-memory store leases jobs, drops finished transactions after retention and says it is not durable', async (t) => {
+t.test('the in-memory store drops finished transactions after retention and says it is not durable', async (t) => {
   let now = 1_000_000;
   const store = new InMemoryTransactionStore(60_000, 100, () => now);
   t.equal(store.durable, false);
-  await store.enqueue({ id: 'j1', kind: 'deliver', url: 'http://x', body: {}, attempts: 0, dueAt: now });
-  t.equal((await store.claimDue(now, 1000, 10)).length, 1);
-  t.equal((await store.claimDue(now, 1000, 10)).length, 0, 'leased: not claimed twice');
-  t.equal((await store.claimDue(now + 1001, 1000, 10)).length, 1, 'lease expired: claimed again');
   const at = new Date(now).toISOString();
   await store.putTransaction({
     correlationId: 'c1',

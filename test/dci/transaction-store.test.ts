@@ -1,13 +1,12 @@
 /**
  * The contract of a DCI transaction store, run once per store: in memory, and in a real
- * redis-server. Claims lease jobs (one claimant per job until the lease ends), a claim whose
- * lease ran out and was claimed again can neither complete nor reschedule the job, finished
- * transactions go after the retention period, and Redis claims from several connections at
- * once hand each job out exactly once.
+ * redis-server. Transactions are kept, changed and found per sender, finished ones go after the
+ * retention period, and a Redis store refuses while Redis is down and has its transactions again
+ * once it is back. (The jobs of async work are the outbound engine's: test/outbound/queues.test.ts.)
  */
 import { pino } from 'pino';
 import t from 'tap';
-import type { DciTransaction, DciTransactionStore, DeliveryJob } from '../../src/dci/transactions.js';
+import type { DciTransaction, DciTransactionStore } from '../../src/dci/transactions.js';
 import { InMemoryTransactionStore } from '../../src/dci/transactions.js';
 import { RedisTransactionStore } from '../../src/dci/redis-transactions.js';
 import { isStateUnavailable, RedisStateStore } from '../../src/state/index.js';
@@ -78,7 +77,6 @@ const txn = (correlationId: string, senderId: string, at: number, extra: Partial
   callbackUrl: 'http://127.0.0.1:9/cb/registry/on-search',
   ...extra,
 });
-const job = (id: string, dueAt: number): DeliveryJob => ({ id, kind: 'deliver', url: 'http://127.0.0.1:9/cb', body: { n: id }, attempts: 0, dueAt });
 
 for (const kind of kinds) {
   t.test(`transaction store contract: ${kind.name}`, { skip: kind.skip }, async (t) => {
@@ -131,77 +129,11 @@ for (const kind of kinds) {
       );
       t.equal(await store.getTransaction('old'), undefined);
     });
-
-    t.test('claims due jobs oldest first, leased, up to the limit', async (t) => {
-      const store = await kind.open();
-      const now = 1_000_000;
-      await store.enqueue(job('late', now + 5000));
-      await store.enqueue(job('second', now - 10));
-      await store.enqueue(job('first', now - 20));
-      await store.enqueue(job('third', now));
-      t.equal(await store.pendingJobs(), 4);
-      const claimed = await store.claimDue(now, 1000, 2);
-      t.same(
-        claimed.map((j) => j.id),
-        ['first', 'second'],
-        'oldest due first, up to the limit',
-      );
-      t.match(claimed[0], { kind: 'deliver', body: { n: 'first' }, attempts: 0, lease: String });
-      t.same(
-        (await store.claimDue(now, 1000, 10)).map((j) => j.id),
-        ['third'],
-        'leased jobs and jobs not yet due are left',
-      );
-      t.same(await store.claimDue(now + 500, 1000, 10), [], 'nothing is claimed twice within its lease');
-      t.same((await store.claimDue(now + 1001, 1000, 10)).map((j) => j.id).sort(), ['first', 'second', 'third'], 'leases ran out: claimable again');
-      t.equal(await store.pendingJobs(), 4, 'claiming removes nothing');
-    });
-
-    t.test('a claim whose lease ran out and was claimed again can neither complete nor reschedule', async (t) => {
-      const store = await kind.open();
-      const now = 2_000_000;
-      await store.enqueue(job('j', now));
-      const [late] = await store.claimDue(now, 1000, 1);
-      const [current] = await store.claimDue(now + 1001, 1000, 1);
-      t.not(late!.lease, current!.lease, 'each claim has a lease of its own');
-      t.equal(await store.complete(late!), false, 'the late worker cannot complete it');
-      t.equal(await store.reschedule({ ...late!, attempts: 5, dueAt: now }), false, 'nor reschedule it');
-      t.equal(await store.pendingJobs(), 1, 'the job is still there');
-      t.same(await store.claimDue(now + 1500, 1000, 1), [], 'and still leased to the current worker');
-      t.equal(await store.reschedule({ ...current!, attempts: 1, dueAt: now + 3000 }), true, 'the current worker reschedules it');
-      t.equal(await store.complete(current!), false, 'a lease ends with its reschedule');
-      t.same(await store.claimDue(now + 2999, 1000, 1), [], 'not due before its new time');
-      const [again] = await store.claimDue(now + 3000, 1000, 1);
-      t.match(again, { id: 'j', attempts: 1, dueAt: now + 3000 }, 'the rescheduled job, as rescheduled');
-      t.equal(await store.complete(again!), true);
-      t.equal(await store.pendingJobs(), 0);
-      t.same(await store.claimDue(now + 100_000, 1000, 10), []);
-    });
   });
 }
 
-t.test('Redis: claims from many connections at once hand each job out once', { skip: redisServerMissing() }, async (t) => {
-  const first = await kinds[1]!.open();
-  const others = await Promise.all([1, 2, 3].map(() => kinds[1]!.open(true)));
-  const now = 3_000_000;
-  for (let i = 0; i < 60; i++) await first.enqueue(job(`j${i}`, now));
-  const stores = [first, ...others];
-  const claimed: string[] = [];
-  await Promise.all(
-    stores.map(async (store) => {
-      for (;;) {
-        const jobs = await store.claimDue(now, 60_000, 3);
-        if (jobs.length === 0) return;
-        claimed.push(...jobs.map((j) => j.id));
-      }
-    }),
-  );
-  t.equal(claimed.length, 60, 'every job claimed');
-  t.equal(new Set(claimed).size, 60, 'none claimed twice');
-});
-
 t.test(
-  'Redis down: the store refuses with StateUnavailableError; once it is back the pending job is still there',
+  'Redis down: the store refuses with StateUnavailableError; once it is back the transaction is still there',
   { skip: redisServerMissing() },
   async (t) => {
     // appendonly: a restarted Redis keeps what it acknowledged (README: run Redis with appendonly).
@@ -224,16 +156,12 @@ t.test(
     t.teardown(() => state.close());
     while (!(await state.health()).up) await sleep(20);
     const store = new RedisTransactionStore(state.redis, 60_000);
-    await store.enqueue(job('kept', 4_000_000));
+    await store.putTransaction(txn('kept', 's', Date.now()));
     await server.kill();
-    t.ok(isStateUnavailable(await store.claimDue(4_000_000, 1000, 1).catch((err: unknown) => err)), 'claims fail as StateUnavailableError');
+    t.ok(isStateUnavailable(await store.getTransaction('kept').catch((err: unknown) => err)), 'reads fail as StateUnavailableError');
     t.ok(isStateUnavailable(await store.putTransaction(txn('x', 's', Date.now())).catch((err: unknown) => err)), 'so do writes');
     await server.start();
     while (!(await state.health()).up) await sleep(20);
-    t.same(
-      (await store.claimDue(4_000_000, 1000, 1)).map((j) => j.id),
-      ['kept'],
-      'the job is claimed once Redis is back, without a restart of the gateway',
-    );
+    t.match(await store.getTransaction('kept'), { correlationId: 'kept' }, 'the transaction is read once Redis is back, without a restart of the gateway');
   },
 );

@@ -7,13 +7,20 @@
  * and send each once, messages queued at once (one job) and stopped half-way resume where they
  * stopped, queued work survives the engine's restart and a Redis restart with its append-only
  * file, and an engine whose lock was taken over can neither complete nor dead-letter the message.
+ * The engine's unordered job pool (DCI callbacks), on both backends: jobs run at once up to the
+ * concurrency, one in backoff holds up nobody, the last attempt is told it is final, a job
+ * submitted again by its id is worked once; in Redis, two replicas work each job once, jobs
+ * survive the pool and a Redis restart, and a worker whose lock was taken over changes nothing.
  */
 import { Redis } from 'ioredis';
 import t from 'tap';
+import type { Test } from 'tap';
 import type { DeliveryOutcome } from '../../src/outbound/delivery.js';
+import { BullJobPool } from '../../src/outbound/bullmq-pool.js';
 import { BullOutboundQueues } from '../../src/outbound/bullmq-queues.js';
+import { MemoryJobPool } from '../../src/outbound/memory-pool.js';
 import { MemoryOutboundQueues } from '../../src/outbound/memory-queues.js';
-import type { OutboundMessage, OutboundQueueOptions, OutboundQueues } from '../../src/outbound/queues.js';
+import type { JobPoolOptions, OutboundJobPool, OutboundMessage, OutboundQueueOptions, OutboundQueues, PoolHandler } from '../../src/outbound/queues.js';
 import { redisServerMissing, startRedis, type RedisServer } from '../support/redis.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -283,5 +290,171 @@ t.test('redis (BullMQ): replicas, restarts, a lock taken over', { skip: bull.ski
     await sleep(300);
     t.same(await taker.deadLetters('taken'), [], 'the stale engine could not dead-letter it');
     t.equal(await taker.pending('taken'), 0);
+  });
+});
+
+// ---- the job pool ------------------------------------------------------------------------
+
+/** What a pool's handler saw: each attempt as `id#attempt` (`!` when final), and the most run at once. */
+class PoolRecorder {
+  readonly runs: string[] = [];
+  /** Jobs that throw at every attempt. */
+  readonly failing = new Set<string>();
+  delayMs = 5;
+  private inFlight = 0;
+  mostAtOnce = 0;
+
+  handler: PoolHandler<{ id: string }> = async ({ id }, { attempt, final }) => {
+    this.mostAtOnce = Math.max(this.mostAtOnce, ++this.inFlight);
+    await sleep(this.delayMs);
+    this.inFlight--;
+    this.runs.push(`${id}#${attempt}${final ? '!' : ''}`);
+    if (this.failing.has(id)) throw new Error('HTTP 503');
+  };
+
+  async waitFor(count: number, limitMs = 10_000): Promise<string[]> {
+    const deadline = Date.now() + limitMs;
+    while (this.runs.length < count) {
+      if (Date.now() > deadline) throw new Error(`${this.runs.length} of ${count} runs: ${this.runs.join(' ')}`);
+      await sleep(10);
+    }
+    return this.runs;
+  }
+}
+
+const poolOptions = (lockMs = 1_000): JobPoolOptions => ({ concurrency: 2, retryBaseMs: 150, retryMaxMs: 300, lockMs, log: quiet });
+const job = (id: string, attempts = 3) => ({ id, data: { id }, attempts });
+
+interface PoolBackend {
+  name: string;
+  skip: string | false;
+  /** A pool; with `shared`, another on the jobs of the previous one (another replica). */
+  open(t: Test, shared?: boolean, lockMs?: number): Promise<OutboundJobPool<{ id: string }>>;
+}
+
+let poolRound = 0;
+const pools: PoolBackend[] = [
+  { name: 'memory', skip: false, open: async () => new MemoryJobPool(poolOptions()) },
+  {
+    name: 'redis (BullMQ)',
+    skip: redisServerMissing(),
+    open: async (t, shared = false, lockMs = 1_000) => {
+      redis ??= await startRedis({ appendonly: true });
+      if (!shared) poolRound++;
+      const base = new Redis(redis.url, { keyPrefix: `p${poolRound}:` });
+      t.teardown(() => base.quit());
+      return new BullJobPool<{ id: string }>(base, 'pool', poolOptions(lockMs));
+    },
+  },
+];
+
+for (const backend of pools) {
+  t.test(`job pool: ${backend.name}`, { skip: backend.skip }, async (t) => {
+    t.test('jobs run at once up to the concurrency; one in backoff holds up nobody; the last attempt is told so', async (t) => {
+      const recorder = new PoolRecorder();
+      recorder.failing.add('a');
+      const pool = await backend.open(t);
+      t.teardown(() => pool.close());
+      await pool.submit(job('a'));
+      for (const id of ['b', 'c', 'd', 'e', 'f']) await pool.submit(job(id));
+      t.equal(await pool.pending(), 6, 'every job is pending before it is worked');
+      pool.work(recorder.handler);
+      await recorder.waitFor(8);
+      const runs = recorder.runs;
+      t.same(
+        runs.filter((run) => run.startsWith('a')),
+        ['a#1', 'a#2', 'a#3!'],
+        'a failing job is tried its attempts, the last one told it is final',
+      );
+      t.ok(
+        ['b', 'c', 'd', 'e', 'f'].every((id) => runs.indexOf(`${id}#1`) < runs.indexOf('a#2')),
+        `the others ran while it waited for its next attempt (${runs.join(' ')})`,
+      );
+      t.ok(recorder.mostAtOnce <= 2, `never more than the concurrency at once (${recorder.mostAtOnce})`);
+      for (let i = 0; (await pool.pending()) > 0 && i < 200; i++) await sleep(10);
+      t.equal(await pool.pending(), 0, 'a job whose last attempt failed leaves the pool');
+    });
+
+    t.test('a job submitted again by its id while in the pool is worked once', async (t) => {
+      const recorder = new PoolRecorder();
+      const pool = await backend.open(t);
+      t.teardown(() => pool.close());
+      await pool.submit(job('same'));
+      await pool.submit(job('same'));
+      await pool.submit({ data: { id: 'anonymous' }, attempts: 1 });
+      await pool.submit({ data: { id: 'anonymous' }, attempts: 1 });
+      t.equal(await pool.pending(), 3);
+      pool.work(recorder.handler);
+      await recorder.waitFor(3);
+      await sleep(100);
+      t.same([...recorder.runs].sort(), ['anonymous#1!', 'anonymous#1!', 'same#1']);
+    });
+  });
+}
+
+const bullPool = pools[1]!;
+t.test('job pool, redis (BullMQ): replicas, restarts, a lock taken over', { skip: bullPool.skip }, async (t) => {
+  t.test('two replicas work the pool: each job once', async (t) => {
+    const recorder = new PoolRecorder();
+    const first = await bullPool.open(t);
+    const second = await bullPool.open(t, true);
+    t.teardown(() => Promise.all([first.close(), second.close()]));
+    const ids = Array.from({ length: 30 }, (_, n) => `r${n}`);
+    for (const id of ids) await first.submit(job(id));
+    first.work(recorder.handler);
+    second.work(recorder.handler);
+    await recorder.waitFor(30);
+    await sleep(200);
+    t.same([...recorder.runs].sort(), ids.map((id) => `${id}#1`).sort(), 'every job once');
+  });
+
+  t.test('jobs survive the pool and a Redis restart (append-only file)', async (t) => {
+    const recorder = new PoolRecorder();
+    const before = await bullPool.open(t);
+    await before.submit(job('kept'));
+    await before.close();
+    await redis!.kill();
+    await redis!.start();
+    const after = await bullPool.open(t, true);
+    t.teardown(() => after.close());
+    t.equal(await after.pending(), 1);
+    after.work(recorder.handler);
+    t.same(await recorder.waitFor(1), ['kept#1']);
+  });
+
+  t.test('a worker whose lock was taken over changes nothing', async (t) => {
+    const recorder = new PoolRecorder();
+    // The stale worker's attempt fails once released: were its failure taken, the job would be tried again.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let staleRuns = 0;
+    // One job at a time: busy with the one held, it cannot take the job back once it is put back.
+    const base = new Redis(redis!.url, { keyPrefix: `p${++poolRound}:` });
+    t.teardown(() => base.quit());
+    const stale = new BullJobPool<{ id: string }>(base, 'pool', { ...poolOptions(600), concurrency: 1 });
+    t.teardown(() => stale.close());
+    await stale.submit(job('l'));
+    stale.work(async () => {
+      staleRuns++;
+      await held;
+      throw new Error('HTTP 503');
+    });
+    const check = redis!.client();
+    t.teardown(() => check.quit());
+    const lockKey = `p${poolRound}:outbound:pool:l:lock`;
+    for (let i = 0; !(await check.exists(lockKey)) && i < 200; i++) await sleep(10);
+    // Its lock runs out as if the process had paused past it (renewals stopped): dropped here.
+    await check.del(lockKey);
+    await check.set(lockKey, 'someone-else');
+    await check.pexpire(lockKey, 1);
+    const taker = await bullPool.open(t, true, 600);
+    t.teardown(() => taker.close());
+    taker.work(recorder.handler);
+    t.same(await recorder.waitFor(1), ['l#1'], 'another worker took the job over and worked it');
+    release();
+    await sleep(600);
+    t.equal(staleRuns, 1);
+    t.same(recorder.runs, ['l#1'], 'the stale worker could not ask for another attempt');
+    t.equal(await taker.pending(), 0);
   });
 });
