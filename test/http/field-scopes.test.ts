@@ -426,8 +426,89 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.notOk('name' in statistics.body);
   });
 
-  t.test('surfaces not cut to scopes refuse scoped callers: DCI, full webhook payloads', async (t) => {
-    const dci = await gateway.request('POST', '/registry/sync/search', { token: reader(PAYMENTS), body: {} });
+  t.test('DCI sync search: records cut to the scope, Odoo asked for the scope only, hidden attributes refused', async (t) => {
+    let sequence = 0;
+    const dciSearch = async (token: string, criteria: Json) => {
+      const stamp = new Date().toISOString();
+      const body = {
+        header: {
+          version: '1.0.0',
+          message_id: `fs-${tag}-${++sequence}`,
+          message_ts: stamp,
+          action: 'search',
+          sender_id: 'fs-partner',
+          receiver_id: 'g2p-social-registry',
+          total_count: 1,
+          is_msg_encrypted: false,
+        },
+        message: { transaction_id: `fs-txn-${tag}-${sequence}`, search_request: [{ reference_id: 'ref-1', timestamp: stamp, search_criteria: criteria }] },
+      };
+      const answer = await gateway.request('POST', '/registry/sync/search', { token, body });
+      t.equal(answer.status, 200, answer.text);
+      return answer.body.message.search_response[0] as Json;
+    };
+    const byName = (entity: string, name: string): Json => ({
+      version: '1.0.0',
+      query_type: 'expression',
+      response_entity: entity,
+      query: { type: 'ns:org:QueryType:NoSql', value: { expression: { collection: entity, query: { name: { $contains: name } } } } },
+    });
+    /** The res.partner fields the DCI searches naming this test's records asked Odoo for. */
+    const searchedFields = (term = tag) =>
+      new Set(
+        calls
+          .calls()
+          .filter((c) => c.model === 'res.partner' && c.method === 'web_search_read' && JSON.stringify(c.kwargs.domain ?? c.args).includes(term))
+          .flatMap((c) => specFields(c.kwargs.specification)),
+      );
+
+    const whole = await dciSearch(reader(), byName('Member', tag));
+    t.equal(whole.status, 'succ', JSON.stringify(whole));
+    const person = whole.data.reg_records[0] as Json;
+    t.equal(person.demographic_info.birth_date, '1990-04-02', 'an unscoped caller sees every attribute');
+    t.match(person.member_identifier, [{ identifier_value: `NID-${tag}` }]);
+
+    calls.reset();
+    const payments = await dciSearch(reader(PAYMENTS), byName('Member', tag));
+    t.equal(payments.status, 'succ', JSON.stringify(payments));
+    const cut = payments.data.reg_records[0] as Json;
+    t.equal(cut['@id'], person['@id'], 'the same registrant');
+    t.same(Object.keys(cut).sort(), ['@id', '@type', 'demographic_info'], 'attributes outside the scope are absent, not null');
+    t.same(Object.keys(cut.demographic_info).sort(), ['@type', 'name']);
+    t.same(cut.demographic_info.name, { '@type': 'Name', full_name: person.demographic_info.name.full_name }, 'the name: the full name only');
+    t.same([...searchedFields()], ['name'], 'Odoo was asked for the name only');
+
+    calls.reset();
+    const born = {
+      ...byName('Member', tag),
+      query: { type: 'ns:org:QueryType:NoSql', value: { expression: { collection: 'Member', query: { birth_date: { $eq: '1990-04-02' } } } } },
+    };
+    const statistics = await dciSearch(reader(STATISTICS), born);
+    t.equal(statistics.status, 'succ', JSON.stringify(statistics));
+    const counted = (statistics.data.reg_records as Json[]).find((r) => r['@id'] === person['@id']);
+    t.ok(counted, 'the statistics scope searches by birth date');
+    t.same(Object.keys(counted!).sort(), ['@id', '@type', 'demographic_info', 'last_updated', 'registration_date']);
+    t.same(Object.keys(counted!.demographic_info).sort(), ['@type', 'birth_date', 'registration_date', 'sex'], 'no name, no identifier');
+    t.same([...searchedFields('1990-04-02')].sort(), ['birthdate', 'gender', 'registration_date', 'write_date'], 'Odoo was asked for those four only');
+    const refused = await dciSearch(reader(STATISTICS), {
+      version: '1.0.0',
+      query_type: 'predicate',
+      response_entity: 'Member',
+      query: [{ expression1: { attribute_name: 'surname', operator: 'eq', attribute_value: tag } }],
+    });
+    t.equal(refused.status, 'rjct');
+    t.equal(refused.status_reason_code, 'rjct.filter.invalid');
+    t.match(refused.status_reason_message, /"surname" reads family_name, which is outside your field scope \(statistics\)/);
+    const sorted = await dciSearch(reader(STATISTICS), { ...byName('Member', tag), sort: [{ attribute_name: 'birth_date', sort_order: 'asc' }] });
+    t.equal(sorted.status, 'rjct', 'searching by name is hidden from the statistics scope too');
+    t.match(sorted.status_reason_message, /"name" is outside your field scope/);
+    const bySort = await dciSearch(reader(PAYMENTS), { ...byName('Member', tag), sort: [{ attribute_name: 'birth_date', sort_order: 'asc' }] });
+    t.equal(bySort.status_reason_code, 'rjct.sort.invalid', 'nor may a scope sort by what it may not read');
+    t.match(bySort.status_reason_message, /"birth_date" reads birthdate/);
+  });
+
+  t.test('surfaces not cut to scopes refuse scoped callers: async DCI, full webhook payloads', async (t) => {
+    const dci = await gateway.request('POST', '/registry/search', { token: reader(PAYMENTS), body: {} });
     t.equal(dci.status, 403, dci.text);
     t.match(dci.text, /field scopes \(payments\)/);
     const full = await call(writer(PAYMENTS), 'POST', '/webhooks', { url: 'http://127.0.0.1:9/hook', payload: 'full' });

@@ -42,6 +42,11 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
     }
     return issuer.senderOf(principal.clientId ?? principal.sub);
   };
+  // The caller's field scopes as a view (as request.actor's, without reading the actor before the message is accepted).
+  const fieldView = (request: FastifyRequest) => {
+    const view = app.services.registry.core.views.of(request.principal?.fieldScopes);
+    return view ? { view } : {};
+  };
   const refuseBasic = (request: FastifyRequest) => {
     // Their Odoo password would have to be kept until the search runs; it never is.
     if (request.principal?.odooCredentials) throw new HttpProblem({ status: 403, detail: 'The async DCI routes need a bearer token, not HTTP Basic.' });
@@ -55,7 +60,14 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
       if (blocked) throw blocked;
     });
     const routes: Array<[string, (request: FastifyRequest) => Promise<unknown>]> = [
-      [DCI_SEARCH_PATH, (request) => service.search(request.body, () => request.actor.client, { expectedSender: callerSender(request, DCI_SCOPE_SEARCH) })],
+      [
+        DCI_SEARCH_PATH,
+        (request) =>
+          service.search(request.body, () => request.actor.client, {
+            expectedSender: callerSender(request, DCI_SCOPE_SEARCH),
+            ...fieldView(request),
+          }),
+      ],
       [DCI_ASYNC_SEARCH_PATH, (request) => (refuseBasic(request), asyncService.acceptSearch(request.body, callerSender(request, DCI_SCOPE_SEARCH)))],
       [DCI_STATUS_PATH, (request) => (refuseBasic(request), asyncService.acceptStatus(request.body, callerSender(request, DCI_SCOPE_STATUS)))],
       [DCI_SYNC_STATUS_PATH, (request) => asyncService.status(request.body, callerSender(request, DCI_SCOPE_STATUS))],
@@ -71,7 +83,8 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
     for (const [path, handle] of routes) {
       for (const url of new Set([path, `${settings.prefix}${path}`])) {
         scope.post(url, { config: { access: ROLE_GET } }, async (request, reply) => {
-          refuseFieldScoped(request, 'The DCI routes');
+          // The sync search answers under the caller's field scopes; the others keep a search for later, which does not hold them yet.
+          if (path !== DCI_SEARCH_PATH) refuseFieldScoped(request, 'These DCI routes');
           return reply.code(200).send(await handle(request));
         });
       }
