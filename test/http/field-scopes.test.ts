@@ -19,6 +19,7 @@ import { startGateway, startOdoo, type Gateway } from '../support/gateway.js';
 import { testToken } from '../support/tokens.js';
 import { GROUP } from '../support/odoo-target.js';
 import { hashSecret } from '../../src/http/auth/secret-hash.js';
+import { startReceiver } from '../events/receiver.js';
 
 const API = '/api/v1';
 type Json = Record<string, any>;
@@ -108,6 +109,9 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
   await odoo.ensureUser('fs_payments', [GROUP.registrar, GROUP.restGet]);
   const calls = watchGatewayCalls();
   t.teardown(() => calls.stop());
+  // A webhook receiver (Standard Webhooks verification, CloudEvents parsing) for the scoped creator's full payloads.
+  const hooks = await startReceiver('replaced-by-the-created-secret');
+  t.teardown(() => hooks.close());
   const audit: Json[] = [];
   const logLines: string[] = [];
   const gateway: Gateway = await startGateway(t, {
@@ -117,7 +121,7 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
       fieldScopes: document.fieldScopes,
       log: { level: 'info' },
       api: { syncSettleMs: 0 },
-      events: { enabled: true, pollIntervalMs: 200, webhooks: { allowedTargets: ['http://127.0.0.1:9/'] } },
+      events: { enabled: true, pollIntervalMs: 200, webhooks: { allowedTargets: ['http://127.0.0.1:9/', hooks.url] } },
       cache: { enabled: true, maxAgeMs: 60_000 },
       auth: { clientCredentials: { clients: { 'payments-platform': { secretHash: await hashSecret(CLIENT_SECRET), roles: ['Rest API GET'] } } } },
     },
@@ -507,16 +511,31 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.match(bySort.status_reason_message, /"birth_date" reads birthdate/);
   });
 
-  t.test('surfaces not cut to scopes refuse scoped callers: async DCI, full webhook payloads', async (t) => {
+  t.test("webhooks: a scoped creator's full payloads carry what its scope shows", async (t) => {
+    const created = await call(writer(PAYMENTS), 'POST', '/webhooks', { url: hooks.url, payload: 'full', types: ['individual.registered'] });
+    t.equal(created.status, 201, created.text);
+    hooks.setSecret(created.body.secret);
+    const hooked = await call(writer(), 'POST', '/individuals', {
+      given_name: 'Hooked',
+      family_name: tag,
+      birthdate: '1990-04-02',
+      reg_ids: [{ id_type: reference.idType, value: `NID-H${tag}` }],
+      phone_numbers: [{ phone_no: '+254712000778' }],
+      bank_accounts: [{ acc_number: `ACC-H${tag}` }],
+    });
+    t.equal(hooked.status, 201, 'an unscoped writer registers someone');
+    const [received] = await hooks.waitFor((e) => e.subject === `individuals/${hooked.body.id}`);
+    const data = received!.event.data!;
+    t.same(Object.keys(data).sort(), ['bank_accounts', 'id', 'name', 'phone_numbers'], "the payload holds the scope's fields only");
+    t.same(Object.keys((data.phone_numbers as Json[])[0]!).sort(), ['id', 'phone_no']);
+    t.notMatch(JSON.stringify(data), /1990-04-02|NID-/, 'no birthdate, no ID value');
+    t.equal((await call(writer(PAYMENTS), 'DELETE', `/webhooks/${created.body.id}`)).status, 204);
+  });
+
+  t.test('surfaces not cut to scopes refuse scoped callers: async DCI', async (t) => {
     const dci = await gateway.request('POST', '/registry/search', { token: reader(PAYMENTS), body: {} });
     t.equal(dci.status, 403, dci.text);
     t.match(dci.text, /field scopes \(payments\)/);
-    const full = await call(writer(PAYMENTS), 'POST', '/webhooks', { url: 'http://127.0.0.1:9/hook', payload: 'full' });
-    t.equal(full.status, 403, full.text);
-    t.match(full.body.errors, [{ field: 'body.payload' }]);
-    const ids = await call(writer(PAYMENTS), 'POST', '/webhooks', { url: 'http://127.0.0.1:9/hook', payload: 'ids' });
-    t.equal(ids.status, 201, 'a webhook carrying ids only is fine');
-    t.equal((await call(writer(PAYMENTS), 'DELETE', `/webhooks/${ids.body.id}`)).status, 204);
   });
 
   t.test('npm run disclosures: per client, which fields of how many registrants, from the audit log', async (t) => {
