@@ -123,6 +123,33 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
       api: { syncSettleMs: 0 },
       events: { enabled: true, pollIntervalMs: 200, webhooks: { allowedTargets: ['http://127.0.0.1:9/', hooks.url] } },
       cache: { enabled: true, maxAgeMs: 60_000 },
+      // Two declared endpoints: one the payments scope covers, one reaching a birth date it does not show.
+      endpoints: [
+        {
+          path: '/custom/fs/contacts',
+          kind: 'list',
+          roles: ['Rest API GET'],
+          target: 'individuals',
+          params: [{ name: 'family', field: 'family_name', op: 'eq' }],
+          fields: ['name', 'phone_numbers.phone_no'],
+        },
+        {
+          path: '/custom/fs/contacts-by-name',
+          kind: 'list',
+          roles: ['Rest API GET'],
+          target: 'individuals',
+          params: [{ name: 'name', field: 'name', op: 'contains' }],
+          fields: ['name', 'phone_numbers.phone_no'],
+        },
+        {
+          path: '/custom/fs/birthdays',
+          kind: 'list',
+          roles: ['Rest API GET'],
+          target: 'individuals',
+          params: [{ name: 'name', field: 'name', op: 'contains' }],
+          fields: ['name', 'birthdate'],
+        },
+      ],
       auth: { clientCredentials: { clients: { 'payments-platform': { secretHash: await hashSecret(CLIENT_SECRET), roles: ['Rest API GET'] } } } },
     },
     before: (app) => {
@@ -530,6 +557,21 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.same(Object.keys((data.phone_numbers as Json[])[0]!).sort(), ['id', 'phone_no']);
     t.notMatch(JSON.stringify(data), /1990-04-02|NID-/, 'no birthdate, no ID value');
     t.equal((await call(writer(PAYMENTS), 'DELETE', `/webhooks/${created.body.id}`)).status, 204);
+  });
+
+  t.test('custom endpoints: callable by a scoped caller whose scope covers every field the declaration reaches', async (t) => {
+    const covered = await call(reader(PAYMENTS), 'GET', `/custom/fs/contacts-by-name?name=${tag}`);
+    t.equal(covered.status, 200, covered.text);
+    const mine = (covered.body.items as Json[]).find((item) => item.id === id);
+    t.ok(mine, 'the scoped caller finds the individual by name');
+    t.same(Object.keys(mine!).sort(), ['id', 'name', 'phone_numbers']);
+    const filtersHidden = await call(reader(PAYMENTS), 'GET', `/custom/fs/contacts?family=${tag}`);
+    t.equal(filtersHidden.status, 403, 'a parameter on a field outside the scope (family_name): refused');
+    t.match(filtersHidden.body.detail, /individual family_name, outside your field scopes \(payments\)/);
+    const answersHidden = await call(reader(PAYMENTS), 'GET', `/custom/fs/birthdays?name=${tag}`);
+    t.equal(answersHidden.status, 403, 'an answer with a field outside the scope (birthdate): refused');
+    t.match(answersHidden.body.detail, /individual birthdate/);
+    t.equal((await call(reader(), 'GET', `/custom/fs/birthdays?name=${tag}`)).status, 200, 'a caller holding no scope may call it');
   });
 
   t.test('surfaces not cut to scopes refuse scoped callers: async DCI', async (t) => {
