@@ -278,7 +278,7 @@ function dciServices(
 ): DciServices {
   const settings = config.dci;
   const messages = new DciMessages({ settings, replayGuard: state.replay, security });
-  const runner = new DciQueryRunner(settings);
+  const runner = new DciQueryRunner(settings, Date.now, config.api.customFields);
   const search = new DciSearchService({ settings, messages, runner });
   const retentionMs = settings.async.retentionSeconds * 1000;
   const store =

@@ -9,7 +9,7 @@ import type { DciSettings } from '../config/dci.js';
 
 const ID_SPEC: WebSpecification = { value: {}, id_type: { fields: { display_name: {} } } };
 
-const PERSON_SPEC: WebSpecification = {
+export const PERSON_SPEC: WebSpecification = {
   name: {},
   family_name: {},
   given_name: {},
@@ -39,8 +39,6 @@ export const GROUP_SPEC: WebSpecification = {
   reg_ids: { fields: ID_SPEC },
   group_membership_ids: { fields: { individual: { fields: PERSON_SPEC }, kind: { fields: KIND_SPEC }, is_ended: {} } },
 };
-
-export const specFor = (entity: Entity): WebSpecification => (entity === 'Group' ? GROUP_SPEC : MEMBER_SPEC);
 
 type Row = Record<string, unknown>;
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OdooClient } from '../odoo/types.js';
+import type { FieldView } from '../registry/field-scope.js';
 import type { DciSettings } from '../config/dci.js';
 import {
   requestEnvelopeSchema,
@@ -41,8 +42,15 @@ export class DciSearchService {
     this.now = () => new Date(now());
   }
 
-  /** Answers one request body; throws DciMessageError for messages refused as a whole. */
-  async search(body: unknown, odoo: () => OdooClient, options: { signal?: AbortSignal; expectedSender?: string } = {}): Promise<ResponseEnvelope> {
+  /**
+   * Answers one request body; throws DciMessageError for messages refused as a whole. `view`:
+   * the caller's field scopes, which cut the records and the searches it may run.
+   */
+  async search(
+    body: unknown,
+    odoo: () => OdooClient,
+    options: { signal?: AbortSignal; expectedSender?: string; view?: FieldView } = {},
+  ): Promise<ResponseEnvelope> {
     const envelope = await this.messages.accept(body, requestEnvelopeSchema, options.expectedSender);
     const rejection = await this.messages.headerRejection(envelope, 'search');
     const answer = rejection
@@ -60,7 +68,7 @@ export class DciSearchService {
   async answer(
     envelope: RequestEnvelope,
     odoo: () => OdooClient,
-    options: { signal?: AbortSignal; correlationId?: string; forgetOnFailure?: boolean } = {},
+    options: { signal?: AbortSignal; correlationId?: string; forgetOnFailure?: boolean; view?: FieldView } = {},
   ): Promise<ResponseEnvelope> {
     const { header, message } = envelope;
     const items = message.search_request;
@@ -73,7 +81,7 @@ export class DciSearchService {
     let answers: SearchResponseItem[];
     try {
       const client = odoo();
-      answers = await Promise.all(items.map((item, index) => this.answerItem(item, index, references, client, signal)));
+      answers = await Promise.all(items.map((item, index) => this.answerItem(item, index, references, client, signal, options.view)));
     } catch (err) {
       // If the store cannot forget it either, the sender's retry is refused as a duplicate until the window ends: never answered twice.
       if (options.forgetOnFailure) await this.messages.forget(header).catch(() => undefined);
@@ -89,6 +97,7 @@ export class DciSearchService {
     references: Map<string, number>,
     client: OdooClient,
     signal?: AbortSignal,
+    view?: FieldView,
   ): Promise<SearchResponseItem> {
     const referenceId = isPlainObject(raw) && typeof raw.reference_id === 'string' ? raw.reference_id : '';
     const base = { reference_id: referenceId, timestamp: this.now().toISOString() };
@@ -112,16 +121,22 @@ export class DciSearchService {
       return reject(new SearchRejection('rjct.timestamp.invalid', 'timestamp must be an ISO 8601 date-time.'));
     }
     try {
-      const { search, domain } = await this.runner.compile(item.search_criteria, client, signal);
+      const { search, domain } = await this.runner.compile(item.search_criteria, client, signal, view);
       const offset = (search.pageNumber - 1) * search.pageSize;
-      const { total, records } = await this.runner.fetch(client, search.entity, domain, {
-        offset,
-        limit: search.pageSize,
-        order: search.order,
-        // Counting stops one past the most this registry answers: on a large registry a full count of a broad search costs more than the page.
-        countLimit: this.settings.maxTotalCount + 1,
-        ...(signal ? { signal } : {}),
-      });
+      const { total, records } = await this.runner.fetch(
+        client,
+        search.entity,
+        domain,
+        {
+          offset,
+          limit: search.pageSize,
+          order: search.order,
+          // Counting stops one past the most this registry answers: on a large registry a full count of a broad search costs more than the page.
+          countLimit: this.settings.maxTotalCount + 1,
+          ...(signal ? { signal } : {}),
+        },
+        view,
+      );
       if (total > this.settings.maxTotalCount) {
         throw new SearchRejection(
           'rjct.search.too_many_records_found',
@@ -131,7 +146,7 @@ export class DciSearchService {
       return {
         ...base,
         status: 'succ',
-        data: { version: '1.0.0', reg_records: records.map((record) => this.runner.toRecord(search.entity, record)) },
+        data: { version: '1.0.0', reg_records: records.map((record) => this.runner.toRecord(search.entity, record, view)) },
         pagination: { page_size: search.pageSize, page_number: search.pageNumber, total_count: total },
         ...(locale ? { locale } : {}),
       };

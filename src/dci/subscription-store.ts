@@ -1,4 +1,5 @@
 import type { RecordHash } from '../state/record-hash.js';
+import type { StoredView } from '../registry/field-scope.js';
 import type { Entity } from './attributes.js';
 
 /** The DCI event types a subscription names in `reg_event_type` (see subscriptions.ts for what each covers). */
@@ -19,6 +20,12 @@ export interface DciSubscription {
   /** The sender's registered callback URL plus `/registry/notify`, resolved when the subscription was accepted. */
   notifyUrl: string;
   createdAt: string;
+  /**
+   * The subscriber's field scopes as they were when it subscribed (names and the selections
+   * they made): its notifications carry what that view shows, whatever the roles file says
+   * later. Absent for a subscriber holding no scope (every attribute).
+   */
+  fieldView?: StoredView;
 }
 
 /** Subscriptions by code: in Redis (durable, shared by replicas) when `redis.url` is set, else in memory. */

@@ -5,6 +5,8 @@ import type { ChangeEvent } from '../events/store.js';
 import type { OdooClient, OdooDomain, OdooRecord } from '../odoo/types.js';
 import type { DciAsyncService } from './async.js';
 import type { Entity } from './attributes.js';
+import type { FieldView } from '../registry/field-scope.js';
+import { storedView, viewOfStored } from '../registry/field-scope.js';
 import type { Deliverer } from '../outbound/delivery.js';
 import { envelopeOf, requestItemSchema, type Ack } from './envelope.js';
 import { isItemTimestamp, itemRejection, type DciMessages } from './messages.js';
@@ -117,8 +119,8 @@ export class DciSubscriptionService {
     this.now = options.now ?? Date.now;
   }
 
-  /** `POST /registry/subscribe`. */
-  async subscribe(body: unknown, expectedSender?: string): Promise<Ack> {
+  /** `POST /registry/subscribe`; `view`: the subscriber's field scopes, kept with each subscription it makes. */
+  async subscribe(body: unknown, expectedSender?: string, view?: FieldView): Promise<Ack> {
     const { messages, callbacks } = this.options;
     const { header, message, callbackUrl, correlationId } = await this.admit(body, subscribeEnvelopeSchema, 'subscribe', expectedSender);
     const notifyUrl = messages.senderCallbackUrl(header.sender_id, undefined, 'notify');
@@ -132,7 +134,7 @@ export class DciSubscriptionService {
         if (referenceId !== '' && seen.has(referenceId))
           throw new SubscribeRejection('rjct.reference_id.duplicate', `reference_id ${referenceId} appears more than once in this message.`);
         seen.add(referenceId);
-        const subscription = await this.accepted(raw, { senderId: header.sender_id, transactionId: message.transaction_id, notifyUrl }, held);
+        const subscription = await this.accepted(raw, { senderId: header.sender_id, transactionId: message.transaction_id, notifyUrl }, held, view);
         // The queue starts before the subscription is listed: no event between the two is missed.
         await this.options.queues.startAtHead(receiverId(subscription.code));
         await this.options.store.put(subscription.code, subscription);
@@ -279,6 +281,7 @@ export class DciSubscriptionService {
     raw: unknown,
     given: Pick<DciSubscription, 'senderId' | 'transactionId' | 'notifyUrl'>,
     held: DciSubscription[],
+    view?: FieldView,
   ): Promise<DciSubscription> {
     const parsed = subscribeItemSchema.safeParse(raw);
     if (!parsed.success) {
@@ -304,7 +307,7 @@ export class DciSubscriptionService {
     let entity: Entity;
     try {
       // Compiled once now (identifier values are looked up in Odoo), so a filter that cannot run is refused here, not at the first change.
-      entity = (await this.options.runner.compile(filterCriteria(criteria), this.options.odoo())).search.entity;
+      entity = (await this.options.runner.compile(filterCriteria(criteria), this.options.odoo(), undefined, view)).search.entity;
     } catch (err) {
       if (err instanceof SearchRejection) throw new SubscribeRejection('rjct.notify_details.invalid', `filter: ${err.message}`);
       throw err;
@@ -329,7 +332,16 @@ export class DciSubscriptionService {
         `A sender may hold at most ${this.options.settings.subscriptions.maxPerSender} subscriptions; unsubscribe from one first.`,
       );
     }
-    return { code: randomUUID(), ...given, referenceId: item.reference_id, eventType, entity, criteria: stored, createdAt: new Date(this.now()).toISOString() };
+    return {
+      code: randomUUID(),
+      ...given,
+      referenceId: item.reference_id,
+      eventType,
+      entity,
+      criteria: stored,
+      createdAt: new Date(this.now()).toISOString(),
+      ...(view ? { fieldView: storedView(view) } : {}),
+    };
   }
 
   /**
@@ -344,9 +356,10 @@ export class DciSubscriptionService {
     const ids = [...new Set(targets.filter((id): id is number => id !== undefined))];
     if (ids.length === 0) return targets.map(() => undefined);
     const client = this.options.odoo();
+    const view = viewOfStored(subscription.fieldView);
     let filter: OdooDomain;
     try {
-      filter = (await this.options.runner.compile(filterCriteria(subscription.criteria), client)).domain;
+      filter = (await this.options.runner.compile(filterCriteria(subscription.criteria), client, undefined, view)).domain;
     } catch (err) {
       // Accepted when made, refused now: the configuration changed (an attribute or ID type
       // removed). Nothing passes such a filter; retrying the batch would stall the queue forever.
@@ -354,7 +367,7 @@ export class DciSubscriptionService {
       throw err;
     }
     const domain: OdooDomain = [['id', 'in', ids], ['active', 'in', [true, false]], ...filter];
-    const { records } = await this.options.runner.fetch(client, subscription.entity, domain, { offset: 0, limit: ids.length, order: 'id' });
+    const { records } = await this.options.runner.fetch(client, subscription.entity, domain, { offset: 0, limit: ids.length, order: 'id' }, view);
     const byId = new Map(records.map((record) => [record.id as number, record]));
     // The record as read now is queued with its event: the notification is built from it at each attempt.
     return targets.map((target) => byId.get(target ?? 0));
@@ -381,7 +394,7 @@ export class DciSubscriptionService {
             ...(subscription.criteria.reg_type ? { reg_type: subscription.criteria.reg_type } : {}),
             reg_event_type: subscription.criteria.reg_event_type,
             reg_record_type: subscription.criteria.notify_record_type,
-            reg_records: runner.toRecord(subscription.entity, record),
+            reg_records: runner.toRecord(subscription.entity, record, viewOfStored(subscription.fieldView)),
           },
         },
       ],

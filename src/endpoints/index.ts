@@ -4,6 +4,7 @@ import type { DeclarationSource, EndpointDeclaration } from './declaration.js';
 
 export { CustomEndpoints } from './run.js';
 export type { CompiledEndpoint, CompiledParam, OutputTree } from './compile.js';
+export { scopeNeeds, type ScopeNeed } from './scope-needs.js';
 
 const FIELD_ATTRIBUTES = ['type', 'relation', 'selection', 'readonly', 'store'];
 

@@ -1,3 +1,4 @@
+import type { StoredView } from '../registry/field-scope.js';
 import { MemoryRecordHash, type RecordHash } from '../state/record-hash.js';
 import type { EventType } from '../config/events.js';
 
@@ -28,6 +29,8 @@ export interface StoredWebhook {
   types?: EventType[];
   payload: 'full' | 'ids';
   createdAt: string;
+  /** Its creator's field scopes when it was created: `full` payloads carry only what they show (absent: every field). */
+  fieldView?: StoredView;
   /** Who created it through the API (ownerOf): only they, and administrators, see and manage it. Absent on webhooks made before owners were kept: administrators only. */
   owner?: string;
 }

@@ -3,6 +3,7 @@ import type { Deliverer } from '../outbound/delivery.js';
 import type { EventReceiver } from './dispatcher.js';
 import type { EventType } from '../config/events.js';
 import type { ChangeEvent } from './store.js';
+import { project, type Resource, type StoredView } from '../registry/field-scope.js';
 
 /**
  * Webhook payloads and signatures. Payloads are CloudEvents 1.0 in structured JSON mode
@@ -34,6 +35,8 @@ export interface WebhookSubscription {
   secret: string;
   types?: readonly EventType[];
   payload: 'full' | 'ids';
+  /** Its creator's field scopes: a `full` payload is cut to them. */
+  fieldView?: StoredView;
 }
 
 /** A webhook as the dispatcher's receiver: the events of its types, as signed CloudEvents (signed at each attempt). */
@@ -42,13 +45,14 @@ export function webhookReceiver(subscription: WebhookSubscription, deliver: Deli
     id: subscription.id,
     prepare: async (events) => events.map((event) => (!subscription.types || subscription.types.includes(event.type) ? {} : undefined)),
     send: (event) => {
-      const body = JSON.stringify(cloudEvent(event, source, subscription.payload));
+      const body = JSON.stringify(cloudEvent(event, source, subscription.payload, subscription.fieldView));
       return deliver(subscription.url, body, signedHeaders(subscription.secret, event.id, body, now()));
     },
   };
 }
 
-export function cloudEvent(event: ChangeEvent, source: string, payload: 'full' | 'ids'): CloudEvent {
+/** The CloudEvent of a change; a full payload is the record as the REST API shows it, cut to `view` (the webhook creator's scopes). */
+export function cloudEvent(event: ChangeEvent, source: string, payload: 'full' | 'ids', view?: StoredView): CloudEvent {
   return {
     specversion: '1.0',
     id: event.id,
@@ -57,8 +61,14 @@ export function cloudEvent(event: ChangeEvent, source: string, payload: 'full' |
     subject: event.subject,
     time: event.time,
     datacontenttype: 'application/json',
-    data: payload === 'full' ? event.data : { id: event.recordId },
+    data: payload === 'full' ? cutData(event, view) : { id: event.recordId },
   };
+}
+
+/** The event's record as the view shows it: `individual.updated` data is an individual, cut by the view's individual fields. */
+function cutData(event: ChangeEvent, view: StoredView | undefined): Record<string, unknown> {
+  const selection = view?.[event.type.split('.')[0] as Resource];
+  return selection ? project(event.data, selection) : event.data;
 }
 
 /** The HMAC key: Standard Webhooks' `whsec_<base64>` decoded, any other secret as UTF-8. */

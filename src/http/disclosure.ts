@@ -37,9 +37,9 @@ export function noteDisclosure(request: FastifyRequest, resource: Resource, view
 }
 
 /**
- * 403 for a caller holding field scopes on a surface whose answers are not cut to them: custom
- * endpoints (their declarations name Odoo fields, which a scope of API fields cannot be checked
- * against) and DCI (its records carry the standard's attributes). Refused rather than answered
+ * 403 for a caller holding field scopes on a surface whose answers are not cut to them: the DCI
+ * routes whose work runs later from a stored request (async search, status), which does not
+ * carry the caller's scope. Refused rather than answered
  * in full: a scope must never be a way to see less on one route and everything on another.
  */
 export function refuseFieldScoped(request: FastifyRequest, surface: string): void {

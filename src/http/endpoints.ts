@@ -1,11 +1,20 @@
-import { refuseFieldScoped } from './disclosure.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLE_GET, ROLE_POST } from '../config/auth.js';
 import { ConfigError } from '../config/yaml.js';
-import { checkEndpoints, type CompiledEndpoint, type CustomEndpoints, type CompiledParam, type OutputTree } from '../endpoints/index.js';
+import {
+  checkEndpoints,
+  scopeNeeds,
+  type CompiledEndpoint,
+  type CustomEndpoints,
+  type CompiledParam,
+  type OutputTree,
+  type ScopeNeed,
+} from '../endpoints/index.js';
+import { shows } from '../registry/field-scope.js';
+import { HttpProblem } from './problem.js';
 import type { ValueType } from '../endpoints/catalog.js';
 import { customFieldSchema } from '../registry/custom-fields.js';
 import { storableString } from '../registry/text.js';
@@ -39,13 +48,38 @@ async function customEndpoints(app: FastifyInstance): Promise<void> {
   if (compiled.problems.length) throw new ConfigError(compiled.problems);
   await app.register(
     async (scope) => {
-      for (const endpoint of compiled.endpoints) registerEndpoint(scope, services.customEndpoints, endpoint);
+      for (const endpoint of compiled.endpoints)
+        registerEndpoint(scope, services.customEndpoints, endpoint, scopeNeeds(config.endpoints[endpoint.index]!, config.api.customFields));
     },
     { prefix: config.api.prefix },
   );
 }
 
-function registerEndpoint(app: FastifyInstance, runner: CustomEndpoints, endpoint: CompiledEndpoint): void {
+/**
+ * 403 for a caller holding field scopes that do not show every API field the endpoint reaches
+ * (`needs`; null: a field no scope can name, so only callers holding no scope may call it).
+ */
+function requireCovered(request: FastifyRequest, needs: ScopeNeed[] | null): void {
+  const scopes = request.principal?.fieldScopes;
+  if (!scopes || scopes.length === 0) return;
+  const view = request.server.services.registry.core.views.of(scopes);
+  if (!view) return;
+  if (!needs) {
+    throw new HttpProblem({
+      status: 403,
+      detail: `This endpoint reaches fields no field scope names; a caller holding field scopes (${scopes.join(', ')}) may not call it.`,
+    });
+  }
+  const outside = needs.filter((need) => view[need.resource] !== undefined && !shows(view[need.resource]!, need.path)).map((n) => `${n.resource} ${n.path}`);
+  if (outside.length > 0) {
+    throw new HttpProblem({
+      status: 403,
+      detail: `This endpoint reaches ${outside.join(', ')}, outside your field scopes (${scopes.join(', ')}).`,
+    });
+  }
+}
+
+function registerEndpoint(app: FastifyInstance, runner: CustomEndpoints, endpoint: CompiledEndpoint, needs: ScopeNeed[] | null): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const natural = endpoint.kind === 'update' ? ROLE_POST : ROLE_GET;
   const access = endpoint.roles.includes(natural) ? natural : endpoint.roles[0]!;
@@ -59,7 +93,7 @@ function registerEndpoint(app: FastifyInstance, runner: CustomEndpoints, endpoin
   const answer = answerSchema(endpoint.output);
   const common = {
     config: { access, anyRole: endpoint.roles },
-    preHandler: async (request: FastifyRequest) => refuseFieldScoped(request, 'Custom endpoints'),
+    preHandler: async (request: FastifyRequest) => requireCovered(request, needs),
     schema: {
       tags: ['custom endpoints'],
       summary: endpoint.summary,

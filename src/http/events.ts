@@ -11,6 +11,7 @@ import type { StoredWebhook } from '../events/store.js';
 import { cloudEvent, newWebhookSecret } from '../events/webhooks.js';
 import { ownerOf } from './principal.js';
 import { HttpProblem } from './problem.js';
+import { storedView } from '../registry/field-scope.js';
 import { responses } from './routes/support.js';
 
 const webhookIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict();
@@ -106,14 +107,8 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
         },
         handler: async (request, reply) => {
           const { url, types, payload } = request.body;
-          // Payloads are not cut to field scopes: a scoped creator's webhook carries record ids only.
-          if (payload === 'full' && (request.principal?.fieldScopes?.length ?? 0) > 0) {
-            throw new HttpProblem({
-              status: 403,
-              detail: 'A caller holding field scopes may create webhooks with `payload: ids` only: full payloads would carry fields outside its scopes.',
-              errors: [{ field: 'body.payload', message: 'must be "ids" for a caller holding field scopes' }],
-            });
-          }
+          // A scoped creator's full payloads carry what its scopes show now, kept with the webhook (restarts, replicas).
+          const view = app.services.registry.core.views.of(request.principal?.fieldScopes);
           const allowed = settings.webhooks.allowedTargets.some((base) => callbackUnder(url, base, 'body.url').ok);
           if (!allowed) {
             throw new HttpProblem({
@@ -136,6 +131,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
             payload,
             createdAt: new Date().toISOString(),
             owner: ownerOf(request.principal!),
+            ...(view ? { fieldView: storedView(view) } : {}),
           };
           // Its queue starts after the newest event now: it receives the changes from its creation on.
           await receivers.startAtHead(webhook.id);
@@ -189,7 +185,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
               attempts,
               last_error: lastError,
               failed_at: failedAt,
-              event: cloudEvent(event, source, webhook.payload) as unknown as Record<string, unknown>,
+              event: cloudEvent(event, source, webhook.payload, webhook.fieldView) as unknown as Record<string, unknown>,
             })),
           };
         },

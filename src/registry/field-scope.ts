@@ -220,6 +220,33 @@ export function project<T>(value: T, selection: Selection): T {
   return out as T;
 }
 
+/**
+ * A view as kept with work done later for its caller (a DCI subscription, a webhook): the
+ * scopes' names and the selections they made then, as JSON. What they send holds that view,
+ * whatever the roles file says later.
+ */
+export type StoredView = { scopes: string[] } & { [R in Resource]?: Selection };
+
+export function storedView(view: FieldView): StoredView {
+  const out: StoredView = { scopes: [...view.scopes] };
+  for (const resource of RESOURCES) if (view[resource] !== undefined) out[resource] = view[resource];
+  return out;
+}
+
+const storedViews = new WeakMap<StoredView, FieldView>();
+
+/** The view a stored one was made from (undefined: no scope, every field); memoised per stored object. */
+export function viewOfStored(stored: StoredView | undefined): FieldView | undefined {
+  if (!stored) return undefined;
+  let view = storedViews.get(stored);
+  if (!view) {
+    const { scopes, ...selections } = stored;
+    view = makeView(scopes, selections);
+    storedViews.set(stored, view);
+  }
+  return view;
+}
+
 /** A view from selections (the fingerprint computed here, so equal views share it). */
 export function makeView(scopes: readonly string[], selections: Partial<Record<Resource, Selection>>): FieldView {
   const fingerprint = createHash('sha256')

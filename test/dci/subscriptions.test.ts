@@ -14,6 +14,7 @@ import { startGateway, type ListeningGateway } from '../support/gateway.js';
 import { redisServerMissing, startRedis, type RedisServer } from '../support/redis.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { testToken } from '../support/tokens.js';
+import { watchGatewayCalls } from '../support/call-shapes.js';
 import { DciClientStandIn, type ReceivedCallback } from './client-stand-in.js';
 import { ed25519Pair, signEnvelope, uniqueId } from './harness.js';
 import { requestProblems, responseProblems } from './standard-schemas.js';
@@ -60,6 +61,15 @@ async function startSubscriptionGateway(): Promise<ListeningGateway> {
           [OTHER]: { publicKeys: { k1: spmisKey.publicPem }, requireSignature: true, callbackUrl: `${otherReceiver.origin}/other` },
         },
         async: { retryBaseMs: 100, retryMaxMs: 400, deliveryAttempts: 4, deliveryTimeoutMs: 2000 },
+      },
+      // A partner shown surnames and given names only (the field-scope cell).
+      fieldScopes: {
+        names: {
+          individuals: ['family_name', 'given_name'],
+          groups: [],
+          memberships: [],
+          grantedTo: { claims: [{ claim: 'scope', includes: 'registry:names' }], clients: [], basicLogins: [] },
+        },
       },
       auth: {
         administrators: [{ claim: 'realm_access.roles', includes: ADMIN_ROLE }],
@@ -245,6 +255,57 @@ t.test('subscribe, then a change made in Odoo reaches the subscriber as a signed
   const others = notifies().filter((c) => JSON.stringify(c.body).includes(`Other${stack.runTag}`));
   t.same(others, [], 'a change outside the filter is not notified (it was in the log before the one that was)');
   figures(t, `direct Odoo write -> DCI notify in ${notify.receivedAt - writtenAt} ms (${stack.sim ? 'simulator' : 'real Odoo'})`);
+});
+
+t.test('a subscriber holding a field scope: notify payloads cut to it, Odoo asked for its fields only, a filter on a hidden attribute refused', async (t) => {
+  const scopedSurname = `Scoped${stack.runTag}`;
+  const id = await stack.odoo.create('res.partner', {
+    name: `${scopedSurname}, Zawadi`,
+    given_name: 'Zawadi',
+    family_name: scopedSurname,
+    birthdate: '1991-05-06',
+    is_registrant: true,
+    is_group: false,
+  });
+  const calls = watchGatewayCalls();
+  t.teardown(() => calls.stop());
+  // A token of another issuer holding the `names` field scope: not bound to a sender, it signs as SENDER.
+  const bearer = testToken('get', { scope: 'registry:names' });
+  const item = criteria('updated', surnameIs(scopedSurname));
+  const hidden = criteria('updated', [{ seq_num: 1, expression1: { attribute_name: 'birth_date', operator: 'eq', attribute_value: '1991-05-06' } }]);
+  const { callback } = await subscribe([item, hidden], bearer);
+  const answers = Object.fromEntries(callback.body.message.subscribe_response.map((r: any) => [r.reference_id, r]));
+  t.equal(answers[item.reference_id].status, 'succ', 'a filter on what the scope shows is accepted');
+  t.equal(answers[hidden.reference_id].status_reason_code, 'rjct.notify_details.invalid');
+  t.match(answers[hidden.reference_id].status_reason_message, /"birth_date" reads birthdate, which is outside your field scope \(names\)/);
+  await registrationSeen();
+  calls.reset();
+  await stack.odoo.write('res.partner', [id], { given_name: 'ZawadiChanged' });
+  const notify = await receiver.waitFor('/spmis/registry/notify', (c) => c.body?.message?.notify_event?.[0]?.reference_id === item.reference_id, 30_000);
+  t.ok(notify.signatureValid);
+  const record = notify.body.message.notify_event[0].data.reg_records;
+  t.same(Object.keys(record).sort(), ['@id', '@type', 'demographic_info'], 'attributes outside the scope are absent');
+  t.same(record.demographic_info, { '@type': 'SRPerson', name: { '@type': 'Name', surname: scopedSurname, given_name: 'ZawadiChanged' } });
+  const asked = calls
+    .calls()
+    .filter((c) => c.model === 'res.partner' && c.method === 'web_search_read' && JSON.stringify(c.kwargs.domain ?? c.args).includes(scopedSurname))
+    .map((c) => Object.keys((c.kwargs.specification ?? {}) as object).sort());
+  t.ok(asked.length > 0, 'the subscription read the changed record');
+  t.same(
+    asked,
+    asked.map(() => ['family_name', 'given_name']),
+    'Odoo was asked for the scope’s fields only',
+  );
+  const unsubscribed = await post(
+    '/registry/unsubscribe',
+    signed('unsubscribe', {
+      transaction_id: uniqueId('txn'),
+      timestamp: new Date().toISOString(),
+      subscription_codes: [answers[item.reference_id].subscriptions[0].code],
+    }),
+    bearer,
+  );
+  t.equal(unsubscribed.status, 200, JSON.stringify(unsubscribed.body));
 });
 
 t.test("bad subscriptions are refused in the standard's shapes", async (t) => {

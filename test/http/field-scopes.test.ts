@@ -19,6 +19,7 @@ import { startGateway, startOdoo, type Gateway } from '../support/gateway.js';
 import { testToken } from '../support/tokens.js';
 import { GROUP } from '../support/odoo-target.js';
 import { hashSecret } from '../../src/http/auth/secret-hash.js';
+import { startReceiver } from '../events/receiver.js';
 
 const API = '/api/v1';
 type Json = Record<string, any>;
@@ -108,6 +109,9 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
   await odoo.ensureUser('fs_payments', [GROUP.registrar, GROUP.restGet]);
   const calls = watchGatewayCalls();
   t.teardown(() => calls.stop());
+  // A webhook receiver (Standard Webhooks verification, CloudEvents parsing) for the scoped creator's full payloads.
+  const hooks = await startReceiver('replaced-by-the-created-secret');
+  t.teardown(() => hooks.close());
   const audit: Json[] = [];
   const logLines: string[] = [];
   const gateway: Gateway = await startGateway(t, {
@@ -117,8 +121,35 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
       fieldScopes: document.fieldScopes,
       log: { level: 'info' },
       api: { syncSettleMs: 0 },
-      events: { enabled: true, pollIntervalMs: 200, webhooks: { allowedTargets: ['http://127.0.0.1:9/'] } },
+      events: { enabled: true, pollIntervalMs: 200, webhooks: { allowedTargets: ['http://127.0.0.1:9/', hooks.url] } },
       cache: { enabled: true, maxAgeMs: 60_000 },
+      // Two declared endpoints: one the payments scope covers, one reaching a birth date it does not show.
+      endpoints: [
+        {
+          path: '/custom/fs/contacts',
+          kind: 'list',
+          roles: ['Rest API GET'],
+          target: 'individuals',
+          params: [{ name: 'family', field: 'family_name', op: 'eq' }],
+          fields: ['name', 'phone_numbers.phone_no'],
+        },
+        {
+          path: '/custom/fs/contacts-by-name',
+          kind: 'list',
+          roles: ['Rest API GET'],
+          target: 'individuals',
+          params: [{ name: 'name', field: 'name', op: 'contains' }],
+          fields: ['name', 'phone_numbers.phone_no'],
+        },
+        {
+          path: '/custom/fs/birthdays',
+          kind: 'list',
+          roles: ['Rest API GET'],
+          target: 'individuals',
+          params: [{ name: 'name', field: 'name', op: 'contains' }],
+          fields: ['name', 'birthdate'],
+        },
+      ],
       auth: { clientCredentials: { clients: { 'payments-platform': { secretHash: await hashSecret(CLIENT_SECRET), roles: ['Rest API GET'] } } } },
     },
     before: (app) => {
@@ -426,16 +457,127 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.notOk('name' in statistics.body);
   });
 
-  t.test('surfaces not cut to scopes refuse scoped callers: DCI, full webhook payloads', async (t) => {
-    const dci = await gateway.request('POST', '/registry/sync/search', { token: reader(PAYMENTS), body: {} });
+  t.test('DCI sync search: records cut to the scope, Odoo asked for the scope only, hidden attributes refused', async (t) => {
+    let sequence = 0;
+    const dciSearch = async (token: string, criteria: Json) => {
+      const stamp = new Date().toISOString();
+      const body = {
+        header: {
+          version: '1.0.0',
+          message_id: `fs-${tag}-${++sequence}`,
+          message_ts: stamp,
+          action: 'search',
+          sender_id: 'fs-partner',
+          receiver_id: 'g2p-social-registry',
+          total_count: 1,
+          is_msg_encrypted: false,
+        },
+        message: { transaction_id: `fs-txn-${tag}-${sequence}`, search_request: [{ reference_id: 'ref-1', timestamp: stamp, search_criteria: criteria }] },
+      };
+      const answer = await gateway.request('POST', '/registry/sync/search', { token, body });
+      t.equal(answer.status, 200, answer.text);
+      return answer.body.message.search_response[0] as Json;
+    };
+    const byName = (entity: string, name: string): Json => ({
+      version: '1.0.0',
+      query_type: 'expression',
+      response_entity: entity,
+      query: { type: 'ns:org:QueryType:NoSql', value: { expression: { collection: entity, query: { name: { $contains: name } } } } },
+    });
+    /** The res.partner fields the DCI searches naming this test's records asked Odoo for. */
+    const searchedFields = (term = tag) =>
+      new Set(
+        calls
+          .calls()
+          .filter((c) => c.model === 'res.partner' && c.method === 'web_search_read' && JSON.stringify(c.kwargs.domain ?? c.args).includes(term))
+          .flatMap((c) => specFields(c.kwargs.specification)),
+      );
+
+    const whole = await dciSearch(reader(), byName('Member', tag));
+    t.equal(whole.status, 'succ', JSON.stringify(whole));
+    const person = whole.data.reg_records[0] as Json;
+    t.equal(person.demographic_info.birth_date, '1990-04-02', 'an unscoped caller sees every attribute');
+    t.match(person.member_identifier, [{ identifier_value: `NID-${tag}` }]);
+
+    calls.reset();
+    const payments = await dciSearch(reader(PAYMENTS), byName('Member', tag));
+    t.equal(payments.status, 'succ', JSON.stringify(payments));
+    const cut = payments.data.reg_records[0] as Json;
+    t.equal(cut['@id'], person['@id'], 'the same registrant');
+    t.same(Object.keys(cut).sort(), ['@id', '@type', 'demographic_info'], 'attributes outside the scope are absent, not null');
+    t.same(Object.keys(cut.demographic_info).sort(), ['@type', 'name']);
+    t.same(cut.demographic_info.name, { '@type': 'Name', full_name: person.demographic_info.name.full_name }, 'the name: the full name only');
+    t.same([...searchedFields()], ['name'], 'Odoo was asked for the name only');
+
+    calls.reset();
+    const born = {
+      ...byName('Member', tag),
+      query: { type: 'ns:org:QueryType:NoSql', value: { expression: { collection: 'Member', query: { birth_date: { $eq: '1990-04-02' } } } } },
+    };
+    const statistics = await dciSearch(reader(STATISTICS), born);
+    t.equal(statistics.status, 'succ', JSON.stringify(statistics));
+    const counted = (statistics.data.reg_records as Json[]).find((r) => r['@id'] === person['@id']);
+    t.ok(counted, 'the statistics scope searches by birth date');
+    t.same(Object.keys(counted!).sort(), ['@id', '@type', 'demographic_info', 'last_updated', 'registration_date']);
+    t.same(Object.keys(counted!.demographic_info).sort(), ['@type', 'birth_date', 'registration_date', 'sex'], 'no name, no identifier');
+    t.same([...searchedFields('1990-04-02')].sort(), ['birthdate', 'gender', 'registration_date', 'write_date'], 'Odoo was asked for those four only');
+    const refused = await dciSearch(reader(STATISTICS), {
+      version: '1.0.0',
+      query_type: 'predicate',
+      response_entity: 'Member',
+      query: [{ expression1: { attribute_name: 'surname', operator: 'eq', attribute_value: tag } }],
+    });
+    t.equal(refused.status, 'rjct');
+    t.equal(refused.status_reason_code, 'rjct.filter.invalid');
+    t.match(refused.status_reason_message, /"surname" reads family_name, which is outside your field scope \(statistics\)/);
+    const sorted = await dciSearch(reader(STATISTICS), { ...byName('Member', tag), sort: [{ attribute_name: 'birth_date', sort_order: 'asc' }] });
+    t.equal(sorted.status, 'rjct', 'searching by name is hidden from the statistics scope too');
+    t.match(sorted.status_reason_message, /"name" is outside your field scope/);
+    const bySort = await dciSearch(reader(PAYMENTS), { ...byName('Member', tag), sort: [{ attribute_name: 'birth_date', sort_order: 'asc' }] });
+    t.equal(bySort.status_reason_code, 'rjct.sort.invalid', 'nor may a scope sort by what it may not read');
+    t.match(bySort.status_reason_message, /"birth_date" reads birthdate/);
+  });
+
+  t.test("webhooks: a scoped creator's full payloads carry what its scope shows", async (t) => {
+    const created = await call(writer(PAYMENTS), 'POST', '/webhooks', { url: hooks.url, payload: 'full', types: ['individual.registered'] });
+    t.equal(created.status, 201, created.text);
+    hooks.setSecret(created.body.secret);
+    const hooked = await call(writer(), 'POST', '/individuals', {
+      given_name: 'Hooked',
+      family_name: tag,
+      birthdate: '1990-04-02',
+      reg_ids: [{ id_type: reference.idType, value: `NID-H${tag}` }],
+      phone_numbers: [{ phone_no: '+254712000778' }],
+      bank_accounts: [{ acc_number: `ACC-H${tag}` }],
+    });
+    t.equal(hooked.status, 201, 'an unscoped writer registers someone');
+    const [received] = await hooks.waitFor((e) => e.subject === `individuals/${hooked.body.id}`);
+    const data = received!.event.data!;
+    t.same(Object.keys(data).sort(), ['bank_accounts', 'id', 'name', 'phone_numbers'], "the payload holds the scope's fields only");
+    t.same(Object.keys((data.phone_numbers as Json[])[0]!).sort(), ['id', 'phone_no']);
+    t.notMatch(JSON.stringify(data), /1990-04-02|NID-/, 'no birthdate, no ID value');
+    t.equal((await call(writer(PAYMENTS), 'DELETE', `/webhooks/${created.body.id}`)).status, 204);
+  });
+
+  t.test('custom endpoints: callable by a scoped caller whose scope covers every field the declaration reaches', async (t) => {
+    const covered = await call(reader(PAYMENTS), 'GET', `/custom/fs/contacts-by-name?name=${tag}`);
+    t.equal(covered.status, 200, covered.text);
+    const mine = (covered.body.items as Json[]).find((item) => item.id === id);
+    t.ok(mine, 'the scoped caller finds the individual by name');
+    t.same(Object.keys(mine!).sort(), ['id', 'name', 'phone_numbers']);
+    const filtersHidden = await call(reader(PAYMENTS), 'GET', `/custom/fs/contacts?family=${tag}`);
+    t.equal(filtersHidden.status, 403, 'a parameter on a field outside the scope (family_name): refused');
+    t.match(filtersHidden.body.detail, /individual family_name, outside your field scopes \(payments\)/);
+    const answersHidden = await call(reader(PAYMENTS), 'GET', `/custom/fs/birthdays?name=${tag}`);
+    t.equal(answersHidden.status, 403, 'an answer with a field outside the scope (birthdate): refused');
+    t.match(answersHidden.body.detail, /individual birthdate/);
+    t.equal((await call(reader(), 'GET', `/custom/fs/birthdays?name=${tag}`)).status, 200, 'a caller holding no scope may call it');
+  });
+
+  t.test('surfaces not cut to scopes refuse scoped callers: async DCI', async (t) => {
+    const dci = await gateway.request('POST', '/registry/search', { token: reader(PAYMENTS), body: {} });
     t.equal(dci.status, 403, dci.text);
     t.match(dci.text, /field scopes \(payments\)/);
-    const full = await call(writer(PAYMENTS), 'POST', '/webhooks', { url: 'http://127.0.0.1:9/hook', payload: 'full' });
-    t.equal(full.status, 403, full.text);
-    t.match(full.body.errors, [{ field: 'body.payload' }]);
-    const ids = await call(writer(PAYMENTS), 'POST', '/webhooks', { url: 'http://127.0.0.1:9/hook', payload: 'ids' });
-    t.equal(ids.status, 201, 'a webhook carrying ids only is fine');
-    t.equal((await call(writer(PAYMENTS), 'DELETE', `/webhooks/${ids.body.id}`)).status, 204);
   });
 
   t.test('npm run disclosures: per client, which fields of how many registrants, from the audit log', async (t) => {

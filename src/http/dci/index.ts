@@ -8,12 +8,14 @@ import { problemHandler, UnexpectedFailure, type ProblemFormatter } from '../err
 import { refuseFieldScoped } from '../disclosure.js';
 import type { FailedAuthBudget } from '../auth/failure-budget.js';
 import { HttpProblem, problemTitle, problemType } from '../problem.js';
-import { dciSubscriptionRoutes } from './subscriptions.js';
+import { DCI_SUBSCRIBE_PATH, DCI_UNSUBSCRIBE_PATH, dciSubscriptionRoutes } from './subscriptions.js';
 
 export const DCI_SEARCH_PATH = '/registry/sync/search';
 export const DCI_ASYNC_SEARCH_PATH = '/registry/search';
 export const DCI_STATUS_PATH = '/registry/txn/status';
 export const DCI_SYNC_STATUS_PATH = '/registry/sync/txn/status';
+/** The routes that honour a caller's field scopes (the others refuse a scoped caller). */
+const SCOPED_PATHS = new Set([DCI_SEARCH_PATH, DCI_SUBSCRIBE_PATH, DCI_UNSUBSCRIBE_PATH]);
 
 /**
  * The DCI Social Registry API at `/registry/...` and again under `config.dci.prefix`: sync and
@@ -42,6 +44,11 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
     }
     return issuer.senderOf(principal.clientId ?? principal.sub);
   };
+  // The caller's field scopes as a view (as request.actor's, without reading the actor before the message is accepted).
+  const fieldView = (request: FastifyRequest) => {
+    const view = app.services.registry.core.views.of(request.principal?.fieldScopes);
+    return view ? { view } : {};
+  };
   const refuseBasic = (request: FastifyRequest) => {
     // Their Odoo password would have to be kept until the search runs; it never is.
     if (request.principal?.odooCredentials) throw new HttpProblem({ status: 403, detail: 'The async DCI routes need a bearer token, not HTTP Basic.' });
@@ -55,11 +62,18 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
       if (blocked) throw blocked;
     });
     const routes: Array<[string, (request: FastifyRequest) => Promise<unknown>]> = [
-      [DCI_SEARCH_PATH, (request) => service.search(request.body, () => request.actor.client, { expectedSender: callerSender(request, DCI_SCOPE_SEARCH) })],
+      [
+        DCI_SEARCH_PATH,
+        (request) =>
+          service.search(request.body, () => request.actor.client, {
+            expectedSender: callerSender(request, DCI_SCOPE_SEARCH),
+            ...fieldView(request),
+          }),
+      ],
       [DCI_ASYNC_SEARCH_PATH, (request) => (refuseBasic(request), asyncService.acceptSearch(request.body, callerSender(request, DCI_SCOPE_SEARCH)))],
       [DCI_STATUS_PATH, (request) => (refuseBasic(request), asyncService.acceptStatus(request.body, callerSender(request, DCI_SCOPE_STATUS)))],
       [DCI_SYNC_STATUS_PATH, (request) => asyncService.status(request.body, callerSender(request, DCI_SCOPE_STATUS))],
-      ...dciSubscriptionRoutes(dci.subscriptions?.service, { callerSender, refuseBasic }),
+      ...dciSubscriptionRoutes(dci.subscriptions?.service, { callerSender, refuseBasic, fieldView }),
     ];
     // OpenG2P's g2pconnect clients send their detached JWS in a `Signature` HTTP header, not in the envelope.
     scope.addHook('preHandler', async (request) => {
@@ -71,7 +85,8 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
     for (const [path, handle] of routes) {
       for (const url of new Set([path, `${settings.prefix}${path}`])) {
         scope.post(url, { config: { access: ROLE_GET } }, async (request, reply) => {
-          refuseFieldScoped(request, 'The DCI routes');
+          // Searches and subscriptions run under the caller's field scopes; async searches and their status keep work for later that does not hold them.
+          if (!SCOPED_PATHS.has(path)) refuseFieldScoped(request, 'These DCI routes');
           return reply.code(200).send(await handle(request));
         });
       }

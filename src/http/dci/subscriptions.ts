@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { DCI_SCOPE_SUBSCRIBE } from '../../config/auth.js';
 import type { DciSubscriptionService } from '../../dci/subscriptions.js';
+import type { FieldView } from '../../registry/field-scope.js';
 
 export const DCI_SUBSCRIBE_PATH = '/registry/subscribe';
 export const DCI_UNSUBSCRIBE_PATH = '/registry/unsubscribe';
@@ -10,6 +11,8 @@ export interface DciSubscriptionRouteChecks {
   callerSender: (request: FastifyRequest, scope: string) => string | undefined;
   /** Refuses HTTP Basic callers (their password is never kept for later work). */
   refuseBasic: (request: FastifyRequest) => void;
+  /** The caller's field scopes as a view (`{}` when it holds none). */
+  fieldView: (request: FastifyRequest) => { view?: FieldView };
 }
 
 /**
@@ -22,9 +25,12 @@ export function dciSubscriptionRoutes(
   checks: DciSubscriptionRouteChecks,
 ): Array<[string, (request: FastifyRequest) => Promise<unknown>]> {
   if (!subscriptions) return [];
-  const { callerSender, refuseBasic } = checks;
+  const { callerSender, refuseBasic, fieldView } = checks;
   return [
-    [DCI_SUBSCRIBE_PATH, (request) => (refuseBasic(request), subscriptions.subscribe(request.body, callerSender(request, DCI_SCOPE_SUBSCRIBE)))],
+    [
+      DCI_SUBSCRIBE_PATH,
+      (request) => (refuseBasic(request), subscriptions.subscribe(request.body, callerSender(request, DCI_SCOPE_SUBSCRIBE), fieldView(request).view)),
+    ],
     [DCI_UNSUBSCRIBE_PATH, (request) => (refuseBasic(request), subscriptions.unsubscribe(request.body, callerSender(request, DCI_SCOPE_SUBSCRIBE)))],
   ];
 }
