@@ -11,6 +11,7 @@ import type { DciSubscriptionStore } from './subscription-store.js';
 import type { DciTransactionStore } from './transactions.js';
 import type { OutboundJobPool, PoolAttempt } from '../outbound/queues.js';
 import { transactionStatus } from './txn-status.js';
+import { storedView, viewOfStored, type FieldView, type StoredView } from '../registry/field-scope.js';
 
 interface Logger {
   info(obj: object, msg: string): void;
@@ -24,6 +25,8 @@ export interface SearchJob {
   correlationId: string;
   /** `{header, message}` of the request as received (the signature was checked on receipt). */
   request: { header: unknown; message: unknown };
+  /** The sender's field scopes when it asked: the search runs under them, whenever it runs. */
+  fieldView?: StoredView;
 }
 
 /** Post a signed answer to a callback; `correlationId` names the transaction whose delivery it is, if any. */
@@ -81,7 +84,7 @@ export class DciAsyncService {
   }
 
   /** `POST /registry/search`: the checks of the sync route, then an ACK whose correlation_id the callback will carry. */
-  async acceptSearch(body: unknown, expectedSender?: string): Promise<Ack> {
+  async acceptSearch(body: unknown, expectedSender?: string, view?: FieldView): Promise<Ack> {
     const { envelope, callbackUrl } = await this.admit(body, requestEnvelopeSchema, 'search', expectedSender);
     const correlationId = randomUUID();
     const receivedAt = new Date(this.now()).toISOString();
@@ -103,7 +106,7 @@ export class DciAsyncService {
     });
     const raw = this.messages.plainBody(body);
     await this.pool.submit({
-      data: { kind: 'search', correlationId, request: { header: raw.header, message: raw.message } },
+      data: { kind: 'search', correlationId, request: { header: raw.header, message: raw.message }, ...(view ? { fieldView: storedView(view) } : {}) },
       attempts: this.settings.async.searchAttempts,
     });
     return this.messages.ack('ACK', correlationId);
@@ -200,7 +203,8 @@ export class DciAsyncService {
     const envelope = requestEnvelopeSchema.parse(job.request);
     let answer: ResponseEnvelope;
     try {
-      answer = await this.service.answer(envelope, this.options.odoo, { correlationId: job.correlationId });
+      const view = viewOfStored(job.fieldView);
+      answer = await this.service.answer(envelope, this.options.odoo, { correlationId: job.correlationId, ...(view ? { view } : {}) });
     } catch (err) {
       if (!final) {
         this.options.log.warn({ err, dci: { correlation_id: job.correlationId, attempts: attempt } }, 'dci async search failed; retrying');

@@ -6,6 +6,8 @@
  * shows that no field outside the caller's scope was asked for.
  */
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +114,19 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
   // A webhook receiver (Standard Webhooks verification, CloudEvents parsing) for the scoped creator's full payloads.
   const hooks = await startReceiver('replaced-by-the-created-secret');
   t.teardown(() => hooks.close());
+  // The DCI sender's callback endpoint: what the async search's on-search brings.
+  const callbacks: Json[] = [];
+  const dciReceiver = createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    request.on('end', () => {
+      callbacks.push(JSON.parse(text) as Json);
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => dciReceiver.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => dciReceiver.close(() => resolve())));
+  const dciCallbackUrl = `http://127.0.0.1:${(dciReceiver.address() as AddressInfo).port}/fs`;
   const audit: Json[] = [];
   const logLines: string[] = [];
   const gateway: Gateway = await startGateway(t, {
@@ -123,6 +138,7 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
       api: { syncSettleMs: 0 },
       events: { enabled: true, pollIntervalMs: 200, webhooks: { allowedTargets: ['http://127.0.0.1:9/', hooks.url] } },
       cache: { enabled: true, maxAgeMs: 60_000 },
+      dci: { senders: { 'fs-partner': { requireSignature: false, callbackUrl: dciCallbackUrl } } },
       // Two declared endpoints: one the payments scope covers, one reaching a birth date it does not show.
       endpoints: [
         {
@@ -331,7 +347,11 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     const sort = await call(reader(PAYMENTS), 'GET', '/individuals?sort=updated_at');
     t.equal(sort.status, 400);
     t.match(sort.body.errors, [{ field: 'query.sort', message: /"updated_at"/ }]);
-    const filtered = await call(reader(STATISTICS), 'GET', `/individuals?gender=${encodeURIComponent(reference.gender)}&birthdate_from=1990-01-01`);
+    const filtered = await call(
+      reader(STATISTICS),
+      'GET',
+      `/individuals?gender=${encodeURIComponent(reference.gender)}&birthdate_from=1990-04-02&birthdate_to=1990-04-02&sort=-id`,
+    );
     t.equal(filtered.status, 200, 'the statistics scope sees gender and birthdate, so it may filter by them');
     t.ok(filtered.body.items.some((i: Json) => i.id === id));
     // Sync reads only whole seconds that are over: wait for one holding a record (the simulator's were all written at start).
@@ -574,10 +594,56 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.equal((await call(reader(), 'GET', `/custom/fs/birthdays?name=${tag}`)).status, 200, 'a caller holding no scope may call it');
   });
 
-  t.test('surfaces not cut to scopes refuse scoped callers: async DCI', async (t) => {
-    const dci = await gateway.request('POST', '/registry/search', { token: reader(PAYMENTS), body: {} });
-    t.equal(dci.status, 403, dci.text);
-    t.match(dci.text, /field scopes \(payments\)/);
+  t.test('DCI async search: run later under the scope the sender held when it asked; the on-search records are cut', async (t) => {
+    const stamp = new Date().toISOString();
+    const transactionId = `fs-async-${tag}`;
+    const body = {
+      header: {
+        version: '1.0.0',
+        message_id: `fs-async-${tag}`,
+        message_ts: stamp,
+        action: 'search',
+        sender_id: 'fs-partner',
+        receiver_id: 'g2p-social-registry',
+        total_count: 1,
+        is_msg_encrypted: false,
+      },
+      message: {
+        transaction_id: transactionId,
+        search_request: [
+          {
+            reference_id: 'ref-1',
+            timestamp: stamp,
+            search_criteria: {
+              version: '1.0.0',
+              query_type: 'expression',
+              response_entity: 'Member',
+              query: { type: 'ns:org:QueryType:NoSql', value: { expression: { collection: 'Member', query: { name: { $contains: tag } } } } },
+            },
+          },
+        ],
+      },
+    };
+    calls.reset();
+    const ack = await gateway.request('POST', '/registry/search', { token: reader(PAYMENTS), body });
+    t.equal(ack.status, 200, ack.text);
+    t.equal(ack.body.message.ack_status, 'ACK');
+    const deadline = Date.now() + 20_000;
+    let answer: Json | undefined;
+    while (!(answer = callbacks.find((c) => c.message?.transaction_id === transactionId)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    t.ok(answer, 'the on-search callback arrived');
+    const item = answer!.message.search_response[0] as Json;
+    t.equal(item.status, 'succ', JSON.stringify(item));
+    const record = item.data.reg_records[0] as Json;
+    t.same(Object.keys(record).sort(), ['@id', '@type', 'demographic_info'], 'attributes outside the scope are absent');
+    t.same(Object.keys(record.demographic_info).sort(), ['@type', 'name']);
+    const asked = new Set(
+      calls
+        .calls()
+        .filter((c) => c.model === 'res.partner' && c.method === 'web_search_read' && JSON.stringify(c.kwargs.domain ?? c.args).includes(tag))
+        .flatMap((c) => specFields(c.kwargs.specification)),
+    );
+    t.same([...asked], ['name'], 'the job asked Odoo for the name only');
   });
 
   t.test('npm run disclosures: per client, which fields of how many registrants, from the audit log', async (t) => {

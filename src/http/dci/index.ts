@@ -5,17 +5,14 @@ import { DciBusyError } from '../../dci/async.js';
 import type { ErrorCode, HttpErrorBody } from '../../dci/envelope.js';
 import { DciMessageError, type DciMessages } from '../../dci/messages.js';
 import { problemHandler, UnexpectedFailure, type ProblemFormatter } from '../errors.js';
-import { refuseFieldScoped } from '../disclosure.js';
 import type { FailedAuthBudget } from '../auth/failure-budget.js';
 import { HttpProblem, problemTitle, problemType } from '../problem.js';
-import { DCI_SUBSCRIBE_PATH, DCI_UNSUBSCRIBE_PATH, dciSubscriptionRoutes } from './subscriptions.js';
+import { dciSubscriptionRoutes } from './subscriptions.js';
 
 export const DCI_SEARCH_PATH = '/registry/sync/search';
 export const DCI_ASYNC_SEARCH_PATH = '/registry/search';
 export const DCI_STATUS_PATH = '/registry/txn/status';
 export const DCI_SYNC_STATUS_PATH = '/registry/sync/txn/status';
-/** The routes that honour a caller's field scopes (the others refuse a scoped caller). */
-const SCOPED_PATHS = new Set([DCI_SEARCH_PATH, DCI_SUBSCRIBE_PATH, DCI_UNSUBSCRIBE_PATH]);
 
 /**
  * The DCI Social Registry API at `/registry/...` and again under `config.dci.prefix`: sync and
@@ -70,7 +67,10 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
             ...fieldView(request),
           }),
       ],
-      [DCI_ASYNC_SEARCH_PATH, (request) => (refuseBasic(request), asyncService.acceptSearch(request.body, callerSender(request, DCI_SCOPE_SEARCH)))],
+      [
+        DCI_ASYNC_SEARCH_PATH,
+        (request) => (refuseBasic(request), asyncService.acceptSearch(request.body, callerSender(request, DCI_SCOPE_SEARCH), fieldView(request).view)),
+      ],
       [DCI_STATUS_PATH, (request) => (refuseBasic(request), asyncService.acceptStatus(request.body, callerSender(request, DCI_SCOPE_STATUS)))],
       [DCI_SYNC_STATUS_PATH, (request) => asyncService.status(request.body, callerSender(request, DCI_SCOPE_STATUS))],
       ...dciSubscriptionRoutes(dci.subscriptions?.service, { callerSender, refuseBasic, fieldView }),
@@ -85,8 +85,6 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
     for (const [path, handle] of routes) {
       for (const url of new Set([path, `${settings.prefix}${path}`])) {
         scope.post(url, { config: { access: ROLE_GET } }, async (request, reply) => {
-          // Searches and subscriptions run under the caller's field scopes; async searches and their status keep work for later that does not hold them.
-          if (!SCOPED_PATHS.has(path)) refuseFieldScoped(request, 'These DCI routes');
           return reply.code(200).send(await handle(request));
         });
       }
