@@ -4,7 +4,7 @@ import type { DciSettings } from '../config/dci.js';
 import { MemoryReplayGuard, type MessageReplayGuard } from '../state/replay-guard.js';
 import { resolveCallbackUrl } from './callback-url.js';
 import { requestHeaderSchema, type Ack, type HeaderReasonCode, type RequestHeader, type ResponseHeader } from './envelope.js';
-import { MessageSecurity, type RequestSecurity } from './message-security.js';
+import type { MessageSecurity, RequestSecurity } from './message-security.js';
 import { DciMessageError } from './rejection.js';
 
 export { DciMessageError };
