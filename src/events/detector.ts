@@ -79,7 +79,7 @@ export interface ChangeFollower {
 
 /** Slack on top of settle + poll interval for the follower's heartbeat (the bound). */
 const FOLLOW_SLACK_MS = 500;
-/** Registrants touched per poll the follower reads one by one before it gives up and starts over (a new epoch empties every cache). */
+/** Changes read per model and poll for the follower before it gives up and starts over (a new epoch empties every cache). */
 const FOLLOW_LIMIT = 2_000;
 
 export interface DetectorOptions {

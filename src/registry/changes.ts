@@ -1,4 +1,4 @@
-import type { OdooClient, OdooDomain, OdooRecord, WebSpecification } from '../odoo/types.js';
+import type { OdooClient, OdooRecord } from '../odoo/types.js';
 import type { CustomField } from './custom-fields.js';
 import type { Cursor } from './cursor.js';
 import { cursorAfter, cursorDomain, unpagedQuery, registrantDomain, type CompiledQuery } from './filters.js';
@@ -130,59 +130,61 @@ export async function readChanges(
 /**
  * The records a registrant's representation is made of, besides the registrant itself: its IDs,
  * phone numbers and bank accounts (written on their own, they leave the registrant's
- * write_date as it was), and memberships on either side (a membership names its group and its
- * individual). Followed from the registrant's side, so one call finds every registrant touched.
+ * write_date as it was), and memberships (which name their group and individual).
  */
-const CHILD_RECORDS = ['reg_ids', 'phone_number_ids', 'bank_ids', 'group_membership_ids', 'individual_membership_ids'] as const;
-const MEMBERSHIP_SIDES = new Set<string>(['group_membership_ids', 'individual_membership_ids']);
-const WRITE_DATE: WebSpecification = { write_date: {} };
-const TOUCH_SPECIFICATION: WebSpecification = { ...WRITE_DATE, ...Object.fromEntries(CHILD_RECORDS.map((field) => [field, { fields: WRITE_DATE }])) };
+const TOUCH_SOURCES: ReadonlyArray<{ model: string; domain: readonly (readonly [string, string, unknown])[]; keysOf(record: OdooRecord): string[] }> = [
+  { model: 'res.partner', domain: [['is_registrant', '=', true]], keysOf: (r) => [partnerKey(r.id)] },
+  { model: 'g2p.group.membership', domain: [], keysOf: (r) => [membershipKey(r.id), ...relationIds(r.group, r.individual).map(partnerKey)] },
+  { model: 'g2p.reg.id', domain: [], keysOf: (r) => relationIds(r.partner_id).map(partnerKey) },
+  { model: 'g2p.phone.number', domain: [], keysOf: (r) => relationIds(r.partner_id).map(partnerKey) },
+  { model: 'res.partner.bank', domain: [], keysOf: (r) => relationIds(r.partner_id).map(partnerKey) },
+];
+
+const FIELDS_OF: Record<string, string[]> = {
+  'res.partner': ['write_date'],
+  'g2p.group.membership': ['group', 'individual', 'write_date'],
+};
+
+function relationIds(...values: unknown[]): number[] {
+  return values.flatMap((v) => (Array.isArray(v) && typeof v[0] === 'number' ? [v[0]] : typeof v === 'number' ? [v] : []));
+}
 
 export interface TouchedRecords {
   /** Invalidation keys of the registrants and memberships whose representation changed. */
   keys: string[];
   /** Odoo write_date of each change read (UTC, `YYYY-MM-DD HH:MM:SS`). */
   writeDates: string[];
-  /** True when more than `limit` registrants were touched: the caller must treat everything as changed. */
+  /** True when more changed than `limit` per model: the caller must treat everything as changed. */
   overflow: boolean;
 }
 
 /**
- * Every registrant written at or after `since` (an Odoo datetime), or whose IDs, phones, bank
- * accounts or memberships were, as invalidation keys: the registrant's, and every membership of
- * a registrant touched written in the window (a membership written on its own is among its
- * group's and its individual's, wherever it moved). One Odoo call (on Odoo 17; a few more on 15/16 when
- * something changed). A deleted child record leaves no trace here (see docs/cache.md).
+ * Every record written at or after `since` (an Odoo datetime) that a registrant's or a
+ * membership's representation is made of, mapped to their invalidation keys: one call per
+ * model. A deleted child record leaves no trace here (see docs/cache.md).
  */
 export async function readTouched(client: OdooClient, since: string, limit: number): Promise<TouchedRecords> {
-  const domain: OdooDomain = [
-    ['is_registrant', '=', true],
-    ...CHILD_RECORDS.map(() => '|'),
-    ['write_date', '>=', since],
-    ...CHILD_RECORDS.map((field) => [`${field}.write_date`, '>=', since] as const),
-  ];
-  const { records } = await searchTree(client, 'res.partner', domain, TOUCH_SPECIFICATION, {
-    limit: limit + 1,
-    order: 'id asc',
-    context: { active_test: false },
-  });
   const keys = new Set<string>();
   const writeDates: string[] = [];
-  /** Whether the record was written in the window (the registrant found may have been by a child only). */
-  const written = (record: OdooRecord): boolean => {
-    const date = String(record.write_date).slice(0, 19);
-    if (date < since) return false;
-    writeDates.push(date);
-    return true;
-  };
-  for (const record of records) {
-    keys.add(partnerKey(record.id));
-    written(record);
-    for (const field of CHILD_RECORDS) {
-      for (const child of (record[field] as OdooRecord[] | undefined) ?? []) {
-        if (written(child) && MEMBERSHIP_SIDES.has(field)) keys.add(membershipKey(child.id));
+  let overflow = false;
+  await Promise.all(
+    TOUCH_SOURCES.map(async (source) => {
+      const records = await client.searchRead(
+        source.model,
+        [...source.domain, ['write_date', '>=', since]],
+        FIELDS_OF[source.model] ?? ['partner_id', 'write_date'],
+        {
+          limit: limit + 1,
+          order: 'write_date asc, id asc',
+          context: { active_test: false },
+        },
+      );
+      if (records.length > limit) overflow = true;
+      for (const record of records) {
+        for (const key of source.keysOf(record)) keys.add(key);
+        writeDates.push(String(record.write_date).slice(0, 19));
       }
-    }
-  }
-  return { keys: [...keys], writeDates, overflow: records.length > limit };
+    }),
+  );
+  return { keys: [...keys], writeDates, overflow };
 }
