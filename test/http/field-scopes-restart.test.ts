@@ -8,12 +8,11 @@
  * across the restart by cutting the first gateway off Odoo (a TCP proxy in front of it) once it
  * has acknowledged the search: its attempts fail, and the next gateway runs the job.
  */
-import { createServer, type IncomingMessage } from 'node:http';
 import { connect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import t from 'tap';
 import { parseRolesDocument } from '../../src/config/roles.js';
-import type { OdooCallMessage } from '../../src/odoo/index.js';
 import { watchGatewayCalls } from '../support/call-shapes.js';
+import { collectCallbacks, DETECTOR_FIELDS, PAYMENTS_ODOO_FIELDS, partnerFieldsAsked, ROLES_YAML } from '../support/field-scopes.js';
 import { startGateway, startOdoo, type Gateway } from '../support/gateway.js';
 import type { OdooTarget } from '../support/odoo-target.js';
 import { redisServerMissing, startRedis } from '../support/redis.js';
@@ -25,26 +24,7 @@ const skip = redisServerMissing();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const SENDER = 'fsr-partner';
 
-const document = parseRolesDocument({
-  name: 'roles.yaml',
-  text: `
-roles:
-  Rest API GET:
-    - claim: realm_access.roles
-      includes: registry-reader
-  Rest API POST:
-    - claim: realm_access.roles
-      includes: registry-writer
-fieldScopes:
-  payments:
-    individuals: [name, phone_numbers.phone_no, bank_accounts]
-    groups: [name]
-    grantedTo:
-      claims:
-        - claim: scope
-          includes: registry:payments
-`,
-});
+const document = parseRolesDocument({ name: 'roles.yaml', text: ROLES_YAML });
 const payments = (kind: 'get' | 'both') => testToken(kind, { scope: 'registry:payments', azp: 'fsr-payments' });
 
 /** A TCP proxy in front of Odoo that can be cut: connections refused, open ones dropped. */
@@ -76,24 +56,6 @@ async function cuttableProxy(target: string): Promise<{ url: string; cut(): void
   };
 }
 
-/** Every res.partner field these calls asked Odoo for (specifications, nested as `relation.field`, or field lists). */
-function partnerFieldsAsked(calls: OdooCallMessage[]): Set<string> {
-  const specFields = (spec: unknown, prefix = ''): string[] =>
-    !spec || typeof spec !== 'object'
-      ? []
-      : Object.entries(spec as Record<string, { fields?: unknown }>).flatMap(([name, sub]) => [
-          `${prefix}${name}`,
-          ...specFields(sub?.fields, `${prefix}${name}.`),
-        ]);
-  const asked = new Set<string>();
-  for (const call of calls) {
-    if (call.model !== 'res.partner') continue;
-    if (call.method === 'web_search_read' || call.method === 'web_read') for (const field of specFields(call.kwargs.specification)) asked.add(field);
-    else if (call.method === 'read' || call.method === 'search_read') for (const field of (call.kwargs.fields as string[] | undefined) ?? []) asked.add(field);
-  }
-  return asked;
-}
-
 t.test('scopes stored with webhooks, DCI subscriptions and queued async searches survive a restart on Redis', { skip, timeout: 180_000 }, async (t) => {
   const odoo: OdooTarget = await startOdoo(t, { households: 1, seed: 5 });
   const redis = await startRedis();
@@ -102,18 +64,7 @@ t.test('scopes stored with webhooks, DCI subscriptions and queued async searches
   t.teardown(() => proxy.close());
   const hooks = await startReceiver('replaced-by-the-created-secret');
   t.teardown(() => hooks.close());
-  const callbacks: Json[] = [];
-  const dciReceiver = createServer((request: IncomingMessage, response) => {
-    let text = '';
-    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    request.on('end', () => {
-      callbacks.push(JSON.parse(text) as Json);
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => dciReceiver.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => dciReceiver.close(() => resolve())));
-  const callbackUrl = `http://127.0.0.1:${(dciReceiver.address() as AddressInfo).port}/fsr`;
+  const { bodies: callbacks, url: callbackUrl } = await collectCallbacks(t, '/fsr');
 
   const keyPrefix = `fsr-${Date.now().toString(36)}:`;
   const start = (url: string): Promise<Gateway> =>
@@ -253,11 +204,8 @@ t.test('scopes stored with webhooks, DCI subscriptions and queued async searches
 
   const asked = partnerFieldsAsked(calls.calls());
   t.ok(asked.has('name'), 'the records were read from Odoo by the second gateway');
-  const withinScope = (field: string) =>
-    ['name', 'phone_number_ids', 'phone_number_ids.phone_no', 'bank_ids', 'active', 'write_date', 'create_date'].includes(field) ||
-    field.startsWith('bank_ids.');
   t.same(
-    [...asked].filter((field) => !withinScope(field)),
+    [...asked].filter((field) => !PAYMENTS_ODOO_FIELDS(field) && !DETECTOR_FIELDS.includes(field)),
     [],
     'after the restart, nothing outside the stored scope was asked of Odoo (the detector reads dates and the archived flag)',
   );

@@ -6,8 +6,6 @@
  * shows that no field outside the caller's scope was asked for.
  */
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +13,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import t from 'tap';
 import { checkFieldScopes, parseRolesDocument } from '../../src/config/roles.js';
-import type { OdooCallMessage } from '../../src/odoo/index.js';
 import { watchGatewayCalls } from '../support/call-shapes.js';
+import { collectCallbacks, DETECTOR_FIELDS, PAYMENTS_ODOO_FIELDS, partnerFieldsAsked, ROLES_YAML, specFields } from '../support/field-scopes.js';
 import { startGateway, startOdoo, type Gateway } from '../support/gateway.js';
 import { testToken } from '../support/tokens.js';
 import { GROUP } from '../support/odoo-target.js';
@@ -25,41 +23,6 @@ import { startReceiver } from '../events/receiver.js';
 
 const API = '/api/v1';
 type Json = Record<string, any>;
-
-const ROLES_YAML = `
-roles:
-  Rest API GET:
-    - claim: realm_access.roles
-      includes: registry-reader
-  Rest API POST:
-    - claim: realm_access.roles
-      includes: registry-writer
-fieldScopes:
-  payments:
-    individuals: [name, phone_numbers.phone_no, bank_accounts]
-    groups: [name]
-    memberships: [group, individual]
-    grantedTo:
-      claims:
-        - claim: scope
-          includes: registry:payments
-      clients: [payments-platform]
-      basicLogins: [fs_payments]
-  statistics:
-    individuals: [gender, birthdate, registration_date, updated_at]
-    groups: [kind, members.kinds]
-    memberships: [kinds]
-    grantedTo:
-      claims:
-        - claim: scope
-          includes: registry:statistics
-  id-types:
-    individuals: [reg_ids.id_type]
-    grantedTo:
-      claims:
-        - claim: scope
-          includes: registry:id-types
-`;
 
 const document = parseRolesDocument({ name: 'roles.yaml', text: ROLES_YAML });
 const startupProblems = checkFieldScopes(document.fieldScopes, {
@@ -79,56 +42,6 @@ const dciPayments = () => testToken('get', { scope: PAYMENTS, azp: 'fs-dci-payme
 const dciWhole = () => testToken('get', { azp: 'fs-dci-whole' });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Every field name a specification asks Odoo for, nested ones as `relation.field`. */
-function specFields(spec: unknown, prefix = ''): string[] {
-  if (!spec || typeof spec !== 'object') return [];
-  return Object.entries(spec as Record<string, { fields?: unknown }>).flatMap(([name, sub]) => [
-    `${prefix}${name}`,
-    ...specFields(sub?.fields, `${prefix}${name}.`),
-  ]);
-}
-
-/** Every res.partner field any of these calls asked Odoo for (specifications of web_read / web_search_read, field lists of read / search_read). */
-function allPartnerFieldsAsked(calls: OdooCallMessage[]): Set<string> {
-  const asked = new Set<string>();
-  for (const call of calls) {
-    if (call.model !== 'res.partner') continue;
-    if (call.method === 'web_search_read' || call.method === 'web_read') {
-      const spec = call.kwargs.specification ?? call.args.find((a) => a && typeof a === 'object' && !Array.isArray(a));
-      for (const field of specFields(spec)) asked.add(field);
-    } else if (call.method === 'read' || call.method === 'search_read') {
-      for (const field of (call.kwargs.fields as string[] | undefined) ?? []) asked.add(field);
-    }
-  }
-  return asked;
-}
-
-/** The Odoo fields behind the payments scope (name, phone numbers' numbers, bank accounts). */
-const PAYMENTS_ODOO_FIELDS = (field: string) =>
-  ['name', 'phone_number_ids', 'phone_number_ids.phone_no', 'bank_ids'].includes(field) || field.startsWith('bank_ids.');
-/** What the change detector reads of every changed registrant: its dates and archived flag (the event's type tells the flag anyway). */
-const DETECTOR_FIELDS = ['active', 'write_date', 'create_date'];
-
-/** The partner fields the gateway's reads of res.partner asked for (web_read / web_search_read specifications, or read's field lists). */
-function partnerFieldsAsked(calls: OdooCallMessage[], id: number): Set<string> {
-  const asked = new Set<string>();
-  // Only the reads of this record: the change detector reads changed partners in the background meanwhile.
-  const names = (call: OdooCallMessage) => {
-    const text = JSON.stringify([call.args, call.kwargs.domain ?? null]);
-    return text.includes(`["id","in",[${id}]]`) || text.includes(`["id","=",${id}]`) || text.includes(`[[${id}]`);
-  };
-  for (const call of calls) {
-    if (call.model !== 'res.partner' || !names(call)) continue;
-    if (call.method === 'web_search_read' || call.method === 'web_read') {
-      const spec = call.kwargs.specification ?? call.args.find((a) => a && typeof a === 'object' && !Array.isArray(a));
-      for (const field of specFields(spec)) asked.add(field);
-    } else if (call.method === 'read' || call.method === 'search_read') {
-      for (const field of (call.kwargs.fields as string[] | undefined) ?? []) asked.add(field);
-    }
-  }
-  return asked;
-}
-
 t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
   t.same(startupProblems, [], 'the declaration passes the start-up check');
   const odoo = await startOdoo(t, { households: 2, seed: 3 });
@@ -140,18 +53,7 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
   const hooks = await startReceiver('replaced-by-the-created-secret');
   t.teardown(() => hooks.close());
   // The DCI sender's callback endpoint: what the async search's on-search brings.
-  const callbacks: Json[] = [];
-  const dciReceiver = createServer((request, response) => {
-    let text = '';
-    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    request.on('end', () => {
-      callbacks.push(JSON.parse(text) as Json);
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => dciReceiver.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => dciReceiver.close(() => resolve())));
-  const dciCallbackUrl = `http://127.0.0.1:${(dciReceiver.address() as AddressInfo).port}/fs`;
+  const { bodies: callbacks, url: dciCallbackUrl } = await collectCallbacks(t, '/fs');
   const audit: Json[] = [];
   const logLines: string[] = [];
   const gateway: Gateway = await startGateway(t, {
@@ -633,7 +535,7 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     await odoo.admin.write('res.partner', [hooked.body.id as number], { email: `hooked-${tag}@example.org` });
     const [updated] = await hooks.waitFor((e) => e.subject === `individuals/${hooked.body.id}` && e.type.endsWith('.individual.updated'));
     t.same(Object.keys(updated!.event.data!).sort(), ['bank_accounts', 'id', 'name', 'phone_numbers'], 'the update carries the scope too');
-    const asked = allPartnerFieldsAsked(calls.calls());
+    const asked = partnerFieldsAsked(calls.calls());
     t.ok(asked.has('name'), "the payload's record was read from Odoo");
     t.same(
       [...asked].filter((field) => !PAYMENTS_ODOO_FIELDS(field) && !DETECTOR_FIELDS.includes(field)),
@@ -779,7 +681,7 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     const record = notify!.message.notify_event[0].data.reg_records as Json;
     t.same(Object.keys(record).sort(), ['@id', '@type', 'demographic_info'], "the notify holds the scope's attributes only");
     t.same(Object.keys(record.demographic_info).sort(), ['@type', 'name']);
-    const asked = allPartnerFieldsAsked(calls.calls());
+    const asked = partnerFieldsAsked(calls.calls());
     t.same(
       [...asked].filter((field) => field !== 'name' && !DETECTOR_FIELDS.includes(field)),
       [],
