@@ -265,6 +265,11 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     const individual = document.paths['/api/v1/individuals/{id}'].get.responses['200'].content['application/json'].schema as Json;
     t.same(individual.required, ['id'], 'every field but id may be absent');
     t.match(individual.description, /field scopes/);
+    for (const path of ['/api/v1/webhooks', '/api/v1/webhooks/{id}']) {
+      const schema = document.paths[path].get.responses['200'].content['application/json'].schema as Json;
+      const webhook = (schema.properties.items?.items ?? schema) as Json;
+      t.match(webhook.properties.field_scopes, { description: /field scopes/ }, `GET ${path} documents the scopes a webhook carries`);
+    }
   });
 
   t.test('filter and sort: a field the caller cannot see is a 400 naming it; a cursor of such a sort cannot be used', async (t) => {
