@@ -165,6 +165,7 @@ export async function readChangedRecords(
   const whole = feed === 'individual' ? individualSpec(customFields) : feed === 'group' ? groupSpec(customFields, false) : MEMBERSHIP_SPEC;
   const spec = selection ? specificationOf(source.catalog[feed], selection) : whole;
   const { records } = await searchTree(client, MODEL[feed], [['id', 'in', [...ids]]], spec, {
+    limit: ids.length,
     ...(feed === 'membership' ? {} : { context: { active_test: false } }),
   });
   const map = (record: OdooRecord): Record<string, unknown> =>
