@@ -19,7 +19,7 @@ import { MemoryOutboundQueues } from './outbound/memory-queues.js';
 import type { JobPoolOptions, OutboundJobPool, OutboundQueueOptions, OutboundQueues } from './outbound/queues.js';
 import { RedisEventStore } from './events/redis-store.js';
 import { MemoryEventStore, type EventStore } from './events/store.js';
-import { webhookReceiver, type WebhookSubscription } from './events/webhooks.js';
+import { sharedPayloadReads, webhookReceiver, type WebhookSubscription } from './events/webhooks.js';
 import { SUBSCRIPTIONS_KEY, type DciSubscription, type DciSubscriptionStore } from './dci/subscription-store.js';
 import { DciSubscriptionService } from './dci/subscriptions.js';
 import { createBasicAuthenticator } from './http/auth/basic.js';
@@ -34,6 +34,8 @@ import { createOdooConnection, type OdooConnection } from './odoo/index.js';
 import type { OdooClient } from './odoo/types.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { CursorSeal } from './registry/cursor.js';
+import { readChangedRecords } from './registry/changes.js';
+import { viewOfStored, type FieldCatalog, type Resource } from './registry/field-scope.js';
 import { createStateStore, type StateStore } from './state/index.js';
 import { RedisCacheLedger } from './state/redis-cache-ledger.js';
 import { MemoryCacheLedger, RecordCache, type CacheLedger } from './registry/record-cache.js';
@@ -183,7 +185,9 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     : [];
   const messageSecurity = config.dci.enabled ? new MessageSecurity({ settings: config.dci, dispatcher: outboundDispatcher(config.outbound) }) : undefined;
   const jwks = [...(messageSecurity?.publicJwks() ?? []), ...(tokenIssuer?.jwks() ?? [])];
-  const events = config.events.enabled ? eventServices(config, state, metrics, readCredentials !== undefined, readAccount, log, cache?.follower) : undefined;
+  const events = config.events.enabled
+    ? eventServices(config, state, metrics, readCredentials !== undefined, readAccount, log, cache?.follower, registry.core.views.catalog)
+    : undefined;
   const dci = messageSecurity ? dciServices(config, state, deps.dciStore, readAccount, log, messageSecurity, events?.receivers) : undefined;
 
   return {
@@ -324,6 +328,7 @@ function dciServices(
     odoo: readAccount,
     deliver: httpDeliverer(config.events.delivery.timeoutMs, `g2p-gateway (${settings.registryId})`, outboundDispatcher(config.outbound)),
     queues: receivers,
+    log: parentLog.child({ component: 'dci-subscriptions' }),
   });
   receivers.addSource(() => subscriptions.receivers());
   return { messages, search, async, store, subscriptions: { service: subscriptions, store: subscriptionStore } };
@@ -337,7 +342,9 @@ function eventServices(
   readAccount: () => OdooClient,
   parentLog: FastifyBaseLogger,
   follow: ChangeFollower | undefined,
+  catalog: Readonly<Record<Resource, FieldCatalog>>,
 ): EventServices {
+  const records = { catalog, customFields: config.api.customFields };
   const settings = config.events;
   if (!hasReadAccount) throw new Error('events.enabled needs an Odoo account (odoo.accounts.read or default) to read changes as');
   const store = state.storeFor<EventStore>({
@@ -352,7 +359,6 @@ function eventServices(
     store,
     odoo: readAccount,
     settleMs: config.api.syncSettleMs,
-    customFields: config.api.customFields,
     log,
     onEvents: (events) => {
       for (const event of events) metrics.events.detected(event.type, 1);
@@ -365,7 +371,11 @@ function eventServices(
   const deliver = httpDeliverer(settings.delivery.timeoutMs, `g2p-gateway (${config.dci.registryId})`, outboundDispatcher(config.outbound));
   const source = `urn:g2p-gateway:${config.dci.registryId}`;
   const sources: Array<() => Promise<EventReceiver[]>> = [
-    async () => [...declared, ...(await store.webhooks.list()).filter((w) => !declaredIds.has(w.id))].map((w) => webhookReceiver(w, deliver, source)),
+    async () => {
+      // A new reader each round: receivers handed the same batch under the same view read it once.
+      const read = sharedPayloadReads((feed, ids, view) => readChangedRecords(readAccount(), feed, ids, viewOfStored(view), records));
+      return [...declared, ...(await store.webhooks.list()).filter((w) => !declaredIds.has(w.id))].map((w) => webhookReceiver(w, deliver, source, read));
+    },
   ];
   const queueOptions: OutboundQueueOptions<EventMessage> = {
     schedule: settings.delivery,

@@ -418,7 +418,6 @@ async function idlePolls(admin: OdooClient): Promise<SizeResult['detector']> {
     store: new MemoryEventStore(1000),
     odoo: () => admin,
     settleMs: 2000,
-    customFields: [],
     log: silent,
   });
   await detector.poll();

@@ -11,6 +11,7 @@ import type { DciSubscriptionStore } from './subscription-store.js';
 import type { DciTransactionStore } from './transactions.js';
 import type { OutboundJobPool, PoolAttempt } from '../outbound/queues.js';
 import { transactionStatus } from './txn-status.js';
+import { dciAuditLine, dciDisclosure, searchAnswerRecords, type DciDisclosure, type DciRequester } from './disclosure.js';
 import { storedView, viewOfStored, type FieldView, type StoredView } from '../registry/field-scope.js';
 
 interface Logger {
@@ -27,6 +28,8 @@ export interface SearchJob {
   request: { header: unknown; message: unknown };
   /** The sender's field scopes when it asked: the search runs under them, whenever it runs. */
   fieldView?: StoredView;
+  /** Who asked: named by the audit line of the answer's delivery. */
+  requester?: DciRequester;
 }
 
 /** Post a signed answer to a callback; `correlationId` names the transaction whose delivery it is, if any. */
@@ -35,6 +38,8 @@ export interface DeliveryJob {
   correlationId?: string;
   url: string;
   body: unknown;
+  /** An answer carrying registrant records (on-search): what it discloses, written to the audit log once it is delivered. */
+  audit?: { requester?: DciRequester; sender: string; scopes: string[] | null; disclosure: DciDisclosure };
 }
 
 /** The DCI work of the outbound engine's job pool. */
@@ -84,7 +89,7 @@ export class DciAsyncService {
   }
 
   /** `POST /registry/search`: the checks of the sync route, then an ACK whose correlation_id the callback will carry. */
-  async acceptSearch(body: unknown, expectedSender?: string, view?: FieldView): Promise<Ack> {
+  async acceptSearch(body: unknown, expectedSender?: string, view?: FieldView, requester?: DciRequester): Promise<Ack> {
     const { envelope, callbackUrl } = await this.admit(body, requestEnvelopeSchema, 'search', expectedSender);
     const correlationId = randomUUID();
     const receivedAt = new Date(this.now()).toISOString();
@@ -106,7 +111,13 @@ export class DciAsyncService {
     });
     const raw = this.messages.plainBody(body);
     await this.pool.submit({
-      data: { kind: 'search', correlationId, request: { header: raw.header, message: raw.message }, ...(view ? { fieldView: storedView(view) } : {}) },
+      data: {
+        kind: 'search',
+        correlationId,
+        request: { header: raw.header, message: raw.message },
+        ...(view ? { fieldView: storedView(view) } : {}),
+        ...(requester ? { requester } : {}),
+      },
       attempts: this.settings.async.searchAttempts,
     });
     return this.messages.ack('ACK', correlationId);
@@ -202,8 +213,8 @@ export class DciAsyncService {
     if (attempt === 1) await this.store.updateTransaction(job.correlationId, { items: txn.items.map((item) => ({ ...item, status: 'pdng' })) });
     const envelope = requestEnvelopeSchema.parse(job.request);
     let answer: ResponseEnvelope;
+    const view = viewOfStored(job.fieldView);
     try {
-      const view = viewOfStored(job.fieldView);
       answer = await this.service.answer(envelope, this.options.odoo, { correlationId: job.correlationId, ...(view ? { view } : {}) });
     } catch (err) {
       if (!final) {
@@ -232,9 +243,19 @@ export class DciAsyncService {
       updatedAt: touched(),
       delivery: { state: 'pending' as const, attempts: 0 },
     });
+    const disclosure = dciDisclosure(searchAnswerRecords(answer.message), view);
+    const audit = Object.keys(disclosure.fields).length
+      ? { ...(job.requester ? { requester: job.requester } : {}), sender: txn.senderId, scopes: view ? [...view.scopes] : null, disclosure }
+      : undefined;
     // A fixed id: a search worked again (its worker died before finishing) queues its delivery once.
     await this.submitDelivery(
-      { kind: 'deliver', correlationId: job.correlationId, url: txn.callbackUrl, body: { header: answer.header, message: answer.message } },
+      {
+        kind: 'deliver',
+        correlationId: job.correlationId,
+        url: txn.callbackUrl,
+        body: { header: answer.header, message: answer.message },
+        ...(audit ? { audit } : {}),
+      },
       `${job.correlationId}.on-search`,
     );
   }
@@ -247,6 +268,22 @@ export class DciAsyncService {
     const { correlationId } = job;
     if (outcome.ok) {
       this.options.log.info({ dci: { ...log, status: outcome.status } }, 'dci callback delivered');
+      // The answer's records left the gateway and were taken: that is when they count as disclosed.
+      if (job.audit)
+        this.options.log.info(
+          {
+            audit: dciAuditLine({
+              requester: job.audit.requester,
+              sender: job.audit.sender,
+              route: 'dci:on-search',
+              status: outcome.status,
+              reference: correlationId ?? '',
+              scopes: job.audit.scopes,
+              disclosure: job.audit.disclosure,
+            }),
+          },
+          'audit',
+        );
       if (correlationId)
         await this.store.updateTransaction(correlationId, { delivery: { state: 'delivered', attempts: attempt, deliveredAt: at }, updatedAt: at });
       return;

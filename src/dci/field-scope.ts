@@ -13,7 +13,7 @@ import { GROUP_SPEC, MEMBER_SPEC, PERSON_SPEC } from './records.js';
  */
 
 /** API fields of a registrant (individual or group) an Odoo field of the DCI specifications is read for; null: no API field shows it. */
-const REGISTRANT_NEEDS: Readonly<Record<string, readonly string[] | null>> = {
+export const REGISTRANT_NEEDS: Readonly<Record<string, readonly string[] | null>> = {
   name: ['name'],
   family_name: ['family_name'],
   given_name: ['given_name'],

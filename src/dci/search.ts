@@ -14,6 +14,7 @@ import { isItemTimestamp, itemRejection, type DciMessages } from './messages.js'
 import { isPlainObject } from './query.js';
 import type { DciQueryRunner } from './query-runner.js';
 import { SearchRejection } from './rejection.js';
+import { dciDisclosure, searchAnswerRecords, type DciDisclosure } from './disclosure.js';
 
 export interface DciSearchOptions {
   settings: DciSettings;
@@ -44,18 +45,20 @@ export class DciSearchService {
 
   /**
    * Answers one request body; throws DciMessageError for messages refused as a whole. `view`:
-   * the caller's field scopes, which cut the records and the searches it may run.
+   * the caller's field scopes, which cut the records and the searches it may run. `disclose`
+   * is told what the answer discloses (its audit line), before it is sealed for the receiver.
    */
   async search(
     body: unknown,
     odoo: () => OdooClient,
-    options: { signal?: AbortSignal; expectedSender?: string; view?: FieldView } = {},
+    options: { signal?: AbortSignal; expectedSender?: string; view?: FieldView; disclose?: (disclosure: DciDisclosure) => void } = {},
   ): Promise<ResponseEnvelope> {
     const envelope = await this.messages.accept(body, requestEnvelopeSchema, options.expectedSender);
     const rejection = await this.messages.headerRejection(envelope, 'search');
     const answer = rejection
       ? this.respond(envelope, { status: 'rjct', status_reason_code: rejection.code, status_reason_message: rejection.message, completed_count: 0 }, [])
       : await this.answer(envelope, odoo, { ...options, forgetOnFailure: true });
+    options.disclose?.(dciDisclosure(searchAnswerRecords(answer.message), options.view));
     return this.messages.signed(answer);
   }
 

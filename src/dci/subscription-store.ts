@@ -1,6 +1,7 @@
 import type { RecordHash } from '../state/record-hash.js';
 import type { StoredView } from '../registry/field-scope.js';
 import type { Entity } from './attributes.js';
+import type { DciRequester } from './disclosure.js';
 
 /** The DCI event types a subscription names in `reg_event_type` (see subscriptions.ts for what each covers). */
 export const DCI_EVENT_TYPES = ['registered', 'updated', 'archived', 'membership_changed'] as const;
@@ -26,6 +27,8 @@ export interface DciSubscription {
    * later. Absent for a subscriber holding no scope (every attribute).
    */
   fieldView?: StoredView;
+  /** Who subscribed (its token's subject and client id): named by the audit lines of its notifies. */
+  requester?: DciRequester;
 }
 
 /** Subscriptions by code: in Redis (durable, shared by replicas) when `redis.url` is set, else in memory. */

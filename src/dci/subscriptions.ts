@@ -13,6 +13,7 @@ import { isItemTimestamp, itemRejection, type DciMessages } from './messages.js'
 import { isPlainObject } from './query.js';
 import type { DciQueryRunner } from './query-runner.js';
 import { SearchRejection } from './rejection.js';
+import { dciAuditLine, dciDisclosure, type DciRequester } from './disclosure.js';
 import type { DciSettings } from '../config/dci.js';
 import { DCI_EVENT_TYPES, subscriptionInfo, type DciEventType, type DciSubscription, type DciSubscriptionStore } from './subscription-store.js';
 import type { DciTransaction, DciTransactionStore } from './transactions.js';
@@ -101,6 +102,8 @@ export interface DciSubscriptionOptions {
   deliver: Deliverer;
   /** The dispatcher's queue for a new subscription starts after the newest event; a removed one's queue goes. */
   queues: { startAtHead(id: string): Promise<void>; forget(id: string): Promise<void>; wake(): void };
+  /** Where the audit line of each delivered notify goes (the gateway's log). */
+  log: { info(obj: object, msg: string): void };
   now?: () => number;
 }
 
@@ -120,7 +123,7 @@ export class DciSubscriptionService {
   }
 
   /** `POST /registry/subscribe`; `view`: the subscriber's field scopes, kept with each subscription it makes. */
-  async subscribe(body: unknown, expectedSender?: string, view?: FieldView): Promise<Ack> {
+  async subscribe(body: unknown, expectedSender?: string, view?: FieldView, requester?: DciRequester): Promise<Ack> {
     const { messages, callbacks } = this.options;
     const { header, message, callbackUrl, correlationId } = await this.admit(body, subscribeEnvelopeSchema, 'subscribe', expectedSender);
     const notifyUrl = messages.senderCallbackUrl(header.sender_id, undefined, 'notify');
@@ -134,7 +137,8 @@ export class DciSubscriptionService {
         if (referenceId !== '' && seen.has(referenceId))
           throw new SubscribeRejection('rjct.reference_id.duplicate', `reference_id ${referenceId} appears more than once in this message.`);
         seen.add(referenceId);
-        const subscription = await this.accepted(raw, { senderId: header.sender_id, transactionId: message.transaction_id, notifyUrl }, held, view);
+        const given = { senderId: header.sender_id, transactionId: message.transaction_id, notifyUrl, ...(requester ? { requester } : {}) };
+        const subscription = await this.accepted(raw, given, held, view);
         // The queue starts before the subscription is listed: no event between the two is missed.
         await this.options.queues.startAtHead(receiverId(subscription.code));
         await this.options.store.put(subscription.code, subscription);
@@ -279,7 +283,7 @@ export class DciSubscriptionService {
   /** Checks one subscribe item; the subscription it makes, or a SubscribeRejection. */
   private async accepted(
     raw: unknown,
-    given: Pick<DciSubscription, 'senderId' | 'transactionId' | 'notifyUrl'>,
+    given: Pick<DciSubscription, 'senderId' | 'transactionId' | 'notifyUrl' | 'requester'>,
     held: DciSubscription[],
     view?: FieldView,
   ): Promise<DciSubscription> {
@@ -376,6 +380,7 @@ export class DciSubscriptionService {
   /** One signed notify message (signed at each attempt) to the subscriber's callback. */
   private async notify(subscription: DciSubscription, event: ChangeEvent, record: OdooRecord) {
     const { messages, runner } = this.options;
+    const view = viewOfStored(subscription.fieldView);
     // Stable across retries and restarts, distinct per subscription: the subscriber de-duplicates on it.
     const messageId = createHash('sha256').update(`${subscription.code}|${event.id}`).digest('base64url').slice(0, 32);
     const header = messages.responseHeader({ message_id: messageId, sender_id: subscription.senderId }, 'notify', {
@@ -394,12 +399,31 @@ export class DciSubscriptionService {
             ...(subscription.criteria.reg_type ? { reg_type: subscription.criteria.reg_type } : {}),
             reg_event_type: subscription.criteria.reg_event_type,
             reg_record_type: subscription.criteria.notify_record_type,
-            reg_records: runner.toRecord(subscription.entity, record, viewOfStored(subscription.fieldView)),
+            reg_records: runner.toRecord(subscription.entity, record, view),
           },
         },
       ],
     };
-    return this.options.deliver(subscription.notifyUrl, await messages.signed({ header, message }));
+    const outcome = await this.options.deliver(subscription.notifyUrl, await messages.signed({ header, message }));
+    // Written once the subscriber took the notify: its record left the gateway then.
+    if (outcome.ok) {
+      const disclosure = dciDisclosure([message.notify_event[0]!.data.reg_records], view);
+      this.options.log.info(
+        {
+          audit: dciAuditLine({
+            requester: subscription.requester,
+            sender: subscription.senderId,
+            route: 'dci:notify',
+            status: outcome.status,
+            reference: messageId,
+            scopes: view ? [...view.scopes] : null,
+            disclosure,
+          }),
+        },
+        'audit',
+      );
+    }
+    return outcome;
   }
 }
 

@@ -12,7 +12,6 @@ import {
   type TouchedRecords,
 } from '../registry/changes.js';
 import { decodeCursor, encodeCursor, type Cursor } from '../registry/cursor.js';
-import type { CustomField } from '../registry/custom-fields.js';
 import type { EventType, EventsSettings } from '../config/events.js';
 import type { ChangeEvent, EventStore } from './store.js';
 
@@ -88,7 +87,6 @@ export interface DetectorOptions {
   /** The Odoo account changes are read as. */
   odoo: () => OdooClient;
   settleMs: number;
-  customFields: readonly CustomField[];
   log: Logger;
   onEvents?: (events: ChangeEvent[]) => void;
   onPoll?: (outcome: { ok: boolean; lagSeconds?: number }) => void;
@@ -205,7 +203,6 @@ export class ChangeDetector {
       const page = await readChanges(this.options.odoo(), feed, cursor, {
         limit: settings.pageSize,
         settleMs: this.options.settleMs,
-        customFields: this.options.customFields,
         // A record created and changed again while pages are read (or the detector was down) is still new.
         newSince: start,
         recent: { graceSeconds, readIds: new Set(recent.keys()) },

@@ -3,7 +3,8 @@ import type { Deliverer } from '../outbound/delivery.js';
 import type { EventReceiver } from './dispatcher.js';
 import type { EventType } from '../config/events.js';
 import type { ChangeEvent } from './store.js';
-import { project, type Resource, type StoredView } from '../registry/field-scope.js';
+import { project, viewOfStored, type Resource, type StoredView } from '../registry/field-scope.js';
+import type { ChangeFeed } from '../registry/changes.js';
 
 /**
  * Webhook payloads and signatures. Payloads are CloudEvents 1.0 in structured JSON mode
@@ -39,20 +40,76 @@ export interface WebhookSubscription {
   fieldView?: StoredView;
 }
 
-/** A webhook as the dispatcher's receiver: the events of its types, as signed CloudEvents (signed at each attempt). */
-export function webhookReceiver(subscription: WebhookSubscription, deliver: Deliverer, source: string, now: () => number = Date.now): EventReceiver {
+/**
+ * Changed records of one feed as a view shows them (undefined: every field), keyed by id: one
+ * Odoo call asking for the view's fields only (the registry's readChangedRecords).
+ */
+export type PayloadReader = (feed: ChangeFeed, ids: readonly number[], view: StoredView | undefined) => Promise<Map<number, Record<string, unknown>>>;
+
+/**
+ * The reader shared by the receivers of one dispatcher round: receivers that have caught up
+ * are handed the same batch, so those holding the same view (or none) read it once between
+ * them. One Odoo read per distinct view and kind of record in a batch.
+ */
+export function sharedPayloadReads(read: PayloadReader): PayloadReader {
+  const reads = new Map<string, Promise<Map<number, Record<string, unknown>>>>();
+  return (feed, ids, view) => {
+    const key = `${viewOfStored(view)?.fingerprint ?? '*'}|${feed}|${[...ids].sort((a, b) => a - b).join(',')}`;
+    let found = reads.get(key);
+    if (!found) {
+      found = read(feed, ids, view);
+      reads.set(key, found);
+      // A failed read is not kept: the batch is prepared again at the next round.
+      found.catch(() => reads.delete(key));
+    }
+    return found;
+  };
+}
+
+/**
+ * A webhook as the dispatcher's receiver: the events of its types, as signed CloudEvents
+ * (signed at each attempt). A `full` payload's records are read when the batch is queued, under
+ * the creator's view, and queued with their events: what the creator may not see is never
+ * read for it. `ids` payloads read nothing.
+ */
+export function webhookReceiver(
+  subscription: WebhookSubscription,
+  deliver: Deliverer,
+  source: string,
+  read: PayloadReader,
+  now: () => number = Date.now,
+): EventReceiver {
+  const takes = (event: ChangeEvent) => !subscription.types || subscription.types.includes(event.type);
   return {
     id: subscription.id,
-    prepare: async (events) => events.map((event) => (!subscription.types || subscription.types.includes(event.type) ? {} : undefined)),
-    send: (event) => {
-      const body = JSON.stringify(cloudEvent(event, source, subscription.payload, subscription.fieldView));
+    prepare: async (events) => {
+      if (subscription.payload === 'ids') return events.map((event) => (takes(event) ? {} : undefined));
+      const wanted = new Map<ChangeFeed, Set<number>>();
+      for (const event of events) {
+        if (!takes(event)) continue;
+        const feed = feedOf(event);
+        wanted.set(feed, (wanted.get(feed) ?? new Set()).add(event.recordId));
+      }
+      const records = new Map(await Promise.all([...wanted].map(async ([feed, ids]) => [feed, await read(feed, [...ids], subscription.fieldView)] as const)));
+      // A record deleted since its change is sent as its event names it (ids only).
+      return events.map((event) => (takes(event) ? { record: records.get(feedOf(event))?.get(event.recordId) ?? event.data } : undefined));
+    },
+    send: (event, prepared) => {
+      const body = JSON.stringify(cloudEvent(event, source, subscription.payload, subscription.fieldView, prepared));
       return deliver(subscription.url, body, signedHeaders(subscription.secret, event.id, body, now()));
     },
   };
 }
 
-/** The CloudEvent of a change; a full payload is the record as the REST API shows it, cut to `view` (the webhook creator's scopes). */
-export function cloudEvent(event: ChangeEvent, source: string, payload: 'full' | 'ids', view?: StoredView): CloudEvent {
+const feedOf = (event: ChangeEvent): ChangeFeed => event.type.split('.')[0] as ChangeFeed;
+
+/**
+ * The CloudEvent of a change. A full payload is the record as the REST API shows it to `view`
+ * (the webhook creator's scopes), as read when the event was queued (`prepared.record`); an
+ * event queued before payloads were read per view carries its record whole, cut here.
+ */
+export function cloudEvent(event: ChangeEvent, source: string, payload: 'full' | 'ids', view?: StoredView, prepared?: Record<string, unknown>): CloudEvent {
+  const record = prepared?.record as Record<string, unknown> | undefined;
   return {
     specversion: '1.0',
     id: event.id,
@@ -61,13 +118,13 @@ export function cloudEvent(event: ChangeEvent, source: string, payload: 'full' |
     subject: event.subject,
     time: event.time,
     datacontenttype: 'application/json',
-    data: payload === 'full' ? cutData(event, view) : { id: event.recordId },
+    data: payload === 'full' ? (record ?? cutData(event, view)) : { id: event.recordId },
   };
 }
 
-/** The event's record as the view shows it: `individual.updated` data is an individual, cut by the view's individual fields. */
+/** An event's own record as the view shows it: `individual.updated` data is an individual, cut by the view's individual fields. */
 function cutData(event: ChangeEvent, view: StoredView | undefined): Record<string, unknown> {
-  const selection = view?.[event.type.split('.')[0] as Resource];
+  const selection = view?.[feedOf(event) as Resource];
   return selection ? project(event.data, selection) : event.data;
 }
 

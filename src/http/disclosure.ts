@@ -3,12 +3,15 @@ import { everything, pathsOf, type FieldViews, type Resource } from '../registry
 
 /** What an answer disclosed, for its audit line: the scopes that applied and the fields, never a value. */
 export interface Disclosure {
-  /** The kind of record answered. */
-  resource: Resource;
   /** The caller's field scopes (`fields` when only `?fields=` narrowed the view); null: no scope, every field. */
   scopes: string[] | null;
-  /** The fields the answer could carry, as dotted paths (`reg_ids.value`). */
-  fields: string[];
+  /** Per kind of record answered, the fields the answer could carry, as dotted paths (`reg_ids.value`). */
+  fields: Partial<Record<Resource, string[]>>;
+  /**
+   * Per kind of record, the ids shown with its fields, when an answer mixes kinds (a DCI group
+   * with its members); otherwise the line's `record_ids` are the records of its one kind.
+   */
+  ids?: Partial<Record<Resource, number[]>>;
 }
 
 declare module 'fastify' {
@@ -32,5 +35,5 @@ export function noteDisclosure(request: FastifyRequest, resource: Resource, view
   const selection = view?.[resource] ?? everything(views.catalog[resource]);
   const expanded = withMembers ?? (request.query as { expand?: unknown } | undefined)?.expand === 'members';
   const fields = pathsOf(selection).filter((path) => resource !== 'group' || expanded || !(path === 'members' || path.startsWith('members.')));
-  request.auditDisclosure = { resource, scopes: view ? [...view.scopes] : null, fields: ['id', ...fields] };
+  request.auditDisclosure = { scopes: view ? [...view.scopes] : null, fields: { [resource]: ['id', ...fields] } };
 }

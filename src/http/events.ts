@@ -22,6 +22,12 @@ const webhookOutput = z.object({
   payload: z.enum(['full', 'ids']),
   declared_in: z.enum(['config', 'api']),
   created_at: z.string().nullable(),
+  field_scopes: z
+    .array(z.string())
+    .nullable()
+    .describe(
+      "The field scopes (names) its `full` payloads are cut to: its creator's when it was created, kept with it. null: no scope, whole records (a webhook declared in the configuration, or one made by a caller holding no scope)",
+    ),
 });
 const webhookInput = z
   .object({
@@ -60,6 +66,7 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
     payload: webhook.payload,
     declared_in: origin,
     created_at: webhook.createdAt ?? null,
+    field_scopes: webhook.fieldView ? [...webhook.fieldView.scopes] : null,
   });
   /**
    * A webhook the caller may see: one created through the API belongs to its creator (others,
@@ -178,14 +185,14 @@ async function eventsPlugin(app: FastifyInstance): Promise<void> {
           const webhook = await find(request, request.params.id, true);
           const letters = await queues.deadLetters(webhook.id);
           return {
-            items: letters.map(({ id, data: { event }, attempts, lastError, failedAt }) => ({
+            items: letters.map(({ id, data: { event, prepared }, attempts, lastError, failedAt }) => ({
               id,
               type: event.type,
               subject: event.subject,
               attempts,
               last_error: lastError,
               failed_at: failedAt,
-              event: cloudEvent(event, source, webhook.payload, webhook.fieldView) as unknown as Record<string, unknown>,
+              event: cloudEvent(event, source, webhook.payload, webhook.fieldView, prepared) as unknown as Record<string, unknown>,
             })),
           };
         },

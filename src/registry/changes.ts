@@ -1,9 +1,10 @@
-import type { OdooClient, OdooRecord } from '../odoo/types.js';
+import type { OdooClient, OdooRecord, WebSpecification } from '../odoo/types.js';
 import type { CustomField } from './custom-fields.js';
 import type { Cursor } from './cursor.js';
 import { cursorAfter, cursorDomain, unpagedQuery, registrantDomain, type CompiledQuery } from './filters.js';
 import { groupSpec, individualSpec, MEMBERSHIP_SPEC, toGroup, toIndividual, toMembership } from './mapping.js';
 import { searchTree } from './reader.js';
+import { project, specificationOf, type FieldCatalog, type FieldView, type Resource } from './field-scope.js';
 import { membershipKey, partnerKey } from './record-cache.js';
 
 /**
@@ -26,7 +27,10 @@ export interface RecordChange {
   writeDate: string;
   /** Odoo's create_date (same form). */
   createDate: string;
-  /** The record as the REST API shows it. */
+  /**
+   * Only what names the record: its id, and a membership's group and individual (ids) and
+   * whether it ended. No registrant data: receivers read what they send (readChangedRecords).
+   */
   data: Record<string, unknown>;
 }
 
@@ -85,6 +89,20 @@ export interface ChangePage {
   more: boolean;
 }
 
+/**
+ * What the detector reads of a changed record: enough to tell the kind of change and whom a
+ * membership joins, no registrant data. Payloads are read later, per receiver's view
+ * (`readChangedRecords`), so a field no receiver may see is never asked of Odoo.
+ */
+const CHANGE_SPEC: Record<ChangeFeed, WebSpecification> = {
+  individual: { active: {}, write_date: {}, create_date: {} },
+  group: { active: {}, write_date: {}, create_date: {} },
+  membership: { group: {}, individual: {}, is_ended: {}, ended_date: {}, write_date: {}, create_date: {} },
+};
+
+/** A many2one as the id it names (web_read's bare id, or read's `[id, name]` on Odoo 15/16). */
+const idOf = (value: unknown): number | null => (typeof value === 'number' ? value : Array.isArray(value) && typeof value[0] === 'number' ? value[0] : null);
+
 /** One page of changes of one feed after `cursor`, oldest first. */
 export async function readChanges(
   client: OdooClient,
@@ -93,7 +111,6 @@ export async function readChanges(
   options: {
     limit: number;
     settleMs: number;
-    customFields: readonly CustomField[];
     /** Records created after this position are new (default `cursor`): the position a series of pages started from. */
     newSince?: Cursor;
     /** Creations shortly before that position not yet read are new as well. */
@@ -102,9 +119,7 @@ export async function readChanges(
   },
 ): Promise<ChangePage> {
   const compiled = compile(feed, cursor, options.settleMs, options.now);
-  const base = feed === 'individual' ? individualSpec(options.customFields) : feed === 'group' ? groupSpec(options.customFields, false) : MEMBERSHIP_SPEC;
-  const spec = { ...base, write_date: {}, create_date: {} };
-  const { records, length } = await searchTree(client, MODEL[feed], compiled.domain, spec, {
+  const { records, length } = await searchTree(client, MODEL[feed], compiled.domain, CHANGE_SPEC[feed], {
     limit: options.limit,
     order: compiled.order,
     ...(feed === 'membership' ? {} : { context: { active_test: false } }),
@@ -113,18 +128,53 @@ export async function readChanges(
     const writeDate = String(record.write_date).slice(0, 19);
     const createDate = String(record.create_date).slice(0, 19);
     const created = isNew(record.id, createDate, options.newSince ?? cursor, options.recent);
-    const data =
-      feed === 'individual'
-        ? (toIndividual(record, options.customFields) as unknown as Record<string, unknown>)
-        : feed === 'group'
-          ? (toGroup(record, options.customFields, false) as unknown as Record<string, unknown>)
-          : (toMembership(record) as unknown as Record<string, unknown>);
     let kind: ChangeKind;
-    if (feed === 'membership') kind = data.is_ended === true ? 'ended' : created ? 'added' : 'updated';
-    else kind = record.active === false ? 'archived' : created ? 'registered' : 'updated';
+    let data: Record<string, unknown>;
+    if (feed === 'membership') {
+      const ended = record.is_ended === true || (typeof record.ended_date === 'string' && record.ended_date !== '');
+      kind = ended ? 'ended' : created ? 'added' : 'updated';
+      data = { id: record.id, group: { id: idOf(record.group) }, individual: { id: idOf(record.individual) }, is_ended: ended };
+    } else {
+      kind = record.active === false ? 'archived' : created ? 'registered' : 'updated';
+      data = { id: record.id };
+    }
     return { feed, kind, id: record.id, writeDate, createDate, data };
   });
   return { changes, cursor: cursorAfter(compiled, records) ?? cursor, more: length > records.length };
+}
+
+/**
+ * Changed records as the REST API shows them to a view (undefined: every field), for the
+ * payloads of the receivers of change events: one Odoo call, asking for the view's fields
+ * only. A group comes without its members, as in its events. Archived registrants are read
+ * too; a record deleted since its change is absent from the answer.
+ */
+export async function readChangedRecords(
+  client: OdooClient,
+  feed: ChangeFeed,
+  ids: readonly number[],
+  view: FieldView | undefined,
+  source: { catalog: Readonly<Record<Resource, FieldCatalog>>; customFields: readonly CustomField[] },
+): Promise<Map<number, Record<string, unknown>>> {
+  const { customFields } = source;
+  let selection = view?.[feed];
+  if (selection && feed === 'group' && selection.members !== undefined) {
+    const { members: _members, ...own } = selection;
+    selection = own;
+  }
+  const whole = feed === 'individual' ? individualSpec(customFields) : feed === 'group' ? groupSpec(customFields, false) : MEMBERSHIP_SPEC;
+  const spec = selection ? specificationOf(source.catalog[feed], selection) : whole;
+  const { records } = await searchTree(client, MODEL[feed], [['id', 'in', [...ids]]], spec, {
+    limit: ids.length,
+    ...(feed === 'membership' ? {} : { context: { active_test: false } }),
+  });
+  const map = (record: OdooRecord): Record<string, unknown> =>
+    (feed === 'individual'
+      ? toIndividual(record, customFields)
+      : feed === 'group'
+        ? toGroup(record, customFields, false)
+        : toMembership(record)) as unknown as Record<string, unknown>;
+  return new Map(records.map((record) => [record.id, selection ? project(map(record), selection) : map(record)]));
 }
 
 /**

@@ -3,6 +3,8 @@
  * its log, `"msg":"audit"`), which fields of how many registrants each client was shown. An
  * audit line names the scope and the fields an answer could carry and the ids of the records
  * it carried, never a value; an export names how many records it streamed (not their ids).
+ * DCI answers (sync searches, on-search callbacks, notifies) write the same lines, their ids
+ * per kind of record in `disclosed_ids`.
  */
 
 export interface DisclosureQuery {
@@ -33,15 +35,23 @@ interface AuditLine {
     status?: unknown;
     scope?: unknown;
     disclosed?: unknown;
+    disclosed_ids?: unknown;
+    dci_sender?: unknown;
     exported?: { records?: unknown };
   };
 }
 
-/** Who a line's caller is, as the report names it. */
+/**
+ * Who a line's caller is, as the report names it. A DCI answer sent later (an on-search
+ * callback, a notify) names whoever asked for it; a subscription made before requesters were
+ * kept, by its DCI sender (`dci:<sender_id>`).
+ */
 function clientOf(audit: NonNullable<AuditLine['audit']>): string {
   if (audit.via === 'basic') return `basic:${String(audit.sub)}`;
-  return String(audit.client_id ?? audit.sub ?? '(unknown)');
+  return String(audit.client_id ?? audit.sub ?? (typeof audit.dci_sender === 'string' ? `dci:${audit.dci_sender}` : '(unknown)'));
 }
+
+const numbers = (value: unknown): number[] => (Array.isArray(value) ? value.filter((id): id is number => typeof id === 'number') : []);
 
 /** Audit lines added one at a time (a log can be larger than memory; only the distinct ids are kept). */
 export class DisclosureTally {
@@ -68,7 +78,9 @@ export class DisclosureTally {
     clients.set(client, entry);
     entry.answers++;
     for (const scope of Array.isArray(audit.scope) ? audit.scope : ['none']) entry.scopes.add(String(scope));
-    const ids = Array.isArray(audit.record_ids) ? audit.record_ids.filter((id): id is number => typeof id === 'number') : [];
+    const ids = numbers(audit.record_ids);
+    // A DCI answer mixes kinds of record (a group and its members): its ids are given per kind.
+    const idsByKind = audit.disclosed_ids && typeof audit.disclosed_ids === 'object' ? (audit.disclosed_ids as Record<string, unknown>) : undefined;
     const exported = typeof audit.exported?.records === 'number' ? audit.exported.records : 0;
     for (const [resource, fields] of Object.entries(audit.disclosed as Record<string, unknown>)) {
       if (!Array.isArray(fields)) continue;
@@ -76,7 +88,7 @@ export class DisclosureTally {
         const key = `${resource}.${String(field)}`;
         const counted = entry.fields.get(key) ?? { ids: new Set<number>(), exported: 0 };
         entry.fields.set(key, counted);
-        for (const id of ids) counted.ids.add(id);
+        for (const id of idsByKind ? numbers(idsByKind[resource]) : ids) counted.ids.add(id);
         counted.exported += exported;
       }
     }

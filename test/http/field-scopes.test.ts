@@ -6,8 +6,6 @@
  * shows that no field outside the caller's scope was asked for.
  */
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +13,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import t from 'tap';
 import { checkFieldScopes, parseRolesDocument } from '../../src/config/roles.js';
-import type { OdooCallMessage } from '../../src/odoo/index.js';
 import { watchGatewayCalls } from '../support/call-shapes.js';
+import { collectCallbacks, DETECTOR_FIELDS, PAYMENTS_ODOO_FIELDS, partnerFieldsAsked, ROLES_YAML, specFields } from '../support/field-scopes.js';
 import { startGateway, startOdoo, type Gateway } from '../support/gateway.js';
 import { testToken } from '../support/tokens.js';
 import { GROUP } from '../support/odoo-target.js';
@@ -25,41 +23,6 @@ import { startReceiver } from '../events/receiver.js';
 
 const API = '/api/v1';
 type Json = Record<string, any>;
-
-const ROLES_YAML = `
-roles:
-  Rest API GET:
-    - claim: realm_access.roles
-      includes: registry-reader
-  Rest API POST:
-    - claim: realm_access.roles
-      includes: registry-writer
-fieldScopes:
-  payments:
-    individuals: [name, phone_numbers.phone_no, bank_accounts]
-    groups: [name]
-    memberships: [group, individual]
-    grantedTo:
-      claims:
-        - claim: scope
-          includes: registry:payments
-      clients: [payments-platform]
-      basicLogins: [fs_payments]
-  statistics:
-    individuals: [gender, birthdate, registration_date, updated_at]
-    groups: [kind, members.kinds]
-    memberships: [kinds]
-    grantedTo:
-      claims:
-        - claim: scope
-          includes: registry:statistics
-  id-types:
-    individuals: [reg_ids.id_type]
-    grantedTo:
-      claims:
-        - claim: scope
-          includes: registry:id-types
-`;
 
 const document = parseRolesDocument({ name: 'roles.yaml', text: ROLES_YAML });
 const startupProblems = checkFieldScopes(document.fieldScopes, {
@@ -74,35 +37,10 @@ const reader = (scope?: string) => testToken('get', scope ? { scope } : {});
 const writer = (scope?: string) => testToken('both', scope ? { scope } : {});
 const PAYMENTS = 'registry:payments';
 const STATISTICS = 'registry:statistics';
-
-/** Every field name a specification asks Odoo for, nested ones as `relation.field`. */
-function specFields(spec: unknown, prefix = ''): string[] {
-  if (!spec || typeof spec !== 'object') return [];
-  return Object.entries(spec as Record<string, { fields?: unknown }>).flatMap(([name, sub]) => [
-    `${prefix}${name}`,
-    ...specFields(sub?.fields, `${prefix}${name}.`),
-  ]);
-}
-
-/** The partner fields the gateway's reads of res.partner asked for (web_read / web_search_read specifications, or read's field lists). */
-function partnerFieldsAsked(calls: OdooCallMessage[], id: number): Set<string> {
-  const asked = new Set<string>();
-  // Only the reads of this record: the change detector reads changed partners in the background meanwhile.
-  const names = (call: OdooCallMessage) => {
-    const text = JSON.stringify([call.args, call.kwargs.domain ?? null]);
-    return text.includes(`["id","in",[${id}]]`) || text.includes(`["id","=",${id}]`) || text.includes(`[[${id}]`);
-  };
-  for (const call of calls) {
-    if (call.model !== 'res.partner' || !names(call)) continue;
-    if (call.method === 'web_search_read' || call.method === 'web_read') {
-      const spec = call.kwargs.specification ?? call.args.find((a) => a && typeof a === 'object' && !Array.isArray(a));
-      for (const field of specFields(spec)) asked.add(field);
-    } else if (call.method === 'read' || call.method === 'search_read') {
-      for (const field of (call.kwargs.fields as string[] | undefined) ?? []) asked.add(field);
-    }
-  }
-  return asked;
-}
+/** DCI partners' tokens, each its own client (`azp`), so the disclosure report tells them apart. */
+const dciPayments = () => testToken('get', { scope: PAYMENTS, azp: 'fs-dci-payments' });
+const dciWhole = () => testToken('get', { azp: 'fs-dci-whole' });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
   t.same(startupProblems, [], 'the declaration passes the start-up check');
@@ -115,18 +53,7 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
   const hooks = await startReceiver('replaced-by-the-created-secret');
   t.teardown(() => hooks.close());
   // The DCI sender's callback endpoint: what the async search's on-search brings.
-  const callbacks: Json[] = [];
-  const dciReceiver = createServer((request, response) => {
-    let text = '';
-    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    request.on('end', () => {
-      callbacks.push(JSON.parse(text) as Json);
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => dciReceiver.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => dciReceiver.close(() => resolve())));
-  const dciCallbackUrl = `http://127.0.0.1:${(dciReceiver.address() as AddressInfo).port}/fs`;
+  const { bodies: callbacks, url: dciCallbackUrl } = await collectCallbacks(t, '/fs');
   const audit: Json[] = [];
   const logLines: string[] = [];
   const gateway: Gateway = await startGateway(t, {
@@ -338,6 +265,11 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     const individual = document.paths['/api/v1/individuals/{id}'].get.responses['200'].content['application/json'].schema as Json;
     t.same(individual.required, ['id'], 'every field but id may be absent');
     t.match(individual.description, /field scopes/);
+    for (const path of ['/api/v1/webhooks', '/api/v1/webhooks/{id}']) {
+      const schema = document.paths[path].get.responses['200'].content['application/json'].schema as Json;
+      const webhook = (schema.properties.items?.items ?? schema) as Json;
+      t.match(webhook.properties.field_scopes, { description: /field scopes/ }, `GET ${path} documents the scopes a webhook carries`);
+    }
   });
 
   t.test('filter and sort: a field the caller cannot see is a 400 naming it; a cursor of such a sort cannot be used', async (t) => {
@@ -520,7 +452,8 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.match(person.member_identifier, [{ identifier_value: `NID-${tag}` }]);
 
     calls.reset();
-    const payments = await dciSearch(reader(PAYMENTS), byName('Member', tag));
+    audit.length = 0;
+    const payments = await dciSearch(dciPayments(), byName('Member', tag));
     t.equal(payments.status, 'succ', JSON.stringify(payments));
     const cut = payments.data.reg_records[0] as Json;
     t.equal(cut['@id'], person['@id'], 'the same registrant');
@@ -528,6 +461,23 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.same(Object.keys(cut.demographic_info).sort(), ['@type', 'name']);
     t.same(cut.demographic_info.name, { '@type': 'Name', full_name: person.demographic_info.name.full_name }, 'the name: the full name only');
     t.same([...searchedFields()], ['name'], 'Odoo was asked for the name only');
+    const line = audit.find((a) => a.route === '/registry/sync/search' && a.client_id === 'fs-dci-payments');
+    const answered = (payments.data.reg_records as Json[]).map((r) => Number(String(r['@id']).split(':').pop()));
+    t.ok(answered.includes(id));
+    t.match(line, { status: 200, scope: ['payments'] }, "the answer's audit line names the scope");
+    t.same(line?.record_ids, answered, 'and the registrants answered');
+    t.same(line?.disclosed, { individual: ['id', 'name'] }, 'and the fields disclosed, as the REST audit names them');
+    t.same(line?.disclosed_ids, { individual: answered });
+
+    // A group with its members: the ids of each kind of record are kept apart.
+    const household = await dciSearch(dciWhole(), byName('Group', `Household ${tag}`));
+    t.equal(household.status, 'succ', JSON.stringify(household));
+    t.equal(household.data.reg_records.length, 1);
+    const groupLine = audit.find((a) => a.route === '/registry/sync/search' && a.client_id === 'fs-dci-whole');
+    t.same(groupLine?.scope, null, 'an unscoped caller: no scope');
+    t.same(groupLine?.disclosed_ids, { group: [groupId], individual: [id] }, 'the group and its member, each under its kind');
+    t.ok((groupLine?.disclosed?.group as string[]).includes('members.kinds') && (groupLine?.disclosed?.individual as string[]).includes('birthdate'));
+    t.ok((groupLine?.disclosed?.group as string[]).includes('group_identifier'), 'an attribute no API field shows is named by itself');
 
     calls.reset();
     const born = {
@@ -558,9 +508,17 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.match(bySort.status_reason_message, /"birth_date" reads birthdate/);
   });
 
-  t.test("webhooks: a scoped creator's full payloads carry what its scope shows", async (t) => {
-    const created = await call(writer(PAYMENTS), 'POST', '/webhooks', { url: hooks.url, payload: 'full', types: ['individual.registered'] });
+  t.test("webhooks: a scoped creator's full payloads carry what its scope shows; Odoo is asked for nothing else", async (t) => {
+    const created = await call(writer(PAYMENTS), 'POST', '/webhooks', {
+      url: hooks.url,
+      payload: 'full',
+      types: ['individual.registered', 'individual.updated'],
+    });
     t.equal(created.status, 201, created.text);
+    t.same(created.body.field_scopes, ['payments'], 'the webhook shows the scope it carries');
+    const listed = await call(writer(PAYMENTS), 'GET', '/webhooks');
+    t.same((listed.body.items as Json[]).find((w) => w.id === created.body.id)?.field_scopes, ['payments'], 'listed with it');
+    t.same((await call(writer(PAYMENTS), 'GET', `/webhooks/${created.body.id}`)).body.field_scopes, ['payments'], 'and shown with it');
     hooks.setSecret(created.body.secret);
     const hooked = await call(writer(), 'POST', '/individuals', {
       given_name: 'Hooked',
@@ -576,6 +534,20 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     t.same(Object.keys(data).sort(), ['bank_accounts', 'id', 'name', 'phone_numbers'], "the payload holds the scope's fields only");
     t.same(Object.keys((data.phone_numbers as Json[])[0]!).sort(), ['id', 'phone_no']);
     t.notMatch(JSON.stringify(data), /1990-04-02|NID-/, 'no birthdate, no ID value');
+
+    // Changed straight in Odoo: from here on only the gateway's background work (change detector, webhook queue) reads it.
+    calls.reset();
+    await odoo.admin.write('res.partner', [hooked.body.id as number], { email: `hooked-${tag}@example.org` });
+    const [updated] = await hooks.waitFor((e) => e.subject === `individuals/${hooked.body.id}` && e.type.endsWith('.individual.updated'));
+    t.same(Object.keys(updated!.event.data!).sort(), ['bank_accounts', 'id', 'name', 'phone_numbers'], 'the update carries the scope too');
+    const asked = partnerFieldsAsked(calls.calls());
+    t.ok(asked.has('name'), "the payload's record was read from Odoo");
+    t.same(
+      [...asked].filter((field) => !PAYMENTS_ODOO_FIELDS(field) && !DETECTOR_FIELDS.includes(field)),
+      [],
+      'with only a scoped webhook, no registrant field outside its scope was asked of Odoo (the detector reads dates and the archived flag)',
+    );
+    t.notOk(asked.has('birthdate') || asked.has('reg_ids') || asked.has('email'), 'no birthdate, ID or e-mail crossed the wire');
     t.equal((await call(writer(PAYMENTS), 'DELETE', `/webhooks/${created.body.id}`)).status, 204);
   });
 
@@ -625,7 +597,7 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
       },
     };
     calls.reset();
-    const ack = await gateway.request('POST', '/registry/search', { token: reader(PAYMENTS), body });
+    const ack = await gateway.request('POST', '/registry/search', { token: dciPayments(), body });
     t.equal(ack.status, 200, ack.text);
     t.equal(ack.body.message.ack_status, 'ACK');
     const deadline = Date.now() + 20_000;
@@ -644,6 +616,88 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
         .flatMap((c) => specFields(c.kwargs.specification)),
     );
     t.same([...asked], ['name'], 'the job asked Odoo for the name only');
+    // Written once the callback was delivered (the sender's server took it).
+    let line: Json | undefined;
+    for (let i = 0; i < 100 && !(line = audit.find((a) => a.route === 'dci:on-search' && a.request_id === ack.body.message.correlation_id)); i++)
+      await sleep(50);
+    t.match(line, { client_id: 'fs-dci-payments', dci_sender: 'fs-partner', scope: ['payments'], status: 200 }, 'the delivered on-search is audited');
+    t.same(line?.disclosed, { individual: ['id', 'name'] });
+    const shown = (item.data.reg_records as Json[]).map((r) => Number(String(r['@id']).split(':').pop())).sort((a, b) => a - b);
+    t.same(
+      [...(line?.disclosed_ids?.individual as number[])].sort((a, b) => a - b),
+      shown,
+      'naming every registrant it carried',
+    );
+  });
+
+  t.test("DCI subscription: a notify carries the subscriber's scope and is audited once delivered", async (t) => {
+    const stamp = new Date().toISOString();
+    const header = (action: string, suffix: string) => ({
+      version: '1.0.0',
+      message_id: `fs-${action}-${tag}-${suffix}`,
+      message_ts: stamp,
+      action,
+      sender_id: 'fs-partner',
+      receiver_id: 'g2p-social-registry',
+      total_count: 1,
+      is_msg_encrypted: false,
+    });
+    const transactionId = `fs-sub-${tag}`;
+    const subscribed = await gateway.request('POST', '/registry/subscribe', {
+      token: dciPayments(),
+      body: {
+        header: header('subscribe', '1'),
+        message: {
+          transaction_id: transactionId,
+          subscribe_request: [
+            {
+              reference_id: 'sub-1',
+              timestamp: stamp,
+              subscribe_criteria: {
+                version: '1.0.0',
+                reg_event_type: 'updated',
+                filter_type: 'expression',
+                filter: { type: 'ns:org:QueryType:NoSql', value: { expression: { collection: 'Member', query: { name: { $contains: tag } } } } },
+                notify_record_type: 'Member',
+              },
+            },
+          ],
+        },
+      },
+    });
+    t.equal(subscribed.body?.message?.ack_status, 'ACK', subscribed.text);
+    let onSubscribe: Json | undefined;
+    for (let i = 0; i < 200 && !(onSubscribe = callbacks.find((c) => c.message?.transaction_id === transactionId && c.message?.subscribe_response)); i++)
+      await sleep(50);
+    const code = onSubscribe?.message.subscribe_response[0]?.subscriptions?.[0]?.code as string;
+    t.ok(code, 'subscribed');
+    t.teardown(async () => {
+      await gateway.request('POST', '/registry/unsubscribe', {
+        token: dciPayments(),
+        body: { header: header('unsubscribe', '1'), message: { transaction_id: `${transactionId}-end`, subscription_codes: [code] } },
+      });
+    });
+    calls.reset();
+    await odoo.admin.write('res.partner', [id], { email: `notified-${tag}@example.org` });
+    const urn = `urn:openg2p:registrant:${id}`;
+    let notify: Json | undefined;
+    for (let i = 0; i < 300 && !(notify = callbacks.find((c) => c.message?.notify_event?.[0]?.data?.reg_records?.['@id'] === urn)); i++) await sleep(50);
+    t.ok(notify, 'the change was notified');
+    const record = notify!.message.notify_event[0].data.reg_records as Json;
+    t.same(Object.keys(record).sort(), ['@id', '@type', 'demographic_info'], "the notify holds the scope's attributes only");
+    t.same(Object.keys(record.demographic_info).sort(), ['@type', 'name']);
+    const asked = partnerFieldsAsked(calls.calls());
+    t.same(
+      [...asked].filter((field) => field !== 'name' && !DETECTOR_FIELDS.includes(field)),
+      [],
+      "Odoo was asked for nothing outside the subscriber's scope",
+    );
+    let line: Json | undefined;
+    for (let i = 0; i < 100 && !(line = audit.find((a) => a.route === 'dci:notify' && a.record_ids?.[0] === id)); i++) await sleep(50);
+    t.match(line, { client_id: 'fs-dci-payments', dci_sender: 'fs-partner', scope: ['payments'], status: 200 }, 'the delivered notify is audited');
+    t.same(line?.disclosed, { individual: ['id', 'name'] });
+    t.same(line?.disclosed_ids, { individual: [id] });
+    t.notMatch(JSON.stringify(line), /notified-|NID-/, 'never a value');
   });
 
   t.test('npm run disclosures: per client, which fields of how many registrants, from the audit log', async (t) => {
@@ -665,6 +719,19 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     const text = run();
     t.match(text, /payments-platform {2}\(scopes: payments; \d+ answer\(s\)\)/);
     t.match(text, /individual\.bank_accounts\s+\d+ record\(s\)/);
+    // DCI answers (sync search, delivered on-search, delivered notify) are counted per client too.
+    const [dci] = JSON.parse(run('--json', '--client', 'fs-dci-payments')) as Json[];
+    t.same(dci?.scopes, ['payments']);
+    t.ok((dci?.answers as number) >= 3, `a sync answer, an on-search and a notify (${dci?.answers})`);
+    const dciIds = new Set(
+      audit.filter((a) => a.client_id === 'fs-dci-payments' && a.disclosed).flatMap((a) => (a.disclosed_ids?.individual as number[] | undefined) ?? []),
+    );
+    t.ok(dciIds.has(id), 'the notified registrant among them');
+    t.same(Object.keys(dci?.fields ?? {}).sort(), ['individual.id', 'individual.name'], 'only the name (and ids) were disclosed to it');
+    t.same(dci?.fields['individual.name'], { records: dciIds.size, exported: 0 }, 'counted once per registrant');
+    const [whole] = JSON.parse(run('--json', '--client', 'fs-dci-whole')) as Json[];
+    t.same(whole?.fields['group.name'], { records: 1, exported: 0 }, "a group's fields count the group only");
+    t.same(whole?.fields['individual.name'], { records: 1, exported: 0 }, "its member's fields count the member");
     const later = JSON.parse(run('--json', '--until', since)) as Json[];
     t.same(later, [], 'nothing before --until');
   });

@@ -31,7 +31,11 @@ export function auditRecord(request: FastifyRequest, reply: FastifyReply): Recor
     ...(request.auditExport ? { exported: request.auditExport } : {}),
     // Only an answer that carried records disclosed anything.
     ...(request.auditDisclosure && reply.statusCode < 300 && reply.statusCode !== 204
-      ? { scope: request.auditDisclosure.scopes, disclosed: { [request.auditDisclosure.resource]: request.auditDisclosure.fields } }
+      ? {
+          scope: request.auditDisclosure.scopes,
+          disclosed: request.auditDisclosure.fields,
+          ...(request.auditDisclosure.ids ? { disclosed_ids: request.auditDisclosure.ids } : {}),
+        }
       : {}),
     ...(refusal !== undefined ? { refused: refusal } : {}),
   };

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { DCI_SCOPE_SEARCH, DCI_SCOPE_STATUS, ROLE_GET } from '../../config/auth.js';
 import { DciBusyError } from '../../dci/async.js';
+import type { DciRequester } from '../../dci/disclosure.js';
 import type { ErrorCode, HttpErrorBody } from '../../dci/envelope.js';
 import { DciMessageError, type DciMessages } from '../../dci/messages.js';
 import { problemHandler, UnexpectedFailure, type ProblemFormatter } from '../errors.js';
@@ -46,6 +47,11 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
     const view = app.services.registry.core.views.of(request.principal?.fieldScopes);
     return view ? { view } : {};
   };
+  // Who asked, kept with work done later (an async search, a subscription) for the audit lines of what it sends.
+  const requesterOf = (request: FastifyRequest): DciRequester => {
+    const principal = request.principal;
+    return { sub: principal?.sub ?? null, client_id: principal?.clientId ?? null, via: principal?.via ?? null };
+  };
   const refuseBasic = (request: FastifyRequest) => {
     // Their Odoo password would have to be kept until the search runs; it never is.
     if (request.principal?.odooCredentials) throw new HttpProblem({ status: 403, detail: 'The async DCI routes need a bearer token, not HTTP Basic.' });
@@ -61,19 +67,30 @@ async function dciRoutes(app: FastifyInstance): Promise<void> {
     const routes: Array<[string, (request: FastifyRequest) => Promise<unknown>]> = [
       [
         DCI_SEARCH_PATH,
-        (request) =>
-          service.search(request.body, () => request.actor.client, {
+        (request) => {
+          const scoped = fieldView(request);
+          return service.search(request.body, () => request.actor.client, {
             expectedSender: callerSender(request, DCI_SCOPE_SEARCH),
-            ...fieldView(request),
-          }),
+            ...scoped,
+            // The answer's audit line names the scope, the fields and the registrants it carried.
+            disclose: (disclosure) => {
+              if (Object.keys(disclosure.fields).length === 0) return;
+              request.auditDisclosure = { scopes: scoped.view ? [...scoped.view.scopes] : null, fields: disclosure.fields, ids: disclosure.ids };
+              request.auditIds = [...new Set(Object.values(disclosure.ids).flat())];
+            },
+          });
+        },
       ],
       [
         DCI_ASYNC_SEARCH_PATH,
-        (request) => (refuseBasic(request), asyncService.acceptSearch(request.body, callerSender(request, DCI_SCOPE_SEARCH), fieldView(request).view)),
+        (request) => (
+          refuseBasic(request),
+          asyncService.acceptSearch(request.body, callerSender(request, DCI_SCOPE_SEARCH), fieldView(request).view, requesterOf(request))
+        ),
       ],
       [DCI_STATUS_PATH, (request) => (refuseBasic(request), asyncService.acceptStatus(request.body, callerSender(request, DCI_SCOPE_STATUS)))],
       [DCI_SYNC_STATUS_PATH, (request) => asyncService.status(request.body, callerSender(request, DCI_SCOPE_STATUS))],
-      ...dciSubscriptionRoutes(dci.subscriptions?.service, { callerSender, refuseBasic, fieldView }),
+      ...dciSubscriptionRoutes(dci.subscriptions?.service, { callerSender, refuseBasic, fieldView, requesterOf }),
     ];
     // OpenG2P's g2pconnect clients send their detached JWS in a `Signature` HTTP header, not in the envelope.
     scope.addHook('preHandler', async (request) => {

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { DCI_SCOPE_SUBSCRIBE } from '../../config/auth.js';
 import type { DciSubscriptionService } from '../../dci/subscriptions.js';
 import type { FieldView } from '../../registry/field-scope.js';
+import type { DciRequester } from '../../dci/disclosure.js';
 
 export const DCI_SUBSCRIBE_PATH = '/registry/subscribe';
 export const DCI_UNSUBSCRIBE_PATH = '/registry/unsubscribe';
@@ -13,6 +14,8 @@ export interface DciSubscriptionRouteChecks {
   refuseBasic: (request: FastifyRequest) => void;
   /** The caller's field scopes as a view (`{}` when it holds none). */
   fieldView: (request: FastifyRequest) => { view?: FieldView };
+  /** Who asked (kept with the subscription for the audit lines of its notifies). */
+  requesterOf: (request: FastifyRequest) => DciRequester;
 }
 
 /**
@@ -25,11 +28,14 @@ export function dciSubscriptionRoutes(
   checks: DciSubscriptionRouteChecks,
 ): Array<[string, (request: FastifyRequest) => Promise<unknown>]> {
   if (!subscriptions) return [];
-  const { callerSender, refuseBasic, fieldView } = checks;
+  const { callerSender, refuseBasic, fieldView, requesterOf } = checks;
   return [
     [
       DCI_SUBSCRIBE_PATH,
-      (request) => (refuseBasic(request), subscriptions.subscribe(request.body, callerSender(request, DCI_SCOPE_SUBSCRIBE), fieldView(request).view)),
+      (request) => (
+        refuseBasic(request),
+        subscriptions.subscribe(request.body, callerSender(request, DCI_SCOPE_SUBSCRIBE), fieldView(request).view, requesterOf(request))
+      ),
     ],
     [DCI_UNSUBSCRIBE_PATH, (request) => (refuseBasic(request), subscriptions.unsubscribe(request.body, callerSender(request, DCI_SCOPE_SUBSCRIBE)))],
   ];
