@@ -26,6 +26,7 @@ const spmisKey = ed25519Pair();
 const dciKey = ed25519Pair();
 const tokenKey = ed25519Pair();
 const SECRET = `secret-${randomUUID()}`;
+const REGISTRATIONS_SECRET = 'registrations-secret-0123456789abcdef';
 const OTHER_SECRET = `other-${randomUUID()}`;
 const redisMissing = redisServerMissing();
 /** The realm role auth.administrators names: its holders manage every sender's subscriptions. */
@@ -51,7 +52,18 @@ async function startSubscriptionGateway(): Promise<ListeningGateway> {
     config: {
       ...(redis ? { redis: { url: redis.url } } : {}),
       api: { syncSettleMs: 1000 },
-      events: { enabled: true, pollIntervalMs: 100, leaseMs: 1_500, delivery: { attempts: 12, retryBaseMs: 50, retryMaxMs: 500, timeoutMs: 2_000 } },
+      events: {
+        enabled: true,
+        pollIntervalMs: 100,
+        leaseMs: 1_500,
+        delivery: { attempts: 12, retryBaseMs: 50, retryMaxMs: 500, timeoutMs: 2_000 },
+        // Tells the test when the detector has seen a creation (see registrationSeen).
+        webhooks: {
+          subscriptions: [
+            { id: 'registrations', url: `${receiver.origin}/hooks`, secret: REGISTRATIONS_SECRET, types: ['individual.registered'], payload: 'ids' },
+          ],
+        },
+      },
       dci: {
         registryId: REGISTRY,
         signingKey: dciKey.privatePem,
@@ -181,11 +193,14 @@ async function subscribe(items: unknown[], bearer: string): Promise<{ ack: any; 
 
 const notifies = () => receiver.received.filter((c) => c.path === '/spmis/registry/notify');
 /**
- * Waits until records just created in Odoo have been detected as registered: a change within
- * about syncSettleMs of the creation is part of the same detected version (announced as
- * `registered`, not `updated`; see the README).
+ * Waits until the detector has announced a record just created in Odoo as registered: a change
+ * within about syncSettleMs of the creation, or before the detector's pass that saw it, is part
+ * of the same detected version (announced as `registered`, not `updated`; see the README). A
+ * webhook for registrations says when that pass has happened, where a fixed wait would not hold
+ * on a loaded machine (a slow first poll).
  */
-const registrationSeen = () => sleep(3_000);
+const registrationSeen = (id: number) =>
+  receiver.waitFor('/hooks', (c) => c.body?.type === 'org.openg2p.registry.individual.registered' && c.body?.subject === `individuals/${id}`, 30_000);
 
 let subscriptionCode = '';
 /** The first subscribe's on-subscribe callback body: its status must show this answer. */
@@ -227,7 +242,8 @@ t.test('subscribe, then a change made in Odoo reaches the subscriber as a signed
   subscriptionCode = callback.body.message.subscribe_response[0].subscriptions[0].code;
   firstOnSubscribe = callback.body;
   t.match(subscriptionCode, /^[0-9a-f-]{36}$/);
-  await registrationSeen();
+  await registrationSeen(watched);
+  await registrationSeen(unwatched);
 
   // Written directly in Odoo: first the record outside the filter, then the one inside it.
   await stack.odoo.write('res.partner', [unwatched], { given_name: 'BarakaChanged' });
@@ -278,7 +294,7 @@ t.test('a subscriber holding a field scope: notify payloads cut to it, Odoo aske
   t.equal(answers[item.reference_id].status, 'succ', 'a filter on what the scope shows is accepted');
   t.equal(answers[hidden.reference_id].status_reason_code, 'rjct.notify_details.invalid');
   t.match(answers[hidden.reference_id].status_reason_message, /"birth_date" reads birthdate, which is outside your field scope \(names\)/);
-  await registrationSeen();
+  await registrationSeen(id);
   calls.reset();
   await stack.odoo.write('res.partner', [id], { given_name: 'ZawadiChanged' });
   const notify = await receiver.waitFor('/spmis/registry/notify', (c) => c.body?.message?.notify_event?.[0]?.reference_id === item.reference_id, 30_000);
@@ -616,7 +632,7 @@ t.test('time from an Odoo write to notify delivery', async (t) => {
     is_group: false,
   });
   await subscribe([criteria('updated', surnameIs(surnameLatency))], bearer);
-  await registrationSeen();
+  await registrationSeen(id);
   const samples: number[] = [];
   const rounds = 20;
   for (let i = 0; i < rounds; i++) {
