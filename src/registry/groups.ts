@@ -8,7 +8,7 @@ import {
   updateRegistrant,
   versioned,
   type Actor,
-  type BatchStep,
+  type Batch,
   type ExportQuery,
   type Page,
   type RegistryCore,
@@ -47,11 +47,11 @@ export class Groups {
   }
 
   /** One batch of an export: the list's filters, in id order, after `query.cursor`, members included when asked. */
-  async exportStep(actor: Actor, query: ExportQuery<GroupQuery> & { expand_members?: boolean }): Promise<BatchStep<Group>> {
+  async exportBatch(actor: Actor, query: ExportQuery<GroupQuery> & { expand_members?: boolean }): Promise<Batch<Group>> {
     this.core.views.requireVisible(actor.view, fieldsUsedBy('group', GROUP_FILTER_FIELDS, query as Record<string, unknown>));
     const compiled = await compileGroupQuery(actor.client, this.core.refs, { ...query, sort: 'id' }, this.core.sync, this.core.cursors);
     const withMembers = query.expand_members === true;
-    return this.core.batches(actor, MODEL, compiled, this.specFor(actor, withMembers), this.convert(withMembers, actor));
+    return this.core.batch(actor, MODEL, compiled, this.specFor(actor, withMembers), this.convert(withMembers, actor));
   }
 
   /** Ids of the active groups whose name contains `name` (any case), in Odoo's default order for partners. */

@@ -7,7 +7,7 @@ import { RegistryCore, type Actor, type RegistryOptions } from './registry.js';
 import type { RegistrySchemas } from './schemas.js';
 
 export { RegistryError, isRegistryError } from './errors.js';
-export type { Actor, BatchStep, Versioned, RegistryOptions } from './registry.js';
+export type { Actor, Batch, Versioned, RegistryOptions } from './registry.js';
 export type { IdempotencyStore, StoredResponse } from './idempotency.js';
 export { type ReferenceKind, type ReferenceItem } from './reference.js';
 

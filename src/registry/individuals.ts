@@ -8,7 +8,7 @@ import {
   updateRegistrant,
   versioned,
   type Actor,
-  type BatchStep,
+  type Batch,
   type ExportQuery,
   type Page,
   type RegistryCore,
@@ -48,10 +48,10 @@ export class Individuals {
   }
 
   /** One batch of an export: the list's filters, in id order, after `query.cursor`. */
-  async exportStep(actor: Actor, query: ExportQuery<IndividualQuery>): Promise<BatchStep<Individual>> {
+  async exportBatch(actor: Actor, query: ExportQuery<IndividualQuery>): Promise<Batch<Individual>> {
     this.core.views.requireVisible(actor.view, fieldsUsedBy('individual', INDIVIDUAL_FILTER_FIELDS, query as Record<string, unknown>));
     const compiled = await compileIndividualQuery(actor.client, this.core.refs, { ...query, sort: 'id' }, this.core.sync, this.core.cursors);
-    return this.core.batches(actor, MODEL, compiled, this.specFor(actor), this.convertFor(actor));
+    return this.core.batch(actor, MODEL, compiled, this.specFor(actor), this.convertFor(actor));
   }
 
   /**

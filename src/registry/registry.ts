@@ -10,7 +10,7 @@ import { ReferenceCache } from './reference.js';
 import { BUILT_IN_FIELD_NAMES, registrySchemas, type RegistrySchemas } from './schemas.js';
 import { versionOf } from './version.js';
 import { utcToday, type WriteContext } from './writes.js';
-import { readTree, searchTree } from './reader.js';
+import { searchTree } from './reader.js';
 import { partnerKey, RecordCache } from './record-cache.js';
 import { UniqueIds, type SentIds } from './unique-ids.js';
 import { fieldCatalog, FieldViews, project, specificationOf, versionUnder, type FieldView, type Resource, type ScopeFields } from './field-scope.js';
@@ -69,24 +69,12 @@ export interface Page<T> {
 /** An export's query: a list's filters and cursor, without page size, total or sort (always id order). */
 export type ExportQuery<Q> = Omit<Q, 'limit' | 'exact_total' | 'sort'>;
 
-/** One batch of an export: the records and the cursor after the last of them (to resume). */
+/** One batch of an export: the records and the cursor after the last of them (to resume), and whether more follow. */
 export interface Batch<T> {
   items: T[];
   cursor: string | null;
-}
-
-/** One step of an export: consecutive batches read at once, and whether more follow the last. */
-export interface BatchStep<T> {
-  batches: Batch<T>[];
   more: boolean;
 }
-
-/**
- * Batches an export step reads from Odoo at once. Odoo answers two concurrent reads of 500
- * faster than one after the other (its SQL and its Python overlap; with several workers, two
- * processes serve them): at 1M, 1.5x the rate of sequential `web_search_read`s (docs/scale.md).
- */
-const EXPORT_PARALLEL_BATCHES = 2;
 
 /**
  * What the use cases share: options, schemas, the reference cache and a few helpers. The use
@@ -237,36 +225,25 @@ export class RegistryCore {
   }
 
   /**
-   * A step of an export: the ids of the next `EXPORT_PARALLEL_BATCHES` batches of
-   * `api.maxPageSize` in keyset order (one `search`, one past them to know if more follow, never a
-   * count), then each batch's records read at the same time (`web_read`), returned in order,
-   * each with the cursor after its last id. A record deleted between the search and the read is
-   * left out, as if deleted before; one changed in between is exported as it is then.
+   * A batch of `api.maxPageSize` records for an export: keyset (the compiled cursor), counting
+   * at most one past the batch (only "is there more" matters), never a total.
    */
-  async batches<T>(
+  async batch<T>(
     actor: Actor,
     model: string,
     compiled: CompiledQuery,
     specification: Parameters<OdooClient['webSearchRead']>[2],
     convert: (record: OdooRecord) => T,
-  ): Promise<BatchStep<T>> {
+  ): Promise<Batch<T>> {
     const size = this.options.maxPageSize;
-    const context = compiled.includeArchived ? { active_test: false } : undefined;
-    const ids = await actor.client.search(model, compiled.domain, { limit: size * EXPORT_PARALLEL_BATCHES + 1, order: compiled.order, context });
-    // No match: one empty batch, so the answer still names where it stands.
-    const chunks: number[][] = ids.length ? [] : [[]];
-    for (let start = 0; start < Math.min(ids.length, size * EXPORT_PARALLEL_BATCHES); start += size) chunks.push(ids.slice(start, start + size));
-    const batches = await Promise.all(
-      chunks.map(async (chunk) => {
-        const records = chunk.length ? await readTree(actor.client, model, chunk, specification, { context }) : [];
-        const after = cursorAfter(
-          compiled,
-          chunk.map((id) => ({ id })),
-        );
-        return { items: records.map(convert), cursor: after ? this.cursors.seal(after) : null };
-      }),
-    );
-    return { batches, more: ids.length > size * EXPORT_PARALLEL_BATCHES };
+    const result = await searchTree(actor.client, model, compiled.domain, specification, {
+      limit: size,
+      order: compiled.order,
+      countLimit: size + 1,
+      context: compiled.includeArchived ? { active_test: false } : undefined,
+    });
+    const after = cursorAfter(compiled, result.records);
+    return { items: result.records.map(convert), cursor: after ? this.cursors.seal(after) : null, more: result.length > result.records.length };
   }
 }
 

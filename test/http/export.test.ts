@@ -229,10 +229,10 @@ t.test('streaming export', async (t) => {
       t.teardown(() => faults.clear());
       for (const format of ['ndjson', 'csv']) {
         // Each batch takes a while: the first is read before the answer starts, the fault lands on a later one.
-        faults.addLatency(150, { model: 'res.partner', method: 'web_read' });
+        faults.addLatency(150, { model: 'res.partner', method: 'web_search_read' });
         const response = await get(`/individuals/export?family_name=${tag}&format=${format}`);
         t.equal(response.status, 200, `${format}: the answer had started`);
-        faults.setFaultRate(1, { model: 'res.partner', method: 'web_read' }, 1);
+        faults.setFaultRate(1, { model: 'res.partner', method: 'web_search_read' }, 1);
         const text = await response.text();
         await faults.clear();
         if (format === 'csv') {
@@ -271,7 +271,7 @@ t.test('streaming export', async (t) => {
     const big = await startGateway(t, { odoo: large, listen: true, token: testToken('get') });
     const total = (await big.request('GET', `${API}/individuals?limit=1&exact_total=true`)).body.total as number;
     const batches = Math.ceil(total / 500);
-    const batchReads = () => sim.calls.filter((c) => c.model === 'res.partner' && c.objectMethod === 'web_read').length;
+    const batchReads = () => sim.calls.filter((c) => c.model === 'res.partner' && c.objectMethod === 'web_search_read').length;
     const before = batchReads();
     const response: IncomingMessage = await new Promise((resolve, reject) => {
       const req = httpRequest(`${big.origin}${API}/individuals/export`, { headers: { authorization: `Bearer ${testToken('get')}` } }, resolve);

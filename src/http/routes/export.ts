@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { BatchStep } from '../../registry/index.js';
+import type { Batch } from '../../registry/index.js';
 import type { Selection } from '../../registry/field-scope.js';
 import { toProblem } from '../errors.js';
 import { problemBody } from '../problem.js';
@@ -10,11 +10,9 @@ import { responses } from './support.js';
 
 /**
  * Streaming exports (`GET /individuals/export`, `/groups/export`): every record a list's
- * filters match, in id order, read from Odoo by keyset (never an offset) in steps of two
- * batches of `api.maxPageSize` read at once, and written as NDJSON or CSV. A pulled stream with
- * one step read ahead: the next step is read while the current one is written, and the one
- * after only once the socket has taken the current one, so a slow consumer slows the reads and
- * memory stays flat (at most two steps held).
+ * filters match, in id order, read from Odoo `api.maxPageSize` at a time by keyset (never an
+ * offset) and written as NDJSON or CSV. A pulled stream: the next batch is read only once the
+ * socket has taken the last, so a slow consumer slows the reads and memory stays flat.
  *
  * Control lines let a client resume and tell a complete export from a cut one (docs/rest-api.md):
  * NDJSON lines `{"_export": {...}}`, CSV comment lines starting with `#` (a data row starts with
@@ -83,7 +81,7 @@ export function visibleColumns(writer: RecordWriter, selection: Selection | unde
 export async function sendExport<T extends { id: number }>(
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { format: ExportFormat; writer: RecordWriter; cursor: string | undefined; read: (cursor: string | undefined) => Promise<BatchStep<T>> },
+  options: { format: ExportFormat; writer: RecordWriter; cursor: string | undefined; read: (cursor: string | undefined) => Promise<Batch<T>> },
 ): Promise<FastifyReply> {
   const { format, writer, read } = options;
   const first = await read(options.cursor);
@@ -91,34 +89,24 @@ export async function sendExport<T extends { id: number }>(
   request.auditIds = [];
   request.auditExport = audit;
   const lines = format === 'csv' ? csvLines<T>(writer.columns) : ndjsonLines<T>(writer.serialize);
-  // A step read ahead settles into a value, so that a failure while the consumer is away is never an unhandled rejection.
-  const readAhead = (cursor: string | null) =>
-    read(cursor ?? undefined).then(
-      (step) => ({ step }),
-      (err: unknown) => ({ err }),
-    );
 
   async function* body(): AsyncGenerator<string> {
     if (format === 'csv') yield lines.header;
-    let step = first;
+    let batch = first;
     let cursor = options.cursor ?? null;
     for (;;) {
-      const last = step.batches.at(-1)?.cursor ?? cursor;
-      const next = step.more ? readAhead(last) : undefined;
-      for (const batch of step.batches) {
-        audit.records += batch.items.length;
-        cursor = batch.cursor ?? cursor;
-        yield batch.items.map(lines.record).join('') + lines.checkpoint(cursor);
-      }
-      if (!next) break;
-      const outcome = await next;
-      if ('err' in outcome) {
-        const problem = toProblem(outcome.err, request);
-        request.log.error({ err: outcome.err, records: audit.records }, 'export ended by a failure');
+      audit.records += batch.items.length;
+      cursor = batch.cursor ?? cursor;
+      yield batch.items.map(lines.record).join('') + lines.checkpoint(cursor);
+      if (!batch.more) break;
+      try {
+        batch = await read(cursor ?? undefined);
+      } catch (err) {
+        const problem = toProblem(err, request);
+        request.log.error({ err, records: audit.records }, 'export ended by a failure');
         yield lines.failed(audit.records, cursor, problemBody(problem, request.id));
         return;
       }
-      step = outcome.step;
     }
     audit.complete = true;
     yield lines.complete(audit.records, cursor);

@@ -72,7 +72,7 @@ export function groupRoutes(app: FastifyInstance, registry: Registry, idempotenc
         format: exportFormat(request, format),
         writer: visibleColumns(groupExport, request.actor.view?.group),
         cursor,
-        read: (after) => registry.groups.exportStep(request.actor, { ...filters, cursor: after, expand_members: expand === 'members' }),
+        read: (after) => registry.groups.exportBatch(request.actor, { ...filters, cursor: after, expand_members: expand === 'members' }),
       });
     },
   });

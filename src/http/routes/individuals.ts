@@ -95,7 +95,7 @@ export function individualRoutes(app: FastifyInstance, registry: Registry, idemp
         format: exportFormat(request, format),
         writer: visibleColumns(individualExport, request.actor.view?.individual),
         cursor,
-        read: (after) => registry.individuals.exportStep(request.actor, { ...filters, cursor: after }),
+        read: (after) => registry.individuals.exportBatch(request.actor, { ...filters, cursor: after }),
       });
     },
   });
