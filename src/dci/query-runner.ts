@@ -83,8 +83,12 @@ export class DciQueryRunner {
       ...(countLimit ? { countLimit } : {}),
       ...opts,
     });
-    // A page past the last one holds no count: ask for it.
-    const total = page.records.length === 0 && offset > 0 ? await client.searchCount('res.partner', domain, opts) : page.length;
+    // A page past the last one holds no count: ask for it, bounded as the page's own count
+    // (a one-record read whose `length` is Odoo's count up to `count_limit`).
+    if (page.records.length > 0 || offset === 0) return { total: page.length, records: page.records };
+    const total = countLimit
+      ? (await searchTree(client, 'res.partner', domain, {}, { limit: 1, order, countLimit, ...opts })).length
+      : await client.searchCount('res.partner', domain, opts);
     return { total, records: page.records };
   }
 

@@ -53,6 +53,11 @@ export interface CompiledQuery {
   /** Fingerprint of filters and sort, kept in cursors so a cursor cannot be replayed on another query. */
   filter: string;
   includeArchived: boolean;
+  /**
+   * A "contains" filter (`ilike`, answered by a trigram index at best): its count reads every
+   * match's index entries, so a first page counts only one past itself unless the exact total is asked.
+   */
+  containsText?: boolean;
 }
 
 export const registrantDomain = (isGroup: boolean): Term[] => [
@@ -112,7 +117,7 @@ export async function compileIndividualQuery(
       ]);
   }
   if (errors.length) throw invalidInput(errors);
-  return pagedQuery(terms, q, sync, cursors);
+  return { ...pagedQuery(terms, q, sync, cursors), containsText: hasContainsTerm(terms) };
 }
 
 export async function compileGroupQuery(
@@ -128,7 +133,12 @@ export async function compileGroupQuery(
     terms.push(['kind', '=', kind.id]);
   }
   if (q.member) terms.push(['group_membership_ids', 'any', [['individual', '=', q.member]]]);
-  return pagedQuery(terms, q, sync, cursors);
+  return { ...pagedQuery(terms, q, sync, cursors), containsText: hasContainsTerm(terms) };
+}
+
+/** Whether a domain holds an `ilike` term, at any depth (`any` sub-domains included). */
+function hasContainsTerm(terms: ReadonlyArray<unknown>): boolean {
+  return terms.some((term) => Array.isArray(term) && (term[1] === 'ilike' || (term[1] === 'any' && Array.isArray(term[2]) && hasContainsTerm(term[2]))));
 }
 
 function commonTerms(q: CommonQuery): Term[] {

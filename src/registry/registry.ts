@@ -189,7 +189,8 @@ export class RegistryCore {
   /**
    * One `web_search_read` answers a whole page and its total. Odoo counts the matches whenever a
    * page is full; `count_limit` bounds that count: one past the page on later pages (only "is
-   * there more" matters there), `api.countLimit` past it on a first page unless `exactTotal`.
+   * there more" matters there) and on first pages of a "contains" filter, `api.countLimit` past
+   * it on other first pages, unless `exactTotal`.
    */
   async page<T>(
     actor: Actor,
@@ -202,10 +203,13 @@ export class RegistryCore {
   ): Promise<Page<T>> {
     const size = this.pageSize(limit);
     const spec = compiled.sort === 'updated_at' ? { ...specification, write_date: {} } : specification;
+    // A "contains" filter counts one past the page: PostgreSQL then walks the page's own order
+    // and stops, instead of reading every match's trigram entries (docs/scale.md).
+    const countLimit = compiled.containsText ? size : this.options.countLimit;
     const result = await searchTree(actor.client, model, compiled.domain, spec, {
       limit: size,
       order: compiled.order,
-      ...(compiled.cursor ? { countLimit: size + 1 } : exactTotal ? {} : { countLimit: this.options.countLimit + 1 }),
+      ...(compiled.cursor ? { countLimit: size + 1 } : exactTotal ? {} : { countLimit: countLimit + 1 }),
       context: compiled.includeArchived ? { active_test: false } : undefined,
       shareInFlight: true,
     });
@@ -215,7 +219,7 @@ export class RegistryCore {
     return {
       items: result.records.map(convert),
       next_cursor: cursor ? this.cursors.seal(cursor) : null,
-      ...(compiled.cursor ? {} : totalOf(result.length, hasMore && !exactTotal ? this.options.countLimit : undefined)),
+      ...(compiled.cursor ? {} : totalOf(result.length, hasMore && !exactTotal ? countLimit : undefined)),
       ...(resume ? { resume_cursor: this.cursors.seal(resume) } : {}),
     };
   }

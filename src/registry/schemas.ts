@@ -218,11 +218,17 @@ export const listOf = <T extends z.ZodType>(item: T) =>
   z.object({
     items: z.array(item),
     next_cursor: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last page'),
-    total: z.number().int().optional().describe('Number of matching records (first page only), counted up to api.countLimit'),
+    total: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        'Number of matching records (first page only), counted up to api.countLimit; with a contains filter (name, given_name, family_name, phone) up to the page size',
+      ),
     total_exact: z
       .boolean()
       .optional()
-      .describe('With total: false when counting stopped at api.countLimit (there are at least `total`); ask exact_total=true for the full count'),
+      .describe('With total: false when counting stopped at its bound (there are at least `total`); ask exact_total=true for the full count'),
     resume_cursor: z.string().optional().describe('sort=updated_at only: pass as ?cursor= later to receive exactly the changes made since this page'),
   });
 
