@@ -42,6 +42,7 @@ export class BullOutboundQueues<T> implements OutboundQueues<T> {
   private readonly prefix: string;
   private readonly queues = new Map<string, Queue>();
   private readonly workers = new Map<string, { worker: Worker; abort: AbortController }>();
+  private queueErrorLoggedAt = 0;
 
   /** `base`: the state store's connection, whose server, credentials and key prefix the queues share (BullMQ needs a connection of its own). */
   constructor(
@@ -139,10 +140,22 @@ export class BullOutboundQueues<T> implements OutboundQueues<T> {
         defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: { count: this.options.maxDeadLetters } },
       });
       this.queues.set(receiver, queue);
+      // Without a listener BullMQ prints every connection error to stderr, past the logger.
+      queue.on('error', (err) => this.queueError(err));
       // One message at a time for this receiver across every replica: its order holds.
       await queue.setGlobalConcurrency(1);
     }
     return queue;
+  }
+
+  /**
+   * A queue's connection error (Redis away): its commands wait for Redis to be back (the offline
+   * queue), so there is nothing to do but say so, once a minute for every queue at once.
+   */
+  private queueError(err: Error): void {
+    if (Date.now() - this.queueErrorLoggedAt < 60_000) return;
+    this.queueErrorLoggedAt = Date.now();
+    this.options.log.error({ err, outbound: { queues: this.queues.size } }, 'outbound: queue error (Redis unavailable?); its commands wait for Redis');
   }
 
   private startWorker(receiver: string): { worker: Worker; abort: AbortController } {

@@ -291,6 +291,39 @@ t.test('redis (BullMQ): replicas, restarts, a lock taken over', { skip: bull.ski
     t.same(await taker.deadLetters('taken'), [], 'the stale engine could not dead-letter it');
     t.equal(await taker.pending('taken'), 0);
   });
+
+  t.test('Redis going away while queues are open (worked or not) is logged through the logger, never printed past it or thrown', async (t) => {
+    const recorder = new Recorder();
+    const errors: string[] = [];
+    const log = { warn: () => undefined, error: (_obj: object, msg: string) => void errors.push(msg) };
+    redis ??= await startRedis({ appendonly: true });
+    // What BullMQ prints itself when nobody listens to a queue's errors (it would go past the logger).
+    const printed: unknown[] = [];
+    const print = console.error;
+    console.error = (...args: unknown[]) => void printed.push(args);
+    t.teardown(() => void (console.error = print));
+    const queues = new BullOutboundQueues<{ n: number }>(new Redis(redis!.url, { keyPrefix: `t${++round}:`, lazyConnect: true }), {
+      ...options(recorder, 1_000),
+      log,
+    });
+    t.teardown(() => queues.close());
+    // One receiver worked here, one only queued to (another replica works it): both have a Queue open.
+    await queues.enqueue('away-worked', messages('a', 1));
+    await queues.enqueue('away-queued', messages('q', 1));
+    await queues.work(['away-worked']);
+    await recorder.waitFor('away-worked', 1);
+    await redis!.kill();
+    for (let i = 0; !errors.some((msg) => /queue error/.test(msg)) && i < 500; i++) await sleep(10);
+    await redis!.start();
+    t.ok(
+      errors.some((msg) => /queue error/.test(msg)),
+      `the queues' connection errors were logged (${errors.join('; ')})`,
+    );
+    t.same(printed, [], 'nothing printed past the logger');
+    await queues.enqueue('away-worked', messages('b', 1));
+    t.same(await recorder.waitFor('away-worked', 2), ['a-0', 'b-0'], 'work resumes once Redis is back');
+    t.equal(await queues.pending('away-queued'), 1, 'the queued message is still there');
+  });
 });
 
 // ---- the job pool ------------------------------------------------------------------------
