@@ -1,11 +1,9 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bullmqConnection, NAMESPACE } from './bullmq-connection.js';
 import { retryDelay } from '../background.js';
-import type { JobPoolOptions, OutboundJobPool, PoolHandler, PoolJob } from './queues.js';
-
-/** Given-up jobs kept in the failed set for inspection (the oldest dropped beyond). */
-const KEEP_FAILED = 1_000;
+import { POOL_DEAD_LETTERS } from './queues.js';
+import type { JobPoolOptions, OutboundJobPool, PoolDeadLetter, PoolHandler, PoolJob } from './queues.js';
 
 /**
  * The job pool in Redis, on BullMQ: one queue worked by every replica, `concurrency` jobs at
@@ -16,7 +14,8 @@ const KEEP_FAILED = 1_000;
  * (killed, cut from Redis) loses the job to the stalled-job check of any replica, which puts it
  * back to be worked again (at least once), and can no longer complete or fail it (BullMQ checks
  * the lock token). A job's id, when given, makes a second submission of it a no-op while it is
- * in the pool. With Redis's append-only file, jobs survive a Redis restart; they always survive
+ * in the pool. A job whose last attempt threw stays in BullMQ's failed set: the pool's dead
+ * letters. With Redis's append-only file, jobs survive a Redis restart; they always survive
  * a gateway restart.
  */
 export class BullJobPool<T> implements OutboundJobPool<T> {
@@ -40,7 +39,7 @@ export class BullJobPool<T> implements OutboundJobPool<T> {
     this.queue = new Queue(name, {
       connection: this.connection,
       prefix: this.prefix,
-      defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: KEEP_FAILED }, backoff: { type: 'schedule' } },
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: POOL_DEAD_LETTERS }, backoff: { type: 'schedule' } },
     });
     // Its connection's errors (Redis away) are the worker's to report.
     this.queue.on('error', () => undefined);
@@ -90,6 +89,49 @@ export class BullJobPool<T> implements OutboundJobPool<T> {
       if (err) throw err;
       return sum + Number(n);
     }, 0);
+  }
+
+  async deadLetters(): Promise<Array<PoolDeadLetter<T>>> {
+    const jobs = (await this.queue.getFailed(0, POOL_DEAD_LETTERS - 1)) as Array<Job<T> | undefined>;
+    return jobs
+      .filter((job): job is Job<T> => job !== undefined && job.id !== undefined)
+      .map((job) => ({
+        id: job.id!,
+        data: job.data,
+        attempts: job.attemptsMade,
+        lastError: job.failedReason ?? '',
+        failedAt: new Date(job.finishedOn ?? job.timestamp).toISOString(),
+      }))
+      .sort((a, b) => a.failedAt.localeCompare(b.failedAt));
+  }
+
+  /**
+   * BullMQ's retry of a failed job, atomic: back to the waiting list with its attempts made
+   * kept, so the worker's next attempt is past its last (final) and one failing again is failed again.
+   */
+  async replay(id: string): Promise<boolean> {
+    const job = await this.failedJob(id);
+    if (!job) return false;
+    try {
+      await job.retry('failed');
+      return true;
+    } catch (err) {
+      // Replayed or discarded by another request meanwhile: no longer a dead letter.
+      if (!(await job.isFailed())) return false;
+      throw err;
+    }
+  }
+
+  async discard(id: string): Promise<boolean> {
+    const job = await this.failedJob(id);
+    if (!job) return false;
+    await job.remove();
+    return true;
+  }
+
+  private async failedJob(id: string): Promise<Job<T> | undefined> {
+    const job = (await this.queue.getJob(id)) as Job<T> | undefined;
+    return job && (await job.isFailed()) ? job : undefined;
   }
 
   /**

@@ -422,6 +422,62 @@ for (const backend of pools) {
       await sleep(100);
       t.same([...recorder.runs].sort(), ['anonymous#1!', 'anonymous#1!', 'same#1']);
     });
+
+    t.test('dead letters: a job whose last attempt threw is listed, replayed (one final attempt) or discarded', async (t) => {
+      const recorder = new PoolRecorder();
+      recorder.failing.add('x');
+      recorder.failing.add('y');
+      const pool = await backend.open(t);
+      t.teardown(() => pool.close());
+      t.same(await pool.deadLetters(), [], 'none at first');
+      await pool.submit(job('x', 2));
+      await pool.submit(job('y', 1));
+      await pool.submit(job('ok', 2));
+      pool.work(recorder.handler);
+      await recorder.waitFor(4);
+      for (let i = 0; (await pool.pending()) > 0 && i < 200; i++) await sleep(10);
+      const letters = await pool.deadLetters();
+      t.same(
+        letters.map(({ id, data, attempts, lastError }) => ({ id, data, attempts, lastError })).sort((a, b) => a.id.localeCompare(b.id)),
+        [
+          { id: 'x', data: { id: 'x' }, attempts: 2, lastError: 'HTTP 503' },
+          { id: 'y', data: { id: 'y' }, attempts: 1, lastError: 'HTTP 503' },
+        ],
+        'the two given up, with their attempts and last error; the delivered one is not',
+      );
+      t.ok(
+        letters.every((letter) => Date.parse(letter.failedAt) <= Date.now() && letter.failedAt <= letters.at(-1)!.failedAt),
+        'each with when it failed, oldest first',
+      );
+      await pool.submit(job('x', 2));
+      await sleep(100);
+      t.equal(recorder.runs.filter((run) => run.startsWith('x')).length, 2, 'a job submitted again by a dead letter id is not queued');
+
+      recorder.failing.delete('x');
+      t.equal(await pool.replay('x'), true, 'replayed');
+      t.equal(await pool.replay('x'), false, 'no longer a dead letter: a second replay finds none');
+      await recorder.waitFor(5);
+      t.equal(recorder.runs.at(-1), 'x#3!', 'one more attempt, told it is final, counted after the others');
+      for (let i = 0; (await pool.pending()) > 0 && i < 200; i++) await sleep(10);
+      t.same(
+        (await pool.deadLetters()).map((letter) => letter.id),
+        ['y'],
+        'delivered this time: no longer a dead letter',
+      );
+
+      t.equal(await pool.replay('y'), true);
+      await recorder.waitFor(6);
+      for (let i = 0; (await pool.pending()) > 0 && i < 200; i++) await sleep(10);
+      t.match(await pool.deadLetters(), [{ id: 'y', attempts: 2, lastError: 'HTTP 503' }], 'failing again: a dead letter again, its attempts counted');
+      t.equal(recorder.runs.at(-1), 'y#2!');
+
+      t.equal(await pool.discard('y'), true, 'discarded');
+      t.equal(await pool.discard('y'), false, 'a second discard finds none');
+      t.equal(await pool.replay('never'), false, 'no dead letter by an unknown id');
+      t.same(await pool.deadLetters(), []);
+      await sleep(100);
+      t.equal(recorder.runs.length, 6, 'nothing discarded was worked again');
+    });
   });
 }
 
