@@ -85,6 +85,12 @@ export interface OutboundQueues<T> {
   replay(receiver: string, ids?: readonly string[]): Promise<number>;
   /** Discards one dead letter; false when there is none by that id. */
   discard(receiver: string, id: string): Promise<boolean>;
+  /**
+   * Takes in dead letters kept elsewhere before (an upgrade from an earlier engine), to be listed,
+   * replayed and discarded as its own; one whose id the receiver holds already is not taken twice.
+   * In Redis a letter is listed once the receiver's worker reached it (placed at its queue's head).
+   */
+  importDeadLetters(receiver: string, letters: Array<OutboundDeadLetter<T>>): Promise<void>;
   /** Drops a receiver's queue and dead letters (the receiver was deleted). */
   forget(receiver: string): Promise<void>;
   /** Stops working: a message being sent is finished, one waiting for its next attempt goes back to the head of its queue. */

@@ -186,6 +186,37 @@ for (const backend of backends) {
       t.equal(recorder.seen.get('mid')!.length, 10, 'nothing else sent again');
     });
 
+    t.test("dead letters kept by an earlier engine are taken in: listed as they were, never sent, replayed like the engine's own", async (t) => {
+      const recorder = new Recorder();
+      const queues = await backend.open(recorder);
+      t.teardown(() => queues.close());
+      const kept = [
+        { id: 'old-1', data: { n: 1 }, attempts: 5, lastError: 'HTTP 500', failedAt: '2026-01-02T03:04:05.000Z' },
+        { id: 'old-2', data: { n: 2 }, attempts: 6, lastError: 'timeout', failedAt: '2026-01-02T03:04:06.000Z' },
+      ];
+      await queues.enqueue('upgraded', messages('new', 2));
+      await queues.importDeadLetters('upgraded', kept);
+      await queues.importDeadLetters('upgraded', kept);
+      await queues.work(['upgraded']);
+      t.same(await recorder.waitFor('upgraded', 2), ['new-0', 'new-1'], 'the queued messages are sent, not the imported letters');
+      let letters: Awaited<ReturnType<typeof queues.deadLetters>> = [];
+      for (let i = 0; letters.length < 2 && i < 300; i++) {
+        letters = await queues.deadLetters('upgraded');
+        await sleep(10);
+      }
+      t.same(letters, kept, 'listed with their attempts, last error and time, once each');
+      t.equal(await queues.pending('upgraded'), 0);
+      t.equal(await queues.replay('upgraded', ['old-2']), 1);
+      t.same(await recorder.waitFor('upgraded', 3), ['new-0', 'new-1', 'old-2'], 'a replayed one is sent');
+      for (let i = 0; (await queues.pending('upgraded')) > 0 && i < 300; i++) await sleep(10);
+      t.same(
+        (await queues.deadLetters('upgraded')).map((letter) => letter.id),
+        ['old-1'],
+      );
+      t.equal(await queues.discard('upgraded', 'old-1'), true);
+      t.same(await queues.deadLetters('upgraded'), []);
+    });
+
     t.test('a message queued or being worked is not queued twice', async (t) => {
       const recorder = new Recorder();
       const queues = await backend.open(recorder);
