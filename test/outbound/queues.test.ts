@@ -389,6 +389,32 @@ for (const backend of pools) {
       await sleep(100);
       t.same([...recorder.runs].sort(), ['anonymous#1!', 'anonymous#1!', 'same#1']);
     });
+
+    t.test('jobs submitted at once: each worked once; one failing among them is tried again alone, its attempts its own', async (t) => {
+      const recorder = new PoolRecorder();
+      recorder.failing.add('m3');
+      const pool = await backend.open(t);
+      t.teardown(() => pool.close());
+      const ids = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'];
+      await Promise.all(ids.map((id) => pool.submit({ data: { id }, attempts: 3 })));
+      t.equal(await pool.pending(), 6, 'every job submitted is pending, however they are carried');
+      pool.work(recorder.handler);
+      await recorder.waitFor(8);
+      await sleep(300);
+      t.same(
+        recorder.runs.filter((run) => run.startsWith('m3')),
+        ['m3#1', 'm3#2', 'm3#3!'],
+        'the failing job is tried its attempts, the last one told it is final',
+      );
+      t.same(
+        recorder.runs.filter((run) => !run.startsWith('m3')).sort(),
+        ['m1#1', 'm2#1', 'm4#1', 'm5#1', 'm6#1'],
+        'the others once each, not again with its retries',
+      );
+      t.ok(recorder.mostAtOnce <= 2, `never more than the concurrency at once (${recorder.mostAtOnce})`);
+      for (let i = 0; (await pool.pending()) > 0 && i < 200; i++) await sleep(10);
+      t.equal(await pool.pending(), 0, 'a job whose last attempt failed leaves the pool');
+    });
   });
 }
 
@@ -406,6 +432,22 @@ t.test('job pool, redis (BullMQ): replicas, restarts, a lock taken over', { skip
     await recorder.waitFor(30);
     await sleep(200);
     t.same([...recorder.runs].sort(), ids.map((id) => `${id}#1`).sort(), 'every job once');
+  });
+
+  t.test('jobs submitted together go to Redis in one BullMQ job, those submitted meanwhile in the next', async (t) => {
+    const recorder = new PoolRecorder();
+    const pool = await bullPool.open(t);
+    t.teardown(() => pool.close());
+    const first = Promise.all(['t1', 't2', 't3'].map((id) => pool.submit({ data: { id }, attempts: 2 })));
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all([first, ...['t4', 't5'].map((id) => pool.submit({ data: { id }, attempts: 2 }))]);
+    const check = redis!.client();
+    t.teardown(() => check.quit());
+    t.equal(await check.llen(`p${poolRound}:outbound:pool:wait`), 2, 'one BullMQ job for t1-t3, one for t4 and t5');
+    t.equal(await pool.pending(), 5);
+    pool.work(recorder.handler);
+    await recorder.waitFor(5);
+    t.same([...recorder.runs].sort(), ['t1#1', 't2#1', 't3#1', 't4#1', 't5#1']);
   });
 
   t.test('jobs survive the pool and a Redis restart (append-only file)', async (t) => {
@@ -455,6 +497,49 @@ t.test('job pool, redis (BullMQ): replicas, restarts, a lock taken over', { skip
     await sleep(600);
     t.equal(staleRuns, 1);
     t.same(recorder.runs, ['l#1'], 'the stale worker could not ask for another attempt');
+    t.equal(await taker.pending(), 0);
+  });
+
+  t.test('a worker whose lock on a job carrying several was taken over changes nothing', async (t) => {
+    // The taker fails both jobs it took over (so the BullMQ job is tried again as it is in Redis);
+    // the stale worker meanwhile delivered `x` and failed `y`: were its narrowing of the job to `y`
+    // written, the taker's next attempt would run `y` alone.
+    const recorder = new PoolRecorder();
+    recorder.failing.add('x');
+    recorder.failing.add('y');
+    recorder.delayMs = 300;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const staleRuns: string[] = [];
+    const base = new Redis(redis!.url, { keyPrefix: `p${++poolRound}:` });
+    t.teardown(() => base.quit());
+    const stale = new BullJobPool<{ id: string }>(base, 'pool', { ...poolOptions(600), concurrency: 1 });
+    t.teardown(() => stale.close());
+    await Promise.all(['x', 'y'].map((id) => stale.submit({ data: { id }, attempts: 2 })));
+    stale.work(async ({ id }) => {
+      staleRuns.push(id);
+      if (id !== 'y') return;
+      await held;
+      throw new Error('HTTP 503');
+    });
+    const check = redis!.client();
+    t.teardown(() => check.quit());
+    for (let i = 0; !staleRuns.includes('y') && i < 300; i++) await sleep(10);
+    const [lockKey] = await check.keys(`p${poolRound}:outbound:pool:batch-*:lock`);
+    t.ok(lockKey, 'the stale worker holds the job carrying x and y');
+    await check.del(lockKey!);
+    await check.set(lockKey!, 'someone-else');
+    await check.pexpire(lockKey!, 1);
+    const taker = await bullPool.open(t, true, 600);
+    t.teardown(() => taker.close());
+    taker.work(recorder.handler);
+    for (let i = 0; recorder.mostAtOnce === 0 && i < 300; i++) await sleep(10);
+    release();
+    t.same([...(await recorder.waitFor(4))].sort(), ['x#1', 'x#2!', 'y#1', 'y#2!'], 'the taker worked both, twice: the job as it was');
+    await sleep(300);
+    t.same(staleRuns, ['x', 'y']);
+    t.equal(recorder.runs.length, 4, 'the stale worker could not ask for another attempt');
+    for (let i = 0; (await taker.pending()) > 0 && i < 100; i++) await sleep(10);
     t.equal(await taker.pending(), 0);
   });
 });
