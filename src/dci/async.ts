@@ -67,6 +67,9 @@ export interface DciDeadLetter {
   failedAt: string;
 }
 
+/** How long a count of the pool's pending work is used for admitting messages (see ensureRoom). */
+const ROOM_FRESH_MS = 100;
+
 /** Too much async work is waiting: the message is refused (503) rather than queued without bound. */
 export class DciBusyError extends Error {}
 
@@ -100,6 +103,8 @@ export class DciAsyncService {
   private readonly store: DciTransactionStore;
   private readonly pool: OutboundJobPool<DciJob>;
   private readonly now: () => number;
+  /** The pool's last count and when it was asked for (see ensureRoom). */
+  private room: { pending: Promise<number>; readAt: number } | undefined;
 
   constructor(private readonly options: DciAsyncOptions) {
     this.settings = options.settings;
@@ -204,10 +209,22 @@ export class DciAsyncService {
     return { envelope, callbackUrl };
   }
 
-  /** Refuses new async messages (503) while too much work waits. */
+  /**
+   * Refuses new async messages (503) while too much work waits. The count is read at most every
+   * ROOM_FRESH_MS and shared by the messages admitted meanwhile: a read per message cost a Redis
+   * round trip on every request, for a bound that a few messages more or less do not change. A
+   * read that failed (Redis away) is not kept: the next message asks again.
+   */
   async ensureRoom(): Promise<void> {
-    const pending = await guarded('the async DCI work', () => this.pool.pending());
-    if (pending >= this.settings.async.maxPending) throw new DciBusyError('Too many async messages are waiting; retry later.');
+    if (!this.room || Date.now() - this.room.readAt >= ROOM_FRESH_MS) {
+      const pending = guarded('the async DCI work', () => this.pool.pending());
+      const room = { pending, readAt: Date.now() };
+      this.room = room;
+      pending.catch(() => {
+        if (this.room === room) this.room = undefined;
+      });
+    }
+    if ((await this.room.pending) >= this.settings.async.maxPending) throw new DciBusyError('Too many async messages are waiting; retry later.');
   }
 
   // ---- dead letters ----------------------------------------------------------------------
