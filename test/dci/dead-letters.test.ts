@@ -254,5 +254,63 @@ for (const backend of backends) {
     const answered = receiver.received.length;
     await sleep(300);
     t.equal(receiver.received.length, answered, 'nothing discarded is sent');
+
+    // Status requests at once: their callbacks are submitted together (in Redis, carried by one
+    // job), yet each given up is a dead letter of its own, replayed or discarded alone.
+    await receiverDown();
+    // The receiver outlives a backend's run: only what it received in this one counts.
+    const receivedBefore = receiver.received.length;
+    const thisRun = (c: (typeof receiver.received)[number]) => receiver.received.indexOf(c) >= receivedBefore;
+    const statusRequests = ['at-once-a', 'at-once-b', 'at-once-c'].map((transactionId) => {
+      const request = message([], { action: 'txn-status', sender_id: SENDER, total_count: 1 });
+      return {
+        header: request.header,
+        message: {
+          transaction_id: transactionId,
+          txnstatus_request: { reference_id: transactionId, txn_type: 'search', attribute_type: 'correlation_id', attribute_value: correlationId },
+        },
+      };
+    });
+    const acks = await Promise.all(statusRequests.map((body) => dci('/registry/txn/status', body)));
+    t.same(
+      acks.map((ack) => ack.body.message.ack_status),
+      ['ACK', 'ACK', 'ACK'],
+    );
+    const atOnce = (await waitForLetters(3)).sort((a, b) => a.transaction_id.localeCompare(b.transaction_id));
+    t.match(
+      atOnce,
+      statusRequests.map((request) => ({
+        action: 'txn-on-status',
+        sender_id: SENDER,
+        transaction_id: request.message.transaction_id,
+        message_id: request.header.message_id,
+        attempts: 2,
+      })),
+      'each callback given up is listed, with its own transaction, message_id and attempts',
+    );
+    t.equal(new Set(atOnce.map((letter) => letter.id)).size, 3, 'each by an id of its own');
+    await receiverUp();
+    const [replayed, dropped, kept] = atOnce;
+    t.same((await asCaller('POST', `${PATH}/replay`, admin, { ids: [replayed.id] })).body, { replaying: 1 });
+    const onStatus = await receiver.waitFor(
+      new URL(replayed.callback_url).pathname,
+      (c) => thisRun(c) && c.body?.message?.transaction_id === replayed.transaction_id,
+    );
+    t.ok(onStatus.signatureValid, 'the replayed one delivered, signed');
+    t.equal(onStatus.body.header.message_id, replayed.message_id, 'with the message_id of every attempt');
+    t.equal((await asCaller('DELETE', `${PATH}/${dropped.id}`, admin)).status, 204, 'another discarded');
+    let left: any[] = [];
+    for (let i = 0; i < 100 && left.length !== 1; i++) {
+      await sleep(50);
+      left = await lettersOf();
+    }
+    t.match(left, [{ id: kept.id, transaction_id: kept.transaction_id, attempts: 2 }], 'the third still a dead letter, as it was');
+    await sleep(300);
+    t.same(
+      receiver.received.filter((c) => thisRun(c) && statusRequests.some((request) => c.body?.message?.transaction_id === request.message.transaction_id))
+        .length,
+      1,
+      'only the replayed one sent',
+    );
   });
 }
