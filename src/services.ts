@@ -18,6 +18,7 @@ import { MemoryJobPool } from './outbound/memory-pool.js';
 import { MemoryOutboundQueues } from './outbound/memory-queues.js';
 import type { JobPoolOptions, OutboundJobPool, OutboundQueueOptions, OutboundQueues } from './outbound/queues.js';
 import { RedisEventStore } from './events/redis-store.js';
+import { migrateLegacyDeadLetters } from './events/legacy-dead-letters.js';
 import { MemoryEventStore, type EventStore } from './events/store.js';
 import { sharedPayloadReads, webhookReceiver, type WebhookSubscription } from './events/webhooks.js';
 import { SUBSCRIPTIONS_KEY, type DciSubscription, type DciSubscriptionStore } from './dci/subscription-store.js';
@@ -377,6 +378,7 @@ function eventServices(
       return [...declared, ...(await store.webhooks.list()).filter((w) => !declaredIds.has(w.id))].map((w) => webhookReceiver(w, deliver, source, read));
     },
   ];
+  const dispatcherReceivers = async () => (await Promise.all(sources.map((list) => list()))).flat();
   const queueOptions: OutboundQueueOptions<EventMessage> = {
     schedule: settings.delivery,
     // Built below: the dispatcher knows the receivers a queued event goes to.
@@ -395,8 +397,13 @@ function eventServices(
     store,
     queues,
     leading: () => detector.leading,
-    receivers: async () => (await Promise.all(sources.map((list) => list()))).flat(),
+    receivers: dispatcherReceivers,
     log,
+  });
+  // With Redis: the dead letters the dispatcher kept before the outbound engine, moved into it at start-up.
+  const migrateDeadLetters = state.storeFor<(() => Promise<unknown>) | undefined>({
+    memory: () => undefined,
+    redis: (redis) => () => migrateLegacyDeadLetters({ redis, queues, receivers: dispatcherReceivers, log }),
   });
   const receivers: EventReceivers = {
     addSource: (list) => void sources.push(list),
@@ -422,6 +429,9 @@ function eventServices(
         );
       detector.start();
       dispatcher.start();
+      migrateDeadLetters?.().catch((err: unknown) =>
+        log.error({ err }, 'events: could not move the dead letters of the previous delivery engine; tried again at the next start-up'),
+      );
     },
     async stop() {
       await dispatcher.stop();

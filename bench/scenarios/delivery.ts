@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startRedis } from '../../test/support/redis.js';
+import { startRedis, type RedisServer } from '../../test/support/redis.js';
 import { createOdooConnection } from '../../src/odoo/index.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { startGatewayChild, type GatewayChild } from '../gateway-child.js';
@@ -81,6 +81,28 @@ interface Rate {
   repeats: number;
   /** Requests answered 503 and sent again (callbacks only). */
   refused?: number;
+  /** CPU time per delivery (µs), of the gateway processes together and of Redis: steadier than a rate on a shared machine. */
+  gatewayCpuUs?: number;
+  redisCpuUs?: number;
+}
+
+/** CPU time (µs) the gateway processes and Redis spend in `phase`, per delivery it made. */
+async function withCpu(redis: RedisServer, gateways: GatewayChild[], phase: () => Promise<Rate>): Promise<Rate> {
+  const client = redis.client();
+  try {
+    const gatewayCpu = async () => (await Promise.all(gateways.map((gateway) => gateway.usage()))).reduce((sum, { cpu }) => sum + cpu.user + cpu.system, 0);
+    const redisCpu = async () => {
+      const info = await client.info('cpu');
+      return (Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1])) * 1e6;
+    };
+    const [gatewayBefore, redisBefore] = [await gatewayCpu(), await redisCpu()];
+    const rate = await phase();
+    const [gatewayAfter, redisAfter] = [await gatewayCpu(), await redisCpu()];
+    const per = Math.max(1, rate.delivered);
+    return { ...rate, gatewayCpuUs: (gatewayAfter - gatewayBefore) / per, redisCpuUs: (redisAfter - redisBefore) / per };
+  } finally {
+    client.disconnect();
+  }
 }
 
 export async function deliveryScenario(options: BenchOptions): Promise<ScenarioReport> {
@@ -179,10 +201,10 @@ export async function deliveryScenario(options: BenchOptions): Promise<ScenarioR
     for (const count of [1, 3]) {
       const replicas = await startReplicas(count, false);
       await callbackRate(replicas, Math.min(100, callbacks)); // warm-up: JIT, connections
-      rates[`callbacks ${count}`] = await callbackRate(replicas, callbacks);
+      rates[`callbacks ${count}`] = await withCpu(redis, replicas, () => callbackRate(replicas, callbacks));
       await stopAll();
-      await startReplicas(count, true);
-      rates[`webhooks ${count}`] = await webhookRate();
+      const hooked = await startReplicas(count, true);
+      rates[`webhooks ${count}`] = await withCpu(redis, hooked, webhookRate);
       await stopAll();
     }
     const row = (label: string, rate: Rate) => [
@@ -191,6 +213,8 @@ export async function deliveryScenario(options: BenchOptions): Promise<ScenarioR
       fixed(rate.perSecond, 0),
       String(rate.repeats),
       rate.refused === undefined ? '' : String(rate.refused),
+      fixed(rate.gatewayCpuUs ?? 0, 0),
+      fixed(rate.redisCpuUs ?? 0, 0),
     ];
     const callbackScaling = rates['callbacks 3']!.perSecond / rates['callbacks 1']!.perSecond;
     const webhookScaling = rates['webhooks 3']!.perSecond / rates['webhooks 1']!.perSecond;
@@ -200,10 +224,20 @@ export async function deliveryScenario(options: BenchOptions): Promise<ScenarioR
         `Gateways in their own processes with Redis (a key prefix per run), one simulator, receivers in the bench process answering 200 at once. ` +
         `Callbacks: ${callbacks} async POST /registry/txn/status (${CLIENT_CONCURRENCY} at a time, spread over the replicas, after 100 to warm up), ` +
         `rate from the first request to the last on-status callback. Webhooks: ${QUEUES_STARTED_MS / 1000} s after the gateways started, one Odoo write changes all ${individuals.length} individuals and every change goes to ${WEBHOOKS} webhooks; ` +
-        `rate from the first delivery to the last. Repeats: deliveries of a message or event id already received on the same path.`,
+        `rate from the first delivery to the last. Repeats: deliveries of a message or event id already received on the same path. ` +
+        `CPU per delivery: user and system time of the gateway processes (together) and of redis-server over the measured run, divided by the deliveries; ` +
+        `on a shared machine it varies far less than a rate does.`,
       tables: [
         [
-          ['what, replicas', 'delivered', 'per second', 'repeats', 'requests refused (503) and sent again'],
+          [
+            'what, replicas',
+            'delivered',
+            'per second',
+            'repeats',
+            'requests refused (503) and sent again',
+            'gateway CPU µs per delivery',
+            'Redis CPU µs per delivery',
+          ],
           row('DCI callbacks, 1', rates['callbacks 1']!),
           row('DCI callbacks, 3', rates['callbacks 3']!),
           row('webhook deliveries, 1', rates['webhooks 1']!),

@@ -67,9 +67,9 @@ const asyncSchema = z
     deliveryTimeoutMs: z.number().int().positive().default(10_000),
     /** Attempts of a search that fails for want of Odoo before it is recorded as failed. */
     searchAttempts: z.number().int().min(1).max(10).default(3),
-    /** Searches and deliveries worked on at once. */
+    /** Searches and deliveries worked on at once (per gateway process). */
     concurrency: z.number().int().min(1).max(64).default(4),
-    /** Beyond this many searches and deliveries waiting, new async messages are refused (503). */
+    /** Beyond this many searches and deliveries waiting, new async messages are refused (503); counted at most every 100 ms per process. */
     maxPending: z.number().int().positive().default(10_000),
     /** How long finished transactions stay answerable by the status routes (seconds). */
     retentionSeconds: z.number().int().positive().default(86_400),

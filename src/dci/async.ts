@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { retryDelay } from '../background.js';
+import { isStateUnavailable } from '../state/errors.js';
 import type { OdooClient } from '../odoo/types.js';
 import { guarded } from '../state/redis-client.js';
 import type { z } from 'zod';
@@ -9,7 +12,7 @@ import type { DciSearchService } from './search.js';
 import type { DciSettings } from '../config/dci.js';
 import type { DciSubscriptionStore } from './subscription-store.js';
 import type { DciTransactionStore } from './transactions.js';
-import type { OutboundJobPool, PoolAttempt } from '../outbound/queues.js';
+import type { OutboundJobPool, PoolAttempt, PoolDeadLetter } from '../outbound/queues.js';
 import { transactionStatus } from './txn-status.js';
 import { dciAuditLine, dciDisclosure, searchAnswerRecords, type DciDisclosure, type DciRequester } from './disclosure.js';
 import { storedView, viewOfStored, type FieldView, type StoredView } from '../registry/field-scope.js';
@@ -35,7 +38,7 @@ export interface SearchJob {
 /** Post a signed answer to a callback; `correlationId` names the transaction whose delivery it is, if any. */
 export interface DeliveryJob {
   kind: 'deliver';
-  correlationId?: string;
+  correlationId?: string | undefined;
   url: string;
   body: unknown;
   /** An answer carrying registrant records (on-search): what it discloses, written to the audit log once it is delivered. */
@@ -44,6 +47,33 @@ export interface DeliveryJob {
 
 /** The DCI work of the outbound engine's job pool. */
 export type DciJob = SearchJob | DeliveryJob;
+
+/**
+ * A DCI job given up after its last attempt, as administrators see it: who and what it was for,
+ * never the message's content (an on-search carries registrant records; a search, its query).
+ */
+export interface DciDeadLetter {
+  /** The job's id in the pool. */
+  id: string;
+  /** `search`: an accepted async search that never ran to its end; `deliver`: a callback not delivered. */
+  kind: DciJob['kind'];
+  /** What the message is: `search` for a search, the callback's header action (`on-search`, `txn-on-status`, ...). */
+  action: string;
+  senderId: string;
+  transactionId?: string | undefined;
+  correlationId?: string;
+  /** The request's message_id, which its callback carries at every attempt. */
+  messageId?: string | undefined;
+  /** Where the callback goes (under the sender's registered callback URL). */
+  callbackUrl?: string | undefined;
+  attempts: number;
+  /** The last failure: a status code, timeout or network error, never the receiver's answer. */
+  lastError: string;
+  failedAt: string;
+}
+
+/** How long a count of the pool's pending work is used for admitting messages (see ensureRoom). */
+const ROOM_FRESH_MS = 100;
 
 /** Too much async work is waiting: the message is refused (503) rather than queued without bound. */
 export class DciBusyError extends Error {}
@@ -78,6 +108,8 @@ export class DciAsyncService {
   private readonly store: DciTransactionStore;
   private readonly pool: OutboundJobPool<DciJob>;
   private readonly now: () => number;
+  /** The pool's last count and when it was asked for (see ensureRoom). */
+  private room: { pending: Promise<number>; readAt: number } | undefined;
 
   constructor(private readonly options: DciAsyncOptions) {
     this.settings = options.settings;
@@ -188,10 +220,48 @@ export class DciAsyncService {
     return { envelope, callbackUrl };
   }
 
-  /** Refuses new async messages (503) while too much work waits. */
+  /**
+   * Refuses new async messages (503) while too much work waits. The count is read at most every
+   * ROOM_FRESH_MS and shared by the messages admitted meanwhile: a read per message cost a Redis
+   * round trip on every request, for a bound that a few messages more or less do not change. A
+   * read that failed (Redis away) is not kept: the next message asks again.
+   */
   async ensureRoom(): Promise<void> {
-    const pending = await guarded('the async DCI work', () => this.pool.pending());
-    if (pending >= this.settings.async.maxPending) throw new DciBusyError('Too many async messages are waiting; retry later.');
+    if (!this.room || Date.now() - this.room.readAt >= ROOM_FRESH_MS) {
+      const pending = guarded('the async DCI work', () => this.pool.pending());
+      const room = { pending, readAt: Date.now() };
+      this.room = room;
+      pending.catch(() => {
+        if (this.room === room) this.room = undefined;
+      });
+    }
+    if ((await this.room.pending) >= this.settings.async.maxPending) throw new DciBusyError('Too many async messages are waiting; retry later.');
+  }
+
+  // ---- dead letters ----------------------------------------------------------------------
+
+  /** Jobs given up after their last attempt (all senders', or one's), oldest first. */
+  async deadLetters(senderId?: string): Promise<DciDeadLetter[]> {
+    const letters = (await this.pool.deadLetters()).map(deadLetterView);
+    return senderId === undefined ? letters : letters.filter((letter) => letter.senderId === senderId);
+  }
+
+  /**
+   * One more attempt for each dead letter listed, told it is the last: a search runs again, a
+   * callback is signed afresh and sent with the message_id it always had, its attempt recorded
+   * on its transaction. Returns the ids replayed (one replayed or discarded meanwhile is not).
+   */
+  async replayDeadLetters(ids: readonly string[]): Promise<string[]> {
+    const replayed: string[] = [];
+    for (const id of ids) if (await this.pool.replay(id)) replayed.push(id);
+    return replayed;
+  }
+
+  /** Drops a dead letter (a callback's transaction already records its failure); undefined when there is none by that id. */
+  async discardDeadLetter(id: string): Promise<DciDeadLetter | undefined> {
+    const letter = (await this.pool.deadLetters()).find((found) => found.id === id);
+    if (!letter || !(await this.pool.discard(id))) return undefined;
+    return deadLetterView(letter);
   }
 
   // ---- the worker ------------------------------------------------------------------------
@@ -206,11 +276,29 @@ export class DciAsyncService {
     return this.pool.close();
   }
 
+  /**
+   * Writes a job's progress to its transaction, waiting while the store (Redis) is away rather
+   * than failing the attempt: a last attempt that threw would give the job up with its
+   * transaction pending for good. Written once Redis is back (other errors are thrown).
+   */
+  private async record(correlationId: string, changes: Parameters<DciTransactionStore['updateTransaction']>[1]) {
+    const { retryBaseMs, retryMaxMs } = this.settings.async;
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.store.updateTransaction(correlationId, changes);
+      } catch (err) {
+        if (!isStateUnavailable(err)) throw err;
+        if (tries === 1) this.options.log.warn({ dci: { correlation_id: correlationId } }, 'dci: the transaction store is unavailable; the job waits for it');
+        await sleep(retryDelay(tries, retryBaseMs, retryMaxMs), undefined, { ref: false });
+      }
+    }
+  }
+
   private async runSearch(job: SearchJob, { attempt, final }: PoolAttempt): Promise<void> {
     const touched = () => new Date(this.now()).toISOString();
-    const txn = await this.store.updateTransaction(job.correlationId, { status: 'pdng', updatedAt: touched() });
+    const txn = await this.record(job.correlationId, { status: 'pdng', updatedAt: touched() });
     if (!txn) return;
-    if (attempt === 1) await this.store.updateTransaction(job.correlationId, { items: txn.items.map((item) => ({ ...item, status: 'pdng' })) });
+    if (attempt === 1) await this.record(job.correlationId, { items: txn.items.map((item) => ({ ...item, status: 'pdng' })) });
     const envelope = requestEnvelopeSchema.parse(job.request);
     let answer: ResponseEnvelope;
     const view = viewOfStored(job.fieldView);
@@ -235,7 +323,7 @@ export class DciAsyncService {
       };
     }
     const items: TxnStatusItem[] = (answer.message?.search_response ?? []).map(({ data: _data, pagination: _pagination, ...item }) => item);
-    await this.store.updateTransaction(job.correlationId, {
+    await this.record(job.correlationId, {
       status: answer.header.status,
       ...(answer.header.status_reason_code ? { statusReasonCode: answer.header.status_reason_code } : {}),
       ...(answer.header.status_reason_message ? { statusReasonMessage: answer.header.status_reason_message } : {}),
@@ -284,23 +372,51 @@ export class DciAsyncService {
           },
           'audit',
         );
-      if (correlationId)
-        await this.store.updateTransaction(correlationId, { delivery: { state: 'delivered', attempts: attempt, deliveredAt: at }, updatedAt: at });
+      if (correlationId) await this.record(correlationId, { delivery: { state: 'delivered', attempts: attempt, deliveredAt: at }, updatedAt: at });
       return;
     }
     this.options.log.warn({ dci: { ...log, error: outcome.error, final } }, final ? 'dci callback failed; giving up' : 'dci callback failed; retrying');
     if (correlationId)
-      await this.store.updateTransaction(correlationId, {
+      await this.record(correlationId, {
         delivery: { state: final ? 'failed' : 'pending', attempts: attempt, lastError: outcome.error },
         updatedAt: at,
       });
-    // Not the last attempt: the pool tries it again after the backoff.
-    if (!final) throw new DciDeliveryFailed(outcome.error);
+    // The pool tries it again after the backoff; after the last attempt it is a dead letter (an administrator may replay it).
+    throw new DciDeliveryFailed(outcome.error);
   }
 }
 
 /** A callback attempt the sender's server refused or never answered (tried again after the backoff). */
 class DciDeliveryFailed extends Error {}
+
+/** What a dead letter shows: read from the job's headers, never its message's content. */
+function deadLetterView({ id, data, attempts, lastError, failedAt }: PoolDeadLetter<DciJob>): DciDeadLetter {
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const common = { id, kind: data.kind, attempts, lastError, failedAt };
+  if (data.kind === 'search') {
+    const header = (data.request.header ?? {}) as Record<string, unknown>;
+    const message = (data.request.message ?? {}) as Record<string, unknown>;
+    return {
+      ...common,
+      action: 'search',
+      senderId: text(header.sender_id) ?? '',
+      transactionId: text(message.transaction_id),
+      correlationId: data.correlationId,
+      messageId: text(header.message_id),
+    };
+  }
+  const { header = {}, message = {} } = data.body as { header?: Record<string, unknown>; message?: Record<string, unknown> };
+  return {
+    ...common,
+    action: text(header.action) ?? '',
+    // The answer goes back to whoever asked: its receiver.
+    senderId: text(header.receiver_id) ?? '',
+    transactionId: text(message.transaction_id),
+    correlationId: data.correlationId ?? text(message.correlation_id),
+    messageId: text(header.message_id),
+    callbackUrl: data.url,
+  };
+}
 
 /** The empty txnstatus_response of a refused status request, in the shape of the type asked about. */
 function rejectedStatus(txnType: 'search' | 'subscribe' | 'unsubscribe', timestamp: string) {

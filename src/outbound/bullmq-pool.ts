@@ -1,11 +1,70 @@
-import { Queue, Worker } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bullmqConnection, NAMESPACE } from './bullmq-connection.js';
 import { retryDelay } from '../background.js';
-import type { JobPoolOptions, OutboundJobPool, PoolHandler, PoolJob } from './queues.js';
+import { ConcurrencyLimit } from '../odoo/resilience.js';
+import { POOL_DEAD_LETTERS } from './queues.js';
+import type { JobPoolOptions, OutboundJobPool, PoolDeadLetter, PoolHandler, PoolJob } from './queues.js';
 
-/** Given-up jobs kept in the failed set for inspection (the oldest dropped beyond). */
-const KEEP_FAILED = 1_000;
+/** Jobs one BullMQ job carries at most (submitted together, see `submit`). */
+const BATCH = 50;
+/** A BullMQ job carrying one pool job: its data is the job's. */
+const SINGLE = 'run';
+/**
+ * A BullMQ job carrying several pool jobs: its data is `{ jobs, attempts }`, its id says how
+ * many (see `carriedBy`). It is never failed for good (its BullMQ attempts are unbounded): its
+ * jobs that fail leave it as SPLIT jobs, see `split`.
+ */
+const SEVERAL = 'batch';
+const SEVERAL_ID = /^batch-(\d+)-[0-9a-f-]{36}$/;
+/**
+ * A pool job that failed in a SEVERAL job, now a BullMQ job of its own (id `<batch id>.<index>`):
+ * its data is `{ job, made }`, `made` its attempts before it left the batch; `givenUp`, the
+ * error of its last one when that was already its final attempt (the worker then fails it at
+ * once, unworked, to put it in the failed set: BullMQ fails a job only from a worker).
+ */
+const SPLIT = 'split';
+
+/** How many pool jobs the BullMQ job of this id carries. */
+function carriedBy(id: string): number {
+  const several = SEVERAL_ID.exec(id);
+  return several ? Number(several[1]) : 1;
+}
+
+interface Carried<T> {
+  jobs: T[];
+  /** Each carried job's attempts in all. */
+  attempts: number;
+}
+
+interface Split<T> {
+  job: T;
+  made: number;
+  givenUp?: string;
+}
+
+type Stored<T> = T | Carried<T> | Split<T>;
+
+/** A BullMQ job that is one pool job (SINGLE or SPLIT): that job, and the attempts it made before this BullMQ job's. */
+function carriedOne<T>(job: { name: string; data: Stored<T> }): { data: T; before: number } {
+  if (job.name !== SPLIT) return { data: job.data as T, before: 0 };
+  const { job: data, made, givenUp } = job.data as Split<T>;
+  // A job given up when it left its batch spends one BullMQ attempt being failed, unworked.
+  return { data, before: givenUp === undefined ? made : made - 1 };
+}
+
+function message(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
+/** A job waiting to be written, and its submitter's promise. */
+interface Gathered<T> {
+  data: T;
+  attempts: number;
+  written: () => void;
+  failed: (err: unknown) => void;
+}
 
 /**
  * The job pool in Redis, on BullMQ: one queue worked by every replica, `concurrency` jobs at
@@ -16,8 +75,22 @@ const KEEP_FAILED = 1_000;
  * (killed, cut from Redis) loses the job to the stalled-job check of any replica, which puts it
  * back to be worked again (at least once), and can no longer complete or fail it (BullMQ checks
  * the lock token). A job's id, when given, makes a second submission of it a no-op while it is
- * in the pool. With Redis's append-only file, jobs survive a Redis restart; they always survive
+ * in the pool. A job whose last attempt threw stays in BullMQ's failed set: the pool's dead
+ * letters. With Redis's append-only file, jobs survive a Redis restart; they always survive
  * a gateway restart.
+ *
+ * BullMQ's bookkeeping (add, take, finish: a Lua script each) costs more than a light DCI job
+ * itself, so jobs without an id submitted in the same turn of the event loop, or while the
+ * previous write is on its way, are written together, in one round trip, as one BullMQ job (up
+ * to BATCH, same attempts); a submission resolves once its job is in Redis. Each is worked by
+ * the handler on its own. Those that fail leave the batch, each as a BullMQ job of its own
+ * carrying its attempts made (`split`), and the batch is done: from then on a failed job is
+ * retried, given up, listed, replayed and discarded exactly as one submitted alone, so the
+ * failed set (the dead letters) holds one pool job per BullMQ job and BullMQ's atomic retry
+ * and removal act on that job only. Failures are rare, so paying BullMQ's full cost for
+ * them keeps the batch's saving where it matters. (Keeping a batch's failures together until
+ * their last attempt, listed as `<batch>:<index>`, would need a replay to take one out of a
+ * failed BullMQ job and add it as another in one atomic step, which BullMQ has no script for.)
  */
 export class BullJobPool<T> implements OutboundJobPool<T> {
   readonly durable = true;
@@ -25,6 +98,9 @@ export class BullJobPool<T> implements OutboundJobPool<T> {
   private readonly prefix: string;
   private readonly queue: Queue;
   private worker: Worker | undefined;
+  /** Jobs submitted while a write is on its way; `writing` is that write (and those after it). */
+  private gathered: Array<Gathered<T>> = [];
+  private writing: Promise<void> | undefined;
 
   /**
    * `base`: the state store's connection, whose server, credentials and key prefix the pool
@@ -40,24 +116,77 @@ export class BullJobPool<T> implements OutboundJobPool<T> {
     this.queue = new Queue(name, {
       connection: this.connection,
       prefix: this.prefix,
-      defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: KEEP_FAILED }, backoff: { type: 'schedule' } },
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: POOL_DEAD_LETTERS }, backoff: { type: 'schedule' } },
     });
     // Its connection's errors (Redis away) are the worker's to report.
     this.queue.on('error', () => undefined);
   }
 
   async submit(job: PoolJob<T>): Promise<void> {
-    await this.queue.add('run', job.data, { attempts: job.attempts, ...(job.id ? { jobId: job.id } : {}) });
+    // A job by id stays a BullMQ job of its own: its id is what makes a second submission a no-op.
+    if (job.id) return void (await this.queue.add(SINGLE, job.data, { attempts: job.attempts, jobId: job.id }));
+    return new Promise<void>((written, failed) => {
+      this.gathered.push({ data: job.data, attempts: job.attempts, written, failed });
+      this.writing ??= this.writeGathered().finally(() => (this.writing = undefined));
+    });
+  }
+
+  /** Writes what was gathered, then what was gathered meanwhile, until nothing is left: one round trip each. */
+  private async writeGathered(): Promise<void> {
+    // After this turn of the event loop: the submissions of messages handled together join the first write.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.gathered.length > 0) {
+      const taken = this.gathered;
+      this.gathered = [];
+      const bulk: Array<{ name: string; data: Stored<T>; opts: JobsOptions }> = [];
+      for (const attempts of new Set(taken.map((job) => job.attempts))) {
+        const alike = taken.filter((job) => job.attempts === attempts).map((job) => job.data);
+        for (let start = 0; start < alike.length; start += BATCH) {
+          const jobs = alike.slice(start, start + BATCH);
+          bulk.push(
+            jobs.length === 1
+              ? { name: SINGLE, data: jobs[0]!, opts: { attempts } }
+              : {
+                  name: SEVERAL,
+                  data: { jobs, attempts },
+                  // Tried again (all of it) only when its failures could not be split off (Redis away): until they are.
+                  opts: { attempts: Number.MAX_SAFE_INTEGER, jobId: `batch-${jobs.length}-${randomUUID()}` },
+                },
+          );
+        }
+      }
+      try {
+        // One round trip (a pipeline: each BullMQ job is added whole). A failure is every submitter's,
+        // even if some were added: those are worked all the same (at least once).
+        await this.queue.addBulk(bulk);
+        for (const job of taken) job.written();
+      } catch (err) {
+        for (const job of taken) job.failed(err);
+      }
+    }
   }
 
   work(handler: PoolHandler<T>): void {
     if (this.worker) return;
     const { concurrency, lockMs, log, retryBaseMs, retryMaxMs } = this.options;
-    this.worker = new Worker<T>(
+    // `concurrency` handlers at once in this process, however many jobs the BullMQ jobs carry.
+    const slots = new ConcurrencyLimit(concurrency);
+    this.worker = new Worker<Stored<T>>(
       this.name,
-      async (job) => {
-        const attempt = job.attemptsMade + 1;
-        await handler(job.data, { attempt, final: attempt >= (job.opts.attempts ?? 1) });
+      async (job, token) => {
+        if (job.name === SEVERAL) {
+          const { jobs, attempts } = job.data as Carried<T>;
+          const attempt = job.attemptsMade + 1;
+          const turn = { attempt, final: attempt >= attempts };
+          const outcomes = await Promise.allSettled(jobs.map((data) => slots.run(() => handler(data, turn))));
+          await this.split(job as Job<Carried<T>>, token ?? '', outcomes, turn);
+          return;
+        }
+        const { data, before } = carriedOne(job);
+        const { givenUp } = job.data as Partial<Split<T>>;
+        if (givenUp !== undefined && job.attemptsMade === 0) throw new Error(givenUp);
+        const attempt = before + job.attemptsMade + 1;
+        await slots.run(() => handler(data, { attempt, final: attempt >= before + (job.opts.attempts ?? 1) }));
       },
       {
         connection: this.connection,
@@ -67,12 +196,18 @@ export class BullJobPool<T> implements OutboundJobPool<T> {
         stalledInterval: lockMs,
         // A job is put back after every stall (a restart, a kill): it is never failed for stalling.
         maxStalledCount: Number.MAX_SAFE_INTEGER,
-        settings: { backoffStrategy: (attemptsMade: number) => retryDelay(attemptsMade, retryBaseMs, retryMaxMs) },
+        settings: {
+          backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: { name: string; data: Stored<T> }) =>
+            retryDelay((job && job.name !== SEVERAL ? carriedOne(job).before : 0) + attemptsMade, retryBaseMs, retryMaxMs),
+        },
       },
     );
     this.worker.on('failed', (job, err) => {
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
-        log.error({ err, outbound: { pool: this.name, job: job.id, attempts: job.attemptsMade } }, 'outbound: a job failed its last attempt; given up');
+      if (job && job.name !== SEVERAL && job.attemptsMade >= (job.opts.attempts ?? 1))
+        log.error(
+          { err, outbound: { pool: this.name, job: job.id, attempts: carriedOne(job).before + job.attemptsMade } },
+          'outbound: a job failed its last attempt; given up',
+        );
     });
     // While Redis is away the worker fails every second or so: one line a minute is enough.
     let loggedAt = 0;
@@ -83,13 +218,110 @@ export class BullJobPool<T> implements OutboundJobPool<T> {
     });
   }
 
+  /**
+   * Makes each job of a batch that failed this attempt a BullMQ job of its own, carrying its
+   * attempts made: waiting for its next attempt after the backoff, or (that was its last)
+   * given up. Only while the lock is still ours: extended first, so no other worker can take
+   * the batch over before the write lands (the stalled-job check takes only jobs whose lock ran
+   * out); a worker whose lock was taken over changes nothing, and BullMQ refuses its ending
+   * too. The ids are the batch's and the job's place in it: a batch worked again after a crash
+   * between the write and its end does not add a job that is still there twice.
+   */
+  private async split(
+    batch: Job<Carried<T>>,
+    token: string,
+    outcomes: Array<PromiseSettledResult<void>>,
+    turn: { attempt: number; final: boolean },
+  ): Promise<void> {
+    const bulk: Array<{ name: string; data: Split<T>; opts: JobsOptions }> = [];
+    const { jobs, attempts } = batch.data;
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'fulfilled') return;
+      const jobId = `${batch.id}.${index}`;
+      const { attempt } = turn;
+      bulk.push(
+        turn.final
+          ? { name: SPLIT, data: { job: jobs[index]!, made: attempt, givenUp: message(outcome.reason) }, opts: { jobId, attempts: 1 } }
+          : {
+              name: SPLIT,
+              data: { job: jobs[index]!, made: attempt },
+              opts: { jobId, attempts: attempts - attempt, delay: retryDelay(attempt, this.options.retryBaseMs, this.options.retryMaxMs) },
+            },
+      );
+    });
+    if (bulk.length === 0) return;
+    if ((await batch.extendLock(token, this.options.lockMs)) !== 1) throw new Error(`outbound: the lock of job ${batch.id} was taken over`);
+    await this.queue.addBulk(bulk);
+  }
+
+  /**
+   * Jobs in the waiting, active and delayed sets, read at once (MULTI); a BullMQ job carrying
+   * several counts as many as its id says (a batch is never in backoff: its failures leave it).
+   */
   async pending(): Promise<number> {
     const key = (set: string) => `${NAMESPACE}:${this.name}:${set}`;
-    const counts = await this.base.multi().llen(key('wait')).llen(key('paused')).llen(key('active')).zcard(key('delayed')).zcard(key('prioritized')).exec();
-    return (counts ?? []).reduce((sum, [err, n]) => {
+    const replies = await this.base
+      .multi()
+      .lrange(key('wait'), 0, -1)
+      .lrange(key('paused'), 0, -1)
+      .lrange(key('active'), 0, -1)
+      .zrange(key('delayed'), 0, -1)
+      .zrange(key('prioritized'), 0, -1)
+      .exec();
+    let count = 0;
+    for (const [err, ids] of replies ?? []) {
       if (err) throw err;
-      return sum + Number(n);
-    }, 0);
+      for (const id of ids as string[]) count += carriedBy(id);
+    }
+    return count;
+  }
+
+  async deadLetters(): Promise<Array<PoolDeadLetter<T>>> {
+    const jobs = (await this.queue.getFailed(0, POOL_DEAD_LETTERS - 1)) as Array<Job<Stored<T>> | undefined>;
+    return jobs
+      .filter((job): job is Job<Stored<T>> => job !== undefined && job.id !== undefined && job.name !== SEVERAL)
+      .map((job) => {
+        const { data, before } = carriedOne(job);
+        return {
+          id: job.id!,
+          data,
+          attempts: before + job.attemptsMade,
+          lastError: job.failedReason ?? '',
+          failedAt: new Date(job.finishedOn ?? job.timestamp).toISOString(),
+        };
+      })
+      .sort((a, b) => a.failedAt.localeCompare(b.failedAt));
+  }
+
+  /**
+   * BullMQ's retry of a failed job, atomic: back to the waiting list with its attempts made
+   * kept, so the worker's next attempt is past its last (final) and one failing again is failed
+   * again. One split off a batch counts its attempts in the batch too (`carriedOne`).
+   */
+  async replay(id: string): Promise<boolean> {
+    const job = await this.failedJob(id);
+    if (!job) return false;
+    try {
+      await job.retry('failed');
+      return true;
+    } catch (err) {
+      // Replayed or discarded by another request meanwhile: no longer a dead letter.
+      if (!(await job.isFailed())) return false;
+      throw err;
+    }
+  }
+
+  async discard(id: string): Promise<boolean> {
+    const job = await this.failedJob(id);
+    if (!job) return false;
+    await job.remove();
+    return true;
+  }
+
+  /** A dead letter: a failed BullMQ job that is one pool job (a batch is never failed for good). */
+  private async failedJob(id: string): Promise<Job<Stored<T>> | undefined> {
+    const job = (await this.queue.getJob(id)) as Job<Stored<T>> | undefined;
+    return job && job.name !== SEVERAL && (await job.isFailed()) ? job : undefined;
   }
 
   /**
@@ -97,6 +329,7 @@ export class BullJobPool<T> implements OutboundJobPool<T> {
    * their locks run out for another worker to take them over.
    */
   async close(): Promise<void> {
+    await this.writing;
     const away = this.connection.status !== 'ready';
     await this.worker?.close(away);
     this.worker = undefined;

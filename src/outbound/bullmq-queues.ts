@@ -20,6 +20,8 @@ interface Batch<T> {
   messages: Array<OutboundMessage<T> & { since: number }>;
   attempts: number;
   replay?: boolean;
+  /** A dead letter kept by an earlier engine: failed by the worker that takes it, never sent. */
+  imported?: { lastError: string; failedAt: string };
 }
 
 /**
@@ -42,6 +44,7 @@ export class BullOutboundQueues<T> implements OutboundQueues<T> {
   private readonly prefix: string;
   private readonly queues = new Map<string, Queue>();
   private readonly workers = new Map<string, { worker: Worker; abort: AbortController }>();
+  private queueErrorLoggedAt = 0;
 
   /** `base`: the state store's connection, whose server, credentials and key prefix the queues share (BullMQ needs a connection of its own). */
   constructor(
@@ -109,6 +112,24 @@ export class BullOutboundQueues<T> implements OutboundQueues<T> {
     return true;
   }
 
+  /**
+   * BullMQ makes a job failed only from its active state (under a worker's lock), so each letter
+   * is queued at the head of the receiver's queue marked as imported and the worker that takes
+   * it fails it at once, unsent: it then is a dead letter like the engine's own. Its id is
+   * `legacy-<message id>`: a second import of it is not queued.
+   */
+  async importDeadLetters(receiver: string, letters: Array<OutboundDeadLetter<T>>): Promise<void> {
+    if (letters.length === 0) return;
+    const queue = await this.queue(receiver);
+    await queue.addBulk(
+      letters.map(({ id, data, attempts, lastError, failedAt }) => ({
+        name: 'send',
+        data: { messages: [{ id, data, since: Date.parse(failedAt) }], attempts, imported: { lastError, failedAt } } satisfies Batch<T>,
+        opts: { jobId: `legacy-${id}`, lifo: true },
+      })),
+    );
+  }
+
   async forget(receiver: string): Promise<void> {
     const running = this.workers.get(receiver);
     this.workers.delete(receiver);
@@ -139,10 +160,22 @@ export class BullOutboundQueues<T> implements OutboundQueues<T> {
         defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: { count: this.options.maxDeadLetters } },
       });
       this.queues.set(receiver, queue);
+      // Without a listener BullMQ prints every connection error to stderr, past the logger.
+      queue.on('error', (err) => this.queueError(err));
       // One message at a time for this receiver across every replica: its order holds.
       await queue.setGlobalConcurrency(1);
     }
     return queue;
+  }
+
+  /**
+   * A queue's connection error (Redis away): its commands wait for Redis to be back (the offline
+   * queue), so there is nothing to do but say so, once a minute for every queue at once.
+   */
+  private queueError(err: Error): void {
+    if (Date.now() - this.queueErrorLoggedAt < 60_000) return;
+    this.queueErrorLoggedAt = Date.now();
+    this.options.log.error({ err, outbound: { queues: this.queues.size } }, 'outbound: queue error (Redis unavailable?); its commands wait for Redis');
   }
 
   private startWorker(receiver: string): { worker: Worker; abort: AbortController } {
@@ -151,7 +184,8 @@ export class BullOutboundQueues<T> implements OutboundQueues<T> {
     const worker = new Worker<Batch<T>>(
       receiver,
       async (job, token) => {
-        const { messages, attempts, replay } = job.data;
+        const { messages, attempts, replay, imported } = job.data;
+        if (imported) throw new UnrecoverableError(imported.lastError);
         let recorded = progressOf(job);
         let recordedAt = Date.now();
         const record = async (index: number) => {
@@ -230,10 +264,10 @@ export class BullOutboundQueues<T> implements OutboundQueues<T> {
           letter: {
             id: message.id,
             data: message.data,
-            // Those made before it was last queued and those of its last run.
-            attempts: job.data.attempts + (job.data.replay ? 1 : this.options.schedule.attempts),
+            // Those made before it was last queued and those of its last run (an imported letter's are all before).
+            attempts: job.data.attempts + (job.data.imported ? 0 : job.data.replay ? 1 : this.options.schedule.attempts),
             lastError: job.failedReason ?? '',
-            failedAt: new Date(job.finishedOn ?? job.timestamp).toISOString(),
+            failedAt: job.data.imported?.failedAt ?? new Date(job.finishedOn ?? job.timestamp).toISOString(),
           },
         });
       }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { retryDelay } from '../background.js';
-import type { JobPoolOptions, OutboundJobPool, PoolHandler, PoolJob } from './queues.js';
+import { POOL_DEAD_LETTERS } from './queues.js';
+import type { JobPoolOptions, OutboundJobPool, PoolDeadLetter, PoolHandler, PoolJob } from './queues.js';
 
 interface Entry<T> {
   id: string;
@@ -16,6 +17,8 @@ export class MemoryJobPool<T> implements OutboundJobPool<T> {
   private readonly waiting: Array<Entry<T>> = [];
   /** Every job in the pool, waiting, waiting for its next attempt or running: ids are not submitted twice. */
   private readonly ids = new Set<string>();
+  /** Jobs whose last attempt threw, oldest first (BullMQ's failed set). */
+  private readonly dead = new Map<string, Entry<T> & { lastError: string; failedAt: string }>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
   private handler: PoolHandler<T> | undefined;
@@ -25,7 +28,7 @@ export class MemoryJobPool<T> implements OutboundJobPool<T> {
 
   async submit(job: PoolJob<T>): Promise<void> {
     const id = job.id ?? randomUUID();
-    if (this.ids.has(id)) return;
+    if (this.ids.has(id) || this.dead.has(id)) return;
     this.ids.add(id);
     this.waiting.push({ id, data: structuredClone(job.data), attempts: job.attempts, made: 0 });
     this.pump();
@@ -39,6 +42,25 @@ export class MemoryJobPool<T> implements OutboundJobPool<T> {
 
   async pending(): Promise<number> {
     return this.ids.size;
+  }
+
+  async deadLetters(): Promise<Array<PoolDeadLetter<T>>> {
+    return [...this.dead.values()].map(({ id, data, made, lastError, failedAt }) => ({ id, data: structuredClone(data), attempts: made, lastError, failedAt }));
+  }
+
+  async replay(id: string): Promise<boolean> {
+    const entry = this.dead.get(id);
+    if (!entry) return false;
+    this.dead.delete(id);
+    this.ids.add(id);
+    // Its attempts made stay: the next is past its last, so the handler is told it is final.
+    this.waiting.push({ id, data: entry.data, attempts: entry.attempts, made: entry.made });
+    this.pump();
+    return true;
+  }
+
+  async discard(id: string): Promise<boolean> {
+    return this.dead.delete(id);
   }
 
   async close(): Promise<void> {
@@ -69,6 +91,11 @@ export class MemoryJobPool<T> implements OutboundJobPool<T> {
     } catch (err) {
       if (made >= entry.attempts) {
         this.ids.delete(entry.id);
+        this.dead.set(entry.id, { ...entry, made, lastError: err instanceof Error ? err.message : String(err), failedAt: new Date().toISOString() });
+        for (const id of this.dead.keys()) {
+          if (this.dead.size <= POOL_DEAD_LETTERS) break;
+          this.dead.delete(id);
+        }
         this.options.log.error({ err, outbound: { job: entry.id, attempts: made } }, 'outbound: a job failed its last attempt; given up');
         return;
       }

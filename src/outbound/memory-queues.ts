@@ -64,6 +64,11 @@ export class MemoryOutboundQueues<T> implements OutboundQueues<T> {
     return this.queues.get(receiver)?.dead.delete(id) ?? false;
   }
 
+  async importDeadLetters(receiver: string, letters: Array<OutboundDeadLetter<T>>): Promise<void> {
+    const queue = this.queue(receiver);
+    for (const letter of letters) if (!queue.dead.has(letter.id)) queue.dead.set(letter.id, structuredClone(letter));
+  }
+
   async forget(receiver: string): Promise<void> {
     const queue = this.queues.get(receiver);
     if (!queue) return;

@@ -85,6 +85,12 @@ export interface OutboundQueues<T> {
   replay(receiver: string, ids?: readonly string[]): Promise<number>;
   /** Discards one dead letter; false when there is none by that id. */
   discard(receiver: string, id: string): Promise<boolean>;
+  /**
+   * Takes in dead letters kept elsewhere before (an upgrade from an earlier engine), to be listed,
+   * replayed and discarded as its own; one whose id the receiver holds already is not taken twice.
+   * In Redis a letter is listed once the receiver's worker reached it (placed at its queue's head).
+   */
+  importDeadLetters(receiver: string, letters: Array<OutboundDeadLetter<T>>): Promise<void>;
   /** Drops a receiver's queue and dead letters (the receiver was deleted). */
   forget(receiver: string): Promise<void>;
   /** Stops working: a message being sent is finished, one waiting for its next attempt goes back to the head of its queue. */
@@ -153,8 +159,9 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
  * the one backoff schema (`retryBaseMs`, doubling with jitter, up to `retryMaxMs`) until its
  * `attempts` are spent, without holding up the others meanwhile; the handler learns which
  * attempt it is on, so the last one can end the job its own way (record a failure, answer a
- * refusal). At least once: a job leaves the pool only once its handler returned (or its last
- * attempt threw); in Redis (BullMQ, `bullmq-pool.ts`) the pool survives restarts and is shared by
+ * refusal). A job whose last attempt throws is a dead letter, to be listed, replayed (one more
+ * attempt) or discarded. At least once: a job leaves the pool only once its handler returned (or
+ * its last attempt threw); in Redis (BullMQ, `bullmq-pool.ts`) the pool survives restarts and is shared by
  * replicas, each job worked by one replica at a time under a lock a stalled worker cannot
  * complete with; in memory (`memory-pool.ts`) the same within one process.
  */
@@ -171,6 +178,19 @@ export interface PoolAttempt {
   attempt: number;
   final: boolean;
 }
+
+/** A job whose last attempt threw: kept (the newest POOL_DEAD_LETTERS) until replayed or discarded. */
+export interface PoolDeadLetter<T> {
+  id: string;
+  data: T;
+  /** Attempts made in all (replays included). */
+  attempts: number;
+  lastError: string;
+  failedAt: string;
+}
+
+/** Given-up jobs a pool keeps (the oldest dropped beyond). */
+export const POOL_DEAD_LETTERS = 1_000;
 
 /** Works one job; throwing asks for another attempt (after the backoff). */
 export type PoolHandler<T> = (data: T, attempt: PoolAttempt) => Promise<void>;
@@ -193,6 +213,15 @@ export interface OutboundJobPool<T> {
   work(handler: PoolHandler<T>): void;
   /** Jobs waiting, waiting for their next attempt, or being worked. */
   pending(): Promise<number>;
+  /** Jobs whose last attempt threw, oldest first. A dead letter's id is still taken: a job submitted by it is not queued. */
+  deadLetters(): Promise<Array<PoolDeadLetter<T>>>;
+  /**
+   * Queues a dead letter again for one more attempt (told it is final: one failing again is a
+   * dead letter again). False when there is no dead letter by that id (replayed or discarded meanwhile).
+   */
+  replay(id: string): Promise<boolean>;
+  /** Drops one dead letter; false when there is none by that id. */
+  discard(id: string): Promise<boolean>;
   /** Stops working: running jobs finish; waiting ones stay for the next worker (in Redis). */
   close(): Promise<void>;
 }

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { startGateway } from '../support/gateway.js';
 import { captureLogs } from '../support/stack.js';
-import type { OdooTarget } from '../support/odoo-target.js';
+import { simulatorOnly, type OdooTarget } from '../support/odoo-target.js';
 import { redisServerMissing, startRedis, type RedisServer } from '../support/redis.js';
 import { requestProblems, responseProblems } from './standard-schemas.js';
 import { DciClientStandIn } from './client-stand-in.js';
@@ -200,6 +200,62 @@ t.test('Redis gone while a callback is in flight: the attempt is settled once it
   // Well within the job's lease (a minute): only a settled attempt is worked again this soon.
   for (let i = 0; i < 200 && !answered.includes(200); i++) await sleep(50);
   t.same(answered.slice(0, 2), [503, 200], 'the refused attempt is retried once Redis is back');
+});
+
+t.test("Redis gone at a search's last attempt: its outcome is written once Redis is back, never left pending", { skip: skip || simulatorOnly() }, async (t) => {
+  // Odoo holds the search (its only attempt) until Redis has been killed: the answer's write to
+  // the transaction meets a dead Redis every time, not by chance of timing.
+  const server = await startRedis({ appendonly: true });
+  t.teardown(() => server.stop());
+  const gw = await startDciGateway(
+    t,
+    sim,
+    {
+      signingKey,
+      senders: { [SENDER]: { requireSignature: false, callbackUrl: `${receiver.origin}/cb` } },
+      async: { retryBaseMs: 50, retryMaxMs: 200, searchAttempts: 1 },
+    },
+    { url: server.url, keyPrefix: `last-attempt-${++prefixCounter}:` },
+  );
+  gateways.push(gw);
+  while (!gw.app.state.connected) await sleep(20);
+  await receiver.trust(`${gw.origin}/.well-known/jwks.json`);
+  const statusOf = async (correlationId: string): Promise<string | undefined> => {
+    const request = message([], { action: 'txn-status', sender_id: SENDER, total_count: 1 });
+    const body = {
+      header: request.header,
+      message: {
+        transaction_id: 'status-1',
+        txnstatus_request: { reference_id: 's-1', txn_type: 'search', attribute_type: 'correlation_id', attribute_value: correlationId },
+      },
+    };
+    return (await gw.post('/registry/sync/txn/status', body)).body?.message?.txnstatus_response?.txn_status?.search_response?.[0]?.status;
+  };
+  t.teardown(() => sim.sim!.faults.clear());
+  await sim.sim!.faults.outage('hang');
+  const ack = await gw.post('/registry/search', search());
+  t.equal(ack.body.message.ack_status, 'ACK');
+  const correlationId: string = ack.body.message.correlation_id;
+  let before: string | undefined;
+  for (let i = 0; i < 200 && before !== 'pdng'; i++) {
+    await sleep(25);
+    before = await statusOf(correlationId);
+  }
+  t.equal(before, 'pdng', 'its only attempt is under way');
+  await server.kill();
+  // Odoo lets the held search go: the search ends, its outcome meets the dead Redis.
+  await sim.sim!.faults.clear();
+  await sleep(500);
+  await server.start();
+  const callback = await receiver.waitFor('/cb/registry/on-search', (c) => c.body.message.correlation_id === correlationId);
+  t.ok(callback.signatureValid);
+  let after: string | undefined;
+  for (let i = 0; i < 100 && (after === undefined || after === 'pdng'); i++) {
+    await sleep(50);
+    after = await statusOf(correlationId);
+  }
+  t.ok(after === 'succ' || after === 'rjct', `settled (${after}), not pending`);
+  t.equal(after, callback.body.header.status, 'as the callback says');
 });
 
 t.test('with Redis the gateway does not warn that pending work is kept in memory; without, it does', { skip }, async (t) => {

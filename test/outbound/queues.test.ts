@@ -186,6 +186,37 @@ for (const backend of backends) {
       t.equal(recorder.seen.get('mid')!.length, 10, 'nothing else sent again');
     });
 
+    t.test("dead letters kept by an earlier engine are taken in: listed as they were, never sent, replayed like the engine's own", async (t) => {
+      const recorder = new Recorder();
+      const queues = await backend.open(recorder);
+      t.teardown(() => queues.close());
+      const kept = [
+        { id: 'old-1', data: { n: 1 }, attempts: 5, lastError: 'HTTP 500', failedAt: '2026-01-02T03:04:05.000Z' },
+        { id: 'old-2', data: { n: 2 }, attempts: 6, lastError: 'timeout', failedAt: '2026-01-02T03:04:06.000Z' },
+      ];
+      await queues.enqueue('upgraded', messages('new', 2));
+      await queues.importDeadLetters('upgraded', kept);
+      await queues.importDeadLetters('upgraded', kept);
+      await queues.work(['upgraded']);
+      t.same(await recorder.waitFor('upgraded', 2), ['new-0', 'new-1'], 'the queued messages are sent, not the imported letters');
+      let letters: Awaited<ReturnType<typeof queues.deadLetters>> = [];
+      for (let i = 0; letters.length < 2 && i < 300; i++) {
+        letters = await queues.deadLetters('upgraded');
+        await sleep(10);
+      }
+      t.same(letters, kept, 'listed with their attempts, last error and time, once each');
+      t.equal(await queues.pending('upgraded'), 0);
+      t.equal(await queues.replay('upgraded', ['old-2']), 1);
+      t.same(await recorder.waitFor('upgraded', 3), ['new-0', 'new-1', 'old-2'], 'a replayed one is sent');
+      for (let i = 0; (await queues.pending('upgraded')) > 0 && i < 300; i++) await sleep(10);
+      t.same(
+        (await queues.deadLetters('upgraded')).map((letter) => letter.id),
+        ['old-1'],
+      );
+      t.equal(await queues.discard('upgraded', 'old-1'), true);
+      t.same(await queues.deadLetters('upgraded'), []);
+    });
+
     t.test('a message queued or being worked is not queued twice', async (t) => {
       const recorder = new Recorder();
       const queues = await backend.open(recorder);
@@ -291,6 +322,39 @@ t.test('redis (BullMQ): replicas, restarts, a lock taken over', { skip: bull.ski
     t.same(await taker.deadLetters('taken'), [], 'the stale engine could not dead-letter it');
     t.equal(await taker.pending('taken'), 0);
   });
+
+  t.test('Redis going away while queues are open (worked or not) is logged through the logger, never printed past it or thrown', async (t) => {
+    const recorder = new Recorder();
+    const errors: string[] = [];
+    const log = { warn: () => undefined, error: (_obj: object, msg: string) => void errors.push(msg) };
+    redis ??= await startRedis({ appendonly: true });
+    // What BullMQ prints itself when nobody listens to a queue's errors (it would go past the logger).
+    const printed: unknown[] = [];
+    const print = console.error;
+    console.error = (...args: unknown[]) => void printed.push(args);
+    t.teardown(() => void (console.error = print));
+    const queues = new BullOutboundQueues<{ n: number }>(new Redis(redis!.url, { keyPrefix: `t${++round}:`, lazyConnect: true }), {
+      ...options(recorder, 1_000),
+      log,
+    });
+    t.teardown(() => queues.close());
+    // One receiver worked here, one only queued to (another replica works it): both have a Queue open.
+    await queues.enqueue('away-worked', messages('a', 1));
+    await queues.enqueue('away-queued', messages('q', 1));
+    await queues.work(['away-worked']);
+    await recorder.waitFor('away-worked', 1);
+    await redis!.kill();
+    for (let i = 0; !errors.some((msg) => /queue error/.test(msg)) && i < 500; i++) await sleep(10);
+    await redis!.start();
+    t.ok(
+      errors.some((msg) => /queue error/.test(msg)),
+      `the queues' connection errors were logged (${errors.join('; ')})`,
+    );
+    t.same(printed, [], 'nothing printed past the logger');
+    await queues.enqueue('away-worked', messages('b', 1));
+    t.same(await recorder.waitFor('away-worked', 2), ['a-0', 'b-0'], 'work resumes once Redis is back');
+    t.equal(await queues.pending('away-queued'), 1, 'the queued message is still there');
+  });
 });
 
 // ---- the job pool ------------------------------------------------------------------------
@@ -300,6 +364,8 @@ class PoolRecorder {
   readonly runs: string[] = [];
   /** Jobs that throw at every attempt. */
   readonly failing = new Set<string>();
+  /** What a failing job throws, when not `HTTP 503`. */
+  readonly errors = new Map<string, string>();
   delayMs = 5;
   private inFlight = 0;
   mostAtOnce = 0;
@@ -309,7 +375,7 @@ class PoolRecorder {
     await sleep(this.delayMs);
     this.inFlight--;
     this.runs.push(`${id}#${attempt}${final ? '!' : ''}`);
-    if (this.failing.has(id)) throw new Error('HTTP 503');
+    if (this.failing.has(id)) throw new Error(this.errors.get(id) ?? 'HTTP 503');
   };
 
   async waitFor(count: number, limitMs = 10_000): Promise<string[]> {
@@ -389,6 +455,152 @@ for (const backend of pools) {
       await sleep(100);
       t.same([...recorder.runs].sort(), ['anonymous#1!', 'anonymous#1!', 'same#1']);
     });
+
+    t.test('dead letters: a job whose last attempt threw is listed, replayed (one final attempt) or discarded', async (t) => {
+      const recorder = new PoolRecorder();
+      recorder.failing.add('x');
+      recorder.failing.add('y');
+      const pool = await backend.open(t);
+      t.teardown(() => pool.close());
+      t.same(await pool.deadLetters(), [], 'none at first');
+      await pool.submit(job('x', 2));
+      await pool.submit(job('y', 1));
+      await pool.submit(job('ok', 2));
+      pool.work(recorder.handler);
+      await recorder.waitFor(4);
+      for (let i = 0; (await pool.pending()) > 0 && i < 200; i++) await sleep(10);
+      const letters = await pool.deadLetters();
+      t.same(
+        letters.map(({ id, data, attempts, lastError }) => ({ id, data, attempts, lastError })).sort((a, b) => a.id.localeCompare(b.id)),
+        [
+          { id: 'x', data: { id: 'x' }, attempts: 2, lastError: 'HTTP 503' },
+          { id: 'y', data: { id: 'y' }, attempts: 1, lastError: 'HTTP 503' },
+        ],
+        'the two given up, with their attempts and last error; the delivered one is not',
+      );
+      t.ok(
+        letters.every((letter) => Date.parse(letter.failedAt) <= Date.now() && letter.failedAt <= letters.at(-1)!.failedAt),
+        'each with when it failed, oldest first',
+      );
+      await pool.submit(job('x', 2));
+      await sleep(100);
+      t.equal(recorder.runs.filter((run) => run.startsWith('x')).length, 2, 'a job submitted again by a dead letter id is not queued');
+
+      recorder.failing.delete('x');
+      t.equal(await pool.replay('x'), true, 'replayed');
+      t.equal(await pool.replay('x'), false, 'no longer a dead letter: a second replay finds none');
+      await recorder.waitFor(5);
+      t.equal(recorder.runs.at(-1), 'x#3!', 'one more attempt, told it is final, counted after the others');
+      for (let i = 0; (await pool.pending()) > 0 && i < 200; i++) await sleep(10);
+      t.same(
+        (await pool.deadLetters()).map((letter) => letter.id),
+        ['y'],
+        'delivered this time: no longer a dead letter',
+      );
+
+      t.equal(await pool.replay('y'), true);
+      await recorder.waitFor(6);
+      for (let i = 0; (await pool.pending()) > 0 && i < 200; i++) await sleep(10);
+      t.match(await pool.deadLetters(), [{ id: 'y', attempts: 2, lastError: 'HTTP 503' }], 'failing again: a dead letter again, its attempts counted');
+      t.equal(recorder.runs.at(-1), 'y#2!');
+
+      t.equal(await pool.discard('y'), true, 'discarded');
+      t.equal(await pool.discard('y'), false, 'a second discard finds none');
+      t.equal(await pool.replay('never'), false, 'no dead letter by an unknown id');
+      t.same(await pool.deadLetters(), []);
+      await sleep(100);
+      t.equal(recorder.runs.length, 6, 'nothing discarded was worked again');
+    });
+
+    t.test('dead letters of jobs submitted at once: each given-up job its own, listed, replayed and discarded alone', async (t) => {
+      const recorder = new PoolRecorder();
+      for (const id of ['a', 'b', 'c', 'f']) recorder.failing.add(id);
+      recorder.errors.set('b', 'timeout');
+      const pool = await backend.open(t);
+      t.teardown(() => pool.close());
+      // Two batches in Redis: a-e with two attempts each, f and g with one.
+      await Promise.all([
+        ...['a', 'b', 'c', 'd', 'e'].map((id) => pool.submit({ data: { id }, attempts: 2 })),
+        ...['f', 'g'].map((id) => pool.submit({ data: { id }, attempts: 1 })),
+      ]);
+      pool.work(recorder.handler);
+      await recorder.waitFor(10);
+      for (let i = 0; (await pool.pending()) > 0 && i < 300; i++) await sleep(10);
+      t.same(
+        [...recorder.runs].sort(),
+        ['a#1', 'a#2!', 'b#1', 'b#2!', 'c#1', 'c#2!', 'd#1', 'e#1', 'f#1!', 'g#1!'],
+        'each worked its own attempts, those delivered once',
+      );
+      const letters = await pool.deadLetters();
+      const byJob = new Map(letters.map((letter) => [letter.data.id, letter]));
+      t.same(
+        letters.map(({ data, attempts, lastError }) => ({ job: data.id, attempts, lastError })).sort((x, y) => x.job.localeCompare(y.job)),
+        [
+          { job: 'a', attempts: 2, lastError: 'HTTP 503' },
+          { job: 'b', attempts: 2, lastError: 'timeout' },
+          { job: 'c', attempts: 2, lastError: 'HTTP 503' },
+          { job: 'f', attempts: 1, lastError: 'HTTP 503' },
+        ],
+        'one dead letter per job given up, with its own attempts and last error',
+      );
+      t.equal(new Set(letters.map((letter) => letter.id)).size, 4, 'each by an id of its own');
+      t.ok(
+        letters.every((letter) => Date.parse(letter.failedAt) <= Date.now() && letter.failedAt <= letters.at(-1)!.failedAt),
+        'each with when it failed, oldest first',
+      );
+
+      recorder.failing.delete('b');
+      t.equal(await pool.replay(byJob.get('b')!.id), true, 'one of a batch replayed');
+      t.equal(await pool.replay(byJob.get('b')!.id), false, 'a second replay finds none');
+      await recorder.waitFor(11);
+      await sleep(200);
+      t.same(recorder.runs.slice(10), ['b#3!'], 'that one alone, one more attempt, told it is final, counted after its others');
+      t.equal(await pool.replay(byJob.get('f')!.id), true, 'one given up at its only attempt replayed');
+      await recorder.waitFor(12);
+      for (let i = 0; (await pool.pending()) > 0 && i < 300; i++) await sleep(10);
+      t.equal(recorder.runs.at(-1), 'f#2!', 'worked this time, told it is final');
+      t.match(
+        (await pool.deadLetters()).filter((letter) => letter.data.id === 'f'),
+        [{ id: byJob.get('f')!.id, attempts: 2, lastError: 'HTTP 503' }],
+        'failing again: a dead letter again, by the same id, its attempts counted',
+      );
+
+      t.equal(await pool.discard(byJob.get('c')!.id), true, 'one of a batch discarded');
+      t.equal(await pool.discard(byJob.get('c')!.id), false, 'a second discard finds none');
+      t.same((await pool.deadLetters()).map((letter) => letter.data.id).sort(), ['a', 'f'], 'the others of its batch still dead letters');
+      t.match(
+        (await pool.deadLetters()).find((letter) => letter.data.id === 'a'),
+        { id: byJob.get('a')!.id, attempts: 2 },
+      );
+      await sleep(200);
+      t.equal(recorder.runs.length, 12, 'nothing discarded or left alone was worked again');
+    });
+
+    t.test('jobs submitted at once: each worked once; one failing among them is tried again alone, its attempts its own', async (t) => {
+      const recorder = new PoolRecorder();
+      recorder.failing.add('m3');
+      const pool = await backend.open(t);
+      t.teardown(() => pool.close());
+      const ids = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'];
+      await Promise.all(ids.map((id) => pool.submit({ data: { id }, attempts: 3 })));
+      t.equal(await pool.pending(), 6, 'every job submitted is pending, however they are carried');
+      pool.work(recorder.handler);
+      await recorder.waitFor(8);
+      await sleep(300);
+      t.same(
+        recorder.runs.filter((run) => run.startsWith('m3')),
+        ['m3#1', 'm3#2', 'm3#3!'],
+        'the failing job is tried its attempts, the last one told it is final',
+      );
+      t.same(
+        recorder.runs.filter((run) => !run.startsWith('m3')).sort(),
+        ['m1#1', 'm2#1', 'm4#1', 'm5#1', 'm6#1'],
+        'the others once each, not again with its retries',
+      );
+      t.ok(recorder.mostAtOnce <= 2, `never more than the concurrency at once (${recorder.mostAtOnce})`);
+      for (let i = 0; (await pool.pending()) > 0 && i < 200; i++) await sleep(10);
+      t.equal(await pool.pending(), 0, 'a job whose last attempt failed leaves the pool');
+    });
   });
 }
 
@@ -406,6 +618,22 @@ t.test('job pool, redis (BullMQ): replicas, restarts, a lock taken over', { skip
     await recorder.waitFor(30);
     await sleep(200);
     t.same([...recorder.runs].sort(), ids.map((id) => `${id}#1`).sort(), 'every job once');
+  });
+
+  t.test('jobs submitted together go to Redis in one BullMQ job, those submitted meanwhile in the next', async (t) => {
+    const recorder = new PoolRecorder();
+    const pool = await bullPool.open(t);
+    t.teardown(() => pool.close());
+    const first = Promise.all(['t1', 't2', 't3'].map((id) => pool.submit({ data: { id }, attempts: 2 })));
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all([first, ...['t4', 't5'].map((id) => pool.submit({ data: { id }, attempts: 2 }))]);
+    const check = redis!.client();
+    t.teardown(() => check.quit());
+    t.equal(await check.llen(`p${poolRound}:outbound:pool:wait`), 2, 'one BullMQ job for t1-t3, one for t4 and t5');
+    t.equal(await pool.pending(), 5);
+    pool.work(recorder.handler);
+    await recorder.waitFor(5);
+    t.same([...recorder.runs].sort(), ['t1#1', 't2#1', 't3#1', 't4#1', 't5#1']);
   });
 
   t.test('jobs survive the pool and a Redis restart (append-only file)', async (t) => {
@@ -456,5 +684,66 @@ t.test('job pool, redis (BullMQ): replicas, restarts, a lock taken over', { skip
     t.equal(staleRuns, 1);
     t.same(recorder.runs, ['l#1'], 'the stale worker could not ask for another attempt');
     t.equal(await taker.pending(), 0);
+  });
+
+  /**
+   * A stale worker holds a BullMQ job carrying `x` and `y`: it delivers `x`, and fails `y` only
+   * once its lock was taken over and the taker is working the job (it then stops, as a worker cut
+   * from Redis would). Were its splitting of `y` into a job of its own written, `y` would be
+   * worked once more than the taker's own outcome asks.
+   */
+  async function staleBatch(t: Test, takerFails: boolean) {
+    const recorder = new PoolRecorder();
+    if (takerFails) for (const id of ['x', 'y']) recorder.failing.add(id);
+    recorder.delayMs = 300;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const staleRuns: string[] = [];
+    const base = new Redis(redis!.url, { keyPrefix: `p${++poolRound}:` });
+    t.teardown(() => base.quit());
+    const stale = new BullJobPool<{ id: string }>(base, 'pool', { ...poolOptions(600), concurrency: 1 });
+    t.teardown(() => stale.close());
+    await Promise.all(['x', 'y'].map((id) => stale.submit({ data: { id }, attempts: 2 })));
+    stale.work(async ({ id }) => {
+      staleRuns.push(id);
+      if (id !== 'y') return;
+      await held;
+      void stale.close();
+      throw new Error('HTTP 503');
+    });
+    const check = redis!.client();
+    t.teardown(() => check.quit());
+    for (let i = 0; !staleRuns.includes('y') && i < 300; i++) await sleep(10);
+    const [lockKey] = await check.keys(`p${poolRound}:outbound:pool:batch-*:lock`);
+    t.ok(lockKey, 'the stale worker holds the job carrying x and y');
+    await check.del(lockKey!);
+    await check.set(lockKey!, 'someone-else');
+    await check.pexpire(lockKey!, 1);
+    const taker = await bullPool.open(t, true, 600);
+    t.teardown(() => taker.close());
+    taker.work(recorder.handler);
+    for (let i = 0; recorder.mostAtOnce === 0 && i < 300; i++) await sleep(10);
+    release();
+    return { recorder, staleRuns, taker };
+  }
+
+  t.test('a worker whose lock on a job carrying several was taken over changes nothing', async (t) => {
+    const { recorder, staleRuns, taker } = await staleBatch(t, true);
+    t.same([...(await recorder.waitFor(4))].sort(), ['x#1', 'x#2!', 'y#1', 'y#2!'], 'the taker worked both, twice: the job as it was');
+    await sleep(300);
+    t.same(staleRuns, ['x', 'y']);
+    t.equal(recorder.runs.length, 4, 'the stale worker could not ask for another attempt');
+    for (let i = 0; (await taker.pending()) > 0 && i < 100; i++) await sleep(10);
+    t.equal(await taker.pending(), 0);
+  });
+
+  t.test('a worker whose lock on a job carrying several was taken over cannot split off its failures', async (t) => {
+    const { recorder, staleRuns, taker } = await staleBatch(t, false);
+    t.same([...(await recorder.waitFor(2))].sort(), ['x#1', 'y#1'], 'the taker delivered both');
+    await sleep(1_000);
+    t.same(staleRuns, ['x', 'y']);
+    t.same(recorder.runs.length, 2, 'y, failed by the stale worker, is not worked again');
+    t.equal(await taker.pending(), 0);
+    t.same(await taker.deadLetters(), [], 'nor given up');
   });
 });
