@@ -18,7 +18,7 @@ import { MemoryJobPool } from './outbound/memory-pool.js';
 import { MemoryOutboundQueues } from './outbound/memory-queues.js';
 import type { JobPoolOptions, OutboundJobPool, OutboundQueueOptions, OutboundQueues } from './outbound/queues.js';
 import { RedisEventStore } from './events/redis-store.js';
-import { migrateLegacyDeadLetters } from './events/legacy-dead-letters.js';
+import { legacyDeadLetterMover } from './events/legacy-dead-letters.js';
 import { MemoryEventStore, type EventStore } from './events/store.js';
 import { sharedPayloadReads, webhookReceiver, type WebhookSubscription } from './events/webhooks.js';
 import { SUBSCRIPTIONS_KEY, type DciSubscription, type DciSubscriptionStore } from './dci/subscription-store.js';
@@ -401,9 +401,9 @@ function eventServices(
     log,
   });
   // With Redis: the dead letters the dispatcher kept before the outbound engine, moved into it at start-up.
-  const migrateDeadLetters = state.storeFor<(() => Promise<unknown>) | undefined>({
+  const legacyDeadLetters = state.storeFor<ReturnType<typeof legacyDeadLetterMover> | undefined>({
     memory: () => undefined,
-    redis: (redis) => () => migrateLegacyDeadLetters({ redis, queues, receivers: dispatcherReceivers, log }),
+    redis: (redis) => legacyDeadLetterMover({ redis, queues, receivers: dispatcherReceivers, log }),
   });
   const receivers: EventReceivers = {
     addSource: (list) => void sources.push(list),
@@ -429,11 +429,10 @@ function eventServices(
         );
       detector.start();
       dispatcher.start();
-      migrateDeadLetters?.().catch((err: unknown) =>
-        log.error({ err }, 'events: could not move the dead letters of the previous delivery engine; tried again at the next start-up'),
-      );
+      legacyDeadLetters?.start();
     },
     async stop() {
+      await legacyDeadLetters?.stop();
       await dispatcher.stop();
       await detector.stop();
     },

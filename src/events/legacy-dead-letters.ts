@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { PollLoop, retryDelay } from '../background.js';
 import type { OutboundDeadLetter, OutboundQueues } from '../outbound/queues.js';
 import type { EventMessage, EventReceiver } from './dispatcher.js';
 import type { ChangeEvent } from './store.js';
@@ -7,6 +8,13 @@ import type { ChangeEvent } from './store.js';
 interface Logger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+}
+
+interface MigrationOptions {
+  redis: Redis;
+  queues: OutboundQueues<EventMessage>;
+  receivers: () => Promise<EventReceiver[]>;
+  log: Logger;
 }
 
 /** A dead letter as the events dispatcher kept it before the outbound engine: one hash per receiver, event id -> this JSON. */
@@ -39,12 +47,7 @@ export interface LegacyMigration {
  * the engine does not take a letter twice, so a replica dying half-way leaves the rest to the
  * next start-up and nothing doubled. Returns undefined when another replica holds the lock.
  */
-export async function migrateLegacyDeadLetters(options: {
-  redis: Redis;
-  queues: OutboundQueues<EventMessage>;
-  receivers: () => Promise<EventReceiver[]>;
-  log: Logger;
-}): Promise<LegacyMigration | undefined> {
+export async function migrateLegacyDeadLetters(options: MigrationOptions): Promise<LegacyMigration | undefined> {
   const { redis, queues, log } = options;
   const token = randomUUID();
   if ((await redis.set(LOCK, token, 'PX', LOCK_MS, 'NX')) !== 'OK') return undefined;
@@ -87,6 +90,30 @@ export async function migrateLegacyDeadLetters(options: {
     // Released only if still ours (it may have run out and been taken since).
     await redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, LOCK, token);
   }
+}
+
+/**
+ * Runs the move in the background from start-up until it has run once (or found another replica
+ * on it): it needs Redis, which may not be connected yet, and a DCI subscription's letters need
+ * Odoo; a failure is logged once and the move tried again, waiting 1 s doubled up to 30 s.
+ */
+export function legacyDeadLetterMover(options: MigrationOptions): { start(): void; stop(): Promise<void> } {
+  let failures = 0;
+  const notConnected = new Error('Redis is not connected yet');
+  const loop: PollLoop = new PollLoop(
+    async () => {
+      // Not connected yet (start-up): no failure to report, tried again shortly.
+      if (options.redis.status !== 'ready') throw notConnected;
+      await migrateLegacyDeadLetters(options);
+      void loop.stop();
+    },
+    () => retryDelay(failures, 1_000, 30_000),
+    (err) => {
+      if (err !== notConnected && failures++ === 0)
+        options.log.warn({ err }, 'events: could not move the dead letters of the previous delivery engine yet; trying again');
+    },
+  );
+  return { start: () => loop.start(), stop: () => loop.stop() };
 }
 
 /** The legacy hashes' keys, without the connection's key prefix (SCAN matches whole keys; commands add the prefix). */

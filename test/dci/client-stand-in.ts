@@ -33,7 +33,9 @@ export class DciClientStandIn {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** Listens (on the port it had, after a `stop()`); nothing more while it listens already. */
   async start(): Promise<void> {
+    if (this.server) return;
     this.server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));

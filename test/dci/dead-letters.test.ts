@@ -13,7 +13,7 @@ import type { OdooTarget } from '../support/odoo-target.js';
 import { redisServerMissing, startRedis, type RedisServer } from '../support/redis.js';
 import { authHeaders, testToken } from '../support/tokens.js';
 import { DciClientStandIn } from './client-stand-in.js';
-import { ed25519Pair, expression, message, startSim } from './harness.js';
+import { ed25519Pair, expression, message, searchStatus, startSim } from './harness.js';
 import { requestProblems } from './standard-schemas.js';
 
 const SENDER = 'dl-spmis';
@@ -40,19 +40,10 @@ let sim: OdooTarget;
 let redis: RedisServer | undefined;
 const receiver = new DciClientStandIn();
 const signingKey = ed25519Pair().privatePem;
-let receiverListening = false;
-const receiverUp = async () => {
-  if (!receiverListening) await receiver.start();
-  receiverListening = true;
-};
-const receiverDown = async () => {
-  await receiver.stop();
-  receiverListening = false;
-};
 
 t.before(async () => {
   sim = await startSim(10);
-  await receiverUp();
+  await receiver.start();
 });
 t.teardown(async () => {
   await receiver.stop();
@@ -76,8 +67,8 @@ for (const backend of backends) {
   t.test(backend.name, { skip: backend.skip }, async (t) => {
     const redisSettings = await backend.redis();
     // Both senders' callbacks go to the stand-in, which is down until a replay is wanted to succeed.
-    await receiverDown();
-    t.teardown(receiverUp);
+    await receiver.stop();
+    t.teardown(() => receiver.start());
     const gw: ListeningGateway = await startGateway(t, {
       odoo: sim,
       protocol: 'jsonrpc',
@@ -103,17 +94,7 @@ for (const backend of backends) {
         headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body }),
       });
-    const deliveryOf = async (correlationId: string): Promise<any> => {
-      const request = message([], { action: 'txn-status', sender_id: SENDER, total_count: 1 });
-      const body = {
-        header: request.header,
-        message: {
-          transaction_id: 'status-1',
-          txnstatus_request: { reference_id: 's-1', txn_type: 'search', attribute_type: 'correlation_id', attribute_value: correlationId },
-        },
-      };
-      return (await dci('/registry/sync/txn/status', body)).body?.header?.meta?.delivery;
-    };
+    const deliveryOf = async (correlationId: string): Promise<any> => (await searchStatus(dci, SENDER, correlationId))?.header?.meta?.delivery;
     const lettersOf = async (query = ''): Promise<any[]> => {
       const listed = await asCaller('GET', `${PATH}${query}`, admin);
       t.equal(listed.status, 200, `listed${query}`);
@@ -212,7 +193,7 @@ for (const backend of backends) {
     t.equal((await lettersOf()).length, 2, 'a refused request changed nothing');
 
     // The sender's receiver is back: the on-search is replayed and delivered, signed afresh.
-    await receiverUp();
+    await receiver.start();
     await receiver.trust(`${gw.origin}/.well-known/jwks.json`);
     const replayedAt = Math.floor(Date.now() / 1000);
     const replay = await asCaller('POST', `${PATH}/replay`, admin, { ids: [onSearch.id] });

@@ -13,7 +13,7 @@ import { simulatorOnly, type OdooTarget } from '../support/odoo-target.js';
 import { redisServerMissing, startRedis, type RedisServer } from '../support/redis.js';
 import { requestProblems, responseProblems } from './standard-schemas.js';
 import { DciClientStandIn } from './client-stand-in.js';
-import { ed25519Pair, expression, message, startDciGateway, startSim, type DciGateway } from './harness.js';
+import { ed25519Pair, expression, message, searchStatus, startDciGateway, startSim, type DciGateway } from './harness.js';
 
 const skip = redisServerMissing();
 const SENDER = 'durable-spmis';
@@ -53,17 +53,8 @@ const gateway = async (keyPrefix: string, server: RedisServer = redis): Promise<
   return gw;
 };
 const search = () => message([expression('Group', { group_size: { $gt: 0 } })], { sender_id: SENDER });
-const deliveryOf = async (gw: DciGateway, correlationId: string): Promise<any> => {
-  const request = message([], { action: 'txn-status', sender_id: SENDER, total_count: 1 });
-  const body = {
-    header: request.header,
-    message: {
-      transaction_id: 'status-1',
-      txnstatus_request: { reference_id: 's-1', txn_type: 'search', attribute_type: 'correlation_id', attribute_value: correlationId },
-    },
-  };
-  return (await gw.post('/registry/sync/txn/status', body)).body?.header?.meta?.delivery;
-};
+const deliveryOf = async (gw: DciGateway, correlationId: string): Promise<any> =>
+  (await searchStatus((path, body) => gw.post(path, body), SENDER, correlationId))?.header?.meta?.delivery;
 const callbacksFor = (correlationId: string) =>
   receiver.received.filter((c) => c.path === '/cb/registry/on-search' && c.body?.message?.correlation_id === correlationId);
 
@@ -220,17 +211,8 @@ t.test("Redis gone at a search's last attempt: its outcome is written once Redis
   gateways.push(gw);
   while (!gw.app.state.connected) await sleep(20);
   await receiver.trust(`${gw.origin}/.well-known/jwks.json`);
-  const statusOf = async (correlationId: string): Promise<string | undefined> => {
-    const request = message([], { action: 'txn-status', sender_id: SENDER, total_count: 1 });
-    const body = {
-      header: request.header,
-      message: {
-        transaction_id: 'status-1',
-        txnstatus_request: { reference_id: 's-1', txn_type: 'search', attribute_type: 'correlation_id', attribute_value: correlationId },
-      },
-    };
-    return (await gw.post('/registry/sync/txn/status', body)).body?.message?.txnstatus_response?.txn_status?.search_response?.[0]?.status;
-  };
+  const statusOf = async (correlationId: string): Promise<string | undefined> =>
+    (await searchStatus((path, body) => gw.post(path, body), SENDER, correlationId))?.message?.txnstatus_response?.txn_status?.search_response?.[0]?.status;
   t.teardown(() => sim.sim!.faults.clear());
   await sim.sim!.faults.outage('hang');
   const ack = await gw.post('/registry/search', search());

@@ -96,3 +96,16 @@ export function ed25519Pair(): { privateKey: KeyObject; publicPem: string; priva
     privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
 }
+
+/** The sync txn/status answer about one of a sender's searches, by its correlation_id (`header.meta.delivery` is its callback's delivery). */
+export async function searchStatus(post: DciGateway['post'], senderId: string, correlationId: string): Promise<any> {
+  const request = message([], { action: 'txn-status', sender_id: senderId, total_count: 1 });
+  const body = {
+    header: request.header,
+    message: {
+      transaction_id: 'status-1',
+      txnstatus_request: { reference_id: 's-1', txn_type: 'search', attribute_type: 'correlation_id', attribute_value: correlationId },
+    },
+  };
+  return (await post('/registry/sync/txn/status', body)).body;
+}

@@ -4,7 +4,8 @@
  * seeded with letters in the old format: two gateways starting at once move them once (one
  * logs the counts), the webhook's letters are then listed, replayed and discarded through the
  * webhooks API as the engine's own, those of a receiver that no longer exists are dropped, the
- * old keys are gone, and a gateway started later finds nothing more to move.
+ * old keys are gone; a gateway started while Redis is down moves what is left once it is up, and
+ * one started later finds nothing more to move.
  */
 import t from 'tap';
 import { startGateway, type Gateway } from '../support/gateway.js';
@@ -46,7 +47,7 @@ let receiver: Receiver;
 t.before(async () => {
   if (skip) return;
   odoo = await startOdooTarget({ households: 3 });
-  redis = await startRedis();
+  redis = await startRedis({ appendonly: true });
   receiver = await startReceiver(SECRET);
 });
 t.teardown(async () => {
@@ -57,6 +58,8 @@ t.teardown(async () => {
 
 t.test('earlier dead letters are moved into the outbound engine at start-up, once, whatever the replicas', { skip }, async (t) => {
   const seed = redis.client();
+  // Redis is down for a while below: the seeding client reconnects on its own.
+  seed.on('error', () => undefined);
   t.teardown(() => seed.quit());
   const kept = [legacyLetter('evt-legacy-1', 101, 8, '2026-11-30T10:05:00.000Z'), legacyLetter('evt-legacy-2', 102, 8, '2026-11-30T10:06:00.000Z')];
   await seed.hset(`${PREFIX}events:dead:legacy-hook`, ...kept.flatMap((letter) => [letter.id, JSON.stringify(letter)]));
@@ -114,16 +117,35 @@ t.test('earlier dead letters are moved into the outbound engine at start-up, onc
   t.match(JSON.parse(migrationLines()[0]!), { events: { legacyDeadLetters: { receivers: 2, moved: 2, dropped: 1 } } }, 'logged with its counts');
   t.equal(receiver.events.length, 0, 'nothing was sent by moving them');
 
+  // One more written by a gateway of the earlier version, then a gateway started while Redis is down: it moves it once Redis is back.
+  const late = legacyLetter('evt-legacy-3', 104, 8, '2026-11-30T10:08:00.000Z');
+  await seed.hset(`${PREFIX}events:dead:legacy-hook`, late.id, JSON.stringify(late));
+  await Promise.all(replicas.map((replica) => replica.close()));
+  await redis.kill();
   const later = await gateway();
+  await sleep(500);
+  await redis.start();
+  for (let i = 0; letters.length < 3 && i < 400; i++) {
+    await sleep(50);
+    letters = (await asAdmin(later, 'GET', '/webhooks/legacy-hook/dead-letters')).body?.items ?? [];
+  }
+  t.same(
+    letters.map((letter) => letter.id),
+    ['evt-legacy-1', 'evt-legacy-2', 'evt-legacy-3'],
+    'a gateway that started before Redis was up moves them once it is',
+  );
+  t.match(JSON.parse(migrationLines()[1]!), { events: { legacyDeadLetters: { receivers: 1, moved: 1, dropped: 0 } } });
+  const last = await gateway();
   await sleep(1_000);
-  t.equal(migrationLines().length, 1, 'a gateway started later finds nothing more to move');
-  t.equal((await asAdmin(later, 'GET', '/webhooks/legacy-hook/dead-letters')).body.items.length, 2, 'nor doubles any');
+  t.equal(migrationLines().length, 2, 'a gateway started later finds nothing more to move');
+  t.equal((await asAdmin(last, 'GET', '/webhooks/legacy-hook/dead-letters')).body.items.length, 3, 'nor doubles any');
 
   const replayed = await asAdmin(later, 'POST', '/webhooks/legacy-hook/dead-letters/replay', { ids: ['evt-legacy-1'] });
   t.equal(replayed.status, 202);
   const [arrived] = await receiver.waitFor((event) => event.id === 'evt-legacy-1', 1, 20_000);
   t.match(arrived!.event, { type: 'org.openg2p.registry.individual.updated', data: { given_name: 'Legacy101' } }, 'replayed, signed, with its event id');
-  t.equal((await asAdmin(later, 'DELETE', '/webhooks/legacy-hook/dead-letters/evt-legacy-2')).status, 204, 'discarded');
+  for (const id of ['evt-legacy-2', 'evt-legacy-3'])
+    t.equal((await asAdmin(later, 'DELETE', `/webhooks/legacy-hook/dead-letters/${id}`)).status, 204, 'discarded');
   let left: any[] = letters;
   for (let i = 0; left.length > 0 && i < 100; i++) {
     await sleep(50);
