@@ -238,7 +238,7 @@ for (const backend of backends) {
 
     // Status requests at once: their callbacks are submitted together (in Redis, carried by one
     // job), yet each given up is a dead letter of its own, replayed or discarded alone.
-    await receiverDown();
+    await receiver.stop();
     // The receiver outlives a backend's run: only what it received in this one counts.
     const receivedBefore = receiver.received.length;
     const thisRun = (c: (typeof receiver.received)[number]) => receiver.received.indexOf(c) >= receivedBefore;
@@ -270,7 +270,7 @@ for (const backend of backends) {
       'each callback given up is listed, with its own transaction, message_id and attempts',
     );
     t.equal(new Set(atOnce.map((letter) => letter.id)).size, 3, 'each by an id of its own');
-    await receiverUp();
+    await receiver.start();
     const [replayed, dropped, kept] = atOnce;
     t.same((await asCaller('POST', `${PATH}/replay`, admin, { ids: [replayed.id] })).body, { replaying: 1 });
     const onStatus = await receiver.waitFor(
