@@ -7,6 +7,7 @@ import { guarded } from '../state/redis-client.js';
 import type { z } from 'zod';
 import { requestEnvelopeSchema, txnStatusEnvelopeSchema, type Ack, type RequestHeader, type ResponseEnvelope, type TxnStatusItem } from './envelope.js';
 import type { DciMessages, MessageAction } from './messages.js';
+import type { RequestSecurity } from './message-security.js';
 import type { Deliverer } from '../outbound/delivery.js';
 import type { DciSearchService } from './search.js';
 import type { DciSettings } from '../config/dci.js';
@@ -31,6 +32,8 @@ export interface SearchJob {
   request: { header: unknown; message: unknown };
   /** The sender's field scopes when it asked: the search runs under them, whenever it runs. */
   fieldView?: StoredView;
+  /** How the request came (its signature's form and algorithm, encrypted or not): the answer is sealed to match, whenever and wherever it runs. */
+  security?: RequestSecurity;
   /** Who asked: named by the audit line of the answer's delivery. */
   requester?: DciRequester;
 }
@@ -41,6 +44,8 @@ export interface DeliveryJob {
   correlationId?: string | undefined;
   url: string;
   body: unknown;
+  /** How the request it answers came: the callback is encrypted and signed to match at every attempt. */
+  security?: RequestSecurity | undefined;
   /** An answer carrying registrant records (on-search): what it discloses, written to the audit log once it is delivered. */
   audit?: { requester?: DciRequester; sender: string; scopes: string[] | null; disclosure: DciDisclosure };
 }
@@ -142,11 +147,13 @@ export class DciAsyncService {
       callbackUrl,
     });
     const raw = this.messages.plainBody(body);
+    const security = this.messages.securityOf(envelope.header);
     await this.pool.submit({
       data: {
         kind: 'search',
         correlationId,
         request: { header: raw.header, message: raw.message },
+        ...(security ? { security } : {}),
         ...(view ? { fieldView: storedView(view) } : {}),
         ...(requester ? { requester } : {}),
       },
@@ -195,7 +202,7 @@ export class DciAsyncService {
    * the delivery's progress is recorded on that transaction.
    */
   async deliverLater(url: string, body: { header: unknown; message: unknown }, correlationId?: string): Promise<void> {
-    await this.submitDelivery({ kind: 'deliver', ...(correlationId ? { correlationId } : {}), url, body });
+    await this.submitDelivery({ kind: 'deliver', ...(correlationId ? { correlationId } : {}), url, body, security: this.messages.securityOf(body.header) });
   }
 
   private async submitDelivery(job: DeliveryJob, id?: string): Promise<void> {
@@ -300,6 +307,7 @@ export class DciAsyncService {
     if (!txn) return;
     if (attempt === 1) await this.record(job.correlationId, { items: txn.items.map((item) => ({ ...item, status: 'pdng' })) });
     const envelope = requestEnvelopeSchema.parse(job.request);
+    this.messages.restoreSecurity(envelope.header, job.security);
     let answer: ResponseEnvelope;
     const view = viewOfStored(job.fieldView);
     try {
@@ -342,6 +350,7 @@ export class DciAsyncService {
         correlationId: job.correlationId,
         url: txn.callbackUrl,
         body: { header: answer.header, message: answer.message },
+        security: job.security,
         ...(audit ? { audit } : {}),
       },
       `${job.correlationId}.on-search`,
@@ -350,7 +359,7 @@ export class DciAsyncService {
 
   private async runDelivery(job: DeliveryJob, { attempt, final }: PoolAttempt): Promise<void> {
     // Signed at each attempt: a retry an hour later must not carry an expired signature.
-    const outcome = await this.options.deliver(job.url, await this.messages.signed(job.body as { header: unknown; message: unknown }));
+    const outcome = await this.options.deliver(job.url, await this.messages.signed(job.body as { header: unknown; message: unknown }, job.security));
     const at = new Date(this.now()).toISOString();
     const log = { correlation_id: job.correlationId, url: job.url, attempts: attempt };
     const { correlationId } = job;

@@ -165,9 +165,28 @@ export class DciMessages {
    * signed in its form when the gateway has a signing key (anew on every call: a retry an hour
    * later must not carry an expired signature).
    */
-  signed<E extends { header: unknown; message?: unknown }>(envelope: E): Promise<E & { signature?: string }> {
+  signed<E extends { header: unknown; message?: unknown }>(envelope: E, request?: RequestSecurity): Promise<E & { signature?: string }> {
     const receiverId = (envelope.header as { receiver_id?: unknown }).receiver_id;
-    return this.security.seal(envelope, typeof receiverId === 'string' ? receiverId : undefined, this.requestSecurity.get(envelope.header as object));
+    return this.security.seal(
+      envelope,
+      typeof receiverId === 'string' ? receiverId : undefined,
+      request ?? this.requestSecurity.get(envelope.header as object),
+    );
+  }
+
+  /**
+   * How the request behind a header (a request's, or an answer's made from it) came: kept with
+   * queued work, because the association lives in this process only and a job may be worked
+   * after a restart or on another replica, where the sender's latest request may have come
+   * otherwise (an encrypted search must be answered encrypted, whatever came since).
+   */
+  securityOf(header: unknown): RequestSecurity | undefined {
+    return typeof header === 'object' && header !== null ? this.requestSecurity.get(header) : undefined;
+  }
+
+  /** Ties a request header read back from queued work to how its request came (see securityOf). */
+  restoreSecurity(header: object, security: RequestSecurity | undefined): void {
+    if (security) this.requestSecurity.set(header, security);
   }
 
   ack(
