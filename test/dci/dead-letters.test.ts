@@ -10,10 +10,9 @@
 import t from 'tap';
 import { startGateway, type ListeningGateway } from '../support/gateway.js';
 import type { OdooTarget } from '../support/odoo-target.js';
-import { redisServerMissing, startRedis, type RedisServer } from '../support/redis.js';
 import { authHeaders, testToken } from '../support/tokens.js';
 import { DciClientStandIn } from './client-stand-in.js';
-import { ed25519Pair, expression, message, searchStatus, startSim } from './harness.js';
+import { ed25519Pair, expression, message, queueBackends, searchStatus, startSim } from './harness.js';
 import { requestProblems } from './standard-schemas.js';
 
 const SENDER = 'dl-spmis';
@@ -37,7 +36,6 @@ const LISTED_MEMBERS = [
 ];
 
 let sim: OdooTarget;
-let redis: RedisServer | undefined;
 const receiver = new DciClientStandIn();
 const signingKey = ed25519Pair().privatePem;
 
@@ -47,21 +45,10 @@ t.before(async () => {
 });
 t.teardown(async () => {
   await receiver.stop();
-  await redis?.stop();
   await sim?.close();
 });
 
-const backends = [
-  { name: 'memory', skip: false as const, redis: async () => undefined },
-  {
-    name: 'redis (BullMQ)',
-    skip: redisServerMissing(),
-    redis: async () => {
-      redis ??= await startRedis();
-      return { url: redis.url, keyPrefix: `dead-letters-${Date.now()}:` };
-    },
-  },
-];
+const backends = queueBackends(t, 'dead-letters');
 
 for (const backend of backends) {
   t.test(backend.name, { skip: backend.skip }, async (t) => {

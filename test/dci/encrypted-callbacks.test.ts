@@ -9,8 +9,7 @@
  */
 import t from 'tap';
 import { simulatorOnly } from '../support/odoo-target.js';
-import { redisServerMissing, startRedis, type RedisServer } from '../support/redis.js';
-import { expression, startDciGateway, startSim } from './harness.js';
+import { expression, queueBackends, startDciGateway, startSim } from './harness.js';
 import { keyPair, SpMis } from './sp-mis.js';
 
 const skip = simulatorOnly('fault injection (the search is held while another message comes)');
@@ -19,27 +18,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const gatewayKeys = { ed: keyPair('EdDSA'), rsa: keyPair('RS256'), enc: keyPair('RS256') };
 
 let sim: Awaited<ReturnType<typeof startSim>>;
-let redis: RedisServer | undefined;
 t.before(async () => {
   if (skip) return;
   sim = await startSim(10);
 });
 t.teardown(async () => {
-  await redis?.stop();
   await sim?.close();
 });
 
-const backends = [
-  { name: 'memory', skip: false as const, redis: async () => undefined },
-  {
-    name: 'redis (BullMQ)',
-    skip: redisServerMissing(),
-    redis: async () => {
-      redis ??= await startRedis();
-      return { url: redis.url, keyPrefix: `encrypted-callbacks-${Date.now()}:` };
-    },
-  },
-];
+const backends = queueBackends(t, 'encrypted-callbacks');
 
 for (const backend of backends) {
   t.test(`${backend.name}: an encrypted async search is answered encrypted, whatever the sender sent since`, { skip: skip || backend.skip }, async (t) => {

@@ -3,6 +3,7 @@ import type { Test } from 'tap';
 import type { DciSettingsInput } from '../../src/config/dci.js';
 import { startGateway, type Answer, type ListeningGateway, type OdooEndpoint } from '../support/gateway.js';
 import { startOdooTarget, type OdooTarget } from '../support/odoo-target.js';
+import { redisServerMissing, startRedis, type RedisServer } from '../support/redis.js';
 import { authHeaders, type TokenKind } from '../support/tokens.js';
 import { pythonJson } from './python-json.js';
 
@@ -108,4 +109,25 @@ export async function searchStatus(post: DciGateway['post'], senderId: string, c
     },
   };
   return (await post('/registry/sync/txn/status', body)).body;
+}
+
+/**
+ * The two backends DCI's queued work runs on, for a suite to run its cases on each: in memory,
+ * and BullMQ in a real redis-server (started on first use, stopped when `t` ends; each call of
+ * `redis()` gets its own key prefix).
+ */
+export function queueBackends(t: Test, prefix: string) {
+  let redis: RedisServer | undefined;
+  t.teardown(() => redis?.stop());
+  return [
+    { name: 'memory', skip: false as const, redis: async () => undefined },
+    {
+      name: 'redis (BullMQ)',
+      skip: redisServerMissing(),
+      redis: async () => {
+        redis ??= await startRedis();
+        return { url: redis.url, keyPrefix: `${prefix}-${Date.now()}:` };
+      },
+    },
+  ];
 }
