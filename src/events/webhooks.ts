@@ -86,13 +86,15 @@ export function webhookReceiver(
       if (subscription.payload === 'ids') return events.map((event) => (takes(event) ? {} : undefined));
       const wanted = new Map<ChangeFeed, Set<number>>();
       for (const event of events) {
-        if (!takes(event)) continue;
+        if (!takes(event) || carriesRecord(event)) continue;
         const feed = feedOf(event);
         wanted.set(feed, (wanted.get(feed) ?? new Set()).add(event.recordId));
       }
       const records = new Map(await Promise.all([...wanted].map(async ([feed, ids]) => [feed, await read(feed, [...ids], subscription.fieldView)] as const)));
       // A record deleted since its change is sent as its event names it (ids only).
-      return events.map((event) => (takes(event) ? { record: records.get(feedOf(event))?.get(event.recordId) ?? event.data } : undefined));
+      return events.map((event) =>
+        !takes(event) ? undefined : carriesRecord(event) ? {} : { record: records.get(feedOf(event))?.get(event.recordId) ?? event.data },
+      );
     },
     send: (event, prepared) => {
       const body = JSON.stringify(cloudEvent(event, source, subscription.payload, subscription.fieldView, prepared));
@@ -102,6 +104,18 @@ export function webhookReceiver(
 }
 
 const feedOf = (event: ChangeEvent): ChangeFeed => event.type.split('.')[0] as ChangeFeed;
+
+/**
+ * An event from before payloads were read per view (still in the log, or an earlier dead
+ * letter taken in on upgrade) carries its record as it was: sent as it was (cut to the view),
+ * not read again.
+ */
+const carriesRecord = (event: ChangeEvent): boolean =>
+  Object.entries(event.data ?? {}).some(
+    ([key, value]) => !NAMING_KEYS.has(key) || (typeof value === 'object' && value !== null && Object.keys(value).some((inner) => inner !== 'id')),
+  );
+/** What an event names its record by now (readChangedRecords): its id; a membership's group and individual (ids) and whether it ended. */
+const NAMING_KEYS = new Set(['id', 'group', 'individual', 'is_ended']);
 
 /**
  * The CloudEvent of a change. A full payload is the record as the REST API shows it to `view`

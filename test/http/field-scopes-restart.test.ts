@@ -179,8 +179,14 @@ t.test('scopes stored with webhooks, DCI subscriptions and queued async searches
   const calls = watchGatewayCalls();
   t.teardown(() => calls.stop());
   const second = await start(odoo.url);
-  const shown = await second.request('GET', `/api/v1/webhooks/${webhook.body.id}`, { token: payments('both') });
-  t.same(shown.body.field_scopes, ['payments'], 'the webhook still carries its scope');
+  // Until the new gateway answers with Redis connected (right after start it may still be connecting: 503).
+  let shown = await second.request('GET', `/api/v1/webhooks/${webhook.body.id}`, { token: payments('both') });
+  await until('the restarted gateway to answer for the webhook', async () => {
+    if (shown.status === 200) return true;
+    shown = await second.request('GET', `/api/v1/webhooks/${webhook.body.id}`, { token: payments('both') });
+    return shown.status === 200;
+  });
+  t.same(shown.body.field_scopes, ['payments'], `the webhook still carries its scope: ${shown.text}`);
 
   await until('the async search to be answered', () => callbacks.some((c) => c.message?.transaction_id === searchTxn), 60_000);
   const answer = callbacks.find((c) => c.message?.transaction_id === searchTxn)!;

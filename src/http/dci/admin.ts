@@ -83,10 +83,12 @@ function requireAdministrator(request: FastifyRequest, what: string): void {
  *   cancelling, "Rest API POST". Served when DCI subscriptions are (`dci.enabled` and `events.enabled`);
  * - dead letters: async searches and callbacks given up after their last attempt, listed
  *   ("Rest API GET") without their content, replayed or discarded ("Rest API POST").
+ * Served only when `auth.administrators` names who administers.
  */
 async function dciAdminPlugin(app: FastifyInstance): Promise<void> {
   const dci = app.services.dci;
-  if (!dci) return;
+  // Without auth.administrators nobody could use these routes: they are not served (404, not a 403 to every token).
+  if (!dci || app.config.auth.administrators.length === 0) return;
   const subscriptions = dci.subscriptions?.service;
   const work = dci.async;
   const tags = ['dci-admin'];
