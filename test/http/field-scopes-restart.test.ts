@@ -92,6 +92,11 @@ t.test('scopes stored with webhooks, DCI subscriptions and queued async searches
   };
 
   const first = await start(proxy.url);
+  const store = first.app.services.events!.store;
+  // With no settle period the detector starts from the moment of its first poll: a registration
+  // committed before that poll is history, not news. Under load that poll can come late (and
+  // Redis may not be connected yet: the store then refuses to answer).
+  await until('the change detector to start on individuals', async () => (await store.getCursor('individual').catch(() => undefined)) !== undefined);
   const tag = `FSR${Date.now().toString(36)}`;
   const created = await first.request('POST', '/api/v1/individuals', {
     token: testToken('both'),
@@ -107,7 +112,6 @@ t.test('scopes stored with webhooks, DCI subscriptions and queued async searches
   t.equal(created.status, 201, created.text);
   const id = created.body.id as number;
   // Its registration is detected before anything is subscribed: the change made after the restart is an update.
-  const store = first.app.services.events!.store;
   await until('the registration to be detected', async () => (await store.read(undefined, 10_000)).some((entry) => entry.event.recordId === id));
 
   const webhook = await first.request('POST', '/api/v1/webhooks', {
