@@ -19,6 +19,7 @@ import { commonValues, idAndPhoneValues, type RegistrantContacts, type WriteCont
 import { resolveKinds } from './memberships.js';
 import { odooDatetime } from './values.js';
 import { searchTree } from './reader.js';
+import { inPartnerOrder } from './partner-order.js';
 import { partnerKey, type CachedRead } from './record-cache.js';
 import { namingRefusedField } from './refusals.js';
 import { fieldsUsedBy, GROUP_FILTER_FIELDS } from './field-scope.js';
@@ -54,20 +55,11 @@ export class Groups {
     return this.core.batch(actor, MODEL, compiled, this.specFor(actor, withMembers), this.convert(withMembers, actor));
   }
 
-  /** Ids of the active groups whose name contains `name` (any case), in Odoo's default order for partners. */
-  async idsInOdooOrder(actor: Actor, name?: string): Promise<number[]> {
+  /** The active groups whose name contains `name` (any case), members included when asked, in Odoo's default order for partners, in batches of `api.maxPageSize`. */
+  inOdooOrder(actor: Actor, withMembers: boolean, name?: string): AsyncGenerator<Group[]> {
     if (name) this.core.views.requireVisible(actor.view, [{ parameter: 'query.name', resource: 'group', path: 'name' }]);
-    return actor.client.search(MODEL, [...registrantDomain(true), ...nameTerms(name)]);
-  }
-
-  /** Groups by id (archived ones too), members included when asked, in one call; in id order. */
-  async readMany(actor: Actor, ids: number[], withMembers: boolean): Promise<Group[]> {
-    if (ids.length === 0) return [];
-    const { records } = await searchTree(actor.client, MODEL, [['id', 'in', ids], ...registrantDomain(true)], this.specFor(actor, withMembers), {
-      order: 'id asc',
-      context: { active_test: false },
-    });
-    return records.map(this.convert(withMembers, actor));
+    const domain = [...registrantDomain(true), ...nameTerms(name)];
+    return inPartnerOrder(actor, MODEL, domain, this.specFor(actor, withMembers), this.convert(withMembers, actor), this.core.options.maxPageSize);
   }
 
   /**

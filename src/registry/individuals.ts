@@ -17,6 +17,7 @@ import {
 import type { Individual, IndividualCreate, IndividualPatch, Membership } from './schemas.js';
 import { individualCreateValues, individualPatchValues, type RegistrantPhoto } from './writes.js';
 import { searchTree } from './reader.js';
+import { inPartnerOrder } from './partner-order.js';
 import { namingRefusedField } from './refusals.js';
 import { regIdValuesOfType } from './reg-id-values.js';
 import { partnerKey, type CachedRead } from './record-cache.js';
@@ -55,13 +56,20 @@ export class Individuals {
   }
 
   /**
-   * Ids of the active individuals whose name contains `name` (any case), in Odoo's default
-   * order for partners (res.partner's `_order`: name, then newest first), the order OpenG2P's
-   * REST module lists them in. Ids only, so the records can be read in bounded chunks.
+   * The active individuals whose name contains `name` (any case), in Odoo's default order for
+   * partners (name, then newest first: the order OpenG2P's REST module lists them in), in
+   * batches of `api.maxPageSize`.
    */
-  async idsInOdooOrder(actor: Actor, name?: string): Promise<number[]> {
+  inOdooOrder(actor: Actor, name?: string): AsyncGenerator<Individual[]> {
     if (name) this.core.views.requireVisible(actor.view, [{ parameter: 'query.name', resource: 'individual', path: 'name' }]);
-    return actor.client.search(MODEL, [...registrantDomain(false), ...nameTerms(name)]);
+    return inPartnerOrder(
+      actor,
+      MODEL,
+      [...registrantDomain(false), ...nameTerms(name)],
+      this.specFor(actor),
+      this.convertFor(actor),
+      this.core.options.maxPageSize,
+    );
   }
 
   /** One call; archived individuals are found too (they show `active: false`). */

@@ -1,11 +1,16 @@
 import t from 'tap';
 import { basic, CLERK, startCompatStack } from '../support/compat.js';
+import { watchGatewayCalls } from '../support/call-shapes.js';
 import { startGateway } from '../support/gateway.js';
+import { captureLogs } from '../support/stack.js';
 
 /**
  * The module's list routes answer every match in one response. Past `api.maxPageSize` matches
  * the gateway streams that array chunk by chunk (docs/scale.md): the answer must be the very
- * same as when it fits in one chunk, byte for byte once parsed, on either backend.
+ * same as when it fits in one chunk, byte for byte once parsed, on either backend. The chunks
+ * are read in Odoo's order by keyset (name, then newest first), so registrants with the same
+ * name that straddle a chunk boundary are neither repeated nor skipped, and nothing searches
+ * every matching id first.
  */
 t.test('GET /individual and /group with more matches than api.maxPageSize: streamed, the same answer', async (t) => {
   const stack = await startCompatStack(t);
@@ -14,6 +19,9 @@ t.test('GET /individual and /group with more matches than api.maxPageSize: strea
   for (const suffix of ['D', 'B', 'E', 'A', 'C']) {
     individuals.push(await stack.odoo.create('res.partner', { name: `STREAM ${tag} ${suffix}`, given_name: suffix, is_registrant: true, is_group: false }));
   }
+  // Five namesakes: chunks of 2 end inside them.
+  const namesakes: number[] = [];
+  for (let i = 0; i < 5; i++) namesakes.push(await stack.odoo.create('res.partner', { name: `STREAM ${tag} SAME`, is_registrant: true, is_group: false }));
   for (const suffix of ['B', 'C', 'A']) {
     await stack.odoo.create('res.partner', {
       name: `STREAM ${tag} GROUP ${suffix}`,
@@ -23,7 +31,15 @@ t.test('GET /individual and /group with more matches than api.maxPageSize: strea
       group_membership_ids: [[0, 0, { individual: individuals[suffix.charCodeAt(0) - 65]! }]],
     });
   }
-  const small = await startGateway(t, { odoo: stack.target, listen: true, config: { api: { maxPageSize: 2 } } });
+  let capture: ReturnType<typeof captureLogs> | undefined;
+  const small = await startGateway(t, {
+    odoo: stack.target,
+    listen: true,
+    config: { api: { maxPageSize: 2 }, log: { level: 'info' } },
+    before: (app) => void (capture = captureLogs(app)),
+  });
+  const wire = watchGatewayCalls();
+  t.teardown(() => wire.stop());
   const get = async (origin: string, path: string) => {
     const response = await fetch(`${origin}${stack.app.config.compat.prefix}${path}`, { headers: { authorization: basic(CLERK) } });
     return { status: response.status, type: response.headers.get('content-type'), json: JSON.parse(await response.text()) };
@@ -41,4 +57,23 @@ t.test('GET /individual and /group with more matches than api.maxPageSize: strea
     t.ok(Array.isArray(streamed.json) && streamed.json.length > 2, `${path}: more records than one chunk of 2`);
     t.same(streamed.json, whole.json, `${path}: the same records, in the same order, with the same values`);
   }
+
+  const named = (await get(small.origin, `/individual?name=${encodeURIComponent(`STREAM ${tag}`)}`)).json as Array<{ id: number }>;
+  t.same(
+    named.map((i) => i.id),
+    [individuals[3], individuals[1], individuals[4], individuals[0], individuals[2], ...namesakes.slice().reverse()],
+    "Odoo's order: A to E, then SAME, the namesakes newest first, each once",
+  );
+  const unbounded = wire.calls().filter((call) => call.model === 'res.partner' && call.kwargs.limit === undefined && call.method !== 'web_search_read');
+  t.same(unbounded, [], 'no call searched every match: each chunk is one bounded read');
+  // The audit line is written once the response has finished.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const audits = (capture?.logLines() ?? [])
+    .map((line) => JSON.parse(line) as { msg?: string; audit?: { route: string; record_ids: number[]; exported?: unknown } })
+    .filter((line) => line.msg === 'audit' && line.audit?.route.endsWith('/individual'));
+  t.match(
+    audits.at(-1)?.audit,
+    { record_ids: [], exported: { records: named.length, complete: true } },
+    'a streamed list is audited by count, as an export is',
+  );
 });

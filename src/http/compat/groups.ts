@@ -6,7 +6,7 @@ import type { Group } from '../../registry/schemas.js';
 import { refused } from './errors.js';
 import { asModuleRefusal } from './individuals.js';
 import { groupContactsIn, groupIn, individualIn } from './mapping.js';
-import { groupsJson, groupsOut, streamedArray } from './reads.js';
+import { groupsJson, unpagedList } from './reads.js';
 import { groupRequest, pathId, searchGroupsQuery, type GroupRequest } from './schemas.js';
 import { compatOperation } from './openapi.js';
 import { parseOr422 } from './validate.js';
@@ -61,11 +61,14 @@ export function compatGroupRoutes(app: FastifyInstance, registry: Registry): voi
       request.auditIds = [group.id];
       return groupsJson(registry, actor, [group], full);
     }
-    const ids = await registry.groups.idsInOdooOrder(actor, name || undefined);
-    if (ids.length === 0) throw refused(NOT_PRESENT);
-    request.auditIds = ids;
-    if (ids.length <= registry.maxPageSize) return groupsOut(registry, actor, ids, full);
-    return reply.type('application/json').send(streamedArray(registry, ids, (chunk) => groupsOut(registry, actor, chunk, full)));
+    const batches = registry.groups.inOdooOrder(actor, full, name || undefined);
+    return unpagedList(
+      request,
+      reply,
+      batches,
+      (batch) => groupsJson(registry, actor, batch, full),
+      () => refused(NOT_PRESENT),
+    );
   });
 
   /**

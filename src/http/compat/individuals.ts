@@ -5,7 +5,7 @@ import { isRegistryError } from '../../registry/errors.js';
 import type { Individual } from '../../registry/schemas.js';
 import { CompatError, refused } from './errors.js';
 import { individualIn, individualPatchIn, photoIn } from './mapping.js';
-import { individualsJson, individualsOut, streamedArray } from './reads.js';
+import { individualsJson, unpagedList } from './reads.js';
 import { individualIdsQuery, individualRequest, pathId, searchIndividualsQuery, updateIndividualQuery, updateIndividualsRequest } from './schemas.js';
 import { compatOperation } from './openapi.js';
 import { parseOr422 } from './validate.js';
@@ -53,11 +53,14 @@ export function compatIndividualRoutes(app: FastifyInstance, registry: Registry)
       request.auditIds = [individual.id];
       return individualsJson(registry, actor, [individual]);
     }
-    const ids = await registry.individuals.idsInOdooOrder(actor, name || undefined);
-    if (ids.length === 0) throw refused(NO_MATCH);
-    request.auditIds = ids;
-    if (ids.length <= registry.maxPageSize) return individualsOut(registry, actor, ids);
-    return reply.type('application/json').send(streamedArray(registry, ids, (chunk) => individualsOut(registry, actor, chunk)));
+    const batches = registry.individuals.inOdooOrder(actor, name || undefined);
+    return unpagedList(
+      request,
+      reply,
+      batches,
+      (batch) => individualsJson(registry, actor, batch),
+      () => refused(NO_MATCH),
+    );
   });
 
   app.post('/individual', { config: { access: ROLE_POST }, schema: compatOperation('Create an individual') }, async (request) => {

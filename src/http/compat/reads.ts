@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor, Registry } from '../../registry/index.js';
 import { registrantExtras, type RegistrantExtras } from '../../registry/extras.js';
 import type { Group, Individual } from '../../registry/schemas.js';
@@ -7,9 +8,9 @@ import { groupOut, individualOut, memberOut } from './mapping.js';
 import { scopedGroup, scopedIndividual } from './scoped.js';
 
 /**
- * Reads for the module's unpaged answers: ids first (in the order the module lists them), then
- * the records and their extras (photos; a group's IDs and phones) in chunks of `api.maxPageSize`,
- * so no single Odoo answer is unbounded.
+ * Reads for the module's unpaged answers: the records in batches of `api.maxPageSize` (in the
+ * order the module lists them), then their extras (photos; a group's IDs and phones) and a
+ * group's members in chunks of the same size, so no single Odoo answer is unbounded.
  */
 
 type Json = Record<string, unknown>;
@@ -21,22 +22,10 @@ async function inChunks<T>(registry: Registry, ids: number[], read: (chunk: numb
   return out;
 }
 
-/** Records in the order of `ids` (the registry reads in id order); ids no longer found are skipped. */
-function ordered<T extends { id: number }>(ids: number[], records: T[]): T[] {
-  const byId = new Map(records.map((r) => [r.id, r]));
-  return ids.map((id) => byId.get(id)).filter((r): r is T => r !== undefined);
-}
-
 async function extras(registry: Registry, actor: Actor, ids: number[], withContacts: boolean): Promise<Map<number, RegistrantExtras>> {
   // Photos and a group's own IDs and phones are no registry field a scope can show: never read for a scoped caller.
   if (actor.view) return new Map();
   return new Map(await inChunks(registry, ids, async (chunk) => [...(await registrantExtras(actor, chunk, withContacts)).entries()]));
-}
-
-/** Individuals by id, in the order given, as the module's JSON. */
-export async function individualsOut(registry: Registry, actor: Actor, ids: number[]): Promise<Json[]> {
-  const found = ordered(ids, await inChunks(registry, ids, (chunk) => registry.individuals.readMany(actor, chunk)));
-  return individualsJson(registry, actor, found);
 }
 
 /** Individuals already read, as the module's JSON with their photos. */
@@ -52,12 +41,7 @@ export async function individualsJson(registry: Registry, actor: Actor, individu
   return individuals.map((i) => (view ? scopedIndividual(individualOut(i, today, undefined), view) : individualOut(i, today, extraOf.get(i.id)?.photo)));
 }
 
-/** Groups by id, in the order given, as the module's JSON; members' individuals read in one go for all groups. */
-export async function groupsOut(registry: Registry, actor: Actor, ids: number[], withMembers: boolean): Promise<Json[]> {
-  const groups = ordered(ids, await inChunks(registry, ids, (chunk) => registry.groups.readMany(actor, chunk, withMembers)));
-  return groupsJson(registry, actor, groups, withMembers);
-}
-
+/** Groups already read, as the module's JSON; members' individuals read in one go for all groups. */
 export async function groupsJson(registry: Registry, actor: Actor, groups: Group[], withMembers: boolean): Promise<Json[]> {
   // A view may leave a membership's individual out (then none is read).
   const memberIds = withMembers ? [...new Set(groups.flatMap((g) => (g.members ?? []).flatMap((m) => (m.individual ? [m.individual.id] : []))))] : [];
@@ -95,24 +79,46 @@ export async function groupsJson(registry: Registry, actor: Actor, groups: Group
 }
 
 /**
- * The module's unpaged list as a JSON array written chunk by chunk: `api.maxPageSize` records
- * read, mapped and sent at a time, the next chunk read only once the socket has taken the last
- * (a pulled stream), so memory stays flat however large the registry. Used when the answer holds
- * more than one chunk; once the first bytes are out an Odoo failure can only cut the answer
- * short (the connection is closed, the JSON left incomplete).
+ * The module's unpaged list as one JSON array: `batches` (Odoo's order, `api.maxPageSize`
+ * records each) read, mapped and written one at a time. A list of one batch is answered whole;
+ * a longer one is streamed, the next batch read only once the socket has taken the last (a
+ * pulled stream), so memory stays flat however large the registry, and its audit line counts
+ * the records (as an export's does) instead of listing a million ids. Once the first bytes are
+ * out an Odoo failure can only cut the answer short (the connection is closed, the JSON left
+ * incomplete). No match at all is `empty`'s refusal.
  */
-export function streamedArray(registry: Registry, ids: number[], chunkJson: (chunk: number[]) => Promise<Json[]>): Readable {
-  const size = registry.maxPageSize;
+export async function unpagedList<T extends { id: number }>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  batches: AsyncGenerator<T[]>,
+  json: (batch: T[]) => Promise<Json[]>,
+  empty: () => Error,
+): Promise<Json[] | FastifyReply> {
+  const first = await batches.next();
+  if (first.done) throw empty();
+  const second = await batches.next();
+  if (second.done) {
+    request.auditIds = first.value.map((r) => r.id);
+    return json(first.value);
+  }
+  const read: T[][] = [first.value, second.value];
+  const audit = { records: 0, complete: false };
+  request.auditIds = [];
+  request.auditExport = audit;
   async function* chunks(): AsyncGenerator<string> {
     yield '[';
-    let first = true;
-    for (let i = 0; i < ids.length; i += size) {
-      const items = await chunkJson(ids.slice(i, i + size));
-      if (items.length === 0) continue;
-      yield `${first ? '' : ','}${items.map((item) => JSON.stringify(item)).join(',')}`;
-      first = false;
+    let separator = '';
+    for (const batch of read) {
+      audit.records += batch.length;
+      yield `${separator}${(await json(batch)).map((item) => JSON.stringify(item)).join(',')}`;
+      separator = ',';
     }
+    for await (const batch of batches) {
+      audit.records += batch.length;
+      yield `,${(await json(batch)).map((item) => JSON.stringify(item)).join(',')}`;
+    }
+    audit.complete = true;
     yield ']';
   }
-  return Readable.from(chunks(), { objectMode: false });
+  return reply.type('application/json').send(Readable.from(chunks(), { objectMode: false }));
 }
