@@ -109,6 +109,9 @@ export function everything(catalog: FieldCatalog): Selection {
   return Object.fromEntries(Object.keys(catalog).map((name) => [name, true]));
 }
 
+/** A field of the catalog by a caller's name for it: its own fields only (`constructor` or `toString` name none). */
+const fieldOf = <F>(catalog: Readonly<Record<string, F>>, name: string): F | undefined => (Object.hasOwn(catalog, name) ? catalog[name] : undefined);
+
 /** Dotted paths (`name`, `reg_ids.value`) as a selection; each unknown path is a problem naming it and why. */
 export function parseFieldPaths(catalog: FieldCatalog, paths: readonly string[]): { selection: Selection; problems: Array<{ path: string; message: string }> } {
   const problems: Array<{ path: string; message: string }> = [];
@@ -116,7 +119,7 @@ export function parseFieldPaths(catalog: FieldCatalog, paths: readonly string[])
   for (const path of paths) {
     const [head, sub, ...rest] = path.split('.');
     if (head === 'id' && sub === undefined) continue;
-    const source = head === undefined ? undefined : catalog[head];
+    const source = head === undefined ? undefined : fieldOf(catalog, head);
     if (!source) {
       problems.push({ path, message: `is not a field; the fields are ${Object.keys(catalog).join(', ')}` });
       continue;
@@ -125,7 +128,7 @@ export function parseFieldPaths(catalog: FieldCatalog, paths: readonly string[])
       selection = union(selection, { [head!]: true });
       continue;
     }
-    if (!('relation' in source) || rest.length > 0 || (sub !== 'id' && !source.fields[sub])) {
+    if (!('relation' in source) || rest.length > 0 || (sub !== 'id' && !fieldOf(source.fields, sub))) {
       const known = 'relation' in source ? `; the fields of ${head} are ${Object.keys(source.fields).join(', ')}` : `; ${head} has no fields of its own`;
       problems.push({ path, message: `is not a field${rest.length > 0 ? ' (at most one level of nesting)' : known}` });
       continue;
@@ -192,7 +195,7 @@ export function specificationOf(catalog: FieldCatalog, selection: Selection): We
   if (spec) return spec;
   spec = {};
   for (const [name, value] of Object.entries(selection)) {
-    const source = catalog[name];
+    const source = fieldOf(catalog, name);
     if (!source) continue;
     if ('spec' in source) Object.assign(spec, source.spec);
     else

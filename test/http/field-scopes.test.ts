@@ -245,6 +245,12 @@ t.test('field scopes on the REST API', { timeout: 240_000 }, async (t) => {
     const unknown = await call(reader(), 'GET', `/individuals/${id}?fields=name,shoe_size`);
     t.equal(unknown.status, 400);
     t.match(unknown.body.errors, [{ field: 'query.fields', message: /"shoe_size" is not a field/ }]);
+    // Names every JavaScript object has are no fields either (the fuzz suite found these answered 500).
+    for (const path of ['constructor', 'toString', '__proto__', 'reg_ids.constructor', 'hasOwnProperty']) {
+      const inherited = await call(reader(), 'GET', `/individuals/${id}?fields=${path}`);
+      t.equal(inherited.status, 400, `${path}: 400`);
+      t.match(inherited.body.errors, [{ field: 'query.fields', message: /is not a field/ }], `${path}: named as no field`);
+    }
     const forbidden = await call(reader(PAYMENTS), 'GET', `/individuals/${id}?fields=name,birthdate`);
     t.equal(forbidden.status, 400);
     t.match(forbidden.body.errors, [{ field: 'query.fields', message: /"birthdate" is outside your field scope/ }]);
