@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
+import { Job, Queue, Worker, type JobJson, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bullmqConnection, NAMESPACE } from './bullmq-connection.js';
 import { retryDelay } from '../background.js';
@@ -9,6 +9,14 @@ import type { JobPoolOptions, OutboundJobPool, PoolDeadLetter, PoolHandler, Pool
 
 /** Jobs one BullMQ job carries at most (submitted together, see `submit`). */
 const BATCH = 50;
+/**
+ * While the pool is busy (written to within BUSY_MS), how long a job without an id waits for
+ * others to be written with it (see `submit`). With several replicas each one's share of the
+ * messages is small: without the wait a BullMQ job carried about three callbacks, with it about
+ * five, for at most this much more on an ACK. An idle pool writes at once.
+ */
+const GATHER_MS = 2;
+const BUSY_MS = 50;
 /** A BullMQ job carrying one pool job: its data is the job's. */
 const SINGLE = 'run';
 /**
@@ -80,8 +88,8 @@ interface Gathered<T> {
  * a gateway restart.
  *
  * BullMQ's bookkeeping (add, take, finish: a Lua script each) costs more than a light DCI job
- * itself, so jobs without an id submitted in the same turn of the event loop, or while the
- * previous write is on its way, are written together, in one round trip, as one BullMQ job (up
+ * itself, so jobs without an id submitted in the same turn of the event loop (within GATHER_MS
+ * while the pool is busy), or while the previous write is on its way, are written together, in one round trip, as one BullMQ job (up
  * to BATCH, same attempts); a submission resolves once its job is in Redis. Each is worked by
  * the handler on its own. Those that fail leave the batch, each as a BullMQ job of its own
  * carrying its attempts made (`split`), and the batch is done: from then on a failed job is
@@ -97,10 +105,28 @@ export class BullJobPool<T> implements OutboundJobPool<T> {
   private readonly connection: Redis;
   private readonly prefix: string;
   private readonly queue: Queue;
-  private worker: Worker | undefined;
+  private worker: Worker<Stored<T>> | undefined;
+  private handler: PoolHandler<T> | undefined;
+  private slots: ConcurrencyLimit | undefined;
+  /** The BullMQ jobs this process holds, by id, and the lock token of each. */
+  private readonly held = new Map<string, string>();
+  /** Each held job's work and ending. */
+  private readonly running = new Set<Promise<void>>();
+  private fetching: Promise<void> | undefined;
+  /** Asked to fetch while a fetch was on its way: it looks again before it stops. */
+  private fetchAgain = false;
+  /** Jobs this process wrote (or replayed) and has not taken yet, as far as it knows. */
+  private owed = 0;
+  private poll: NodeJS.Timeout | undefined;
+  private renewals: NodeJS.Timeout | undefined;
+  private tokens = 0;
+  private closing = false;
+  private errorLoggedAt = 0;
   /** Jobs submitted while a write is on its way; `writing` is that write (and those after it). */
   private gathered: Array<Gathered<T>> = [];
   private writing: Promise<void> | undefined;
+  /** When the last write ended (`performance.now()`): the pool is busy shortly after. */
+  private writtenAt = -Infinity;
 
   /**
    * `base`: the state store's connection, whose server, credentials and key prefix the pool
@@ -122,9 +148,20 @@ export class BullJobPool<T> implements OutboundJobPool<T> {
     this.queue.on('error', () => undefined);
   }
 
+  /**
+   * How often an idle worker looks for jobs it was not told of: a fraction of the shortest
+   * backoff, so a retry is taken in time (BullMQ moves delayed jobs that came due on a fetch).
+   */
+  private get pollMs(): number {
+    return Math.min(1_000, Math.max(10, Math.floor(this.options.retryBaseMs / 4)));
+  }
+
   async submit(job: PoolJob<T>): Promise<void> {
     // A job by id stays a BullMQ job of its own: its id is what makes a second submission a no-op.
-    if (job.id) return void (await this.queue.add(SINGLE, job.data, { attempts: job.attempts, jobId: job.id }));
+    if (job.id) {
+      await this.queue.add(SINGLE, job.data, { attempts: job.attempts, jobId: job.id });
+      return this.fetch(1);
+    }
     return new Promise<void>((written, failed) => {
       this.gathered.push({ data: job.data, attempts: job.attempts, written, failed });
       this.writing ??= this.writeGathered().finally(() => (this.writing = undefined));
@@ -133,8 +170,9 @@ export class BullJobPool<T> implements OutboundJobPool<T> {
 
   /** Writes what was gathered, then what was gathered meanwhile, until nothing is left: one round trip each. */
   private async writeGathered(): Promise<void> {
-    // After this turn of the event loop: the submissions of messages handled together join the first write.
-    await new Promise((resolve) => setImmediate(resolve));
+    // The submissions of messages handled meanwhile (this turn of the event loop, or GATHER_MS when busy) join the first write.
+    const busy = performance.now() - this.writtenAt < BUSY_MS;
+    await new Promise((resolve) => (busy ? setTimeout(resolve, GATHER_MS) : setImmediate(resolve)));
     while (this.gathered.length > 0) {
       const taken = this.gathered;
       this.gathered = [];
@@ -156,66 +194,180 @@ export class BullJobPool<T> implements OutboundJobPool<T> {
         }
       }
       try {
-        // One round trip (a pipeline: each BullMQ job is added whole). A failure is every submitter's,
+        // One round trip: one BullMQ job (the usual case) added alone (addBulk's pipeline costs more
+        // than the add), several in a pipeline, each added whole. A failure is every submitter's,
         // even if some were added: those are worked all the same (at least once).
-        await this.queue.addBulk(bulk);
+        if (bulk.length === 1) await this.queue.add(bulk[0]!.name, bulk[0]!.data, bulk[0]!.opts);
+        else await this.queue.addBulk(bulk);
         for (const job of taken) job.written();
+        // This process works what it wrote when it has room: no other replica is woken for it.
+        this.fetch(bulk.length);
       } catch (err) {
         for (const job of taken) job.failed(err);
       }
+      this.writtenAt = performance.now();
     }
   }
 
   work(handler: PoolHandler<T>): void {
     if (this.worker) return;
-    const { concurrency, lockMs, log, retryBaseMs, retryMaxMs } = this.options;
+    const { concurrency, lockMs, retryBaseMs, retryMaxMs } = this.options;
     // `concurrency` handlers at once in this process, however many jobs the BullMQ jobs carry.
-    const slots = new ConcurrencyLimit(concurrency);
-    this.worker = new Worker<Stored<T>>(
-      this.name,
-      async (job, token) => {
-        if (job.name === SEVERAL) {
-          const { jobs, attempts } = job.data as Carried<T>;
-          const attempt = job.attemptsMade + 1;
-          const turn = { attempt, final: attempt >= attempts };
-          const outcomes = await Promise.allSettled(jobs.map((data) => slots.run(() => handler(data, turn))));
-          await this.split(job as Job<Carried<T>>, token ?? '', outcomes, turn);
-          return;
+    this.slots = new ConcurrencyLimit(concurrency);
+    this.handler = handler;
+    // No processor: jobs are taken by `fetch` (BullMQ's manual processing), never by a blocking
+    // wait, and ended by `run`; BullMQ still locks, retries and recovers them.
+    this.worker = new Worker<Stored<T>>(this.name, null, {
+      connection: this.connection,
+      prefix: this.prefix,
+      autorun: false,
+      concurrency,
+      lockDuration: lockMs,
+      stalledInterval: lockMs,
+      // A job is put back after every stall (a restart, a kill): it is never failed for stalling.
+      maxStalledCount: Number.MAX_SAFE_INTEGER,
+      settings: {
+        backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: { name: string; data: Stored<T> }) =>
+          retryDelay((job && job.name !== SEVERAL ? carriedOne(job).before : 0) + attemptsMade, retryBaseMs, retryMaxMs),
+      },
+    });
+    // The stalled-job check's errors (Redis away), reported as the fetches' are.
+    this.worker.on('error', (err) => this.workerError(err));
+    void this.worker.startStalledCheckTimer();
+    // Every half of the lock, whatever the handlers do: a lock lapses only when this process stops renewing it.
+    this.renewals = setInterval(() => void this.renewLocks(), lockMs / 2);
+    this.renewals.unref();
+    this.poll = setInterval(() => {
+      if (!this.fetching) this.fetch(0, true);
+    }, this.pollMs);
+    this.poll.unref();
+    this.fetch(0, true);
+  }
+
+  /**
+   * Takes jobs while this process has room for them (`concurrency` BullMQ jobs held), one round
+   * trip each: as many as it was told of (`owed`: those it wrote, or replayed), or, on a poll
+   * (every `pollMs`, `look`), until none is waiting: jobs of other replicas that had no room for
+   * them, retries come due, jobs put back after a stall. A job that ends takes the next waiting
+   * one in the same round trip. Taking jobs only then, rather than blocking on BullMQ's marker
+   * in every replica, spares a wake-up of an idle replica and its empty fetch for every job
+   * added or taken anywhere: those cost more than a light DCI job itself.
+   */
+  private fetch(owed = 0, look = false): void {
+    this.owed += owed;
+    const worker = this.worker;
+    if (!worker || this.closing) return;
+    if (this.fetching) {
+      this.fetchAgain = true;
+      return;
+    }
+    if (!look && this.owed === 0) return;
+    // Cleared in a later turn (a `then`), never before it is set.
+    this.fetching = this.takeJobs(worker, look).then(() => {
+      this.fetching = undefined;
+      if (!this.fetchAgain) return;
+      this.fetchAgain = false;
+      this.fetch();
+    });
+  }
+
+  private async takeJobs(worker: Worker<Stored<T>>, look: boolean): Promise<void> {
+    try {
+      while (this.held.size < this.options.concurrency && !this.closing && (look || this.owed > 0)) {
+        const token = `${worker.id}:${++this.tokens}`;
+        const owedBefore = this.owed;
+        const job = await worker.getNextJob(token, { block: false });
+        if (!job) {
+          // Those told of before this look were taken by other replicas; any written meanwhile are looked for next.
+          this.owed = Math.max(0, this.owed - owedBefore);
+          if (this.owed === 0) return;
+          look = false;
+          continue;
         }
-        const { data, before } = carriedOne(job);
-        const { givenUp } = job.data as Partial<Split<T>>;
-        if (givenUp !== undefined && job.attemptsMade === 0) throw new Error(givenUp);
-        const attempt = before + job.attemptsMade + 1;
-        await slots.run(() => handler(data, { attempt, final: attempt >= before + (job.opts.attempts ?? 1) }));
-      },
-      {
-        connection: this.connection,
-        prefix: this.prefix,
-        concurrency,
-        lockDuration: lockMs,
-        stalledInterval: lockMs,
-        // A job is put back after every stall (a restart, a kill): it is never failed for stalling.
-        maxStalledCount: Number.MAX_SAFE_INTEGER,
-        settings: {
-          backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: { name: string; data: Stored<T> }) =>
-            retryDelay((job && job.name !== SEVERAL ? carriedOne(job).before : 0) + attemptsMade, retryBaseMs, retryMaxMs),
-        },
-      },
-    );
-    this.worker.on('failed', (job, err) => {
-      if (job && job.name !== SEVERAL && job.attemptsMade >= (job.opts.attempts ?? 1))
-        log.error(
-          { err, outbound: { pool: this.name, job: job.id, attempts: carriedOne(job).before + job.attemptsMade } },
+        this.owed = Math.max(0, this.owed - 1);
+        this.hold(job, token);
+      }
+    } catch (err) {
+      this.workerError(err);
+    }
+  }
+
+  /** Works a job this process took under `token`; the job that ending it fetched next, if any, too. */
+  private hold(job: Job<Stored<T>>, token: string): void {
+    this.held.set(job.id!, token);
+    const running = this.run(job, token)
+      .catch((err: unknown) => this.workerError(err))
+      .then((next) => {
+        this.held.delete(job.id!);
+        this.running.delete(running);
+        if (!next) return this.fetch();
+        this.owed = Math.max(0, this.owed - 1);
+        this.hold(next, token);
+      });
+    this.running.add(running);
+  }
+
+  /**
+   * Works a BullMQ job, then ends it under its lock: completed (taking the next waiting job at
+   * once, in the same round trip, unless closing), or failed (BullMQ's backoff, or the failed
+   * set after its last attempt). BullMQ refuses to end a job whose lock is no longer `token`:
+   * a worker whose lock was taken over changes nothing.
+   */
+  private async run(job: Job<Stored<T>>, token: string): Promise<Job<Stored<T>> | undefined> {
+    let failure: Error | undefined;
+    try {
+      await this.process(job, token);
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+    }
+    if (failure) {
+      await job.moveToFailed(failure, token, false);
+      if (job.name !== SEVERAL && job.attemptsMade >= (job.opts.attempts ?? 1))
+        this.options.log.error(
+          { err: failure, outbound: { pool: this.name, job: job.id, attempts: carriedOne(job).before + job.attemptsMade } },
           'outbound: a job failed its last attempt; given up',
         );
-    });
-    // While Redis is away the worker fails every second or so: one line a minute is enough.
-    let loggedAt = 0;
-    this.worker.on('error', (err) => {
-      if (Date.now() - loggedAt < 60_000) return;
-      loggedAt = Date.now();
-      log.error({ err, outbound: { pool: this.name } }, 'outbound: pool worker error (Redis unavailable?); it retries on its own');
-    });
+      return undefined;
+    }
+    const next = await job.moveToCompleted(undefined, token, !this.closing);
+    if (!Array.isArray(next) || !next[0]) return undefined;
+    return Job.fromJSON(this.worker!, next[0] as JobJson, next[1] as string) as Job<Stored<T>>;
+  }
+
+  /** The handler's work on one BullMQ job: each job it carries, at most `concurrency` at once in this process. */
+  private async process(job: Job<Stored<T>>, token: string): Promise<void> {
+    const handler = this.handler!;
+    const slots = this.slots!;
+    if (job.name === SEVERAL) {
+      const { jobs, attempts } = job.data as Carried<T>;
+      const attempt = job.attemptsMade + 1;
+      const turn = { attempt, final: attempt >= attempts };
+      const outcomes = await Promise.allSettled(jobs.map((data) => slots.run(() => handler(data, turn))));
+      await this.split(job as Job<Carried<T>>, token, outcomes, turn);
+      return;
+    }
+    const { data, before } = carriedOne(job);
+    const { givenUp } = job.data as Partial<Split<T>>;
+    if (givenUp !== undefined && job.attemptsMade === 0) throw new Error(givenUp);
+    const attempt = before + job.attemptsMade + 1;
+    await slots.run(() => handler(data, { attempt, final: attempt >= before + (job.opts.attempts ?? 1) }));
+  }
+
+  /** Renews the locks of the jobs this process holds (one round trip); one taken over meanwhile is not renewed. */
+  private async renewLocks(): Promise<void> {
+    if (!this.worker || this.held.size === 0) return;
+    try {
+      await this.worker.extendJobLocks([...this.held.keys()], [...this.held.values()], this.options.lockMs);
+    } catch (err) {
+      this.workerError(err);
+    }
+  }
+
+  /** While Redis is away fetches fail every second or so: one line a minute is enough. */
+  private workerError(err: unknown): void {
+    if (Date.now() - this.errorLoggedAt < 60_000) return;
+    this.errorLoggedAt = Date.now();
+    this.options.log.error({ err, outbound: { pool: this.name } }, 'outbound: pool worker error (Redis unavailable?); it retries on its own');
   }
 
   /**
@@ -303,6 +455,7 @@ export class BullJobPool<T> implements OutboundJobPool<T> {
     if (!job) return false;
     try {
       await job.retry('failed');
+      this.fetch(1);
       return true;
     } catch (err) {
       // Replayed or discarded by another request meanwhile: no longer a dead letter.
@@ -330,7 +483,15 @@ export class BullJobPool<T> implements OutboundJobPool<T> {
    */
   async close(): Promise<void> {
     await this.writing;
+    this.closing = true;
+    clearInterval(this.poll);
     const away = this.connection.status !== 'ready';
+    if (!away) {
+      // A fetch on its way may still take a job: it is worked and ended like the others.
+      await this.fetching;
+      while (this.running.size > 0) await Promise.all(this.running);
+    }
+    clearInterval(this.renewals);
     await this.worker?.close(away);
     this.worker = undefined;
     await this.queue.close();
