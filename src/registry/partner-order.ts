@@ -17,13 +17,7 @@ type Position = { name: string; id: number } | { name: null; id?: number };
 
 function keysetTerms(after: Position | undefined): OdooDomain {
   if (!after) return [['complete_name', '!=', false]];
-  if (after.name === null)
-    return after.id === undefined
-      ? [['complete_name', '=', false]]
-      : [
-          ['complete_name', '=', false],
-          ['id', '<', after.id],
-        ];
+  if (after.name === null) return [['complete_name', '=', false], ...(after.id === undefined ? [] : [['id', '<', after.id] as const])];
   // Led by one range on complete_name, so PostgreSQL walks its index in order and stops at the batch.
   return ['&', ['complete_name', '>=', after.name], '|', ['complete_name', '>', after.name], ['id', '<', after.id]];
 }

@@ -101,21 +101,20 @@ export async function unpagedList<T extends { id: number }>(
     request.auditIds = first.value.map((r) => r.id);
     return json(first.value);
   }
-  const read: T[][] = [first.value, second.value];
+  const head: T[][] = [first.value, second.value];
   const audit = { records: 0, complete: false };
   request.auditIds = [];
   request.auditExport = audit;
+  async function* all(): AsyncGenerator<T[]> {
+    yield* head;
+    yield* batches;
+  }
   async function* chunks(): AsyncGenerator<string> {
-    yield '[';
-    let separator = '';
-    for (const batch of read) {
+    let separator = '[';
+    for await (const batch of all()) {
       audit.records += batch.length;
       yield `${separator}${(await json(batch)).map((item) => JSON.stringify(item)).join(',')}`;
       separator = ',';
-    }
-    for await (const batch of batches) {
-      audit.records += batch.length;
-      yield `,${(await json(batch)).map((item) => JSON.stringify(item)).join(',')}`;
     }
     audit.complete = true;
     yield ']';
