@@ -155,6 +155,7 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     defaultPageSize: api.defaultPageSize,
     maxPageSize: api.maxPageSize,
     countLimit: api.countLimit,
+    feedReadAhead: api.feedReadAhead,
     maxBatchSize: api.maxBatchSize,
     uniqueIdTypes: api.uniqueIdTypes,
     syncSettleMs: api.syncSettleMs,

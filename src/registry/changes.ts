@@ -1,7 +1,7 @@
 import type { OdooClient, OdooRecord, WebSpecification } from '../odoo/types.js';
 import type { CustomField } from './custom-fields.js';
 import type { Cursor } from './cursor.js';
-import { cursorAfter, cursorDomain, unpagedQuery, registrantDomain, type CompiledQuery } from './filters.js';
+import { atCursor, cursorAfter, unpagedQuery, registrantDomain, type CompiledQuery } from './filters.js';
 import { groupSpec, individualSpec, MEMBERSHIP_SPEC, toGroup, toIndividual, toMembership } from './mapping.js';
 import { searchTree } from './reader.js';
 import { project, specificationOf, type FieldCatalog, type FieldView, type Resource } from './field-scope.js';
@@ -48,7 +48,7 @@ function compile(feed: ChangeFeed, cursor: Cursor | undefined, settleMs: number,
   const terms = feed === 'membership' ? [] : registrantDomain(feed === 'group');
   const compiled = unpagedQuery(terms, { sort: 'updated_at', include_archived: feed !== 'membership' }, { settleMs, ...(now ? { now } : {}) });
   // The cursor is the detector's own (kept in the state store), never a caller's.
-  return cursor ? { ...compiled, cursor, domain: [...compiled.domain, ...cursorDomain(cursor)] } : compiled;
+  return cursor ? atCursor(compiled, cursor) : compiled;
 }
 
 /**

@@ -47,6 +47,8 @@ export interface GroupQuery extends CommonQuery {
 
 export interface CompiledQuery {
   domain: OdooDomain;
+  /** The domain from the first record on: `domain` without the cursor's terms. */
+  baseDomain: OdooDomain;
   order: string;
   sort: SortOrder;
   cursor: Cursor | undefined;
@@ -151,8 +153,12 @@ function commonTerms(q: CommonQuery): Term[] {
 export function pagedQuery(terms: Array<string | Term>, q: CommonQuery, sync: SyncWindow, cursors: CursorSeal): CompiledQuery {
   const compiled = unpagedQuery(terms, q, sync);
   if (!q.cursor) return compiled;
-  const cursor = cursors.open(q.cursor, { order: compiled.sort, filter: compiled.filter });
-  return { ...compiled, cursor, domain: [...compiled.domain, ...cursorDomain(cursor)] };
+  return atCursor(compiled, cursors.open(q.cursor, { order: compiled.sort, filter: compiled.filter }));
+}
+
+/** The same query from a position on. */
+export function atCursor(compiled: CompiledQuery, cursor: Cursor): CompiledQuery {
+  return { ...compiled, cursor, domain: [...compiled.baseDomain, ...cursorDomain(cursor)] };
 }
 
 /** The same query from its first record on (the change detector adds its own, unsealed position). */
@@ -165,7 +171,7 @@ export function unpagedQuery(terms: Array<string | Term>, q: Omit<CommonQuery, '
     .slice(0, 16);
   const domain: Array<string | Term> = [...terms];
   if (sort === 'updated_at') domain.push(['write_date', '<', settledBefore(sync)]);
-  return { domain, order: ORDER[sort], sort, cursor: undefined, filter, includeArchived };
+  return { domain, baseDomain: domain, order: ORDER[sort], sort, cursor: undefined, filter, includeArchived };
 }
 
 const ORDER: Record<SortOrder, string> = { id: 'id asc', '-id': 'id desc', updated_at: 'write_date asc, id asc' };

@@ -1,5 +1,5 @@
 import type { OdooDomain, OdooRecord, WebSpecification } from '../odoo/types.js';
-import { searchTree } from './reader.js';
+import { searchKeysetPage } from './reader.js';
 import type { Actor } from './registry.js';
 
 /**
@@ -34,10 +34,9 @@ export async function* inPartnerOrder<T>(
   const spec = { ...specification, complete_name: {} };
   let after: Position | undefined;
   for (;;) {
-    const result = await searchTree(actor.client, model, [...domain, ...keysetTerms(after)], spec, { limit: size, order: ORDER, countLimit: size + 1 });
-    const last = result.records.at(-1);
-    if (last) yield result.records.map(convert);
-    const more = result.length > result.records.length;
+    const { records, more } = await searchKeysetPage(actor.client, model, [...domain, ...keysetTerms(after)], spec, { limit: size, order: ORDER });
+    const last = records.at(-1);
+    if (last) yield records.map(convert);
     const named = after === undefined || after.name !== null;
     if (more && last) after = named ? { name: String(last.complete_name), id: last.id } : { name: null, id: last.id };
     else if (named) after = { name: null };

@@ -1,22 +1,25 @@
 import type { CallOptions, OdooClient, OdooRecord, WebSpecification as OdooSpecification } from '../odoo/types.js';
 import type { CustomField, CustomFieldRole } from './custom-fields.js';
 import { checkCustomFields } from './custom-fields.js';
-import { CursorSeal } from './cursor.js';
+import { CursorSeal, type Cursor } from './cursor.js';
 import { invalidInput, RegistryError } from './errors.js';
 import type { FieldError } from './field-error.js';
-import { cursorAfter, nextCursor, type CompiledQuery, type SyncWindow } from './filters.js';
+import { atCursor, cursorAfter, nextCursor, type CompiledQuery, type SyncWindow } from './filters.js';
+import { ReadAhead } from './read-ahead.js';
 import { MemoryRecordLocks, type RecordLease, type RecordLocks } from './record-locks.js';
 import { ReferenceCache } from './reference.js';
 import { BUILT_IN_FIELD_NAMES, registrySchemas, type RegistrySchemas } from './schemas.js';
 import { versionOf } from './version.js';
 import { utcToday, type WriteContext } from './writes.js';
-import { searchTree } from './reader.js';
+import { searchKeysetPage, searchTree } from './reader.js';
 import { partnerKey, RecordCache } from './record-cache.js';
 import { UniqueIds, type SentIds } from './unique-ids.js';
 import { fieldCatalog, FieldViews, project, specificationOf, versionUnder, type FieldView, type Resource, type ScopeFields } from './field-scope.js';
 
 /** Individuals and groups are both Odoo partners. */
 const REGISTRANT_MODEL = 'res.partner';
+/** A feed walker asks for its next page within milliseconds; a page unclaimed this long was abandoned. */
+const READ_AHEAD_HOLD_MS = 10_000;
 
 export interface RegistryOptions {
   customFields: readonly CustomField[];
@@ -38,6 +41,8 @@ export interface RegistryOptions {
   cursors?: CursorSeal;
   /** Declared field scopes by name (the roles file's `fieldScopes`); none: every caller sees every field. */
   fieldScopes?: Readonly<Record<string, ScopeFields>>;
+  /** See `api.feedReadAhead`; 0 (the default here) reads no page ahead. */
+  feedReadAhead?: number;
 }
 
 /** Who acts: the Odoo account for this request and the caller's API roles (for custom fields). */
@@ -92,6 +97,8 @@ export class RegistryCore {
   readonly cursors: CursorSeal;
   /** The declared field scopes, and the view of each caller's set of them. */
   readonly views: FieldViews;
+  /** Sync-feed pages read before their caller asks (see `api.feedReadAhead`). */
+  private readonly readAhead: ReadAhead<{ records: OdooRecord[]; more: boolean }>;
 
   constructor(readonly options: RegistryOptions) {
     this.locks = options.locks ?? new MemoryRecordLocks();
@@ -103,6 +110,7 @@ export class RegistryCore {
     this.uniqueIds = new UniqueIds(this.locks, this.refs);
     this.schemas = registrySchemas(options.customFields);
     this.views = new FieldViews(fieldCatalog(options.customFields), options.fieldScopes ?? {});
+    this.readAhead = new ReadAhead({ maxHeld: options.feedReadAhead ?? 0, holdMs: READ_AHEAD_HOLD_MS });
   }
 
   /** The Odoo specification a read of `resource` sends for this caller: `whole` unless its view narrows it. */
@@ -188,9 +196,9 @@ export class RegistryCore {
 
   /**
    * One `web_search_read` answers a whole page and its total. Odoo counts the matches whenever a
-   * page is full; `count_limit` bounds that count: one past the page on later pages (only "is
-   * there more" matters there) and on first pages of a "contains" filter, `api.countLimit` past
-   * it on other first pages, unless `exactTotal`.
+   * first page is full; `count_limit` bounds that count: one past the page on first pages of a
+   * "contains" filter, `api.countLimit` past it on others, unless `exactTotal`. A later (cursor)
+   * page only needs "is there more": it reads one record past the page and counts nothing.
    */
   async page<T>(
     actor: Actor,
@@ -203,23 +211,34 @@ export class RegistryCore {
   ): Promise<Page<T>> {
     const size = this.pageSize(limit);
     const spec = compiled.sort === 'updated_at' ? { ...specification, write_date: {} } : specification;
-    // A "contains" filter counts one past the page: PostgreSQL then walks the page's own order
-    // and stops, instead of reading every match's trigram entries (docs/scale.md).
-    const countLimit = compiled.containsText ? size : this.options.countLimit;
-    const result = await searchTree(actor.client, model, compiled.domain, spec, {
-      limit: size,
-      order: compiled.order,
-      ...(compiled.cursor ? { countLimit: size + 1 } : exactTotal ? {} : { countLimit: countLimit + 1 }),
-      context: compiled.includeArchived ? { active_test: false } : undefined,
-      shareInFlight: true,
-    });
-    const hasMore = result.length > result.records.length;
-    const cursor = nextCursor(compiled, result.records, hasMore);
-    const resume = compiled.sort === 'updated_at' ? cursorAfter(compiled, result.records) : null;
+    const options = { limit: size, order: compiled.order, context: compiled.includeArchived ? { active_test: false } : undefined, shareInFlight: true };
+    const feed = compiled.sort === 'updated_at' && this.readAhead.enabled;
+    const heldAs = (cursor: Cursor) => JSON.stringify([this.cacheAccount(actor), model, compiled.filter, cursor, size, spec]);
+    // A read-ahead that found the end is read again: the end moves on as the registry changes.
+    let read = feed && compiled.cursor ? await this.readAhead.claim(heldAs(compiled.cursor)) : undefined;
+    if (!read?.more) read = undefined;
+    let total: { total: number; total_exact: boolean } | undefined;
+    if (!read && compiled.cursor) {
+      read = await searchKeysetPage(actor.client, model, compiled.domain, spec, options);
+    } else if (!read) {
+      // A "contains" filter counts one past the page: PostgreSQL then walks the page's own order
+      // and stops, instead of reading every match's trigram entries (docs/scale.md).
+      const countLimit = compiled.containsText ? size : this.options.countLimit;
+      const result = await searchTree(actor.client, model, compiled.domain, spec, { ...options, ...(exactTotal ? {} : { countLimit: countLimit + 1 }) });
+      read = { records: result.records, more: result.length > result.records.length };
+      total = totalOf(result.length, read.more && !exactTotal ? countLimit : undefined);
+    }
+    const { records, more } = read;
+    const cursor = nextCursor(compiled, records, more);
+    if (feed && cursor) {
+      const next = atCursor(compiled, cursor);
+      this.readAhead.start(heldAs(cursor), () => searchKeysetPage(actor.client, model, next.domain, spec, { ...options, shareInFlight: false }));
+    }
+    const resume = compiled.sort === 'updated_at' ? cursorAfter(compiled, records) : null;
     return {
-      items: result.records.map(convert),
+      items: records.map(convert),
       next_cursor: cursor ? this.cursors.seal(cursor) : null,
-      ...(compiled.cursor ? {} : totalOf(result.length, hasMore && !exactTotal ? countLimit : undefined)),
+      ...total,
       ...(resume ? { resume_cursor: this.cursors.seal(resume) } : {}),
     };
   }
@@ -236,14 +255,13 @@ export class RegistryCore {
     convert: (record: OdooRecord) => T,
   ): Promise<Batch<T>> {
     const size = this.options.maxPageSize;
-    const result = await searchTree(actor.client, model, compiled.domain, specification, {
+    const { records, more } = await searchKeysetPage(actor.client, model, compiled.domain, specification, {
       limit: size,
       order: compiled.order,
-      countLimit: size + 1,
       context: compiled.includeArchived ? { active_test: false } : undefined,
     });
-    const after = cursorAfter(compiled, result.records);
-    return { items: result.records.map(convert), cursor: after ? this.cursors.seal(after) : null, more: result.length > result.records.length };
+    const after = cursorAfter(compiled, records);
+    return { items: records.map(convert), cursor: after ? this.cursors.seal(after) : null, more };
   }
 }
 

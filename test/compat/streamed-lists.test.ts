@@ -71,8 +71,16 @@ t.test('GET /individual and /group with more matches than api.maxPageSize: strea
     .filter((call) => call.model === 'res.partner' && call.kwargs.limit === undefined && !byIds(call.kwargs.domain ?? call.args[0]));
   t.same(unbounded, [], 'no call searched every match: each chunk is one bounded read');
   t.ok(
-    wire.calls().some((call) => call.method === 'web_search_read' && call.kwargs.order === 'complete_name asc, id desc' && call.kwargs.limit === 2),
-    "the chunks were read in Odoo's order, api.maxPageSize at a time",
+    wire.calls().some((call) => call.method === 'web_search_read' && call.kwargs.order === 'complete_name asc, id desc' && call.kwargs.limit === 3),
+    "the chunks were read in Odoo's order, api.maxPageSize at a time (and one past it, to know whether more follow)",
+  );
+  t.same(
+    wire
+      .calls()
+      .filter((call) => call.method === 'web_search_read' && call.kwargs.order === 'complete_name asc, id desc')
+      .filter((call) => call.kwargs.count_limit !== call.kwargs.limit),
+    [],
+    'no chunk made Odoo count: its count_limit is reached by the read itself',
   );
   // The audit line is written once the response has finished.
   await new Promise((resolve) => setTimeout(resolve, 50));

@@ -47,7 +47,7 @@ const MODEL_SPECS: Record<string, ModelSpec> = {
   },
   'g2p.group.membership.kind': { description: 'Group Membership Kind' },
   'g2p.group.kind': { description: 'Group Kind' },
-  'g2p.reg.id': { description: 'Registrant ID', recName: 'partner_id', onDelete: { partner_id: 'cascade', id_type: 'restrict' } },
+  'g2p.reg.id': { description: 'Registrant ID', order: 'id desc', recName: 'partner_id', onDelete: { partner_id: 'cascade', id_type: 'restrict' } },
   'g2p.id.type': { description: 'ID Type' },
   'g2p.phone.number': { description: 'Phone Number', order: 'id desc', recName: 'phone_no', onDelete: { partner_id: 'restrict' } },
   'res.partner.bank': {
