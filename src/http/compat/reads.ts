@@ -105,16 +105,22 @@ export async function unpagedList<T extends { id: number }>(
   const audit = { records: 0, complete: false };
   request.auditIds = [];
   request.auditExport = audit;
-  async function* all(): AsyncGenerator<T[]> {
-    yield* head;
-    yield* batches;
-  }
   async function* chunks(): AsyncGenerator<string> {
+    // As an export's (src/http/routes/export.ts): between reads only the text being written is
+    // held, never a batch, so no batch outlives the young generation and the heap stays flat.
+    const written = { text: '' };
     let separator = '[';
-    for await (const batch of all()) {
+    const writeNext = async (): Promise<boolean> => {
+      const batch = head.shift() ?? (await batches.next()).value;
+      if (!batch) return false;
       audit.records += batch.length;
-      yield `${separator}${(await json(batch)).map((item) => JSON.stringify(item)).join(',')}`;
+      written.text = `${separator}${(await json(batch)).map((item) => JSON.stringify(item)).join(',')}`;
       separator = ',';
+      return true;
+    };
+    while (await writeNext()) {
+      yield written.text;
+      written.text = '';
     }
     audit.complete = true;
     yield ']';
