@@ -110,8 +110,12 @@ export async function unpagedList<T extends { id: number }>(
     // held, never a batch, so no batch outlives the young generation and the heap stays flat.
     const written = { text: '' };
     let separator = '[';
+    const nextBatch = async (): Promise<T[] | undefined> => {
+      const step = await batches.next();
+      return step.done ? undefined : step.value;
+    };
     const writeNext = async (): Promise<boolean> => {
-      const batch = head.shift() ?? (await batches.next()).value;
+      const batch = head.shift() ?? (await nextBatch());
       if (!batch) return false;
       audit.records += batch.length;
       written.text = `${separator}${(await json(batch)).map((item) => JSON.stringify(item)).join(',')}`;
