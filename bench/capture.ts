@@ -39,7 +39,9 @@ export async function captureOdooCalls(
   request: HttpRequestSpec | (() => HttpRequestSpec),
   sections: BenchSections = {},
 ): Promise<HttpRequestSpec[]> {
-  const app = buildApp(benchConfig(odoo, undefined, sections));
+  // No sync-feed page read ahead: that read is the next API call's, not this one's.
+  const config = benchConfig(odoo, undefined, sections);
+  const app = buildApp({ ...config, api: { ...config.api, feedReadAhead: 0 } });
   const seen: UndiciRequestLike[] = [];
   const onCreate = (message: unknown) => seen.push((message as { request: UndiciRequestLike }).request);
   const specOf = () => (typeof request === 'function' ? request() : request);

@@ -155,7 +155,9 @@ export function createServices(fileConfig: Config, deps: AppDependencies, log: F
     defaultPageSize: api.defaultPageSize,
     maxPageSize: api.maxPageSize,
     countLimit: api.countLimit,
-    feedReadAhead: api.feedReadAhead,
+    // Replicas (redis.url) behind a load balancer would mostly read pages ahead for nobody: a held
+    // page serves only a caller whose next request comes back to the same replica.
+    feedReadAhead: api.feedReadAhead ?? (config.redis.url ? 0 : 8),
     maxBatchSize: api.maxBatchSize,
     uniqueIdTypes: api.uniqueIdTypes,
     syncSettleMs: api.syncSettleMs,

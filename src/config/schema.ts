@@ -284,11 +284,13 @@ export const configSchema = z
          * Sync-feed pages (`sort=updated_at`) read from Odoo before their caller asks: when a page
          * has a next one, the gateway reads it at once and holds it (10 s at most) for the request
          * that names its cursor, so a walk runs at Odoo's rate. At most this many pages are held
-         * at a time (about 1 MB each at 500 records); 0 reads nothing ahead. A page is read ahead
-         * as the registry was when the previous page was answered; one that reaches the end of
-         * the feed is read again when claimed.
+         * at a time (about 1 MB each at 500 records); 0 reads nothing ahead. Unset: 8, or 0 with
+         * `redis.url` (replicas: a held page serves only a caller whose next request comes back to
+         * the same replica, so set it there only behind sticky sessions). A page is read ahead as
+         * the registry was when the previous page was answered; one that reaches the end of the
+         * feed is read again when claimed.
          */
-        feedReadAhead: z.number().int().min(0).max(256).default(8),
+        feedReadAhead: z.number().int().min(0).max(256).optional(),
         /** How long reference data (ID types, kinds, genders, banks) looked up by name is reused. */
         referenceCacheTtlMs: z.number().int().min(0).default(60_000),
         /** Extra res.partner fields (e.g. `x_` fields) exposed on individuals and groups. */
