@@ -18,14 +18,19 @@ export class ReadAhead<V> {
     return this.options.maxHeld > 0;
   }
 
-  /** Starts reading the page `key` names, unless it is already held. */
-  start(key: string, read: () => Promise<V>): void {
+  /**
+   * Starts reading the page `key` names, unless it is already held. Resolves once the read is on
+   * its way: the caller's own page (mapping and serialising 500 records, ~10 ms) would otherwise
+   * run first and hold the read back by as much.
+   */
+  async start(key: string, read: () => Promise<V>): Promise<void> {
     if (!this.enabled || this.held.has(key)) return;
     if (this.held.size >= this.options.maxHeld) this.drop(this.held.keys().next().value!);
     const page = read().catch(() => undefined);
     // unref: a held page never keeps the process alive; it is dropped when its time is up.
     const timer = setTimeout(() => this.drop(key), this.options.holdMs).unref();
     this.held.set(key, { page, timer });
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   /** The page `key` names if it was read ahead (waiting for it while its read is on the wire), once. */

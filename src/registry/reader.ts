@@ -105,7 +105,9 @@ function withoutIdOrders(specification: WebSpecification): WebSpecification {
 }
 
 function applyIdOrders(records: OdooRecord[], specification: WebSpecification): void {
-  for (const [field, sub] of Object.entries(specification)) {
+  // Relational fields only: a page of 500 records has some 25 plain fields each.
+  const relational = Object.entries(specification).filter(([, sub]) => (sub as { fields?: unknown }).fields || (sub as { order?: string }).order === ID_ORDER);
+  for (const [field, sub] of relational) {
     const { order, fields } = sub as { order?: string; fields?: WebSpecification };
     for (const record of records) {
       const value = record[field];

@@ -232,7 +232,7 @@ export class RegistryCore {
     const cursor = nextCursor(compiled, records, more);
     if (feed && cursor) {
       const next = atCursor(compiled, cursor);
-      this.readAhead.start(heldAs(cursor), () => searchKeysetPage(actor.client, model, next.domain, spec, { ...options, shareInFlight: false }));
+      await this.readAhead.start(heldAs(cursor), () => searchKeysetPage(actor.client, model, next.domain, spec, { ...options, shareInFlight: false }));
     }
     const resume = compiled.sort === 'updated_at' ? cursorAfter(compiled, records) : null;
     return {
