@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
+import { redisServerMissing, startRedis } from '../support/redis.js';
 import { startStack } from '../support/stack.js';
 
 interface FeedPage {
@@ -123,4 +124,38 @@ t.test('the sync feed reads the next page ahead', async (t) => {
       'the last page holds the record written after it was read ahead',
     );
   });
+});
+
+t.test('replicas (redis.url) read nothing ahead unless api.feedReadAhead says so', { skip: redisServerMissing() }, async (t) => {
+  const redis = await startRedis();
+  t.teardown(() => redis.stop());
+  const stack = await startStack(t, { protocol: 'jsonrpc', households: 2, api: { syncSettleMs: 0 }, redis: { url: redis.url } });
+  const tag = stack.runTag;
+  t.teardown(async () => {
+    const mine = await stack.odoo.search('res.partner', [['family_name', '=', tag]], { context: { active_test: false } });
+    if (mine.length) await stack.odoo.write('res.partner', mine, { active: false });
+    await stack.close();
+  });
+  for (let n = 1; n <= 5; n++) await stack.odoo.create('res.partner', { name: `${tag}, Replica${n}`, family_name: tag, is_registrant: true, is_group: false });
+  await sleep(1100);
+  const token = stack.token('reader');
+  const readsPerRequest: number[] = [];
+  let cursor: string | null = null;
+  let delivered = 0;
+  do {
+    stack.resetCalls();
+    const response = await stack.app.inject({
+      method: 'GET',
+      url: `${new URL(stack.api).pathname}/individuals?family_name=${encodeURIComponent(tag)}&sort=updated_at&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    t.equal(response.statusCode, 200);
+    const page = response.json() as FeedPage;
+    readsPerRequest.push(stack.objectCalls().filter((c) => c.model === 'res.partner' && c.method === 'web_search_read').length);
+    delivered += page.items.length;
+    cursor = page.next_cursor;
+    await sleep(150);
+  } while (cursor);
+  t.equal(delivered, 5, 'every record');
+  t.same(readsPerRequest, [1, 1, 1], 'each page read by its own request, none ahead');
 });
