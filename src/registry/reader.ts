@@ -38,11 +38,20 @@ export async function searchTree<T extends OdooRecord = OdooRecord>(
   specification: WebSpecification,
   opts: SearchOptions = {},
 ): Promise<{ length: number; records: T[] }> {
-  if (await client.supportsWebRead(opts.signal)) {
-    const result = await client.webSearchRead<T>(model, domain, withoutIdOrders(specification), opts);
-    applyIdOrders(result.records, specification);
-    return result;
-  }
+  const result = (await client.supportsWebRead(opts.signal))
+    ? await client.webSearchRead<T>(model, domain, withoutIdOrders(specification), opts)
+    : await searchLevelByLevel<T>(client, model, domain, specification, opts);
+  applyIdOrders(result.records, specification);
+  return result;
+}
+
+async function searchLevelByLevel<T extends OdooRecord>(
+  client: OdooClient,
+  model: string,
+  domain: OdooDomain,
+  specification: WebSpecification,
+  opts: SearchOptions,
+): Promise<{ length: number; records: T[] }> {
   const records = await client.searchRead<T>(model, domain, topFields(specification), opts);
   // web_search_read's `length`: the full count only when the page is full and `count_limit` not yet reached.
   const offset = opts.offset ?? 0;
@@ -79,11 +88,20 @@ export async function readTree<T extends OdooRecord = OdooRecord>(
   specification: WebSpecification,
   opts: CallOptions = {},
 ): Promise<T[]> {
-  if (await client.supportsWebRead(opts.signal)) {
-    const records = await client.webRead<T>(model, ids, withoutIdOrders(specification), opts);
-    applyIdOrders(records, specification);
-    return records;
-  }
+  const records = (await client.supportsWebRead(opts.signal))
+    ? await client.webRead<T>(model, ids, withoutIdOrders(specification), opts)
+    : await readLevelByLevel<T>(client, model, ids, specification, opts);
+  applyIdOrders(records, specification);
+  return records;
+}
+
+async function readLevelByLevel<T extends OdooRecord>(
+  client: OdooClient,
+  model: string,
+  ids: number[],
+  specification: WebSpecification,
+  opts: CallOptions,
+): Promise<T[]> {
   if (ids.length === 0) return [];
   const records = await client.read<T>(model, ids, topFields(specification), opts);
   await expand(client, model, records, specification, opts);
@@ -91,9 +109,9 @@ export async function readTree<T extends OdooRecord = OdooRecord>(
 }
 
 /**
- * The registry orders every x2many by id. Asked of Odoo, an order costs one more search per
- * x2many field (web_read re-searches the co-records to sort them), and OpenG2P's own order for
- * IDs and phone numbers is newest first; sorting the ids here is free. About 4 ms of a 500-record
+ * The registry orders every x2many by id, here, on both kinds of server. Asked of Odoo, an order
+ * costs one more search per x2many field (web_read re-searches the co-records to sort them), and
+ * OpenG2P's own order for IDs and phone numbers is newest first; sorting the ids here is free. About 4 ms of a 500-record
  * sync-feed page at 1M (docs/scale.md).
  */
 function withoutIdOrders(specification: WebSpecification): WebSpecification {
@@ -133,7 +151,6 @@ async function expand(client: OdooClient, model: string, records: OdooRecord[], 
     if (!relation) continue;
     const [comodel, cardinality] = relation;
     const fields = (sub as { fields?: WebSpecification }).fields;
-    const order = (sub as { order?: string }).order;
     if (cardinality === 'one') {
       // many2one: `[id, name]` or false.
       const onlyName = fields && Object.keys(fields).every((f) => f === 'display_name');
@@ -152,7 +169,6 @@ async function expand(client: OdooClient, model: string, records: OdooRecord[], 
       continue;
     }
     const all = [...new Set(records.flatMap((r) => (Array.isArray(r[field]) ? (r[field] as number[]) : [])))];
-    if (order === ID_ORDER) for (const record of records) if (Array.isArray(record[field])) (record[field] as number[]).sort((a, b) => a - b);
     if (!fields) continue;
     const byId = new Map((await readTree(client, comodel, all, fields, opts)).map((r) => [r.id, r]));
     for (const record of records) {
