@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { redisServerMissing, startRedis } from '../support/redis.js';
+import { archiveRegistrants } from '../support/odoo-target.js';
 import { startStack } from '../support/stack.js';
 
 interface FeedPage {
@@ -28,8 +29,7 @@ t.test('the sync feed reads the next page ahead', async (t) => {
   });
   const tag = stack.runTag;
   t.teardown(async () => {
-    const mine = await stack.odoo.search('res.partner', [['family_name', '=', tag]], { context: { active_test: false } });
-    if (mine.length) await stack.odoo.write('res.partner', mine, { active: false });
+    await archiveRegistrants(stack.odoo, [['family_name', '=', tag]]);
     await stack.close();
   });
   const writer = stack.token('reader', 'writer');
@@ -132,8 +132,7 @@ t.test('replicas (redis.url) read nothing ahead unless api.feedReadAhead says so
   const stack = await startStack(t, { protocol: 'jsonrpc', households: 2, api: { syncSettleMs: 0 }, redis: { url: redis.url } });
   const tag = stack.runTag;
   t.teardown(async () => {
-    const mine = await stack.odoo.search('res.partner', [['family_name', '=', tag]], { context: { active_test: false } });
-    if (mine.length) await stack.odoo.write('res.partner', mine, { active: false });
+    await archiveRegistrants(stack.odoo, [['family_name', '=', tag]]);
     await stack.close();
   });
   for (let n = 1; n <= 5; n++) await stack.odoo.create('res.partner', { name: `${tag}, Replica${n}`, family_name: tag, is_registrant: true, is_group: false });

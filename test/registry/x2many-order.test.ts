@@ -6,6 +6,7 @@
  */
 import t from 'tap';
 import { watchGatewayCalls } from '../support/call-shapes.js';
+import { archiveRegistrants } from '../support/odoo-target.js';
 import { startStack } from '../support/stack.js';
 
 type Spec = Record<string, { order?: string; fields?: Spec }>;
@@ -21,8 +22,7 @@ t.test("IDs and phone numbers by id, ordered by the gateway, not by Odoo's order
   const calls = watchGatewayCalls();
   t.teardown(async () => {
     calls.stop();
-    const mine = await stack.odoo.search('res.partner', [['name', 'ilike', tag]], { context: { active_test: false } });
-    if (mine.length) await stack.odoo.write('res.partner', mine, { active: false });
+    await archiveRegistrants(stack.odoo, [['name', 'ilike', tag]]);
     await stack.close();
   });
   const writer = stack.token('reader', 'writer');

@@ -84,6 +84,7 @@ export async function sendExport<T extends { id: number }>(
   options: { format: ExportFormat; writer: RecordWriter; cursor: string | undefined; read: (cursor: string | undefined) => Promise<Batch<T>> },
 ): Promise<FastifyReply> {
   const { format, writer, read } = options;
+  // In an array the stream takes it from, so nothing keeps the first batch once it is written.
   const firstBatch = [await read(options.cursor)];
   const audit = { records: 0, complete: false };
   request.auditIds = [];
